@@ -1,0 +1,29 @@
+//! Reference data compiled into the binary, so `treem demo` works from the binary
+//! alone. Sources and changes: `data/admin-units/PROVENANCE.md`.
+
+/// The real units of Đồng Tháp (and Tiền Giang) before and after the 2025 reform,
+/// with the reform's successions, in import order.
+pub const ADMIN_UNIT_FILES: &[(&str, &[u8])] = &[
+    (
+        "units-legacy.csv",
+        include_bytes!("../../../data/admin-units/units-legacy.csv"),
+    ),
+    (
+        "units-2025.csv",
+        include_bytes!("../../../data/admin-units/units-2025.csv"),
+    ),
+    (
+        "successions-2025.csv",
+        include_bytes!("../../../data/admin-units/successions-2025.csv"),
+    ),
+];
+
+/// Parses the bundled unit files.
+pub fn admin_unit_files(
+) -> Result<crate::unit_import::ParsedFiles, crate::import_error::ImportErrors> {
+    let mut parsed = crate::unit_import::ParsedFiles::default();
+    for (name, bytes) in ADMIN_UNIT_FILES {
+        crate::unit_import::parse_file(name, bytes, &mut parsed)?;
+    }
+    Ok(parsed)
+}

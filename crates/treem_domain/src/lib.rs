@@ -1,0 +1,9 @@
+//! The domain core of treem: types and rules with no IO, no async, no database.
+//! Everything here is deterministic and tested in plain unit tests.
+
+pub mod bundled;
+pub mod csv;
+pub mod import_error;
+pub mod text;
+pub mod unit_import;
+pub mod units;

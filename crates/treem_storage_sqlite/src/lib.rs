@@ -1,0 +1,314 @@
+//! The SQLite backend: one file, WAL, `foreign_keys=ON`, `busy_timeout`,
+//! `synchronous=FULL` on every connection, read back and checked at start-up.
+//! Writes start with `BEGIN IMMEDIATE`, so a read-then-write transaction never
+//! fails halfway with SQLITE_BUSY.
+
+mod units;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Executor, Row, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+use treem_domain::import_error::ImportErrors;
+use treem_domain::unit_import::ParsedFiles;
+use treem_domain::units::UnitCatalog;
+use treem_storage::migrations::{self, Migration};
+use treem_storage::{
+    Backend, ColumnDescription, ColumnKind, ForeignKey, MigrationStatus, SchemaDescription,
+    StorageError, Store, TableDescription, UnitImportSummary,
+};
+
+/// The embedded migrations; file names match the PostgreSQL backend's.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    name: "0001_admin_units",
+    sql: include_str!("../migrations/0001_admin_units.sql"),
+}];
+
+/// The oldest SQLite with `RETURNING` and `ON CONFLICT DO UPDATE`.
+const MIN_SQLITE: (u32, u32) = (3, 35);
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens `sqlite://PATH`. With `create`, a missing file is created; without
+    /// it, a missing file is an error (a typo must not start an empty database).
+    pub async fn connect(url: &str, create: bool) -> Result<Self, StorageError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StorageError::Config(format!("not a valid SQLite URL: {e}")))?
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .synchronous(SqliteSynchronous::Full)
+            .create_if_missing(create);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| StorageError::Config(format!("cannot open the SQLite database: {e}")))?;
+        let store = Self { pool };
+        store.check_settings().await?;
+        Ok(store)
+    }
+
+    /// Refuses to run when a connection does not have the settings we rely on.
+    async fn check_settings(&self) -> Result<(), StorageError> {
+        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(map_err)?;
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(map_err)?;
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(map_err)?;
+        let version: String = sqlx::query_scalar("SELECT sqlite_version()")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(map_err)?;
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let v = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        let problems: Vec<String> = [
+            (journal != "wal").then(|| format!("journal_mode is {journal}, not wal")),
+            (fk != 1).then(|| "foreign_keys is off".to_owned()),
+            (sync != 2).then(|| format!("synchronous is {sync}, not FULL (2)")),
+            (v < MIN_SQLITE).then(|| format!("SQLite {version} is older than 3.35")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(StorageError::Config(problems.join("; ")))
+        }
+    }
+
+    async fn applied(&self) -> Result<Vec<(String, String)>, StorageError> {
+        self.pool
+            .execute("CREATE TABLE IF NOT EXISTS treem_migration (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        .await
+        .map_err(map_err)?;
+        let rows = sqlx::query("SELECT name, checksum FROM treem_migration ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0).map_err(map_err)?,
+                    r.try_get(1).map_err(map_err)?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Translates engine errors into [`StorageError`]; constraint names are the same on both engines.
+pub(crate) fn map_err(e: sqlx::Error) -> StorageError {
+    match &e {
+        sqlx::Error::RowNotFound => StorageError::NotFound,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if code == "5" || code == "6" || code == "517" {
+                StorageError::Busy
+            } else if db.is_unique_violation()
+                || db.is_foreign_key_violation()
+                || db.is_check_violation()
+            {
+                StorageError::Conflict(db.message().to_owned())
+            } else {
+                StorageError::Other(e.to_string())
+            }
+        }
+        _ => StorageError::Other(e.to_string()),
+    }
+}
+
+/// Now as fixed-width RFC 3339 UTC text, so text order is time order.
+pub(crate) fn now_text() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.microsecond()
+    )
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn migration_status(&self) -> Result<MigrationStatus, StorageError> {
+        migrations::status(MIGRATIONS, &self.applied().await?)
+    }
+
+    async fn migrate(&self) -> Result<Vec<String>, StorageError> {
+        let todo = migrations::pending(MIGRATIONS, &self.applied().await?)?;
+        let mut done = Vec::new();
+        for m in todo {
+            let mut tx = self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(map_err)?;
+            (&mut *tx)
+                .execute(m.sql)
+                .await
+                .map_err(|e| StorageError::Other(format!("migration {}: {e}", m.name)))?;
+            sqlx::query(
+                "INSERT INTO treem_migration (name, checksum, applied_at) VALUES (?, ?, ?)",
+            )
+            .bind(m.name)
+            .bind(m.checksum())
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            let broken: Option<String> =
+                sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            if let Some(table) = broken {
+                return Err(StorageError::Other(format!(
+                    "migration {} leaves broken foreign keys in {table}",
+                    m.name
+                )));
+            }
+            tx.commit().await.map_err(map_err)?;
+            done.push(m.name.to_owned());
+        }
+        Ok(done)
+    }
+
+    async fn describe_schema(&self) -> Result<SchemaDescription, StorageError> {
+        describe(&self.pool).await
+    }
+
+    async fn load_units(&self) -> Result<UnitCatalog, StorageError> {
+        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        units::load(&mut conn).await
+    }
+
+    async fn import_units(
+        &self,
+        files: &ParsedFiles,
+    ) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(map_err)?;
+        let outcome = units::import(&mut tx, files).await?;
+        if outcome.is_ok() {
+            tx.commit().await.map_err(map_err)?;
+        }
+        Ok(outcome)
+    }
+}
+
+async fn describe(pool: &SqlitePool) -> Result<SchemaDescription, StorageError> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'treem_migration' ORDER BY name",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(map_err)?;
+    let mut schema = SchemaDescription::default();
+    for table in tables {
+        let mut t = TableDescription::default();
+        let cols = sqlx::query(
+            "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid",
+        )
+        .bind(&table)
+        .fetch_all(pool)
+        .await
+        .map_err(map_err)?;
+        let mut pk: Vec<(i64, String)> = Vec::new();
+        for c in cols {
+            let name: String = c.try_get(0).map_err(map_err)?;
+            let ty: String = c.try_get(1).map_err(map_err)?;
+            let notnull: i64 = c.try_get(2).map_err(map_err)?;
+            let pk_pos: i64 = c.try_get(3).map_err(map_err)?;
+            if pk_pos > 0 {
+                pk.push((pk_pos, name.clone()));
+            }
+            // A rowid primary key is never null even though SQLite does not say NOT NULL.
+            let nullable = notnull == 0 && pk_pos == 0;
+            t.columns.insert(
+                name,
+                ColumnDescription {
+                    kind: ColumnKind::from_sqlite(&ty),
+                    nullable,
+                },
+            );
+        }
+        pk.sort();
+        t.primary_key = pk.into_iter().map(|(_, n)| n).collect();
+        let fks = sqlx::query("SELECT id, \"from\", \"table\", \"to\" FROM pragma_foreign_key_list(?) ORDER BY id, seq")
+            .bind(&table)
+            .fetch_all(pool)
+            .await
+            .map_err(map_err)?;
+        let mut by_id: std::collections::BTreeMap<i64, ForeignKey> = Default::default();
+        for f in fks {
+            let id: i64 = f.try_get(0).map_err(map_err)?;
+            let e = by_id.entry(id).or_insert_with(|| ForeignKey {
+                columns: vec![],
+                references_table: f.try_get(2).unwrap_or_default(),
+                references_columns: vec![],
+            });
+            e.columns.push(f.try_get(1).map_err(map_err)?);
+            e.references_columns.push(f.try_get(3).map_err(map_err)?);
+        }
+        t.foreign_keys = by_id.into_values().collect();
+        let indexes = sqlx::query("SELECT name, \"unique\", origin FROM pragma_index_list(?)")
+            .bind(&table)
+            .fetch_all(pool)
+            .await
+            .map_err(map_err)?;
+        for i in indexes {
+            let name: String = i.try_get(0).map_err(map_err)?;
+            let unique: i64 = i.try_get(1).map_err(map_err)?;
+            let origin: String = i.try_get(2).map_err(map_err)?;
+            let cols: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM pragma_index_info(?) ORDER BY seqno")
+                    .bind(&name)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(map_err)?;
+            if origin == "pk" {
+                continue;
+            }
+            if unique == 1 {
+                t.unique.insert(cols);
+            } else {
+                t.indexes.insert(name, cols);
+            }
+        }
+        schema.tables.insert(table, t);
+    }
+    Ok(schema)
+}
