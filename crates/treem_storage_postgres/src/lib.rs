@@ -1,1 +1,307 @@
+//! The PostgreSQL backend. Same contract and migration names as the SQLite
+//! backend; the SQL differs only where the engines do (placeholders, identity
+//! columns, `timestamptz`, locking).
 
+mod units;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Executor, PgPool, Row};
+use std::str::FromStr;
+use std::time::Duration;
+use treem_domain::import_error::ImportErrors;
+use treem_domain::unit_import::ParsedFiles;
+use treem_domain::units::UnitCatalog;
+use treem_storage::migrations::{self, Migration};
+use treem_storage::{
+    Backend, ColumnDescription, ColumnKind, ForeignKey, MigrationStatus, SchemaDescription,
+    StorageError, Store, TableDescription, UnitImportSummary,
+};
+
+/// The embedded migrations; file names match the SQLite backend's.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    name: "0001_admin_units",
+    sql: include_str!("../migrations/0001_admin_units.sql"),
+}];
+
+/// Key of the advisory lock that serialises migrations between processes.
+const MIGRATION_LOCK: i64 = 0x7472_6565_6d00_0001;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StorageError::Config(format!("not a valid PostgreSQL URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| StorageError::Config(format!("cannot connect to PostgreSQL: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for test harnesses that create and drop databases.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn applied(&self) -> Result<Vec<(String, String)>, StorageError> {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('treem_migration') IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query("SELECT name, checksum FROM treem_migration ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0).map_err(map_err)?,
+                    r.try_get(1).map_err(map_err)?,
+                ))
+            })
+            .collect()
+    }
+}
+
+pub(crate) fn map_err(e: sqlx::Error) -> StorageError {
+    match &e {
+        sqlx::Error::RowNotFound => StorageError::NotFound,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if code == "40001" || code == "40P01" || code == "55P03" {
+                StorageError::Busy
+            } else if db.is_unique_violation()
+                || db.is_foreign_key_violation()
+                || db.is_check_violation()
+            {
+                StorageError::Conflict(db.constraint().unwrap_or_else(|| db.message()).to_owned())
+            } else {
+                StorageError::Other(e.to_string())
+            }
+        }
+        _ => StorageError::Other(e.to_string()),
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn migration_status(&self) -> Result<MigrationStatus, StorageError> {
+        migrations::status(MIGRATIONS, &self.applied().await?)
+    }
+
+    async fn migrate(&self) -> Result<Vec<String>, StorageError> {
+        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_err)?;
+        let result = async {
+            (&mut *conn)
+                .execute("CREATE TABLE IF NOT EXISTS treem_migration (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+                .await
+                .map_err(map_err)?;
+            let todo: Vec<Migration> = migrations::pending(MIGRATIONS, &self.applied().await?)?.into_iter().copied().collect();
+            let mut done = Vec::new();
+            for m in todo {
+                let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(map_err)?;
+                (&mut *tx).execute(m.sql).await.map_err(|e| StorageError::Other(format!("migration {}: {e}", m.name)))?;
+                sqlx::query("INSERT INTO treem_migration (name, checksum, applied_at) VALUES ($1, $2, now())")
+                    .bind(m.name)
+                    .bind(m.checksum())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                done.push(m.name.to_owned());
+            }
+            Ok(done)
+        }
+        .await;
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_err)?;
+        result
+    }
+
+    async fn describe_schema(&self) -> Result<SchemaDescription, StorageError> {
+        describe(&self.pool).await
+    }
+
+    async fn load_units(&self) -> Result<UnitCatalog, StorageError> {
+        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        units::load(&mut conn).await
+    }
+
+    async fn import_units(
+        &self,
+        files: &ParsedFiles,
+    ) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        // One import at a time, and no unit written by anyone between our check and our insert.
+        (&mut *tx).execute("LOCK TABLE admin_unit, admin_unit_parent, admin_unit_succession IN SHARE ROW EXCLUSIVE MODE").await.map_err(map_err)?;
+        let outcome = units::import(&mut tx, files).await?;
+        if outcome.is_ok() {
+            tx.commit().await.map_err(map_err)?;
+        }
+        Ok(outcome)
+    }
+}
+
+async fn describe(pool: &PgPool) -> Result<SchemaDescription, StorageError> {
+    let mut schema = SchemaDescription::default();
+    let cols = sqlx::query(
+        "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_nullable = 'YES' \
+         FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name) \
+         WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.table_name <> 'treem_migration' \
+         ORDER BY c.table_name, c.ordinal_position",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(map_err)?;
+    for c in cols {
+        let table: String = c.try_get(0).map_err(map_err)?;
+        let t = schema.tables.entry(table).or_default();
+        t.columns.insert(
+            c.try_get(1).map_err(map_err)?,
+            ColumnDescription {
+                kind: ColumnKind::from_postgres(&c.try_get::<String, _>(2).map_err(map_err)?),
+                nullable: c.try_get(3).map_err(map_err)?,
+            },
+        );
+    }
+    // Constraints: primary keys, unique constraints and foreign keys, with columns in key order.
+    let cons = sqlx::query(
+        "SELECT rel.relname::text, con.contype::text, \
+                ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i), \
+                COALESCE(frel.relname::text, ''), \
+                ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i) \
+         FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid JOIN pg_namespace ns ON ns.oid = rel.relnamespace \
+         LEFT JOIN pg_class frel ON frel.oid = con.confrelid \
+         WHERE ns.nspname = current_schema() AND con.contype IN ('p', 'u', 'f') AND rel.relname <> 'treem_migration'",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(map_err)?;
+    for c in cons {
+        let table: String = c.try_get(0).map_err(map_err)?;
+        let kind: String = c.try_get(1).map_err(map_err)?;
+        let columns: Vec<String> = c.try_get(2).map_err(map_err)?;
+        let t: &mut TableDescription = schema.tables.entry(table).or_default();
+        match kind.as_str() {
+            "p" => t.primary_key = columns,
+            "u" => {
+                t.unique.insert(columns);
+            }
+            _ => {
+                t.foreign_keys.insert(ForeignKey {
+                    columns,
+                    references_table: c.try_get(3).map_err(map_err)?,
+                    references_columns: c.try_get(4).map_err(map_err)?,
+                });
+            }
+        }
+    }
+    // Indexes not backing a constraint.
+    let idx = sqlx::query(
+        "SELECT t.relname::text, i.relname::text, ix.indisunique, \
+                ARRAY(SELECT a.attname::text FROM unnest(ix.indkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.n ORDER BY k.o) \
+         FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace ns ON ns.oid = t.relnamespace \
+         WHERE ns.nspname = current_schema() AND t.relname <> 'treem_migration' \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid)",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(map_err)?;
+    for i in idx {
+        let table: String = i.try_get(0).map_err(map_err)?;
+        let name: String = i.try_get(1).map_err(map_err)?;
+        let unique: bool = i.try_get(2).map_err(map_err)?;
+        let columns: Vec<String> = i.try_get(3).map_err(map_err)?;
+        let t = schema.tables.entry(table).or_default();
+        if unique {
+            t.unique.insert(columns);
+        } else {
+            t.indexes.insert(name, columns);
+        }
+    }
+    Ok(schema)
+}
+
+/// Creates database `name` (test harnesses and `treem demo`); `name` must be a plain identifier.
+pub async fn create_database(admin: &PgStore, name: &str) -> Result<(), StorageError> {
+    check_identifier(name)?;
+    let sql = format!("CREATE DATABASE \"{name}\"");
+    (&admin.pool)
+        .execute(sql.as_str())
+        .await
+        .map(|_| ())
+        .map_err(map_err)
+}
+
+/// Drops database `name`, closing other sessions on it first.
+pub async fn drop_database(admin: &PgStore, name: &str) -> Result<(), StorageError> {
+    check_identifier(name)?;
+    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+    (&admin.pool)
+        .execute(sql.as_str())
+        .await
+        .map(|_| ())
+        .map_err(map_err)
+}
+
+fn check_identifier(name: &str) -> Result<(), StorageError> {
+    if !name.is_empty()
+        && name.len() < 60
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        Ok(())
+    } else {
+        Err(StorageError::Config(format!(
+            "`{name}` is not a plain database name"
+        )))
+    }
+}
+
+/// `url` with its database path replaced by `name` (query string kept).
+pub fn url_with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base
+        .get(scheme_end..)
+        .and_then(|rest| rest.find('/'))
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{name}", base.get(..host_end).unwrap_or(base));
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}

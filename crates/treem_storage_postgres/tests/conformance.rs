@@ -1,0 +1,86 @@
+//! The storage conformance suite on PostgreSQL. Runs when
+//! `TREEM_TEST_POSTGRES_URL` is set (`.ci/run` always sets it); each test gets a
+//! database of its own, dropped afterwards.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use treem_storage_postgres::{create_database, drop_database, url_with_database, PgStore};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+struct Fresh {
+    store: Option<PgStore>,
+    admin_url: String,
+    name: String,
+}
+
+impl std::ops::Deref for Fresh {
+    type Target = PgStore;
+    fn deref(&self) -> &PgStore {
+        self.store.as_ref().expect("store present until drop")
+    }
+}
+
+impl Drop for Fresh {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        drop(self.store.take());
+        // Drop the database from a thread of its own: we are inside a runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(admin) = PgStore::connect(&url).await {
+                    let _ = drop_database(&admin, &name).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+async fn fresh() -> Option<Fresh> {
+    let Ok(admin_url) = std::env::var("TREEM_TEST_POSTGRES_URL") else {
+        eprintln!("TREEM_TEST_POSTGRES_URL is not set: PostgreSQL conformance skipped");
+        return None;
+    };
+    let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000;
+    let name = format!(
+        "treem_t{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let admin = PgStore::connect(&admin_url)
+        .await
+        .expect("connect to TREEM_TEST_POSTGRES_URL");
+    create_database(&admin, &name)
+        .await
+        .expect("create test database");
+    let store = PgStore::connect(&url_with_database(&admin_url, &name))
+        .await
+        .expect("connect to test database");
+    Some(Fresh {
+        store: Some(store),
+        admin_url,
+        name,
+    })
+}
+
+treem_storage::conformance_tests!(fresh);
+
+#[test]
+fn database_urls_are_rewritten() {
+    assert_eq!(
+        url_with_database("postgres://u@127.0.0.1:5432/test", "x"),
+        "postgres://u@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        url_with_database("postgres://127.0.0.1/test?sslmode=disable", "x"),
+        "postgres://127.0.0.1/x?sslmode=disable"
+    );
+    assert_eq!(
+        url_with_database("postgres://127.0.0.1", "x"),
+        "postgres://127.0.0.1/x"
+    );
+}
