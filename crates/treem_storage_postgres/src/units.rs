@@ -106,7 +106,7 @@ pub(crate) async fn import(
         .bind(u.lat)
         .bind(u.lon)
         .bind(u.area_km2)
-        .bind(&now)
+        .bind(now)
         .fetch_one(&mut *conn)
         .await
         .map_err(map_err)?;

@@ -2,6 +2,8 @@
 //! `TREEM_TEST_POSTGRES_URL` is set (`.ci/run` always sets it); each test gets a
 //! database of its own, dropped afterwards.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use treem_storage_postgres::{create_database, drop_database, url_with_database, PgStore};
 

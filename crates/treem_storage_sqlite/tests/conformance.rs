@@ -1,5 +1,7 @@
 //! The storage conformance suite on SQLite: runs in every plain `cargo test`.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use treem_storage_sqlite::SqliteStore;
 
 /// A fresh database file in a temporary folder, removed when dropped.

@@ -1,1 +1,148 @@
+//! The web layer of treem: the HTML pages, the JSON API and the middleware
+//! around both. Handlers are thin; every decision is made in `treem_app`.
 
+pub mod api;
+pub mod error;
+pub mod i18n;
+pub mod ui;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use std::time::Instant;
+use treem_app::{App, AppError};
+
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::ui::{query_param, PageContext, PageError};
+
+/// Settings the web layer needs.
+#[derive(Debug, Clone, Copy)]
+pub struct WebOptions {
+    pub max_body_bytes: usize,
+}
+
+const CSS: &str = include_str!("../static/app.css");
+
+/// The whole HTTP surface of treem.
+pub fn router(app: Arc<App>, options: WebOptions) -> Router {
+    let (api, openapi) = api::routes();
+    let openapi_json = Arc::new(openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_owned()));
+    Router::new()
+        .route("/", get(ui::home))
+        .route("/units", get(ui::units_page))
+        .route("/units/{id}", get(ui::unit_page))
+        .route(
+            "/static/app.css",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    CSS,
+                )
+            }),
+        )
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = openapi_json.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        doc.as_str().to_owned(),
+                    )
+                }
+            }),
+        )
+        .merge(api)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(middleware::from_fn(remember_language))
+        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(log_request))
+        .with_state(app)
+}
+
+async fn not_found(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return ApiError::not_found().into_response();
+    }
+    let (mut parts, _) = req.into_parts();
+    let ctx =
+        <PageContext as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
+            .await;
+    match ctx {
+        Ok(ctx) => PageError {
+            ctx,
+            error: AppError::NotFound,
+        }
+        .into_response(),
+        Err(never) => match never {},
+    }
+}
+
+/// `?lang=en` switches the language and remembers it in a cookie.
+async fn remember_language(req: Request, next: Next) -> Response {
+    let chosen =
+        query_param(req.uri().query().unwrap_or_default(), "lang").and_then(|l| Lang::parse(&l));
+    let mut res = next.run(req).await;
+    if let Some(lang) = chosen {
+        let cookie = format!(
+            "lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+            lang.code()
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// Headers on every response: no framing, no sniffing, no inline script, no caching of pages.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(
+        h,
+        header::HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=()",
+    );
+    if !is_static {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    res
+}
+
+/// One line per request: method, route pattern (never the raw URL, which may
+/// carry names in a query), status and time. No personal data.
+async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "(unmatched)".to_owned(), |m| m.as_str().to_owned());
+    let started = Instant::now();
+    let res = next.run(req).await;
+    let status = res.status();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::warn!(%method, route, status = status.as_u16(), ms, "request");
+    } else {
+        tracing::info!(%method, route, status = status.as_u16(), ms, "request");
+    }
+    res
+}

@@ -1,0 +1,12 @@
+//! All integration tests of treem in one binary (each extra test binary costs
+//! link time). HTTP tests go through the real router in-process; every test
+//! that touches storage runs on SQLite, and on PostgreSQL too when
+//! `TREEM_TEST_POSTGRES_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod harness;
+mod http_api;
+mod http_ui;
+mod i18n;
+mod schema;

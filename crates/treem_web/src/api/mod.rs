@@ -1,0 +1,98 @@
+//! The JSON API under `/api/v1`. Its OpenAPI 3 document is generated from these
+//! handlers and their types (utoipa) and served at `/api/v1/openapi.json`.
+
+mod units;
+
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use std::sync::Arc;
+use treem_app::App;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, ErrorEnvelope};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "treem API", description = "Child-protection information and plan-monitoring system. All errors use one envelope: `{\"error\": {\"code\", \"message\", \"field\"?, \"details\"?}}`."),
+    components(schemas(ErrorEnvelope)),
+    tags((name = "units", description = "Administrative units over time"), (name = "system", description = "Health"))
+)]
+struct ApiDoc;
+
+/// The API routes and the OpenAPI document describing them.
+pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    OpenApiRouter::with_openapi(doc)
+        .routes(routes!(health))
+        .routes(routes!(units::list_units))
+        .routes(routes!(units::search_units))
+        .routes(routes!(units::get_unit))
+        .routes(routes!(units::reaggregate))
+        .split_for_parts()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// "ok" when the database answers.
+    status: String,
+    /// sqlite or postgres.
+    database: String,
+}
+
+/// Answers 200 when the database answers, 503 otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "system",
+    responses((status = 200, body = Health), (status = 503, body = ErrorEnvelope)))]
+pub async fn health(State(app): State<Arc<App>>) -> Response {
+    match app.health().await {
+        Ok(()) => Json(Health {
+            status: "ok".into(),
+            database: app.backend().into(),
+        })
+        .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "the database does not answer",
+            )
+            .into_response()
+        }
+    }
+}
+
+/// A JSON body whose rejections (syntax, unknown fields, size) use the error envelope.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = axum::extract::rejection::JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(rejection) => Err(match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "PAYLOAD_TOO_LARGE",
+                    "the request body is larger than the server accepts",
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY => ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "VALIDATION_FAILED",
+                    rejection.body_text(),
+                ),
+                status => ApiError::new(status, "BAD_REQUEST", rejection.body_text()),
+            }),
+        }
+    }
+}

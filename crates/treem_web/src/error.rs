@@ -1,0 +1,116 @@
+//! One mapping from service errors to HTTP: a JSON envelope under `/api`, an
+//! HTML page elsewhere. Internal details are logged once and never sent.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use treem_app::AppError;
+use utoipa::ToSchema;
+
+/// The one error envelope of the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable code: NOT_FOUND, VALIDATION_FAILED, IMPORT_REFUSED, CONFLICT, BUSY, PAYLOAD_TOO_LARGE, BAD_REQUEST, INTERNAL.
+    pub code: String,
+    /// A human-readable explanation (English).
+    pub message: String,
+    /// The input field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Per-row problems of a refused import.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<ErrorDetail>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub file: String,
+    pub line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// An error answered as JSON.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                code: code.to_owned(),
+                message: message.into(),
+                field: None,
+                details: Vec::new(),
+            },
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", "not found")
+    }
+}
+
+pub fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Invalid { .. } | AppError::ImportRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let status = status_of(&e);
+        let mut body = ErrorBody {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            field: None,
+            details: Vec::new(),
+        };
+        match e {
+            AppError::Invalid { field, message } => {
+                body.field = Some(field);
+                body.message = message;
+            }
+            AppError::ImportRefused(errors) => {
+                body.message = "the import was refused; nothing was stored".into();
+                body.details = errors
+                    .0
+                    .into_iter()
+                    .map(|e| ErrorDetail {
+                        file: e.file,
+                        line: e.line,
+                        field: e.field,
+                        message: e.message,
+                    })
+                    .collect();
+            }
+            AppError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                body.message = "internal error".into();
+            }
+            _ => {}
+        }
+        Self { status, body }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(ErrorEnvelope { error: self.body })).into_response()
+    }
+}

@@ -1,0 +1,213 @@
+//! Server-rendered pages. Thin: read the request, call one service, fill a
+//! template. Every page works without JavaScript.
+
+mod units;
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use time::Date;
+use treem_app::AppError;
+
+use crate::i18n::{translate, Lang};
+
+pub use units::{home, unit_page, units_page};
+
+/// Navigation entries of capabilities still to come: shown, not linked.
+const UPCOMING: &[&str] = &[
+    "nav.children",
+    "nav.cases",
+    "nav.incidents",
+    "nav.plan",
+    "nav.programmes",
+    "nav.reports",
+];
+
+/// What every page's frame needs: language, navigation, the language switch.
+pub struct Chrome {
+    pub lang: Lang,
+    pub lang_switch_href: String,
+    pub section: &'static str,
+}
+
+impl Chrome {
+    pub fn t<'a>(&self, key: &'a (impl AsRef<str> + ?Sized)) -> &'a str {
+        translate(self.lang, key.as_ref())
+    }
+
+    pub fn upcoming(&self) -> &'static [&'static str] {
+        UPCOMING
+    }
+
+    /// A date as people write it: 01/07/2025 in Vietnamese, 1 Jul 2025 in English.
+    pub fn date(&self, d: &Date) -> String {
+        match self.lang {
+            Lang::Vi => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
+            Lang::En => {
+                const MONTHS: [&str; 12] = [
+                    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                    "Dec",
+                ];
+                let m = MONTHS
+                    .get(usize::from(u8::from(d.month())).saturating_sub(1))
+                    .unwrap_or(&"");
+                format!("{} {m} {}", d.day(), d.year())
+            }
+        }
+    }
+
+    /// A date, or the translation of `key` when there is none (an open end).
+    pub fn date_or(&self, d: &Option<Date>, key: &str) -> String {
+        d.as_ref()
+            .map_or_else(|| translate(self.lang, key).to_owned(), |d| self.date(d))
+    }
+}
+
+/// The page's language and the link that switches it, read from the request.
+pub struct PageContext {
+    pub lang: Lang,
+    pub lang_switch_href: String,
+}
+
+impl PageContext {
+    pub fn chrome(&self, section: &'static str) -> Chrome {
+        Chrome {
+            lang: self.lang,
+            lang_switch_href: self.lang_switch_href.clone(),
+            section,
+        }
+    }
+}
+
+/// `?lang=` wins, then the `lang` cookie, then Vietnamese.
+pub fn lang_of(parts: &Parts) -> Lang {
+    if let Some(l) =
+        query_param(parts.uri.query().unwrap_or_default(), "lang").and_then(|v| Lang::parse(&v))
+    {
+        return l;
+    }
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix("lang="))
+        .find_map(Lang::parse)
+        .unwrap_or(Lang::Vi)
+}
+
+/// The first value of `name` in a query string, percent-decoded.
+pub fn query_param(query: &str, name: &str) -> Option<String> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| percent_decode(v))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |j: usize| bytes.get(j).and_then(|c| (*c as char).to_digit(16));
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => match (hex(i + 1), hex(i + 2)) {
+                (Some(h), Some(l)) => {
+                    out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The current URL with `lang` set to the other language.
+fn switch_href(parts: &Parts, lang: Lang) -> String {
+    let kept: Vec<&str> = parts
+        .uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+        .collect();
+    let mut q = kept.join("&");
+    if !q.is_empty() {
+        q.push('&');
+    }
+    format!("{}?{q}lang={}", parts.uri.path(), lang.other().code())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageContext {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = lang_of(parts);
+        Ok(Self {
+            lang,
+            lang_switch_href: switch_href(parts, lang),
+        })
+    }
+}
+
+/// Renders a template, or a bare 500 if the template itself fails.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub c: Chrome,
+    pub code: &'static str,
+    pub message_key: &'static str,
+    pub detail: Option<String>,
+}
+
+/// An error answered as an HTML page in the reader's language.
+pub struct PageError {
+    pub ctx: PageContext,
+    pub error: AppError,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = crate::error::status_of(&self.error);
+        let (message_key, detail) = match &self.error {
+            AppError::NotFound => ("error.not_found", None),
+            AppError::Invalid { field, message } => {
+                ("error.invalid", Some(format!("{field}: {message}")))
+            }
+            AppError::ImportRefused(e) => ("error.invalid", Some(e.to_string())),
+            AppError::Conflict(_) => ("error.invalid", None),
+            AppError::Busy => ("error.busy", None),
+            AppError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                ("error.internal", None)
+            }
+        };
+        render(
+            status,
+            &ErrorPage {
+                c: self.ctx.chrome(""),
+                code: self.error.code(),
+                message_key,
+                detail,
+            },
+        )
+    }
+}

@@ -1,0 +1,235 @@
+//! The home page and the units browser.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use std::sync::Arc;
+use time::Date;
+use treem_app::units::parse_user_date;
+use treem_app::{App, AppError};
+use treem_domain::units::{AdminUnit, TreeNode, UnitId, SHARE_WHOLE};
+
+use super::{render, Chrome, PageContext, PageError};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    backend: &'static str,
+    unit_count: usize,
+}
+
+pub async fn home(State(app): State<Arc<App>>, ctx: PageContext) -> Response {
+    render(
+        StatusCode::OK,
+        &HomePage {
+            c: ctx.chrome("home"),
+            backend: app.backend(),
+            unit_count: app.units.catalog().units().len(),
+        },
+    )
+}
+
+/// A unit as a page shows it.
+pub struct UnitView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub level_key: String,
+    pub type_key: String,
+    pub from: Date,
+    pub from_iso: String,
+    pub to: Option<Date>,
+    pub centroid: Option<String>,
+    pub area: Option<String>,
+}
+
+impl From<&AdminUnit> for UnitView {
+    fn from(u: &AdminUnit) -> Self {
+        Self {
+            id: u.id.0,
+            code: u.code.clone(),
+            name: u.name.clone(),
+            level_key: format!("level.{}", u.level.as_str()),
+            type_key: format!("unit_type.{}", u.unit_type.as_str()),
+            from: u.validity.from,
+            from_iso: u.validity.from.to_string(),
+            to: u.validity.to,
+            centroid: u.lat.zip(u.lon).map(|(la, lo)| format!("{la:.4}, {lo:.4}")),
+            area: u.area_km2.map(|a| format!("{a:.2}")),
+        }
+    }
+}
+
+pub struct NodeView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub level: &'static str,
+    pub children: Vec<NodeView>,
+}
+
+fn node_view(n: &TreeNode) -> NodeView {
+    NodeView {
+        id: n.unit.id.0,
+        code: n.unit.code.clone(),
+        name: n.unit.name.clone(),
+        level: n.unit.level.as_str(),
+        children: n.children.iter().map(node_view).collect(),
+    }
+}
+
+fn count(nodes: &[TreeNode]) -> usize {
+    nodes.iter().map(|n| 1 + count(&n.children)).sum()
+}
+
+#[derive(Template)]
+#[template(path = "units.html")]
+struct UnitsPage {
+    c: Chrome,
+    date: Date,
+    date_iso: String,
+    today_iso: String,
+    roots: Vec<NodeView>,
+    count: usize,
+    query: String,
+    searched: bool,
+    hits: Vec<UnitView>,
+}
+
+#[derive(Deserialize)]
+pub struct UnitsParams {
+    date: Option<String>,
+    q: Option<String>,
+}
+
+pub async fn units_page(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    Query(p): Query<UnitsParams>,
+) -> Result<Response, PageError> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let date = match p.date.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(d) => parse_user_date("date", d).map_err(|error| PageError {
+            ctx: clone_ctx(&ctx),
+            error,
+        })?,
+        None => today,
+    };
+    let query: String = p.q.unwrap_or_default().chars().take(100).collect();
+    let searched = !query.trim().is_empty();
+    let hits = if searched {
+        app.units
+            .search(&query, 50)
+            .iter()
+            .map(UnitView::from)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let tree = app.units.tree_on(date);
+    let page = UnitsPage {
+        c: ctx.chrome("units"),
+        date,
+        date_iso: date.to_string(),
+        today_iso: today.to_string(),
+        count: count(&tree),
+        roots: tree.iter().map(node_view).collect(),
+        query,
+        searched,
+        hits,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+fn clone_ctx(ctx: &PageContext) -> PageContext {
+    PageContext {
+        lang: ctx.lang,
+        lang_switch_href: ctx.lang_switch_href.clone(),
+    }
+}
+
+pub struct LinkView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub from: Date,
+    pub to: Option<Date>,
+}
+
+pub struct SuccessionView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub effective: Date,
+    pub share: String,
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    c: Chrome,
+    u: UnitView,
+    parents: Vec<LinkView>,
+    children: Vec<UnitView>,
+    children_on: Date,
+    children_on_iso: String,
+    predecessors: Vec<SuccessionView>,
+    successors: Vec<SuccessionView>,
+    same_code: Vec<UnitView>,
+}
+
+/// A share as a plain decimal: 1, 0.25, 0.333333.
+pub fn share_text(ppm: i64) -> String {
+    let s = format!("{}.{:06}", ppm / SHARE_WHOLE, ppm % SHARE_WHOLE);
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+pub async fn unit_page(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound);
+    let detail = id
+        .and_then(|id| app.units.detail(UnitId(id)))
+        .map_err(|error| PageError {
+            ctx: clone_ctx(&ctx),
+            error,
+        })?;
+    let succ = |list: &[(treem_domain::units::Succession, AdminUnit)]| -> Vec<SuccessionView> {
+        list.iter()
+            .map(|(s, u)| SuccessionView {
+                id: u.id.0,
+                code: u.code.clone(),
+                name: u.name.clone(),
+                effective: s.effective,
+                share: share_text(s.share_ppm),
+            })
+            .collect()
+    };
+    let page = UnitPage {
+        c: ctx.chrome("units"),
+        u: UnitView::from(&detail.unit),
+        parents: detail
+            .parents
+            .iter()
+            .map(|(l, p)| LinkView {
+                id: p.id.0,
+                code: p.code.clone(),
+                name: p.name.clone(),
+                from: l.validity.from,
+                to: l.validity.to,
+            })
+            .collect(),
+        children: detail.children.iter().map(UnitView::from).collect(),
+        children_on: detail.children_on,
+        children_on_iso: detail.children_on.to_string(),
+        predecessors: succ(&detail.predecessors),
+        successors: succ(&detail.successors),
+        same_code: detail.same_code.iter().map(UnitView::from).collect(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}

@@ -1,0 +1,317 @@
+// Browser end-to-end test of the public pages: language switch, the
+// administrative-unit tree at two dates, a unit page and its succession links,
+// and the layout at phone width.
+//
+// It drives the system Chromium (headless) through playwright-core against a
+// running `treem demo`; tests/e2e/run.sh starts the server and sets
+// TREEM_E2E_URL. Run alone with:
+//   TREEM_E2E_URL=http://127.0.0.1:8080 node --test   (from tests/e2e)
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.TREEM_E2E_URL ?? '').replace(/\/+$/, '');
+if (!BASE) {
+  throw new Error('TREEM_E2E_URL is not set (e.g. http://127.0.0.1:8080); use tests/e2e/run.sh');
+}
+const CHROMIUM = process.env.TREEM_E2E_CHROMIUM ?? '/usr/bin/chromium';
+// sqlite or postgres when run.sh knows it; checked against /healthz.
+const BACKEND = process.env.TREEM_E2E_BACKEND ?? '';
+const ARTIFACTS = process.env.TREEM_E2E_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'treem-e2e-'));
+
+const VI_TITLE = 'Hệ thống thông tin bảo vệ trẻ em và theo dõi kế hoạch';
+const EN_TITLE = 'Child-protection information and plan-monitoring system';
+
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/**
+ * A fresh browser context (own cookies) and page. Every response of 400 or
+ * more, uncaught page error and console error is recorded, and `done()`
+ * asserts there were none before closing the context.
+ */
+async function openPage(options = {}) {
+  const context = await browser.newContext({ locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', ...options });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    // The browser asks for /favicon.ico on its own; the app has none (404).
+    // That is not a fault of the pages, so it is not counted.
+    if (m.type() === 'error' && !m.location().url?.endsWith('/favicon.ico')) {
+      problems.push(`console error: ${m.text()} (${m.location().url ?? ''})`);
+    }
+  });
+  const done = async () => {
+    await context.close();
+    assert.deepEqual(problems, [], 'no failed requests, page errors or console errors');
+  };
+  return { context, page, done };
+}
+
+/** Click a link or button and wait until the browser has loaded the page it leads to. */
+async function clickAndLoad(page, locator) {
+  const before = page.url();
+  await Promise.all([
+    page.waitForURL((url) => url.href !== before, { waitUntil: 'load' }),
+    locator.click(),
+  ]);
+}
+
+/** Text of a locator with whitespace collapsed. */
+async function text(locator) {
+  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
+}
+
+async function htmlLang(page) {
+  return page.locator('html').getAttribute('lang');
+}
+
+function path(page) {
+  const u = new URL(page.url());
+  return u.pathname + u.search;
+}
+
+test('the server is up and reports its database', async () => {
+  const res = await fetch(`${BASE}/healthz`);
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.status, 'ok');
+  assert.ok(['sqlite', 'postgres'].includes(body.database), `database is ${body.database}`);
+  if (BACKEND) assert.equal(body.database, BACKEND);
+});
+
+test('home page is Vietnamese by default, the language link switches and is remembered', async () => {
+  const { page, done } = await openPage();
+  await page.goto(`${BASE}/`);
+
+  // Vietnamese by default.
+  assert.equal(await htmlLang(page), 'vi');
+  assert.equal(await page.evaluate(() => document.characterSet), 'UTF-8');
+  assert.equal(await text(page.locator('main h1')), VI_TITLE);
+  assert.equal(await text(page.locator('a#lang-switch')), 'English');
+  assert.equal(await text(page.locator('a#nav-units')), 'Đơn vị hành chính');
+  assert.equal(await page.locator('a#home-units-2013').getAttribute('href'), '/units?date=2013-12-31');
+  assert.equal(await page.locator('a#home-units-2025').getAttribute('href'), '/units?date=2025-07-01');
+
+  // To English through the link: same page, ?lang=en.
+  await clickAndLoad(page, page.locator('a#lang-switch'));
+  assert.equal(path(page), '/?lang=en');
+  assert.equal(await htmlLang(page), 'en');
+  assert.equal(await text(page.locator('main h1')), EN_TITLE);
+  assert.equal(await text(page.locator('a#lang-switch')), 'Tiếng Việt');
+  assert.equal(await text(page.locator('a#nav-units')), 'Administrative units');
+
+  // The choice is remembered: the nav link to /units has no ?lang.
+  assert.equal(await page.locator('a#nav-units').getAttribute('href'), '/units');
+  await clickAndLoad(page, page.locator('a#nav-units'));
+  assert.equal(path(page), '/units');
+  assert.equal(await htmlLang(page), 'en');
+  assert.equal(await text(page.locator('a#lang-switch')), 'Tiếng Việt');
+  assert.equal(await text(page.locator('a#nav-units')), 'Administrative units');
+
+  // English dates on the tree page.
+  await page.goto(`${BASE}/units?date=2025-07-01`);
+  assert.equal(await htmlLang(page), 'en');
+  assert.equal(await text(page.locator('h2#tree-heading time')), '1 Jul 2025');
+
+  // And back to Vietnamese, on the same page; remembered as well.
+  await clickAndLoad(page, page.locator('a#lang-switch'));
+  assert.equal(await htmlLang(page), 'vi');
+  assert.equal(new URL(page.url()).searchParams.get('lang'), 'vi');
+  assert.equal(new URL(page.url()).searchParams.get('date'), '2025-07-01');
+  assert.equal(await text(page.locator('h2#tree-heading time')), '01/07/2025');
+  assert.equal(await text(page.locator('a#lang-switch')), 'English');
+  await clickAndLoad(page, page.locator('a#nav-home'));
+  assert.equal(path(page), '/');
+  assert.equal(await htmlLang(page), 'vi');
+  assert.equal(await text(page.locator('main h1')), VI_TITLE);
+
+  await done();
+});
+
+test('the tree as of 31/12/2013 has Đồng Tháp and Tiền Giang with their districts', async () => {
+  const { page, done } = await openPage();
+  await page.goto(`${BASE}/`);
+  await clickAndLoad(page, page.locator('a#home-units-2013'));
+  assert.equal(path(page), '/units?date=2013-12-31');
+  assert.equal(await htmlLang(page), 'vi');
+
+  // The form and the presets.
+  assert.equal(await page.locator('form#tree-date').getAttribute('method'), 'get');
+  assert.equal(await page.locator('input#date').getAttribute('type'), 'date');
+  assert.equal(await page.locator('input#date').getAttribute('name'), 'date');
+  assert.equal(await page.locator('input#date').inputValue(), '2013-12-31');
+  for (const d of ['2013-12-31', '2025-06-30', '2025-07-01']) {
+    assert.equal(await page.locator(`a.preset-date[data-date="${d}"]`).count(), 1, `preset ${d}`);
+  }
+
+  assert.equal(await page.locator('h2#tree-heading time').getAttribute('datetime'), '2013-12-31');
+  assert.equal(await text(page.locator('h2#tree-heading time')), '31/12/2013');
+  assert.equal(await text(page.locator('span#tree-count')), '330');
+  assert.equal(await page.locator('ul#unit-tree li.unit').count(), 330, 'every counted unit is in the tree');
+
+  const provinces = page.locator('ul#unit-tree > li.unit.level-province');
+  assert.equal(await provinces.count(), 2);
+  const dongThap = page.locator('li.unit.level-province[data-code="87"]');
+  const tienGiang = page.locator('li.unit.level-province[data-code="82"]');
+  assert.equal(await text(dongThap.locator('> a.unit-link')), 'Tỉnh Đồng Tháp');
+  assert.equal(await text(tienGiang.locator('> a.unit-link')), 'Tỉnh Tiền Giang');
+
+  // Districts, with their diacritics intact (precomposed, as typed in Vietnamese).
+  const tpCaoLanh = dongThap.locator('li.unit.level-district[data-code="866"]');
+  const hCaoLanh = dongThap.locator('li.unit.level-district[data-code="873"]');
+  const tpName = await text(tpCaoLanh.locator('> a.unit-link'));
+  assert.equal(tpName, 'Thành phố Cao Lãnh');
+  assert.equal(tpName, tpName.normalize('NFC'));
+  assert.equal(await text(hCaoLanh.locator('> a.unit-link')), 'Huyện Cao Lãnh');
+  assert.ok(await tpCaoLanh.locator('> a.unit-link').isVisible(), 'districts are shown');
+  assert.ok((await dongThap.locator('li.unit.level-district').count()) >= 10);
+
+  // Communes sit in <details>: open the city's list to see Phường Mỹ Ngãi (29881).
+  const myNgai = tpCaoLanh.locator('li.unit.level-commune[data-code="29881"] > a.unit-link');
+  assert.equal((await myNgai.textContent())?.trim(), 'Phường Mỹ Ngãi'); // in the DOM even when closed
+  if (!(await myNgai.isVisible())) {
+    await tpCaoLanh.locator('> details > summary').click();
+  }
+  await myNgai.waitFor({ state: 'visible' });
+  assert.ok(await myNgai.isVisible());
+
+  await done();
+});
+
+test('the tree as of 01/07/2025, chosen with the date form, has no district level', async () => {
+  const { page, done } = await openPage();
+  await page.goto(`${BASE}/units?date=2013-12-31`);
+  await page.locator('input#date').fill('2025-07-01');
+  await clickAndLoad(page, page.locator('button#tree-date-submit'));
+  assert.equal(path(page), '/units?date=2025-07-01');
+
+  assert.equal(await page.locator('input#date').inputValue(), '2025-07-01');
+  assert.equal(await page.locator('h2#tree-heading time').getAttribute('datetime'), '2025-07-01');
+  assert.equal(await text(page.locator('h2#tree-heading time')), '01/07/2025');
+  assert.equal(await text(page.locator('span#tree-count')), '103');
+  assert.equal(await page.locator('ul#unit-tree li.unit').count(), 103);
+
+  const provinces = page.locator('ul#unit-tree > li.unit.level-province');
+  assert.equal(await provinces.count(), 1);
+  assert.equal(await provinces.getAttribute('data-code'), '82');
+  assert.equal(await text(provinces.locator('> a.unit-link')), 'Tỉnh Đồng Tháp');
+  assert.equal(await page.locator('li.unit.level-district').count(), 0, 'no district level after 1 July 2025');
+  assert.equal(await provinces.locator('li.unit.level-commune').count(), 102);
+
+  // The reused code: Phường Mỹ Ngãi is 29884 now (it was 29881).
+  const myNgai = provinces.locator('li.unit.level-commune', { hasText: 'Phường Mỹ Ngãi' });
+  assert.equal(await myNgai.count(), 1);
+  assert.equal(await myNgai.getAttribute('data-code'), '29884');
+  assert.ok(await myNgai.locator('> a.unit-link').isVisible(), 'communes are shown');
+
+  await done();
+});
+
+test('unit pages link predecessors and successors across the 2025 reform', async () => {
+  const { page, done } = await openPage();
+  await page.goto(`${BASE}/units?date=2025-07-01`);
+  await clickAndLoad(page, page.locator('li.unit[data-code="29884"] > a.unit-link'));
+  assert.match(new URL(page.url()).pathname, /^\/units\/[^/]+$/);
+
+  // The new ward.
+  assert.equal(await text(page.locator('h1#unit-name')), 'Phường Mỹ Ngãi');
+  assert.equal(await text(page.locator('dd#unit-code')), '29884');
+  for (const id of ['parents', 'children', 'predecessors', 'successors']) {
+    assert.equal(await page.locator(`section#${id}`).count(), 1, `section#${id}`);
+  }
+  assert.equal(await text(page.locator('section#parents a').first()), 'Tỉnh Đồng Tháp');
+  const preds = page.locator('section#predecessors li');
+  const predTexts = (await preds.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  assert.ok(predTexts.some((t) => t.startsWith('Phường Mỹ Ngãi 29881')), `predecessors: ${predTexts.join(' | ')}`);
+  assert.ok(predTexts.some((t) => t.startsWith('Xã Mỹ Tân 29884')), `predecessors: ${predTexts.join(' | ')}`);
+  assert.ok(predTexts.every((t) => t.includes('01/07/2025')), 'effective 01/07/2025');
+  const newWardUrl = page.url();
+
+  // Its predecessor Xã Mỹ Tân (same code 29884, valid until 30/06/2025).
+  await clickAndLoad(page, page.locator('section#predecessors li', { hasText: /Xã Mỹ Tân\s+29884/ }).locator('a'));
+  assert.equal(await text(page.locator('h1#unit-name')), 'Xã Mỹ Tân');
+  assert.equal(await text(page.locator('dd#unit-code')), '29884');
+  assert.match(await text(page.locator('dd#unit-validity')), /30\/06\/2025/);
+  assert.equal(await text(page.locator('section#parents a').first()), 'Thành phố Cao Lãnh');
+  const succ = page.locator('section#successors li a', { hasText: 'Phường Mỹ Ngãi' });
+  assert.equal(await succ.count(), 1);
+  assert.equal(new URL(await succ.getAttribute('href'), BASE).href, newWardUrl);
+
+  // The reused code is pointed out.
+  const sameCode = page.locator('section#same-code');
+  assert.equal(await sameCode.count(), 1);
+  assert.match(await text(sameCode), /Phường Mỹ Ngãi/);
+
+  // And the successor link leads back.
+  await clickAndLoad(page, succ);
+  assert.equal(page.url(), newWardUrl);
+  assert.equal(await text(page.locator('h1#unit-name')), 'Phường Mỹ Ngãi');
+
+  await done();
+});
+
+/** The page is in `lang` and nothing sticks out sideways: no horizontal scrolling. */
+async function assertFits(page, lang) {
+  const where = `${path(page)} (${lang})`;
+  assert.equal(await htmlLang(page), lang, where);
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  assert.equal(innerWidth, 412, where);
+  assert.ok(scrollWidth <= innerWidth, `${where}: horizontal overflow, scrollWidth ${scrollWidth} > innerWidth ${innerWidth}`);
+}
+
+test('at phone width the pages fit the screen', async (t) => {
+  const { page, done } = await openPage({ viewport: { width: 412, height: 900 }, isMobile: true, hasTouch: true });
+  const pages = ['/', '/units', '/units?date=2013-12-31', '/units?date=2025-07-01'];
+  const shots = [];
+  for (const lang of ['en', 'vi']) {
+    // Set the language with ?lang; the cookie keeps it for the pages after.
+    await page.goto(`${BASE}/?lang=${lang}`);
+    for (const p of pages) {
+      await page.goto(`${BASE}${p}`);
+      await assertFits(page, lang);
+    }
+    // A unit page, with its history lists.
+    await page.goto(`${BASE}/units?date=2025-07-01`);
+    await clickAndLoad(page, page.locator('li.unit[data-code="29884"] > a.unit-link'));
+    await assertFits(page, lang);
+    // A screenshot of /units for a human to look at.
+    await page.goto(`${BASE}/units`);
+    const file = join(ARTIFACTS, `units-412x900-${lang}.png`);
+    await page.screenshot({ path: file });
+    assert.ok(statSync(file).size > 1000, 'screenshot written');
+    shots.push(file);
+  }
+  t.diagnostic(`screenshots: ${shots.join(' ')}`);
+  await done();
+});
