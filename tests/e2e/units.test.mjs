@@ -21,6 +21,8 @@ if (!BASE) {
 const CHROMIUM = process.env.TREEM_E2E_CHROMIUM ?? '/usr/bin/chromium';
 // sqlite or postgres when run.sh knows it; checked against /healthz.
 const BACKEND = process.env.TREEM_E2E_BACKEND ?? '';
+// A hung browser or server fails the test instead of stalling CI.
+const TEST_TIMEOUT = 120_000;
 const ARTIFACTS = process.env.TREEM_E2E_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'treem-e2e-'));
 
 const VI_TITLE = 'Hệ thống thông tin bảo vệ trẻ em và theo dõi kế hoạch';
@@ -98,7 +100,7 @@ function path(page) {
   return u.pathname + u.search;
 }
 
-test('the server is up and reports its database', async () => {
+test('the server is up and reports its database', { timeout: TEST_TIMEOUT }, async () => {
   const res = await fetch(`${BASE}/healthz`);
   assert.equal(res.status, 200);
   const body = await res.json();
@@ -107,7 +109,7 @@ test('the server is up and reports its database', async () => {
   if (BACKEND) assert.equal(body.database, BACKEND);
 });
 
-test('home page is Vietnamese by default, the language link switches and is remembered', async () => {
+test('home page is Vietnamese by default, the language link switches and is remembered', { timeout: TEST_TIMEOUT }, async () => {
   const { page, done } = await openPage();
   await page.goto(`${BASE}/`);
 
@@ -156,7 +158,7 @@ test('home page is Vietnamese by default, the language link switches and is reme
   await done();
 });
 
-test('the tree as of 31/12/2013 has Đồng Tháp and Tiền Giang with their districts', async () => {
+test('the tree as of 31/12/2013 has Đồng Tháp and Tiền Giang with their districts', { timeout: TEST_TIMEOUT }, async () => {
   const { page, done } = await openPage();
   await page.goto(`${BASE}/`);
   await clickAndLoad(page, page.locator('a#home-units-2013'));
@@ -206,7 +208,7 @@ test('the tree as of 31/12/2013 has Đồng Tháp and Tiền Giang with their di
   await done();
 });
 
-test('the tree as of 01/07/2025, chosen with the date form, has no district level', async () => {
+test('the tree as of 01/07/2025, chosen with the date form, has no district level', { timeout: TEST_TIMEOUT }, async () => {
   const { page, done } = await openPage();
   await page.goto(`${BASE}/units?date=2013-12-31`);
   await page.locator('input#date').fill('2025-07-01');
@@ -235,7 +237,7 @@ test('the tree as of 01/07/2025, chosen with the date form, has no district leve
   await done();
 });
 
-test('unit pages link predecessors and successors across the 2025 reform', async () => {
+test('unit pages link predecessors and successors across the 2025 reform', { timeout: TEST_TIMEOUT }, async () => {
   const { page, done } = await openPage();
   await page.goto(`${BASE}/units?date=2025-07-01`);
   await clickAndLoad(page, page.locator('li.unit[data-code="29884"] > a.unit-link'));
@@ -290,7 +292,7 @@ async function assertFits(page, lang) {
   assert.ok(scrollWidth <= innerWidth, `${where}: horizontal overflow, scrollWidth ${scrollWidth} > innerWidth ${innerWidth}`);
 }
 
-test('at phone width the pages fit the screen', async (t) => {
+test('at phone width the pages fit the screen', { timeout: TEST_TIMEOUT }, async (t) => {
   const { page, done } = await openPage({ viewport: { width: 412, height: 900 }, isMobile: true, hasTouch: true });
   const pages = ['/', '/units', '/units?date=2013-12-31', '/units?date=2025-07-01'];
   const shots = [];

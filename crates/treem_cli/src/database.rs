@@ -31,10 +31,12 @@ pub async fn open(url: &str, create: bool) -> Result<Arc<dyn Store>, String> {
         "postgres" | "postgresql" => {
             Arc::new(PgStore::connect(url).await.map_err(|e| e.to_string())?)
         }
-        _ => return Err(format!(
+        _ => {
+            return Err(format!(
             "unknown database URL scheme `{}`: use sqlite://PATH or postgres://USER@HOST/DATABASE",
             scheme.chars().take(20).collect::<String>()
-        )),
+        ))
+        }
     };
     match store.migration_status().await {
         Ok(_) => Ok(store),

@@ -1,9 +1,13 @@
 //! The domain core of treem: types and rules with no IO, no async, no database.
 //! Everything here is deterministic and tested in plain unit tests.
 
+pub mod access;
+pub mod audit;
 pub mod bundled;
+pub mod child;
 pub mod csv;
 pub mod import_error;
 pub mod text;
+pub mod totp;
 pub mod unit_import;
 pub mod units;

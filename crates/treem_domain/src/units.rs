@@ -193,6 +193,7 @@ pub struct UnitCatalog {
     units: Vec<AdminUnit>,
     by_id: HashMap<UnitId, usize>,
     parents: HashMap<UnitId, Vec<ParentLink>>,
+    children: HashMap<UnitId, Vec<ParentLink>>,
     successors: HashMap<UnitId, Vec<Succession>>,
     predecessors: HashMap<UnitId, Vec<Succession>>,
 }
@@ -212,8 +213,10 @@ impl UnitCatalog {
     ) -> Self {
         let by_id = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
         let mut parents: HashMap<UnitId, Vec<ParentLink>> = HashMap::new();
+        let mut children: HashMap<UnitId, Vec<ParentLink>> = HashMap::new();
         for l in links {
             parents.entry(l.child).or_default().push(l);
+            children.entry(l.parent).or_default().push(l);
         }
         let mut successors: HashMap<UnitId, Vec<Succession>> = HashMap::new();
         let mut predecessors: HashMap<UnitId, Vec<Succession>> = HashMap::new();
@@ -225,6 +228,7 @@ impl UnitCatalog {
             units,
             by_id,
             parents,
+            children,
             successors,
             predecessors,
         }
@@ -288,6 +292,14 @@ impl UnitCatalog {
             cur = p;
         }
         out
+    }
+
+    /// Every dated link under which some unit had `id` as its parent.
+    pub fn child_links_of(&self, id: UnitId) -> &[ParentLink] {
+        self.children
+            .get(&id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     pub fn successors_of(&self, id: UnitId) -> &[Succession] {

@@ -9,6 +9,8 @@ use treem_domain::bundled::admin_unit_files;
 use treem_domain::unit_import::{parse_file, ParsedFiles};
 use treem_domain::units::{UnitId, UnitLevel};
 
+use treem_domain::audit::{AuditEvent, Outcome};
+
 use crate::Store;
 
 async fn migrated(store: &dyn Store) {
@@ -211,6 +213,276 @@ pub async fn vietnamese_text_round_trips(store: &dyn Store) {
     assert_eq!(c.units()[0].name, "Tỉnh Nghệ An");
 }
 
+async fn an_account(store: &dyn Store, name: &str) -> i64 {
+    let a = crate::NewAccount {
+        username: name.into(),
+        display_name: "Cán bộ".into(),
+        password_hash: "$argon2id$fake".into(),
+        role: treem_domain::access::Role::CommuneWorker,
+        scope_unit: None,
+        agency: None,
+    };
+    store
+        .create_account(
+            &a,
+            &AuditEvent::new("account.create", Outcome::Ok).record("account", ""),
+        )
+        .await
+        .unwrap()
+}
+
+pub async fn accounts_sessions_and_tokens(store: &dyn Store) {
+    migrated(store).await;
+    let id = an_account(store, "lan").await;
+    assert!(matches!(
+        store
+            .create_account(
+                &crate::NewAccount {
+                    username: "lan".into(),
+                    display_name: "x".into(),
+                    password_hash: "x".into(),
+                    role: treem_domain::access::Role::Auditor,
+                    scope_unit: None,
+                    agency: None
+                },
+                &AuditEvent::new("account.create", Outcome::Ok)
+            )
+            .await,
+        Err(crate::StorageError::Conflict(_))
+    ));
+    let a = store.account_by_username("lan").await.unwrap().unwrap();
+    assert_eq!(
+        (a.id, a.disabled, a.totp_enabled, a.version),
+        (id, false, false, 1)
+    );
+    let now = treem_domain::audit::now_utc();
+    let s = crate::NewSession {
+        token_hash: "h1".into(),
+        account_id: id,
+        csrf_token: "c".into(),
+        mfa_passed: false,
+        now,
+    };
+    store
+        .create_session(&s, &AuditEvent::new("session.login", Outcome::Ok))
+        .await
+        .unwrap();
+    let got = store.session("h1").await.unwrap().unwrap();
+    assert_eq!(
+        (got.account.id, got.created_at, got.mfa_passed),
+        (id, now, false)
+    );
+    store
+        .pass_session_mfa(got.id, &AuditEvent::new("session.mfa", Outcome::Ok))
+        .await
+        .unwrap();
+    assert!(store.session("h1").await.unwrap().unwrap().mfa_passed);
+    // A password change ends every session of the account.
+    store
+        .change_account(
+            id,
+            &crate::AccountChange::Password("$argon2id$new".into()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(store.session("h1").await.unwrap().is_none());
+    assert_eq!(store.account(id).await.unwrap().unwrap().version, 2);
+    assert!(matches!(
+        store
+            .change_account(424_242, &crate::AccountChange::Disable, None)
+            .await,
+        Err(crate::StorageError::NotFound)
+    ));
+    // Tokens: live until revoked, and only by their owner.
+    let t = store
+        .create_token(
+            id,
+            "báo cáo",
+            "th",
+            &AuditEvent::new("token.create", Outcome::Ok),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.token("th").await.unwrap().unwrap().1.id, id);
+    let other = an_account(store, "hoa").await;
+    assert!(!store
+        .revoke_token(other, t, &AuditEvent::new("token.revoke", Outcome::Ok))
+        .await
+        .unwrap());
+    assert!(store
+        .revoke_token(id, t, &AuditEvent::new("token.revoke", Outcome::Ok))
+        .await
+        .unwrap());
+    assert!(store.token("th").await.unwrap().is_none());
+    assert_eq!(store.list_tokens(id).await.unwrap().len(), 1);
+    // Throttle rows.
+    let st = crate::ThrottleState {
+        failures: 3,
+        window_start: now,
+        locked_until: now + time::Duration::seconds(4),
+    };
+    store.put_throttle("user:lan", &st).await.unwrap();
+    assert_eq!(store.throttle("user:lan").await.unwrap(), Some(st));
+    store.clear_throttle("user:lan").await.unwrap();
+    assert_eq!(store.throttle("user:lan").await.unwrap(), None);
+}
+
+pub async fn the_audit_chain_links_and_verifies(store: &dyn Store) {
+    migrated(store).await;
+    for i in 0..20 {
+        let e = AuditEvent::new("child.read", Outcome::Ok)
+            .record("child", i)
+            .fields(&["full_name", "hiv_status"]);
+        store.audit(&e).await.unwrap();
+    }
+    let chain = store.audit_chain().await.unwrap();
+    assert_eq!(treem_domain::audit::verify_chain(&chain), Ok(20));
+    let page = store
+        .audit_entries(&crate::AuditFilter {
+            record_key: Some("7".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].event.fields, vec!["full_name", "hiv_status"]);
+    let newest = store
+        .audit_entries(&crate::AuditFilter {
+            action_prefix: Some("child.".into()),
+            before_id: Some(20),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        newest.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![19, 18, 17, 16, 15]
+    );
+    let none = store
+        .audit_entries(&crate::AuditFilter {
+            action_prefix: Some("%".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "a percent sign matches only itself");
+}
+
+pub async fn children_are_stored_read_with_audit_and_versioned(store: &dyn Store) {
+    with_real_units(store).await;
+    let by = an_account(store, "worker").await;
+    let c = store.load_units().await.unwrap();
+    let commune = c.by_code_on("29884", date!(2025 - 07 - 01)).unwrap().id;
+    let input = treem_domain::child::ChildInput {
+        full_name: "Nguyễn Thị Ánh".into(),
+        sex: "female".into(),
+        birth_date: "2016-02-29".into(),
+        residence_unit_id: commune.0.to_string(),
+        registered_on: "2025-08-01".into(),
+        hiv_status: "exposed".into(),
+        ..Default::default()
+    };
+    let fields = treem_domain::child::check_child(&input, &c, date!(2026 - 01 - 01)).unwrap();
+    let id = store
+        .create_child(
+            &fields,
+            by,
+            &AuditEvent::new("child.create", Outcome::Ok).record("child", ""),
+        )
+        .await
+        .unwrap();
+    let read = AuditEvent::new("child.read", Outcome::Ok)
+        .record("child", id)
+        .fields(&["hiv_status"]);
+    let child = store.child(id, Some(&read)).await.unwrap().unwrap();
+    assert_eq!(child.full_name, "Nguyễn Thị Ánh");
+    assert_eq!(child.birth_date, date!(2016 - 02 - 29));
+    assert_eq!(
+        child.hiv_status,
+        Some(treem_domain::child::HivStatus::Exposed)
+    );
+    let chain = store.audit_chain().await.unwrap();
+    assert_eq!(
+        chain
+            .iter()
+            .filter(|e| e.event.action == "child.read")
+            .count(),
+        1
+    );
+    assert_eq!(
+        chain
+            .iter()
+            .find(|e| e.event.action == "child.create")
+            .unwrap()
+            .event
+            .record_key
+            .as_deref(),
+        Some(id.to_string().as_str())
+    );
+    // Lists filter by unit and by an escaped name pattern.
+    let q = |units: Vec<UnitId>, name: Option<&str>| crate::ChildQuery {
+        units,
+        name_contains: name.map(str::to_owned),
+        after_id: None,
+        limit: 50,
+    };
+    assert_eq!(
+        store
+            .list_children(&q(vec![commune], None))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .list_children(&q(vec![commune], Some("thi anh")))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(store
+        .list_children(&q(vec![commune], Some("%")))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .list_children(&q(vec![UnitId(1)], None))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .list_children(&q(vec![], None))
+        .await
+        .unwrap()
+        .is_empty());
+    // Optimistic concurrency: the second writer with the old version is refused.
+    let write = AuditEvent::new("child.update", Outcome::Ok)
+        .record("child", id)
+        .fields(&["full_name"]);
+    let mut renamed = fields.clone();
+    renamed.full_name = "Nguyễn Thị Ánh Hồng".into();
+    store.update_child(id, 1, &renamed, &write).await.unwrap();
+    assert!(matches!(
+        store.update_child(id, 1, &fields, &write).await,
+        Err(crate::StorageError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.update_child(424_242, 1, &fields, &write).await,
+        Err(crate::StorageError::NotFound)
+    ));
+    assert_eq!(store.child(id, None).await.unwrap().unwrap().version, 2);
+    assert_eq!(
+        treem_domain::audit::verify_chain(&store.audit_chain().await.unwrap()).map(|n| n > 0),
+        Ok(true)
+    );
+}
+
 /// Instantiates the suite for a backend. `$store` is an async fn returning a
 /// fresh, empty store wrapped in a guard that derefs to `dyn Store`.
 #[macro_export]
@@ -222,7 +494,10 @@ macro_rules! conformance_tests {
             refused_import_writes_nothing,
             reimport_is_idempotent_and_conflicts_are_refused,
             a_split_with_shares_is_stored_and_reaggregates,
-            vietnamese_text_round_trips
+            vietnamese_text_round_trips,
+            accounts_sessions_and_tokens,
+            the_audit_chain_links_and_verifies,
+            children_are_stored_read_with_audit_and_versioned
         );
     };
     (@each $store:path, $($name:ident),*) => {

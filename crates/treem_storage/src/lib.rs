@@ -2,6 +2,7 @@
 //! suite every backend must pass. Backends (`treem_storage_sqlite`,
 //! `treem_storage_postgres`) implement [`Store`]; nothing above this crate sees SQL.
 
+pub mod accounts;
 pub mod conformance;
 pub mod migrations;
 pub mod schema;
@@ -11,6 +12,10 @@ use treem_domain::import_error::ImportErrors;
 use treem_domain::unit_import::ParsedFiles;
 use treem_domain::units::UnitCatalog;
 
+pub use accounts::{
+    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore,
+    NewAccount, NewSession, SessionRecord, ThrottleState, TokenRecord,
+};
 pub use migrations::{Migration, MigrationStatus};
 pub use schema::{ColumnDescription, ColumnKind, ForeignKey, SchemaDescription, TableDescription};
 
@@ -64,7 +69,7 @@ pub struct UnitImportSummary {
 /// The storage contract. Every write method is one transaction: it either
 /// applies completely or leaves nothing behind.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AccountStore + AuditStore + ChildStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Answers when the database answers.

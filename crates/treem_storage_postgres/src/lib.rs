@@ -2,6 +2,7 @@
 //! backend; the SQL differs only where the engines do (placeholders, identity
 //! columns, `timestamptz`, locking).
 
+mod accounts;
 mod units;
 
 use async_trait::async_trait;
@@ -19,16 +20,58 @@ use treem_storage::{
 };
 
 /// The embedded migrations; file names match the SQLite backend's.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_admin_units",
-    sql: include_str!("../migrations/0001_admin_units.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_admin_units",
+        sql: include_str!("../migrations/0001_admin_units.sql"),
+    },
+    Migration {
+        name: "0002_accounts_audit",
+        sql: include_str!("../migrations/0002_accounts_audit.sql"),
+    },
+    Migration {
+        name: "0003_children",
+        sql: include_str!("../migrations/0003_children.sql"),
+    },
+];
+
+/// Key of the advisory lock that serialises appends to the audit chain.
+const AUDIT_LOCK: i64 = 0x7472_6565_6d00_0002;
+
+/// Timestamps go to PostgreSQL as `timestamptz`.
+pub(crate) fn ts(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    t
+}
+
+pub(crate) fn read_ts(
+    r: &sqlx::postgres::PgRow,
+    col: &str,
+) -> Result<time::OffsetDateTime, StorageError> {
+    r.try_get(col).map_err(map_err)
+}
+
+pub(crate) fn read_ts_opt(
+    r: &sqlx::postgres::PgRow,
+    col: &str,
+) -> Result<Option<time::OffsetDateTime>, StorageError> {
+    r.try_get(col).map_err(map_err)
+}
+
+/// Serialises appenders until the transaction ends, so each entry links to the last.
+pub(crate) async fn lock_audit_chain(conn: &mut sqlx::PgConnection) -> Result<(), StorageError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(AUDIT_LOCK)
+        .execute(conn)
+        .await
+        .map(|_| ())
+        .map_err(map_err)
+}
 
 /// Key of the advisory lock that serialises migrations between processes.
 const MIGRATION_LOCK: i64 = 0x7472_6565_6d00_0001;
 
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 impl PgStore {

@@ -3,6 +3,7 @@
 //! Writes start with `BEGIN IMMEDIATE`, so a read-then-write transaction never
 //! fails halfway with SQLITE_BUSY.
 
+mod accounts;
 mod units;
 
 use async_trait::async_trait;
@@ -20,16 +21,26 @@ use treem_storage::{
 };
 
 /// The embedded migrations; file names match the PostgreSQL backend's.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_admin_units",
-    sql: include_str!("../migrations/0001_admin_units.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_admin_units",
+        sql: include_str!("../migrations/0001_admin_units.sql"),
+    },
+    Migration {
+        name: "0002_accounts_audit",
+        sql: include_str!("../migrations/0002_accounts_audit.sql"),
+    },
+    Migration {
+        name: "0003_children",
+        sql: include_str!("../migrations/0003_children.sql"),
+    },
+];
 
 /// The oldest SQLite with `RETURNING` and `ON CONFLICT DO UPDATE`.
 const MIN_SQLITE: (u32, u32) = (3, 35);
 
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -129,6 +140,39 @@ pub(crate) fn map_err(e: sqlx::Error) -> StorageError {
         }
         _ => StorageError::Other(e.to_string()),
     }
+}
+
+/// A timestamp as SQLite keeps it: fixed-width RFC 3339 UTC text.
+pub(crate) fn ts(t: time::OffsetDateTime) -> String {
+    treem_domain::audit::timestamp_text(t)
+}
+
+pub(crate) fn read_ts(
+    r: &sqlx::sqlite::SqliteRow,
+    col: &str,
+) -> Result<time::OffsetDateTime, StorageError> {
+    let s: String = r.try_get(col).map_err(map_err)?;
+    treem_domain::audit::parse_timestamp_text(&s)
+        .ok_or_else(|| StorageError::Other(format!("{col} holds a malformed timestamp")))
+}
+
+pub(crate) fn read_ts_opt(
+    r: &sqlx::sqlite::SqliteRow,
+    col: &str,
+) -> Result<Option<time::OffsetDateTime>, StorageError> {
+    let s: Option<String> = r.try_get(col).map_err(map_err)?;
+    s.map(|s| {
+        treem_domain::audit::parse_timestamp_text(&s)
+            .ok_or_else(|| StorageError::Other(format!("{col} holds a malformed timestamp")))
+    })
+    .transpose()
+}
+
+/// On SQLite the write transaction (`BEGIN IMMEDIATE`) already serialises appends.
+pub(crate) async fn lock_audit_chain(
+    _conn: &mut sqlx::SqliteConnection,
+) -> Result<(), StorageError> {
+    Ok(())
 }
 
 /// Now as fixed-width RFC 3339 UTC text, so text order is time order.

@@ -1,0 +1,284 @@
+//! Who may do what, and where. The role table and the scope rule live here,
+//! pure and exhaustively testable; `treem_app::access` is the one place that
+//! applies them to every read, list, search, export and write.
+
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+use crate::units::{UnitCatalog, UnitId, UnitLevel, Validity, SHARE_WHOLE};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    SystemAdmin,
+    ProvincialOfficer,
+    DistrictOfficer,
+    CommuneWorker,
+    HamletCollaborator,
+    AgencyReporter,
+    PoliceLiaison,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Self::SystemAdmin,
+        Self::ProvincialOfficer,
+        Self::DistrictOfficer,
+        Self::CommuneWorker,
+        Self::HamletCollaborator,
+        Self::AgencyReporter,
+        Self::PoliceLiaison,
+        Self::Auditor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SystemAdmin => "system_admin",
+            Self::ProvincialOfficer => "provincial_officer",
+            Self::DistrictOfficer => "district_officer",
+            Self::CommuneWorker => "commune_worker",
+            Self::HamletCollaborator => "hamlet_collaborator",
+            Self::AgencyReporter => "agency_reporter",
+            Self::PoliceLiaison => "police_liaison",
+            Self::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The level the scope unit must have; `None`: no unit (the administrator's
+    /// scope is the accounts, not records).
+    pub fn scope_levels(self) -> &'static [UnitLevel] {
+        match self {
+            Self::SystemAdmin => &[],
+            Self::ProvincialOfficer | Self::AgencyReporter | Self::Auditor => {
+                &[UnitLevel::Province]
+            }
+            Self::DistrictOfficer => &[UnitLevel::District],
+            Self::CommuneWorker => &[UnitLevel::Commune],
+            Self::HamletCollaborator => &[UnitLevel::Hamlet],
+            Self::PoliceLiaison => &[UnitLevel::Province, UnitLevel::District, UnitLevel::Commune],
+        }
+    }
+
+    /// Whether an account of this role must belong to an agency.
+    pub fn needs_agency(self) -> bool {
+        self == Self::AgencyReporter
+    }
+
+    /// Roles that see case data need a second factor (unless configured off).
+    pub fn sees_case_data(self) -> bool {
+        !Self::permits(self, Action::Read).is_empty() || self == Self::SystemAdmin
+    }
+
+    /// The actions this role may take on child records, and the sensitive
+    /// field kinds it sees. The one table of the access model; rendered for
+    /// auditors in `docs/ACCESS.md` and tested as a matrix.
+    pub fn permits(self, action: Action) -> &'static [SensitiveKind] {
+        use SensitiveKind::*;
+        const NONE: &[SensitiveKind] = &[];
+        const ALL: &[SensitiveKind] = &[AbuseDetails, HivStatus, OffenceDetails];
+        const YES: &[SensitiveKind] = &[Any];
+        match (self, action) {
+            // Reading a record: the kinds listed are the sensitive fields shown.
+            (
+                Self::ProvincialOfficer | Self::DistrictOfficer | Self::CommuneWorker,
+                Action::Read,
+            ) => ALL,
+            (Self::PoliceLiaison, Action::Read) => &[AbuseDetails, OffenceDetails],
+            (Self::HamletCollaborator | Self::Auditor, Action::Read) => &[Any],
+            (
+                Self::ProvincialOfficer
+                | Self::DistrictOfficer
+                | Self::CommuneWorker
+                | Self::HamletCollaborator
+                | Self::PoliceLiaison
+                | Self::Auditor,
+                Action::List,
+            ) => YES,
+            (
+                Self::ProvincialOfficer
+                | Self::DistrictOfficer
+                | Self::CommuneWorker
+                | Self::HamletCollaborator,
+                Action::Write,
+            ) => YES,
+            (
+                Self::ProvincialOfficer | Self::DistrictOfficer | Self::CommuneWorker,
+                Action::Export,
+            ) => YES,
+            (Self::SystemAdmin, Action::ManageAccounts) => YES,
+            (Self::Auditor | Self::SystemAdmin, Action::ReadAudit) => YES,
+            _ => NONE,
+        }
+    }
+
+    /// Whether the role may take `action` at all.
+    pub fn may(self, action: Action) -> bool {
+        !self.permits(action).is_empty()
+    }
+
+    /// Whether the role sees sensitive fields of `kind` when reading a record.
+    pub fn sees(self, kind: SensitiveKind) -> bool {
+        self.permits(Action::Read).contains(&kind)
+    }
+}
+
+/// What is being done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Read,
+    List,
+    Write,
+    Export,
+    ManageAccounts,
+    ReadAudit,
+}
+
+impl Action {
+    pub const RECORD_ACTIONS: [Action; 4] = [Self::Read, Self::List, Self::Write, Self::Export];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::List => "list",
+            Self::Write => "write",
+            Self::Export => "export",
+            Self::ManageAccounts => "manage_accounts",
+            Self::ReadAudit => "read_audit",
+        }
+    }
+}
+
+/// Classes of sensitive fields (Decree 13/2023 "sensitive personal data"). A
+/// role sees a class only where its work needs it; lists never show any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum SensitiveKind {
+    AbuseDetails,
+    HivStatus,
+    OffenceDetails,
+    /// Marker in the permission table: "allowed, no sensitive field implied".
+    Any,
+}
+
+/// The units inside an account's scope, with the periods during which each was
+/// inside it. A record is in scope when the unit it is recorded against was in
+/// scope on the record's date.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScopeSet {
+    periods: HashMap<UnitId, Vec<Validity>>,
+}
+
+impl ScopeSet {
+    pub fn contains(&self, unit: UnitId, on: time::Date) -> bool {
+        self.periods
+            .get(&unit)
+            .is_some_and(|ps| ps.iter().any(|p| p.contains(on)))
+    }
+
+    /// The units that may hold in-scope records (a superset filter for SQL;
+    /// [`Self::contains`] decides by date).
+    pub fn units(&self) -> Vec<UnitId> {
+        let mut v: Vec<UnitId> = self.periods.keys().copied().collect();
+        v.sort();
+        v
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.periods.is_empty()
+    }
+}
+
+impl UnitCatalog {
+    /// The scope of an account scoped to `root`: `root` and every unit below it
+    /// (by the dated parent links), plus, through the 2025-style reform, every
+    /// unit that merged wholly into `root` (or into a unit below it) and what was
+    /// below those. A predecessor that was split (share below 1) is left out: its
+    /// records belong to whoever gets them by record-level reassignment.
+    pub fn scope_of(&self, root: UnitId) -> ScopeSet {
+        let mut roots: Vec<UnitId> = vec![root];
+        let mut seen: HashSet<UnitId> = HashSet::from([root]);
+        let mut out = ScopeSet::default();
+        while let Some(r) = roots.pop() {
+            let Some(unit) = self.get(r) else { continue };
+            out.periods.entry(r).or_default().push(unit.validity);
+            // Everything below r during r's life, with the periods of the link chain.
+            let mut frontier: Vec<(UnitId, Validity)> = vec![(r, unit.validity)];
+            while let Some((parent, window)) = frontier.pop() {
+                for link in self.child_links_of(parent) {
+                    let Some(period) = intersect(window, link.validity) else {
+                        continue;
+                    };
+                    out.periods.entry(link.child).or_default().push(period);
+                    frontier.push((link.child, period));
+                    if seen.insert(link.child) {
+                        // Predecessors of units below also fold in (a hamlet that moved communes).
+                        roots.extend(
+                            self.whole_predecessors(link.child)
+                                .into_iter()
+                                .filter(|p| seen.insert(*p)),
+                        );
+                    }
+                }
+            }
+            roots.extend(
+                self.whole_predecessors(r)
+                    .into_iter()
+                    .filter(|p| seen.insert(*p)),
+            );
+        }
+        out
+    }
+
+    fn whole_predecessors(&self, unit: UnitId) -> Vec<UnitId> {
+        self.predecessors_of(unit)
+            .iter()
+            .filter(|s| s.share_ppm == SHARE_WHOLE)
+            .map(|s| s.from)
+            .collect()
+    }
+}
+
+fn intersect(a: Validity, b: Validity) -> Option<Validity> {
+    let from = a.from.max(b.from);
+    let to = match (a.to, b.to) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    };
+    (to.is_none_or(|t| t >= from)).then_some(Validity { from, to })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn least_privilege() {
+        assert!(
+            !Role::SystemAdmin.may(Action::Read),
+            "administrators manage accounts, not children"
+        );
+        assert!(!Role::AgencyReporter.may(Action::List));
+        assert!(!Role::HamletCollaborator.may(Action::Export));
+        assert!(!Role::HamletCollaborator.sees(SensitiveKind::HivStatus));
+        assert!(!Role::PoliceLiaison.sees(SensitiveKind::HivStatus));
+        assert!(Role::PoliceLiaison.sees(SensitiveKind::OffenceDetails));
+        assert!(!Role::Auditor.may(Action::Write));
+        assert!(Role::Auditor.may(Action::ReadAudit));
+        assert!(Role::CommuneWorker.sees(SensitiveKind::AbuseDetails));
+    }
+}

@@ -1,0 +1,213 @@
+//! Accounts, sessions, API tokens, sign-in throttling, the audit log and the
+//! register of children: the storage contracts. Every write takes the audit
+//! event to append in the same transaction.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use treem_domain::access::Role;
+use treem_domain::audit::{AuditEntry, AuditEvent};
+use treem_domain::child::{Child, ChildFields};
+use treem_domain::units::UnitId;
+
+use crate::StorageError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub scope_unit: Option<UnitId>,
+    pub agency: Option<String>,
+    /// Base32 secret; set when enrolment starts, trusted once `totp_enabled`.
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub totp_last_step: Option<i64>,
+    pub disabled: bool,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub scope_unit: Option<UnitId>,
+    pub agency: Option<String>,
+}
+
+/// A change to an account. Those that touch credentials or access also end
+/// every session of the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountChange {
+    Disable,
+    Enable,
+    Password(String),
+    /// Start (Some) or cancel (None) TOTP enrolment.
+    TotpSecret(Option<String>),
+    /// Enrolment confirmed with a code of this step.
+    TotpEnabled {
+        step: i64,
+    },
+    /// A code of this step was used at sign-in (codes work once).
+    TotpStep(i64),
+}
+
+impl AccountChange {
+    pub fn ends_sessions(&self) -> bool {
+        matches!(
+            self,
+            Self::Disable | Self::Password(_) | Self::TotpEnabled { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub account_id: i64,
+    pub csrf_token: String,
+    pub mfa_passed: bool,
+    pub now: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: i64,
+    pub account: AccountRecord,
+    pub csrf_token: String,
+    pub mfa_passed: bool,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleState {
+    pub failures: i64,
+    pub window_start: OffsetDateTime,
+    pub locked_until: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Fails with `Conflict("account_username_key")` when the username is taken.
+    async fn create_account(&self, a: &NewAccount, audit: &AuditEvent)
+        -> Result<i64, StorageError>;
+    async fn account_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<AccountRecord>, StorageError>;
+    async fn account(&self, id: i64) -> Result<Option<AccountRecord>, StorageError>;
+    async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StorageError>;
+    async fn change_account(
+        &self,
+        id: i64,
+        change: &AccountChange,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), StorageError>;
+
+    async fn create_session(&self, s: &NewSession, audit: &AuditEvent) -> Result<(), StorageError>;
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StorageError>;
+    async fn touch_session(&self, id: i64, now: OffsetDateTime) -> Result<(), StorageError>;
+    async fn pass_session_mfa(&self, id: i64, audit: &AuditEvent) -> Result<(), StorageError>;
+    async fn delete_session(&self, id: i64, audit: Option<&AuditEvent>)
+        -> Result<(), StorageError>;
+
+    async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StorageError>;
+    async fn put_throttle(&self, key: &str, state: &ThrottleState) -> Result<(), StorageError>;
+    async fn clear_throttle(&self, key: &str) -> Result<(), StorageError>;
+
+    async fn create_token(
+        &self,
+        account_id: i64,
+        name: &str,
+        token_hash: &str,
+        audit: &AuditEvent,
+    ) -> Result<i64, StorageError>;
+    /// A live token and its account (revoked tokens are not returned).
+    async fn token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(TokenRecord, AccountRecord)>, StorageError>;
+    async fn list_tokens(&self, account_id: i64) -> Result<Vec<TokenRecord>, StorageError>;
+    /// Revokes a token of `account_id`; false when there is no such live token.
+    async fn revoke_token(
+        &self,
+        account_id: i64,
+        token_id: i64,
+        audit: &AuditEvent,
+    ) -> Result<bool, StorageError>;
+}
+
+/// Filters for the auditor's view.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor_id: Option<i64>,
+    pub action_prefix: Option<String>,
+    pub record_type: Option<String>,
+    pub record_key: Option<String>,
+    /// Entries with an id below this (keyset pagination, newest first).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends one event in a transaction of its own.
+    async fn audit(&self, e: &AuditEvent) -> Result<(), StorageError>;
+    /// Newest first.
+    async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StorageError>;
+    /// The whole chain, oldest first, for verification.
+    async fn audit_chain(&self) -> Result<Vec<AuditEntry>, StorageError>;
+}
+
+/// A page of the register.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChildQuery {
+    /// Only children recorded against these units (the caller's scope, already resolved).
+    pub units: Vec<UnitId>,
+    /// Part of the name's search key (already folded), matched literally.
+    pub name_contains: Option<String>,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait ChildStore: Send + Sync {
+    /// Stores a child; the audit event's record key is set to the new id.
+    async fn create_child(
+        &self,
+        c: &ChildFields,
+        created_by: i64,
+        audit: &AuditEvent,
+    ) -> Result<i64, StorageError>;
+    /// Reads a child; when `audit` is given it is appended in the same
+    /// transaction, so a read that cannot be audited does not happen.
+    async fn child(
+        &self,
+        id: i64,
+        audit: Option<&AuditEvent>,
+    ) -> Result<Option<Child>, StorageError>;
+    /// Children in id order after `after_id`.
+    async fn list_children(&self, q: &ChildQuery) -> Result<Vec<Child>, StorageError>;
+    /// Fails with `Conflict("version")` when the stored version is not `expected_version`.
+    async fn update_child(
+        &self,
+        id: i64,
+        expected_version: i64,
+        c: &ChildFields,
+        audit: &AuditEvent,
+    ) -> Result<(), StorageError>;
+}

@@ -1,0 +1,654 @@
+//! Accounts, sessions, tokens, throttling, the audit chain and the register of children on PostgreSQL.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use time::OffsetDateTime;
+use treem_domain::access::Role;
+use treem_domain::audit::{entry_hash, now_utc, AuditEntry, AuditEvent, Outcome, GENESIS};
+use treem_domain::child::{Child, ChildFields, HivStatus, Sex};
+use treem_domain::units::UnitId;
+use treem_storage::{
+    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore,
+    NewAccount, NewSession, SessionRecord, StorageError, ThrottleState, TokenRecord,
+};
+
+use crate::{lock_audit_chain, map_err, read_ts, read_ts_opt, ts, PgStore};
+
+const ACCOUNT_COLUMNS: &str =
+    "a.id, a.username, a.display_name, a.password_hash, a.role, a.scope_unit_id, a.agency, a.totp_secret, a.totp_enabled, a.totp_last_step, a.disabled, a.version";
+
+fn decode_account(r: &PgRow) -> Result<AccountRecord, StorageError> {
+    let role: String = r.try_get("role").map_err(map_err)?;
+    Ok(AccountRecord {
+        id: r.try_get("id").map_err(map_err)?,
+        username: r.try_get("username").map_err(map_err)?,
+        display_name: r.try_get("display_name").map_err(map_err)?,
+        password_hash: r.try_get("password_hash").map_err(map_err)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StorageError::Other(format!("account.role holds `{role}`")))?,
+        scope_unit: r
+            .try_get::<Option<i64>, _>("scope_unit_id")
+            .map_err(map_err)?
+            .map(UnitId),
+        agency: r.try_get("agency").map_err(map_err)?,
+        totp_secret: r.try_get("totp_secret").map_err(map_err)?,
+        totp_enabled: r.try_get("totp_enabled").map_err(map_err)?,
+        totp_last_step: r.try_get("totp_last_step").map_err(map_err)?,
+        disabled: r.try_get("disabled").map_err(map_err)?,
+        version: r.try_get("version").map_err(map_err)?,
+    })
+}
+
+/// Appends an event to the chain inside the caller's transaction.
+pub(crate) async fn append_audit(
+    conn: &mut PgConnection,
+    e: &AuditEvent,
+) -> Result<(), StorageError> {
+    lock_audit_chain(&mut *conn).await?;
+    let last = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    let (prev_id, prev_hash): (i64, String) = match last {
+        Some(r) => (
+            r.try_get(0).map_err(map_err)?,
+            r.try_get(1).map_err(map_err)?,
+        ),
+        None => (0, GENESIS.to_owned()),
+    };
+    let id = prev_id + 1;
+    let at = now_utc();
+    let hash = entry_hash(&prev_hash, id, &treem_domain::audit::timestamp_text(at), e);
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor_id, actor_label, source, action, record_type, record_key, fields, outcome, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(id)
+    .bind(ts(at))
+    .bind(e.actor_id)
+    .bind(&e.actor_label)
+    .bind(&e.source)
+    .bind(&e.action)
+    .bind(&e.record_type)
+    .bind(&e.record_key)
+    .bind(e.fields.join(","))
+    .bind(e.outcome.as_str())
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+fn decode_audit(r: &PgRow) -> Result<AuditEntry, StorageError> {
+    let outcome: String = r.try_get("outcome").map_err(map_err)?;
+    let fields: String = r.try_get("fields").map_err(map_err)?;
+    Ok(AuditEntry {
+        id: r.try_get("id").map_err(map_err)?,
+        at: treem_domain::audit::timestamp_text(read_ts(r, "at")?),
+        event: AuditEvent {
+            actor_id: r.try_get("actor_id").map_err(map_err)?,
+            actor_label: r.try_get("actor_label").map_err(map_err)?,
+            source: r.try_get("source").map_err(map_err)?,
+            action: r.try_get("action").map_err(map_err)?,
+            record_type: r.try_get("record_type").map_err(map_err)?,
+            record_key: r.try_get("record_key").map_err(map_err)?,
+            fields: if fields.is_empty() {
+                Vec::new()
+            } else {
+                fields.split(',').map(str::to_owned).collect()
+            },
+            // An unknown outcome keeps its text so verification reports the entry as altered.
+            outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Failed),
+        },
+        prev_hash: r.try_get("prev_hash").map_err(map_err)?,
+        hash: r.try_get("hash").map_err(map_err)?,
+    })
+}
+
+fn decode_token(r: &PgRow) -> Result<TokenRecord, StorageError> {
+    Ok(TokenRecord {
+        id: r.try_get("token_id").map_err(map_err)?,
+        account_id: r.try_get("token_account_id").map_err(map_err)?,
+        name: r.try_get("token_name").map_err(map_err)?,
+        created_at: read_ts(r, "token_created_at")?,
+        last_used_at: read_ts_opt(r, "token_last_used_at")?,
+        revoked_at: read_ts_opt(r, "token_revoked_at")?,
+    })
+}
+
+const TOKEN_COLUMNS: &str = "t.id AS token_id, t.account_id AS token_account_id, t.name AS token_name, t.created_at AS token_created_at, \
+     t.last_used_at AS token_last_used_at, t.revoked_at AS token_revoked_at";
+
+#[async_trait]
+impl AccountStore for PgStore {
+    async fn create_account(
+        &self,
+        a: &NewAccount,
+        audit: &AuditEvent,
+    ) -> Result<i64, StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let now = now_utc();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO account (username, display_name, password_hash, role, scope_unit_id, agency, totp_enabled, disabled, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1) RETURNING id",
+        )
+        .bind(&a.username)
+        .bind(&a.display_name)
+        .bind(&a.password_hash)
+        .bind(a.role.as_str())
+        .bind(a.scope_unit.map(|u| u.0))
+        .bind(&a.agency)
+        .bind(false)
+        .bind(false)
+        .bind(ts(now))
+        .bind(ts(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let mut audit = audit.clone();
+        audit.record_key = Some(id.to_string());
+        append_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    async fn account_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<AccountRecord>, StorageError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM account a WHERE a.username = $1");
+        sqlx::query(&sql)
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(decode_account)
+            .transpose()
+    }
+
+    async fn account(&self, id: i64) -> Result<Option<AccountRecord>, StorageError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM account a WHERE a.id = $1");
+        sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(decode_account)
+            .transpose()
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StorageError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM account a ORDER BY a.username");
+        sqlx::query(&sql)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(decode_account)
+            .collect()
+    }
+
+    async fn change_account(
+        &self,
+        id: i64,
+        change: &AccountChange,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let now = ts(now_utc());
+        let q = match change {
+            AccountChange::Disable => sqlx::query("UPDATE account SET disabled = $1, updated_at = $2, version = version + 1 WHERE id = $3").bind(true),
+            AccountChange::Enable => sqlx::query("UPDATE account SET disabled = $1, updated_at = $2, version = version + 1 WHERE id = $3").bind(false),
+            AccountChange::Password(hash) => {
+                sqlx::query("UPDATE account SET password_hash = $1, updated_at = $2, version = version + 1 WHERE id = $3").bind(hash.clone())
+            }
+            AccountChange::TotpSecret(secret) => sqlx::query(
+                "UPDATE account SET totp_secret = $1, totp_enabled = FALSE, totp_last_step = NULL, updated_at = $2, version = version + 1 WHERE id = $3",
+            )
+            .bind(secret.clone()),
+            AccountChange::TotpEnabled { step } => sqlx::query(
+                "UPDATE account SET totp_enabled = TRUE, totp_last_step = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND totp_secret IS NOT NULL",
+            )
+            .bind(*step),
+            AccountChange::TotpStep(step) => sqlx::query("UPDATE account SET totp_last_step = $1, updated_at = $2 WHERE id = $3").bind(*step),
+        };
+        let done = q
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        if change.ends_sessions() {
+            sqlx::query("DELETE FROM session WHERE account_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        if let Some(a) = audit {
+            append_audit(&mut tx, a).await?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn create_session(&self, s: &NewSession, audit: &AuditEvent) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, mfa_passed, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&s.token_hash)
+            .bind(s.account_id)
+            .bind(&s.csrf_token)
+            .bind(s.mfa_passed)
+            .bind(ts(s.now))
+            .bind(ts(s.now))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StorageError> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS}, s.id AS session_id, s.csrf_token, s.mfa_passed, s.created_at AS session_created_at, s.last_seen_at \
+             FROM session s JOIN account a ON a.id = s.account_id WHERE s.token_hash = $1"
+        );
+        let Some(r) = sqlx::query(&sql)
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(SessionRecord {
+            id: r.try_get("session_id").map_err(map_err)?,
+            account: decode_account(&r)?,
+            csrf_token: r.try_get("csrf_token").map_err(map_err)?,
+            mfa_passed: r.try_get("mfa_passed").map_err(map_err)?,
+            created_at: read_ts(&r, "session_created_at")?,
+            last_seen_at: read_ts(&r, "last_seen_at")?,
+        }))
+    }
+
+    async fn touch_session(&self, id: i64, now: OffsetDateTime) -> Result<(), StorageError> {
+        sqlx::query("UPDATE session SET last_seen_at = $1 WHERE id = $2")
+            .bind(ts(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn pass_session_mfa(&self, id: i64, audit: &AuditEvent) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query("UPDATE session SET mfa_passed = $1 WHERE id = $2")
+            .bind(true)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn delete_session(
+        &self,
+        id: i64,
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query("DELETE FROM session WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if let Some(a) = audit {
+            append_audit(&mut tx, a).await?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StorageError> {
+        let Some(r) = sqlx::query("SELECT failures, window_start, locked_until FROM login_throttle WHERE throttle_key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(ThrottleState {
+            failures: r.try_get("failures").map_err(map_err)?,
+            window_start: read_ts(&r, "window_start")?,
+            locked_until: read_ts(&r, "locked_until")?,
+        }))
+    }
+
+    async fn put_throttle(&self, key: &str, s: &ThrottleState) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO login_throttle (throttle_key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (throttle_key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, locked_until = excluded.locked_until",
+        )
+        .bind(key)
+        .bind(s.failures)
+        .bind(ts(s.window_start))
+        .bind(ts(s.locked_until))
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(map_err)
+    }
+
+    async fn clear_throttle(&self, key: &str) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(map_err)
+    }
+
+    async fn create_token(
+        &self,
+        account_id: i64,
+        name: &str,
+        token_hash: &str,
+        audit: &AuditEvent,
+    ) -> Result<i64, StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO api_token (account_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(account_id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(ts(now_utc()))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let mut audit = audit.clone();
+        audit.record_key = Some(id.to_string());
+        append_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    async fn token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(TokenRecord, AccountRecord)>, StorageError> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS}, {TOKEN_COLUMNS} FROM api_token t JOIN account a ON a.id = t.account_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+        );
+        let Some(r) = sqlx::query(&sql)
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+        else {
+            return Ok(None);
+        };
+        let token = decode_token(&r)?;
+        let stale = token
+            .last_used_at
+            .is_none_or(|t| now_utc() - t > time::Duration::minutes(5));
+        if stale {
+            sqlx::query("UPDATE api_token SET last_used_at = $1 WHERE id = $2")
+                .bind(ts(now_utc()))
+                .bind(token.id)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        }
+        Ok(Some((token, decode_account(&r)?)))
+    }
+
+    async fn list_tokens(&self, account_id: i64) -> Result<Vec<TokenRecord>, StorageError> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_token t WHERE t.account_id = $1 ORDER BY t.id"
+        );
+        sqlx::query(&sql)
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(decode_token)
+            .collect()
+    }
+
+    async fn revoke_token(
+        &self,
+        account_id: i64,
+        token_id: i64,
+        audit: &AuditEvent,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let done = sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL")
+            .bind(ts(now_utc()))
+            .bind(token_id)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl AuditStore for PgStore {
+    async fn audit(&self, e: &AuditEvent) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        append_audit(&mut tx, e).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT * FROM audit_log WHERE ($1::BIGINT IS NULL OR actor_id = $2) AND ($3::TEXT IS NULL OR action LIKE $4 ESCAPE '\\') \
+             AND ($5::TEXT IS NULL OR record_type = $6) AND ($7::TEXT IS NULL OR record_key = $8) AND ($9::BIGINT IS NULL OR id < $10) ORDER BY id DESC LIMIT $11",
+        )
+        .bind(f.actor_id)
+        .bind(f.actor_id)
+        .bind(f.action_prefix.as_deref())
+        .bind(f.action_prefix.as_deref().map(|p| format!("{}%", treem_domain::text::escape_like(p))))
+        .bind(f.record_type.as_deref())
+        .bind(f.record_type.as_deref())
+        .bind(f.record_key.as_deref())
+        .bind(f.record_key.as_deref())
+        .bind(f.before_id)
+        .bind(f.before_id)
+        .bind(f.limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(decode_audit).collect()
+    }
+
+    async fn audit_chain(&self) -> Result<Vec<AuditEntry>, StorageError> {
+        sqlx::query("SELECT * FROM audit_log ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(decode_audit)
+            .collect()
+    }
+}
+
+const CHILD_COLUMNS: &str = "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version";
+
+fn decode_child(r: &PgRow) -> Result<Child, StorageError> {
+    let sex: String = r.try_get("sex").map_err(map_err)?;
+    let hiv: Option<String> = r.try_get("hiv_status").map_err(map_err)?;
+    Ok(Child {
+        id: r.try_get("id").map_err(map_err)?,
+        full_name: r.try_get("full_name").map_err(map_err)?,
+        sex: Sex::parse(&sex)
+            .ok_or_else(|| StorageError::Other(format!("child.sex holds `{sex}`")))?,
+        birth_date: r.try_get("birth_date").map_err(map_err)?,
+        residence_unit: UnitId(r.try_get("residence_unit_id").map_err(map_err)?),
+        registered_on: r.try_get("registered_on").map_err(map_err)?,
+        hiv_status: hiv
+            .map(|h| {
+                HivStatus::parse(&h)
+                    .ok_or_else(|| StorageError::Other(format!("child.hiv_status holds `{h}`")))
+            })
+            .transpose()?,
+        abuse_notes: r.try_get("abuse_notes").map_err(map_err)?,
+        offence_notes: r.try_get("offence_notes").map_err(map_err)?,
+        version: r.try_get("version").map_err(map_err)?,
+    })
+}
+
+#[async_trait]
+impl ChildStore for PgStore {
+    async fn create_child(
+        &self,
+        c: &ChildFields,
+        created_by: i64,
+        audit: &AuditEvent,
+    ) -> Result<i64, StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let now = ts(now_utc());
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO child (full_name, name_search, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, \
+             created_by_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) RETURNING id",
+        )
+        .bind(&c.full_name)
+        .bind(&c.name_search)
+        .bind(c.sex.as_str())
+        .bind(c.birth_date)
+        .bind(c.residence_unit.0)
+        .bind(c.registered_on)
+        .bind(c.hiv_status.map(HivStatus::as_str))
+        .bind(&c.abuse_notes)
+        .bind(&c.offence_notes)
+        .bind(created_by)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let mut audit = audit.clone();
+        audit.record_key = Some(id.to_string());
+        append_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    async fn child(
+        &self,
+        id: i64,
+        audit: Option<&AuditEvent>,
+    ) -> Result<Option<Child>, StorageError> {
+        let sql = format!("SELECT {CHILD_COLUMNS} FROM child WHERE id = $1");
+        match audit {
+            None => sqlx::query(&sql)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?
+                .as_ref()
+                .map(decode_child)
+                .transpose(),
+            Some(a) => {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let child = sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(decode_child)
+                    .transpose()?;
+                append_audit(&mut tx, a).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(child)
+            }
+        }
+    }
+
+    async fn list_children(&self, q: &ChildQuery) -> Result<Vec<Child>, StorageError> {
+        if q.units.is_empty() {
+            return Ok(Vec::new());
+        }
+        let units: Vec<i64> = q.units.iter().map(|u| u.0).collect();
+        let sql = format!(
+            "SELECT {CHILD_COLUMNS} FROM child WHERE residence_unit_id = ANY($1) \
+             AND ($2::TEXT IS NULL OR name_search LIKE $3 ESCAPE '\\') AND id > $4 ORDER BY id LIMIT $5"
+        );
+        let pattern = q
+            .name_contains
+            .as_deref()
+            .map(|n| format!("%{}%", treem_domain::text::escape_like(n)));
+        sqlx::query(&sql)
+            .bind(units)
+            .bind(pattern.as_deref())
+            .bind(pattern.as_deref())
+            .bind(q.after_id.unwrap_or(0))
+            .bind(q.limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(decode_child)
+            .collect()
+    }
+
+    async fn update_child(
+        &self,
+        id: i64,
+        expected_version: i64,
+        c: &ChildFields,
+        audit: &AuditEvent,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let done = sqlx::query(
+            "UPDATE child SET full_name = $1, name_search = $2, sex = $3, birth_date = $4, residence_unit_id = $5, registered_on = $6, hiv_status = $7, \
+             abuse_notes = $8, offence_notes = $9, updated_at = $10, version = version + 1 WHERE id = $11 AND version = $12",
+        )
+        .bind(&c.full_name)
+        .bind(&c.name_search)
+        .bind(c.sex.as_str())
+        .bind(c.birth_date)
+        .bind(c.residence_unit.0)
+        .bind(c.registered_on)
+        .bind(c.hiv_status.map(HivStatus::as_str))
+        .bind(&c.abuse_notes)
+        .bind(&c.offence_notes)
+        .bind(ts(now_utc()))
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM child WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            return Err(if exists.is_some() {
+                StorageError::Conflict("version".into())
+            } else {
+                StorageError::NotFound
+            });
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_err)
+    }
+}
