@@ -6,14 +6,31 @@ use treem_storage::StorageError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// Missing, or (once accounts exist) outside the caller's scope: the two are
-    /// indistinguishable on purpose.
+    /// Missing, or outside the caller's scope: the two are indistinguishable on purpose.
     #[error("not found")]
     NotFound,
+    /// No valid session or token.
+    #[error("sign-in required")]
+    Unauthenticated,
+    /// A function the caller's role does not have (its existence is no secret).
+    #[error("your role does not allow this")]
+    Forbidden,
+    /// Wrong username or password, or a disabled account: one message for all.
+    #[error("the username or password is not right")]
+    SignInFailed,
+    /// Too many failed sign-ins; try again after this many seconds.
+    #[error("too many failed attempts; try again in {0} seconds")]
+    Throttled(i64),
     #[error("invalid {field}: {message}")]
     Invalid { field: String, message: String },
+    /// Several fields are wrong (a form); each is named.
+    #[error("some fields are not right")]
+    InvalidFields(Vec<(String, String)>),
     #[error("{0}")]
     ImportRefused(ImportErrors),
+    /// The record changed since it was read (optimistic concurrency).
+    #[error("the record was changed by someone else; reload it and try again")]
+    EditConflict,
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("the database is busy; try again")]
@@ -24,18 +41,20 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid {
-            field: field.to_owned(),
-            message: message.into(),
-        }
+        Self::Invalid { field: field.to_owned(), message: message.into() }
     }
 
     /// Stable code, part of the API contract (`docs/API-DESIGN.md`).
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotFound => "NOT_FOUND",
-            Self::Invalid { .. } => "VALIDATION_FAILED",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::SignInFailed => "SIGN_IN_FAILED",
+            Self::Throttled(_) => "THROTTLED",
+            Self::Invalid { .. } | Self::InvalidFields(_) => "VALIDATION_FAILED",
             Self::ImportRefused(_) => "IMPORT_REFUSED",
+            Self::EditConflict => "EDIT_CONFLICT",
             Self::Conflict(_) => "CONFLICT",
             Self::Busy => "BUSY",
             Self::Internal(_) => "INTERNAL",

@@ -3,13 +3,12 @@
 //! administrator's import.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use time::{Date, Duration};
+use treem_domain::access::ScopeSet;
 use treem_domain::text::search_key;
 use treem_domain::unit_import::ParsedFiles;
-use treem_domain::units::{
-    AdminUnit, ParentLink, Reaggregation, Succession, TreeNode, UnitCatalog, UnitId,
-};
+use treem_domain::units::{AdminUnit, ParentLink, Reaggregation, Succession, TreeNode, UnitCatalog, UnitId};
 use treem_storage::{Store, UnitImportSummary};
 
 use crate::AppError;
@@ -34,15 +33,14 @@ pub struct UnitDetail {
 pub struct UnitService {
     store: Arc<dyn Store>,
     catalog: RwLock<Arc<UnitCatalog>>,
+    /// Scope sets by scope unit, dropped whenever the map changes.
+    scopes: Mutex<HashMap<UnitId, Arc<ScopeSet>>>,
 }
 
 impl UnitService {
     pub(crate) async fn new(store: Arc<dyn Store>) -> Result<Self, AppError> {
         let catalog = store.load_units().await?;
-        Ok(Self {
-            store,
-            catalog: RwLock::new(Arc::new(catalog)),
-        })
+        Ok(Self { store, catalog: RwLock::new(Arc::new(catalog)), scopes: Mutex::new(HashMap::new()) })
     }
 
     /// The current snapshot.
@@ -59,7 +57,20 @@ impl UnitService {
             Ok(mut c) => *c = fresh,
             Err(poisoned) => *poisoned.into_inner() = fresh,
         }
+        match self.scopes.lock() {
+            Ok(mut m) => m.clear(),
+            Err(poisoned) => poisoned.into_inner().clear(),
+        }
         Ok(())
+    }
+
+    /// The scope of an account scoped to `unit` (cached until the map changes).
+    pub fn scope_of(&self, unit: UnitId) -> Arc<ScopeSet> {
+        let mut cache = match self.scopes.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        cache.entry(unit).or_insert_with(|| Arc::new(self.catalog().scope_of(unit))).clone()
     }
 
     pub fn tree_on(&self, date: Date) -> Vec<TreeNode> {
@@ -69,16 +80,9 @@ impl UnitService {
     /// Units valid on `date`, each with its parent then.
     pub fn list_on(&self, date: Date) -> Vec<(AdminUnit, Option<UnitId>)> {
         let c = self.catalog();
-        let mut units: Vec<&AdminUnit> = c
-            .units()
-            .iter()
-            .filter(|u| u.validity.contains(date))
-            .collect();
+        let mut units: Vec<&AdminUnit> = c.units().iter().filter(|u| u.validity.contains(date)).collect();
         treem_domain::units::sort_units(&mut units);
-        units
-            .into_iter()
-            .map(|u| (u.clone(), c.parent_on(u.id, date)))
-            .collect()
+        units.into_iter().map(|u| (u.clone(), c.parent_on(u.id, date))).collect()
     }
 
     /// Units whose name matches `query` (diacritics and case ignored), newest first.
@@ -88,11 +92,7 @@ impl UnitService {
             return Vec::new();
         }
         let c = self.catalog();
-        let mut hits: Vec<&AdminUnit> = c
-            .units()
-            .iter()
-            .filter(|u| search_key(&u.name).contains(&key) || u.code == query.trim())
-            .collect();
+        let mut hits: Vec<&AdminUnit> = c.units().iter().filter(|u| search_key(&u.name).contains(&key) || u.code == query.trim()).collect();
         treem_domain::units::sort_units(&mut hits);
         hits.sort_by_key(|u| std::cmp::Reverse(u.validity.from));
         hits.into_iter().take(limit).cloned().collect()
@@ -103,39 +103,14 @@ impl UnitService {
         let unit = c.get(id).ok_or(AppError::NotFound)?.clone();
         let with_unit = |s: &Succession, other: UnitId| c.get(other).map(|u| (*s, u.clone()));
         let today = time::OffsetDateTime::now_utc().date();
-        let children_on = unit
-            .validity
-            .to
-            .map_or(today, |to| to.min(today))
-            .max(unit.validity.from);
+        let children_on = unit.validity.to.map_or(today, |to| to.min(today)).max(unit.validity.from);
         Ok(UnitDetail {
-            parents: c
-                .parent_history(id)
-                .into_iter()
-                .filter_map(|l| c.get(l.parent).map(|p| (l, p.clone())))
-                .collect(),
-            children: c
-                .children_on(Some(id), children_on)
-                .into_iter()
-                .cloned()
-                .collect(),
+            parents: c.parent_history(id).into_iter().filter_map(|l| c.get(l.parent).map(|p| (l, p.clone()))).collect(),
+            children: c.children_on(Some(id), children_on).into_iter().cloned().collect(),
             children_on,
-            predecessors: c
-                .predecessors_of(id)
-                .iter()
-                .filter_map(|s| with_unit(s, s.from))
-                .collect(),
-            successors: c
-                .successors_of(id)
-                .iter()
-                .filter_map(|s| with_unit(s, s.to))
-                .collect(),
-            same_code: c
-                .by_code(&unit.code)
-                .into_iter()
-                .filter(|u| u.id != id)
-                .cloned()
-                .collect(),
+            predecessors: c.predecessors_of(id).iter().filter_map(|s| with_unit(s, s.from)).collect(),
+            successors: c.successors_of(id).iter().filter_map(|s| with_unit(s, s.to)).collect(),
+            same_code: c.by_code(&unit.code).into_iter().filter(|u| u.id != id).cloned().collect(),
             unit,
         })
     }
@@ -149,21 +124,11 @@ impl UnitService {
         weights: Option<&HashMap<UnitId, i64>>,
     ) -> Result<(Reaggregation, BTreeMap<UnitId, i64>), AppError> {
         let c = self.catalog();
-        if let Some(bad) = counts
-            .keys()
-            .chain(weights.into_iter().flat_map(|w| w.keys()))
-            .find(|id| c.get(**id).is_none())
-        {
-            return Err(AppError::invalid(
-                "counts",
-                format!("unit {} does not exist", bad.0),
-            ));
+        if let Some(bad) = counts.keys().chain(weights.into_iter().flat_map(|w| w.keys())).find(|id| c.get(**id).is_none()) {
+            return Err(AppError::invalid("counts", format!("unit {} does not exist", bad.0)));
         }
         if let Some((id, _)) = counts.iter().find(|(_, n)| **n < 0) {
-            return Err(AppError::invalid(
-                "counts",
-                format!("the count of unit {} is negative", id.0),
-            ));
+            return Err(AppError::invalid("counts", format!("the count of unit {} is negative", id.0)));
         }
         let r = c.reaggregate(counts, target, weights);
         let rolled = c.roll_up(&r.counts, target);
@@ -172,31 +137,19 @@ impl UnitService {
 
     /// Imports unit and succession files: all or nothing.
     pub async fn import(&self, files: &ParsedFiles) -> Result<UnitImportSummary, AppError> {
-        let summary = self
-            .store
-            .import_units(files)
-            .await?
-            .map_err(AppError::ImportRefused)?;
+        let summary = self.store.import_units(files).await?.map_err(AppError::ImportRefused)?;
         self.reload().await?;
-        tracing::info!(
-            units_added = summary.units_added,
-            successions_added = summary.successions_added,
-            "units imported"
-        );
+        tracing::info!(units_added = summary.units_added, successions_added = summary.successions_added, "units imported");
         Ok(summary)
     }
 }
 
 /// Parses a date given by a user (`YYYY-MM-DD`), within the years treem serves.
 pub fn parse_user_date(field: &str, s: &str) -> Result<Date, AppError> {
-    let d = treem_domain::unit_import::parse_date(s.trim())
-        .ok_or_else(|| AppError::invalid(field, "expected a date as YYYY-MM-DD"))?;
+    let d = treem_domain::unit_import::parse_date(s.trim()).ok_or_else(|| AppError::invalid(field, "expected a date as YYYY-MM-DD"))?;
     let today = time::OffsetDateTime::now_utc().date();
     if d.year() < 1945 || d > today + Duration::days(365 * 50) {
-        return Err(AppError::invalid(
-            field,
-            "the date is outside the years treem serves",
-        ));
+        return Err(AppError::invalid(field, "the date is outside the years treem serves"));
     }
     Ok(d)
 }

@@ -22,27 +22,19 @@ pub async fn open(url: &str, create: bool) -> Result<Arc<dyn Store>, String> {
                     "there is no database at {path}; create it with `treem migrate --create --database sqlite://{path}` (or run `treem demo`)"
                 ));
             }
-            Arc::new(
-                SqliteStore::connect(url, create)
-                    .await
-                    .map_err(|e| e.to_string())?,
-            )
+            Arc::new(SqliteStore::connect(url, create).await.map_err(|e| e.to_string())?)
         }
-        "postgres" | "postgresql" => {
-            Arc::new(PgStore::connect(url).await.map_err(|e| e.to_string())?)
-        }
+        "postgres" | "postgresql" => Arc::new(PgStore::connect(url).await.map_err(|e| e.to_string())?),
         _ => {
             return Err(format!(
-            "unknown database URL scheme `{}`: use sqlite://PATH or postgres://USER@HOST/DATABASE",
-            scheme.chars().take(20).collect::<String>()
-        ))
+                "unknown database URL scheme `{}`: use sqlite://PATH or postgres://USER@HOST/DATABASE",
+                scheme.chars().take(20).collect::<String>()
+            ))
         }
     };
     match store.migration_status().await {
         Ok(_) => Ok(store),
-        Err(e @ (StorageError::SchemaTooNew(_) | StorageError::MigrationChanged(_))) => {
-            Err(e.to_string())
-        }
+        Err(e @ (StorageError::SchemaTooNew(_) | StorageError::MigrationChanged(_))) => Err(e.to_string()),
         Err(e) => Err(format!("the database does not answer: {e}")),
     }
 }

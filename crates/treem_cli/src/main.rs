@@ -2,11 +2,16 @@
 //! the URL scheme, wires the services and serves, or runs an admin command.
 
 mod database;
+mod demo;
 
 use clap::{Args, Parser, Subcommand};
+use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use treem_app::accounts::{AccountInput, Operator};
+use treem_app::audit::ChainCheck;
+use treem_app::auth::AuthSettings;
 use treem_app::App;
 use treem_config::{PartialSettings, Settings};
 use treem_domain::unit_import::{parse_file, ParsedFiles};
@@ -61,6 +66,76 @@ enum Command {
     /// Administrative units.
     #[command(subcommand)]
     Units(UnitsCommand),
+    /// User accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input (one line)
+    /// with --password-stdin; otherwise a random one is generated and printed once.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// Full name, as shown to other users.
+        #[arg(long)]
+        name: String,
+        /// system_admin, provincial_officer, district_officer, commune_worker,
+        /// hamlet_collaborator, agency_reporter, police_liaison or auditor.
+        #[arg(long)]
+        role: String,
+        /// Code of the unit the account works in (none for system_admin).
+        #[arg(long, default_value = "")]
+        scope: String,
+        /// The date on which --scope is read (default today), e.g. 2025-06-30 for a pre-2025 district.
+        #[arg(long)]
+        scope_date: Option<String>,
+        /// The agency an agency reporter belongs to.
+        #[arg(long, default_value = "")]
+        agency: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Disable an account: its sessions end and its tokens stop working.
+    Disable {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+    },
+    /// Set a new password (from standard input with --password-stdin, else generated and printed once).
+    ResetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exits 1 and names the first bad entry if it is broken.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -77,10 +152,7 @@ enum UnitsCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("treem: cannot start the async runtime: {e}");
@@ -97,37 +169,20 @@ fn main() -> ExitCode {
 }
 
 fn settings(config: Option<&PathBuf>, flags: PartialSettings) -> Result<Settings, String> {
-    Settings::load(&flags, config.map(PathBuf::as_path), &|k| {
-        std::env::var(k).ok()
-    })
-    .map_err(|e| e.to_string())
+    Settings::load(&flags, config.map(PathBuf::as_path), &|k| std::env::var(k).ok()).map_err(|e| e.to_string())
 }
 
 fn init_logging(level: &str) {
-    let level = level
-        .parse::<tracing::Level>()
-        .unwrap_or(tracing::Level::INFO);
+    let level = level.parse::<tracing::Level>().unwrap_or(tracing::Level::INFO);
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_target(false)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_max_level(level).with_target(false).with_ansi(ansi).with_writer(std::io::stderr).try_init();
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
     let config = cli.config.as_ref();
     match cli.command {
         Command::Serve(a) => {
-            let s = settings(
-                config,
-                PartialSettings {
-                    listen: a.listen,
-                    database_url: a.db.database,
-                    ..Default::default()
-                },
-            )?;
+            let s = settings(config, PartialSettings { listen: a.listen, database_url: a.db.database, ..Default::default() })?;
             init_logging(&s.log);
             let store = database::open(s.database_url.expose(), false).await?;
             let applied = store.migrate().await.map_err(|e| e.to_string())?;
@@ -137,13 +192,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve(&s, store).await
         }
         Command::Migrate { db, create } => {
-            let s = settings(
-                config,
-                PartialSettings {
-                    database_url: db.database,
-                    ..Default::default()
-                },
-            )?;
+            let s = settings(config, PartialSettings { database_url: db.database, ..Default::default() })?;
             let store = database::open(s.database_url.expose(), create).await?;
             let applied = store.migrate().await.map_err(|e| e.to_string())?;
             if applied.is_empty() {
@@ -157,18 +206,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             let flags = PartialSettings {
                 listen: Some(listen.unwrap_or_else(|| treem_config::DEFAULT_LISTEN.to_owned())),
                 database_url: Some(database.unwrap_or_else(|| "sqlite://treem-demo.db".to_owned())),
+                // The demo's accounts may enrol a second factor but are not forced to.
+                require_mfa: Some(std::env::var("TREEM_REQUIRE_MFA").unwrap_or_else(|_| "false".into())),
                 ..Default::default()
             };
             let s = settings(config, flags)?;
             init_logging(&s.log);
             let store = database::open(s.database_url.expose(), true).await?;
             store.migrate().await.map_err(|e| e.to_string())?;
-            let files = treem_domain::bundled::admin_unit_files().map_err(|e| e.to_string())?;
-            let summary = store
-                .import_units(&files)
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
+            let mut files = treem_domain::bundled::admin_unit_files().map_err(|e| e.to_string())?;
+            let hamlets = treem_domain::bundled::demo_hamlet_files().map_err(|e| e.to_string())?;
+            files.units.extend(hamlets.units);
+            files.successions.extend(hamlets.successions);
+            let summary = store.import_units(&files).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+            let app = App::new(store, auth_settings(&s)).await.map_err(|e| e.to_string())?;
+            let loaded = demo::seed(&app).await?;
             println!("treem demo");
             println!("  database: {}", s.database_url);
             println!(
@@ -177,21 +229,27 @@ async fn run(cli: Cli) -> Result<(), String> {
                 summary.units_unchanged,
                 summary.successions_added + summary.successions_unchanged
             );
-            println!(
-                "  open http://{}/ in a browser (Vietnamese; English through the link at the top)",
-                s.listen
-            );
-            println!("  demo accounts: none yet; the public pages need no sign-in");
-            serve(&s, store).await
+            println!("  made-up demo data: {} accounts and {} children added this time", loaded.accounts_created, loaded.children_created);
+            println!("  demo accounts, all with the password {}:", demo::DEMO_PASSWORD);
+            for a in demo::ACCOUNTS {
+                println!("    {:<10} {:<20} {}", a.username, a.role, a.note);
+            }
+            println!("  open http://{}/ in a browser (Vietnamese; English through the link at the top)", s.listen);
+            serve_app(&s, app).await
+        }
+        Command::User(cmd) => user_command(config, cmd).await,
+        Command::Audit(AuditCommand::Verify { db }) => {
+            let app = open_app(config, db).await?;
+            match app.audit.verify().await.map_err(|e| e.to_string())? {
+                ChainCheck::Intact { entries } => {
+                    println!("The audit chain is intact: {entries} entries.");
+                    Ok(())
+                }
+                ChainCheck::Broken { first_bad_id, reason } => Err(format!("the audit chain is broken at entry #{first_bad_id}: {reason}")),
+            }
         }
         Command::Units(UnitsCommand::Import { db, files }) => {
-            let s = settings(
-                config,
-                PartialSettings {
-                    database_url: db.database,
-                    ..Default::default()
-                },
-            )?;
+            let s = settings(config, PartialSettings { database_url: db.database, ..Default::default() })?;
             let mut parsed = ParsedFiles::default();
             let mut problems = Vec::new();
             for path in &files {
@@ -206,33 +264,112 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             let store = database::open(s.database_url.expose(), false).await?;
             store.migrate().await.map_err(|e| e.to_string())?;
-            let app = App::new(store).await.map_err(|e| e.to_string())?;
+            let app = App::new(store, AuthSettings::default()).await.map_err(|e| e.to_string())?;
             let summary = app.units.import(&parsed).await.map_err(|e| e.to_string())?;
             println!(
                 "Imported: {} units added ({} unchanged), {} parent links, {} successions added ({} unchanged).",
-                summary.units_added, summary.units_unchanged, summary.parent_links_added, summary.successions_added, summary.successions_unchanged
+                summary.units_added,
+                summary.units_unchanged,
+                summary.parent_links_added,
+                summary.successions_added,
+                summary.successions_unchanged
             );
             Ok(())
         }
     }
 }
 
+fn auth_settings(s: &Settings) -> AuthSettings {
+    AuthSettings {
+        idle_timeout: time::Duration::minutes(s.session_idle_minutes),
+        absolute_timeout: time::Duration::hours(s.session_absolute_hours),
+        require_mfa: s.require_mfa,
+    }
+}
+
 async fn serve(s: &Settings, store: Arc<dyn treem_storage::Store>) -> Result<(), String> {
-    let app = App::new(store).await.map_err(|e| e.to_string())?;
-    let router = treem_web::router(
-        app,
-        treem_web::WebOptions {
-            max_body_bytes: s.max_body_bytes,
-        },
-    );
-    let listener = tokio::net::TcpListener::bind(s.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", s.listen))?;
-    tracing::info!(listen = %s.listen, "serving");
-    axum::serve(listener, router)
+    let app = App::new(store, auth_settings(s)).await.map_err(|e| e.to_string())?;
+    serve_app(s, app).await
+}
+
+async fn serve_app(s: &Settings, app: Arc<App>) -> Result<(), String> {
+    let router = treem_web::router(app, treem_web::WebOptions { max_body_bytes: s.max_body_bytes, secure_cookies: s.secure_cookies });
+    let listener = tokio::net::TcpListener::bind(s.listen).await.map_err(|e| format!("cannot listen on {}: {e}", s.listen))?;
+    tracing::info!(listen = %s.listen, require_mfa = s.require_mfa, "serving");
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+async fn open_app(config: Option<&PathBuf>, db: DbArgs) -> Result<Arc<App>, String> {
+    let s = settings(config, PartialSettings { database_url: db.database, ..Default::default() })?;
+    let store = database::open(s.database_url.expose(), false).await?;
+    store.migrate().await.map_err(|e| e.to_string())?;
+    App::new(store, auth_settings(&s)).await.map_err(|e| e.to_string())
+}
+
+/// A password from standard input (one line), or a generated one that is printed once.
+fn new_password(from_stdin: bool) -> Result<(String, bool), String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        Ok((line.trim_end_matches(['\n', '\r']).to_owned(), false))
+    } else {
+        // 20 hex characters from the OS random source: 80 bits.
+        Ok((treem_app::auth::random_token().chars().take(20).collect(), true))
+    }
+}
+
+async fn user_command(config: Option<&PathBuf>, cmd: UserCommand) -> Result<(), String> {
+    match cmd {
+        UserCommand::Add { db, username, name, role, scope, scope_date, agency, password_stdin } => {
+            let app = open_app(config, db).await?;
+            let scope_date =
+                scope_date.map(|d| treem_app::units::parse_user_date("scope-date", &d)).transpose().map_err(|e| e.to_string())?;
+            let (password, generated) = new_password(password_stdin)?;
+            let input =
+                AccountInput { username, display_name: name, role, scope_unit_code: scope, scope_date, agency, password: password.clone() };
+            let id = app.accounts.create(Operator::Cli, &input).await.map_err(|e| e.to_string())?;
+            println!("Account {} created (id {id}).", input.username);
+            if generated {
+                println!("Its password, shown this once: {password}");
+            }
+            Ok(())
+        }
+        UserCommand::List { db } => {
+            let app = open_app(config, db).await?;
+            let catalog = app.units.catalog();
+            for a in app.accounts.list(Operator::Cli).await.map_err(|e| e.to_string())? {
+                let scope = a.scope_unit.and_then(|u| catalog.get(u)).map(|u| format!("{} {}", u.code, u.name)).unwrap_or_default();
+                let status = if a.disabled { "disabled" } else { "active" };
+                let totp = if a.totp_enabled { "totp" } else { "-" };
+                println!("{:<20} {:<20} {:<8} {:<5} {scope}", a.username, a.role.as_str(), status, totp);
+            }
+            Ok(())
+        }
+        UserCommand::Disable { db, username } => set_disabled(config, db, &username, true).await,
+        UserCommand::Enable { db, username } => set_disabled(config, db, &username, false).await,
+        UserCommand::ResetPassword { db, username, password_stdin } => {
+            let app = open_app(config, db).await?;
+            let account = app.accounts.by_username(Operator::Cli, &username).await.map_err(|e| e.to_string())?;
+            let (password, generated) = new_password(password_stdin)?;
+            app.accounts.reset_password(Operator::Cli, account.id, &password).await.map_err(|e| e.to_string())?;
+            println!("Password of {} reset; its sessions have ended.", account.username);
+            if generated {
+                println!("The new password, shown this once: {password}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn set_disabled(config: Option<&PathBuf>, db: DbArgs, username: &str, disabled: bool) -> Result<(), String> {
+    let app = open_app(config, db).await?;
+    let account = app.accounts.by_username(Operator::Cli, username).await.map_err(|e| e.to_string())?;
+    app.accounts.set_disabled(Operator::Cli, account.id, disabled).await.map_err(|e| e.to_string())?;
+    println!("Account {} {}.", account.username, if disabled { "disabled; its sessions have ended" } else { "enabled" });
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -54,9 +54,7 @@ impl Role {
     pub fn scope_levels(self) -> &'static [UnitLevel] {
         match self {
             Self::SystemAdmin => &[],
-            Self::ProvincialOfficer | Self::AgencyReporter | Self::Auditor => {
-                &[UnitLevel::Province]
-            }
+            Self::ProvincialOfficer | Self::AgencyReporter | Self::Auditor => &[UnitLevel::Province],
             Self::DistrictOfficer => &[UnitLevel::District],
             Self::CommuneWorker => &[UnitLevel::Commune],
             Self::HamletCollaborator => &[UnitLevel::Hamlet],
@@ -84,10 +82,7 @@ impl Role {
         const YES: &[SensitiveKind] = &[Any];
         match (self, action) {
             // Reading a record: the kinds listed are the sensitive fields shown.
-            (
-                Self::ProvincialOfficer | Self::DistrictOfficer | Self::CommuneWorker,
-                Action::Read,
-            ) => ALL,
+            (Self::ProvincialOfficer | Self::DistrictOfficer | Self::CommuneWorker, Action::Read) => ALL,
             (Self::PoliceLiaison, Action::Read) => &[AbuseDetails, OffenceDetails],
             (Self::HamletCollaborator | Self::Auditor, Action::Read) => &[Any],
             (
@@ -99,17 +94,8 @@ impl Role {
                 | Self::Auditor,
                 Action::List,
             ) => YES,
-            (
-                Self::ProvincialOfficer
-                | Self::DistrictOfficer
-                | Self::CommuneWorker
-                | Self::HamletCollaborator,
-                Action::Write,
-            ) => YES,
-            (
-                Self::ProvincialOfficer | Self::DistrictOfficer | Self::CommuneWorker,
-                Action::Export,
-            ) => YES,
+            (Self::ProvincialOfficer | Self::DistrictOfficer | Self::CommuneWorker | Self::HamletCollaborator, Action::Write) => YES,
+            (Self::ProvincialOfficer | Self::DistrictOfficer | Self::CommuneWorker, Action::Export) => YES,
             (Self::SystemAdmin, Action::ManageAccounts) => YES,
             (Self::Auditor | Self::SystemAdmin, Action::ReadAudit) => YES,
             _ => NONE,
@@ -176,9 +162,7 @@ pub struct ScopeSet {
 
 impl ScopeSet {
     pub fn contains(&self, unit: UnitId, on: time::Date) -> bool {
-        self.periods
-            .get(&unit)
-            .is_some_and(|ps| ps.iter().any(|p| p.contains(on)))
+        self.periods.get(&unit).is_some_and(|ps| ps.iter().any(|p| p.contains(on)))
     }
 
     /// The units that may hold in-scope records (a superset filter for SQL;
@@ -218,29 +202,17 @@ impl UnitCatalog {
                     frontier.push((link.child, period));
                     if seen.insert(link.child) {
                         // Predecessors of units below also fold in (a hamlet that moved communes).
-                        roots.extend(
-                            self.whole_predecessors(link.child)
-                                .into_iter()
-                                .filter(|p| seen.insert(*p)),
-                        );
+                        roots.extend(self.whole_predecessors(link.child).into_iter().filter(|p| seen.insert(*p)));
                     }
                 }
             }
-            roots.extend(
-                self.whole_predecessors(r)
-                    .into_iter()
-                    .filter(|p| seen.insert(*p)),
-            );
+            roots.extend(self.whole_predecessors(r).into_iter().filter(|p| seen.insert(*p)));
         }
         out
     }
 
     fn whole_predecessors(&self, unit: UnitId) -> Vec<UnitId> {
-        self.predecessors_of(unit)
-            .iter()
-            .filter(|s| s.share_ppm == SHARE_WHOLE)
-            .map(|s| s.from)
-            .collect()
+        self.predecessors_of(unit).iter().filter(|s| s.share_ppm == SHARE_WHOLE).map(|s| s.from).collect()
     }
 }
 
@@ -268,10 +240,7 @@ mod tests {
 
     #[test]
     fn least_privilege() {
-        assert!(
-            !Role::SystemAdmin.may(Action::Read),
-            "administrators manage accounts, not children"
-        );
+        assert!(!Role::SystemAdmin.may(Action::Read), "administrators manage accounts, not children");
         assert!(!Role::AgencyReporter.may(Action::List));
         assert!(!Role::HamletCollaborator.may(Action::Export));
         assert!(!Role::HamletCollaborator.sees(SensitiveKind::HivStatus));

@@ -26,9 +26,7 @@ impl Outcome {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Ok, Self::Denied, Self::Failed]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+        [Self::Ok, Self::Denied, Self::Failed].into_iter().find(|o| o.as_str() == s)
     }
 }
 
@@ -115,9 +113,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// Checks a chain given oldest first; returns the id of the first bad entry and why.
-pub fn verify_chain<'a>(
-    entries: impl IntoIterator<Item = &'a AuditEntry>,
-) -> Result<usize, (i64, String)> {
+pub fn verify_chain<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> Result<usize, (i64, String)> {
     let mut prev = GENESIS.to_owned();
     let mut prev_id = 0;
     let mut n = 0;
@@ -126,16 +122,10 @@ pub fn verify_chain<'a>(
             return Err((e.id, format!("id {} does not follow {prev_id}", e.id)));
         }
         if e.prev_hash != prev {
-            return Err((
-                e.id,
-                "it does not link to the entry before it (an entry was removed or altered)".into(),
-            ));
+            return Err((e.id, "it does not link to the entry before it (an entry was removed or altered)".into()));
         }
         if entry_hash(&e.prev_hash, e.id, &e.at, &e.event) != e.hash {
-            return Err((
-                e.id,
-                "its content does not match its hash (the entry was altered)".into(),
-            ));
+            return Err((e.id, "its content does not match its hash (the entry was altered)".into()));
         }
         prev.clone_from(&e.hash);
         prev_id = e.id;
@@ -147,8 +137,7 @@ pub fn verify_chain<'a>(
 /// The current UTC time truncated to microseconds (what both databases keep).
 pub fn now_utc() -> time::OffsetDateTime {
     let now = time::OffsetDateTime::now_utc();
-    now.replace_nanosecond(now.microsecond() * 1000)
-        .unwrap_or(now)
+    now.replace_nanosecond(now.microsecond() * 1000).unwrap_or(now)
 }
 
 /// Fixed-width RFC 3339 in UTC with microseconds: text order is time order, and
@@ -169,12 +158,8 @@ pub fn timestamp_text(t: time::OffsetDateTime) -> String {
 
 /// Parses [`timestamp_text`]'s form.
 pub fn parse_timestamp_text(s: &str) -> Option<time::OffsetDateTime> {
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
-    time::PrimitiveDateTime::parse(s, fmt)
-        .ok()
-        .map(time::PrimitiveDateTime::assume_utc)
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    time::PrimitiveDateTime::parse(s, fmt).ok().map(time::PrimitiveDateTime::assume_utc)
 }
 
 #[cfg(test)]
@@ -185,18 +170,10 @@ mod tests {
         let mut prev = GENESIS.to_owned();
         (1..=n)
             .map(|id| {
-                let event = AuditEvent::new("child.read", Outcome::Ok)
-                    .record("child", id)
-                    .fields(&["hiv_status"]);
+                let event = AuditEvent::new("child.read", Outcome::Ok).record("child", id).fields(&["hiv_status"]);
                 let at = format!("2026-01-01T00:00:{id:02}.000000Z");
                 let hash = entry_hash(&prev, id, &at, &event);
-                let e = AuditEntry {
-                    id,
-                    at,
-                    event,
-                    prev_hash: prev.clone(),
-                    hash: hash.clone(),
-                };
+                let e = AuditEntry { id, at, event, prev_hash: prev.clone(), hash: hash.clone() };
                 prev = hash;
                 e
             })

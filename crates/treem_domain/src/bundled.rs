@@ -4,25 +4,30 @@
 /// The real units of Đồng Tháp (and Tiền Giang) before and after the 2025 reform,
 /// with the reform's successions, in import order.
 pub const ADMIN_UNIT_FILES: &[(&str, &[u8])] = &[
-    (
-        "units-legacy.csv",
-        include_bytes!("../../../data/admin-units/units-legacy.csv"),
-    ),
-    (
-        "units-2025.csv",
-        include_bytes!("../../../data/admin-units/units-2025.csv"),
-    ),
-    (
-        "successions-2025.csv",
-        include_bytes!("../../../data/admin-units/successions-2025.csv"),
-    ),
+    ("units-legacy.csv", include_bytes!("../../../data/admin-units/units-legacy.csv")),
+    ("units-2025.csv", include_bytes!("../../../data/admin-units/units-2025.csv")),
+    ("successions-2025.csv", include_bytes!("../../../data/admin-units/successions-2025.csv")),
 ];
 
 /// Parses the bundled unit files.
-pub fn admin_unit_files(
-) -> Result<crate::unit_import::ParsedFiles, crate::import_error::ImportErrors> {
+pub fn admin_unit_files() -> Result<crate::unit_import::ParsedFiles, crate::import_error::ImportErrors> {
     let mut parsed = crate::unit_import::ParsedFiles::default();
     for (name, bytes) in ADMIN_UNIT_FILES {
+        crate::unit_import::parse_file(name, bytes, &mut parsed)?;
+    }
+    Ok(parsed)
+}
+
+/// Made-up hamlets for the demo (see `data/demo/README.md`); never part of the real map.
+pub const DEMO_HAMLET_FILES: &[(&str, &[u8])] = &[
+    ("demo/hamlets.csv", include_bytes!("../../../data/demo/hamlets.csv")),
+    ("demo/hamlet-successions.csv", include_bytes!("../../../data/demo/hamlet-successions.csv")),
+];
+
+/// Parses the demo hamlet files.
+pub fn demo_hamlet_files() -> Result<crate::unit_import::ParsedFiles, crate::import_error::ImportErrors> {
+    let mut parsed = crate::unit_import::ParsedFiles::default();
+    for (name, bytes) in DEMO_HAMLET_FILES {
         crate::unit_import::parse_file(name, bytes, &mut parsed)?;
     }
     Ok(parsed)

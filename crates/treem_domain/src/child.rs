@@ -114,10 +114,7 @@ pub struct FieldError {
 }
 
 fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
-    }
+    FieldError { field, message: message.into() }
 }
 
 /// Free text: NFC, no control characters but tab and newline, at most `max` characters.
@@ -131,8 +128,7 @@ pub fn clean_text(s: &str, max: usize) -> Result<Option<String>, TextError> {
         if (cp < 0x20 && c != '\n' && c != '\r' && c != '\t') || (0x7f..0xa0).contains(&cp) {
             return Err(TextError::ControlCharacter(cp));
         }
-        if matches!(cp, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF)
-        {
+        if matches!(cp, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF) {
             return Err(TextError::InvisibleCharacter(cp));
         }
     }
@@ -153,18 +149,10 @@ pub fn age_on(birth: Date, on: Date) -> i32 {
 }
 
 /// Checks every field, returning all problems at once.
-pub fn check_child(
-    input: &ChildInput,
-    catalog: &UnitCatalog,
-    today: Date,
-) -> Result<ChildFields, Vec<FieldError>> {
+pub fn check_child(input: &ChildInput, catalog: &UnitCatalog, today: Date) -> Result<ChildFields, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let full_name = clean_line(&input.full_name, 100)
-        .map_err(|e| errors.push(err("full_name", e.to_string())))
-        .ok();
-    let sex = Sex::parse(input.sex.trim())
-        .ok_or_else(|| errors.push(err("sex", "choose male or female")))
-        .ok();
+    let full_name = clean_line(&input.full_name, 100).map_err(|e| errors.push(err("full_name", e.to_string()))).ok();
+    let sex = Sex::parse(input.sex.trim()).ok_or_else(|| errors.push(err("sex", "choose male or female"))).ok();
     let date = |field: &'static str, s: &str, errors: &mut Vec<FieldError>| -> Option<Date> {
         match crate::unit_import::parse_date(s.trim()) {
             Some(d) if d > today => {
@@ -179,33 +167,18 @@ pub fn check_child(
         }
     };
     let birth_date = date("birth_date", &input.birth_date, &mut errors);
-    let registered_on = if input.registered_on.trim().is_empty() {
-        Some(today)
-    } else {
-        date("registered_on", &input.registered_on, &mut errors)
-    };
+    let registered_on =
+        if input.registered_on.trim().is_empty() { Some(today) } else { date("registered_on", &input.registered_on, &mut errors) };
     if let (Some(b), Some(r)) = (birth_date, registered_on) {
         if b > r {
             errors.push(err("birth_date", "is after the registration date"));
         } else if age_on(b, r) >= 18 {
-            errors.push(err(
-                "birth_date",
-                "the person was 18 or older on the registration date: not a child or juvenile",
-            ));
+            errors.push(err("birth_date", "the person was 18 or older on the registration date: not a child or juvenile"));
         }
     }
-    let residence_unit = match input
-        .residence_unit_id
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .and_then(|id| catalog.get(UnitId(id)))
-    {
+    let residence_unit = match input.residence_unit_id.trim().parse::<i64>().ok().and_then(|id| catalog.get(UnitId(id))) {
         None => {
-            errors.push(err(
-                "residence_unit_id",
-                "choose an existing commune or hamlet",
-            ));
+            errors.push(err("residence_unit_id", "choose an existing commune or hamlet"));
             None
         }
         Some(u) if !matches!(u.level, UnitLevel::Commune | UnitLevel::Hamlet) => {
@@ -215,10 +188,7 @@ pub fn check_child(
         Some(u) => {
             if let Some(r) = registered_on {
                 if !u.validity.contains(r) {
-                    errors.push(err(
-                        "residence_unit_id",
-                        format!("{} was not valid on {r}", u.name),
-                    ));
+                    errors.push(err("residence_unit_id", format!("{} was not valid on {r}", u.name)));
                 }
             }
             Some(u.id)
@@ -227,29 +197,15 @@ pub fn check_child(
     let hiv_status = match input.hiv_status.trim() {
         "" => None,
         s => HivStatus::parse(s).or_else(|| {
-            errors.push(err(
-                "hiv_status",
-                "choose unknown, negative, exposed or positive",
-            ));
+            errors.push(err("hiv_status", "choose unknown, negative, exposed or positive"));
             None
         }),
     };
-    let mut text = |field: &'static str, s: &str| {
-        clean_text(s, 4000)
-            .map_err(|e| errors.push(err(field, e.to_string())))
-            .ok()
-            .flatten()
-    };
+    let mut text = |field: &'static str, s: &str| clean_text(s, 4000).map_err(|e| errors.push(err(field, e.to_string()))).ok().flatten();
     let abuse_notes = text("abuse_notes", &input.abuse_notes);
     let offence_notes = text("offence_notes", &input.offence_notes);
     match (full_name, sex, birth_date, residence_unit, registered_on) {
-        (
-            Some(full_name),
-            Some(sex),
-            Some(birth_date),
-            Some(residence_unit),
-            Some(registered_on),
-        ) if errors.is_empty() => Ok(ChildFields {
+        (Some(full_name), Some(sex), Some(birth_date), Some(residence_unit), Some(registered_on)) if errors.is_empty() => Ok(ChildFields {
             name_search: search_key(&full_name),
             full_name,
             sex,
@@ -277,22 +233,12 @@ mod tests {
             name: format!("U{id}"),
             level,
             unit_type: UnitType::Xa,
-            validity: Validity {
-                from: date!(2012 - 01 - 01),
-                to,
-            },
+            validity: Validity { from: date!(2012 - 01 - 01), to },
             lat: None,
             lon: None,
             area_km2: None,
         };
-        UnitCatalog::new(
-            vec![
-                u(1, UnitLevel::Province, None),
-                u(2, UnitLevel::Commune, Some(date!(2025 - 06 - 30))),
-            ],
-            vec![],
-            vec![],
-        )
+        UnitCatalog::new(vec![u(1, UnitLevel::Province, None), u(2, UnitLevel::Commune, Some(date!(2025 - 06 - 30)))], vec![], vec![])
     }
 
     fn input() -> ChildInput {
@@ -325,16 +271,7 @@ mod tests {
         };
         let e = check_child(&bad, &catalog(), date!(2026 - 11 - 29)).unwrap_err();
         let fields: Vec<&str> = e.iter().map(|e| e.field).collect();
-        assert_eq!(
-            fields,
-            vec![
-                "full_name",
-                "sex",
-                "birth_date",
-                "residence_unit_id",
-                "hiv_status"
-            ]
-        );
+        assert_eq!(fields, vec!["full_name", "sex", "birth_date", "residence_unit_id", "hiv_status"]);
         // A unit no longer valid on the registration date.
         let mut late = input();
         late.registered_on = "2026-01-01".into();
@@ -342,10 +279,7 @@ mod tests {
         assert_eq!(e[0].field, "residence_unit_id");
         let mut adult = input();
         adult.birth_date = "2000-01-01".into();
-        assert_eq!(
-            check_child(&adult, &catalog(), date!(2026 - 11 - 29)).unwrap_err()[0].field,
-            "birth_date"
-        );
+        assert_eq!(check_child(&adult, &catalog(), date!(2026 - 11 - 29)).unwrap_err()[0].field, "birth_date");
     }
 
     #[test]

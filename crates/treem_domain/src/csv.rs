@@ -26,10 +26,7 @@ pub fn parse_csv(file: &str, bytes: &[u8]) -> Result<Vec<CsvRecord>, ImportError
                 file,
                 line,
                 None,
-                format!(
-                    "the file is not valid UTF-8 (invalid byte at position {}); save it as UTF-8",
-                    e.valid_up_to() + 1
-                ),
+                format!("the file is not valid UTF-8 (invalid byte at position {}); save it as UTF-8", e.valid_up_to() + 1),
             ));
         }
     };
@@ -44,12 +41,7 @@ pub fn parse_csv(file: &str, bytes: &[u8]) -> Result<Vec<CsvRecord>, ImportError
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if field.len() > MAX_FIELD_BYTES {
-            return Err(ImportError::new(
-                file,
-                record_line,
-                None,
-                format!("a field is longer than {MAX_FIELD_BYTES} bytes"),
-            ));
+            return Err(ImportError::new(file, record_line, None, format!("a field is longer than {MAX_FIELD_BYTES} bytes")));
         }
         if in_quotes {
             match c {
@@ -72,12 +64,7 @@ pub fn parse_csv(file: &str, bytes: &[u8]) -> Result<Vec<CsvRecord>, ImportError
                 quoted_field = true;
             }
             '"' => {
-                return Err(ImportError::new(
-                    file,
-                    line,
-                    None,
-                    "a quote inside an unquoted field; quote the whole field",
-                ));
+                return Err(ImportError::new(file, line, None, "a quote inside an unquoted field; quote the whole field"));
             }
             ',' => {
                 fields.push(std::mem::take(&mut field));
@@ -92,23 +79,13 @@ pub fn parse_csv(file: &str, bytes: &[u8]) -> Result<Vec<CsvRecord>, ImportError
                 record_line = line;
             }
             _ if quoted_field => {
-                return Err(ImportError::new(
-                    file,
-                    line,
-                    None,
-                    "text after a closing quote",
-                ));
+                return Err(ImportError::new(file, line, None, "text after a closing quote"));
             }
             _ => field.push(c),
         }
     }
     if in_quotes {
-        return Err(ImportError::new(
-            file,
-            record_line,
-            None,
-            "a quoted field is never closed",
-        ));
+        return Err(ImportError::new(file, record_line, None, "a quoted field is never closed"));
     }
     if !field.is_empty() || !fields.is_empty() || quoted_field {
         fields.push(field);
@@ -131,11 +108,7 @@ mod tests {
 
     #[test]
     fn quotes_newlines_and_bom() {
-        let r = parse_csv(
-            "f.csv",
-            "\u{FEFF}a,b\r\n\"x, y\",\"he said \"\"hi\"\"\"\n\n\"multi\nline\",z".as_bytes(),
-        )
-        .unwrap();
+        let r = parse_csv("f.csv", "\u{FEFF}a,b\r\n\"x, y\",\"he said \"\"hi\"\"\"\n\n\"multi\nline\",z".as_bytes()).unwrap();
         assert_eq!(r.len(), 3);
         assert_eq!(r[0].fields, vec!["a", "b"]);
         assert_eq!(r[1].fields, vec!["x, y", "he said \"hi\""]);

@@ -14,12 +14,7 @@ pub struct ImportError {
 
 impl ImportError {
     pub fn new(file: &str, line: usize, field: Option<&str>, message: impl Into<String>) -> Self {
-        Self {
-            file: file.to_owned(),
-            line,
-            field: field.map(str::to_owned),
-            message: message.into(),
-        }
+        Self { file: file.to_owned(), line, field: field.map(str::to_owned), message: message.into() }
     }
 }
 
@@ -39,11 +34,7 @@ pub struct ImportErrors(pub Vec<ImportError>);
 
 impl fmt::Display for ImportErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "import refused, nothing was stored ({} error(s)):",
-            self.0.len()
-        )?;
+        writeln!(f, "import refused, nothing was stored ({} error(s)):", self.0.len())?;
         for e in &self.0 {
             writeln!(f, "  {e}")?;
         }

@@ -51,8 +51,7 @@ fn check_char(c: char, allow_newlines: bool) -> Result<(), TextError> {
         return Err(TextError::ControlCharacter(cp));
     }
     // Zero-width, bidi overrides and the BOM hide or reorder text: refuse them.
-    if matches!(cp, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF)
-    {
+    if matches!(cp, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF) {
         return Err(TextError::InvisibleCharacter(cp));
     }
     Ok(())
@@ -94,8 +93,8 @@ pub fn escape_like(s: &str) -> String {
 // Primary weights: letters in Vietnamese alphabet order; loan letters f, j, w, z
 // placed where Latin puts them. Digits sort before letters, by numeric value.
 const VI_ALPHABET: &[&str] = &[
-    "a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o",
-    "ô", "ơ", "p", "q", "r", "s", "t", "u", "ư", "v", "w", "x", "y", "z",
+    "a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "ô", "ơ", "p", "q", "r", "s", "t", "u",
+    "ư", "v", "w", "x", "y", "z",
 ];
 
 const LETTER_BASE: u32 = 0x1000;
@@ -109,11 +108,7 @@ fn letter_weight(base: char, modifier: Option<char>) -> Option<u32> {
         ('o' | 'u', Some('\u{031B}')) => nfc(&format!("{base}\u{031B}")),
         _ => base.to_string(),
     };
-    VI_ALPHABET
-        .iter()
-        .position(|l| *l == letter)
-        .and_then(|p| u32::try_from(p).ok())
-        .map(|p| LETTER_BASE + p)
+    VI_ALPHABET.iter().position(|l| *l == letter).and_then(|p| u32::try_from(p).ok()).map(|p| LETTER_BASE + p)
 }
 
 fn tone_weight(c: char) -> Option<u8> {
@@ -142,18 +137,10 @@ pub fn sort_key(s: &str) -> Vec<u32> {
             while decomposed.get(i).is_some_and(char::is_ascii_digit) {
                 i += 1;
             }
-            let digits: String = decomposed
-                .get(start..i)
-                .unwrap_or_default()
-                .iter()
-                .collect();
+            let digits: String = decomposed.get(start..i).unwrap_or_default().iter().collect();
             let trimmed = digits.trim_start_matches('0');
             primary.push(DIGIT_RUN + u32::try_from(trimmed.len()).unwrap_or(u32::MAX - DIGIT_RUN));
-            primary.extend(
-                trimmed
-                    .chars()
-                    .map(|d| DIGIT_RUN + u32::from(d) - u32::from('0')),
-            );
+            primary.extend(trimmed.chars().map(|d| DIGIT_RUN + u32::from(d) - u32::from('0')));
             continue;
         }
         i += 1;
@@ -178,8 +165,7 @@ pub fn sort_key(s: &str) -> Vec<u32> {
             primary.push(1);
             continue;
         }
-        let weight = letter_weight(lower, modifier)
-            .unwrap_or(OTHER_BASE + u32::from(lower).min(0xFFFF_F000));
+        let weight = letter_weight(lower, modifier).unwrap_or(OTHER_BASE + u32::from(lower).min(0xFFFF_F000));
         primary.push(weight);
         secondary.push(u32::from(tone));
         tertiary.push(u32::from(c != lower));
@@ -210,19 +196,10 @@ mod tests {
 
     #[test]
     fn control_and_invisible_characters_are_refused() {
-        assert_eq!(
-            clean_line("a\u{0}b", 10),
-            Err(TextError::ControlCharacter(0))
-        );
-        assert_eq!(
-            clean_line("a\u{202E}b", 10),
-            Err(TextError::InvisibleCharacter(0x202E))
-        );
+        assert_eq!(clean_line("a\u{0}b", 10), Err(TextError::ControlCharacter(0)));
+        assert_eq!(clean_line("a\u{202E}b", 10), Err(TextError::InvisibleCharacter(0x202E)));
         assert_eq!(clean_line("   ", 10), Err(TextError::Empty));
-        assert_eq!(
-            clean_line("Đồng Tháp", 3),
-            Err(TextError::TooLong { max: 3 })
-        );
+        assert_eq!(clean_line("Đồng Tháp", 3), Err(TextError::TooLong { max: 3 }));
         assert_eq!(clean_line("  Đồng   Tháp ", 30).unwrap(), "Đồng Tháp");
     }
 
@@ -240,16 +217,9 @@ mod tests {
 
     #[test]
     fn vietnamese_alphabet_order() {
-        let mut words = vec![
-            "đào", "dũng", "ân", "ăn", "an", "ê", "e", "bình", "ơn", "ôm", "ong", "ưu", "uy",
-        ];
+        let mut words = vec!["đào", "dũng", "ân", "ăn", "an", "ê", "e", "bình", "ơn", "ôm", "ong", "ưu", "uy"];
         words.sort_by(|a, b| cmp_vi(a, b));
-        assert_eq!(
-            words,
-            vec![
-                "an", "ăn", "ân", "bình", "dũng", "đào", "e", "ê", "ong", "ôm", "ơn", "uy", "ưu"
-            ]
-        );
+        assert_eq!(words, vec!["an", "ăn", "ân", "bình", "dũng", "đào", "e", "ê", "ong", "ôm", "ơn", "uy", "ưu"]);
     }
 
     #[test]

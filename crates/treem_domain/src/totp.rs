@@ -32,9 +32,7 @@ pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
     let mut buffer: u32 = 0;
     let mut bits = 0;
     for c in s.chars().filter(|c| !c.is_whitespace() && *c != '=') {
-        let v = B32
-            .iter()
-            .position(|&x| char::from(x) == c.to_ascii_uppercase())?;
+        let v = B32.iter().position(|&x| char::from(x) == c.to_ascii_uppercase())?;
         buffer = (buffer << 5) | u32::try_from(v).ok()?;
         bits += 5;
         if bits >= 8 {
@@ -59,42 +57,24 @@ pub fn code_at_step(secret: &[u8], step: i64) -> Option<u32> {
 /// Checks `code` at `unix_time`, allowing one step of clock drift either way,
 /// and refusing any step at or before `last_used_step` (a code works once).
 /// Returns the step that matched.
-pub fn verify(
-    secret: &[u8],
-    code: &str,
-    unix_time: i64,
-    last_used_step: Option<i64>,
-) -> Option<i64> {
+pub fn verify(secret: &[u8], code: &str, unix_time: i64, last_used_step: Option<i64>) -> Option<i64> {
     let code = code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let given: u32 = code.parse().ok()?;
     let now = unix_time.div_euclid(STEP_SECONDS);
-    (now - 1..=now + 1)
-        .filter(|s| last_used_step.is_none_or(|l| *s > l))
-        .find(|&s| code_at_step(secret, s) == Some(given))
+    (now - 1..=now + 1).filter(|s| last_used_step.is_none_or(|l| *s > l)).find(|&s| code_at_step(secret, s) == Some(given))
 }
 
 /// The `otpauth://` URI authenticator apps import.
 pub fn otpauth_uri(issuer: &str, account: &str, secret_b32: &str) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
+            .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") })
             .collect()
     };
-    format!(
-        "otpauth://totp/{}:{}?secret={secret_b32}&issuer={}&algorithm=SHA1&digits=6&period=30",
-        enc(issuer),
-        enc(account),
-        enc(issuer)
-    )
+    format!("otpauth://totp/{}:{}?secret={secret_b32}&issuer={}&algorithm=SHA1&digits=6&period=30", enc(issuer), enc(account), enc(issuer))
 }
 
 #[cfg(test)]
@@ -105,17 +85,8 @@ mod tests {
     fn rfc6238_vectors() {
         // RFC 6238 appendix B, SHA-1 secret "12345678901234567890", 8-digit codes truncated to 6.
         let secret = b"12345678901234567890";
-        for (t, code8) in [
-            (59, 94287082u32),
-            (1111111109, 7081804),
-            (1234567890, 89005924),
-            (2000000000, 69279037),
-        ] {
-            assert_eq!(
-                code_at_step(secret, t / 30),
-                Some(code8 % 1_000_000),
-                "t={t}"
-            );
+        for (t, code8) in [(59, 94287082u32), (1111111109, 7081804), (1234567890, 89005924), (2000000000, 69279037)] {
+            assert_eq!(code_at_step(secret, t / 30), Some(code8 % 1_000_000), "t={t}");
         }
     }
 
@@ -126,10 +97,7 @@ mod tests {
         let code = format!("{:06}", code_at_step(secret, t / 30).unwrap());
         let step = verify(secret, &code, t, None).unwrap();
         assert_eq!(verify(secret, &code, t, Some(step)), None, "replay refused");
-        assert!(
-            verify(secret, &code, t + 30, None).is_some(),
-            "one step of drift"
-        );
+        assert!(verify(secret, &code, t + 30, None).is_some(), "one step of drift");
         assert!(verify(secret, &code, t + 95, None).is_none());
         assert!(verify(secret, "12345", t, None).is_none());
         assert!(verify(secret, "abcdef", t, None).is_none());

@@ -206,11 +206,7 @@ pub struct TreeNode {
 }
 
 impl UnitCatalog {
-    pub fn new(
-        units: Vec<AdminUnit>,
-        links: Vec<ParentLink>,
-        successions: Vec<Succession>,
-    ) -> Self {
+    pub fn new(units: Vec<AdminUnit>, links: Vec<ParentLink>, successions: Vec<Succession>) -> Self {
         let by_id = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
         let mut parents: HashMap<UnitId, Vec<ParentLink>> = HashMap::new();
         let mut children: HashMap<UnitId, Vec<ParentLink>> = HashMap::new();
@@ -224,14 +220,7 @@ impl UnitCatalog {
             successors.entry(s.from).or_default().push(s);
             predecessors.entry(s.to).or_default().push(s);
         }
-        Self {
-            units,
-            by_id,
-            parents,
-            children,
-            successors,
-            predecessors,
-        }
+        Self { units, by_id, parents, children, successors, predecessors }
     }
 
     pub fn units(&self) -> &[AdminUnit] {
@@ -252,9 +241,7 @@ impl UnitCatalog {
 
     /// The unit holding `code` on `date`, if any.
     pub fn by_code_on(&self, code: &str, date: Date) -> Option<&AdminUnit> {
-        self.units
-            .iter()
-            .find(|u| u.code == code && u.validity.contains(date))
+        self.units.iter().find(|u| u.code == code && u.validity.contains(date))
     }
 
     /// Every unit that has ever held `code`, oldest first.
@@ -266,11 +253,7 @@ impl UnitCatalog {
 
     /// The parent of `id` on `date`.
     pub fn parent_on(&self, id: UnitId, date: Date) -> Option<UnitId> {
-        self.parents
-            .get(&id)?
-            .iter()
-            .find(|l| l.validity.contains(date))
-            .map(|l| l.parent)
+        self.parents.get(&id)?.iter().find(|l| l.validity.contains(date)).map(|l| l.parent)
     }
 
     /// All parent links of a unit, oldest first.
@@ -296,34 +279,22 @@ impl UnitCatalog {
 
     /// Every dated link under which some unit had `id` as its parent.
     pub fn child_links_of(&self, id: UnitId) -> &[ParentLink] {
-        self.children
-            .get(&id)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        self.children.get(&id).map(Vec::as_slice).unwrap_or_default()
     }
 
     pub fn successors_of(&self, id: UnitId) -> &[Succession] {
-        self.successors
-            .get(&id)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        self.successors.get(&id).map(Vec::as_slice).unwrap_or_default()
     }
 
     pub fn predecessors_of(&self, id: UnitId) -> &[Succession] {
-        self.predecessors
-            .get(&id)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        self.predecessors.get(&id).map(Vec::as_slice).unwrap_or_default()
     }
 
     /// Units valid on `date` whose parent on that date is `parent` (roots when `None`),
     /// in Vietnamese order of name.
     pub fn children_on(&self, parent: Option<UnitId>, date: Date) -> Vec<&AdminUnit> {
-        let mut v: Vec<&AdminUnit> = self
-            .units
-            .iter()
-            .filter(|u| u.validity.contains(date) && self.parent_on(u.id, date) == parent)
-            .collect();
+        let mut v: Vec<&AdminUnit> =
+            self.units.iter().filter(|u| u.validity.contains(date) && self.parent_on(u.id, date) == parent).collect();
         sort_units(&mut v);
         v
     }
@@ -332,32 +303,18 @@ impl UnitCatalog {
     pub fn tree_on(&self, date: Date) -> Vec<TreeNode> {
         let mut children: HashMap<Option<UnitId>, Vec<&AdminUnit>> = HashMap::new();
         for u in self.units.iter().filter(|u| u.validity.contains(date)) {
-            children
-                .entry(self.parent_on(u.id, date))
-                .or_default()
-                .push(u);
+            children.entry(self.parent_on(u.id, date)).or_default().push(u);
         }
         for v in children.values_mut() {
             sort_units(v);
         }
-        fn build(
-            key: Option<UnitId>,
-            children: &HashMap<Option<UnitId>, Vec<&AdminUnit>>,
-            depth: usize,
-        ) -> Vec<TreeNode> {
+        fn build(key: Option<UnitId>, children: &HashMap<Option<UnitId>, Vec<&AdminUnit>>, depth: usize) -> Vec<TreeNode> {
             if depth > UnitLevel::ALL.len() {
                 return Vec::new();
             }
             children
                 .get(&key)
-                .map(|v| {
-                    v.iter()
-                        .map(|u| TreeNode {
-                            unit: (*u).clone(),
-                            children: build(Some(u.id), children, depth + 1),
-                        })
-                        .collect()
-                })
+                .map(|v| v.iter().map(|u| TreeNode { unit: (*u).clone(), children: build(Some(u.id), children, depth + 1) }).collect())
                 .unwrap_or_default()
         }
         build(None, &children, 0)
@@ -376,11 +333,7 @@ impl UnitCatalog {
 
 /// Sorts units by Vietnamese order of their names, then code, then start date.
 pub fn sort_units(v: &mut [&AdminUnit]) {
-    v.sort_by(|a, b| {
-        cmp_vi(&a.name, &b.name)
-            .then_with(|| a.code.cmp(&b.code))
-            .then_with(|| a.validity.from.cmp(&b.validity.from))
-    });
+    v.sort_by(|a, b| cmp_vi(&a.name, &b.name).then_with(|| a.code.cmp(&b.code)).then_with(|| a.validity.from.cmp(&b.validity.from)));
 }
 
 /// The result of carrying counts from one map onto another.
@@ -417,11 +370,7 @@ pub fn apportion(amount: i64, weights: &[(UnitId, i64)]) -> Vec<(UnitId, i64)> {
         .map(|(u, w)| {
             let exact = i128::from(amount) * i128::from((*w).max(0));
             let floor = exact.div_euclid(total);
-            (
-                *u,
-                i64::try_from(floor).unwrap_or(0),
-                exact.rem_euclid(total),
-            )
+            (*u, i64::try_from(floor).unwrap_or(0), exact.rem_euclid(total))
         })
         .collect();
     let mut left = amount - parts.iter().map(|p| p.1).sum::<i64>();
@@ -450,12 +399,7 @@ impl UnitCatalog {
     /// a merged unit's count is apportioned over its predecessors by `weights`
     /// (for example their last known counts), or equally without weights. Totals
     /// are kept exactly: every count lands on a unit or in `unmapped`.
-    pub fn reaggregate(
-        &self,
-        counts: &BTreeMap<UnitId, i64>,
-        target: Date,
-        weights: Option<&HashMap<UnitId, i64>>,
-    ) -> Reaggregation {
+    pub fn reaggregate(&self, counts: &BTreeMap<UnitId, i64>, target: Date, weights: Option<&HashMap<UnitId, i64>>) -> Reaggregation {
         let mut out = Reaggregation::default();
         for (&unit, &n) in counts {
             self.carry(unit, n, target, weights, &mut out, 0);
@@ -465,15 +409,7 @@ impl UnitCatalog {
         out
     }
 
-    fn carry(
-        &self,
-        unit: UnitId,
-        n: i64,
-        target: Date,
-        weights: Option<&HashMap<UnitId, i64>>,
-        out: &mut Reaggregation,
-        depth: usize,
-    ) {
+    fn carry(&self, unit: UnitId, n: i64, target: Date, weights: Option<&HashMap<UnitId, i64>>, out: &mut Reaggregation, depth: usize) {
         let Some(u) = self.get(unit) else {
             *out.unmapped.entry(unit).or_default() += n;
             return;
@@ -489,12 +425,8 @@ impl UnitCatalog {
         }
         let forward = u.validity.to.is_some_and(|to| to < target);
         let parts: Vec<(UnitId, i64)> = if forward {
-            let next: Vec<(UnitId, i64)> = self
-                .successors_of(unit)
-                .iter()
-                .filter(|s| s.effective <= target)
-                .map(|s| (s.to, s.share_ppm))
-                .collect();
+            let next: Vec<(UnitId, i64)> =
+                self.successors_of(unit).iter().filter(|s| s.effective <= target).map(|s| (s.to, s.share_ppm)).collect();
             if next.len() > 1 {
                 out.estimated.push(unit);
             }
@@ -548,11 +480,7 @@ mod tests {
             code: code.into(),
             name: format!("Unit {code}"),
             level,
-            unit_type: level
-                .allowed_types()
-                .first()
-                .copied()
-                .unwrap_or(UnitType::Xa),
+            unit_type: level.allowed_types().first().copied().unwrap_or(UnitType::Xa),
             validity: Validity { from, to },
             lat: None,
             lon: None,
@@ -561,11 +489,7 @@ mod tests {
     }
 
     fn link(child: i64, parent: i64, from: Date, to: Option<Date>) -> ParentLink {
-        ParentLink {
-            child: UnitId(child),
-            parent: UnitId(parent),
-            validity: Validity { from, to },
-        }
+        ParentLink { child: UnitId(child), parent: UnitId(parent), validity: Validity { from, to } }
     }
 
     /// Old province 1 with district 2 holding communes 3 (split 30/70) and 4, 5;
@@ -592,18 +516,8 @@ mod tests {
             link(11, 10, new_from, None),
             link(12, 10, new_from, None),
         ];
-        let s = |from, to, share| Succession {
-            from: UnitId(from),
-            to: UnitId(to),
-            effective: new_from,
-            share_ppm: share,
-        };
-        let successions = vec![
-            s(3, 11, 300_000),
-            s(3, 12, 700_000),
-            s(4, 11, SHARE_WHOLE),
-            s(5, 11, SHARE_WHOLE),
-        ];
+        let s = |from, to, share| Succession { from: UnitId(from), to: UnitId(to), effective: new_from, share_ppm: share };
+        let successions = vec![s(3, 11, 300_000), s(3, 12, 700_000), s(4, 11, SHARE_WHOLE), s(5, 11, SHARE_WHOLE)];
         UnitCatalog::new(units, links, successions)
     }
 
@@ -619,14 +533,8 @@ mod tests {
         assert_eq!(new[0].unit.code, "82");
         assert_eq!(new[0].children.len(), 2);
         // Code 100 means two different units in the two eras.
-        assert_eq!(
-            c.by_code_on("100", date!(2020 - 01 - 01)).map(|u| u.id),
-            Some(UnitId(3))
-        );
-        assert_eq!(
-            c.by_code_on("100", date!(2026 - 01 - 01)).map(|u| u.id),
-            Some(UnitId(11))
-        );
+        assert_eq!(c.by_code_on("100", date!(2020 - 01 - 01)).map(|u| u.id), Some(UnitId(3)));
+        assert_eq!(c.by_code_on("100", date!(2026 - 01 - 01)).map(|u| u.id), Some(UnitId(11)));
     }
 
     #[test]
@@ -634,10 +542,7 @@ mod tests {
         let c = split_catalog();
         let counts = BTreeMap::from([(UnitId(3), 10), (UnitId(4), 5), (UnitId(5), 1)]);
         let r = c.reaggregate(&counts, date!(2025 - 07 - 01), None);
-        assert_eq!(
-            r.counts,
-            BTreeMap::from([(UnitId(11), 3 + 5 + 1), (UnitId(12), 7)])
-        );
+        assert_eq!(r.counts, BTreeMap::from([(UnitId(11), 3 + 5 + 1), (UnitId(12), 7)]));
         assert_eq!(r.estimated, vec![UnitId(3)]);
         assert_eq!(r.total(), 16);
         assert!(r.unmapped.is_empty());
@@ -660,20 +565,10 @@ mod tests {
     #[test]
     fn apportion_is_exact() {
         for amount in [0, 1, 7, 100, 12345] {
-            let parts = apportion(
-                amount,
-                &[
-                    (UnitId(1), 333_333),
-                    (UnitId(2), 333_333),
-                    (UnitId(3), 333_334),
-                ],
-            );
+            let parts = apportion(amount, &[(UnitId(1), 333_333), (UnitId(2), 333_333), (UnitId(3), 333_334)]);
             assert_eq!(parts.iter().map(|p| p.1).sum::<i64>(), amount);
         }
-        assert_eq!(
-            apportion(10, &[(UnitId(1), 0), (UnitId(2), 0)]),
-            vec![(UnitId(1), 5), (UnitId(2), 5)]
-        );
+        assert_eq!(apportion(10, &[(UnitId(1), 0), (UnitId(2), 0)]), vec![(UnitId(1), 5), (UnitId(2), 5)]);
     }
 
     #[test]

@@ -57,10 +57,7 @@ pub enum AccountChange {
 
 impl AccountChange {
     pub fn ends_sessions(&self) -> bool {
-        matches!(
-            self,
-            Self::Disable | Self::Password(_) | Self::TotpEnabled { .. }
-        )
+        matches!(self, Self::Disable | Self::Password(_) | Self::TotpEnabled { .. })
     }
 }
 
@@ -103,52 +100,28 @@ pub struct TokenRecord {
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// Fails with `Conflict("account_username_key")` when the username is taken.
-    async fn create_account(&self, a: &NewAccount, audit: &AuditEvent)
-        -> Result<i64, StorageError>;
-    async fn account_by_username(
-        &self,
-        username: &str,
-    ) -> Result<Option<AccountRecord>, StorageError>;
+    async fn create_account(&self, a: &NewAccount, audit: &AuditEvent) -> Result<i64, StorageError>;
+    async fn account_by_username(&self, username: &str) -> Result<Option<AccountRecord>, StorageError>;
     async fn account(&self, id: i64) -> Result<Option<AccountRecord>, StorageError>;
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StorageError>;
-    async fn change_account(
-        &self,
-        id: i64,
-        change: &AccountChange,
-        audit: Option<&AuditEvent>,
-    ) -> Result<(), StorageError>;
+    async fn change_account(&self, id: i64, change: &AccountChange, audit: Option<&AuditEvent>) -> Result<(), StorageError>;
 
     async fn create_session(&self, s: &NewSession, audit: &AuditEvent) -> Result<(), StorageError>;
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StorageError>;
     async fn touch_session(&self, id: i64, now: OffsetDateTime) -> Result<(), StorageError>;
     async fn pass_session_mfa(&self, id: i64, audit: &AuditEvent) -> Result<(), StorageError>;
-    async fn delete_session(&self, id: i64, audit: Option<&AuditEvent>)
-        -> Result<(), StorageError>;
+    async fn delete_session(&self, id: i64, audit: Option<&AuditEvent>) -> Result<(), StorageError>;
 
     async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StorageError>;
     async fn put_throttle(&self, key: &str, state: &ThrottleState) -> Result<(), StorageError>;
     async fn clear_throttle(&self, key: &str) -> Result<(), StorageError>;
 
-    async fn create_token(
-        &self,
-        account_id: i64,
-        name: &str,
-        token_hash: &str,
-        audit: &AuditEvent,
-    ) -> Result<i64, StorageError>;
+    async fn create_token(&self, account_id: i64, name: &str, token_hash: &str, audit: &AuditEvent) -> Result<i64, StorageError>;
     /// A live token and its account (revoked tokens are not returned).
-    async fn token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(TokenRecord, AccountRecord)>, StorageError>;
+    async fn token(&self, token_hash: &str) -> Result<Option<(TokenRecord, AccountRecord)>, StorageError>;
     async fn list_tokens(&self, account_id: i64) -> Result<Vec<TokenRecord>, StorageError>;
     /// Revokes a token of `account_id`; false when there is no such live token.
-    async fn revoke_token(
-        &self,
-        account_id: i64,
-        token_id: i64,
-        audit: &AuditEvent,
-    ) -> Result<bool, StorageError>;
+    async fn revoke_token(&self, account_id: i64, token_id: i64, audit: &AuditEvent) -> Result<bool, StorageError>;
 }
 
 /// Filters for the auditor's view.
@@ -187,27 +160,12 @@ pub struct ChildQuery {
 #[async_trait]
 pub trait ChildStore: Send + Sync {
     /// Stores a child; the audit event's record key is set to the new id.
-    async fn create_child(
-        &self,
-        c: &ChildFields,
-        created_by: i64,
-        audit: &AuditEvent,
-    ) -> Result<i64, StorageError>;
+    async fn create_child(&self, c: &ChildFields, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError>;
     /// Reads a child; when `audit` is given it is appended in the same
     /// transaction, so a read that cannot be audited does not happen.
-    async fn child(
-        &self,
-        id: i64,
-        audit: Option<&AuditEvent>,
-    ) -> Result<Option<Child>, StorageError>;
+    async fn child(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<Child>, StorageError>;
     /// Children in id order after `after_id`.
     async fn list_children(&self, q: &ChildQuery) -> Result<Vec<Child>, StorageError>;
     /// Fails with `Conflict("version")` when the stored version is not `expected_version`.
-    async fn update_child(
-        &self,
-        id: i64,
-        expected_version: i64,
-        c: &ChildFields,
-        audit: &AuditEvent,
-    ) -> Result<(), StorageError>;
+    async fn update_child(&self, id: i64, expected_version: i64, c: &ChildFields, audit: &AuditEvent) -> Result<(), StorageError>;
 }

@@ -37,10 +37,7 @@ pub async fn migrations_apply_once(store: &dyn Store) {
     assert!(!before.pending.is_empty());
     let applied = store.migrate().await.unwrap();
     assert_eq!(applied, before.pending);
-    assert!(
-        store.migrate().await.unwrap().is_empty(),
-        "a second migrate applies nothing"
-    );
+    assert!(store.migrate().await.unwrap().is_empty(), "a second migrate applies nothing");
     let after = store.migration_status().await.unwrap();
     assert!(after.pending.is_empty());
     store.ping().await.unwrap();
@@ -49,27 +46,15 @@ pub async fn migrations_apply_once(store: &dyn Store) {
 pub async fn real_units_import_with_the_reform_mapping(store: &dyn Store) {
     with_real_units(store).await;
     let c = store.load_units().await.unwrap();
-    let old_dt = c
-        .by_code_on("87", date!(2013 - 12 - 31))
-        .expect("old Đồng Tháp");
-    let tien_giang = c
-        .by_code_on("82", date!(2013 - 12 - 31))
-        .expect("old Tiền Giang");
-    let new_dt = c
-        .by_code_on("82", date!(2025 - 07 - 01))
-        .expect("new Đồng Tháp");
-    assert_ne!(
-        tien_giang.id, new_dt.id,
-        "code 82 names two different units"
-    );
+    let old_dt = c.by_code_on("87", date!(2013 - 12 - 31)).expect("old Đồng Tháp");
+    let tien_giang = c.by_code_on("82", date!(2013 - 12 - 31)).expect("old Tiền Giang");
+    let new_dt = c.by_code_on("82", date!(2025 - 07 - 01)).expect("new Đồng Tháp");
+    assert_ne!(tien_giang.id, new_dt.id, "code 82 names two different units");
     assert_eq!(tien_giang.name, "Tỉnh Tiền Giang");
     assert_eq!(new_dt.name, "Tỉnh Đồng Tháp");
 
-    let old_communes: Vec<UnitId> = c
-        .subtree_on(old_dt.id, date!(2025 - 06 - 30))
-        .into_iter()
-        .filter(|id| c.get(*id).unwrap().level == UnitLevel::Commune)
-        .collect();
+    let old_communes: Vec<UnitId> =
+        c.subtree_on(old_dt.id, date!(2025 - 06 - 30)).into_iter().filter(|id| c.get(*id).unwrap().level == UnitLevel::Commune).collect();
     assert_eq!(old_communes.len(), 141);
     let new_communes = c.subtree_on(new_dt.id, date!(2025 - 07 - 01));
     assert_eq!(new_communes.len(), 103, "province + 102 communes");
@@ -93,26 +78,17 @@ pub async fn real_units_import_with_the_reform_mapping(store: &dyn Store) {
     assert_eq!(all_old.len(), 305);
     let old_total: i64 = all_old.values().sum();
     let old_rolled = c.roll_up(&all_old, date!(2025 - 06 - 30));
-    assert_eq!(
-        old_rolled[&old_dt.id] + old_rolled[&tien_giang.id],
-        old_total
-    );
+    assert_eq!(old_rolled[&old_dt.id] + old_rolled[&tien_giang.id], old_total);
     let fwd = c.reaggregate(&all_old, date!(2025 - 07 - 01), None);
     assert!(fwd.unmapped.is_empty());
     assert_eq!(fwd.total(), old_total);
     let new_rolled = c.roll_up(&fwd.counts, date!(2025 - 07 - 01));
-    assert_eq!(
-        new_rolled[&new_dt.id], old_total,
-        "nothing lost, nothing counted twice"
-    );
+    assert_eq!(new_rolled[&new_dt.id], old_total, "nothing lost, nothing counted twice");
     // And back onto the 2013-era map, weighting merges by the old counts.
     let weights = all_old.iter().map(|(k, v)| (*k, *v)).collect();
     let back = c.reaggregate(&fwd.counts, date!(2013 - 12 - 31), Some(&weights));
     assert_eq!(back.total(), old_total);
-    assert_eq!(
-        back.counts, all_old,
-        "weights equal to the original counts restore them exactly"
-    );
+    assert_eq!(back.counts, all_old, "weights equal to the original counts restore them exactly");
 }
 
 pub async fn refused_import_writes_nothing(store: &dyn Store) {
@@ -123,14 +99,8 @@ pub async fn refused_import_writes_nothing(store: &dyn Store) {
     parse_file("bad.csv", bad.as_bytes(), &mut files).unwrap();
     let errors = store.import_units(&files).await.unwrap().unwrap_err();
     assert_eq!(errors.0.len(), 1);
-    assert_eq!(
-        (errors.0[0].file.as_str(), errors.0[0].line),
-        ("bad.csv", 2)
-    );
-    assert!(
-        store.load_units().await.unwrap().units().is_empty(),
-        "nothing half-imported"
-    );
+    assert_eq!((errors.0[0].file.as_str(), errors.0[0].line), ("bad.csv", 2));
+    assert!(store.load_units().await.unwrap().units().is_empty(), "nothing half-imported");
 }
 
 pub async fn reimport_is_idempotent_and_conflicts_are_refused(store: &dyn Store) {
@@ -141,7 +111,8 @@ pub async fn reimport_is_idempotent_and_conflicts_are_refused(store: &dyn Store)
     assert_eq!(again.units_unchanged, files.units.len());
     assert_eq!(again.successions_unchanged, files.successions.len());
     // Same code and start, different name: refused.
-    let changed = parse(&[("x.csv", "code,name,level,type,parent_code,valid_from,valid_to\n87,Tỉnh Khác,province,tinh,,2012-01-01,2025-06-30\n")]);
+    let changed =
+        parse(&[("x.csv", "code,name,level,type,parent_code,valid_from,valid_to\n87,Tỉnh Khác,province,tinh,,2012-01-01,2025-06-30\n")]);
     let e = store.import_units(&changed).await.unwrap().unwrap_err();
     assert_eq!(e.0[0].field.as_deref(), Some("name"));
     // Overlapping a stored unit's validity: refused.
@@ -165,38 +136,17 @@ pub async fn a_split_with_shares_is_stored_and_reaggregates(store: &dyn Store) {
         ("s.csv", "from_code,to_code,effective,share\n1,2,2020-01-01,1\n10,20,2020-01-01,0.25\n10,21,2020-01-01,0.75\n"),
     ]);
     let summary = store.import_units(&files).await.unwrap().unwrap();
-    assert_eq!(
-        (
-            summary.units_added,
-            summary.parent_links_added,
-            summary.successions_added
-        ),
-        (5, 3, 3)
-    );
+    assert_eq!((summary.units_added, summary.parent_links_added, summary.successions_added), (5, 3, 3));
     let c = store.load_units().await.unwrap();
     let old = c.by_code_on("10", date!(2015 - 01 - 01)).unwrap();
     assert_eq!(c.get(old.id).unwrap().lat, None);
-    assert_eq!(
-        c.by_code_on("1", date!(2015 - 01 - 01)).unwrap().lat,
-        Some(10.5)
-    );
-    let r = c.reaggregate(
-        &BTreeMap::from([(old.id, 100)]),
-        date!(2021 - 01 - 01),
-        None,
-    );
-    let by_code: BTreeMap<&str, i64> = r
-        .counts
-        .iter()
-        .map(|(id, n)| (c.get(*id).unwrap().code.as_str(), *n))
-        .collect();
+    assert_eq!(c.by_code_on("1", date!(2015 - 01 - 01)).unwrap().lat, Some(10.5));
+    let r = c.reaggregate(&BTreeMap::from([(old.id, 100)]), date!(2021 - 01 - 01), None);
+    let by_code: BTreeMap<&str, i64> = r.counts.iter().map(|(id, n)| (c.get(*id).unwrap().code.as_str(), *n)).collect();
     assert_eq!(by_code, BTreeMap::from([("20", 25), ("21", 75)]));
     assert_eq!(r.estimated, vec![old.id]);
-    let preds: BTreeSet<i64> = c
-        .predecessors_of(c.by_code_on("21", date!(2021 - 01 - 01)).unwrap().id)
-        .iter()
-        .map(|s| s.share_ppm)
-        .collect();
+    let preds: BTreeSet<i64> =
+        c.predecessors_of(c.by_code_on("21", date!(2021 - 01 - 01)).unwrap().id).iter().map(|s| s.share_ppm).collect();
     assert_eq!(preds, BTreeSet::from([750_000]));
 }
 
@@ -204,11 +154,7 @@ pub async fn vietnamese_text_round_trips(store: &dyn Store) {
     migrated(store).await;
     // Decomposed input is stored composed; the name reads back byte-identical.
     let nfd = "code,name,level,type,parent_code,valid_from,valid_to\n9,Tỉnh Nghe\u{0323}\u{0302} An,province,tinh,,2012-01-01,\n";
-    store
-        .import_units(&parse(&[("n.csv", nfd)]))
-        .await
-        .unwrap()
-        .unwrap();
+    store.import_units(&parse(&[("n.csv", nfd)])).await.unwrap().unwrap();
     let c = store.load_units().await.unwrap();
     assert_eq!(c.units()[0].name, "Tỉnh Nghệ An");
 }
@@ -222,13 +168,7 @@ async fn an_account(store: &dyn Store, name: &str) -> i64 {
         scope_unit: None,
         agency: None,
     };
-    store
-        .create_account(
-            &a,
-            &AuditEvent::new("account.create", Outcome::Ok).record("account", ""),
-        )
-        .await
-        .unwrap()
+    store.create_account(&a, &AuditEvent::new("account.create", Outcome::Ok).record("account", "")).await.unwrap()
 }
 
 pub async fn accounts_sessions_and_tokens(store: &dyn Store) {
@@ -251,77 +191,29 @@ pub async fn accounts_sessions_and_tokens(store: &dyn Store) {
         Err(crate::StorageError::Conflict(_))
     ));
     let a = store.account_by_username("lan").await.unwrap().unwrap();
-    assert_eq!(
-        (a.id, a.disabled, a.totp_enabled, a.version),
-        (id, false, false, 1)
-    );
+    assert_eq!((a.id, a.disabled, a.totp_enabled, a.version), (id, false, false, 1));
     let now = treem_domain::audit::now_utc();
-    let s = crate::NewSession {
-        token_hash: "h1".into(),
-        account_id: id,
-        csrf_token: "c".into(),
-        mfa_passed: false,
-        now,
-    };
-    store
-        .create_session(&s, &AuditEvent::new("session.login", Outcome::Ok))
-        .await
-        .unwrap();
+    let s = crate::NewSession { token_hash: "h1".into(), account_id: id, csrf_token: "c".into(), mfa_passed: false, now };
+    store.create_session(&s, &AuditEvent::new("session.login", Outcome::Ok)).await.unwrap();
     let got = store.session("h1").await.unwrap().unwrap();
-    assert_eq!(
-        (got.account.id, got.created_at, got.mfa_passed),
-        (id, now, false)
-    );
-    store
-        .pass_session_mfa(got.id, &AuditEvent::new("session.mfa", Outcome::Ok))
-        .await
-        .unwrap();
+    assert_eq!((got.account.id, got.created_at, got.mfa_passed), (id, now, false));
+    store.pass_session_mfa(got.id, &AuditEvent::new("session.mfa", Outcome::Ok)).await.unwrap();
     assert!(store.session("h1").await.unwrap().unwrap().mfa_passed);
     // A password change ends every session of the account.
-    store
-        .change_account(
-            id,
-            &crate::AccountChange::Password("$argon2id$new".into()),
-            None,
-        )
-        .await
-        .unwrap();
+    store.change_account(id, &crate::AccountChange::Password("$argon2id$new".into()), None).await.unwrap();
     assert!(store.session("h1").await.unwrap().is_none());
     assert_eq!(store.account(id).await.unwrap().unwrap().version, 2);
-    assert!(matches!(
-        store
-            .change_account(424_242, &crate::AccountChange::Disable, None)
-            .await,
-        Err(crate::StorageError::NotFound)
-    ));
+    assert!(matches!(store.change_account(424_242, &crate::AccountChange::Disable, None).await, Err(crate::StorageError::NotFound)));
     // Tokens: live until revoked, and only by their owner.
-    let t = store
-        .create_token(
-            id,
-            "báo cáo",
-            "th",
-            &AuditEvent::new("token.create", Outcome::Ok),
-        )
-        .await
-        .unwrap();
+    let t = store.create_token(id, "báo cáo", "th", &AuditEvent::new("token.create", Outcome::Ok)).await.unwrap();
     assert_eq!(store.token("th").await.unwrap().unwrap().1.id, id);
     let other = an_account(store, "hoa").await;
-    assert!(!store
-        .revoke_token(other, t, &AuditEvent::new("token.revoke", Outcome::Ok))
-        .await
-        .unwrap());
-    assert!(store
-        .revoke_token(id, t, &AuditEvent::new("token.revoke", Outcome::Ok))
-        .await
-        .unwrap());
+    assert!(!store.revoke_token(other, t, &AuditEvent::new("token.revoke", Outcome::Ok)).await.unwrap());
+    assert!(store.revoke_token(id, t, &AuditEvent::new("token.revoke", Outcome::Ok)).await.unwrap());
     assert!(store.token("th").await.unwrap().is_none());
     assert_eq!(store.list_tokens(id).await.unwrap().len(), 1);
     // Throttle rows.
-    let st = crate::ThrottleState {
-        failures: 3,
-        window_start: now,
-        locked_until: now + time::Duration::seconds(4),
-    };
+    let st = crate::ThrottleState { failures: 3, window_start: now, locked_until: now + time::Duration::seconds(4) };
     store.put_throttle("user:lan", &st).await.unwrap();
     assert_eq!(store.throttle("user:lan").await.unwrap(), Some(st));
     store.clear_throttle("user:lan").await.unwrap();
@@ -331,44 +223,20 @@ pub async fn accounts_sessions_and_tokens(store: &dyn Store) {
 pub async fn the_audit_chain_links_and_verifies(store: &dyn Store) {
     migrated(store).await;
     for i in 0..20 {
-        let e = AuditEvent::new("child.read", Outcome::Ok)
-            .record("child", i)
-            .fields(&["full_name", "hiv_status"]);
+        let e = AuditEvent::new("child.read", Outcome::Ok).record("child", i).fields(&["full_name", "hiv_status"]);
         store.audit(&e).await.unwrap();
     }
     let chain = store.audit_chain().await.unwrap();
     assert_eq!(treem_domain::audit::verify_chain(&chain), Ok(20));
-    let page = store
-        .audit_entries(&crate::AuditFilter {
-            record_key: Some("7".into()),
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let page = store.audit_entries(&crate::AuditFilter { record_key: Some("7".into()), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].event.fields, vec!["full_name", "hiv_status"]);
     let newest = store
-        .audit_entries(&crate::AuditFilter {
-            action_prefix: Some("child.".into()),
-            before_id: Some(20),
-            limit: 5,
-            ..Default::default()
-        })
+        .audit_entries(&crate::AuditFilter { action_prefix: Some("child.".into()), before_id: Some(20), limit: 5, ..Default::default() })
         .await
         .unwrap();
-    assert_eq!(
-        newest.iter().map(|e| e.id).collect::<Vec<_>>(),
-        vec![19, 18, 17, 16, 15]
-    );
-    let none = store
-        .audit_entries(&crate::AuditFilter {
-            action_prefix: Some("%".into()),
-            limit: 5,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    assert_eq!(newest.iter().map(|e| e.id).collect::<Vec<_>>(), vec![19, 18, 17, 16, 15]);
+    let none = store.audit_entries(&crate::AuditFilter { action_prefix: Some("%".into()), limit: 5, ..Default::default() }).await.unwrap();
     assert!(none.is_empty(), "a percent sign matches only itself");
 }
 
@@ -387,42 +255,15 @@ pub async fn children_are_stored_read_with_audit_and_versioned(store: &dyn Store
         ..Default::default()
     };
     let fields = treem_domain::child::check_child(&input, &c, date!(2026 - 01 - 01)).unwrap();
-    let id = store
-        .create_child(
-            &fields,
-            by,
-            &AuditEvent::new("child.create", Outcome::Ok).record("child", ""),
-        )
-        .await
-        .unwrap();
-    let read = AuditEvent::new("child.read", Outcome::Ok)
-        .record("child", id)
-        .fields(&["hiv_status"]);
+    let id = store.create_child(&fields, by, &AuditEvent::new("child.create", Outcome::Ok).record("child", "")).await.unwrap();
+    let read = AuditEvent::new("child.read", Outcome::Ok).record("child", id).fields(&["hiv_status"]);
     let child = store.child(id, Some(&read)).await.unwrap().unwrap();
     assert_eq!(child.full_name, "Nguyễn Thị Ánh");
     assert_eq!(child.birth_date, date!(2016 - 02 - 29));
-    assert_eq!(
-        child.hiv_status,
-        Some(treem_domain::child::HivStatus::Exposed)
-    );
+    assert_eq!(child.hiv_status, Some(treem_domain::child::HivStatus::Exposed));
     let chain = store.audit_chain().await.unwrap();
-    assert_eq!(
-        chain
-            .iter()
-            .filter(|e| e.event.action == "child.read")
-            .count(),
-        1
-    );
-    assert_eq!(
-        chain
-            .iter()
-            .find(|e| e.event.action == "child.create")
-            .unwrap()
-            .event
-            .record_key
-            .as_deref(),
-        Some(id.to_string().as_str())
-    );
+    assert_eq!(chain.iter().filter(|e| e.event.action == "child.read").count(), 1);
+    assert_eq!(chain.iter().find(|e| e.event.action == "child.create").unwrap().event.record_key.as_deref(), Some(id.to_string().as_str()));
     // Lists filter by unit and by an escaped name pattern.
     let q = |units: Vec<UnitId>, name: Option<&str>| crate::ChildQuery {
         units,
@@ -430,57 +271,20 @@ pub async fn children_are_stored_read_with_audit_and_versioned(store: &dyn Store
         after_id: None,
         limit: 50,
     };
-    assert_eq!(
-        store
-            .list_children(&q(vec![commune], None))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    assert_eq!(
-        store
-            .list_children(&q(vec![commune], Some("thi anh")))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    assert!(store
-        .list_children(&q(vec![commune], Some("%")))
-        .await
-        .unwrap()
-        .is_empty());
-    assert!(store
-        .list_children(&q(vec![UnitId(1)], None))
-        .await
-        .unwrap()
-        .is_empty());
-    assert!(store
-        .list_children(&q(vec![], None))
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(store.list_children(&q(vec![commune], None)).await.unwrap().len(), 1);
+    assert_eq!(store.list_children(&q(vec![commune], Some("thi anh"))).await.unwrap().len(), 1);
+    assert!(store.list_children(&q(vec![commune], Some("%"))).await.unwrap().is_empty());
+    assert!(store.list_children(&q(vec![UnitId(1)], None)).await.unwrap().is_empty());
+    assert!(store.list_children(&q(vec![], None)).await.unwrap().is_empty());
     // Optimistic concurrency: the second writer with the old version is refused.
-    let write = AuditEvent::new("child.update", Outcome::Ok)
-        .record("child", id)
-        .fields(&["full_name"]);
+    let write = AuditEvent::new("child.update", Outcome::Ok).record("child", id).fields(&["full_name"]);
     let mut renamed = fields.clone();
     renamed.full_name = "Nguyễn Thị Ánh Hồng".into();
     store.update_child(id, 1, &renamed, &write).await.unwrap();
-    assert!(matches!(
-        store.update_child(id, 1, &fields, &write).await,
-        Err(crate::StorageError::Conflict(_))
-    ));
-    assert!(matches!(
-        store.update_child(424_242, 1, &fields, &write).await,
-        Err(crate::StorageError::NotFound)
-    ));
+    assert!(matches!(store.update_child(id, 1, &fields, &write).await, Err(crate::StorageError::Conflict(_))));
+    assert!(matches!(store.update_child(424_242, 1, &fields, &write).await, Err(crate::StorageError::NotFound)));
     assert_eq!(store.child(id, None).await.unwrap().unwrap().version, 2);
-    assert_eq!(
-        treem_domain::audit::verify_chain(&store.audit_chain().await.unwrap()).map(|n| n > 0),
-        Ok(true)
-    );
+    assert_eq!(treem_domain::audit::verify_chain(&store.audit_chain().await.unwrap()).map(|n| n > 0), Ok(true));
 }
 
 /// Instantiates the suite for a backend. `$store` is an async fn returning a

@@ -13,8 +13,8 @@ use treem_domain::unit_import::ParsedFiles;
 use treem_domain::units::UnitCatalog;
 
 pub use accounts::{
-    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore,
-    NewAccount, NewSession, SessionRecord, ThrottleState, TokenRecord,
+    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore, NewAccount, NewSession, SessionRecord,
+    ThrottleState, TokenRecord,
 };
 pub use migrations::{Migration, MigrationStatus};
 pub use schema::{ColumnDescription, ColumnKind, ForeignKey, SchemaDescription, TableDescription};
@@ -91,8 +91,5 @@ pub trait Store: AccountStore + AuditStore + ChildStore + Send + Sync + 'static 
     /// Checks `files` against the stored map inside one write transaction and, if
     /// they pass, writes them. The outer error is the database's; the inner one
     /// lists what is wrong with the files (then nothing was written).
-    async fn import_units(
-        &self,
-        files: &ParsedFiles,
-    ) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError>;
+    async fn import_units(&self, files: &ParsedFiles) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError>;
 }

@@ -32,29 +32,18 @@ pub struct MigrationStatus {
 
 /// Compares what the database has applied (name, checksum) with what the binary
 /// embeds, and returns the migrations still to apply, in order.
-pub fn pending<'a>(
-    embedded: &'a [Migration],
-    applied: &[(String, String)],
-) -> Result<Vec<&'a Migration>, StorageError> {
+pub fn pending<'a>(embedded: &'a [Migration], applied: &[(String, String)]) -> Result<Vec<&'a Migration>, StorageError> {
     for (name, checksum) in applied {
         match embedded.iter().find(|m| m.name == name) {
             None => return Err(StorageError::SchemaTooNew(name.clone())),
-            Some(m) if &m.checksum() != checksum => {
-                return Err(StorageError::MigrationChanged(name.clone()))
-            }
+            Some(m) if &m.checksum() != checksum => return Err(StorageError::MigrationChanged(name.clone())),
             Some(_) => {}
         }
     }
-    Ok(embedded
-        .iter()
-        .filter(|m| !applied.iter().any(|(n, _)| n == m.name))
-        .collect())
+    Ok(embedded.iter().filter(|m| !applied.iter().any(|(n, _)| n == m.name)).collect())
 }
 
-pub fn status(
-    embedded: &[Migration],
-    applied: &[(String, String)],
-) -> Result<MigrationStatus, StorageError> {
+pub fn status(embedded: &[Migration], applied: &[(String, String)]) -> Result<MigrationStatus, StorageError> {
     let pending = pending(embedded, applied)?;
     Ok(MigrationStatus {
         applied: applied.iter().map(|(n, _)| n.clone()).collect(),
@@ -66,30 +55,14 @@ pub fn status(
 mod tests {
     use super::*;
 
-    const M: &[Migration] = &[
-        Migration {
-            name: "0001_a",
-            sql: "CREATE TABLE a (x INTEGER);",
-        },
-        Migration {
-            name: "0002_b",
-            sql: "SELECT 1;",
-        },
-    ];
+    const M: &[Migration] =
+        &[Migration { name: "0001_a", sql: "CREATE TABLE a (x INTEGER);" }, Migration { name: "0002_b", sql: "SELECT 1;" }];
 
     #[test]
     fn pending_and_too_new() {
         let a = M[0].checksum();
-        assert_eq!(
-            pending(M, &[("0001_a".into(), a.clone())]).unwrap().len(),
-            1
-        );
-        assert!(
-            matches!(pending(M, &[("0003_c".into(), "x".into())]), Err(StorageError::SchemaTooNew(n)) if n == "0003_c")
-        );
-        assert!(matches!(
-            pending(M, &[("0001_a".into(), "0".into())]),
-            Err(StorageError::MigrationChanged(_))
-        ));
+        assert_eq!(pending(M, &[("0001_a".into(), a.clone())]).unwrap().len(), 1);
+        assert!(matches!(pending(M, &[("0003_c".into(), "x".into())]), Err(StorageError::SchemaTooNew(n)) if n == "0003_c"));
+        assert!(matches!(pending(M, &[("0001_a".into(), "0".into())]), Err(StorageError::MigrationChanged(_))));
     }
 }

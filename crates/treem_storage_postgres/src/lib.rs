@@ -15,24 +15,15 @@ use treem_domain::unit_import::ParsedFiles;
 use treem_domain::units::UnitCatalog;
 use treem_storage::migrations::{self, Migration};
 use treem_storage::{
-    Backend, ColumnDescription, ColumnKind, ForeignKey, MigrationStatus, SchemaDescription,
-    StorageError, Store, TableDescription, UnitImportSummary,
+    Backend, ColumnDescription, ColumnKind, ForeignKey, MigrationStatus, SchemaDescription, StorageError, Store, TableDescription,
+    UnitImportSummary,
 };
 
 /// The embedded migrations; file names match the SQLite backend's.
 pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        name: "0001_admin_units",
-        sql: include_str!("../migrations/0001_admin_units.sql"),
-    },
-    Migration {
-        name: "0002_accounts_audit",
-        sql: include_str!("../migrations/0002_accounts_audit.sql"),
-    },
-    Migration {
-        name: "0003_children",
-        sql: include_str!("../migrations/0003_children.sql"),
-    },
+    Migration { name: "0001_admin_units", sql: include_str!("../migrations/0001_admin_units.sql") },
+    Migration { name: "0002_accounts_audit", sql: include_str!("../migrations/0002_accounts_audit.sql") },
+    Migration { name: "0003_children", sql: include_str!("../migrations/0003_children.sql") },
 ];
 
 /// Key of the advisory lock that serialises appends to the audit chain.
@@ -43,28 +34,17 @@ pub(crate) fn ts(t: time::OffsetDateTime) -> time::OffsetDateTime {
     t
 }
 
-pub(crate) fn read_ts(
-    r: &sqlx::postgres::PgRow,
-    col: &str,
-) -> Result<time::OffsetDateTime, StorageError> {
+pub(crate) fn read_ts(r: &sqlx::postgres::PgRow, col: &str) -> Result<time::OffsetDateTime, StorageError> {
     r.try_get(col).map_err(map_err)
 }
 
-pub(crate) fn read_ts_opt(
-    r: &sqlx::postgres::PgRow,
-    col: &str,
-) -> Result<Option<time::OffsetDateTime>, StorageError> {
+pub(crate) fn read_ts_opt(r: &sqlx::postgres::PgRow, col: &str) -> Result<Option<time::OffsetDateTime>, StorageError> {
     r.try_get(col).map_err(map_err)
 }
 
 /// Serialises appenders until the transaction ends, so each entry links to the last.
 pub(crate) async fn lock_audit_chain(conn: &mut sqlx::PgConnection) -> Result<(), StorageError> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(AUDIT_LOCK)
-        .execute(conn)
-        .await
-        .map(|_| ())
-        .map_err(map_err)
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(conn).await.map(|_| ()).map_err(map_err)
 }
 
 /// Key of the advisory lock that serialises migrations between processes.
@@ -76,8 +56,7 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StorageError::Config(format!("not a valid PostgreSQL URL: {e}")))?;
+        let options = PgConnectOptions::from_str(url).map_err(|e| StorageError::Config(format!("not a valid PostgreSQL URL: {e}")))?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -93,25 +72,13 @@ impl PgStore {
     }
 
     async fn applied(&self) -> Result<Vec<(String, String)>, StorageError> {
-        let exists: bool = sqlx::query_scalar("SELECT to_regclass('treem_migration') IS NOT NULL")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT to_regclass('treem_migration') IS NOT NULL").fetch_one(&self.pool).await.map_err(map_err)?;
         if !exists {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query("SELECT name, checksum FROM treem_migration ORDER BY name")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0).map_err(map_err)?,
-                    r.try_get(1).map_err(map_err)?,
-                ))
-            })
-            .collect()
+        let rows = sqlx::query("SELECT name, checksum FROM treem_migration ORDER BY name").fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(|r| Ok((r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?))).collect()
     }
 }
 
@@ -122,10 +89,7 @@ pub(crate) fn map_err(e: sqlx::Error) -> StorageError {
             let code = db.code().unwrap_or_default();
             if code == "40001" || code == "40P01" || code == "55P03" {
                 StorageError::Busy
-            } else if db.is_unique_violation()
-                || db.is_foreign_key_violation()
-                || db.is_check_violation()
-            {
+            } else if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation() {
                 StorageError::Conflict(db.constraint().unwrap_or_else(|| db.message()).to_owned())
             } else {
                 StorageError::Other(e.to_string())
@@ -142,11 +106,7 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> Result<(), StorageError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(map_err)
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(map_err)
     }
 
     async fn migration_status(&self) -> Result<MigrationStatus, StorageError> {
@@ -155,11 +115,7 @@ impl Store for PgStore {
 
     async fn migrate(&self) -> Result<Vec<String>, StorageError> {
         let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(MIGRATION_LOCK)
-            .execute(&mut *conn)
-            .await
-            .map_err(map_err)?;
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await.map_err(map_err)?;
         let result = async {
             (&mut *conn)
                 .execute("CREATE TABLE IF NOT EXISTS treem_migration (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
@@ -182,11 +138,7 @@ impl Store for PgStore {
             Ok(done)
         }
         .await;
-        sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(MIGRATION_LOCK)
-            .execute(&mut *conn)
-            .await
-            .map_err(map_err)?;
+        sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await.map_err(map_err)?;
         result
     }
 
@@ -199,13 +151,13 @@ impl Store for PgStore {
         units::load(&mut conn).await
     }
 
-    async fn import_units(
-        &self,
-        files: &ParsedFiles,
-    ) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
+    async fn import_units(&self, files: &ParsedFiles) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         // One import at a time, and no unit written by anyone between our check and our insert.
-        (&mut *tx).execute("LOCK TABLE admin_unit, admin_unit_parent, admin_unit_succession IN SHARE ROW EXCLUSIVE MODE").await.map_err(map_err)?;
+        (&mut *tx)
+            .execute("LOCK TABLE admin_unit, admin_unit_parent, admin_unit_succession IN SHARE ROW EXCLUSIVE MODE")
+            .await
+            .map_err(map_err)?;
         let outcome = units::import(&mut tx, files).await?;
         if outcome.is_ok() {
             tx.commit().await.map_err(map_err)?;
@@ -298,49 +250,29 @@ async fn describe(pool: &PgPool) -> Result<SchemaDescription, StorageError> {
 pub async fn create_database(admin: &PgStore, name: &str) -> Result<(), StorageError> {
     check_identifier(name)?;
     let sql = format!("CREATE DATABASE \"{name}\"");
-    (&admin.pool)
-        .execute(sql.as_str())
-        .await
-        .map(|_| ())
-        .map_err(map_err)
+    (&admin.pool).execute(sql.as_str()).await.map(|_| ()).map_err(map_err)
 }
 
 /// Drops database `name`, closing other sessions on it first.
 pub async fn drop_database(admin: &PgStore, name: &str) -> Result<(), StorageError> {
     check_identifier(name)?;
     let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-    (&admin.pool)
-        .execute(sql.as_str())
-        .await
-        .map(|_| ())
-        .map_err(map_err)
+    (&admin.pool).execute(sql.as_str()).await.map(|_| ()).map_err(map_err)
 }
 
 fn check_identifier(name: &str) -> Result<(), StorageError> {
-    if !name.is_empty()
-        && name.len() < 60
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
+    if !name.is_empty() && name.len() < 60 && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
         Ok(())
     } else {
-        Err(StorageError::Config(format!(
-            "`{name}` is not a plain database name"
-        )))
+        Err(StorageError::Config(format!("`{name}` is not a plain database name")))
     }
 }
 
 /// `url` with its database path replaced by `name` (query string kept).
 pub fn url_with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base
-        .get(scheme_end..)
-        .and_then(|rest| rest.find('/'))
-        .map_or(base.len(), |i| scheme_end + i);
+    let host_end = base.get(scheme_end..).and_then(|rest| rest.find('/')).map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{name}", base.get(..host_end).unwrap_or(base));
     if let Some(q) = query {
         out.push('?');

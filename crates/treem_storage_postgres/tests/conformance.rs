@@ -28,10 +28,7 @@ impl Drop for Fresh {
         drop(self.store.take());
         // Drop the database from a thread of its own: we are inside a runtime.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async {
                 if let Ok(admin) = PgStore::connect(&url).await {
                     let _ = drop_database(&admin, &name).await;
@@ -48,41 +45,18 @@ async fn fresh() -> Option<Fresh> {
         return None;
     };
     let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000;
-    let name = format!(
-        "treem_t{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    );
-    let admin = PgStore::connect(&admin_url)
-        .await
-        .expect("connect to TREEM_TEST_POSTGRES_URL");
-    create_database(&admin, &name)
-        .await
-        .expect("create test database");
-    let store = PgStore::connect(&url_with_database(&admin_url, &name))
-        .await
-        .expect("connect to test database");
-    Some(Fresh {
-        store: Some(store),
-        admin_url,
-        name,
-    })
+    let name = format!("treem_t{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let admin = PgStore::connect(&admin_url).await.expect("connect to TREEM_TEST_POSTGRES_URL");
+    create_database(&admin, &name).await.expect("create test database");
+    let store = PgStore::connect(&url_with_database(&admin_url, &name)).await.expect("connect to test database");
+    Some(Fresh { store: Some(store), admin_url, name })
 }
 
 treem_storage::conformance_tests!(fresh);
 
 #[test]
 fn database_urls_are_rewritten() {
-    assert_eq!(
-        url_with_database("postgres://u@127.0.0.1:5432/test", "x"),
-        "postgres://u@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        url_with_database("postgres://127.0.0.1/test?sslmode=disable", "x"),
-        "postgres://127.0.0.1/x?sslmode=disable"
-    );
-    assert_eq!(
-        url_with_database("postgres://127.0.0.1", "x"),
-        "postgres://127.0.0.1/x"
-    );
+    assert_eq!(url_with_database("postgres://u@127.0.0.1:5432/test", "x"), "postgres://u@127.0.0.1:5432/x");
+    assert_eq!(url_with_database("postgres://127.0.0.1/test?sslmode=disable", "x"), "postgres://127.0.0.1/x?sslmode=disable");
+    assert_eq!(url_with_database("postgres://127.0.0.1", "x"), "postgres://127.0.0.1/x");
 }

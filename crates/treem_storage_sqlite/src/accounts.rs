@@ -9,8 +9,8 @@ use treem_domain::audit::{entry_hash, now_utc, AuditEntry, AuditEvent, Outcome, 
 use treem_domain::child::{Child, ChildFields, HivStatus, Sex};
 use treem_domain::units::UnitId;
 use treem_storage::{
-    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore,
-    NewAccount, NewSession, SessionRecord, StorageError, ThrottleState, TokenRecord,
+    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore, NewAccount, NewSession, SessionRecord,
+    StorageError, ThrottleState, TokenRecord,
 };
 
 use crate::{lock_audit_chain, map_err, read_ts, read_ts_opt, ts, SqliteStore};
@@ -25,12 +25,8 @@ fn decode_account(r: &SqliteRow) -> Result<AccountRecord, StorageError> {
         username: r.try_get("username").map_err(map_err)?,
         display_name: r.try_get("display_name").map_err(map_err)?,
         password_hash: r.try_get("password_hash").map_err(map_err)?,
-        role: Role::parse(&role)
-            .ok_or_else(|| StorageError::Other(format!("account.role holds `{role}`")))?,
-        scope_unit: r
-            .try_get::<Option<i64>, _>("scope_unit_id")
-            .map_err(map_err)?
-            .map(UnitId),
+        role: Role::parse(&role).ok_or_else(|| StorageError::Other(format!("account.role holds `{role}`")))?,
+        scope_unit: r.try_get::<Option<i64>, _>("scope_unit_id").map_err(map_err)?.map(UnitId),
         agency: r.try_get("agency").map_err(map_err)?,
         totp_secret: r.try_get("totp_secret").map_err(map_err)?,
         totp_enabled: r.try_get("totp_enabled").map_err(map_err)?,
@@ -41,20 +37,11 @@ fn decode_account(r: &SqliteRow) -> Result<AccountRecord, StorageError> {
 }
 
 /// Appends an event to the chain inside the caller's transaction.
-pub(crate) async fn append_audit(
-    conn: &mut SqliteConnection,
-    e: &AuditEvent,
-) -> Result<(), StorageError> {
+pub(crate) async fn append_audit(conn: &mut SqliteConnection, e: &AuditEvent) -> Result<(), StorageError> {
     lock_audit_chain(&mut *conn).await?;
-    let last = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(map_err)?;
+    let last = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await.map_err(map_err)?;
     let (prev_id, prev_hash): (i64, String) = match last {
-        Some(r) => (
-            r.try_get(0).map_err(map_err)?,
-            r.try_get(1).map_err(map_err)?,
-        ),
+        Some(r) => (r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?),
         None => (0, GENESIS.to_owned()),
     };
     let id = prev_id + 1;
@@ -95,11 +82,7 @@ fn decode_audit(r: &SqliteRow) -> Result<AuditEntry, StorageError> {
             action: r.try_get("action").map_err(map_err)?,
             record_type: r.try_get("record_type").map_err(map_err)?,
             record_key: r.try_get("record_key").map_err(map_err)?,
-            fields: if fields.is_empty() {
-                Vec::new()
-            } else {
-                fields.split(',').map(str::to_owned).collect()
-            },
+            fields: if fields.is_empty() { Vec::new() } else { fields.split(',').map(str::to_owned).collect() },
             // An unknown outcome keeps its text so verification reports the entry as altered.
             outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Failed),
         },
@@ -124,16 +107,8 @@ const TOKEN_COLUMNS: &str = "t.id AS token_id, t.account_id AS token_account_id,
 
 #[async_trait]
 impl AccountStore for SqliteStore {
-    async fn create_account(
-        &self,
-        a: &NewAccount,
-        audit: &AuditEvent,
-    ) -> Result<i64, StorageError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)?;
+    async fn create_account(&self, a: &NewAccount, audit: &AuditEvent) -> Result<i64, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let now = now_utc();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO account (username, display_name, password_hash, role, scope_unit_id, agency, totp_enabled, disabled, created_at, updated_at, version) \
@@ -159,55 +134,23 @@ impl AccountStore for SqliteStore {
         Ok(id)
     }
 
-    async fn account_by_username(
-        &self,
-        username: &str,
-    ) -> Result<Option<AccountRecord>, StorageError> {
+    async fn account_by_username(&self, username: &str) -> Result<Option<AccountRecord>, StorageError> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM account a WHERE a.username = ?");
-        sqlx::query(&sql)
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(decode_account)
-            .transpose()
+        sqlx::query(&sql).bind(username).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode_account).transpose()
     }
 
     async fn account(&self, id: i64) -> Result<Option<AccountRecord>, StorageError> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM account a WHERE a.id = ?");
-        sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-            .as_ref()
-            .map(decode_account)
-            .transpose()
+        sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode_account).transpose()
     }
 
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StorageError> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM account a ORDER BY a.username");
-        sqlx::query(&sql)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(decode_account)
-            .collect()
+        sqlx::query(&sql).fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_account).collect()
     }
 
-    async fn change_account(
-        &self,
-        id: i64,
-        change: &AccountChange,
-        audit: Option<&AuditEvent>,
-    ) -> Result<(), StorageError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)?;
+    async fn change_account(&self, id: i64, change: &AccountChange, audit: Option<&AuditEvent>) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let now = ts(now_utc());
         let q = match change {
             AccountChange::Disable => sqlx::query("UPDATE account SET disabled = ?, updated_at = ?, version = version + 1 WHERE id = ?").bind(true),
@@ -225,21 +168,12 @@ impl AccountStore for SqliteStore {
             .bind(*step),
             AccountChange::TotpStep(step) => sqlx::query("UPDATE account SET totp_last_step = ?, updated_at = ? WHERE id = ?").bind(*step),
         };
-        let done = q
-            .bind(&now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let done = q.bind(&now).bind(id).execute(&mut *tx).await.map_err(map_err)?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }
         if change.ends_sessions() {
-            sqlx::query("DELETE FROM session WHERE account_id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            sqlx::query("DELETE FROM session WHERE account_id = ?").bind(id).execute(&mut *tx).await.map_err(map_err)?;
         }
         if let Some(a) = audit {
             append_audit(&mut tx, a).await?;
@@ -248,21 +182,19 @@ impl AccountStore for SqliteStore {
     }
 
     async fn create_session(&self, s: &NewSession, audit: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)?;
-        sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, mfa_passed, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&s.token_hash)
-            .bind(s.account_id)
-            .bind(&s.csrf_token)
-            .bind(s.mfa_passed)
-            .bind(ts(s.now))
-            .bind(ts(s.now))
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO session (token_hash, account_id, csrf_token, mfa_passed, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&s.token_hash)
+        .bind(s.account_id)
+        .bind(&s.csrf_token)
+        .bind(s.mfa_passed)
+        .bind(ts(s.now))
+        .bind(ts(s.now))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_err)
     }
@@ -272,12 +204,7 @@ impl AccountStore for SqliteStore {
             "SELECT {ACCOUNT_COLUMNS}, s.id AS session_id, s.csrf_token, s.mfa_passed, s.created_at AS session_created_at, s.last_seen_at \
              FROM session s JOIN account a ON a.id = s.account_id WHERE s.token_hash = ?"
         );
-        let Some(r) = sqlx::query(&sql)
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-        else {
+        let Some(r) = sqlx::query(&sql).bind(token_hash).fetch_optional(&self.pool).await.map_err(map_err)? else {
             return Ok(None);
         };
         Ok(Some(SessionRecord {
@@ -301,36 +228,15 @@ impl AccountStore for SqliteStore {
     }
 
     async fn pass_session_mfa(&self, id: i64, audit: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)?;
-        sqlx::query("UPDATE session SET mfa_passed = ? WHERE id = ?")
-            .bind(true)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        sqlx::query("UPDATE session SET mfa_passed = ? WHERE id = ?").bind(true).bind(id).execute(&mut *tx).await.map_err(map_err)?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
-    async fn delete_session(
-        &self,
-        id: i64,
-        audit: Option<&AuditEvent>,
-    ) -> Result<(), StorageError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)?;
-        sqlx::query("DELETE FROM session WHERE id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+    async fn delete_session(&self, id: i64, audit: Option<&AuditEvent>) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        sqlx::query("DELETE FROM session WHERE id = ?").bind(id).execute(&mut *tx).await.map_err(map_err)?;
         if let Some(a) = audit {
             append_audit(&mut tx, a).await?;
         }
@@ -369,34 +275,20 @@ impl AccountStore for SqliteStore {
     }
 
     async fn clear_throttle(&self, key: &str) -> Result<(), StorageError> {
-        sqlx::query("DELETE FROM login_throttle WHERE throttle_key = ?")
-            .bind(key)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(map_err)
+        sqlx::query("DELETE FROM login_throttle WHERE throttle_key = ?").bind(key).execute(&self.pool).await.map(|_| ()).map_err(map_err)
     }
 
-    async fn create_token(
-        &self,
-        account_id: i64,
-        name: &str,
-        token_hash: &str,
-        audit: &AuditEvent,
-    ) -> Result<i64, StorageError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)?;
-        let id: i64 = sqlx::query_scalar("INSERT INTO api_token (account_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
-            .bind(account_id)
-            .bind(name)
-            .bind(token_hash)
-            .bind(ts(now_utc()))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_err)?;
+    async fn create_token(&self, account_id: i64, name: &str, token_hash: &str, audit: &AuditEvent) -> Result<i64, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO api_token (account_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+                .bind(account_id)
+                .bind(name)
+                .bind(token_hash)
+                .bind(ts(now_utc()))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
         let mut audit = audit.clone();
         audit.record_key = Some(id.to_string());
         append_audit(&mut tx, &audit).await?;
@@ -404,26 +296,16 @@ impl AccountStore for SqliteStore {
         Ok(id)
     }
 
-    async fn token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(TokenRecord, AccountRecord)>, StorageError> {
+    async fn token(&self, token_hash: &str) -> Result<Option<(TokenRecord, AccountRecord)>, StorageError> {
         let sql = format!(
             "SELECT {ACCOUNT_COLUMNS}, {TOKEN_COLUMNS} FROM api_token t JOIN account a ON a.id = t.account_id \
              WHERE t.token_hash = ? AND t.revoked_at IS NULL"
         );
-        let Some(r) = sqlx::query(&sql)
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?
-        else {
+        let Some(r) = sqlx::query(&sql).bind(token_hash).fetch_optional(&self.pool).await.map_err(map_err)? else {
             return Ok(None);
         };
         let token = decode_token(&r)?;
-        let stale = token
-            .last_used_at
-            .is_none_or(|t| now_utc() - t > time::Duration::minutes(5));
+        let stale = token.last_used_at.is_none_or(|t| now_utc() - t > time::Duration::minutes(5));
         if stale {
             sqlx::query("UPDATE api_token SET last_used_at = ? WHERE id = ?")
                 .bind(ts(now_utc()))
@@ -436,29 +318,12 @@ impl AccountStore for SqliteStore {
     }
 
     async fn list_tokens(&self, account_id: i64) -> Result<Vec<TokenRecord>, StorageError> {
-        let sql =
-            format!("SELECT {TOKEN_COLUMNS} FROM api_token t WHERE t.account_id = ? ORDER BY t.id");
-        sqlx::query(&sql)
-            .bind(account_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(decode_token)
-            .collect()
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token t WHERE t.account_id = ? ORDER BY t.id");
+        sqlx::query(&sql).bind(account_id).fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_token).collect()
     }
 
-    async fn revoke_token(
-        &self,
-        account_id: i64,
-        token_id: i64,
-        audit: &AuditEvent,
-    ) -> Result<bool, StorageError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)?;
+    async fn revoke_token(&self, account_id: i64, token_id: i64, audit: &AuditEvent) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let done = sqlx::query("UPDATE api_token SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL")
             .bind(ts(now_utc()))
             .bind(token_id)
@@ -478,11 +343,7 @@ impl AccountStore for SqliteStore {
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn audit(&self, e: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         append_audit(&mut tx, e).await?;
         tx.commit().await.map_err(map_err)
     }
@@ -510,17 +371,12 @@ impl AuditStore for SqliteStore {
     }
 
     async fn audit_chain(&self) -> Result<Vec<AuditEntry>, StorageError> {
-        sqlx::query("SELECT * FROM audit_log ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(decode_audit)
-            .collect()
+        sqlx::query("SELECT * FROM audit_log ORDER BY id").fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_audit).collect()
     }
 }
 
-const CHILD_COLUMNS: &str = "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version";
+const CHILD_COLUMNS: &str =
+    "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version";
 
 fn decode_child(r: &SqliteRow) -> Result<Child, StorageError> {
     let sex: String = r.try_get("sex").map_err(map_err)?;
@@ -528,16 +384,12 @@ fn decode_child(r: &SqliteRow) -> Result<Child, StorageError> {
     Ok(Child {
         id: r.try_get("id").map_err(map_err)?,
         full_name: r.try_get("full_name").map_err(map_err)?,
-        sex: Sex::parse(&sex)
-            .ok_or_else(|| StorageError::Other(format!("child.sex holds `{sex}`")))?,
+        sex: Sex::parse(&sex).ok_or_else(|| StorageError::Other(format!("child.sex holds `{sex}`")))?,
         birth_date: r.try_get("birth_date").map_err(map_err)?,
         residence_unit: UnitId(r.try_get("residence_unit_id").map_err(map_err)?),
         registered_on: r.try_get("registered_on").map_err(map_err)?,
         hiv_status: hiv
-            .map(|h| {
-                HivStatus::parse(&h)
-                    .ok_or_else(|| StorageError::Other(format!("child.hiv_status holds `{h}`")))
-            })
+            .map(|h| HivStatus::parse(&h).ok_or_else(|| StorageError::Other(format!("child.hiv_status holds `{h}`"))))
             .transpose()?,
         abuse_notes: r.try_get("abuse_notes").map_err(map_err)?,
         offence_notes: r.try_get("offence_notes").map_err(map_err)?,
@@ -547,17 +399,8 @@ fn decode_child(r: &SqliteRow) -> Result<Child, StorageError> {
 
 #[async_trait]
 impl ChildStore for SqliteStore {
-    async fn create_child(
-        &self,
-        c: &ChildFields,
-        created_by: i64,
-        audit: &AuditEvent,
-    ) -> Result<i64, StorageError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)?;
+    async fn create_child(&self, c: &ChildFields, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let now = ts(now_utc());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO child (full_name, name_search, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, \
@@ -585,35 +428,14 @@ impl ChildStore for SqliteStore {
         Ok(id)
     }
 
-    async fn child(
-        &self,
-        id: i64,
-        audit: Option<&AuditEvent>,
-    ) -> Result<Option<Child>, StorageError> {
+    async fn child(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<Child>, StorageError> {
         let sql = format!("SELECT {CHILD_COLUMNS} FROM child WHERE id = ?");
         match audit {
-            None => sqlx::query(&sql)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map_err)?
-                .as_ref()
-                .map(decode_child)
-                .transpose(),
+            None => sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode_child).transpose(),
             Some(a) => {
-                let mut tx = self
-                    .pool
-                    .begin_with("BEGIN IMMEDIATE")
-                    .await
-                    .map_err(map_err)?;
-                let child = sqlx::query(&sql)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?
-                    .as_ref()
-                    .map(decode_child)
-                    .transpose()?;
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+                let child =
+                    sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?.as_ref().map(decode_child).transpose()?;
                 append_audit(&mut tx, a).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(child)
@@ -626,22 +448,12 @@ impl ChildStore for SqliteStore {
             return Ok(Vec::new());
         }
         // Unit ids are integers we produced; the list is bound as a JSON array, never spliced into SQL.
-        let units = format!(
-            "[{}]",
-            q.units
-                .iter()
-                .map(|u| u.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        );
+        let units = format!("[{}]", q.units.iter().map(|u| u.0.to_string()).collect::<Vec<_>>().join(","));
         let sql = format!(
             "SELECT {CHILD_COLUMNS} FROM child WHERE residence_unit_id IN (SELECT value FROM json_each(?)) \
              AND (? IS NULL OR name_search LIKE ? ESCAPE '\\') AND id > ? ORDER BY id LIMIT ?"
         );
-        let pattern = q
-            .name_contains
-            .as_deref()
-            .map(|n| format!("%{}%", treem_domain::text::escape_like(n)));
+        let pattern = q.name_contains.as_deref().map(|n| format!("%{}%", treem_domain::text::escape_like(n)));
         sqlx::query(&sql)
             .bind(units)
             .bind(pattern.as_deref())
@@ -656,18 +468,8 @@ impl ChildStore for SqliteStore {
             .collect()
     }
 
-    async fn update_child(
-        &self,
-        id: i64,
-        expected_version: i64,
-        c: &ChildFields,
-        audit: &AuditEvent,
-    ) -> Result<(), StorageError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)?;
+    async fn update_child(&self, id: i64, expected_version: i64, c: &ChildFields, audit: &AuditEvent) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let done = sqlx::query(
             "UPDATE child SET full_name = ?, name_search = ?, sex = ?, birth_date = ?, residence_unit_id = ?, registered_on = ?, hiv_status = ?, \
              abuse_notes = ?, offence_notes = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
@@ -688,16 +490,9 @@ impl ChildStore for SqliteStore {
         .await
         .map_err(map_err)?;
         if done.rows_affected() == 0 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM child WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
-            return Err(if exists.is_some() {
-                StorageError::Conflict("version".into())
-            } else {
-                StorageError::NotFound
-            });
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM child WHERE id = ?").bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?;
+            return Err(if exists.is_some() { StorageError::Conflict("version".into()) } else { StorageError::NotFound });
         }
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_err)

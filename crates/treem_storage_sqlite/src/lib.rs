@@ -16,24 +16,15 @@ use treem_domain::unit_import::ParsedFiles;
 use treem_domain::units::UnitCatalog;
 use treem_storage::migrations::{self, Migration};
 use treem_storage::{
-    Backend, ColumnDescription, ColumnKind, ForeignKey, MigrationStatus, SchemaDescription,
-    StorageError, Store, TableDescription, UnitImportSummary,
+    Backend, ColumnDescription, ColumnKind, ForeignKey, MigrationStatus, SchemaDescription, StorageError, Store, TableDescription,
+    UnitImportSummary,
 };
 
 /// The embedded migrations; file names match the PostgreSQL backend's.
 pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        name: "0001_admin_units",
-        sql: include_str!("../migrations/0001_admin_units.sql"),
-    },
-    Migration {
-        name: "0002_accounts_audit",
-        sql: include_str!("../migrations/0002_accounts_audit.sql"),
-    },
-    Migration {
-        name: "0003_children",
-        sql: include_str!("../migrations/0003_children.sql"),
-    },
+    Migration { name: "0001_admin_units", sql: include_str!("../migrations/0001_admin_units.sql") },
+    Migration { name: "0002_accounts_audit", sql: include_str!("../migrations/0002_accounts_audit.sql") },
+    Migration { name: "0003_children", sql: include_str!("../migrations/0003_children.sql") },
 ];
 
 /// The oldest SQLite with `RETURNING` and `ON CONFLICT DO UPDATE`.
@@ -67,22 +58,10 @@ impl SqliteStore {
     /// Refuses to run when a connection does not have the settings we rely on.
     async fn check_settings(&self) -> Result<(), StorageError> {
         let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(map_err)?;
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(map_err)?;
-        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(map_err)?;
-        let version: String = sqlx::query_scalar("SELECT sqlite_version()")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(map_err)?;
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.map_err(map_err)?;
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.map_err(map_err)?;
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.map_err(map_err)?;
+        let version: String = sqlx::query_scalar("SELECT sqlite_version()").fetch_one(&mut *conn).await.map_err(map_err)?;
         let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
         let v = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
         let problems: Vec<String> = [
@@ -104,20 +83,10 @@ impl SqliteStore {
     async fn applied(&self) -> Result<Vec<(String, String)>, StorageError> {
         self.pool
             .execute("CREATE TABLE IF NOT EXISTS treem_migration (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)")
-        .await
-        .map_err(map_err)?;
-        let rows = sqlx::query("SELECT name, checksum FROM treem_migration ORDER BY name")
-            .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0).map_err(map_err)?,
-                    r.try_get(1).map_err(map_err)?,
-                ))
-            })
-            .collect()
+        let rows = sqlx::query("SELECT name, checksum FROM treem_migration ORDER BY name").fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(|r| Ok((r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?))).collect()
     }
 }
 
@@ -129,10 +98,7 @@ pub(crate) fn map_err(e: sqlx::Error) -> StorageError {
             let code = db.code().unwrap_or_default();
             if code == "5" || code == "6" || code == "517" {
                 StorageError::Busy
-            } else if db.is_unique_violation()
-                || db.is_foreign_key_violation()
-                || db.is_check_violation()
-            {
+            } else if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation() {
                 StorageError::Conflict(db.message().to_owned())
             } else {
                 StorageError::Other(e.to_string())
@@ -147,31 +113,21 @@ pub(crate) fn ts(t: time::OffsetDateTime) -> String {
     treem_domain::audit::timestamp_text(t)
 }
 
-pub(crate) fn read_ts(
-    r: &sqlx::sqlite::SqliteRow,
-    col: &str,
-) -> Result<time::OffsetDateTime, StorageError> {
+pub(crate) fn read_ts(r: &sqlx::sqlite::SqliteRow, col: &str) -> Result<time::OffsetDateTime, StorageError> {
     let s: String = r.try_get(col).map_err(map_err)?;
-    treem_domain::audit::parse_timestamp_text(&s)
-        .ok_or_else(|| StorageError::Other(format!("{col} holds a malformed timestamp")))
+    treem_domain::audit::parse_timestamp_text(&s).ok_or_else(|| StorageError::Other(format!("{col} holds a malformed timestamp")))
 }
 
-pub(crate) fn read_ts_opt(
-    r: &sqlx::sqlite::SqliteRow,
-    col: &str,
-) -> Result<Option<time::OffsetDateTime>, StorageError> {
+pub(crate) fn read_ts_opt(r: &sqlx::sqlite::SqliteRow, col: &str) -> Result<Option<time::OffsetDateTime>, StorageError> {
     let s: Option<String> = r.try_get(col).map_err(map_err)?;
     s.map(|s| {
-        treem_domain::audit::parse_timestamp_text(&s)
-            .ok_or_else(|| StorageError::Other(format!("{col} holds a malformed timestamp")))
+        treem_domain::audit::parse_timestamp_text(&s).ok_or_else(|| StorageError::Other(format!("{col} holds a malformed timestamp")))
     })
     .transpose()
 }
 
 /// On SQLite the write transaction (`BEGIN IMMEDIATE`) already serialises appends.
-pub(crate) async fn lock_audit_chain(
-    _conn: &mut sqlx::SqliteConnection,
-) -> Result<(), StorageError> {
+pub(crate) async fn lock_audit_chain(_conn: &mut sqlx::SqliteConnection) -> Result<(), StorageError> {
     Ok(())
 }
 
@@ -197,11 +153,7 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<(), StorageError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(map_err)
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(map_err)
     }
 
     async fn migration_status(&self) -> Result<MigrationStatus, StorageError> {
@@ -212,34 +164,21 @@ impl Store for SqliteStore {
         let todo = migrations::pending(MIGRATIONS, &self.applied().await?)?;
         let mut done = Vec::new();
         for m in todo {
-            let mut tx = self
-                .pool
-                .begin_with("BEGIN IMMEDIATE")
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+            (&mut *tx).execute(m.sql).await.map_err(|e| StorageError::Other(format!("migration {}: {e}", m.name)))?;
+            sqlx::query("INSERT INTO treem_migration (name, checksum, applied_at) VALUES (?, ?, ?)")
+                .bind(m.name)
+                .bind(m.checksum())
+                .bind(now_text())
+                .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
-            (&mut *tx)
-                .execute(m.sql)
+            let broken: Option<String> = sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1")
+                .fetch_optional(&mut *tx)
                 .await
-                .map_err(|e| StorageError::Other(format!("migration {}: {e}", m.name)))?;
-            sqlx::query(
-                "INSERT INTO treem_migration (name, checksum, applied_at) VALUES (?, ?, ?)",
-            )
-            .bind(m.name)
-            .bind(m.checksum())
-            .bind(now_text())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-            let broken: Option<String> =
-                sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1")
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
+                .map_err(map_err)?;
             if let Some(table) = broken {
-                return Err(StorageError::Other(format!(
-                    "migration {} leaves broken foreign keys in {table}",
-                    m.name
-                )));
+                return Err(StorageError::Other(format!("migration {} leaves broken foreign keys in {table}", m.name)));
             }
             tx.commit().await.map_err(map_err)?;
             done.push(m.name.to_owned());
@@ -256,15 +195,8 @@ impl Store for SqliteStore {
         units::load(&mut conn).await
     }
 
-    async fn import_units(
-        &self,
-        files: &ParsedFiles,
-    ) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)?;
+    async fn import_units(&self, files: &ParsedFiles) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let outcome = units::import(&mut tx, files).await?;
         if outcome.is_ok() {
             tx.commit().await.map_err(map_err)?;
@@ -283,13 +215,11 @@ async fn describe(pool: &SqlitePool) -> Result<SchemaDescription, StorageError> 
     let mut schema = SchemaDescription::default();
     for table in tables {
         let mut t = TableDescription::default();
-        let cols = sqlx::query(
-            "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid",
-        )
-        .bind(&table)
-        .fetch_all(pool)
-        .await
-        .map_err(map_err)?;
+        let cols = sqlx::query("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid")
+            .bind(&table)
+            .fetch_all(pool)
+            .await
+            .map_err(map_err)?;
         let mut pk: Vec<(i64, String)> = Vec::new();
         for c in cols {
             let name: String = c.try_get(0).map_err(map_err)?;
@@ -301,13 +231,7 @@ async fn describe(pool: &SqlitePool) -> Result<SchemaDescription, StorageError> 
             }
             // A rowid primary key is never null even though SQLite does not say NOT NULL.
             let nullable = notnull == 0 && pk_pos == 0;
-            t.columns.insert(
-                name,
-                ColumnDescription {
-                    kind: ColumnKind::from_sqlite(&ty),
-                    nullable,
-                },
-            );
+            t.columns.insert(name, ColumnDescription { kind: ColumnKind::from_sqlite(&ty), nullable });
         }
         pk.sort();
         t.primary_key = pk.into_iter().map(|(_, n)| n).collect();
@@ -328,21 +252,17 @@ async fn describe(pool: &SqlitePool) -> Result<SchemaDescription, StorageError> 
             e.references_columns.push(f.try_get(3).map_err(map_err)?);
         }
         t.foreign_keys = by_id.into_values().collect();
-        let indexes = sqlx::query("SELECT name, \"unique\", origin FROM pragma_index_list(?)")
-            .bind(&table)
-            .fetch_all(pool)
-            .await
-            .map_err(map_err)?;
+        let indexes =
+            sqlx::query("SELECT name, \"unique\", origin FROM pragma_index_list(?)").bind(&table).fetch_all(pool).await.map_err(map_err)?;
         for i in indexes {
             let name: String = i.try_get(0).map_err(map_err)?;
             let unique: i64 = i.try_get(1).map_err(map_err)?;
             let origin: String = i.try_get(2).map_err(map_err)?;
-            let cols: Vec<String> =
-                sqlx::query_scalar("SELECT name FROM pragma_index_info(?) ORDER BY seqno")
-                    .bind(&name)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(map_err)?;
+            let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_index_info(?) ORDER BY seqno")
+                .bind(&name)
+                .fetch_all(pool)
+                .await
+                .map_err(map_err)?;
             if origin == "pk" {
                 continue;
             }

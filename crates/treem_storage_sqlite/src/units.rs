@@ -5,9 +5,7 @@ use std::collections::HashMap;
 use treem_domain::import_error::ImportErrors;
 use treem_domain::text::search_key;
 use treem_domain::unit_import::{plan_import, ParsedFiles, UnitRef};
-use treem_domain::units::{
-    AdminUnit, ParentLink, Succession, UnitCatalog, UnitId, UnitLevel, UnitType, Validity,
-};
+use treem_domain::units::{AdminUnit, ParentLink, Succession, UnitCatalog, UnitId, UnitLevel, UnitType, Validity};
 use treem_storage::{StorageError, UnitImportSummary};
 
 use crate::{map_err, now_text};
@@ -19,15 +17,9 @@ fn decode_unit(r: &sqlx::sqlite::SqliteRow) -> Result<AdminUnit, StorageError> {
         id: UnitId(r.try_get("id").map_err(map_err)?),
         code: r.try_get("code").map_err(map_err)?,
         name: r.try_get("name").map_err(map_err)?,
-        level: UnitLevel::parse(&level)
-            .ok_or_else(|| StorageError::Other(format!("admin_unit.level holds `{level}`")))?,
-        unit_type: UnitType::parse(&unit_type).ok_or_else(|| {
-            StorageError::Other(format!("admin_unit.unit_type holds `{unit_type}`"))
-        })?,
-        validity: Validity {
-            from: r.try_get("valid_from").map_err(map_err)?,
-            to: r.try_get("valid_to").map_err(map_err)?,
-        },
+        level: UnitLevel::parse(&level).ok_or_else(|| StorageError::Other(format!("admin_unit.level holds `{level}`")))?,
+        unit_type: UnitType::parse(&unit_type).ok_or_else(|| StorageError::Other(format!("admin_unit.unit_type holds `{unit_type}`")))?,
+        validity: Validity { from: r.try_get("valid_from").map_err(map_err)?, to: r.try_get("valid_to").map_err(map_err)? },
         lat: r.try_get("lat").map_err(map_err)?,
         lon: r.try_get("lon").map_err(map_err)?,
         area_km2: r.try_get("area_km2").map_err(map_err)?,
@@ -35,47 +27,41 @@ fn decode_unit(r: &sqlx::sqlite::SqliteRow) -> Result<AdminUnit, StorageError> {
 }
 
 pub(crate) async fn load(conn: &mut SqliteConnection) -> Result<UnitCatalog, StorageError> {
-    let units = sqlx::query("SELECT id, code, name, level, unit_type, valid_from, valid_to, lat, lon, area_km2 FROM admin_unit ORDER BY id")
+    let units =
+        sqlx::query("SELECT id, code, name, level, unit_type, valid_from, valid_to, lat, lon, area_km2 FROM admin_unit ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(decode_unit)
+            .collect::<Result<Vec<_>, _>>()?;
+    let links = sqlx::query("SELECT child_id, parent_id, valid_from, valid_to FROM admin_unit_parent ORDER BY id")
         .fetch_all(&mut *conn)
         .await
         .map_err(map_err)?
         .iter()
-        .map(decode_unit)
-        .collect::<Result<Vec<_>, _>>()?;
-    let links = sqlx::query(
-        "SELECT child_id, parent_id, valid_from, valid_to FROM admin_unit_parent ORDER BY id",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(map_err)?
-    .iter()
-    .map(|r| {
-        Ok(ParentLink {
-            child: UnitId(r.try_get(0).map_err(map_err)?),
-            parent: UnitId(r.try_get(1).map_err(map_err)?),
-            validity: Validity {
-                from: r.try_get(2).map_err(map_err)?,
-                to: r.try_get(3).map_err(map_err)?,
-            },
+        .map(|r| {
+            Ok(ParentLink {
+                child: UnitId(r.try_get(0).map_err(map_err)?),
+                parent: UnitId(r.try_get(1).map_err(map_err)?),
+                validity: Validity { from: r.try_get(2).map_err(map_err)?, to: r.try_get(3).map_err(map_err)? },
+            })
         })
-    })
-    .collect::<Result<Vec<_>, StorageError>>()?;
-    let successions = sqlx::query(
-        "SELECT from_id, to_id, effective, share_ppm FROM admin_unit_succession ORDER BY id",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(map_err)?
-    .iter()
-    .map(|r| {
-        Ok(Succession {
-            from: UnitId(r.try_get(0).map_err(map_err)?),
-            to: UnitId(r.try_get(1).map_err(map_err)?),
-            effective: r.try_get(2).map_err(map_err)?,
-            share_ppm: r.try_get(3).map_err(map_err)?,
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    let successions = sqlx::query("SELECT from_id, to_id, effective, share_ppm FROM admin_unit_succession ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|r| {
+            Ok(Succession {
+                from: UnitId(r.try_get(0).map_err(map_err)?),
+                to: UnitId(r.try_get(1).map_err(map_err)?),
+                effective: r.try_get(2).map_err(map_err)?,
+                share_ppm: r.try_get(3).map_err(map_err)?,
+            })
         })
-    })
-    .collect::<Result<Vec<_>, StorageError>>()?;
+        .collect::<Result<Vec<_>, StorageError>>()?;
     Ok(UnitCatalog::new(units, links, successions))
 }
 
@@ -115,10 +101,7 @@ pub(crate) async fn import(
     let resolve = |r: UnitRef| -> Result<i64, StorageError> {
         match r {
             UnitRef::Existing(id) => Ok(id.0),
-            UnitRef::New(i) => new_ids
-                .get(i)
-                .copied()
-                .ok_or_else(|| StorageError::Other("import plan refers to a missing unit".into())),
+            UnitRef::New(i) => new_ids.get(i).copied().ok_or_else(|| StorageError::Other("import plan refers to a missing unit".into())),
         }
     };
     let mut ids: HashMap<UnitRef, i64> = HashMap::new();

@@ -16,7 +16,7 @@ pub struct ErrorEnvelope {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable code: NOT_FOUND, VALIDATION_FAILED, IMPORT_REFUSED, CONFLICT, BUSY, PAYLOAD_TOO_LARGE, BAD_REQUEST, INTERNAL.
+    /// Stable code: see docs/API-DESIGN.md.
     pub code: String,
     /// A human-readable explanation (English).
     pub message: String,
@@ -26,6 +26,15 @@ pub struct ErrorBody {
     /// Per-row problems of a refused import.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<ErrorDetail>,
+    /// Every field at fault, when a form or body has several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldProblem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,19 +50,20 @@ pub struct ErrorDetail {
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub body: ErrorBody,
+    pub body: Box<ErrorBody>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 code: code.to_owned(),
                 message: message.into(),
                 field: None,
                 details: Vec::new(),
-            },
+                fields: Vec::new(),
+            }),
         }
     }
 
@@ -65,8 +75,11 @@ impl ApiError {
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::Invalid { .. } | AppError::ImportRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Unauthenticated | AppError::SignInFailed => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Invalid { .. } | AppError::InvalidFields(_) | AppError::ImportRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) | AppError::EditConflict => StatusCode::CONFLICT,
         AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -75,29 +88,21 @@ pub fn status_of(e: &AppError) -> StatusCode {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let status = status_of(&e);
-        let mut body = ErrorBody {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-            field: None,
-            details: Vec::new(),
-        };
+        let mut body =
+            ErrorBody { code: e.code().to_owned(), message: e.to_string(), field: None, details: Vec::new(), fields: Vec::new() };
         match e {
             AppError::Invalid { field, message } => {
                 body.field = Some(field);
                 body.message = message;
             }
+            AppError::InvalidFields(list) => {
+                body.field = list.first().map(|(f, _)| f.clone());
+                body.fields = list.into_iter().map(|(field, message)| FieldProblem { field, message }).collect();
+            }
             AppError::ImportRefused(errors) => {
                 body.message = "the import was refused; nothing was stored".into();
-                body.details = errors
-                    .0
-                    .into_iter()
-                    .map(|e| ErrorDetail {
-                        file: e.file,
-                        line: e.line,
-                        field: e.field,
-                        message: e.message,
-                    })
-                    .collect();
+                body.details =
+                    errors.0.into_iter().map(|e| ErrorDetail { file: e.file, line: e.line, field: e.field, message: e.message }).collect();
             }
             AppError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
@@ -105,12 +110,16 @@ impl From<AppError> for ApiError {
             }
             _ => {}
         }
-        Self { status, body }
+        Self { status, body: Box::new(body) }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorEnvelope { error: self.body })).into_response()
+        let mut res = (self.status, Json(ErrorEnvelope { error: *self.body })).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+        }
+        res
     }
 }

@@ -4,13 +4,14 @@
 pub mod api;
 pub mod error;
 pub mod i18n;
+pub mod session;
 pub mod ui;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,6 +25,8 @@ use crate::ui::{query_param, PageContext, PageError};
 #[derive(Debug, Clone, Copy)]
 pub struct WebOptions {
     pub max_body_bytes: usize,
+    /// Mark cookies `Secure` (the site is served over TLS).
+    pub secure_cookies: bool,
 }
 
 const CSS: &str = include_str!("../static/app.css");
@@ -36,67 +39,88 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/", get(ui::home))
         .route("/units", get(ui::units_page))
         .route("/units/{id}", get(ui::unit_page))
+        .route("/login", get(ui::login_form).post(ui::login_submit))
+        .route("/login/code", get(ui::login_code_form).post(ui::login_code_submit))
+        .route("/logout", post(ui::sign_out))
+        .route("/account", get(ui::account_page))
+        .route("/account/totp", get(ui::totp_page))
+        .route("/account/totp/start", post(ui::start_totp))
+        .route("/account/totp/confirm", post(ui::confirm_totp))
+        .route("/account/password", post(ui::change_password))
+        .route("/account/tokens", post(ui::create_token))
+        .route("/account/tokens/{id}/revoke", post(ui::revoke_token))
+        .route("/admin/accounts", get(ui::accounts_page).post(ui::create_account))
+        .route("/admin/accounts/{id}/password", post(ui::reset_account_password))
+        .route("/admin/accounts/{id}/{action}", post(ui::set_account_disabled))
+        .route("/audit", get(ui::audit_page))
+        .route("/children", get(ui::children_page).post(ui::create_child))
+        .route("/children/new", get(ui::child_new_form))
+        .route("/children/export.csv", get(ui::children_export))
+        .route("/children/{id}", get(ui::child_page).post(ui::update_child))
+        .route("/children/{id}/edit", get(ui::child_edit_form))
         .route(
             "/static/app.css",
-            get(|| async {
-                (
-                    [
-                        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-                        (header::CACHE_CONTROL, "public, max-age=3600"),
-                    ],
-                    CSS,
-                )
-            }),
+            get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS) }),
         )
         .route(
             "/api/v1/openapi.json",
             get(move || {
                 let doc = openapi_json.clone();
-                async move {
-                    (
-                        [(header::CONTENT_TYPE, "application/json")],
-                        doc.as_str().to_owned(),
-                    )
-                }
+                async move { ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
             }),
         )
         .merge(api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(axum::Extension(session::CookiePolicy { secure: options.secure_cookies }))
+        .layer(middleware::from_fn(refuse_cross_site))
         .layer(middleware::from_fn(remember_language))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(log_request))
         .with_state(app)
 }
 
-async fn not_found(req: Request) -> Response {
+async fn not_found(State(app): State<Arc<App>>, req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
         return ApiError::not_found().into_response();
     }
     let (mut parts, _) = req.into_parts();
-    let ctx =
-        <PageContext as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
-            .await;
+    let ctx = <PageContext as axum::extract::FromRequestParts<Arc<App>>>::from_request_parts(&mut parts, &app).await;
     match ctx {
-        Ok(ctx) => PageError {
-            ctx,
-            error: AppError::NotFound,
-        }
-        .into_response(),
+        Ok(ctx) => PageError { ctx, error: AppError::NotFound }.into_response(),
         Err(never) => match never {},
     }
 }
 
+/// Refuses state-changing requests that a browser marks as cross-site, or whose
+/// `Origin` is not this host: the first line against CSRF (forms also carry a
+/// per-session token; the API needs a bearer token or `X-CSRF-Token`).
+async fn refuse_cross_site(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let h = req.headers();
+    let cross_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v == "cross-site");
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+    let foreign_origin = match (h.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, rest)| rest) != Some(host),
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if cross_site || foreign_origin {
+        tracing::warn!(method = %req.method(), "cross-site request refused");
+        return ApiError::new(StatusCode::FORBIDDEN, "CROSS_SITE", "cross-site requests are refused").into_response();
+    }
+    next.run(req).await
+}
+
 /// `?lang=en` switches the language and remembers it in a cookie.
 async fn remember_language(req: Request, next: Next) -> Response {
-    let chosen =
-        query_param(req.uri().query().unwrap_or_default(), "lang").and_then(|l| Lang::parse(&l));
+    let chosen = query_param(req.uri().query().unwrap_or_default(), "lang").and_then(|l| Lang::parse(&l));
     let mut res = next.run(req).await;
     if let Some(lang) = chosen {
-        let cookie = format!(
-            "lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
-            lang.code()
-        );
+        let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", lang.code());
         if let Ok(v) = HeaderValue::from_str(&cookie) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -116,11 +140,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::REFERRER_POLICY, "no-referrer");
-    set(
-        h,
-        header::HeaderName::from_static("permissions-policy"),
-        "camera=(), microphone=(), geolocation=()",
-    );
+    set(h, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
     if !is_static {
         set(h, header::CACHE_CONTROL, "no-store");
     }
@@ -131,10 +151,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
 /// carry names in a query), status and time. No personal data.
 async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "(unmatched)".to_owned(), |m| m.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "(unmatched)".to_owned(), |m| m.as_str().to_owned());
     let started = Instant::now();
     let res = next.run(req).await;
     let status = res.status();

@@ -3,28 +3,16 @@
 use std::process::Command;
 
 fn treem(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_treem"))
-        .args(args)
-        .env_remove("TREEM_DATABASE_URL")
-        .env_remove("TREEM_CONFIG")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_treem")).args(args).env_remove("TREEM_DATABASE_URL").env_remove("TREEM_CONFIG").output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
 fn help_everywhere() {
-    for args in [
-        vec!["--help"],
-        vec!["serve", "--help"],
-        vec!["migrate", "--help"],
-        vec!["demo", "--help"],
-        vec!["units", "import", "--help"],
-    ] {
+    for args in
+        [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["demo", "--help"], vec!["units", "import", "--help"]]
+    {
         let (ok, out, _) = treem(&args);
         assert!(ok && out.contains("Usage"), "{args:?}");
     }
@@ -56,14 +44,16 @@ fn a_database_newer_than_the_binary_stops_start_up() {
     rt.block_on(async {
         use sqlx::Connection;
         let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query("INSERT INTO treem_migration (name, checksum, applied_at) VALUES ('9999_from_the_future', 'x', '2030-01-01T00:00:00.000000Z')").execute(&mut c).await.unwrap();
+        sqlx::query(
+            "INSERT INTO treem_migration (name, checksum, applied_at) VALUES ('9999_from_the_future', 'x', '2030-01-01T00:00:00.000000Z')",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
     });
     let (ok, _, err) = treem(&["serve", "--database", &url, "--listen", "127.0.0.1:0"]);
     assert!(!ok);
-    assert!(
-        err.contains("9999_from_the_future") && err.contains("newer than this binary"),
-        "{err}"
-    );
+    assert!(err.contains("9999_from_the_future") && err.contains("newer than this binary"), "{err}");
 }
 
 #[test]
@@ -72,51 +62,26 @@ fn refused_imports_name_file_line_and_field_and_store_nothing() {
     let url = format!("sqlite://{}", dir.path().join("u.db").display());
     assert!(treem(&["migrate", "--create", "--database", &url]).0);
     let good = dir.path().join("good.csv");
-    std::fs::write(&good, "code,name,level,type,parent_code,valid_from,valid_to\n87,Tỉnh Đồng Tháp,province,Tỉnh,,2012-01-01,2025-06-30\n").unwrap();
+    std::fs::write(&good, "code,name,level,type,parent_code,valid_from,valid_to\n87,Tỉnh Đồng Tháp,province,Tỉnh,,2012-01-01,2025-06-30\n")
+        .unwrap();
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "code,name,level,type,parent_code,valid_from,valid_to\n866,Huyện X,district,Huyện,999,2012-01-01,\n").unwrap();
-    let (ok, _, err) = treem(&[
-        "units",
-        "import",
-        "--database",
-        &url,
-        good.to_str().unwrap(),
-        bad.to_str().unwrap(),
-    ]);
+    let (ok, _, err) = treem(&["units", "import", "--database", &url, good.to_str().unwrap(), bad.to_str().unwrap()]);
     assert!(!ok);
-    assert!(
-        err.contains("bad.csv:2: field `parent_code`: unknown parent"),
-        "{err}"
-    );
+    assert!(err.contains("bad.csv:2: field `parent_code`: unknown parent"), "{err}");
     assert!(err.contains("nothing was stored"), "{err}");
     let utf = dir.path().join("latin1.csv");
-    std::fs::write(
-        &utf,
-        b"code,name,level,type,valid_from\n87,T\xecnh,province,tinh,2012-01-01\n",
-    )
-    .unwrap();
+    std::fs::write(&utf, b"code,name,level,type,valid_from\n87,T\xecnh,province,tinh,2012-01-01\n").unwrap();
     let (ok, _, err) = treem(&["units", "import", "--database", &url, utf.to_str().unwrap()]);
     assert!(!ok);
-    assert!(
-        err.contains("latin1.csv:2") && err.contains("UTF-8"),
-        "{err}"
-    );
+    assert!(err.contains("latin1.csv:2") && err.contains("UTF-8"), "{err}");
     // Nothing from good.csv was stored: importing it alone now adds it.
-    let (ok, out, err) = treem(&[
-        "units",
-        "import",
-        "--database",
-        &url,
-        good.to_str().unwrap(),
-    ]);
+    let (ok, out, err) = treem(&["units", "import", "--database", &url, good.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert!(out.contains("1 units added"), "{out}");
     // And the real data files import on top, reusing the identical row.
     let data = format!("{}/../../data/admin-units", env!("CARGO_MANIFEST_DIR"));
-    let files: Vec<String> = ["units-legacy.csv", "units-2025.csv", "successions-2025.csv"]
-        .iter()
-        .map(|f| format!("{data}/{f}"))
-        .collect();
+    let files: Vec<String> = ["units-legacy.csv", "units-2025.csv", "successions-2025.csv"].iter().map(|f| format!("{data}/{f}")).collect();
     let mut args = vec!["units", "import", "--database", &url];
     args.extend(files.iter().map(String::as_str));
     let (ok, out, err) = treem(&args);

@@ -22,14 +22,8 @@ async fn units_as_of_a_date() {
         assert_eq!(units.len(), 103);
         let province = units.iter().find(|u| u["level"] == "province").unwrap();
         assert_eq!(province["code"], "82");
-        assert!(units
-            .iter()
-            .filter(|u| u["level"] == "commune")
-            .all(|u| u["parent_id"] == province["id"]));
-        let communes = t
-            .get("/api/v1/units?date=2013-12-31&level=commune")
-            .await
-            .json();
+        assert!(units.iter().filter(|u| u["level"] == "commune").all(|u| u["parent_id"] == province["id"]));
+        let communes = t.get("/api/v1/units?date=2013-12-31&level=commune").await.json();
         assert_eq!(communes["units"].as_array().unwrap().len(), 305);
         let bad = t.get("/api/v1/units?level=state").await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -44,36 +38,21 @@ async fn unit_detail_and_search() {
         let d = t.get(&format!("/api/v1/units/{id}")).await.json();
         assert_eq!(d["unit"]["name"], "Tỉnh Đồng Tháp");
         assert_eq!(d["children"].as_array().unwrap().len(), 102);
-        assert_eq!(
-            d["predecessors"].as_array().unwrap().len(),
-            2,
-            "old Đồng Tháp and Tiền Giang"
-        );
+        assert_eq!(d["predecessors"].as_array().unwrap().len(), 2, "old Đồng Tháp and Tiền Giang");
         assert_eq!(d["same_code"][0]["name"], "Tỉnh Tiền Giang");
         let s = t.get("/api/v1/units/search?q=DONG%20THAP").await.json();
         assert_eq!(s.as_array().unwrap().len(), 2);
-        assert_eq!(
-            t.get("/api/v1/units/search?q=").await.status,
-            StatusCode::UNPROCESSABLE_ENTITY
-        );
+        assert_eq!(t.get("/api/v1/units/search?q=").await.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
 
 #[tokio::test]
 async fn reaggregation_keeps_totals_between_the_two_maps() {
     for t in apps().await {
-        let old: Vec<serde_json::Value> = t
-            .get("/api/v1/units?date=2025-06-30&level=commune")
-            .await
-            .json()["units"]
-            .as_array()
-            .unwrap()
-            .clone();
-        let counts: Vec<serde_json::Value> = old
-            .iter()
-            .enumerate()
-            .map(|(i, u)| serde_json::json!({"unit_id": u["id"], "count": i % 13}))
-            .collect();
+        let old: Vec<serde_json::Value> =
+            t.get("/api/v1/units?date=2025-06-30&level=commune").await.json()["units"].as_array().unwrap().clone();
+        let counts: Vec<serde_json::Value> =
+            old.iter().enumerate().map(|(i, u)| serde_json::json!({"unit_id": u["id"], "count": i % 13})).collect();
         let total: i64 = (0..old.len()).map(|i| (i % 13) as i64).sum();
         let body = serde_json::json!({"target_date": "2025-07-01", "counts": counts}).to_string();
         let r = t.post_json("/api/v1/units/reaggregate", body).await;
@@ -82,13 +61,7 @@ async fn reaggregation_keeps_totals_between_the_two_maps() {
         assert_eq!(r["total"], total);
         assert!(r["unmapped"].as_array().unwrap().is_empty());
         let new_province = t.unit_id("82", date!(2025 - 07 - 01));
-        let province_total = r["totals"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["unit_id"] == new_province)
-            .unwrap()["count"]
-            .clone();
+        let province_total = r["totals"].as_array().unwrap().iter().find(|c| c["unit_id"] == new_province).unwrap()["count"].clone();
         assert_eq!(province_total, total);
         // Back to 2013, weighting merges by the original counts: restores them.
         let back = serde_json::json!({"target_date": "2013-12-31", "counts": r["counts"], "weights": counts}).to_string();
@@ -100,49 +73,34 @@ async fn reaggregation_keeps_totals_between_the_two_maps() {
 #[tokio::test]
 async fn bad_bodies_get_the_envelope() {
     for t in apps().await {
-        let unknown_field = t
-            .post_json(
-                "/api/v1/units/reaggregate",
-                r#"{"target_date":"2025-07-01","counts":[],"role":"admin"}"#,
-            )
-            .await;
+        let unknown_field = t.post_json("/api/v1/units/reaggregate", r#"{"target_date":"2025-07-01","counts":[],"role":"admin"}"#).await;
         assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(unknown_field.json()["error"]["code"], "VALIDATION_FAILED");
         let syntax = t.post_json("/api/v1/units/reaggregate", "{nope").await;
         assert_eq!(syntax.status, StatusCode::BAD_REQUEST);
         assert_eq!(syntax.json()["error"]["code"], "BAD_REQUEST");
-        let missing = t
-            .post_json(
-                "/api/v1/units/reaggregate",
-                r#"{"target_date":"2025-07-01","counts":[{"unit_id":424242,"count":1}]}"#,
-            )
-            .await;
+        let missing =
+            t.post_json("/api/v1/units/reaggregate", r#"{"target_date":"2025-07-01","counts":[{"unit_id":424242,"count":1}]}"#).await;
         assert_eq!(missing.json()["error"]["field"], "counts");
         let negative_id = t.unit_id("87", date!(2020 - 01 - 01));
-        let negative = t.post_json("/api/v1/units/reaggregate", format!(r#"{{"target_date":"2025-07-01","counts":[{{"unit_id":{negative_id},"count":-1}}]}}"#)).await;
-        assert_eq!(negative.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let bad_date = t
+        let negative = t
             .post_json(
                 "/api/v1/units/reaggregate",
-                r#"{"target_date":"31/12/2013","counts":[]}"#,
+                format!(r#"{{"target_date":"2025-07-01","counts":[{{"unit_id":{negative_id},"count":-1}}]}}"#),
             )
             .await;
+        assert_eq!(negative.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let bad_date = t.post_json("/api/v1/units/reaggregate", r#"{"target_date":"31/12/2013","counts":[]}"#).await;
         assert_eq!(bad_date.json()["error"]["field"], "target_date");
         // Over the body limit (64 KiB in tests): 413 in the envelope.
-        let big = format!(
-            r#"{{"target_date":"2025-07-01","counts":[{}]}}"#,
-            vec![r#"{"unit_id":1,"count":1}"#; 5000].join(",")
-        );
+        let big = format!(r#"{{"target_date":"2025-07-01","counts":[{}]}}"#, vec![r#"{"unit_id":1,"count":1}"#; 5000].join(","));
         let r = t.post_json("/api/v1/units/reaggregate", big).await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(r.json()["error"]["code"], "PAYLOAD_TOO_LARGE");
         let nf = t.get("/api/v1/units/99999999").await;
         assert_eq!(nf.status, StatusCode::NOT_FOUND);
         assert_eq!(nf.json()["error"]["code"], "NOT_FOUND");
-        assert_eq!(
-            t.get("/api/v1/nothing-here").await.json()["error"]["code"],
-            "NOT_FOUND"
-        );
+        assert_eq!(t.get("/api/v1/nothing-here").await.json()["error"]["code"], "NOT_FOUND");
     }
 }
 
@@ -152,13 +110,7 @@ async fn openapi_document_describes_every_api_route() {
     let doc = t.get("/api/v1/openapi.json").await.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for p in [
-        "/healthz",
-        "/api/v1/units",
-        "/api/v1/units/search",
-        "/api/v1/units/{id}",
-        "/api/v1/units/reaggregate",
-    ] {
+    for p in ["/healthz", "/api/v1/units", "/api/v1/units/search", "/api/v1/units/{id}", "/api/v1/units/reaggregate"] {
         assert!(paths.contains_key(p), "{p} missing from OpenAPI");
     }
     assert!(doc["components"]["schemas"]["ErrorEnvelope"].is_object());

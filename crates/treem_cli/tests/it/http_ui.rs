@@ -12,10 +12,7 @@ async fn home_is_vietnamese_by_default_and_switches_to_english() {
         assert_eq!(vi.status, StatusCode::OK);
         assert!(vi.body.contains("<html lang=\"vi\">"));
         assert!(vi.body.contains("Trang chủ"));
-        assert!(
-            vi.body.contains("href=\"/?lang=en\""),
-            "language switch link"
-        );
+        assert!(vi.body.contains("href=\"/?lang=en\""), "language switch link");
         let en = t.get("/?lang=en").await;
         assert!(en.body.contains("<html lang=\"en\">"));
         assert!(en.body.contains("Administrative units"));
@@ -34,18 +31,8 @@ async fn units_tree_in_both_eras() {
     for t in apps().await {
         let old = t.get("/units?date=2013-12-31").await;
         assert_eq!(old.status, StatusCode::OK);
-        for name in [
-            "Tỉnh Đồng Tháp",
-            "Tỉnh Tiền Giang",
-            "Thành phố Cao Lãnh",
-            "Huyện Cao Lãnh",
-            "Phường Mỹ Ngãi",
-        ] {
-            assert!(
-                old.body.contains(name),
-                "{name} on 2013-12-31 ({})",
-                t.backend
-            );
+        for name in ["Tỉnh Đồng Tháp", "Tỉnh Tiền Giang", "Thành phố Cao Lãnh", "Huyện Cao Lãnh", "Phường Mỹ Ngãi"] {
+            assert!(old.body.contains(name), "{name} on 2013-12-31 ({})", t.backend);
         }
         assert!(old.body.contains("<span id=\"tree-count\">330</span>"));
         let new = t.get("/units?date=2025-07-01").await;
@@ -59,11 +46,7 @@ async fn units_tree_in_both_eras() {
         assert!(pos(">Phường Cao Lãnh<") < pos(">Phường Đạo Thạnh<"));
         assert!(pos(">Phường Đạo Thạnh<") < pos(">Phường Gò Công<"));
         // Before 2012 nothing was loaded.
-        assert!(t
-            .get("/units?date=2000-01-01")
-            .await
-            .body
-            .contains("id=\"tree-empty\""));
+        assert!(t.get("/units?date=2000-01-01").await.body.contains("id=\"tree-empty\""));
     }
 }
 
@@ -74,36 +57,13 @@ async fn unit_page_shows_history_both_ways() {
         let page = t.get(&format!("/units/{new_id}")).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("Phường Mỹ Ngãi"));
-        let preds = page
-            .body
-            .split("id=\"predecessors\"")
-            .nth(1)
-            .unwrap()
-            .split("</section>")
-            .next()
-            .unwrap();
-        assert!(
-            preds.contains("Xã Mỹ Tân") && preds.contains("Phường Mỹ Ngãi"),
-            "{preds}"
-        );
+        let preds = page.body.split("id=\"predecessors\"").nth(1).unwrap().split("</section>").next().unwrap();
+        assert!(preds.contains("Xã Mỹ Tân") && preds.contains("Phường Mỹ Ngãi"), "{preds}");
         let old_id = t.unit_id("29884", date!(2020 - 01 - 01));
         let old = t.get(&format!("/units/{old_id}?lang=en")).await;
-        let succ = old
-            .body
-            .split("id=\"successors\"")
-            .nth(1)
-            .unwrap()
-            .split("</section>")
-            .next()
-            .unwrap();
-        assert!(
-            succ.contains("Phường Mỹ Ngãi") && succ.contains("1 Jul 2025"),
-            "{succ}"
-        );
-        assert!(
-            old.body.contains("id=\"same-code\""),
-            "code 29884 was reused"
-        );
+        let succ = old.body.split("id=\"successors\"").nth(1).unwrap().split("</section>").next().unwrap();
+        assert!(succ.contains("Phường Mỹ Ngãi") && succ.contains("1 Jul 2025"), "{succ}");
+        assert!(old.body.contains("id=\"same-code\""), "code 29884 was reused");
     }
 }
 
@@ -111,24 +71,10 @@ async fn unit_page_shows_history_both_ways() {
 async fn search_folds_diacritics() {
     for t in apps().await {
         let r = t.get("/units?q=my+ngai&date=2025-07-01").await;
-        let results = r
-            .body
-            .split("id=\"search-results\"")
-            .nth(1)
-            .unwrap()
-            .split("</section>")
-            .next()
-            .unwrap();
-        assert_eq!(
-            results.matches("Phường Mỹ Ngãi").count(),
-            2,
-            "both eras: {results}"
-        );
+        let results = r.body.split("id=\"search-results\"").nth(1).unwrap().split("</section>").next().unwrap();
+        assert_eq!(results.matches("Phường Mỹ Ngãi").count(), 2, "both eras: {results}");
         let none = t.get("/units?q=%25").await;
-        assert!(
-            none.body.contains("Không tìm thấy"),
-            "a percent sign matches only itself"
-        );
+        assert!(none.body.contains("Không tìm thấy"), "a percent sign matches only itself");
     }
 }
 
@@ -138,10 +84,7 @@ async fn bad_input_gets_a_clear_page_not_a_crash() {
         let bad = t.get("/units?date=2013-02-30").await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.body.contains("date"), "names the field");
-        assert_eq!(
-            t.get("/units/999999999").await.status,
-            StatusCode::NOT_FOUND
-        );
+        assert_eq!(t.get("/units/999999999").await.status, StatusCode::NOT_FOUND);
         assert_eq!(t.get("/units/abc").await.status, StatusCode::NOT_FOUND);
         let missing = t.get("/no-such-page?lang=en").await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
@@ -158,31 +101,11 @@ async fn security_headers_on_every_page() {
     for t in apps().await {
         for path in ["/", "/units", "/api/v1/units", "/nope"] {
             let r = t.get(path).await;
-            let csp = r
-                .headers
-                .get("content-security-policy")
-                .unwrap()
-                .to_str()
-                .unwrap();
-            assert!(
-                csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
-                "{path}"
-            );
+            let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
+            assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{path}");
             assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff");
-            assert_eq!(
-                r.headers.get("cache-control").unwrap(),
-                "no-store",
-                "{path}"
-            );
+            assert_eq!(r.headers.get("cache-control").unwrap(), "no-store", "{path}");
         }
-        assert!(t
-            .get("/static/app.css")
-            .await
-            .headers
-            .get("cache-control")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .contains("max-age"));
+        assert!(t.get("/static/app.css").await.headers.get("cache-control").unwrap().to_str().unwrap().contains("max-age"));
     }
 }

@@ -14,10 +14,7 @@ fn templates() -> Vec<(String, String)> {
         .unwrap()
         .map(|e| {
             let p = e.unwrap().path();
-            (
-                p.display().to_string(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
+            (p.display().to_string(), std::fs::read_to_string(&p).unwrap())
         })
         .collect()
 }
@@ -26,16 +23,8 @@ fn templates() -> Vec<(String, String)> {
 fn both_languages_have_the_same_keys() {
     let vi = keys(VI_SOURCE);
     let en = keys(EN_SOURCE);
-    assert_eq!(
-        vi.difference(&en).collect::<Vec<_>>(),
-        Vec::<&String>::new(),
-        "in vi.toml, missing from en.toml"
-    );
-    assert_eq!(
-        en.difference(&vi).collect::<Vec<_>>(),
-        Vec::<&String>::new(),
-        "in en.toml, missing from vi.toml"
-    );
+    assert_eq!(vi.difference(&en).collect::<Vec<_>>(), Vec::<&String>::new(), "in vi.toml, missing from en.toml");
+    assert_eq!(en.difference(&vi).collect::<Vec<_>>(), Vec::<&String>::new(), "in en.toml, missing from vi.toml");
     for (k, v) in parse_catalogue(VI_SOURCE).unwrap() {
         assert!(!v.trim().is_empty(), "empty Vietnamese text for {k}");
         assert_eq!(v, treem_domain::text::nfc(&v), "{k} is not NFC");
@@ -56,19 +45,13 @@ fn every_key_used_exists() {
             let key = part.split('"').nth(1).unwrap();
             assert!(vi.contains(key), "{path} uses unknown key {key}");
         }
-        assert!(
-            !text.contains("|safe") && !text.contains("| safe"),
-            "{path}: the safe filter would bypass escaping"
-        );
+        assert!(!text.contains("|safe") && !text.contains("| safe"), "{path}: the safe filter would bypass escaping");
     }
     for l in UnitLevel::ALL {
         assert!(vi.contains(&format!("level.{}", l.as_str())), "level {l:?}");
     }
     for t in UnitType::ALL {
-        assert!(
-            vi.contains(&format!("unit_type.{}", t.as_str())),
-            "type {t:?}"
-        );
+        assert!(vi.contains(&format!("unit_type.{}", t.as_str())), "type {t:?}");
     }
 }
 
@@ -84,31 +67,12 @@ fn templates_hold_no_hard_coded_words() {
             let stripped: String = chunk
                 .split("{{")
                 .enumerate()
-                .map(|(i, s)| {
-                    if i == 0 {
-                        s
-                    } else {
-                        s.split_once("}}").map_or("", |(_, after)| after)
-                    }
-                })
+                .map(|(i, s)| if i == 0 { s } else { s.split_once("}}").map_or("", |(_, after)| after) })
                 .collect::<String>();
-            let stripped: String = stripped
-                .split("{%")
-                .enumerate()
-                .map(|(i, s)| {
-                    if i == 0 {
-                        s
-                    } else {
-                        s.split_once("%}").map_or("", |(_, a)| a)
-                    }
-                })
-                .collect();
+            let stripped: String =
+                stripped.split("{%").enumerate().map(|(i, s)| if i == 0 { s } else { s.split_once("%}").map_or("", |(_, a)| a) }).collect();
             let letters: String = stripped.chars().filter(|c| c.is_alphabetic()).collect();
-            assert!(
-                letters.is_empty(),
-                "{path}: hard-coded text `{}`",
-                stripped.trim()
-            );
+            assert!(letters.is_empty(), "{path}: hard-coded text `{}`", stripped.trim());
         }
     }
 }

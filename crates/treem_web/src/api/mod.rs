@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Its OpenAPI 3 document is generated from these
 //! handlers and their types (utoipa) and served at `/api/v1/openapi.json`.
 
+mod people;
 mod units;
 
 use axum::extract::{FromRequest, Request, State};
@@ -20,9 +21,25 @@ use crate::error::{ApiError, ErrorEnvelope};
 #[openapi(
     info(title = "treem API", description = "Child-protection information and plan-monitoring system. All errors use one envelope: `{\"error\": {\"code\", \"message\", \"field\"?, \"details\"?}}`."),
     components(schemas(ErrorEnvelope)),
-    tags((name = "units", description = "Administrative units over time"), (name = "system", description = "Health"))
+    modifiers(&BearerToken),
+    tags((name = "units", description = "Administrative units over time"), (name = "children", description = "The register of children (scoped; sensitive fields by role)"),
+         (name = "accounts", description = "The caller, accounts, access tokens"), (name = "audit", description = "The audit log"), (name = "system", description = "Health"))
 )]
 struct ApiDoc;
+
+/// Declares the bearer scheme: a personal access token `treem_…` created on the account page.
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("personal access token")).build()),
+        );
+    }
+}
 
 /// The API routes and the OpenAPI document describing them.
 pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
@@ -34,6 +51,15 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(units::search_units))
         .routes(routes!(units::get_unit))
         .routes(routes!(units::reaggregate))
+        .routes(routes!(people::me))
+        .routes(routes!(people::list_children, people::create_child))
+        .routes(routes!(people::export_children))
+        .routes(routes!(people::get_child, people::update_child))
+        .routes(routes!(people::audit_entries))
+        .routes(routes!(people::list_accounts, people::create_account))
+        .routes(routes!(people::set_account_status))
+        .routes(routes!(people::list_tokens))
+        .routes(routes!(people::revoke_token))
         .split_for_parts()
 }
 
@@ -50,19 +76,10 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, body = ErrorEnvelope)))]
 pub async fn health(State(app): State<Arc<App>>) -> Response {
     match app.health().await {
-        Ok(()) => Json(Health {
-            status: "ok".into(),
-            database: app.backend().into(),
-        })
-        .into_response(),
+        Ok(()) => Json(Health { status: "ok".into(), database: app.backend().into() }).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UNAVAILABLE",
-                "the database does not answer",
-            )
-            .into_response()
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the database does not answer").into_response()
         }
     }
 }
@@ -81,16 +98,12 @@ where
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Self(v)),
             Err(rejection) => Err(match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "PAYLOAD_TOO_LARGE",
-                    "the request body is larger than the server accepts",
-                ),
-                StatusCode::UNPROCESSABLE_ENTITY => ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "VALIDATION_FAILED",
-                    rejection.body_text(),
-                ),
+                StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is larger than the server accepts")
+                }
+                StatusCode::UNPROCESSABLE_ENTITY => {
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", rejection.body_text())
+                }
                 status => ApiError::new(status, "BAD_REQUEST", rejection.body_text()),
             }),
         }

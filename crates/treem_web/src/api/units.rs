@@ -84,17 +84,10 @@ fn date_param(query: &Option<String>) -> Result<time::Date, ApiError> {
         ("level" = Option<String>, Query, description = "only units of this level: province, district, commune, hamlet"),
     ),
     responses((status = 200, body = UnitList), (status = 422, body = ErrorEnvelope)))]
-pub async fn list_units(
-    State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<UnitList>, ApiError> {
+pub async fn list_units(State(app): State<Arc<App>>, RawQuery(query): RawQuery) -> Result<Json<UnitList>, ApiError> {
     let date = date_param(&query)?;
-    let level = match query_param(query.as_deref().unwrap_or_default(), "level")
-        .filter(|l| !l.is_empty())
-    {
-        Some(l) => Some(UnitLevel::parse(&l).ok_or_else(|| {
-            AppError::invalid("level", "expected province, district, commune or hamlet")
-        })?),
+    let level = match query_param(query.as_deref().unwrap_or_default(), "level").filter(|l| !l.is_empty()) {
+        Some(l) => Some(UnitLevel::parse(&l).ok_or_else(|| AppError::invalid("level", "expected province, district, commune or hamlet"))?),
         None => None,
     };
     let units = app
@@ -102,36 +95,21 @@ pub async fn list_units(
         .list_on(date)
         .iter()
         .filter(|(u, _)| level.is_none_or(|l| u.level == l))
-        .map(|(u, p)| UnitOnDate {
-            unit: u.into(),
-            parent_id: p.map(|p| p.0),
-        })
+        .map(|(u, p)| UnitOnDate { unit: u.into(), parent_id: p.map(|p| p.0) })
         .collect();
-    Ok(Json(UnitList {
-        date: date.to_string(),
-        units,
-    }))
+    Ok(Json(UnitList { date: date.to_string(), units }))
 }
 
 /// Units of any era whose name (diacritics and case ignored) or code matches.
 #[utoipa::path(get, path = "/api/v1/units/search", tag = "units",
     params(("q" = String, Query, description = "part of a name, or a code; at most 100 characters")),
     responses((status = 200, body = Vec<UnitDto>), (status = 422, body = ErrorEnvelope)))]
-pub async fn search_units(
-    State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<Vec<UnitDto>>, ApiError> {
+pub async fn search_units(State(app): State<Arc<App>>, RawQuery(query): RawQuery) -> Result<Json<Vec<UnitDto>>, ApiError> {
     let q = query_param(query.as_deref().unwrap_or_default(), "q").unwrap_or_default();
     if q.trim().is_empty() || q.chars().count() > 100 {
         return Err(AppError::invalid("q", "give 1 to 100 characters").into());
     }
-    Ok(Json(
-        app.units
-            .search(&q, 100)
-            .iter()
-            .map(UnitDto::from)
-            .collect(),
-    ))
+    Ok(Json(app.units.search(&q, 100).iter().map(UnitDto::from).collect()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -169,11 +147,7 @@ pub struct UnitDetailDto {
 
 fn successions(list: &[(Succession, AdminUnit)]) -> Vec<SuccessionDto> {
     list.iter()
-        .map(|(s, u)| SuccessionDto {
-            unit: u.into(),
-            effective: s.effective.to_string(),
-            share: s.share_ppm as f64 / 1_000_000.0,
-        })
+        .map(|(s, u)| SuccessionDto { unit: u.into(), effective: s.effective.to_string(), share: s.share_ppm as f64 / 1_000_000.0 })
         .collect()
 }
 
@@ -181,10 +155,7 @@ fn successions(list: &[(Succession, AdminUnit)]) -> Vec<SuccessionDto> {
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units",
     params(("id" = i64, Path, description = "internal unit id")),
     responses((status = 200, body = UnitDetailDto), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_unit(
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-) -> Result<Json<UnitDetailDto>, ApiError> {
+pub async fn get_unit(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result<Json<UnitDetailDto>, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let d = app.units.detail(UnitId(id))?;
     Ok(Json(UnitDetailDto {
@@ -244,21 +215,14 @@ pub struct ReaggregateResponse {
 }
 
 fn to_counts(m: &BTreeMap<UnitId, i64>) -> Vec<UnitCount> {
-    m.iter()
-        .map(|(k, v)| UnitCount {
-            unit_id: k.0,
-            count: *v,
-        })
-        .collect()
+    m.iter().map(|(k, v)| UnitCount { unit_id: k.0, count: *v }).collect()
 }
 
 fn to_map(field: &str, list: &[UnitCount]) -> Result<BTreeMap<UnitId, i64>, ApiError> {
     let mut m = BTreeMap::new();
     for c in list {
         if m.insert(UnitId(c.unit_id), c.count).is_some() {
-            return Err(
-                AppError::invalid(field, format!("unit {} appears twice", c.unit_id)).into(),
-            );
+            return Err(AppError::invalid(field, format!("unit {} appears twice", c.unit_id)).into());
         }
     }
     Ok(m)
@@ -278,9 +242,7 @@ pub async fn reaggregate(
     }
     let counts = to_map("counts", &req.counts)?;
     let weights: HashMap<UnitId, i64> = to_map("weights", &req.weights)?.into_iter().collect();
-    let (r, totals) =
-        app.units
-            .reaggregate(&counts, target, (!weights.is_empty()).then_some(&weights))?;
+    let (r, totals) = app.units.reaggregate(&counts, target, (!weights.is_empty()).then_some(&weights))?;
     Ok(Json(ReaggregateResponse {
         target_date: target.to_string(),
         total: r.total(),

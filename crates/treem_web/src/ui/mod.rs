@@ -1,6 +1,9 @@
 //! Server-rendered pages. Thin: read the request, call one service, fill a
 //! template. Every page works without JavaScript.
 
+mod account;
+mod admin;
+mod children;
 mod units;
 
 use askama::Template;
@@ -8,28 +11,49 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use std::sync::Arc;
 use time::Date;
-use treem_app::AppError;
+use treem_app::auth::CurrentSession;
+use treem_app::{App, AppError};
+use treem_domain::access::{Action, Role};
 
 use crate::i18n::{translate, Lang};
+use crate::session::MaybeSession;
 
+pub use account::{
+    account_page, change_password, confirm_totp, create_token, login_code_form, login_code_submit, login_form, login_submit, revoke_token,
+    sign_out, start_totp, totp_page,
+};
+pub use admin::{accounts_page, audit_page, create_account, reset_account_password, set_account_disabled};
+pub use children::{
+    child_edit_form, child_new_form, child_page, children_csv_response, children_export, children_page, create_child, update_child,
+};
 pub use units::{home, unit_page, units_page};
 
 /// Navigation entries of capabilities still to come: shown, not linked.
-const UPCOMING: &[&str] = &[
-    "nav.children",
-    "nav.cases",
-    "nav.incidents",
-    "nav.plan",
-    "nav.programmes",
-    "nav.reports",
-];
+const UPCOMING: &[&str] = &["nav.cases", "nav.incidents", "nav.plan", "nav.programmes", "nav.reports"];
+
+/// The signed-in user as the navigation shows them.
+pub struct NavUser {
+    pub name: String,
+    pub role_key: String,
+    pub can_children: bool,
+    pub can_admin: bool,
+    pub can_audit: bool,
+}
 
 /// What every page's frame needs: language, navigation, the language switch.
 pub struct Chrome {
     pub lang: Lang,
     pub lang_switch_href: String,
     pub section: &'static str,
+    pub user: Option<NavUser>,
+    /// The session's CSRF token, for every form (empty when signed out).
+    pub csrf: String,
+}
+
+pub fn role_key(role: Role) -> String {
+    format!("role.{}", role.as_str())
 }
 
 impl Chrome {
@@ -46,13 +70,8 @@ impl Chrome {
         match self.lang {
             Lang::Vi => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
             Lang::En => {
-                const MONTHS: [&str; 12] = [
-                    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-                    "Dec",
-                ];
-                let m = MONTHS
-                    .get(usize::from(u8::from(d.month())).saturating_sub(1))
-                    .unwrap_or(&"");
+                const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+                let m = MONTHS.get(usize::from(u8::from(d.month())).saturating_sub(1)).unwrap_or(&"");
                 format!("{} {m} {}", d.day(), d.year())
             }
         }
@@ -60,32 +79,44 @@ impl Chrome {
 
     /// A date, or the translation of `key` when there is none (an open end).
     pub fn date_or(&self, d: &Option<Date>, key: &str) -> String {
-        d.as_ref()
-            .map_or_else(|| translate(self.lang, key).to_owned(), |d| self.date(d))
+        d.as_ref().map_or_else(|| translate(self.lang, key).to_owned(), |d| self.date(d))
     }
 }
 
-/// The page's language and the link that switches it, read from the request.
+/// The page's language, the link that switches it, and the session if any.
+#[derive(Clone)]
 pub struct PageContext {
     pub lang: Lang,
     pub lang_switch_href: String,
+    pub session: Option<CurrentSession>,
 }
 
 impl PageContext {
     pub fn chrome(&self, section: &'static str) -> Chrome {
+        let active = self.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
         Chrome {
             lang: self.lang,
             lang_switch_href: self.lang_switch_href.clone(),
             section,
+            user: active.map(|s| NavUser {
+                name: s.actor.display_name.clone(),
+                role_key: role_key(s.actor.role),
+                can_children: s.actor.role.may(Action::List),
+                can_admin: s.actor.role.may(Action::ManageAccounts),
+                can_audit: s.actor.role.may(Action::ReadAudit),
+            }),
+            csrf: self.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default(),
         }
+    }
+
+    pub fn error(&self, error: AppError) -> PageError {
+        PageError { ctx: self.clone(), error }
     }
 }
 
 /// `?lang=` wins, then the `lang` cookie, then Vietnamese.
 pub fn lang_of(parts: &Parts) -> Lang {
-    if let Some(l) =
-        query_param(parts.uri.query().unwrap_or_default(), "lang").and_then(|v| Lang::parse(&v))
-    {
+    if let Some(l) = query_param(parts.uri.query().unwrap_or_default(), "lang").and_then(|v| Lang::parse(&v)) {
         return l;
     }
     parts
@@ -101,11 +132,7 @@ pub fn lang_of(parts: &Parts) -> Lang {
 
 /// The first value of `name` in a query string, percent-decoded.
 pub fn query_param(query: &str, name: &str) -> Option<String> {
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| percent_decode(v))
+    query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| percent_decode(v))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -132,13 +159,8 @@ fn percent_decode(s: &str) -> String {
 
 /// The current URL with `lang` set to the other language.
 fn switch_href(parts: &Parts, lang: Lang) -> String {
-    let kept: Vec<&str> = parts
-        .uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
-        .collect();
+    let kept: Vec<&str> =
+        parts.uri.query().unwrap_or_default().split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).collect();
     let mut q = kept.join("&");
     if !q.is_empty() {
         q.push('&');
@@ -146,15 +168,13 @@ fn switch_href(parts: &Parts, lang: Lang) -> String {
     format!("{}?{q}lang={}", parts.uri.path(), lang.other().code())
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for PageContext {
+impl FromRequestParts<Arc<App>> for PageContext {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let lang = lang_of(parts);
-        Ok(Self {
-            lang,
-            lang_switch_href: switch_href(parts, lang),
-        })
+        let MaybeSession(session) = MaybeSession::from_request_parts(parts, app).await?;
+        Ok(Self { lang, lang_switch_href: switch_href(parts, lang), session })
     }
 }
 
@@ -188,10 +208,16 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = crate::error::status_of(&self.error);
         let (message_key, detail) = match &self.error {
+            AppError::Unauthenticated => return axum::response::Redirect::to("/login").into_response(),
             AppError::NotFound => ("error.not_found", None),
-            AppError::Invalid { field, message } => {
-                ("error.invalid", Some(format!("{field}: {message}")))
+            AppError::Forbidden => ("error.forbidden", None),
+            AppError::SignInFailed => ("error.sign_in_failed", None),
+            AppError::Throttled(s) => ("error.throttled", Some(format!("{s} s"))),
+            AppError::InvalidFields(list) => {
+                ("error.invalid", Some(list.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")))
             }
+            AppError::EditConflict => ("error.edit_conflict", None),
+            AppError::Invalid { field, message } => ("error.invalid", Some(format!("{field}: {message}"))),
             AppError::ImportRefused(e) => ("error.invalid", Some(e.to_string())),
             AppError::Conflict(_) => ("error.invalid", None),
             AppError::Busy => ("error.busy", None),
@@ -200,14 +226,6 @@ impl IntoResponse for PageError {
                 ("error.internal", None)
             }
         };
-        render(
-            status,
-            &ErrorPage {
-                c: self.ctx.chrome(""),
-                code: self.error.code(),
-                message_key,
-                detail,
-            },
-        )
+        render(status, &ErrorPage { c: self.ctx.chrome(""), code: self.error.code(), message_key, detail })
     }
 }

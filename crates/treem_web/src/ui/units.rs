@@ -22,14 +22,7 @@ struct HomePage {
 }
 
 pub async fn home(State(app): State<Arc<App>>, ctx: PageContext) -> Response {
-    render(
-        StatusCode::OK,
-        &HomePage {
-            c: ctx.chrome("home"),
-            backend: app.backend(),
-            unit_count: app.units.catalog().units().len(),
-        },
-    )
+    render(StatusCode::OK, &HomePage { c: ctx.chrome("home"), backend: app.backend(), unit_count: app.units.catalog().units().len() })
 }
 
 /// A unit as a page shows it.
@@ -105,30 +98,15 @@ pub struct UnitsParams {
     q: Option<String>,
 }
 
-pub async fn units_page(
-    State(app): State<Arc<App>>,
-    ctx: PageContext,
-    Query(p): Query<UnitsParams>,
-) -> Result<Response, PageError> {
+pub async fn units_page(State(app): State<Arc<App>>, ctx: PageContext, Query(p): Query<UnitsParams>) -> Result<Response, PageError> {
     let today = time::OffsetDateTime::now_utc().date();
     let date = match p.date.as_deref().filter(|d| !d.trim().is_empty()) {
-        Some(d) => parse_user_date("date", d).map_err(|error| PageError {
-            ctx: clone_ctx(&ctx),
-            error,
-        })?,
+        Some(d) => parse_user_date("date", d).map_err(|error| ctx.error(error))?,
         None => today,
     };
     let query: String = p.q.unwrap_or_default().chars().take(100).collect();
     let searched = !query.trim().is_empty();
-    let hits = if searched {
-        app.units
-            .search(&query, 50)
-            .iter()
-            .map(UnitView::from)
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let hits = if searched { app.units.search(&query, 50).iter().map(UnitView::from).collect() } else { Vec::new() };
     let tree = app.units.tree_on(date);
     let page = UnitsPage {
         c: ctx.chrome("units"),
@@ -142,13 +120,6 @@ pub async fn units_page(
         hits,
     };
     Ok(render(StatusCode::OK, &page))
-}
-
-fn clone_ctx(ctx: &PageContext) -> PageContext {
-    PageContext {
-        lang: ctx.lang,
-        lang_switch_href: ctx.lang_switch_href.clone(),
-    }
 }
 
 pub struct LinkView {
@@ -187,18 +158,9 @@ pub fn share_text(ppm: i64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-pub async fn unit_page(
-    State(app): State<Arc<App>>,
-    ctx: PageContext,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
+pub async fn unit_page(State(app): State<Arc<App>>, ctx: PageContext, Path(id): Path<String>) -> Result<Response, PageError> {
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound);
-    let detail = id
-        .and_then(|id| app.units.detail(UnitId(id)))
-        .map_err(|error| PageError {
-            ctx: clone_ctx(&ctx),
-            error,
-        })?;
+    let detail = id.and_then(|id| app.units.detail(UnitId(id))).map_err(|error| ctx.error(error))?;
     let succ = |list: &[(treem_domain::units::Succession, AdminUnit)]| -> Vec<SuccessionView> {
         list.iter()
             .map(|(s, u)| SuccessionView {
@@ -216,13 +178,7 @@ pub async fn unit_page(
         parents: detail
             .parents
             .iter()
-            .map(|(l, p)| LinkView {
-                id: p.id.0,
-                code: p.code.clone(),
-                name: p.name.clone(),
-                from: l.validity.from,
-                to: l.validity.to,
-            })
+            .map(|(l, p)| LinkView { id: p.id.0, code: p.code.clone(), name: p.name.clone(), from: l.validity.from, to: l.validity.to })
             .collect(),
         children: detail.children.iter().map(UnitView::from).collect(),
         children_on: detail.children_on,

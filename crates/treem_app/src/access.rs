@@ -1,0 +1,68 @@
+//! The one authorisation point. Every service function that reads, lists,
+//! searches, exports or writes protected data asks here first; handlers never
+//! decide. Out-of-scope records are reported as `NotFound`, exactly like
+//! missing ones.
+
+use std::sync::Arc;
+use time::Date;
+use treem_domain::access::{Action, Role, ScopeSet, SensitiveKind};
+use treem_domain::audit::{AuditEvent, Outcome};
+use treem_domain::units::UnitId;
+
+use crate::AppError;
+
+/// Who is acting, resolved from a session or an API token.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub account_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope_unit: Option<UnitId>,
+    pub agency: Option<String>,
+    /// Units in scope with their periods (empty for roles without a unit).
+    pub scope: Arc<ScopeSet>,
+    /// The client address, for the audit log.
+    pub source: String,
+}
+
+impl Actor {
+    /// An audit event already carrying who and where.
+    pub fn event(&self, action: &str, outcome: Outcome) -> AuditEvent {
+        let mut e = AuditEvent::new(action, outcome);
+        e.actor_id = Some(self.account_id);
+        e.actor_label.clone_from(&self.username);
+        e.source.clone_from(&self.source);
+        e
+    }
+
+    /// Whether the role may take `action` at all.
+    pub fn require(&self, action: Action) -> Result<(), AppError> {
+        if self.role.may(action) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Whether a record kept against `unit` on `date` is inside this actor's scope.
+    pub fn covers(&self, unit: UnitId, date: Date) -> bool {
+        self.scope.contains(unit, date)
+    }
+
+    /// Checks `action` on a record kept against `unit` on `date`: a role
+    /// without the action is `Forbidden`; a record outside scope is `NotFound`.
+    pub fn authorize(&self, action: Action, unit: UnitId, date: Date) -> Result<(), AppError> {
+        self.require(action)?;
+        if self.covers(unit, date) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// Whether this actor sees sensitive fields of `kind` on records it may read.
+    pub fn sees(&self, kind: SensitiveKind) -> bool {
+        self.role.sees(kind)
+    }
+}

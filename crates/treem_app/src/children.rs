@@ -1,0 +1,272 @@
+//! The register of children, through the one authorisation point: every read,
+//! list, search, export and write asks `Actor` first; detail reads and exports
+//! are audited; sensitive fields are shown only to roles that need them.
+
+use std::sync::Arc;
+use time::Date;
+use treem_domain::access::{Action, SensitiveKind};
+use treem_domain::audit::{now_utc, Outcome};
+use treem_domain::child::{age_on, check_child, Child, ChildFields, ChildInput, HivStatus, Sex};
+use treem_domain::text::search_key;
+use treem_domain::units::UnitId;
+use treem_storage::{ChildQuery, StorageError, Store};
+
+use crate::access::Actor;
+use crate::units::UnitService;
+use crate::AppError;
+
+/// A sensitive value as one role sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Masked<T> {
+    Shown(T),
+    Hidden,
+}
+
+/// One child as the caller may see it.
+#[derive(Debug, Clone)]
+pub struct ChildView {
+    pub id: i64,
+    pub full_name: String,
+    pub sex: Sex,
+    pub birth_date: Date,
+    pub age: i32,
+    pub residence_unit: UnitId,
+    pub registered_on: Date,
+    pub hiv_status: Masked<Option<HivStatus>>,
+    pub abuse_notes: Masked<Option<String>>,
+    pub offence_notes: Masked<Option<String>>,
+    pub version: i64,
+}
+
+/// One line of a list: never any sensitive field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildSummary {
+    pub id: i64,
+    pub full_name: String,
+    pub sex: Sex,
+    pub birth_date: Date,
+    pub residence_unit: UnitId,
+    pub registered_on: Date,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChildPage {
+    pub children: Vec<ChildSummary>,
+    /// Pass as `after` to get the next page; `None` at the end.
+    pub next_after: Option<i64>,
+}
+
+pub const PAGE_MAX: i64 = 100;
+const EXPORT_MAX: usize = 50_000;
+
+fn mask<T>(visible: bool, v: T) -> Masked<T> {
+    if visible {
+        Masked::Shown(v)
+    } else {
+        Masked::Hidden
+    }
+}
+
+fn summary(c: &Child) -> ChildSummary {
+    ChildSummary {
+        id: c.id,
+        full_name: c.full_name.clone(),
+        sex: c.sex,
+        birth_date: c.birth_date,
+        residence_unit: c.residence_unit,
+        registered_on: c.registered_on,
+    }
+}
+
+/// Names of the sensitive fields `actor` sees.
+fn visible_sensitive(actor: &Actor) -> Vec<&'static str> {
+    treem_domain::child::SENSITIVE_FIELDS.iter().filter(|(_, k)| actor.sees(*k)).map(|(f, _)| *f).collect()
+}
+
+pub struct ChildService {
+    store: Arc<dyn Store>,
+    units: Arc<UnitService>,
+}
+
+impl ChildService {
+    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>) -> Self {
+        Self { store, units }
+    }
+
+    fn today() -> Date {
+        now_utc().date()
+    }
+
+    /// Refuses sensitive input from a role that may not see (so may not set) it.
+    fn check_sensitive_input(actor: &Actor, input: &ChildInput) -> Result<(), AppError> {
+        for (field, value, kind) in [
+            ("hiv_status", &input.hiv_status, SensitiveKind::HivStatus),
+            ("abuse_notes", &input.abuse_notes, SensitiveKind::AbuseDetails),
+            ("offence_notes", &input.offence_notes, SensitiveKind::OffenceDetails),
+        ] {
+            if !value.trim().is_empty() && !actor.sees(kind) {
+                return Err(AppError::invalid(field, "your role may not record this field"));
+            }
+        }
+        Ok(())
+    }
+
+    fn checked(&self, actor: &Actor, input: &ChildInput) -> Result<ChildFields, AppError> {
+        let fields = check_child(input, &self.units.catalog(), Self::today())
+            .map_err(|errors| AppError::InvalidFields(errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect()))?;
+        if !actor.covers(fields.residence_unit, fields.registered_on) {
+            return Err(AppError::invalid("residence_unit_id", "this unit is outside your area"));
+        }
+        Ok(fields)
+    }
+
+    pub async fn create(&self, actor: &Actor, input: &ChildInput) -> Result<i64, AppError> {
+        actor.require(Action::Write)?;
+        Self::check_sensitive_input(actor, input)?;
+        let fields = self.checked(actor, input)?;
+        let mut set = vec!["full_name", "sex", "birth_date", "residence_unit_id", "registered_on"];
+        for (f, present) in [
+            ("hiv_status", fields.hiv_status.is_some()),
+            ("abuse_notes", fields.abuse_notes.is_some()),
+            ("offence_notes", fields.offence_notes.is_some()),
+        ] {
+            if present {
+                set.push(f);
+            }
+        }
+        let event = actor.event("child.create", Outcome::Ok).record("child", "").fields(&set);
+        Ok(self.store.create_child(&fields, actor.account_id, &event).await?)
+    }
+
+    /// Reads a child in scope. Out of scope answers `NotFound` (and the attempt
+    /// is audited as denied); a permitted read is audited in the same
+    /// transaction that reads the record.
+    pub async fn get(&self, actor: &Actor, id: i64) -> Result<ChildView, AppError> {
+        actor.require(Action::Read)?;
+        let Some(probe) = self.store.child(id, None).await? else { return Err(AppError::NotFound) };
+        if !actor.covers(probe.residence_unit, probe.registered_on) {
+            self.store.audit(&actor.event("child.read", Outcome::Denied).record("child", id)).await?;
+            return Err(AppError::NotFound);
+        }
+        let mut shown = vec!["full_name", "sex", "birth_date", "residence_unit_id"];
+        shown.extend(visible_sensitive(actor));
+        let event = actor.event("child.read", Outcome::Ok).record("child", id).fields(&shown);
+        let c = self.store.child(id, Some(&event)).await?.ok_or(AppError::NotFound)?;
+        Ok(ChildView {
+            id: c.id,
+            age: age_on(c.birth_date, Self::today()),
+            full_name: c.full_name,
+            sex: c.sex,
+            birth_date: c.birth_date,
+            residence_unit: c.residence_unit,
+            registered_on: c.registered_on,
+            hiv_status: mask(actor.sees(SensitiveKind::HivStatus), c.hiv_status),
+            abuse_notes: mask(actor.sees(SensitiveKind::AbuseDetails), c.abuse_notes),
+            offence_notes: mask(actor.sees(SensitiveKind::OffenceDetails), c.offence_notes),
+            version: c.version,
+        })
+    }
+
+    /// A page of children in scope, optionally matching a name (diacritics and case ignored).
+    pub async fn list(&self, actor: &Actor, name: Option<&str>, after: Option<i64>, limit: i64) -> Result<ChildPage, AppError> {
+        actor.require(Action::List)?;
+        let limit = limit.clamp(1, PAGE_MAX);
+        let name_contains = name.map(search_key).filter(|n| !n.is_empty());
+        if name_contains.as_ref().is_some_and(|n| n.chars().count() > 100) {
+            return Err(AppError::invalid("q", "at most 100 characters"));
+        }
+        let query = ChildQuery { units: actor.scope.units(), name_contains, after_id: after, limit };
+        let rows = self.store.list_children(&query).await?;
+        let full = i64::try_from(rows.len()).unwrap_or(0) == limit;
+        let next_after = if full { rows.last().map(|c| c.id) } else { None };
+        // The SQL filter is by unit; the date of the record decides (a unit may move between parents).
+        let children = rows.iter().filter(|c| actor.covers(c.residence_unit, c.registered_on)).map(summary).collect();
+        Ok(ChildPage { children, next_after })
+    }
+
+    /// Every child in scope matching `name`, for export (audited).
+    pub async fn export(&self, actor: &Actor, name: Option<&str>) -> Result<Vec<ChildSummary>, AppError> {
+        actor.require(Action::Export)?;
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.list(actor, name, after, PAGE_MAX).await?;
+            out.extend(page.children);
+            match page.next_after {
+                Some(n) if out.len() < EXPORT_MAX => after = Some(n),
+                _ => break,
+            }
+        }
+        out.truncate(EXPORT_MAX);
+        let event = actor.event("child.export", Outcome::Ok).record("child", format!("{} rows", out.len())).fields(&[
+            "full_name",
+            "sex",
+            "birth_date",
+            "residence_unit_id",
+            "registered_on",
+        ]);
+        self.store.audit(&event).await?;
+        Ok(out)
+    }
+
+    /// Updates a child in scope, refusing a stale `version`.
+    pub async fn update(&self, actor: &Actor, id: i64, version: i64, input: &ChildInput) -> Result<(), AppError> {
+        actor.require(Action::Write)?;
+        let Some(old) = self.store.child(id, None).await? else { return Err(AppError::NotFound) };
+        if !actor.covers(old.residence_unit, old.registered_on) {
+            self.store.audit(&actor.event("child.update", Outcome::Denied).record("child", id)).await?;
+            return Err(AppError::NotFound);
+        }
+        Self::check_sensitive_input(actor, input)?;
+        let mut fields = self.checked(actor, input)?;
+        // Fields the role cannot see are kept as stored, never blanked.
+        if !actor.sees(SensitiveKind::HivStatus) {
+            fields.hiv_status = old.hiv_status;
+        }
+        if !actor.sees(SensitiveKind::AbuseDetails) {
+            fields.abuse_notes.clone_from(&old.abuse_notes);
+        }
+        if !actor.sees(SensitiveKind::OffenceDetails) {
+            fields.offence_notes.clone_from(&old.offence_notes);
+        }
+        let changed: Vec<&str> = [
+            ("full_name", fields.full_name != old.full_name),
+            ("sex", fields.sex != old.sex),
+            ("birth_date", fields.birth_date != old.birth_date),
+            ("residence_unit_id", fields.residence_unit != old.residence_unit),
+            ("registered_on", fields.registered_on != old.registered_on),
+            ("hiv_status", fields.hiv_status != old.hiv_status),
+            ("abuse_notes", fields.abuse_notes != old.abuse_notes),
+            ("offence_notes", fields.offence_notes != old.offence_notes),
+        ]
+        .into_iter()
+        .filter_map(|(f, c)| c.then_some(f))
+        .collect();
+        let event = actor.event("child.update", Outcome::Ok).record("child", id).fields(&changed);
+        match self.store.update_child(id, version, &fields, &event).await {
+            Err(StorageError::Conflict(_)) => Err(AppError::EditConflict),
+            other => Ok(other?),
+        }
+    }
+}
+
+/// Makes a CSV cell safe for spreadsheets: quoted per RFC 4180, and text that a
+/// spreadsheet would read as a formula (= + - @ tab CR) prefixed with `'`.
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn formula_injection_is_defused() {
+        for payload in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            let cell = csv_cell(payload);
+            assert!(cell.starts_with("\"'"), "{cell}");
+        }
+        assert_eq!(csv_cell("Nguyễn \"Bé\""), "\"Nguyễn \"\"Bé\"\"\"");
+    }
+}

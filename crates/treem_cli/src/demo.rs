@@ -1,0 +1,172 @@
+//! `treem demo`: the real units, made-up hamlets, one account per role and a
+//! few made-up children, loaded through the same services as everything else
+//! (so the demo's own writes are in the audit log too). Idempotent.
+
+use time::macros::date;
+use time::Date;
+use treem_app::accounts::{AccountInput, Operator};
+use treem_app::{App, AppError};
+use treem_domain::child::ChildInput;
+
+/// The password of every demo account. Printed by `treem demo`; never use it elsewhere.
+pub const DEMO_PASSWORD: &str = "tre-em-demo-2026";
+
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: &'static str,
+    pub scope_code: &'static str,
+    pub scope_date: Option<Date>,
+    pub agency: &'static str,
+    pub note: &'static str,
+}
+
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        username: "admin",
+        display_name: "Quản trị hệ thống",
+        role: "system_admin",
+        scope_code: "",
+        scope_date: None,
+        agency: "",
+        note: "accounts; no child records",
+    },
+    DemoAccount {
+        username: "tinh",
+        display_name: "Trần Thị Hồng",
+        role: "provincial_officer",
+        scope_code: "82",
+        scope_date: None,
+        agency: "",
+        note: "the whole province, both eras",
+    },
+    DemoAccount {
+        username: "huyen",
+        display_name: "Lê Văn Tâm",
+        role: "district_officer",
+        scope_code: "866",
+        scope_date: Some(date!(2025 - 06 - 30)),
+        agency: "",
+        note: "TP Cao Lãnh before 2025",
+    },
+    DemoAccount {
+        username: "xa.myngai",
+        display_name: "Nguyễn Thị Lan",
+        role: "commune_worker",
+        scope_code: "29884",
+        scope_date: None,
+        agency: "",
+        note: "Phường Mỹ Ngãi (2025) and the communes merged into it",
+    },
+    DemoAccount {
+        username: "xa.anbinh",
+        display_name: "Phạm Văn Bình",
+        role: "commune_worker",
+        scope_code: "29954",
+        scope_date: None,
+        agency: "",
+        note: "Phường An Bình (2025)",
+    },
+    DemoAccount {
+        username: "ap.myngai",
+        display_name: "Võ Thị Mai",
+        role: "hamlet_collaborator",
+        scope_code: "29884-01",
+        scope_date: None,
+        agency: "",
+        note: "one demo hamlet of Phường Mỹ Ngãi",
+    },
+    DemoAccount {
+        username: "sogd",
+        display_name: "Đặng Minh Khoa",
+        role: "agency_reporter",
+        scope_code: "82",
+        scope_date: None,
+        agency: "Sở Giáo dục và Đào tạo",
+        note: "aggregate reports only",
+    },
+    DemoAccount {
+        username: "congan",
+        display_name: "Huỳnh Văn Phúc",
+        role: "police_liaison",
+        scope_code: "82",
+        scope_date: None,
+        agency: "Công an tỉnh",
+        note: "province; abuse and offence details, not HIV",
+    },
+    DemoAccount {
+        username: "kiemtra",
+        display_name: "Bùi Thị Thu",
+        role: "auditor",
+        scope_code: "82",
+        scope_date: None,
+        agency: "",
+        note: "read-only; the audit log",
+    },
+];
+
+/// (name, sex, birth date, unit code, unit date, registered on, HIV, abuse notes, offence notes)
+type DemoChild = (&'static str, &'static str, &'static str, &'static str, Date, &'static str, &'static str, &'static str, &'static str);
+
+const CHILDREN: &[DemoChild] = &[
+    ("Nguyễn Thị Ánh", "female", "2014-03-12", "29884", date!(2025 - 08 - 01), "2025-08-01", "", "Bị bạo lực gia đình (dữ liệu mẫu)", ""),
+    ("Trần Văn Đức", "male", "2012-11-02", "29884-01", date!(2025 - 09 - 15), "2025-09-15", "exposed", "", ""),
+    ("Lê Hoàng Nam", "male", "2010-06-30", "29884", date!(2025 - 10 - 01), "2025-10-01", "", "", "Trộm cắp tài sản (dữ liệu mẫu)"),
+    ("Phạm Ngọc Hân", "female", "2016-01-20", "29881", date!(2020 - 05 - 04), "2020-05-04", "negative", "", ""),
+    ("Huỳnh Gia Bảo", "male", "2015-08-08", "29881-01", date!(2021 - 02 - 11), "2021-02-11", "", "", ""),
+    ("Võ Minh Thư", "female", "2013-12-25", "29884", date!(2019 - 07 - 19), "2019-07-19", "positive", "", ""),
+    ("Đặng Thị Yến", "female", "2011-04-14", "29954", date!(2025 - 07 - 20), "2025-07-20", "", "Xâm hại tình dục (dữ liệu mẫu)", ""),
+    ("Bùi Quốc Huy", "male", "2014-09-09", "29954-01", date!(2025 - 11 - 03), "2025-11-03", "", "", ""),
+    ("Ngô Thanh Tâm", "female", "2017-02-28", "29869", date!(2026 - 01 - 05), "2026-01-05", "unknown", "", ""),
+    ("Dương Văn Lộc", "male", "2012-05-05", "29869", date!(2016 - 03 - 01), "2016-03-01", "", "", ""),
+    ("Lý Thị Kim", "female", "2013-10-10", "28249", date!(2018 - 06 - 06), "2018-06-06", "", "", ""),
+    ("Hồ Văn Sang", "male", "2011-07-07", "28249", date!(2025 - 12 - 12), "2025-12-12", "", "", "Gây rối trật tự công cộng (dữ liệu mẫu)"),
+];
+
+pub struct Loaded {
+    pub accounts_created: usize,
+    pub children_created: usize,
+}
+
+pub async fn seed(app: &App) -> Result<Loaded, String> {
+    let mut accounts_created = 0;
+    for a in ACCOUNTS {
+        match app.accounts.by_username(Operator::Cli, a.username).await {
+            Ok(_) => continue,
+            Err(AppError::NotFound) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        let input = AccountInput {
+            username: a.username.into(),
+            display_name: a.display_name.into(),
+            role: a.role.into(),
+            scope_unit_code: a.scope_code.into(),
+            scope_date: a.scope_date,
+            agency: a.agency.into(),
+            password: DEMO_PASSWORD.into(),
+        };
+        app.accounts.create(Operator::Cli, &input).await.map_err(|e| format!("demo account {}: {e}", a.username))?;
+        accounts_created += 1;
+    }
+    let officer = app.auth.actor_for("tinh", "demo").await.map_err(|e| e.to_string())?;
+    let mut children_created = 0;
+    if app.children.list(&officer, None, None, 1).await.map_err(|e| e.to_string())?.children.is_empty() {
+        let catalog = app.units.catalog();
+        for (name, sex, birth, code, on, registered, hiv, abuse, offence) in CHILDREN {
+            let Some(unit) = catalog.by_code_on(code, *on) else { continue };
+            let input = ChildInput {
+                full_name: (*name).into(),
+                sex: (*sex).into(),
+                birth_date: (*birth).into(),
+                residence_unit_id: unit.id.0.to_string(),
+                registered_on: (*registered).into(),
+                hiv_status: (*hiv).into(),
+                abuse_notes: (*abuse).into(),
+                offence_notes: (*offence).into(),
+            };
+            app.children.create(&officer, &input).await.map_err(|e| format!("demo child {name}: {e}"))?;
+            children_created += 1;
+        }
+    }
+    Ok(Loaded { accounts_created, children_created })
+}

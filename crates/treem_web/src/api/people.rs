@@ -1,0 +1,437 @@
+//! `/api/v1/me`, `/api/v1/children`, `/api/v1/audit`, `/api/v1/accounts`, `/api/v1/tokens`:
+//! the same services as the pages, behind a token or a session.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use treem_app::accounts::{AccountInput, Operator};
+use treem_app::audit::AuditFilter;
+use treem_app::children::{ChildSummary, ChildView, Masked};
+use treem_app::{App, AppError};
+use treem_domain::child::ChildInput;
+use utoipa::ToSchema;
+
+use super::ApiJson;
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::session::ApiActor;
+use crate::ui::query_param;
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    scope_unit_id: Option<i64>,
+    agency: Option<String>,
+}
+
+/// The caller.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("token" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorEnvelope)))]
+pub async fn me(ApiActor(a): ApiActor) -> Json<Me> {
+    Json(Me {
+        id: a.account_id,
+        username: a.username,
+        display_name: a.display_name,
+        role: a.role.as_str().into(),
+        scope_unit_id: a.scope_unit.map(|u| u.0),
+        agency: a.agency,
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChildSummaryDto {
+    id: i64,
+    full_name: String,
+    sex: String,
+    #[schema(format = Date)]
+    birth_date: String,
+    residence_unit_id: i64,
+    #[schema(format = Date)]
+    registered_on: String,
+}
+
+impl From<&ChildSummary> for ChildSummaryDto {
+    fn from(c: &ChildSummary) -> Self {
+        Self {
+            id: c.id,
+            full_name: c.full_name.clone(),
+            sex: c.sex.as_str().into(),
+            birth_date: c.birth_date.to_string(),
+            residence_unit_id: c.residence_unit.0,
+            registered_on: c.registered_on.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChildPageDto {
+    children: Vec<ChildSummaryDto>,
+    /// Pass as `after` for the next page; absent at the end.
+    next_after: Option<i64>,
+}
+
+/// A sensitive field: present with `visible: true`, or `visible: false` and no value for roles that may not see it.
+#[derive(Serialize, ToSchema)]
+pub struct SensitiveValue {
+    visible: bool,
+    value: Option<String>,
+}
+
+fn sensitive(m: Masked<Option<String>>) -> SensitiveValue {
+    match m {
+        Masked::Shown(v) => SensitiveValue { visible: true, value: v },
+        Masked::Hidden => SensitiveValue { visible: false, value: None },
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChildDto {
+    id: i64,
+    full_name: String,
+    sex: String,
+    #[schema(format = Date)]
+    birth_date: String,
+    age: i32,
+    residence_unit_id: i64,
+    #[schema(format = Date)]
+    registered_on: String,
+    hiv_status: SensitiveValue,
+    abuse_notes: SensitiveValue,
+    offence_notes: SensitiveValue,
+    /// Send back with an update; a stale version is refused with EDIT_CONFLICT.
+    version: i64,
+}
+
+impl From<ChildView> for ChildDto {
+    fn from(v: ChildView) -> Self {
+        let hiv = match v.hiv_status {
+            Masked::Shown(h) => Masked::Shown(h.map(|h| h.as_str().to_owned())),
+            Masked::Hidden => Masked::Hidden,
+        };
+        Self {
+            id: v.id,
+            full_name: v.full_name,
+            sex: v.sex.as_str().into(),
+            birth_date: v.birth_date.to_string(),
+            age: v.age,
+            residence_unit_id: v.residence_unit.0,
+            registered_on: v.registered_on.to_string(),
+            hiv_status: sensitive(hiv),
+            abuse_notes: sensitive(v.abuse_notes),
+            offence_notes: sensitive(v.offence_notes),
+            version: v.version,
+        }
+    }
+}
+
+/// Children in the caller's scope (never any sensitive field).
+#[utoipa::path(get, path = "/api/v1/children", tag = "children", security(("token" = [])),
+    params(("q" = Option<String>, Query, description = "part of the name; diacritics and case ignored"),
+           ("after" = Option<i64>, Query, description = "the next_after of the previous page"),
+           ("limit" = Option<i64>, Query, description = "1 to 100, default 50")),
+    responses((status = 200, body = ChildPageDto), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn list_children(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    RawQuery(q): RawQuery,
+) -> Result<Json<ChildPageDto>, ApiError> {
+    let q = q.unwrap_or_default();
+    let num = |k: &str| -> Result<Option<i64>, ApiError> {
+        query_param(&q, k)
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse::<i64>().map_err(|_| ApiError::from(AppError::invalid(k, "a whole number"))))
+            .transpose()
+    };
+    let page = app.children.list(&a, query_param(&q, "q").as_deref(), num("after")?, num("limit")?.unwrap_or(50)).await?;
+    Ok(Json(ChildPageDto { children: page.children.iter().map(ChildSummaryDto::from).collect(), next_after: page.next_after }))
+}
+
+/// One child. Sensitive fields are present only for roles that need them; the read is audited.
+#[utoipa::path(get, path = "/api/v1/children/{id}", tag = "children", security(("token" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ChildDto), (status = 404, body = ErrorEnvelope)))]
+pub async fn get_child(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<String>) -> Result<Json<ChildDto>, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    Ok(Json(app.children.get(&a, id).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ChildBody {
+    full_name: String,
+    /// male or female
+    sex: String,
+    #[schema(format = Date)]
+    birth_date: String,
+    residence_unit_id: i64,
+    /// The record's date (default today); the residence unit must be valid then.
+    #[serde(default)]
+    #[schema(format = Date)]
+    registered_on: Option<String>,
+    #[serde(default)]
+    hiv_status: Option<String>,
+    #[serde(default)]
+    abuse_notes: Option<String>,
+    #[serde(default)]
+    offence_notes: Option<String>,
+    /// Required on update: the version last read.
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+impl ChildBody {
+    fn input(&self) -> ChildInput {
+        ChildInput {
+            full_name: self.full_name.clone(),
+            sex: self.sex.clone(),
+            birth_date: self.birth_date.clone(),
+            residence_unit_id: self.residence_unit_id.to_string(),
+            registered_on: self.registered_on.clone().unwrap_or_default(),
+            hiv_status: self.hiv_status.clone().unwrap_or_default(),
+            abuse_notes: self.abuse_notes.clone().unwrap_or_default(),
+            offence_notes: self.offence_notes.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+/// Registers a child in the caller's scope.
+#[utoipa::path(post, path = "/api/v1/children", tag = "children", security(("token" = [])), request_body = ChildBody,
+    responses((status = 201, body = Created), (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn create_child(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    ApiJson(body): ApiJson<ChildBody>,
+) -> Result<Response, ApiError> {
+    let id = app.children.create(&a, &body.input()).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// Updates a child; `version` must be the one last read.
+#[utoipa::path(put, path = "/api/v1/children/{id}", tag = "children", security(("token" = [])), request_body = ChildBody,
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn update_child(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ChildBody>,
+) -> Result<StatusCode, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let version = body.version.ok_or_else(|| AppError::invalid("version", "send the version last read"))?;
+    app.children.update(&a, id, version, &body.input()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's children as CSV (audited; formula-safe cells; no sensitive field).
+#[utoipa::path(get, path = "/api/v1/children/export.csv", tag = "children", security(("token" = [])),
+    params(("q" = Option<String>, Query)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorEnvelope)))]
+pub async fn export_children(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let name = query_param(&q.unwrap_or_default(), "q");
+    let rows = app.children.export(&a, name.as_deref()).await?;
+    Ok(crate::ui::children_csv_response(&app, &rows))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryDto {
+    id: i64,
+    at: String,
+    actor_id: Option<i64>,
+    actor_label: String,
+    source: String,
+    action: String,
+    record_type: Option<String>,
+    record_key: Option<String>,
+    fields: Vec<String>,
+    outcome: String,
+    prev_hash: String,
+    hash: String,
+}
+
+/// Audit entries, newest first (auditors and administrators).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("token" = [])),
+    params(("actor_id" = Option<i64>, Query), ("action" = Option<String>, Query, description = "action prefix"), ("record_type" = Option<String>, Query),
+           ("record_key" = Option<String>, Query), ("before" = Option<i64>, Query), ("limit" = Option<i64>, Query)),
+    responses((status = 200, body = Vec<AuditEntryDto>), (status = 403, body = ErrorEnvelope)))]
+pub async fn audit_entries(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Vec<AuditEntryDto>>, ApiError> {
+    let q = q.unwrap_or_default();
+    let text = |k: &str| query_param(&q, k).filter(|v| !v.is_empty()).map(|v| v.chars().take(60).collect::<String>());
+    let num = |k: &str| -> Result<Option<i64>, ApiError> {
+        text(k).map(|v| v.parse::<i64>().map_err(|_| ApiError::from(AppError::invalid(k, "a whole number")))).transpose()
+    };
+    let filter = AuditFilter {
+        actor_id: num("actor_id")?,
+        action_prefix: text("action"),
+        record_type: text("record_type"),
+        record_key: text("record_key"),
+        before_id: num("before")?,
+        limit: num("limit")?.unwrap_or(100),
+    };
+    let entries = app.audit.list(&a, filter).await?;
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| AuditEntryDto {
+                id: e.id,
+                at: e.at,
+                actor_id: e.event.actor_id,
+                actor_label: e.event.actor_label,
+                source: e.event.source,
+                action: e.event.action,
+                record_type: e.event.record_type,
+                record_key: e.event.record_key,
+                fields: e.event.fields,
+                outcome: e.event.outcome.as_str().into(),
+                prev_hash: e.prev_hash,
+                hash: e.hash,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountDto {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    scope_unit_id: Option<i64>,
+    agency: Option<String>,
+    totp_enabled: bool,
+    disabled: bool,
+}
+
+/// Every account (administrators).
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", security(("token" = [])),
+    responses((status = 200, body = Vec<AccountDto>), (status = 403, body = ErrorEnvelope)))]
+pub async fn list_accounts(State(app): State<Arc<App>>, ApiActor(a): ApiActor) -> Result<Json<Vec<AccountDto>>, ApiError> {
+    let list = app.accounts.list(Operator::Admin(&a)).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|r| AccountDto {
+                id: r.id,
+                username: r.username,
+                display_name: r.display_name,
+                role: r.role.as_str().into(),
+                scope_unit_id: r.scope_unit.map(|u| u.0),
+                agency: r.agency,
+                totp_enabled: r.totp_enabled,
+                disabled: r.disabled,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccountBody {
+    username: String,
+    display_name: String,
+    role: String,
+    /// Code of the scope unit (empty for system administrators).
+    #[serde(default)]
+    scope_unit_code: String,
+    /// The date on which the code is read; default today.
+    #[serde(default)]
+    #[schema(format = Date)]
+    scope_date: Option<String>,
+    #[serde(default)]
+    agency: String,
+    password: String,
+}
+
+/// Creates an account (administrators).
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", security(("token" = [])), request_body = NewAccountBody,
+    responses((status = 201, body = Created), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn create_account(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    ApiJson(b): ApiJson<NewAccountBody>,
+) -> Result<Response, ApiError> {
+    let scope_date =
+        b.scope_date.as_deref().filter(|d| !d.is_empty()).map(|d| treem_app::units::parse_user_date("scope_date", d)).transpose()?;
+    let input = AccountInput {
+        username: b.username,
+        display_name: b.display_name,
+        role: b.role,
+        scope_unit_code: b.scope_unit_code,
+        scope_date,
+        agency: b.agency,
+        password: b.password,
+    };
+    let id = app.accounts.create(Operator::Admin(&a), &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountStatusBody {
+    disabled: bool,
+}
+
+/// Disables or enables an account (administrators); disabling ends its sessions and stops its tokens.
+#[utoipa::path(put, path = "/api/v1/accounts/{id}/status", tag = "accounts", security(("token" = [])), request_body = AccountStatusBody,
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn set_account_status(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<AccountStatusBody>,
+) -> Result<StatusCode, ApiError> {
+    app.accounts.set_disabled(Operator::Admin(&a), id, b.disabled).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenDto {
+    id: i64,
+    name: String,
+    created_at: String,
+    last_used_at: Option<String>,
+    revoked_at: Option<String>,
+}
+
+/// The caller's personal access tokens (never the tokens themselves).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts", security(("token" = [])),
+    responses((status = 200, body = Vec<TokenDto>), (status = 401, body = ErrorEnvelope)))]
+pub async fn list_tokens(State(app): State<Arc<App>>, ApiActor(a): ApiActor) -> Result<Json<Vec<TokenDto>>, ApiError> {
+    let ts = treem_domain::audit::timestamp_text;
+    Ok(Json(
+        app.auth
+            .list_tokens(&a)
+            .await?
+            .into_iter()
+            .map(|t| TokenDto {
+                id: t.id,
+                name: t.name,
+                created_at: ts(t.created_at),
+                last_used_at: t.last_used_at.map(ts),
+                revoked_at: t.revoked_at.map(ts),
+            })
+            .collect(),
+    ))
+}
+
+/// Revokes one of the caller's tokens.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "accounts", security(("token" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorEnvelope)))]
+pub async fn revoke_token(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    app.auth.revoke_token(&a, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

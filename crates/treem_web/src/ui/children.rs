@@ -1,0 +1,356 @@
+//! The register of children: list and search, a child's page, the form, export.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use std::sync::Arc;
+use time::Date;
+use treem_app::children::{csv_cell, ChildView, Masked};
+use treem_app::{Actor, App, AppError};
+use treem_domain::access::{Action, SensitiveKind};
+use treem_domain::child::{ChildInput, HivStatus};
+use treem_domain::units::{UnitCatalog, UnitId, UnitLevel};
+
+use super::{render, Chrome, PageContext, PageError};
+use crate::session::{check_csrf, SignedIn};
+
+pub struct Row {
+    pub id: i64,
+    pub full_name: String,
+    pub sex_key: String,
+    pub birth_date: Date,
+    pub residence: String,
+}
+
+#[derive(Template)]
+#[template(path = "children.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<Row>,
+    query: String,
+    next_after: Option<i64>,
+    can_write: bool,
+    can_export: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    q: Option<String>,
+    after: Option<i64>,
+}
+
+fn unit_name(catalog: &UnitCatalog, id: UnitId) -> String {
+    catalog.get(id).map(|u| u.name.clone()).unwrap_or_default()
+}
+
+pub async fn children_page(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Query(p): Query<ListParams>,
+) -> Result<Response, PageError> {
+    let query: String = p.q.unwrap_or_default().chars().take(100).collect();
+    let page = app.children.list(&s.actor, Some(&query), p.after, 50).await.map_err(|e| ctx.error(e))?;
+    let catalog = app.units.catalog();
+    let rows = page
+        .children
+        .iter()
+        .map(|c| Row {
+            id: c.id,
+            full_name: c.full_name.clone(),
+            sex_key: format!("sex.{}", c.sex.as_str()),
+            birth_date: c.birth_date,
+            residence: unit_name(&catalog, c.residence_unit),
+        })
+        .collect();
+    let view = ListPage {
+        c: ctx.chrome("children"),
+        rows,
+        query,
+        next_after: page.next_after,
+        can_write: s.actor.role.may(Action::Write),
+        can_export: s.actor.role.may(Action::Export),
+    };
+    Ok(render(StatusCode::OK, &view))
+}
+
+#[derive(Template)]
+#[template(path = "child.html")]
+struct ChildPage {
+    c: Chrome,
+    v: ChildView,
+    sex_key: String,
+    residence: String,
+    hiv: String,
+    abuse: Option<String>,
+    offence: Option<String>,
+    can_write: bool,
+}
+
+fn shown_text(m: &Masked<Option<String>>) -> Option<String> {
+    match m {
+        Masked::Shown(v) => Some(v.clone().unwrap_or_else(|| "–".into())),
+        Masked::Hidden => None,
+    }
+}
+
+pub async fn child_page(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = id.parse::<i64>().map_err(|_| ctx.error(AppError::NotFound))?;
+    let v = app.children.get(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    let catalog = app.units.catalog();
+    let hiv = match &v.hiv_status {
+        Masked::Shown(Some(h)) => format!("hiv.{}", h.as_str()),
+        Masked::Shown(None) => "hiv.none".into(),
+        Masked::Hidden => "field.hidden".into(),
+    };
+    let page = ChildPage {
+        c: ctx.chrome("children"),
+        sex_key: format!("sex.{}", v.sex.as_str()),
+        residence: unit_name(&catalog, v.residence_unit),
+        abuse: shown_text(&v.abuse_notes),
+        offence: shown_text(&v.offence_notes),
+        hiv,
+        can_write: s.actor.role.may(Action::Write),
+        v,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ChildForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    pub full_name: String,
+    #[serde(default)]
+    pub sex: String,
+    #[serde(default)]
+    pub birth_date: String,
+    #[serde(default)]
+    pub residence_unit_id: String,
+    #[serde(default)]
+    pub registered_on: String,
+    #[serde(default)]
+    pub hiv_status: String,
+    #[serde(default)]
+    pub abuse_notes: String,
+    #[serde(default)]
+    pub offence_notes: String,
+}
+
+impl ChildForm {
+    fn input(&self) -> ChildInput {
+        ChildInput {
+            full_name: self.full_name.clone(),
+            sex: self.sex.clone(),
+            birth_date: self.birth_date.clone(),
+            residence_unit_id: self.residence_unit_id.clone(),
+            registered_on: self.registered_on.clone(),
+            hiv_status: self.hiv_status.clone(),
+            abuse_notes: self.abuse_notes.clone(),
+            offence_notes: self.offence_notes.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "child_form.html")]
+struct FormPage {
+    c: Chrome,
+    title_key: &'static str,
+    action: String,
+    version: String,
+    f: ChildForm,
+    units: Vec<(String, String)>,
+    errors: Vec<(String, String)>,
+    show_hiv: bool,
+    show_abuse: bool,
+    show_offence: bool,
+    hiv_options: Vec<&'static str>,
+}
+
+/// Communes and hamlets in the actor's scope, current ones first.
+fn unit_choices(app: &App, actor: &Actor) -> Vec<(String, String)> {
+    let catalog = app.units.catalog();
+    let mut units: Vec<_> = actor
+        .scope
+        .units()
+        .into_iter()
+        .filter_map(|id| catalog.get(id))
+        .filter(|u| matches!(u.level, UnitLevel::Commune | UnitLevel::Hamlet))
+        .collect();
+    treem_domain::units::sort_units(&mut units);
+    units.sort_by_key(|u| std::cmp::Reverse(u.validity.to.is_none()));
+    units
+        .into_iter()
+        .map(|u| {
+            let to = u.validity.to.map(|d| d.year().to_string()).unwrap_or_default();
+            (u.id.0.to_string(), format!("{} ({}, {}–{to})", u.name, u.code, u.validity.from.year()))
+        })
+        .collect()
+}
+
+fn form_page(
+    app: &App,
+    ctx: &PageContext,
+    actor: &Actor,
+    title_key: &'static str,
+    action: String,
+    f: ChildForm,
+    errors: Vec<(String, String)>,
+) -> Response {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = FormPage {
+        c: ctx.chrome("children"),
+        title_key,
+        action,
+        version: f.version.clone(),
+        units: unit_choices(app, actor),
+        errors,
+        show_hiv: actor.sees(SensitiveKind::HivStatus),
+        show_abuse: actor.sees(SensitiveKind::AbuseDetails),
+        show_offence: actor.sees(SensitiveKind::OffenceDetails),
+        hiv_options: HivStatus::ALL.iter().map(|h| h.as_str()).collect(),
+        f,
+    };
+    render(status, &page)
+}
+
+fn field_errors(e: AppError) -> Result<Vec<(String, String)>, AppError> {
+    match e {
+        AppError::InvalidFields(list) => Ok(list),
+        AppError::Invalid { field, message } => Ok(vec![(field, message)]),
+        AppError::EditConflict => Ok(vec![("version".into(), AppError::EditConflict.to_string())]),
+        other => Err(other),
+    }
+}
+
+pub async fn child_new_form(State(app): State<Arc<App>>, ctx: PageContext, SignedIn(s): SignedIn) -> Result<Response, PageError> {
+    s.actor.require(Action::Write).map_err(|e| ctx.error(e))?;
+    let f = ChildForm { sex: "female".into(), registered_on: treem_domain::audit::now_utc().date().to_string(), ..Default::default() };
+    Ok(form_page(&app, &ctx, &s.actor, "child.new_title", "/children".into(), f, Vec::new()))
+}
+
+pub async fn create_child(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Form(f): Form<ChildForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    match app.children.create(&s.actor, &f.input()).await {
+        Ok(id) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            Ok(form_page(&app, &ctx, &s.actor, "child.new_title", "/children".into(), f, errors))
+        }
+    }
+}
+
+fn masked_text(m: &Masked<Option<String>>) -> String {
+    match m {
+        Masked::Shown(Some(t)) => t.clone(),
+        _ => String::new(),
+    }
+}
+
+pub async fn child_edit_form(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    s.actor.require(Action::Write).map_err(|e| ctx.error(e))?;
+    let v = app.children.get(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    let f = ChildForm {
+        csrf: String::new(),
+        version: v.version.to_string(),
+        full_name: v.full_name.clone(),
+        sex: v.sex.as_str().into(),
+        birth_date: v.birth_date.to_string(),
+        residence_unit_id: v.residence_unit.0.to_string(),
+        registered_on: v.registered_on.to_string(),
+        hiv_status: match v.hiv_status {
+            Masked::Shown(Some(h)) => h.as_str().into(),
+            _ => String::new(),
+        },
+        abuse_notes: masked_text(&v.abuse_notes),
+        offence_notes: masked_text(&v.offence_notes),
+    };
+    Ok(form_page(&app, &ctx, &s.actor, "child.edit_title", format!("/children/{id}"), f, Vec::new()))
+}
+
+pub async fn update_child(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<ChildForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    let version = f.version.trim().parse::<i64>().map_err(|_| ctx.error(AppError::invalid("version", "missing")))?;
+    match app.children.update(&s.actor, id, version, &f.input()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            Ok(form_page(&app, &ctx, &s.actor, "child.edit_title", format!("/children/{id}"), f, errors))
+        }
+    }
+}
+
+/// The children of one's scope as CSV (no sensitive fields; formula-safe cells).
+pub fn children_csv(app: &App, rows: &[treem_app::children::ChildSummary]) -> String {
+    let catalog = app.units.catalog();
+    let mut out = String::from("\u{FEFF}id,full_name,sex,birth_date,residence_unit_code,residence_unit_name,registered_on\r\n");
+    for c in rows {
+        let unit = catalog.get(c.residence_unit);
+        let cells = [
+            c.id.to_string(),
+            csv_cell(&c.full_name),
+            c.sex.as_str().to_owned(),
+            c.birth_date.to_string(),
+            csv_cell(unit.map(|u| u.code.as_str()).unwrap_or_default()),
+            csv_cell(unit.map(|u| u.name.as_str()).unwrap_or_default()),
+            c.registered_on.to_string(),
+        ];
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub fn children_csv_response(app: &App, rows: &[treem_app::children::ChildSummary]) -> Response {
+    csv_response(children_csv(app, rows))
+}
+
+pub fn csv_response(body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"tre-em.csv\"; filename*=UTF-8''tr%E1%BA%BB-em.csv"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn children_export(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Query(p): Query<ListParams>,
+) -> Result<Response, PageError> {
+    let q: String = p.q.unwrap_or_default().chars().take(100).collect();
+    let rows = app.children.export(&s.actor, Some(&q)).await.map_err(|e| ctx.error(e))?;
+    Ok(csv_response(children_csv(&app, &rows)))
+}
