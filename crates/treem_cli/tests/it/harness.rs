@@ -6,6 +6,8 @@ use axum::Router;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use tower::ServiceExt;
+use treem_app::accounts::{AccountInput, Operator};
+use treem_app::auth::AuthSettings;
 use treem_app::App;
 use treem_storage::Store;
 use treem_storage_postgres::{create_database, drop_database, url_with_database, PgStore};
@@ -16,6 +18,8 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 /// A migrated database holding the bundled units, and the router over it.
 pub struct TestApp {
     pub backend: &'static str,
+    /// The database URL, for tests that go around every layer.
+    pub url: String,
     pub app: Arc<App>,
     pub router: Router,
     cleanup: Option<(String, String)>,
@@ -43,9 +47,14 @@ pub fn postgres_url() -> Option<String> {
 }
 
 pub async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
+    let (store, dir, _) = sqlite_store_url().await;
+    (store, dir)
+}
+
+pub async fn sqlite_store_url() -> (Arc<dyn Store>, tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("it.db").display());
-    (Arc::new(SqliteStore::connect(&url, true).await.unwrap()), dir)
+    (Arc::new(SqliteStore::connect(&url, true).await.unwrap()), dir, url)
 }
 
 /// A fresh, empty PostgreSQL database; returns the store and (admin URL, name) for dropping it.
@@ -58,22 +67,55 @@ pub async fn postgres_store(admin_url: &str) -> (Arc<dyn Store>, (String, String
     (Arc::new(store), (admin_url.to_owned(), name))
 }
 
-async fn build(backend: &'static str, store: Arc<dyn Store>, cleanup: Option<(String, String)>, dir: Option<tempfile::TempDir>) -> TestApp {
+async fn build(
+    backend: &'static str,
+    url: String,
+    store: Arc<dyn Store>,
+    cleanup: Option<(String, String)>,
+    dir: Option<tempfile::TempDir>,
+) -> TestApp {
+    build_with(backend, url, store, cleanup, dir, AuthSettings { require_mfa: false, ..AuthSettings::default() }).await
+}
+
+async fn build_with(
+    backend: &'static str,
+    url: String,
+    store: Arc<dyn Store>,
+    cleanup: Option<(String, String)>,
+    dir: Option<tempfile::TempDir>,
+    settings: AuthSettings,
+) -> TestApp {
     store.migrate().await.unwrap();
-    let files = treem_domain::bundled::admin_unit_files().unwrap();
+    let mut files = treem_domain::bundled::admin_unit_files().unwrap();
+    let hamlets = treem_domain::bundled::demo_hamlet_files().unwrap();
+    files.units.extend(hamlets.units);
+    files.successions.extend(hamlets.successions);
     store.import_units(&files).await.unwrap().unwrap();
-    let app = App::new(store.clone(), treem_app::auth::AuthSettings::default()).await.unwrap();
+    let app = App::new(store.clone(), settings).await.unwrap();
     let router = treem_web::router(app.clone(), treem_web::WebOptions { max_body_bytes: 64 * 1024, secure_cookies: false });
-    TestApp { backend, app, router, cleanup, _dir: dir }
+    TestApp { backend, url, app, router, cleanup, _dir: dir }
+}
+
+/// Like [`apps`], with the given sign-in policy.
+pub async fn apps_with(settings: AuthSettings) -> Vec<TestApp> {
+    let (store, dir, url) = sqlite_store_url().await;
+    let mut out = vec![build_with("sqlite", url, store, None, Some(dir), settings).await];
+    if let Some(admin) = postgres_url() {
+        let (store, cleanup) = postgres_store(&admin).await;
+        let url = url_with_database(&admin, &cleanup.1);
+        out.push(build_with("postgres", url, store, Some(cleanup), None, settings).await);
+    }
+    out
 }
 
 /// One app per available backend: SQLite always, PostgreSQL when configured.
 pub async fn apps() -> Vec<TestApp> {
-    let (store, dir) = sqlite_store().await;
-    let mut out = vec![build("sqlite", store, None, Some(dir)).await];
-    if let Some(url) = postgres_url() {
-        let (store, cleanup) = postgres_store(&url).await;
-        out.push(build("postgres", store, Some(cleanup), None).await);
+    let (store, dir, url) = sqlite_store_url().await;
+    let mut out = vec![build("sqlite", url, store, None, Some(dir)).await];
+    if let Some(admin) = postgres_url() {
+        let (store, cleanup) = postgres_store(&admin).await;
+        let url = url_with_database(&admin, &cleanup.1);
+        out.push(build("postgres", url, store, Some(cleanup), None).await);
     }
     out
 }
@@ -114,5 +156,128 @@ impl TestApp {
     /// The id of the unit holding `code` on `date`.
     pub fn unit_id(&self, code: &str, date: time::Date) -> i64 {
         self.app.units.catalog().by_code_on(code, date).unwrap_or_else(|| panic!("no unit {code} on {date}")).id.0
+    }
+}
+
+pub const PASSWORD: &str = "test-password-2026";
+
+/// The session token set by a response, if any.
+pub fn session_token(r: &Reply) -> Option<String> {
+    r.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("treem_session=").map(|rest| rest.split(';').next().unwrap_or_default().to_owned()))
+        .filter(|t| !t.is_empty())
+}
+
+/// The value of the first hidden `csrf` field of a page.
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default().to_owned()
+}
+
+impl TestApp {
+    /// Creates an account (password [`PASSWORD`]) scoped to the unit holding `scope` on `on`.
+    pub async fn account(&self, username: &str, role: &str, scope: &str, on: Option<time::Date>) -> i64 {
+        let input = AccountInput {
+            username: username.into(),
+            display_name: format!("Cán bộ {username}"),
+            role: role.into(),
+            scope_unit_code: scope.into(),
+            scope_date: on,
+            agency: if role == "agency_reporter" { "Sở Giáo dục và Đào tạo".into() } else { String::new() },
+            password: PASSWORD.into(),
+        };
+        self.app.accounts.create(Operator::Cli, &input).await.unwrap_or_else(|e| panic!("account {username}: {e}"))
+    }
+
+    pub async fn post_form(&self, uri: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+        let body =
+            form.iter().map(|(k, v)| format!("{k}={}", treem_web::session::encode(v).replace('/', "%2F"))).collect::<Vec<_>>().join("&");
+        let mut req = Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, format!("treem_session={c}"));
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> Reply {
+        self.post_form("/login", None, &[("username", username), ("password", password), ("next", "/")]).await
+    }
+
+    /// Signs in and returns the session token.
+    pub async fn session(&self, username: &str) -> String {
+        let r = self.sign_in(username, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "sign-in of {username}: {}", r.body);
+        session_token(&r).unwrap()
+    }
+
+    pub async fn page(&self, uri: &str, session: &str) -> Reply {
+        self.get_with_cookie(uri, &format!("treem_session={session}")).await
+    }
+
+    /// Signs in, creates a personal access token on the account page, returns it.
+    pub async fn token(&self, username: &str) -> String {
+        let s = self.session(username).await;
+        let csrf = csrf_of(&self.page("/account", &s).await.body);
+        let r = self.post_form("/account/tokens", Some(&s), &[("csrf", &csrf), ("name", "test")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body.split("id=\"new-token-value\" class=\"wrap\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_owned()
+    }
+
+    pub async fn api(&self, method: &str, uri: &str, token: &str, body: Option<String>) -> Reply {
+        let req = Request::builder().method(method).uri(uri).header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let req = match body {
+            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b)).unwrap(),
+            None => req.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+}
+
+impl TestApp {
+    /// How many audit entries carry `action`.
+    pub async fn store_audit_actions(&self, action: &str) -> usize {
+        match self.app.audit.verify().await.unwrap() {
+            treem_app::audit::ChainCheck::Intact { .. } => {}
+            broken => panic!("{broken:?}"),
+        }
+        self.raw_count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'")).await
+    }
+
+    /// Runs SQL straight on the test database, around every layer (for tamper tests).
+    pub async fn raw_sql(&self, sql: &str) -> Result<(), String> {
+        use sqlx::Connection;
+        match &self.url {
+            u if u.starts_with("sqlite") => {
+                let mut c = sqlx::SqliteConnection::connect(u).await.map_err(|e| e.to_string())?;
+                sqlx::query(sql).execute(&mut c).await.map(|_| ()).map_err(|e| e.to_string())
+            }
+            u => {
+                let mut c = sqlx::PgConnection::connect(u).await.map_err(|e| e.to_string())?;
+                sqlx::query(sql).execute(&mut c).await.map(|_| ()).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    pub async fn raw_count(&self, sql: &str) -> usize {
+        use sqlx::Connection;
+        let n: i64 = if self.url.starts_with("sqlite") {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+        };
+        usize::try_from(n).unwrap()
+    }
+
+    /// Removes the append-only guard of the audit table, as an attacker with database access could.
+    pub async fn disable_audit_guard(&self) {
+        if self.url.starts_with("sqlite") {
+            self.raw_sql("DROP TRIGGER audit_log_no_update").await.unwrap();
+        } else {
+            self.raw_sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").await.unwrap();
+        }
     }
 }

@@ -19,7 +19,9 @@ async fn units_as_of_a_date() {
     for t in apps().await {
         let r = t.get("/api/v1/units?date=2025-07-01").await.json();
         let units = r["units"].as_array().unwrap();
-        assert_eq!(units.len(), 103);
+        // The real 2025 map (province + 102 communes) and the three made-up demo hamlets.
+        assert_eq!(units.len(), 103 + 3);
+        assert_eq!(units.iter().filter(|u| u["level"] != "hamlet").count(), 103);
         let province = units.iter().find(|u| u["level"] == "province").unwrap();
         assert_eq!(province["code"], "82");
         assert!(units.iter().filter(|u| u["level"] == "commune").all(|u| u["parent_id"] == province["id"]));

@@ -34,9 +34,10 @@ async fn units_tree_in_both_eras() {
         for name in ["Tỉnh Đồng Tháp", "Tỉnh Tiền Giang", "Thành phố Cao Lãnh", "Huyện Cao Lãnh", "Phường Mỹ Ngãi"] {
             assert!(old.body.contains(name), "{name} on 2013-12-31 ({})", t.backend);
         }
-        assert!(old.body.contains("<span id=\"tree-count\">330</span>"));
+        // Real units plus the made-up demo hamlets (2 before the reform, 3 after).
+        assert!(old.body.contains("<span id=\"tree-count\">332</span>"));
         let new = t.get("/units?date=2025-07-01").await;
-        assert!(new.body.contains("<span id=\"tree-count\">103</span>"));
+        assert!(new.body.contains("<span id=\"tree-count\">106</span>"));
         assert!(!new.body.contains("level-district"));
         assert!(new.body.contains("data-code=\"29884\""));
         assert!(!new.body.contains("Tỉnh Tiền Giang"));

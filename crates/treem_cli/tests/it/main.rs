@@ -4,6 +4,8 @@
 //! `TREEM_TEST_POSTGRES_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
+mod auth;
 mod cli;
 mod harness;
 mod http_api;
