@@ -100,13 +100,20 @@ async fn refuse_cross_site(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let h = req.headers();
-    let cross_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v == "cross-site");
+    let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
-    let foreign_origin = match (h.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
-        (Some("null"), _) => true,
-        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, rest)| rest) != Some(host),
-        (Some(_), None) => true,
-        (None, _) => false,
+    // Browsers that send Sec-Fetch-Site say exactly where the request comes from;
+    // otherwise fall back on Origin (absent for non-browser clients).
+    let (cross_site, foreign_origin) = match fetch_site {
+        Some(site) => (!matches!(site, "same-origin" | "none"), false),
+        None => (
+            false,
+            match (h.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+                (Some(origin), Some(host)) => origin.split_once("://").map(|(_, rest)| rest) != Some(host),
+                (Some(_), None) => true,
+                (None, _) => false,
+            },
+        ),
     };
     if cross_site || foreign_origin {
         tracing::warn!(method = %req.method(), "cross-site request refused");
@@ -139,7 +146,8 @@ async fn security_headers(req: Request, next: Next) -> Response {
     set(h, header::CONTENT_SECURITY_POLICY, "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::X_FRAME_OPTIONS, "DENY");
-    set(h, header::REFERRER_POLICY, "no-referrer");
+    // same-origin: nothing leaks to other sites, and browsers keep sending a real Origin on our own forms.
+    set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
     if !is_static {
         set(h, header::CACHE_CONTROL, "no-store");

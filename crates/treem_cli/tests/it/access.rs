@@ -266,3 +266,32 @@ async fn ten_thousand_random_probes_never_return_an_out_of_scope_child() {
         assert!(visible_reads > 100, "the probes must also exercise allowed reads ({visible_reads})");
     }
 }
+
+#[test]
+fn the_auditors_rendering_matches_the_code() {
+    use treem_domain::access::{Role, SensitiveKind};
+    let doc = std::fs::read_to_string(format!("{}/../../docs/ACCESS.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let matrix = std::fs::read_to_string(format!("{}/../../docs/access-matrix.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    for line in matrix.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let rendered = format!(
+            "| {} | {} | {} | {} | {} |",
+            cells[0],
+            if cells[1].is_empty() { "–" } else { cells[1] },
+            cells[2],
+            if cells[3].is_empty() { "–" } else { cells[3] },
+            cells[4..].join(" | ")
+        );
+        assert!(doc.contains(&rendered), "docs/ACCESS.md is out of date for: {line}");
+    }
+    for role in Role::ALL {
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| {} | ", role.as_str())) && l.split('|').count() == 6)
+            .unwrap_or_else(|| panic!("no field row for {role:?}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        for (i, kind) in [SensitiveKind::HivStatus, SensitiveKind::AbuseDetails, SensitiveKind::OffenceDetails].into_iter().enumerate() {
+            assert_eq!(cells[i + 2] == "yes", role.sees(kind), "docs/ACCESS.md: {role:?} {kind:?}");
+        }
+    }
+}

@@ -112,8 +112,25 @@ async fn openapi_document_describes_every_api_route() {
     let doc = t.get("/api/v1/openapi.json").await.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/healthz", "/api/v1/units", "/api/v1/units/search", "/api/v1/units/{id}", "/api/v1/units/reaggregate"] {
+    for p in [
+        "/healthz",
+        "/api/v1/units",
+        "/api/v1/units/search",
+        "/api/v1/units/{id}",
+        "/api/v1/units/reaggregate",
+        "/api/v1/me",
+        "/api/v1/children",
+        "/api/v1/children/{id}",
+        "/api/v1/children/export.csv",
+        "/api/v1/audit",
+        "/api/v1/accounts",
+        "/api/v1/accounts/{id}/status",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
+    ] {
         assert!(paths.contains_key(p), "{p} missing from OpenAPI");
     }
     assert!(doc["components"]["schemas"]["ErrorEnvelope"].is_object());
+    assert_eq!(doc["components"]["securitySchemes"]["token"]["scheme"], "bearer");
+    assert!(doc["paths"]["/api/v1/children/{id}"]["put"].is_object());
 }

@@ -53,6 +53,17 @@ fn every_key_used_exists() {
     for t in UnitType::ALL {
         assert!(vi.contains(&format!("unit_type.{}", t.as_str())), "type {t:?}");
     }
+    for r in treem_domain::access::Role::ALL {
+        assert!(vi.contains(&format!("role.{}", r.as_str())), "role {r:?}");
+    }
+    for h in treem_domain::child::HivStatus::ALL {
+        assert!(vi.contains(&format!("hiv.{}", h.as_str())), "hiv {h:?}");
+    }
+    for k in
+        ["sex.male", "sex.female", "hiv.none", "field.hidden", "nav.cases", "nav.incidents", "nav.plan", "nav.programmes", "nav.reports"]
+    {
+        assert!(vi.contains(k), "{k}");
+    }
 }
 
 #[test]
