@@ -10,10 +10,13 @@
 # Chromium at /usr/bin/chromium (Debian: apt-get install chromium chromium-driver).
 #
 # Starts the server on a free port of 127.0.0.1, waits for /healthz, runs
-# `node --test` with TREEM_E2E_URL set, stops the server and exits with the
-# test's status. Environment: TREEM_BIN (server binary), TREEM_E2E_CHROMIUM
-# (browser), TREEM_E2E_ARTIFACTS (folder for screenshots and the server log;
-# default a new temporary folder), TREEM_E2E_READY_SECONDS (default 60).
+# every tests/e2e/*.test.mjs (units.test.mjs: public pages; access.test.mjs:
+# sign-in, TOTP, scopes, audit) with `node --test` and TREEM_E2E_URL set (the
+# files run in parallel, each in its own process; the tests of one file in
+# order), stops the server and exits with the tests' status.
+# Environment: TREEM_BIN (server binary), TREEM_E2E_CHROMIUM (browser),
+# TREEM_E2E_ARTIFACTS (folder for screenshots and the server log; default a
+# new temporary folder), TREEM_E2E_READY_SECONDS (default 60).
 set -euo pipefail
 
 E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -126,7 +129,7 @@ status=0
 (
     cd "$E2E_DIR"
     TREEM_E2E_URL="$URL" TREEM_E2E_BACKEND="$BACKEND" TREEM_E2E_CHROMIUM="$CHROMIUM" \
-        TREEM_E2E_ARTIFACTS="$ARTIFACTS" node --test
+        TREEM_E2E_ARTIFACTS="$ARTIFACTS" node --test ./*.test.mjs
 ) || status=$?
 
 stop_server

@@ -176,8 +176,10 @@ test('the tree as of 31/12/2013 has Đồng Tháp and Tiền Giang with their di
 
   assert.equal(await page.locator('h2#tree-heading time').getAttribute('datetime'), '2013-12-31');
   assert.equal(await text(page.locator('h2#tree-heading time')), '31/12/2013');
-  assert.equal(await text(page.locator('span#tree-count')), '330');
-  assert.equal(await page.locator('ul#unit-tree li.unit').count(), 330, 'every counted unit is in the tree');
+  // 330 real units and the demo's 2 made-up hamlets of old Phường Mỹ Ngãi.
+  assert.equal(await text(page.locator('span#tree-count')), '332');
+  assert.equal(await page.locator('ul#unit-tree li.unit').count(), 332, 'every counted unit is in the tree');
+  assert.equal(await page.locator('ul#unit-tree li.unit.level-hamlet').count(), 2);
 
   const provinces = page.locator('ul#unit-tree > li.unit.level-province');
   assert.equal(await provinces.count(), 2);
@@ -218,8 +220,10 @@ test('the tree as of 01/07/2025, chosen with the date form, has no district leve
   assert.equal(await page.locator('input#date').inputValue(), '2025-07-01');
   assert.equal(await page.locator('h2#tree-heading time').getAttribute('datetime'), '2025-07-01');
   assert.equal(await text(page.locator('h2#tree-heading time')), '01/07/2025');
-  assert.equal(await text(page.locator('span#tree-count')), '103');
-  assert.equal(await page.locator('ul#unit-tree li.unit').count(), 103);
+  // The province, its 102 communes, and the demo's 3 made-up hamlets.
+  assert.equal(await text(page.locator('span#tree-count')), '106');
+  assert.equal(await page.locator('ul#unit-tree li.unit').count(), 106);
+  assert.equal(await page.locator('ul#unit-tree li.unit.level-hamlet').count(), 3);
 
   const provinces = page.locator('ul#unit-tree > li.unit.level-province');
   assert.equal(await provinces.count(), 1);
