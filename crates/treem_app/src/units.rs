@@ -136,8 +136,8 @@ impl UnitService {
     }
 
     /// Imports unit and succession files: all or nothing.
-    pub async fn import(&self, files: &ParsedFiles) -> Result<UnitImportSummary, AppError> {
-        let summary = self.store.import_units(files).await?.map_err(AppError::ImportRefused)?;
+    pub async fn import(&self, files: &ParsedFiles, audit: &treem_domain::audit::AuditEvent) -> Result<UnitImportSummary, AppError> {
+        let summary = self.store.import_units(files, audit).await?.map_err(AppError::ImportRefused)?;
         self.reload().await?;
         tracing::info!(units_added = summary.units_added, successions_added = summary.successions_added, "units imported");
         Ok(summary)

@@ -218,7 +218,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let hamlets = treem_domain::bundled::demo_hamlet_files().map_err(|e| e.to_string())?;
             files.units.extend(hamlets.units);
             files.successions.extend(hamlets.successions);
-            let summary = store.import_units(&files).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+            let summary = store
+                .import_units(&files, &cli_event("units.import", "treem-demo"))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
             let app = App::new(store, auth_settings(&s)).await.map_err(|e| e.to_string())?;
             let loaded = demo::seed(&app).await?;
             println!("treem demo");
@@ -265,7 +269,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = database::open(s.database_url.expose(), false).await?;
             store.migrate().await.map_err(|e| e.to_string())?;
             let app = App::new(store, AuthSettings::default()).await.map_err(|e| e.to_string())?;
-            let summary = app.units.import(&parsed).await.map_err(|e| e.to_string())?;
+            let summary = app.units.import(&parsed, &cli_event("units.import", "treem-cli")).await.map_err(|e| e.to_string())?;
             println!(
                 "Imported: {} units added ({} unchanged), {} parent links, {} successions added ({} unchanged).",
                 summary.units_added,
@@ -277,6 +281,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// An audit event for work done from the command line.
+fn cli_event(action: &str, label: &str) -> treem_domain::audit::AuditEvent {
+    let mut e = treem_domain::audit::AuditEvent::new(action, treem_domain::audit::Outcome::Ok);
+    e.actor_label = label.into();
+    e.source = "local".into();
+    e
 }
 
 fn auth_settings(s: &Settings) -> AuthSettings {

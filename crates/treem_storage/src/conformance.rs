@@ -13,6 +13,10 @@ use treem_domain::audit::{AuditEvent, Outcome};
 
 use crate::Store;
 
+fn unit_import_event() -> AuditEvent {
+    AuditEvent::new("units.import", Outcome::Ok)
+}
+
 async fn migrated(store: &dyn Store) {
     store.migrate().await.unwrap();
 }
@@ -20,7 +24,7 @@ async fn migrated(store: &dyn Store) {
 async fn with_real_units(store: &dyn Store) {
     migrated(store).await;
     let files = admin_unit_files().unwrap();
-    store.import_units(&files).await.unwrap().unwrap();
+    store.import_units(&files, &unit_import_event()).await.unwrap().unwrap();
 }
 
 fn parse(files: &[(&str, &str)]) -> ParsedFiles {
@@ -46,6 +50,9 @@ pub async fn migrations_apply_once(store: &dyn Store) {
 pub async fn real_units_import_with_the_reform_mapping(store: &dyn Store) {
     with_real_units(store).await;
     let c = store.load_units().await.unwrap();
+    let imports: Vec<_> = store.audit_chain().await.unwrap().into_iter().filter(|e| e.event.action == "units.import").collect();
+    assert_eq!(imports.len(), 1, "the import is audited in its transaction");
+    assert_eq!(imports[0].event.record_key.as_deref(), Some("433 units, 307 successions added"));
     let old_dt = c.by_code_on("87", date!(2013 - 12 - 31)).expect("old Đồng Tháp");
     let tien_giang = c.by_code_on("82", date!(2013 - 12 - 31)).expect("old Tiền Giang");
     let new_dt = c.by_code_on("82", date!(2025 - 07 - 01)).expect("new Đồng Tháp");
@@ -97,27 +104,28 @@ pub async fn refused_import_writes_nothing(store: &dyn Store) {
     let bad = "code,name,level,type,parent_code,valid_from,valid_to\n29000,Xã C,commune,xa,999,2012-01-01,\n";
     let mut files = parse(&[("good.csv", units)]);
     parse_file("bad.csv", bad.as_bytes(), &mut files).unwrap();
-    let errors = store.import_units(&files).await.unwrap().unwrap_err();
+    let errors = store.import_units(&files, &unit_import_event()).await.unwrap().unwrap_err();
     assert_eq!(errors.0.len(), 1);
     assert_eq!((errors.0[0].file.as_str(), errors.0[0].line), ("bad.csv", 2));
     assert!(store.load_units().await.unwrap().units().is_empty(), "nothing half-imported");
+    assert!(store.audit_chain().await.unwrap().is_empty(), "no audit entry for a refused import");
 }
 
 pub async fn reimport_is_idempotent_and_conflicts_are_refused(store: &dyn Store) {
     with_real_units(store).await;
     let files = admin_unit_files().unwrap();
-    let again = store.import_units(&files).await.unwrap().unwrap();
+    let again = store.import_units(&files, &unit_import_event()).await.unwrap().unwrap();
     assert_eq!(again.units_added, 0);
     assert_eq!(again.units_unchanged, files.units.len());
     assert_eq!(again.successions_unchanged, files.successions.len());
     // Same code and start, different name: refused.
     let changed =
         parse(&[("x.csv", "code,name,level,type,parent_code,valid_from,valid_to\n87,Tỉnh Khác,province,tinh,,2012-01-01,2025-06-30\n")]);
-    let e = store.import_units(&changed).await.unwrap().unwrap_err();
+    let e = store.import_units(&changed, &unit_import_event()).await.unwrap().unwrap_err();
     assert_eq!(e.0[0].field.as_deref(), Some("name"));
     // Overlapping a stored unit's validity: refused.
     let overlap = parse(&[("y.csv", "code,name,level,type,parent_code,valid_from,valid_to\n87,Tỉnh Mới,province,tinh,,2025-01-01,\n")]);
-    let e = store.import_units(&overlap).await.unwrap().unwrap_err();
+    let e = store.import_units(&overlap, &unit_import_event()).await.unwrap().unwrap_err();
     assert!(e.0[0].message.contains("overlaps"), "{}", e);
 }
 
@@ -135,7 +143,7 @@ pub async fn a_split_with_shares_is_stored_and_reaggregates(store: &dyn Store) {
         ),
         ("s.csv", "from_code,to_code,effective,share\n1,2,2020-01-01,1\n10,20,2020-01-01,0.25\n10,21,2020-01-01,0.75\n"),
     ]);
-    let summary = store.import_units(&files).await.unwrap().unwrap();
+    let summary = store.import_units(&files, &unit_import_event()).await.unwrap().unwrap();
     assert_eq!((summary.units_added, summary.parent_links_added, summary.successions_added), (5, 3, 3));
     let c = store.load_units().await.unwrap();
     let old = c.by_code_on("10", date!(2015 - 01 - 01)).unwrap();
@@ -154,7 +162,7 @@ pub async fn vietnamese_text_round_trips(store: &dyn Store) {
     migrated(store).await;
     // Decomposed input is stored composed; the name reads back byte-identical.
     let nfd = "code,name,level,type,parent_code,valid_from,valid_to\n9,Tỉnh Nghe\u{0323}\u{0302} An,province,tinh,,2012-01-01,\n";
-    store.import_units(&parse(&[("n.csv", nfd)])).await.unwrap().unwrap();
+    store.import_units(&parse(&[("n.csv", nfd)]), &unit_import_event()).await.unwrap().unwrap();
     let c = store.load_units().await.unwrap();
     assert_eq!(c.units()[0].name, "Tỉnh Nghệ An");
 }

@@ -89,7 +89,11 @@ pub trait Store: AccountStore + AuditStore + ChildStore + Send + Sync + 'static 
     async fn load_units(&self) -> Result<UnitCatalog, StorageError>;
 
     /// Checks `files` against the stored map inside one write transaction and, if
-    /// they pass, writes them. The outer error is the database's; the inner one
+    /// they pass, writes them with `audit` (its record key set to what was added). The outer error is the database's; the inner one
     /// lists what is wrong with the files (then nothing was written).
-    async fn import_units(&self, files: &ParsedFiles) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError>;
+    async fn import_units(
+        &self,
+        files: &ParsedFiles,
+        audit: &treem_domain::audit::AuditEvent,
+    ) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError>;
 }

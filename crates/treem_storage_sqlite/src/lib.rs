@@ -195,10 +195,18 @@ impl Store for SqliteStore {
         units::load(&mut conn).await
     }
 
-    async fn import_units(&self, files: &ParsedFiles) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
+    async fn import_units(
+        &self,
+        files: &ParsedFiles,
+        audit: &treem_domain::audit::AuditEvent,
+    ) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let outcome = units::import(&mut tx, files).await?;
-        if outcome.is_ok() {
+        if let Ok(summary) = &outcome {
+            let mut audit = audit.clone();
+            audit.record_type = Some("admin_unit".into());
+            audit.record_key = Some(format!("{} units, {} successions added", summary.units_added, summary.successions_added));
+            accounts::append_audit(&mut tx, &audit).await?;
             tx.commit().await.map_err(map_err)?;
         }
         Ok(outcome)

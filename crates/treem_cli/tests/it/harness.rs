@@ -90,7 +90,11 @@ async fn build_with(
     let hamlets = treem_domain::bundled::demo_hamlet_files().unwrap();
     files.units.extend(hamlets.units);
     files.successions.extend(hamlets.successions);
-    store.import_units(&files).await.unwrap().unwrap();
+    store
+        .import_units(&files, &treem_domain::audit::AuditEvent::new("units.import", treem_domain::audit::Outcome::Ok))
+        .await
+        .unwrap()
+        .unwrap();
     let app = App::new(store.clone(), settings).await.unwrap();
     let router = treem_web::router(app.clone(), treem_web::WebOptions { max_body_bytes: 64 * 1024, secure_cookies: false });
     TestApp { backend, url, app, router, cleanup, _dir: dir }
