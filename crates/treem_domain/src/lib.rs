@@ -4,6 +4,7 @@
 pub mod access;
 pub mod audit;
 pub mod bundled;
+pub mod case;
 pub mod child;
 pub mod csv;
 pub mod import_error;
