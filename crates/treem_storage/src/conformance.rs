@@ -295,6 +295,108 @@ pub async fn children_are_stored_read_with_audit_and_versioned(store: &dyn Store
     assert_eq!(treem_domain::audit::verify_chain(&store.audit_chain().await.unwrap()).map(|n| n > 0), Ok(true));
 }
 
+pub async fn cases_steps_tasks_and_referrals(store: &dyn Store) {
+    use treem_domain::case::{CaseSource, CaseState, TaskKind};
+    with_real_units(store).await;
+    let by = an_account(store, "worker").await;
+    let c = store.load_units().await.unwrap();
+    let commune = c.by_code_on("29884", date!(2025 - 07 - 01)).unwrap().id;
+    let input = treem_domain::child::ChildInput {
+        full_name: "Lê Văn Tùng".into(),
+        sex: "male".into(),
+        birth_date: "2014-02-01".into(),
+        residence_unit_id: commune.0.to_string(),
+        registered_on: "2026-01-02".into(),
+        ..Default::default()
+    };
+    let fields = treem_domain::child::check_child(&input, &c, date!(2026 - 02 - 01)).unwrap();
+    let child = store.create_child(&fields, by, &AuditEvent::new("child.create", Outcome::Ok)).await.unwrap();
+    let t0 = time::macros::datetime!(2026-02-02 08:00 UTC);
+    let new = crate::NewCase {
+        child_id: child,
+        unit: commune,
+        source: CaseSource::Hotline111,
+        source_ref: Some("111-2026-0042".into()),
+        reporter_name: Some("Người báo tin".into()),
+        reporter_contact: None,
+        summary: "Bị đánh".into(),
+        urgent: true,
+        received_at: t0,
+        created_by: by,
+    };
+    let tasks = [(TaskKind::Verify, t0 + time::Duration::hours(12)), (TaskKind::EmergencyIntervention, t0 + time::Duration::hours(12))];
+    let id = store.create_case(&new, &tasks, Some(by), &AuditEvent::new("case.create", Outcome::Ok).record("case", "")).await.unwrap();
+    let k = store.case(id, None).await.unwrap().unwrap();
+    assert_eq!((k.state, k.child_name.as_str(), k.version, k.received_at, k.urgent), (CaseState::Received, "Lê Văn Tùng", 1, t0, true));
+    let q = |overdue: Option<time::OffsetDateTime>| crate::CaseQuery {
+        units: vec![commune],
+        state: None,
+        overdue_at: overdue,
+        after_id: None,
+        limit: 10,
+    };
+    assert_eq!(store.list_cases(&q(Some(t0 + time::Duration::hours(13)))).await.unwrap().len(), 1, "overdue after 12 hours");
+    assert!(store.list_cases(&q(Some(t0 + time::Duration::hours(11)))).await.unwrap().is_empty());
+    let step = crate::StepWrite {
+        action: "verify",
+        from: CaseState::Received,
+        to: CaseState::Verified,
+        note: Some("đã xác minh".into()),
+        actor_id: by,
+        at: t0 + time::Duration::hours(1),
+        changes: crate::CaseChanges::default(),
+        completes: vec![TaskKind::Verify],
+        creates: vec![(TaskKind::InitialAssessment, t0 + time::Duration::hours(12))],
+        assignee: Some(by),
+    };
+    store.apply_case_step(id, 1, &step, &AuditEvent::new("case.verify", Outcome::Ok)).await.unwrap();
+    assert!(matches!(
+        store.apply_case_step(id, 1, &step, &AuditEvent::new("case.verify", Outcome::Ok)).await,
+        Err(crate::StorageError::Conflict(_))
+    ));
+    let tasks = store.case_tasks(id).await.unwrap();
+    assert_eq!(tasks.len(), 3);
+    assert!(tasks.iter().find(|t| t.kind == TaskKind::Verify).unwrap().done_at.is_some());
+    let open = store.open_tasks(&crate::TaskQuery { units: vec![commune], assignee: Some(by), due_before: None, limit: 10 }).await.unwrap();
+    assert_eq!(open.len(), 2);
+    assert_eq!(store.case_steps(id).await.unwrap()[0].to, "verified");
+    let counters = store.case_counters(&[commune], t0 + time::Duration::hours(13)).await.unwrap();
+    assert!(counters.contains(&("verified".into(), 1)) && counters.contains(&("overdue_tasks".into(), 2)), "{counters:?}");
+    // Interventions count toward the plan; referrals move only along their lifecycle.
+    let i = store
+        .add_intervention(
+            id,
+            "psychological_support",
+            "Trung tâm Công tác xã hội",
+            Some(date!(2026 - 03 - 01)),
+            &AuditEvent::new("case.intervention", Outcome::Ok),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.case(id, None).await.unwrap().unwrap().interventions, 1);
+    store.set_intervention(i, id, "cancelled", None, &AuditEvent::new("case.intervention", Outcome::Ok)).await.unwrap();
+    assert_eq!(store.case(id, None).await.unwrap().unwrap().interventions, 0);
+    let p = store
+        .create_provider(
+            "Trung tâm Công tác xã hội tỉnh",
+            "social_work_centre",
+            commune,
+            None,
+            &AuditEvent::new("provider.create", Outcome::Ok),
+        )
+        .await
+        .unwrap();
+    let r = store.create_referral(id, p, Some("tư vấn tâm lý"), &AuditEvent::new("referral.create", Outcome::Ok)).await.unwrap();
+    store.set_referral(r, id, &["sent"], "declined", Some("hết chỗ"), &AuditEvent::new("referral.decline", Outcome::Ok)).await.unwrap();
+    assert!(matches!(
+        store.set_referral(r, id, &["sent"], "accepted", None, &AuditEvent::new("referral.accept", Outcome::Ok)).await,
+        Err(crate::StorageError::Conflict(_))
+    ));
+    let refs = store.referrals(id).await.unwrap();
+    assert_eq!((refs[0].status.as_str(), refs[0].reason.as_deref()), ("declined", Some("hết chỗ")));
+    assert_eq!(treem_domain::audit::verify_chain(&store.audit_chain().await.unwrap()).map(|n| n > 5), Ok(true));
+}
+
 /// Instantiates the suite for a backend. `$store` is an async fn returning a
 /// fresh, empty store wrapped in a guard that derefs to `dyn Store`.
 #[macro_export]
@@ -309,7 +411,8 @@ macro_rules! conformance_tests {
             vietnamese_text_round_trips,
             accounts_sessions_and_tokens,
             the_audit_chain_links_and_verifies,
-            children_are_stored_read_with_audit_and_versioned
+            children_are_stored_read_with_audit_and_versioned,
+            cases_steps_tasks_and_referrals
         );
     };
     (@each $store:path, $($name:ident),*) => {

@@ -3,6 +3,7 @@
 //! `treem_storage_postgres`) implement [`Store`]; nothing above this crate sees SQL.
 
 pub mod accounts;
+pub mod cases;
 pub mod conformance;
 pub mod migrations;
 pub mod schema;
@@ -15,6 +16,10 @@ use treem_domain::units::UnitCatalog;
 pub use accounts::{
     AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore, NewAccount, NewSession, SessionRecord,
     ThrottleState, TokenRecord,
+};
+pub use cases::{
+    CaseChanges, CaseQuery, CaseRecord, CaseStore, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite,
+    TaskQuery, TaskRecord,
 };
 pub use migrations::{Migration, MigrationStatus};
 pub use schema::{ColumnDescription, ColumnKind, ForeignKey, SchemaDescription, TableDescription};
@@ -69,7 +74,7 @@ pub struct UnitImportSummary {
 /// The storage contract. Every write method is one transaction: it either
 /// applies completely or leaves nothing behind.
 #[async_trait]
-pub trait Store: AccountStore + AuditStore + ChildStore + Send + Sync + 'static {
+pub trait Store: AccountStore + AuditStore + ChildStore + CaseStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Answers when the database answers.

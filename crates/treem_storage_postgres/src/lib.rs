@@ -3,6 +3,7 @@
 //! columns, `timestamptz`, locking).
 
 mod accounts;
+mod cases;
 mod units;
 
 use async_trait::async_trait;
@@ -24,6 +25,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_admin_units", sql: include_str!("../migrations/0001_admin_units.sql") },
     Migration { name: "0002_accounts_audit", sql: include_str!("../migrations/0002_accounts_audit.sql") },
     Migration { name: "0003_children", sql: include_str!("../migrations/0003_children.sql") },
+    Migration { name: "0004_cases", sql: include_str!("../migrations/0004_cases.sql") },
 ];
 
 /// Key of the advisory lock that serialises appends to the audit chain.
@@ -40,6 +42,14 @@ pub(crate) fn read_ts(r: &sqlx::postgres::PgRow, col: &str) -> Result<time::Offs
 
 pub(crate) fn read_ts_opt(r: &sqlx::postgres::PgRow, col: &str) -> Result<Option<time::OffsetDateTime>, StorageError> {
     r.try_get(col).map_err(map_err)
+}
+
+/// The SQL that matches a column against the list of unit ids bound as `$1`.
+pub(crate) const UNITS_IN: &str = "= ANY($1)";
+
+/// Unit ids as the one array parameter of [`UNITS_IN`].
+pub(crate) fn unit_list(units: &[treem_domain::units::UnitId]) -> Vec<i64> {
+    units.iter().map(|u| u.0).collect()
 }
 
 /// Serialises appenders until the transaction ends, so each entry links to the last.

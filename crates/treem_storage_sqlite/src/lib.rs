@@ -4,6 +4,7 @@
 //! fails halfway with SQLITE_BUSY.
 
 mod accounts;
+mod cases;
 mod units;
 
 use async_trait::async_trait;
@@ -25,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_admin_units", sql: include_str!("../migrations/0001_admin_units.sql") },
     Migration { name: "0002_accounts_audit", sql: include_str!("../migrations/0002_accounts_audit.sql") },
     Migration { name: "0003_children", sql: include_str!("../migrations/0003_children.sql") },
+    Migration { name: "0004_cases", sql: include_str!("../migrations/0004_cases.sql") },
 ];
 
 /// The oldest SQLite with `RETURNING` and `ON CONFLICT DO UPDATE`.
@@ -124,6 +126,14 @@ pub(crate) fn read_ts_opt(r: &sqlx::sqlite::SqliteRow, col: &str) -> Result<Opti
         treem_domain::audit::parse_timestamp_text(&s).ok_or_else(|| StorageError::Other(format!("{col} holds a malformed timestamp")))
     })
     .transpose()
+}
+
+/// The SQL that matches a column against a list of unit ids bound as one parameter.
+pub(crate) const UNITS_IN: &str = "IN (SELECT value FROM json_each(?))";
+
+/// Unit ids as the one parameter of [`UNITS_IN`]: a JSON array of integers we produced, never spliced into SQL.
+pub(crate) fn unit_list(units: &[treem_domain::units::UnitId]) -> String {
+    format!("[{}]", units.iter().map(|u| u.0.to_string()).collect::<Vec<_>>().join(","))
 }
 
 /// On SQLite the write transaction (`BEGIN IMMEDIATE`) already serialises appends.
