@@ -33,6 +33,9 @@ pub enum AppError {
     EditConflict,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A case step that the state machine refuses.
+    #[error("{0}")]
+    Case(treem_domain::case::CaseError),
     #[error("the database is busy; try again")]
     Busy,
     #[error("internal error")]
@@ -56,6 +59,7 @@ impl AppError {
             Self::ImportRefused(_) => "IMPORT_REFUSED",
             Self::EditConflict => "EDIT_CONFLICT",
             Self::Conflict(_) => "CONFLICT",
+            Self::Case(e) => e.code(),
             Self::Busy => "BUSY",
             Self::Internal(_) => "INTERNAL",
         }

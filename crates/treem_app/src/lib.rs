@@ -6,6 +6,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod children;
 pub mod error;
 pub mod units;
@@ -24,6 +25,7 @@ pub struct App {
     pub accounts: accounts::AccountService,
     pub children: children::ChildService,
     pub audit: audit::AuditService,
+    pub cases: cases::CaseService,
 }
 
 impl App {
@@ -35,6 +37,7 @@ impl App {
             accounts: accounts::AccountService::new(store.clone(), units.clone(), auth.clone()),
             children: children::ChildService::new(store.clone(), units.clone()),
             audit: audit::AuditService::new(store.clone()),
+            cases: cases::CaseService::new(store.clone(), units.clone(), treem_domain::case::Deadlines::default(), working_days()),
             auth,
             units,
             store,
@@ -49,4 +52,10 @@ impl App {
     pub fn backend(&self) -> &'static str {
         self.store.backend().as_str()
     }
+}
+
+/// Working days from the bundled holiday calendar (`data/holidays/`).
+fn working_days() -> cases::WorkingDays {
+    let calendar = treem_domain::calendar::HolidayCalendar::bundled();
+    std::sync::Arc::new(move |from, n| calendar.working_days_deadline(from, n))
 }

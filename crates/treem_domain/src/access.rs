@@ -78,7 +78,7 @@ impl Role {
     pub fn permits(self, action: Action) -> &'static [SensitiveKind] {
         use SensitiveKind::*;
         const NONE: &[SensitiveKind] = &[];
-        const ALL: &[SensitiveKind] = &[AbuseDetails, HivStatus, OffenceDetails];
+        const ALL: &[SensitiveKind] = &[AbuseDetails, HivStatus, OffenceDetails, ReporterIdentity];
         const YES: &[SensitiveKind] = &[Any];
         match (self, action) {
             // Reading a record: the kinds listed are the sensitive fields shown.
@@ -148,6 +148,8 @@ pub enum SensitiveKind {
     AbuseDetails,
     HivStatus,
     OffenceDetails,
+    /// Who reported a case (name and contact): protected so that nobody fears reporting.
+    ReporterIdentity,
     /// Marker in the permission table: "allowed, no sensitive field implied".
     Any,
 }

@@ -32,3 +32,6 @@ pub fn demo_hamlet_files() -> Result<crate::unit_import::ParsedFiles, crate::imp
     }
     Ok(parsed)
 }
+
+/// Vietnamese public holidays 2012–2030, for working-day deadlines (see `data/holidays/README.md`).
+pub const HOLIDAYS_CSV: &[u8] = include_bytes!("../../../data/holidays/vn-public-holidays.csv");

@@ -78,7 +78,8 @@ pub enum CaseSource {
 }
 
 impl CaseSource {
-    pub const ALL: [CaseSource; 7] = [Self::Hotline111, Self::Collaborator, Self::Police, Self::School, Self::HealthFacility, Self::ChildOrFamily, Self::Other];
+    pub const ALL: [CaseSource; 7] =
+        [Self::Hotline111, Self::Collaborator, Self::Police, Self::School, Self::HealthFacility, Self::ChildOrFamily, Self::Other];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -193,7 +194,13 @@ pub struct Deadlines {
 
 impl Default for Deadlines {
     fn default() -> Self {
-        Self { emergency_hours: 12, plan_approval_working_days: 7, assessment_working_days: 5, planning_working_days: 5, start_working_days: 3 }
+        Self {
+            emergency_hours: 12,
+            plan_approval_working_days: 7,
+            assessment_working_days: 5,
+            planning_working_days: 5,
+            start_working_days: 3,
+        }
     }
 }
 
@@ -242,8 +249,18 @@ impl CaseAction {
     }
 
     /// Every action name, for forms and documentation.
-    pub const NAMES: [&'static str; 10] =
-        ["verify", "close_unfounded", "assess_initial", "start_emergency", "assess_detailed", "draft_plan", "approve_plan", "start_plan", "review", "close"];
+    pub const NAMES: [&'static str; 10] = [
+        "verify",
+        "close_unfounded",
+        "assess_initial",
+        "start_emergency",
+        "assess_detailed",
+        "draft_plan",
+        "approve_plan",
+        "start_plan",
+        "review",
+        "close",
+    ];
 }
 
 /// Why a move was refused. Codes are stable (API and UI).
@@ -343,19 +360,31 @@ pub fn apply(case: &CaseSnapshot, action: &CaseAction, now: OffsetDateTime, d: &
             if case.interventions == 0 {
                 return Err(CaseError::Guard { field: "interventions", message: "list at least one intervention in the plan" });
             }
-            (S::PlanDrafted, vec![T::DraftPlan, T::Review, T::Close], vec![(T::ApprovePlan, Due::WorkingDays(d.plan_approval_working_days))])
+            (
+                S::PlanDrafted,
+                vec![T::DraftPlan, T::Review, T::Close],
+                vec![(T::ApprovePlan, Due::WorkingDays(d.plan_approval_working_days))],
+            )
         }
         (S::PlanDrafted, A::ApprovePlan { approved_by, review_at }) => {
             need(approved_by, "approved_by")?;
             if *review_at <= now {
                 return Err(CaseError::Guard { field: "review_at", message: "the review date must be in the future" });
             }
-            (S::PlanApproved, vec![T::ApprovePlan], vec![(T::StartPlan, Due::WorkingDays(d.start_working_days)), (T::Review, Due::At(*review_at))])
+            (
+                S::PlanApproved,
+                vec![T::ApprovePlan],
+                vec![(T::StartPlan, Due::WorkingDays(d.start_working_days)), (T::Review, Due::At(*review_at))],
+            )
         }
         (S::PlanApproved, A::StartPlan) => (S::InProgress, vec![T::StartPlan], vec![]),
         (S::InProgress, A::Review { safe, note }) => {
             need(note, "note")?;
-            let next = if *safe { (T::Close, Due::WorkingDays(d.start_working_days)) } else { (T::DraftPlan, Due::WorkingDays(d.planning_working_days)) };
+            let next = if *safe {
+                (T::Close, Due::WorkingDays(d.start_working_days))
+            } else {
+                (T::DraftPlan, Due::WorkingDays(d.planning_working_days))
+            };
             (S::UnderReview, vec![T::Review], vec![next])
         }
         (S::UnderReview, A::Close { note }) => {
@@ -383,6 +412,22 @@ pub fn after(case: &CaseSnapshot, action: &CaseAction, step: &Step) -> CaseSnaps
     next
 }
 
+/// The actions that may be taken from `state` (their guards may still refuse them).
+pub fn available(state: CaseState) -> &'static [&'static str] {
+    match state {
+        CaseState::Received => &["verify", "start_emergency", "close_unfounded"],
+        CaseState::Verified => &["assess_initial", "start_emergency", "close_unfounded"],
+        CaseState::InitialAssessed => &["assess_detailed", "start_emergency"],
+        CaseState::Emergency => &["assess_detailed"],
+        CaseState::DetailedAssessed => &["draft_plan"],
+        CaseState::PlanDrafted => &["approve_plan"],
+        CaseState::PlanApproved => &["start_plan"],
+        CaseState::InProgress => &["review"],
+        CaseState::UnderReview => &["close", "draft_plan"],
+        CaseState::Closed | CaseState::ClosedUnfounded => &[],
+    }
+}
+
 /// Every (from, to) pair the state machine allows: the edges of the diagram.
 pub const EDGES: &[(CaseState, CaseState)] = &[
     (CaseState::Received, CaseState::Verified),
@@ -403,7 +448,12 @@ pub const EDGES: &[(CaseState, CaseState)] = &[
 ];
 
 /// The due time of a task, given the calendar for working days.
-pub fn due_at(due: Due, received_at: OffsetDateTime, now: OffsetDateTime, working_days: &dyn Fn(OffsetDateTime, u32) -> OffsetDateTime) -> OffsetDateTime {
+pub fn due_at(
+    due: Due,
+    received_at: OffsetDateTime,
+    now: OffsetDateTime,
+    working_days: &dyn Fn(OffsetDateTime, u32) -> OffsetDateTime,
+) -> OffsetDateTime {
     match due {
         Due::HoursFromReceipt(h) => received_at + Duration::hours(h),
         Due::WorkingDays(n) => working_days(now, n),
@@ -476,6 +526,32 @@ mod tests {
         assert_eq!(s.creates, vec![(TaskKind::ApprovePlan, Due::WorkingDays(7))]);
     }
 
+    #[test]
+    fn available_lists_exactly_the_actions_that_are_not_illegal() {
+        let n = || "x".to_owned();
+        let samples = [
+            CaseAction::Verify { note: n() },
+            CaseAction::CloseUnfounded { reason: n() },
+            CaseAction::AssessInitial { risk: RiskLevel::Low, note: n() },
+            CaseAction::StartEmergency { measure: n() },
+            CaseAction::AssessDetailed { note: n() },
+            CaseAction::DraftPlan { summary: n() },
+            CaseAction::ApprovePlan { approved_by: n(), review_at: T0 + Duration::days(9) },
+            CaseAction::StartPlan,
+            CaseAction::Review { safe: true, note: n() },
+            CaseAction::Close { note: n() },
+        ];
+        for state in CaseState::ALL {
+            let case = CaseSnapshot { state, received_at: T0, risk: None, interventions: 1, last_review_safe: Some(true) };
+            for a in &samples {
+                let listed = available(state).contains(&a.name());
+                let legal =
+                    !matches!(apply(&case, a, T0, &Deadlines::default()), Err(CaseError::IllegalTransition { .. } | CaseError::Closed));
+                assert_eq!(listed, legal, "{state:?} {}", a.name());
+            }
+        }
+    }
+
     fn action() -> impl Strategy<Value = CaseAction> {
         let text = prop_oneof![Just(String::new()), Just("ghi chú".to_owned())];
         prop_oneof![
@@ -485,7 +561,8 @@ mod tests {
             text.clone().prop_map(|measure| CaseAction::StartEmergency { measure }),
             text.clone().prop_map(|note| CaseAction::AssessDetailed { note }),
             text.clone().prop_map(|summary| CaseAction::DraftPlan { summary }),
-            (text.clone(), -5i64..60).prop_map(|(approved_by, days)| CaseAction::ApprovePlan { approved_by, review_at: T0 + Duration::days(days) }),
+            (text.clone(), -5i64..60)
+                .prop_map(|(approved_by, days)| CaseAction::ApprovePlan { approved_by, review_at: T0 + Duration::days(days) }),
             Just(CaseAction::StartPlan),
             (any::<bool>(), text.clone()).prop_map(|(safe, note)| CaseAction::Review { safe, note }),
             text.prop_map(|note| CaseAction::Close { note }),

@@ -4,9 +4,11 @@
 pub mod access;
 pub mod audit;
 pub mod bundled;
+pub mod calendar;
 pub mod case;
 pub mod child;
 pub mod csv;
+pub mod dedup;
 pub mod import_error;
 pub mod text;
 pub mod totp;

@@ -80,6 +80,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Invalid { .. } | AppError::InvalidFields(_) | AppError::ImportRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) | AppError::EditConflict => StatusCode::CONFLICT,
+        AppError::Case(treem_domain::case::CaseError::Guard { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Case(_) => StatusCode::CONFLICT,
         AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -94,6 +96,10 @@ impl From<AppError> for ApiError {
             AppError::Invalid { field, message } => {
                 body.field = Some(field);
                 body.message = message;
+            }
+            AppError::Case(treem_domain::case::CaseError::Guard { field, message }) => {
+                body.field = Some(field.to_owned());
+                body.message = message.to_owned();
             }
             AppError::InvalidFields(list) => {
                 body.field = list.first().map(|(f, _)| f.clone());

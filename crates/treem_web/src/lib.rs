@@ -58,6 +58,16 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/children/export.csv", get(ui::children_export))
         .route("/children/{id}", get(ui::child_page).post(ui::update_child))
         .route("/children/{id}/edit", get(ui::child_edit_form))
+        .route("/cases", get(ui::cases_page).post(ui::create_case))
+        .route("/cases/new", get(ui::case_new_form))
+        .route("/cases/{id}", get(ui::case_page))
+        .route("/cases/{id}/act", post(ui::case_act))
+        .route("/cases/{id}/interventions", post(ui::add_intervention))
+        .route("/cases/{id}/interventions/{iid}", post(ui::set_intervention))
+        .route("/cases/{id}/referrals", post(ui::refer))
+        .route("/cases/{id}/referrals/{rid}", post(ui::referral_outcome))
+        .route("/tasks", get(ui::tasks_page))
+        .route("/services", get(ui::services_page).post(ui::create_service))
         .route(
             "/static/app.css",
             get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS) }),

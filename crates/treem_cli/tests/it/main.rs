@@ -6,6 +6,7 @@
 
 mod access;
 mod auth;
+mod cases;
 mod cli;
 mod harness;
 mod http_api;

@@ -1,7 +1,8 @@
 //! The JSON API under `/api/v1`. Its OpenAPI 3 document is generated from these
 //! handlers and their types (utoipa) and served at `/api/v1/openapi.json`.
 
-mod people;
+mod cases;
+pub(crate) mod people;
 mod units;
 
 use axum::extract::{FromRequest, Request, State};
@@ -23,6 +24,7 @@ use crate::error::{ApiError, ErrorEnvelope};
     components(schemas(ErrorEnvelope)),
     modifiers(&BearerToken),
     tags((name = "units", description = "Administrative units over time"), (name = "children", description = "The register of children (scoped; sensitive fields by role)"),
+         (name = "cases", description = "Case management under Decree 56/2017: steps, tasks, plan, referrals"),
          (name = "accounts", description = "The caller, accounts, access tokens"), (name = "audit", description = "The audit log"), (name = "system", description = "Health"))
 )]
 struct ApiDoc;
@@ -51,6 +53,14 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(units::search_units))
         .routes(routes!(units::get_unit))
         .routes(routes!(units::reaggregate))
+        .routes(routes!(cases::list_cases, cases::open_case))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::case_action))
+        .routes(routes!(cases::add_intervention))
+        .routes(routes!(cases::refer))
+        .routes(routes!(cases::referral_status))
+        .routes(routes!(cases::tasks))
+        .routes(routes!(cases::providers))
         .routes(routes!(people::me))
         .routes(routes!(people::list_children, people::create_child))
         .routes(routes!(people::export_children))

@@ -82,6 +82,15 @@ pub struct SensitiveValue {
     value: Option<String>,
 }
 
+/// The same shape, used by cases.
+pub type SensitiveText = SensitiveValue;
+
+impl From<Masked<Option<String>>> for SensitiveValue {
+    fn from(m: Masked<Option<String>>) -> Self {
+        sensitive(m)
+    }
+}
+
 fn sensitive(m: Masked<Option<String>>) -> SensitiveValue {
     match m {
         Masked::Shown(v) => SensitiveValue { visible: true, value: v },

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod cases;
 mod children;
 mod units;
 
@@ -25,13 +26,17 @@ pub use account::{
     sign_out, start_totp, totp_page,
 };
 pub use admin::{accounts_page, audit_page, create_account, reset_account_password, set_account_disabled};
+pub use cases::{
+    add_intervention, case_act, case_new_form, case_page, cases_page, create_case, create_service, refer, referral_outcome, services_page,
+    set_intervention, tasks_page,
+};
 pub use children::{
     child_edit_form, child_new_form, child_page, children_csv_response, children_export, children_page, create_child, update_child,
 };
 pub use units::{home, unit_page, units_page};
 
 /// Navigation entries of capabilities still to come: shown, not linked.
-const UPCOMING: &[&str] = &["nav.cases", "nav.incidents", "nav.plan", "nav.programmes", "nav.reports"];
+const UPCOMING: &[&str] = &["nav.incidents", "nav.plan", "nav.programmes", "nav.reports"];
 
 /// The signed-in user as the navigation shows them.
 pub struct NavUser {
@@ -217,6 +222,7 @@ impl IntoResponse for PageError {
                 ("error.invalid", Some(list.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")))
             }
             AppError::EditConflict => ("error.edit_conflict", None),
+            AppError::Case(e) => ("error.invalid", Some(e.to_string())),
             AppError::Invalid { field, message } => ("error.invalid", Some(format!("{field}: {message}"))),
             AppError::ImportRefused(e) => ("error.invalid", Some(e.to_string())),
             AppError::Conflict(_) => ("error.invalid", None),

@@ -1,0 +1,423 @@
+//! Case management through the one authorisation point: opening a case from a
+//! report, walking it through the Decree 56 steps (checked by
+//! `treem_domain::case::apply`), the stored tasks and their deadlines, the plan's
+//! interventions, and referrals to the service directory.
+
+use std::sync::Arc;
+use time::{Date, OffsetDateTime};
+use treem_domain::access::{Action, SensitiveKind};
+use treem_domain::audit::{now_utc, Outcome};
+use treem_domain::case::{after, apply, intake_tasks, CaseAction, CaseSnapshot, CaseSource, Deadlines, Due, TaskKind};
+use treem_domain::child::clean_text;
+use treem_storage::{
+    CaseChanges, CaseQuery, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite, StorageError, Store,
+    TaskQuery, TaskRecord,
+};
+
+pub use treem_storage::CaseRecord;
+
+use crate::access::Actor;
+use crate::children::Masked;
+use crate::units::UnitService;
+use crate::AppError;
+
+/// The kinds of intervention a plan may list.
+pub const INTERVENTION_KINDS: &[&str] = &[
+    "health_care",
+    "legal_aid",
+    "education_support",
+    "psychological_support",
+    "alternative_care",
+    "emergency_placement",
+    "financial_support",
+    "other",
+];
+/// The kinds of service in the directory.
+pub const PROVIDER_KINDS: &[&str] = &["social_work_centre", "safe_house", "health_facility", "legal_aid", "police", "school", "other"];
+
+/// A report as received (Mẫu số 01, in part).
+#[derive(Debug, Clone, Default)]
+pub struct CaseIntake {
+    pub child_id: i64,
+    pub source: String,
+    pub source_ref: String,
+    pub reporter_name: String,
+    pub reporter_contact: String,
+    pub summary: String,
+    pub urgent: bool,
+    /// When the report came in; now when empty. Deadlines run from here.
+    pub received_at: Option<OffsetDateTime>,
+}
+
+/// A case as the caller may see it.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub record: CaseRecord,
+    pub summary: Masked<String>,
+    pub reporter: Masked<(Option<String>, Option<String>)>,
+    pub steps: Vec<StepRecord>,
+    pub tasks: Vec<TaskRecord>,
+    pub interventions: Vec<InterventionRecord>,
+    pub referrals: Vec<ReferralRecord>,
+}
+
+/// Working days → a due instant, from the holiday calendar.
+pub type WorkingDays = Arc<dyn Fn(OffsetDateTime, u32) -> OffsetDateTime + Send + Sync>;
+
+pub struct CaseService {
+    store: Arc<dyn Store>,
+    units: Arc<UnitService>,
+    deadlines: Deadlines,
+    working_days: WorkingDays,
+}
+
+fn text(field: &str, s: &str, max: usize) -> Result<Option<String>, AppError> {
+    clean_text(s, max).map_err(|e| AppError::invalid(field, e.to_string()))
+}
+
+fn required(field: &str, s: &str, max: usize) -> Result<String, AppError> {
+    text(field, s, max)?.ok_or_else(|| AppError::invalid(field, "must be filled in"))
+}
+
+impl CaseService {
+    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, deadlines: Deadlines, working_days: WorkingDays) -> Self {
+        Self { store, units, deadlines, working_days }
+    }
+
+    fn due(&self, due: Due, received_at: OffsetDateTime, now: OffsetDateTime) -> OffsetDateTime {
+        treem_domain::case::due_at(due, received_at, now, &*self.working_days)
+    }
+
+    /// A case in the actor's scope (for `action`), or `NotFound` (audited as denied).
+    async fn scoped(&self, actor: &Actor, id: i64, action: Action) -> Result<CaseRecord, AppError> {
+        actor.require(action)?;
+        let Some(c) = self.store.case(id, None).await? else { return Err(AppError::NotFound) };
+        if !actor.covers(c.unit, c.received_at.date()) {
+            self.store.audit(&actor.event(&format!("case.{}", action.as_str()), Outcome::Denied).record("case", id)).await?;
+            return Err(AppError::NotFound);
+        }
+        Ok(c)
+    }
+
+    /// Opens a case from a report about a child the actor may see.
+    pub async fn open(&self, actor: &Actor, intake: &CaseIntake) -> Result<i64, AppError> {
+        actor.require(Action::Write)?;
+        let child =
+            self.store.child(intake.child_id, None).await?.ok_or_else(|| AppError::invalid("child_id", "choose a child in your area"))?;
+        if !actor.covers(child.residence_unit, child.registered_on) {
+            return Err(AppError::invalid("child_id", "choose a child in your area"));
+        }
+        let source =
+            CaseSource::parse(intake.source.trim()).ok_or_else(|| AppError::invalid("source", "choose where the report came from"))?;
+        let now = now_utc();
+        let received_at = intake.received_at.unwrap_or(now);
+        if received_at > now + time::Duration::minutes(5) {
+            return Err(AppError::invalid("received_at", "is in the future"));
+        }
+        let reporter_name = text("reporter_name", &intake.reporter_name, 200)?;
+        let reporter_contact = text("reporter_contact", &intake.reporter_contact, 200)?;
+        if (reporter_name.is_some() || reporter_contact.is_some()) && !actor.sees(SensitiveKind::ReporterIdentity) {
+            return Err(AppError::invalid("reporter_name", "your role may not record the reporter's identity"));
+        }
+        // The case is kept where the child lives (a hamlet or a commune), so the
+        // hamlet's collaborator follows it as well as the commune's worker.
+        let unit = child.residence_unit;
+        if !actor.covers(unit, received_at.date()) {
+            return Err(AppError::invalid("child_id", "the child's commune is outside your area on that date"));
+        }
+        let new = NewCase {
+            child_id: child.id,
+            unit,
+            source,
+            source_ref: text("source_ref", &intake.source_ref, 60)?,
+            reporter_name,
+            reporter_contact,
+            summary: required("summary", &intake.summary, 4000)?,
+            urgent: intake.urgent,
+            received_at,
+            created_by: actor.account_id,
+        };
+        let tasks: Vec<(TaskKind, OffsetDateTime)> =
+            intake_tasks(intake.urgent, &self.deadlines).into_iter().map(|(k, d)| (k, self.due(d, received_at, now))).collect();
+        let event = actor.event("case.create", Outcome::Ok).record("case", "").fields(&[
+            "child_id",
+            "source",
+            "summary",
+            "reporter",
+            "urgent",
+            "received_at",
+        ]);
+        Ok(self.store.create_case(&new, &tasks, Some(actor.account_id), &event).await?)
+    }
+
+    /// One case with its history, tasks, plan and referrals (the read is audited).
+    pub async fn get(&self, actor: &Actor, id: i64) -> Result<CaseView, AppError> {
+        self.scoped(actor, id, Action::Read).await?;
+        let mut shown = vec!["state", "child_id"];
+        if actor.sees(SensitiveKind::AbuseDetails) {
+            shown.push("summary");
+        }
+        if actor.sees(SensitiveKind::ReporterIdentity) {
+            shown.push("reporter");
+        }
+        let event = actor.event("case.read", Outcome::Ok).record("case", id).fields(&shown);
+        let record = self.store.case(id, Some(&event)).await?.ok_or(AppError::NotFound)?;
+        let summary = if actor.sees(SensitiveKind::AbuseDetails) { Masked::Shown(record.summary.clone()) } else { Masked::Hidden };
+        let reporter = if actor.sees(SensitiveKind::ReporterIdentity) {
+            Masked::Shown((record.reporter_name.clone(), record.reporter_contact.clone()))
+        } else {
+            Masked::Hidden
+        };
+        let mut steps = self.store.case_steps(id).await?;
+        if !actor.sees(SensitiveKind::AbuseDetails) {
+            for s in &mut steps {
+                s.note = None;
+            }
+        }
+        Ok(CaseView {
+            summary,
+            reporter,
+            steps,
+            tasks: self.store.case_tasks(id).await?,
+            interventions: self.store.interventions(id).await?,
+            referrals: self.store.referrals(id).await?,
+            record,
+        })
+    }
+
+    /// Cases in scope, optionally in one state or with an overdue task.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        state: Option<treem_domain::case::CaseState>,
+        overdue: bool,
+        after: Option<i64>,
+    ) -> Result<Vec<CaseRecord>, AppError> {
+        actor.require(Action::List)?;
+        let q = CaseQuery { units: actor.scope.units(), state, overdue_at: overdue.then(now_utc), after_id: after, limit: 100 };
+        let rows = self.store.list_cases(&q).await?;
+        Ok(rows.into_iter().filter(|c| actor.covers(c.unit, c.received_at.date())).collect())
+    }
+
+    /// Takes one step of the case's lifecycle; `version` must be the one last read.
+    pub async fn act(&self, actor: &Actor, id: i64, version: i64, action: &CaseAction) -> Result<(), AppError> {
+        let c = self.scoped(actor, id, Action::Write).await?;
+        // A step decided on a stale view is a conflict, whatever the state machine would say now.
+        if c.version != version {
+            return Err(AppError::EditConflict);
+        }
+        let now = now_utc();
+        let snapshot = CaseSnapshot {
+            state: c.state,
+            received_at: c.received_at,
+            risk: c.risk,
+            interventions: usize::try_from(c.interventions).unwrap_or(0),
+            last_review_safe: c.last_review_safe,
+        };
+        let step = apply(&snapshot, action, now, &self.deadlines).map_err(AppError::Case)?;
+        let next = after(&snapshot, action, &step);
+        let (note, mut changes) = match action {
+            CaseAction::Verify { note } | CaseAction::AssessDetailed { note } | CaseAction::Close { note } => {
+                (Some(note.clone()), CaseChanges::default())
+            }
+            CaseAction::CloseUnfounded { reason } => (Some(reason.clone()), CaseChanges::default()),
+            CaseAction::AssessInitial { risk, note } => (Some(note.clone()), CaseChanges { risk: Some(*risk), ..Default::default() }),
+            CaseAction::StartEmergency { measure } => (Some(measure.clone()), CaseChanges::default()),
+            CaseAction::DraftPlan { summary } => (
+                Some(summary.clone()),
+                CaseChanges { plan_summary: Some(summary.clone()), last_review_safe: Some(None), ..Default::default() },
+            ),
+            CaseAction::ApprovePlan { approved_by, review_at } => {
+                (None, CaseChanges { plan_approved_by: Some(approved_by.clone()), review_at: Some(*review_at), ..Default::default() })
+            }
+            CaseAction::StartPlan => (None, CaseChanges::default()),
+            CaseAction::Review { safe, note } => {
+                (Some(note.clone()), CaseChanges { last_review_safe: Some(Some(*safe)), ..Default::default() })
+            }
+        };
+        if next.state.is_closed() {
+            changes.closed_at = Some(now);
+        }
+        let write = StepWrite {
+            action: action.name(),
+            from: step.from,
+            to: step.to,
+            note,
+            actor_id: actor.account_id,
+            at: now,
+            changes,
+            completes: step.completes.clone(),
+            creates: step.creates.iter().map(|(k, d)| (*k, self.due(*d, c.received_at, now))).collect(),
+            assignee: Some(actor.account_id),
+        };
+        let event = actor.event(&format!("case.{}", action.name()), Outcome::Ok).record("case", id).fields(&["state"]);
+        match self.store.apply_case_step(id, version, &write, &event).await {
+            Err(StorageError::Conflict(_)) => Err(AppError::EditConflict),
+            other => Ok(other?),
+        }
+    }
+
+    /// Open tasks in scope (or only the actor's), optionally only the overdue ones.
+    pub async fn tasks(&self, actor: &Actor, mine: bool, overdue_only: bool) -> Result<Vec<TaskRecord>, AppError> {
+        actor.require(Action::List)?;
+        let q = TaskQuery {
+            units: actor.scope.units(),
+            assignee: mine.then_some(actor.account_id),
+            due_before: overdue_only.then(now_utc),
+            limit: 500,
+        };
+        Ok(self.store.open_tasks(&q).await?)
+    }
+
+    /// Cases per state and overdue tasks in scope, for the dashboard.
+    pub async fn counters(&self, actor: &Actor) -> Result<Vec<(String, i64)>, AppError> {
+        actor.require(Action::List)?;
+        Ok(self.store.case_counters(&actor.scope.units(), now_utc()).await?)
+    }
+
+    pub async fn add_intervention(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        kind: &str,
+        responsible: &str,
+        due_on: Option<Date>,
+    ) -> Result<i64, AppError> {
+        let c = self.scoped(actor, case_id, Action::Write).await?;
+        if c.state.is_closed() {
+            return Err(AppError::Case(treem_domain::case::CaseError::Closed));
+        }
+        if !INTERVENTION_KINDS.contains(&kind) {
+            return Err(AppError::invalid("kind", "not a known kind of intervention"));
+        }
+        let responsible = required("responsible", responsible, 200)?;
+        let event = actor.event("case.intervention_add", Outcome::Ok).record("case", case_id).fields(&["kind", "responsible", "due_on"]);
+        Ok(self.store.add_intervention(case_id, kind, &responsible, due_on, &event).await?)
+    }
+
+    pub async fn set_intervention(&self, actor: &Actor, case_id: i64, id: i64, status: &str, outcome: &str) -> Result<(), AppError> {
+        self.scoped(actor, case_id, Action::Write).await?;
+        if !["planned", "done", "cancelled"].contains(&status) {
+            return Err(AppError::invalid("status", "planned, done or cancelled"));
+        }
+        let outcome = text("outcome", outcome, 2000)?;
+        let event = actor.event("case.intervention_update", Outcome::Ok).record("case", case_id).fields(&["status", "outcome"]);
+        Ok(self.store.set_intervention(id, case_id, status, outcome.as_deref(), &event).await?)
+    }
+
+    pub async fn providers(&self) -> Result<Vec<ProviderRecord>, AppError> {
+        Ok(self.store.providers().await?)
+    }
+
+    /// Adds a service to the directory (provincial officers and administrators).
+    pub async fn create_provider(&self, actor: &Actor, name: &str, kind: &str, unit_code: &str, phone: &str) -> Result<i64, AppError> {
+        if !matches!(actor.role, treem_domain::access::Role::ProvincialOfficer | treem_domain::access::Role::SystemAdmin) {
+            return Err(AppError::Forbidden);
+        }
+        let name = treem_domain::text::clean_line(name, 200).map_err(|e| AppError::invalid("name", e.to_string()))?;
+        if !PROVIDER_KINDS.contains(&kind) {
+            return Err(AppError::invalid("kind", "not a known kind of service"));
+        }
+        let unit = self
+            .units
+            .catalog()
+            .by_code_on(unit_code.trim(), now_utc().date())
+            .map(|u| u.id)
+            .ok_or_else(|| AppError::invalid("unit", "no unit with this code today"))?;
+        let phone = text("phone", phone, 40)?;
+        let event = actor.event("provider.create", Outcome::Ok).record("service_provider", "");
+        Ok(self.store.create_provider(&name, kind, unit, phone.as_deref(), &event).await?)
+    }
+
+    pub async fn refer(&self, actor: &Actor, case_id: i64, provider_id: i64, note: &str) -> Result<i64, AppError> {
+        let c = self.scoped(actor, case_id, Action::Write).await?;
+        if c.state.is_closed() {
+            return Err(AppError::Case(treem_domain::case::CaseError::Closed));
+        }
+        if !self.store.providers().await?.iter().any(|p| p.id == provider_id) {
+            return Err(AppError::invalid("provider_id", "choose a service from the directory"));
+        }
+        let note = text("note", note, 2000)?;
+        let event = actor.event("referral.create", Outcome::Ok).record("case", case_id).fields(&["provider_id", "note"]);
+        Ok(self.store.create_referral(case_id, provider_id, note.as_deref(), &event).await?)
+    }
+
+    /// Moves a referral: sent → accepted or declined (a reason is required); accepted → completed.
+    pub async fn referral_outcome(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        referral_id: i64,
+        status: &str,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        self.scoped(actor, case_id, Action::Write).await?;
+        let from: &[&str] = match status {
+            "accepted" | "declined" => &["sent"],
+            "completed" => &["accepted"],
+            _ => return Err(AppError::invalid("status", "accepted, declined or completed")),
+        };
+        let reason = text("reason", reason, 2000)?;
+        if status == "declined" && reason.is_none() {
+            return Err(AppError::invalid("reason", "say why the referral was declined"));
+        }
+        let event = actor.event(&format!("referral.{status}"), Outcome::Ok).record("case", case_id).fields(&["status", "reason"]);
+        match self.store.set_referral(referral_id, case_id, from, status, reason.as_deref(), &event).await {
+            Err(StorageError::Conflict(_)) => Err(AppError::invalid("status", "the referral is not in a state that allows this")),
+            other => Ok(other?),
+        }
+    }
+}
+
+/// A case step as a form or an API body gives it, as text.
+#[derive(Debug, Clone, Default)]
+pub struct ActionInput {
+    pub action: String,
+    pub note: String,
+    pub risk: String,
+    pub approved_by: String,
+    /// The plan's review date (YYYY-MM-DD); the review falls due at 17:00 Vietnam time that day.
+    pub review_on: String,
+    /// "true" or "false" for a review.
+    pub safe: String,
+}
+
+impl ActionInput {
+    /// The checked action; text is cleaned, the rest parsed, every problem names its field.
+    pub fn to_action(&self) -> Result<CaseAction, AppError> {
+        use treem_domain::case::RiskLevel;
+        let note = || text("note", &self.note, 4000).map(Option::unwrap_or_default);
+        Ok(match self.action.trim() {
+            "verify" => CaseAction::Verify { note: note()? },
+            "close_unfounded" => CaseAction::CloseUnfounded { reason: note()? },
+            "assess_initial" => CaseAction::AssessInitial {
+                risk: RiskLevel::parse(self.risk.trim()).ok_or_else(|| AppError::invalid("risk", "choose low, medium or high"))?,
+                note: note()?,
+            },
+            "start_emergency" => CaseAction::StartEmergency { measure: note()? },
+            "assess_detailed" => CaseAction::AssessDetailed { note: note()? },
+            "draft_plan" => CaseAction::DraftPlan { summary: note()? },
+            "approve_plan" => {
+                let day = crate::units::parse_user_date("review_on", &self.review_on)?;
+                let vietnam = time::UtcOffset::from_hms(7, 0, 0).map_err(|e| AppError::Internal(e.to_string()))?;
+                let review_at = day
+                    .with_hms(17, 0, 0)
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .assume_offset(vietnam)
+                    .to_offset(time::UtcOffset::UTC);
+                CaseAction::ApprovePlan { approved_by: text("approved_by", &self.approved_by, 200)?.unwrap_or_default(), review_at }
+            }
+            "start_plan" => CaseAction::StartPlan,
+            "review" => CaseAction::Review {
+                safe: match self.safe.trim() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(AppError::invalid("safe", "say whether the child is now safe and stable")),
+                },
+                note: note()?,
+            },
+            "close" => CaseAction::Close { note: note()? },
+            _ => return Err(AppError::invalid("action", "not a known step")),
+        })
+    }
+}

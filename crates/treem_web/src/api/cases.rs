@@ -1,0 +1,423 @@
+//! `/api/v1/cases`, `/api/v1/tasks`, `/api/v1/services`: case management for API clients.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use treem_app::cases::{ActionInput, CaseIntake, CaseRecord};
+use treem_app::children::Masked;
+use treem_app::{App, AppError};
+use treem_domain::audit::timestamp_text;
+use treem_domain::case::{available, CaseState};
+use utoipa::ToSchema;
+
+use super::ApiJson;
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::session::ApiActor;
+use crate::ui::query_param;
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseSummaryDto {
+    id: i64,
+    child_id: i64,
+    child_name: String,
+    unit_id: i64,
+    state: String,
+    source: String,
+    received_at: String,
+    version: i64,
+}
+
+impl From<&CaseRecord> for CaseSummaryDto {
+    fn from(r: &CaseRecord) -> Self {
+        Self {
+            id: r.id,
+            child_id: r.child_id,
+            child_name: r.child_name.clone(),
+            unit_id: r.unit.0,
+            state: r.state.as_str().into(),
+            source: r.source.as_str().into(),
+            received_at: timestamp_text(r.received_at),
+            version: r.version,
+        }
+    }
+}
+
+/// Cases in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("token" = [])),
+    params(("state" = Option<String>, Query, description = "one lifecycle state"), ("overdue" = Option<bool>, Query, description = "only cases with an overdue task"),
+           ("after" = Option<i64>, Query)),
+    responses((status = 200, body = Vec<CaseSummaryDto>), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn list_cases(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Vec<CaseSummaryDto>>, ApiError> {
+    let q = q.unwrap_or_default();
+    let state = query_param(&q, "state")
+        .filter(|s| !s.is_empty())
+        .map(|s| CaseState::parse(&s).ok_or_else(|| AppError::invalid("state", "not a case state")))
+        .transpose()?;
+    let overdue = query_param(&q, "overdue").is_some_and(|v| v == "true" || v == "1");
+    let after = query_param(&q, "after")
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse::<i64>().map_err(|_| AppError::invalid("after", "a whole number")))
+        .transpose()?;
+    Ok(Json(app.cases.list(&a, state, overdue, after).await?.iter().map(CaseSummaryDto::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCaseBody {
+    child_id: i64,
+    /// hotline_111, collaborator, police, school, health_facility, child_or_family, other
+    source: String,
+    #[serde(default)]
+    source_ref: String,
+    #[serde(default)]
+    reporter_name: String,
+    #[serde(default)]
+    reporter_contact: String,
+    summary: String,
+    #[serde(default)]
+    urgent: bool,
+    /// RFC 3339; now when absent. Deadlines run from here.
+    #[serde(default)]
+    received_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedCase {
+    id: i64,
+}
+
+/// Opens a case from a report about a child in the caller's scope.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("token" = [])), request_body = OpenCaseBody,
+    responses((status = 201, body = CreatedCase), (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn open_case(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    ApiJson(b): ApiJson<OpenCaseBody>,
+) -> Result<Response, ApiError> {
+    let received_at = b
+        .received_at
+        .as_deref()
+        .map(|s| {
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| AppError::invalid("received_at", "an RFC 3339 time"))
+        })
+        .transpose()?;
+    let intake = CaseIntake {
+        child_id: b.child_id,
+        source: b.source,
+        source_ref: b.source_ref,
+        reporter_name: b.reporter_name,
+        reporter_contact: b.reporter_contact,
+        summary: b.summary,
+        urgent: b.urgent,
+        received_at,
+    };
+    let id = app.cases.open(&a, &intake).await?;
+    Ok((StatusCode::CREATED, Json(CreatedCase { id })).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskDto {
+    id: i64,
+    case_id: i64,
+    kind: String,
+    assignee_id: Option<i64>,
+    due_at: String,
+    done_at: Option<String>,
+    overdue: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StepDto {
+    action: String,
+    from: String,
+    to: String,
+    /// Absent for roles that may not see abuse details.
+    note: Option<String>,
+    actor: String,
+    at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InterventionDto {
+    id: i64,
+    kind: String,
+    responsible: String,
+    due_on: Option<String>,
+    status: String,
+    outcome: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReferralDto {
+    id: i64,
+    provider_id: i64,
+    provider_name: String,
+    status: String,
+    note: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseDto {
+    #[serde(flatten)]
+    summary: CaseSummaryDto,
+    /// The report's content: absent (`visible: false`) for roles that may not see abuse details.
+    report: super::people::SensitiveText,
+    reporter_name: super::people::SensitiveText,
+    reporter_contact: super::people::SensitiveText,
+    urgent: bool,
+    risk: Option<String>,
+    plan_summary: Option<String>,
+    plan_approved_by: Option<String>,
+    review_at: Option<String>,
+    /// The steps that may be taken now.
+    next_actions: Vec<String>,
+    tasks: Vec<TaskDto>,
+    steps: Vec<StepDto>,
+    interventions: Vec<InterventionDto>,
+    referrals: Vec<ReferralDto>,
+}
+
+/// One case with its tasks, steps, plan and referrals (the read is audited).
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("token" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CaseDto), (status = 404, body = ErrorEnvelope)))]
+pub async fn get_case(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<String>) -> Result<Json<CaseDto>, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let v = app.cases.get(&a, id).await?;
+    let now = treem_domain::audit::now_utc();
+    let sensitive = super::people::SensitiveText::from;
+    let (name, contact) = match v.reporter {
+        Masked::Shown((n, c)) => (Masked::Shown(n), Masked::Shown(c)),
+        Masked::Hidden => (Masked::Hidden, Masked::Hidden),
+    };
+    let r = &v.record;
+    Ok(Json(CaseDto {
+        summary: r.into(),
+        report: sensitive(match v.summary {
+            Masked::Shown(s) => Masked::Shown(Some(s)),
+            Masked::Hidden => Masked::Hidden,
+        }),
+        reporter_name: sensitive(name),
+        reporter_contact: sensitive(contact),
+        urgent: r.urgent,
+        risk: r.risk.map(|k| k.as_str().into()),
+        plan_summary: r.plan_summary.clone(),
+        plan_approved_by: r.plan_approved_by.clone(),
+        review_at: r.review_at.map(timestamp_text),
+        next_actions: available(r.state).iter().map(|s| (*s).to_owned()).collect(),
+        tasks: v
+            .tasks
+            .iter()
+            .map(|t| TaskDto {
+                id: t.id,
+                case_id: t.case_id,
+                kind: t.kind.as_str().into(),
+                assignee_id: t.assignee,
+                due_at: timestamp_text(t.due_at),
+                done_at: t.done_at.map(timestamp_text),
+                overdue: t.done_at.is_none() && t.due_at < now,
+            })
+            .collect(),
+        steps: v
+            .steps
+            .iter()
+            .map(|s| StepDto {
+                action: s.action.clone(),
+                from: s.from.clone(),
+                to: s.to.clone(),
+                note: s.note.clone(),
+                actor: s.actor.clone(),
+                at: timestamp_text(s.at),
+            })
+            .collect(),
+        interventions: v
+            .interventions
+            .iter()
+            .map(|i| InterventionDto {
+                id: i.id,
+                kind: i.kind.clone(),
+                responsible: i.responsible.clone(),
+                due_on: i.due_on.map(|d| d.to_string()),
+                status: i.status.clone(),
+                outcome: i.outcome.clone(),
+            })
+            .collect(),
+        referrals: v
+            .referrals
+            .iter()
+            .map(|x| ReferralDto {
+                id: x.id,
+                provider_id: x.provider_id,
+                provider_name: x.provider_name.clone(),
+                status: x.status.clone(),
+                note: x.note.clone(),
+                reason: x.reason.clone(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    /// verify, close_unfounded, assess_initial, start_emergency, assess_detailed, draft_plan, approve_plan, start_plan, review, close
+    action: String,
+    /// The case's version last read; a stale one is refused with EDIT_CONFLICT.
+    version: i64,
+    #[serde(default)]
+    note: String,
+    /// assess_initial: low, medium or high.
+    #[serde(default)]
+    risk: String,
+    /// approve_plan: who approved (the commune chair).
+    #[serde(default)]
+    approved_by: String,
+    /// approve_plan: the review date, YYYY-MM-DD.
+    #[serde(default)]
+    review_on: String,
+    /// review: whether the child is now safe and stable.
+    #[serde(default)]
+    safe: Option<bool>,
+}
+
+/// Takes one step of the case's lifecycle. An illegal step is refused with ILLEGAL_TRANSITION (or CASE_CLOSED), a missing field with GUARD_FAILED.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", security(("token" = [])), request_body = ActionBody, params(("id" = i64, Path)),
+    responses((status = 204), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn case_action(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ActionBody>,
+) -> Result<StatusCode, ApiError> {
+    let input = ActionInput {
+        action: b.action,
+        note: b.note,
+        risk: b.risk,
+        approved_by: b.approved_by,
+        review_on: b.review_on,
+        safe: b.safe.map(|s| s.to_string()).unwrap_or_default(),
+    };
+    app.cases.act(&a, id, b.version, &input.to_action()?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterventionBody {
+    kind: String,
+    responsible: String,
+    #[serde(default)]
+    due_on: Option<String>,
+}
+
+/// Adds an intervention to the case's plan.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/interventions", tag = "cases", security(("token" = [])), request_body = InterventionBody, params(("id" = i64, Path)),
+    responses((status = 201, body = CreatedCase), (status = 422, body = ErrorEnvelope)))]
+pub async fn add_intervention(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<InterventionBody>,
+) -> Result<Response, ApiError> {
+    let due = b.due_on.as_deref().filter(|d| !d.is_empty()).map(|d| treem_app::units::parse_user_date("due_on", d)).transpose()?;
+    let iid = app.cases.add_intervention(&a, id, b.kind.trim(), &b.responsible, due).await?;
+    Ok((StatusCode::CREATED, Json(CreatedCase { id: iid })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralBody {
+    provider_id: i64,
+    #[serde(default)]
+    note: String,
+}
+
+/// Refers the case to a service of the directory.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/referrals", tag = "cases", security(("token" = [])), request_body = ReferralBody, params(("id" = i64, Path)),
+    responses((status = 201, body = CreatedCase), (status = 422, body = ErrorEnvelope)))]
+pub async fn refer(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ReferralBody>,
+) -> Result<Response, ApiError> {
+    let rid = app.cases.refer(&a, id, b.provider_id, &b.note).await?;
+    Ok((StatusCode::CREATED, Json(CreatedCase { id: rid })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralStatusBody {
+    /// accepted, declined (with a reason) or completed.
+    status: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Records the service's answer to a referral.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/referrals/{rid}", tag = "cases", security(("token" = [])), request_body = ReferralStatusBody,
+    params(("id" = i64, Path), ("rid" = i64, Path)),
+    responses((status = 204), (status = 422, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn referral_status(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path((id, rid)): Path<(i64, i64)>,
+    ApiJson(b): ApiJson<ReferralStatusBody>,
+) -> Result<StatusCode, ApiError> {
+    app.cases.referral_outcome(&a, id, rid, b.status.trim(), &b.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Open tasks in the caller's scope, soonest due first.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "cases", security(("token" = [])),
+    params(("mine" = Option<bool>, Query, description = "only the caller's"), ("overdue" = Option<bool>, Query, description = "only overdue tasks")),
+    responses((status = 200, body = Vec<TaskDto>), (status = 403, body = ErrorEnvelope)))]
+pub async fn tasks(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Json<Vec<TaskDto>>, ApiError> {
+    let q = q.unwrap_or_default();
+    let flag = |k: &str| query_param(&q, k).is_some_and(|v| v == "true" || v == "1");
+    let now = treem_domain::audit::now_utc();
+    let rows = app.cases.tasks(&a, flag("mine"), flag("overdue")).await?;
+    Ok(Json(
+        rows.iter()
+            .map(|t| TaskDto {
+                id: t.id,
+                case_id: t.case_id,
+                kind: t.kind.as_str().into(),
+                assignee_id: t.assignee,
+                due_at: timestamp_text(t.due_at),
+                done_at: None,
+                overdue: t.due_at < now,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProviderDto {
+    id: i64,
+    name: String,
+    kind: String,
+    unit_id: i64,
+    phone: Option<String>,
+}
+
+/// The service directory.
+#[utoipa::path(get, path = "/api/v1/services", tag = "cases", security(("token" = [])), responses((status = 200, body = Vec<ProviderDto>)))]
+pub async fn providers(State(app): State<Arc<App>>, ApiActor(_a): ApiActor) -> Result<Json<Vec<ProviderDto>>, ApiError> {
+    Ok(Json(
+        app.cases
+            .providers()
+            .await?
+            .into_iter()
+            .map(|p| ProviderDto { id: p.id, name: p.name, kind: p.kind, unit_id: p.unit.0, phone: p.phone })
+            .collect(),
+    ))
+}

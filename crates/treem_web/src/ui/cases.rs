@@ -1,0 +1,633 @@
+//! Case management pages: the list with counters, opening a case from a report,
+//! a case with its next steps, tasks, plan, referrals and history; the task
+//! lists; the service directory.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use std::sync::Arc;
+use time::OffsetDateTime;
+use treem_app::cases::{ActionInput, CaseIntake, INTERVENTION_KINDS, PROVIDER_KINDS};
+use treem_app::children::Masked;
+use treem_app::{App, AppError};
+use treem_domain::access::{Action, SensitiveKind};
+use treem_domain::case::{available, CaseSource, CaseState};
+
+use super::{render, Chrome, PageContext, PageError};
+use crate::session::{check_csrf, SignedIn};
+
+/// A moment as Vietnam reads it: 02/02/2026 15:00 (UTC+7).
+pub fn local_time(t: OffsetDateTime) -> String {
+    let vn = time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let t = t.to_offset(vn);
+    format!("{:02}/{:02}/{} {:02}:{:02}", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
+}
+
+fn keyed(prefix: &str, codes: &[&'static str]) -> Vec<(&'static str, String)> {
+    codes.iter().map(|c| (*c, format!("{prefix}.{c}"))).collect()
+}
+
+pub struct CaseRow {
+    pub id: i64,
+    pub child_name: String,
+    pub state_key: String,
+    pub received: String,
+    pub unit: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    c: Chrome,
+    rows: Vec<CaseRow>,
+    counters: Vec<(String, i64)>,
+    states: Vec<(&'static str, String)>,
+    state: String,
+    overdue: bool,
+}
+
+#[derive(Deserialize)]
+pub struct CasesParams {
+    state: Option<String>,
+    overdue: Option<String>,
+}
+
+pub async fn cases_page(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Query(p): Query<CasesParams>,
+) -> Result<Response, PageError> {
+    let state = p
+        .state
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| CaseState::parse(s).ok_or_else(|| AppError::invalid("state", "not a case state")));
+    let state = state.transpose().map_err(|e| ctx.error(e))?;
+    let overdue = p.overdue.is_some();
+    let rows = app.cases.list(&s.actor, state, overdue, None).await.map_err(|e| ctx.error(e))?;
+    let counters = app.cases.counters(&s.actor).await.map_err(|e| ctx.error(e))?;
+    let catalog = app.units.catalog();
+    let page = CasesPage {
+        c: ctx.chrome("cases"),
+        rows: rows
+            .iter()
+            .map(|r| CaseRow {
+                id: r.id,
+                child_name: r.child_name.clone(),
+                state_key: format!("state.{}", r.state.as_str()),
+                received: local_time(r.received_at),
+                unit: catalog.get(r.unit).map(|u| u.name.clone()).unwrap_or_default(),
+            })
+            .collect(),
+        counters: counters
+            .into_iter()
+            .map(|(k, n)| (if k == "overdue_tasks" { "tasks.overdue_count".to_owned() } else { format!("state.{k}") }, n))
+            .collect(),
+        states: CaseState::ALL.iter().map(|s| (s.as_str(), format!("state.{}", s.as_str()))).collect(),
+        state: state.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        overdue,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct CaseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pub child_id: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub source_ref: String,
+    #[serde(default)]
+    pub reporter_name: String,
+    #[serde(default)]
+    pub reporter_contact: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub urgent: String,
+}
+
+#[derive(Template)]
+#[template(path = "case_form.html")]
+struct CaseFormPage {
+    c: Chrome,
+    child_name: String,
+    f: CaseForm,
+    sources: Vec<(&'static str, String)>,
+    show_reporter: bool,
+    errors: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct NewCaseParams {
+    child: Option<i64>,
+}
+
+async fn case_form(
+    app: &App,
+    ctx: &PageContext,
+    s: &treem_app::auth::CurrentSession,
+    f: CaseForm,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let child_id = f.child_id.trim().parse::<i64>().map_err(|_| ctx.error(AppError::NotFound))?;
+    let child = app.children.get(&s.actor, child_id).await.map_err(|e| ctx.error(e))?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let codes: Vec<&'static str> = CaseSource::ALL.iter().map(|s| s.as_str()).collect();
+    let page = CaseFormPage {
+        c: ctx.chrome("cases"),
+        child_name: child.full_name,
+        f,
+        sources: keyed("source", &codes),
+        show_reporter: s.actor.sees(SensitiveKind::ReporterIdentity),
+        errors,
+    };
+    Ok(render(status, &page))
+}
+
+pub async fn case_new_form(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Query(p): Query<NewCaseParams>,
+) -> Result<Response, PageError> {
+    s.actor.require(Action::Write).map_err(|e| ctx.error(e))?;
+    let f = CaseForm { child_id: p.child.unwrap_or_default().to_string(), source: "hotline_111".into(), ..Default::default() };
+    case_form(&app, &ctx, &s, f, Vec::new()).await
+}
+
+fn field_errors(e: AppError) -> Result<Vec<(String, String)>, AppError> {
+    match e {
+        AppError::InvalidFields(list) => Ok(list),
+        AppError::Invalid { field, message } => Ok(vec![(field, message)]),
+        AppError::EditConflict => Ok(vec![("version".into(), AppError::EditConflict.to_string())]),
+        AppError::Case(c) => Ok(vec![(c.code().to_owned(), c.to_string())]),
+        other => Err(other),
+    }
+}
+
+pub async fn create_case(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Form(f): Form<CaseForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    let intake = CaseIntake {
+        child_id: f.child_id.trim().parse().unwrap_or(0),
+        source: f.source.clone(),
+        source_ref: f.source_ref.clone(),
+        reporter_name: f.reporter_name.clone(),
+        reporter_contact: f.reporter_contact.clone(),
+        summary: f.summary.clone(),
+        urgent: f.urgent == "1",
+        received_at: None,
+    };
+    match app.cases.open(&s.actor, &intake).await {
+        Ok(id) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            case_form(&app, &ctx, &s, f, errors).await
+        }
+    }
+}
+
+pub struct TaskLine {
+    pub id: i64,
+    pub case_id: i64,
+    pub kind: &'static str,
+    pub kind_key: String,
+    pub due: String,
+    pub done: bool,
+    pub overdue: bool,
+    pub child_name: String,
+    pub assignee: String,
+}
+
+pub struct InterventionLine {
+    pub id: i64,
+    pub kind_key: String,
+    pub responsible: String,
+    pub due: Option<String>,
+    pub status: String,
+    pub status_key: String,
+}
+
+pub struct ReferralLine {
+    pub id: i64,
+    pub provider: String,
+    pub status: String,
+    pub status_key: String,
+    pub reason: Option<String>,
+    pub next: Vec<(&'static str, String)>,
+}
+
+pub struct StepLine {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub to: String,
+    pub note: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    c: Chrome,
+    id: i64,
+    version: i64,
+    child_id: i64,
+    child_name: String,
+    state: &'static str,
+    state_key: String,
+    source_key: String,
+    source_ref: String,
+    received: String,
+    summary: String,
+    reporter: String,
+    risk: String,
+    plan: String,
+    actions: Vec<&'static str>,
+    can_write: bool,
+    closed: bool,
+    tasks: Vec<TaskLine>,
+    interventions: Vec<InterventionLine>,
+    intervention_kinds: Vec<(&'static str, String)>,
+    referrals: Vec<ReferralLine>,
+    providers: Vec<(i64, String)>,
+    steps: Vec<StepLine>,
+    errors: Vec<(String, String)>,
+}
+
+async fn case_view(
+    app: &App,
+    ctx: &PageContext,
+    s: &treem_app::auth::CurrentSession,
+    id: i64,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let v = app.cases.get(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    let hidden = || treem_web_hidden(ctx);
+    let now = treem_domain::audit::now_utc();
+    let providers = app.cases.providers().await.map_err(|e| ctx.error(e))?;
+    let r = &v.record;
+    let page = CasePage {
+        c: ctx.chrome("cases"),
+        id: r.id,
+        version: r.version,
+        child_id: r.child_id,
+        child_name: r.child_name.clone(),
+        state: r.state.as_str(),
+        state_key: format!("state.{}", r.state.as_str()),
+        source_key: format!("source.{}", r.source.as_str()),
+        source_ref: r.source_ref.clone().unwrap_or_default(),
+        received: local_time(r.received_at),
+        summary: match &v.summary {
+            Masked::Shown(t) => t.clone(),
+            Masked::Hidden => hidden(),
+        },
+        reporter: match &v.reporter {
+            Masked::Shown((name, contact)) => [name.clone(), contact.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · "),
+            Masked::Hidden => hidden(),
+        },
+        risk: r.risk.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+        plan: r.plan_summary.clone().unwrap_or_default(),
+        actions: available(r.state).to_vec(),
+        can_write: s.actor.role.may(Action::Write),
+        closed: r.state.is_closed(),
+        tasks: v
+            .tasks
+            .iter()
+            .map(|t| TaskLine {
+                id: t.id,
+                case_id: t.case_id,
+                kind: t.kind.as_str(),
+                kind_key: format!("task.{}", t.kind.as_str()),
+                due: local_time(t.due_at),
+                done: t.done_at.is_some(),
+                overdue: t.done_at.is_none() && t.due_at < now,
+                child_name: t.child_name.clone(),
+                assignee: t.assignee_name.clone().unwrap_or_default(),
+            })
+            .collect(),
+        interventions: v
+            .interventions
+            .iter()
+            .map(|i| InterventionLine {
+                id: i.id,
+                kind_key: format!("intervention.{}", i.kind),
+                responsible: i.responsible.clone(),
+                due: i.due_on.map(|d| d.to_string()),
+                status: i.status.clone(),
+                status_key: format!("intervention_status.{}", i.status),
+            })
+            .collect(),
+        intervention_kinds: keyed("intervention", INTERVENTION_KINDS),
+        referrals: v
+            .referrals
+            .iter()
+            .map(|x| ReferralLine {
+                id: x.id,
+                provider: x.provider_name.clone(),
+                status: x.status.clone(),
+                status_key: format!("referral.{}", x.status),
+                reason: x.reason.clone(),
+                next: match x.status.as_str() {
+                    "sent" => vec![("accepted", "referral.accept".into()), ("declined", "referral.decline".into())],
+                    "accepted" => vec![("completed", "referral.complete".into())],
+                    _ => Vec::new(),
+                },
+            })
+            .collect(),
+        providers: providers.iter().map(|p| (p.id, p.name.clone())).collect(),
+        steps: v
+            .steps
+            .iter()
+            .map(|st| StepLine {
+                at: local_time(st.at),
+                actor: st.actor.clone(),
+                action: st.action.clone(),
+                to: st.to.clone(),
+                note: st.note.clone(),
+            })
+            .collect(),
+        errors: errors.clone(),
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok(render(status, &page))
+}
+
+fn treem_web_hidden(ctx: &PageContext) -> String {
+    crate::i18n::translate(ctx.lang, "field.hidden").to_owned()
+}
+
+pub async fn case_page(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = id.parse::<i64>().map_err(|_| ctx.error(AppError::NotFound))?;
+    case_view(&app, &ctx, &s, id, Vec::new()).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    risk: String,
+    #[serde(default)]
+    approved_by: String,
+    #[serde(default)]
+    review_on: String,
+    #[serde(default)]
+    safe: String,
+}
+
+pub async fn case_act(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<ActForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    let input =
+        ActionInput { action: f.action, note: f.note, risk: f.risk, approved_by: f.approved_by, review_on: f.review_on, safe: f.safe };
+    let result = match (input.to_action(), f.version.trim().parse::<i64>()) {
+        (Ok(action), Ok(version)) => app.cases.act(&s.actor, id, version, &action).await,
+        (Err(e), _) => Err(e),
+        (_, Err(_)) => Err(AppError::invalid("version", "missing")),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            case_view(&app, &ctx, &s, id, errors).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct InterventionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    responsible: String,
+    #[serde(default)]
+    due_on: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    outcome: String,
+}
+
+pub async fn add_intervention(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<InterventionForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    let due = if f.due_on.trim().is_empty() { Ok(None) } else { treem_app::units::parse_user_date("due_on", &f.due_on).map(Some) };
+    let result = match due {
+        Ok(due) => app.cases.add_intervention(&s.actor, id, f.kind.trim(), &f.responsible, due).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            case_view(&app, &ctx, &s, id, errors).await
+        }
+    }
+}
+
+pub async fn set_intervention(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path((id, iid)): Path<(i64, i64)>,
+    Form(f): Form<InterventionForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    match app.cases.set_intervention(&s.actor, id, iid, f.status.trim(), &f.outcome).await {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            case_view(&app, &ctx, &s, id, errors).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReferralForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    provider_id: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn refer(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<ReferralForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    match app.cases.refer(&s.actor, id, f.provider_id.trim().parse().unwrap_or(0), &f.note).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            case_view(&app, &ctx, &s, id, errors).await
+        }
+    }
+}
+
+pub async fn referral_outcome(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path((id, rid)): Path<(i64, i64)>,
+    Form(f): Form<ReferralForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    match app.cases.referral_outcome(&s.actor, id, rid, f.status.trim(), &f.reason).await {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            case_view(&app, &ctx, &s, id, errors).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tasks.html")]
+struct TasksPage {
+    c: Chrome,
+    rows: Vec<TaskLine>,
+}
+
+#[derive(Deserialize)]
+pub struct TasksParams {
+    mine: Option<String>,
+    overdue: Option<String>,
+}
+
+pub async fn tasks_page(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Query(p): Query<TasksParams>,
+) -> Result<Response, PageError> {
+    let tasks = app.cases.tasks(&s.actor, p.mine.is_some(), p.overdue.is_some()).await.map_err(|e| ctx.error(e))?;
+    let now = treem_domain::audit::now_utc();
+    let rows = tasks
+        .iter()
+        .map(|t| TaskLine {
+            id: t.id,
+            case_id: t.case_id,
+            kind: t.kind.as_str(),
+            kind_key: format!("task.{}", t.kind.as_str()),
+            due: local_time(t.due_at),
+            done: t.done_at.is_some(),
+            overdue: t.done_at.is_none() && t.due_at < now,
+            child_name: t.child_name.clone(),
+            assignee: t.assignee_name.clone().unwrap_or_default(),
+        })
+        .collect();
+    Ok(render(StatusCode::OK, &TasksPage { c: ctx.chrome("cases"), rows }))
+}
+
+#[derive(Template)]
+#[template(path = "services.html")]
+struct ServicesPage {
+    c: Chrome,
+    rows: Vec<(String, String, String, String)>,
+    kinds: Vec<(&'static str, String)>,
+    can_create: bool,
+    error: Option<String>,
+}
+
+async fn services_view(
+    app: &App,
+    ctx: &PageContext,
+    s: &treem_app::auth::CurrentSession,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let catalog = app.units.catalog();
+    let rows = app
+        .cases
+        .providers()
+        .await
+        .map_err(|e| ctx.error(e))?
+        .into_iter()
+        .map(|p| {
+            (
+                p.name,
+                format!("provider.{}", p.kind),
+                catalog.get(p.unit).map(|u| u.name.clone()).unwrap_or_default(),
+                p.phone.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let can_create = matches!(s.actor.role, treem_domain::access::Role::ProvincialOfficer | treem_domain::access::Role::SystemAdmin);
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok(render(status, &ServicesPage { c: ctx.chrome("cases"), rows, kinds: keyed("provider", PROVIDER_KINDS), can_create, error }))
+}
+
+pub async fn services_page(State(app): State<Arc<App>>, ctx: PageContext, SignedIn(s): SignedIn) -> Result<Response, PageError> {
+    services_view(&app, &ctx, &s, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ServiceForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    phone: String,
+}
+
+pub async fn create_service(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Form(f): Form<ServiceForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    match app.cases.create_provider(&s.actor, &f.name, f.kind.trim(), &f.unit, &f.phone).await {
+        Ok(_) => Ok(Redirect::to("/services").into_response()),
+        Err(AppError::Invalid { field, message }) => services_view(&app, &ctx, &s, Some(format!("{field}: {message}"))).await,
+        Err(e) => Err(ctx.error(e)),
+    }
+}
