@@ -126,7 +126,16 @@ const CHILDREN: &[DemoChild] = &[
 pub struct Loaded {
     pub accounts_created: usize,
     pub children_created: usize,
+    pub cases_created: usize,
 }
+
+/// Made-up services of the directory: (name, kind, unit code).
+const PROVIDERS: &[(&str, &str, &str)] = &[
+    ("Trung tâm Công tác xã hội tỉnh (demo)", "social_work_centre", "82"),
+    ("Nhà tạm lánh Phường Mỹ Ngãi (demo)", "safe_house", "29884"),
+    ("Trạm Y tế Phường Mỹ Ngãi (demo)", "health_facility", "29884"),
+    ("Trung tâm Trợ giúp pháp lý tỉnh (demo)", "legal_aid", "82"),
+];
 
 pub async fn seed(app: &App) -> Result<Loaded, String> {
     let mut accounts_created = 0;
@@ -168,5 +177,43 @@ pub async fn seed(app: &App) -> Result<Loaded, String> {
             children_created += 1;
         }
     }
-    Ok(Loaded { accounts_created, children_created })
+    let mut cases_created = 0;
+    if app.cases.providers().await.map_err(|e| e.to_string())?.is_empty() {
+        for (name, kind, unit) in PROVIDERS {
+            app.cases.create_provider(&officer, name, kind, unit, "").await.map_err(|e| format!("demo service {name}: {e}"))?;
+        }
+        // Two cases of Phường Mỹ Ngãi: one just in from the hotline (its 12-hour tasks
+        // running), one received days ago and verified, so that tasks are overdue.
+        let worker = app.auth.actor_for("xa.myngai", "demo").await.map_err(|e| e.to_string())?;
+        let children = app.children.list(&worker, None, None, 10).await.map_err(|e| e.to_string())?.children;
+        let now = treem_domain::audit::now_utc();
+        for (i, (child, source, summary, urgent, hours_ago)) in children
+            .iter()
+            .take(2)
+            .zip([
+                ("hotline_111", "Tổng đài 111 chuyển tin: trẻ bị bạo lực gia đình (dữ liệu mẫu)", true, 1),
+                ("school", "Nhà trường báo trẻ nghỉ học dài ngày, nghi bị bỏ mặc (dữ liệu mẫu)", false, 72),
+            ])
+            .map(|(c, (s, m, u, h))| (c, s, m, u, h))
+            .enumerate()
+        {
+            let intake = treem_app::cases::CaseIntake {
+                child_id: child.id,
+                source: source.into(),
+                source_ref: if source == "hotline_111" { "111-DEMO-0001".into() } else { String::new() },
+                reporter_name: String::new(),
+                reporter_contact: String::new(),
+                summary: summary.into(),
+                urgent,
+                received_at: Some(now - time::Duration::hours(hours_ago)),
+            };
+            let id = app.cases.open(&worker, &intake).await.map_err(|e| format!("demo case: {e}"))?;
+            if i == 1 {
+                let verify = treem_domain::case::CaseAction::Verify { note: "Đã đến nhà gặp trẻ (dữ liệu mẫu)".into() };
+                app.cases.act(&worker, id, 1, &verify).await.map_err(|e| format!("demo case step: {e}"))?;
+            }
+            cases_created += 1;
+        }
+    }
+    Ok(Loaded { accounts_created, children_created, cases_created })
 }

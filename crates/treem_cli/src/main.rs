@@ -233,7 +233,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 summary.units_unchanged,
                 summary.successions_added + summary.successions_unchanged
             );
-            println!("  made-up demo data: {} accounts and {} children added this time", loaded.accounts_created, loaded.children_created);
+            println!(
+                "  made-up demo data: {} accounts, {} children and {} cases added this time",
+                loaded.accounts_created, loaded.children_created, loaded.cases_created
+            );
             println!("  demo accounts, all with the password {}:", demo::DEMO_PASSWORD);
             for a in demo::ACCOUNTS {
                 println!("    {:<10} {:<20} {}", a.username, a.role, a.note);
