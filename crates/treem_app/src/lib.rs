@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cases;
 pub mod children;
 pub mod error;
+pub mod incidents;
 pub mod units;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub struct App {
     pub children: children::ChildService,
     pub audit: audit::AuditService,
     pub cases: cases::CaseService,
+    pub incidents: incidents::IncidentService,
 }
 
 impl App {
@@ -37,6 +39,7 @@ impl App {
             accounts: accounts::AccountService::new(store.clone(), units.clone(), auth.clone()),
             children: children::ChildService::new(store.clone(), units.clone()),
             audit: audit::AuditService::new(store.clone()),
+            incidents: incidents::IncidentService::new(store.clone(), units.clone()),
             cases: cases::CaseService::new(store.clone(), units.clone(), treem_domain::case::Deadlines::default(), working_days()),
             auth,
             units,

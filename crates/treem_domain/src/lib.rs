@@ -10,6 +10,7 @@ pub mod child;
 pub mod csv;
 pub mod dedup;
 pub mod import_error;
+pub mod incident;
 pub mod text;
 pub mod totp;
 pub mod unit_import;

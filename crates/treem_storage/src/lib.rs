@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod conformance;
+pub mod incidents;
 pub mod migrations;
 pub mod schema;
 
@@ -21,6 +22,7 @@ pub use cases::{
     CaseChanges, CaseQuery, CaseRecord, CaseStore, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite,
     TaskQuery, TaskRecord,
 };
+pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
 pub use schema::{ColumnDescription, ColumnKind, ForeignKey, SchemaDescription, TableDescription};
 
@@ -74,7 +76,7 @@ pub struct UnitImportSummary {
 /// The storage contract. Every write method is one transaction: it either
 /// applies completely or leaves nothing behind.
 #[async_trait]
-pub trait Store: AccountStore + AuditStore + ChildStore + CaseStore + Send + Sync + 'static {
+pub trait Store: AccountStore + AuditStore + ChildStore + CaseStore + IncidentStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Answers when the database answers.

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod cases;
+mod incidents;
 mod units;
 
 use async_trait::async_trait;
@@ -27,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0002_accounts_audit", sql: include_str!("../migrations/0002_accounts_audit.sql") },
     Migration { name: "0003_children", sql: include_str!("../migrations/0003_children.sql") },
     Migration { name: "0004_cases", sql: include_str!("../migrations/0004_cases.sql") },
+    Migration { name: "0005_incidents", sql: include_str!("../migrations/0005_incidents.sql") },
 ];
 
 /// The oldest SQLite with `RETURNING` and `ON CONFLICT DO UPDATE`.

@@ -12,4 +12,5 @@ mod harness;
 mod http_api;
 mod http_ui;
 mod i18n;
+mod incidents;
 mod schema;

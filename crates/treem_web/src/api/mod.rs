@@ -2,6 +2,7 @@
 //! handlers and their types (utoipa) and served at `/api/v1/openapi.json`.
 
 mod cases;
+mod incidents;
 pub(crate) mod people;
 mod units;
 
@@ -25,6 +26,7 @@ use crate::error::{ApiError, ErrorEnvelope};
     modifiers(&BearerToken),
     tags((name = "units", description = "Administrative units over time"), (name = "children", description = "The register of children (scoped; sensitive fields by role)"),
          (name = "cases", description = "Case management under Decree 56/2017: steps, tasks, plan, referrals"),
+         (name = "incidents", description = "Abuse, children in conflict with the law, accidents and injuries"),
          (name = "accounts", description = "The caller, accounts, access tokens"), (name = "audit", description = "The audit log"), (name = "system", description = "Health"))
 )]
 struct ApiDoc;
@@ -61,6 +63,8 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::referral_status))
         .routes(routes!(cases::tasks))
         .routes(routes!(cases::providers))
+        .routes(routes!(incidents::list_incidents, incidents::create_incident))
+        .routes(routes!(incidents::get_incident))
         .routes(routes!(people::me))
         .routes(routes!(people::list_children, people::create_child))
         .routes(routes!(people::export_children))

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod cases;
 mod children;
+mod incidents;
 mod units;
 
 use askama::Template;
@@ -33,10 +34,11 @@ pub use cases::{
 pub use children::{
     child_edit_form, child_new_form, child_page, children_csv_response, children_export, children_page, create_child, update_child,
 };
+pub use incidents::{create_incident, incident_new_form, incident_page, incidents_page};
 pub use units::{home, unit_page, units_page};
 
 /// Navigation entries of capabilities still to come: shown, not linked.
-const UPCOMING: &[&str] = &["nav.incidents", "nav.plan", "nav.programmes", "nav.reports"];
+const UPCOMING: &[&str] = &["nav.plan", "nav.programmes", "nav.reports"];
 
 /// The signed-in user as the navigation shows them.
 pub struct NavUser {

@@ -1,0 +1,127 @@
+//! Incidents through the one authorisation point: recorded against the unit where
+//! they happened, linked to children and a case the recorder may see; details are
+//! sensitive (abuse or offence) and every read is audited.
+
+use std::sync::Arc;
+use time::Date;
+use treem_domain::access::{Action, SensitiveKind};
+use treem_domain::audit::{now_utc, Outcome};
+use treem_domain::incident::{check_incident, IncidentFields, IncidentInput, IncidentKind};
+use treem_storage::{IncidentQuery, Store};
+
+use crate::access::Actor;
+use crate::children::Masked;
+use crate::units::UnitService;
+use crate::AppError;
+
+/// An incident as the caller may see it.
+#[derive(Debug, Clone)]
+pub struct IncidentView {
+    pub id: i64,
+    pub fields: IncidentFields,
+    /// Free-text details: abuse details for abuse, offence details otherwise.
+    pub notes: Masked<Option<String>>,
+}
+
+pub struct IncidentService {
+    store: Arc<dyn Store>,
+    units: Arc<UnitService>,
+}
+
+/// The sensitive class of an incident's details.
+fn detail_kind(kind: IncidentKind) -> SensitiveKind {
+    match kind {
+        IncidentKind::ConflictWithLaw => SensitiveKind::OffenceDetails,
+        _ => SensitiveKind::AbuseDetails,
+    }
+}
+
+impl IncidentService {
+    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>) -> Self {
+        Self { store, units }
+    }
+
+    pub async fn create(&self, actor: &Actor, input: &IncidentInput) -> Result<i64, AppError> {
+        actor.require(Action::Write)?;
+        let fields = check_incident(input, &self.units.catalog(), now_utc().date())
+            .map_err(|errors| AppError::InvalidFields(errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect()))?;
+        if !actor.covers(fields.unit, fields.occurred_on) {
+            return Err(AppError::invalid("unit_id", "this unit is outside your area"));
+        }
+        if fields.notes.is_some() && !actor.sees(detail_kind(fields.kind)) {
+            return Err(AppError::invalid("notes", "your role may not record these details"));
+        }
+        for child in &fields.children {
+            match self.store.child(*child, None).await? {
+                Some(c) if actor.covers(c.residence_unit, c.registered_on) => {}
+                _ => return Err(AppError::invalid("children", format!("child {child} is not in your area"))),
+            }
+        }
+        if let Some(case_id) = fields.case_id {
+            match self.store.case(case_id, None).await? {
+                Some(c) if actor.covers(c.unit, c.received_at.date()) => {}
+                _ => return Err(AppError::invalid("case_id", "choose a case in your area")),
+            }
+        }
+        let event = actor.event("incident.create", Outcome::Ok).record("incident", "").fields(&[
+            "kind",
+            "occurred_on",
+            "unit_id",
+            "children",
+            "details",
+        ]);
+        Ok(self.store.create_incident(&fields, actor.account_id, &event).await?)
+    }
+
+    pub async fn get(&self, actor: &Actor, id: i64) -> Result<IncidentView, AppError> {
+        actor.require(Action::Read)?;
+        let Some(probe) = self.store.incident(id, None).await? else { return Err(AppError::NotFound) };
+        if !actor.covers(probe.fields.unit, probe.fields.occurred_on) {
+            self.store.audit(&actor.event("incident.read", Outcome::Denied).record("incident", id)).await?;
+            return Err(AppError::NotFound);
+        }
+        let sees = actor.sees(detail_kind(probe.fields.kind));
+        let shown: &[&str] = if sees { &["kind", "children", "details"] } else { &["kind", "children"] };
+        let event = actor.event("incident.read", Outcome::Ok).record("incident", id).fields(shown);
+        let r = self.store.incident(id, Some(&event)).await?.ok_or(AppError::NotFound)?;
+        let notes = if sees { Masked::Shown(r.fields.notes.clone()) } else { Masked::Hidden };
+        let mut fields = r.fields;
+        fields.notes = None;
+        Ok(IncidentView { id: r.id, fields, notes })
+    }
+
+    /// Incidents in scope that happened in `[from, to]`, without their details.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        kind: Option<IncidentKind>,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<Vec<IncidentView>, AppError> {
+        actor.require(Action::List)?;
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let q = IncidentQuery {
+                units: actor.scope.units(),
+                kind: kind.map(|k| k.as_str().to_owned()),
+                from,
+                to,
+                after_id: after,
+                limit: 500,
+            };
+            let page = self.store.list_incidents(&q).await?;
+            let full = page.len() == 500;
+            after = page.last().map(|r| r.id);
+            out.extend(page.into_iter().filter(|r| actor.covers(r.fields.unit, r.fields.occurred_on)).map(|r| {
+                let mut fields = r.fields;
+                fields.notes = None;
+                IncidentView { id: r.id, fields, notes: Masked::Hidden }
+            }));
+            if !full || out.len() >= 10_000 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,36 @@
+//! Incidents: abuse, children in conflict with the law, accidents and injuries.
+
+use async_trait::async_trait;
+use time::Date;
+use treem_domain::audit::AuditEvent;
+use treem_domain::incident::IncidentFields;
+use treem_domain::units::UnitId;
+
+use crate::StorageError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentRecord {
+    pub id: i64,
+    pub fields: IncidentFields,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentQuery {
+    pub units: Vec<UnitId>,
+    pub kind: Option<String>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait IncidentStore: Send + Sync {
+    /// Stores an incident with its children; the audit key is set to the new id.
+    async fn create_incident(&self, f: &IncidentFields, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError>;
+    /// An incident; with `audit`, the entry is appended in the reading transaction.
+    async fn incident(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<IncidentRecord>, StorageError>;
+    /// Incidents by unit and date of occurrence, in id order.
+    async fn list_incidents(&self, q: &IncidentQuery) -> Result<Vec<IncidentRecord>, StorageError>;
+}

@@ -1,0 +1,133 @@
+//! Incidents on SQLite.
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use treem_domain::audit::{now_utc, AuditEvent};
+use treem_domain::incident::{
+    AbuseForm, IncidentFields, IncidentKind, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype,
+};
+use treem_domain::units::UnitId;
+use treem_storage::{IncidentQuery, IncidentRecord, IncidentStore, StorageError};
+
+use crate::accounts::append_audit;
+use crate::{map_err, ts, unit_list, SqliteStore, UNITS_IN};
+
+const COLUMNS: &str =
+    "i.id, i.kind, i.occurred_on, i.unit_id, i.abuse_form, i.sexual_subtype, i.setting, i.relation, i.offence, i.justice_stage, \
+     i.justice_measure, i.injury, i.fatal, i.notes, i.case_id, i.version, \
+     (SELECT group_concat(child_id) FROM (SELECT child_id FROM incident_child c WHERE c.incident_id = i.id ORDER BY child_id)) AS children";
+
+fn opt<T>(r: &SqliteRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, StorageError> {
+    let v: Option<String> = r.try_get(col).map_err(map_err)?;
+    v.map(|v| parse(&v).ok_or_else(|| StorageError::Other(format!("incident.{col} holds `{v}`")))).transpose()
+}
+
+fn decode(r: &SqliteRow) -> Result<IncidentRecord, StorageError> {
+    let kind: String = r.try_get("kind").map_err(map_err)?;
+    let children: Option<String> = r.try_get("children").map_err(map_err)?;
+    Ok(IncidentRecord {
+        id: r.try_get("id").map_err(map_err)?,
+        version: r.try_get("version").map_err(map_err)?,
+        fields: IncidentFields {
+            kind: IncidentKind::parse(&kind).ok_or_else(|| StorageError::Other(format!("incident.kind holds `{kind}`")))?,
+            occurred_on: r.try_get("occurred_on").map_err(map_err)?,
+            unit: UnitId(r.try_get("unit_id").map_err(map_err)?),
+            abuse_form: opt(r, "abuse_form", AbuseForm::parse)?,
+            sexual_subtype: opt(r, "sexual_subtype", SexualSubtype::parse)?,
+            setting: opt(r, "setting", Setting::parse)?,
+            relation: opt(r, "relation", Relation::parse)?,
+            offence: r.try_get("offence").map_err(map_err)?,
+            justice_stage: opt(r, "justice_stage", JusticeStage::parse)?,
+            justice_measure: opt(r, "justice_measure", JusticeMeasure::parse)?,
+            injury: opt(r, "injury", InjuryKind::parse)?,
+            fatal: r.try_get("fatal").map_err(map_err)?,
+            notes: r.try_get("notes").map_err(map_err)?,
+            children: children.unwrap_or_default().split(',').filter_map(|c| c.trim().parse().ok()).collect(),
+            case_id: r.try_get("case_id").map_err(map_err)?,
+        },
+    })
+}
+
+#[async_trait]
+impl IncidentStore for SqliteStore {
+    async fn create_incident(&self, f: &IncidentFields, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        let now = ts(now_utc());
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO incident (kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, offence, justice_stage, justice_measure, \
+             injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
+        )
+        .bind(f.kind.as_str())
+        .bind(f.occurred_on)
+        .bind(f.unit.0)
+        .bind(f.abuse_form.map(AbuseForm::as_str))
+        .bind(f.sexual_subtype.map(SexualSubtype::as_str))
+        .bind(f.setting.map(Setting::as_str))
+        .bind(f.relation.map(Relation::as_str))
+        .bind(&f.offence)
+        .bind(f.justice_stage.map(JusticeStage::as_str))
+        .bind(f.justice_measure.map(JusticeMeasure::as_str))
+        .bind(f.injury.map(InjuryKind::as_str))
+        .bind(f.fatal)
+        .bind(&f.notes)
+        .bind(f.case_id)
+        .bind(created_by)
+        .bind(&now)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        for child in &f.children {
+            sqlx::query("INSERT INTO incident_child (incident_id, child_id) VALUES (?, ?)")
+                .bind(id)
+                .bind(child)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        let mut audit = audit.clone();
+        audit.record_key = Some(id.to_string());
+        append_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    async fn incident(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<IncidentRecord>, StorageError> {
+        let sql = format!("SELECT {COLUMNS} FROM incident i WHERE i.id = ?");
+        match audit {
+            None => sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode).transpose(),
+            Some(a) => {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+                let found = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?.as_ref().map(decode).transpose()?;
+                append_audit(&mut tx, a).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(found)
+            }
+        }
+    }
+
+    async fn list_incidents(&self, q: &IncidentQuery) -> Result<Vec<IncidentRecord>, StorageError> {
+        if q.units.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} FROM incident i WHERE i.unit_id {UNITS_IN} AND (CAST(? AS TEXT) IS NULL OR i.kind = ?) \
+             AND i.occurred_on >= ? AND i.occurred_on <= ? AND i.id > ? ORDER BY i.id LIMIT ?"
+        );
+        sqlx::query(&sql)
+            .bind(unit_list(&q.units))
+            .bind(q.kind.as_deref())
+            .bind(q.kind.as_deref())
+            .bind(q.from.unwrap_or(time::macros::date!(1900 - 01 - 01)))
+            .bind(q.to.unwrap_or(time::Date::MAX))
+            .bind(q.after_id.unwrap_or(0))
+            .bind(q.limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(decode)
+            .collect()
+    }
+}

@@ -1,0 +1,168 @@
+//! `/api/v1/incidents`: abuse, children in conflict with the law, accidents and injuries.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use treem_app::children::Masked;
+use treem_app::{App, AppError};
+use treem_domain::incident::{IncidentFields, IncidentInput, IncidentKind};
+use utoipa::ToSchema;
+
+use super::people::SensitiveValue;
+use super::ApiJson;
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::session::ApiActor;
+use crate::ui::query_param;
+
+#[derive(Serialize, ToSchema)]
+pub struct IncidentDto {
+    id: i64,
+    /// abuse, conflict_with_law or accident
+    kind: String,
+    #[schema(format = Date)]
+    occurred_on: String,
+    unit_id: i64,
+    abuse_form: Option<String>,
+    sexual_subtype: Option<String>,
+    setting: Option<String>,
+    relation: Option<String>,
+    offence: Option<String>,
+    justice_stage: Option<String>,
+    justice_measure: Option<String>,
+    injury: Option<String>,
+    fatal: bool,
+    children: Vec<i64>,
+    case_id: Option<i64>,
+    /// Free-text details; only on a single incident, and only for roles that see them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<SensitiveValue>,
+}
+
+fn dto(id: i64, f: &IncidentFields, details: Option<SensitiveValue>) -> IncidentDto {
+    IncidentDto {
+        id,
+        kind: f.kind.as_str().into(),
+        occurred_on: f.occurred_on.to_string(),
+        unit_id: f.unit.0,
+        abuse_form: f.abuse_form.map(|x| x.as_str().into()),
+        sexual_subtype: f.sexual_subtype.map(|x| x.as_str().into()),
+        setting: f.setting.map(|x| x.as_str().into()),
+        relation: f.relation.map(|x| x.as_str().into()),
+        offence: f.offence.clone(),
+        justice_stage: f.justice_stage.map(|x| x.as_str().into()),
+        justice_measure: f.justice_measure.map(|x| x.as_str().into()),
+        injury: f.injury.map(|x| x.as_str().into()),
+        fatal: f.fatal,
+        children: f.children.clone(),
+        case_id: f.case_id,
+        details,
+    }
+}
+
+fn date(q: &str, key: &str) -> Result<Option<time::Date>, ApiError> {
+    Ok(query_param(q, key).filter(|v| !v.is_empty()).map(|v| treem_app::units::parse_user_date(key, &v)).transpose()?)
+}
+
+/// Incidents in the caller's scope that happened between `from` and `to`.
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", security(("token" = [])),
+    params(("kind" = Option<String>, Query), ("from" = Option<String>, Query, description = "YYYY-MM-DD"), ("to" = Option<String>, Query, description = "YYYY-MM-DD")),
+    responses((status = 200, body = Vec<IncidentDto>), (status = 403, body = ErrorEnvelope)))]
+pub async fn list_incidents(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Vec<IncidentDto>>, ApiError> {
+    let q = q.unwrap_or_default();
+    let kind = query_param(&q, "kind")
+        .filter(|k| !k.is_empty())
+        .map(|k| IncidentKind::parse(&k).ok_or_else(|| AppError::invalid("kind", "abuse, conflict_with_law or accident")))
+        .transpose()?;
+    let list = app.incidents.list(&a, kind, date(&q, "from")?, date(&q, "to")?).await?;
+    Ok(Json(list.iter().map(|v| dto(v.id, &v.fields, None)).collect()))
+}
+
+/// One incident (the read is audited).
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", security(("token" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = IncidentDto), (status = 404, body = ErrorEnvelope)))]
+pub async fn get_incident(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<IncidentDto>, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let v = app.incidents.get(&a, id).await?;
+    let details = match v.notes {
+        Masked::Shown(n) => SensitiveValue::from(Masked::Shown(n)),
+        Masked::Hidden => SensitiveValue::from(Masked::Hidden),
+    };
+    Ok(Json(dto(v.id, &v.fields, Some(details))))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentBody {
+    kind: String,
+    #[schema(format = Date)]
+    occurred_on: String,
+    unit_id: i64,
+    children: Vec<i64>,
+    #[serde(default)]
+    case_id: Option<i64>,
+    #[serde(default)]
+    abuse_form: String,
+    #[serde(default)]
+    sexual_subtype: String,
+    #[serde(default)]
+    setting: String,
+    #[serde(default)]
+    relation: String,
+    #[serde(default)]
+    offence: String,
+    #[serde(default)]
+    justice_stage: String,
+    #[serde(default)]
+    justice_measure: String,
+    #[serde(default)]
+    injury: String,
+    #[serde(default)]
+    fatal: bool,
+    #[serde(default)]
+    details: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedIncident {
+    id: i64,
+}
+
+/// Records an incident in the caller's scope. Each kind has its own required fields; another kind's fields are refused.
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", security(("token" = [])), request_body = IncidentBody,
+    responses((status = 201, body = CreatedIncident), (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn create_incident(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    ApiJson(b): ApiJson<IncidentBody>,
+) -> Result<Response, ApiError> {
+    let input = IncidentInput {
+        kind: b.kind,
+        occurred_on: b.occurred_on,
+        unit_id: b.unit_id.to_string(),
+        abuse_form: b.abuse_form,
+        sexual_subtype: b.sexual_subtype,
+        setting: b.setting,
+        relation: b.relation,
+        offence: b.offence,
+        justice_stage: b.justice_stage,
+        justice_measure: b.justice_measure,
+        injury: b.injury,
+        fatal: b.fatal,
+        notes: b.details,
+        children: b.children,
+        case_id: b.case_id,
+    };
+    let id = app.incidents.create(&a, &input).await?;
+    Ok((StatusCode::CREATED, Json(CreatedIncident { id })).into_response())
+}

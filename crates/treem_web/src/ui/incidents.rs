@@ -1,0 +1,341 @@
+//! Incidents: the list with counts by kind and form, the form, an incident's page.
+
+use askama::Template;
+use axum::extract::{Path, Query, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use treem_app::children::Masked;
+use treem_app::{App, AppError};
+use treem_domain::access::Action;
+use treem_domain::incident::{
+    AbuseForm, IncidentInput, IncidentKind, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype,
+};
+use treem_domain::units::UnitLevel;
+
+use super::{render, Chrome, PageContext, PageError};
+use crate::session::{check_csrf, SignedIn};
+
+fn keyed(prefix: &str, codes: &[&'static str]) -> Vec<(&'static str, String)> {
+    codes.iter().map(|c| (*c, format!("{prefix}.{c}"))).collect()
+}
+
+pub struct Row {
+    pub id: i64,
+    pub occurred: String,
+    pub kind_key: String,
+    pub detail_key: String,
+    pub unit: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<Row>,
+    counts: Vec<(String, usize)>,
+    kinds: Vec<(&'static str, String)>,
+    kind: String,
+    year: String,
+    can_write: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    kind: Option<String>,
+    year: Option<String>,
+}
+
+/// The key naming an incident's main classification: the form of abuse, the stage, or the injury.
+fn detail_key(f: &treem_domain::incident::IncidentFields) -> String {
+    match (f.abuse_form, f.justice_stage, f.injury) {
+        (Some(a), _, _) => format!("abuse_form.{}", a.as_str()),
+        (_, Some(s), _) => format!("justice_stage.{}", s.as_str()),
+        (_, _, Some(i)) => format!("injury.{}", i.as_str()),
+        _ => "incident.detail".into(),
+    }
+}
+
+pub async fn incidents_page(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Query(p): Query<ListParams>,
+) -> Result<Response, PageError> {
+    let kind = p
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .map(|k| IncidentKind::parse(k).ok_or_else(|| AppError::invalid("kind", "not a kind of incident")));
+    let kind = kind.transpose().map_err(|e| ctx.error(e))?;
+    let year = p.year.as_deref().map(str::trim).filter(|y| !y.is_empty());
+    let (from, to) = match year {
+        Some(y) => {
+            let bounds = y.parse::<i32>().ok().and_then(|y| {
+                Some((
+                    time::Date::from_calendar_date(y, time::Month::January, 1).ok()?,
+                    time::Date::from_calendar_date(y, time::Month::December, 31).ok()?,
+                ))
+            });
+            let (from, to) = bounds.ok_or_else(|| ctx.error(AppError::invalid("year", "a year such as 2025")))?;
+            (Some(from), Some(to))
+        }
+        None => (None, None),
+    };
+    let list = app.incidents.list(&s.actor, kind, from, to).await.map_err(|e| ctx.error(e))?;
+    let catalog = app.units.catalog();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for v in &list {
+        *counts.entry(format!("incident.kind.{}", v.fields.kind.as_str())).or_default() += 1;
+        *counts.entry(detail_key(&v.fields)).or_default() += 1;
+    }
+    let page = ListPage {
+        c: ctx.chrome("incidents"),
+        rows: list
+            .iter()
+            .rev()
+            .take(500)
+            .map(|v| Row {
+                id: v.id,
+                occurred: v.fields.occurred_on.to_string(),
+                kind_key: format!("incident.kind.{}", v.fields.kind.as_str()),
+                detail_key: detail_key(&v.fields),
+                unit: catalog.get(v.fields.unit).map(|u| u.name.clone()).unwrap_or_default(),
+            })
+            .collect(),
+        counts: counts.into_iter().collect(),
+        kinds: keyed("incident.kind", IncidentKind::CODES),
+        kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+        year: year.unwrap_or_default().to_owned(),
+        can_write: s.actor.role.may(Action::Write),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Default, Clone)]
+pub struct IncidentFormData {
+    pub kind: String,
+    pub occurred_on: String,
+    pub unit_id: String,
+    pub children: Vec<String>,
+    pub abuse_form: String,
+    pub sexual_subtype: String,
+    pub setting: String,
+    pub relation: String,
+    pub offence: String,
+    pub justice_stage: String,
+    pub justice_measure: String,
+    pub injury: String,
+    pub fatal: String,
+    pub notes: String,
+    csrf: String,
+}
+
+impl IncidentFormData {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut f = Self::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "csrf" => f.csrf = v,
+                "kind" => f.kind = v,
+                "occurred_on" => f.occurred_on = v,
+                "unit_id" => f.unit_id = v,
+                "children" => f.children.push(v),
+                "abuse_form" => f.abuse_form = v,
+                "sexual_subtype" => f.sexual_subtype = v,
+                "setting" => f.setting = v,
+                "relation" => f.relation = v,
+                "offence" => f.offence = v,
+                "justice_stage" => f.justice_stage = v,
+                "justice_measure" => f.justice_measure = v,
+                "injury" => f.injury = v,
+                "fatal" => f.fatal = v,
+                "notes" => f.notes = v,
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn input(&self) -> IncidentInput {
+        IncidentInput {
+            kind: self.kind.clone(),
+            occurred_on: self.occurred_on.clone(),
+            unit_id: self.unit_id.clone(),
+            abuse_form: self.abuse_form.clone(),
+            sexual_subtype: self.sexual_subtype.clone(),
+            setting: self.setting.clone(),
+            relation: self.relation.clone(),
+            offence: self.offence.clone(),
+            justice_stage: self.justice_stage.clone(),
+            justice_measure: self.justice_measure.clone(),
+            injury: self.injury.clone(),
+            fatal: self.fatal == "1",
+            notes: self.notes.clone(),
+            children: self.children.iter().filter_map(|c| c.trim().parse().ok()).collect(),
+            case_id: None,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incident_form.html")]
+struct FormPage {
+    c: Chrome,
+    f: IncidentFormData,
+    errors: Vec<(String, String)>,
+    units: Vec<(String, String)>,
+    children: Vec<(String, String)>,
+    kinds: Vec<(&'static str, String)>,
+    forms: Vec<(&'static str, String)>,
+    subtypes: Vec<(&'static str, String)>,
+    settings: Vec<(&'static str, String)>,
+    relations: Vec<(&'static str, String)>,
+    stages: Vec<(&'static str, String)>,
+    measures: Vec<(&'static str, String)>,
+    injuries: Vec<(&'static str, String)>,
+}
+
+async fn form_page(
+    app: &App,
+    ctx: &PageContext,
+    s: &treem_app::auth::CurrentSession,
+    f: IncidentFormData,
+    errors: Vec<(String, String)>,
+) -> Result<Response, PageError> {
+    let catalog = app.units.catalog();
+    let mut units: Vec<_> = s
+        .actor
+        .scope
+        .units()
+        .into_iter()
+        .filter_map(|id| catalog.get(id))
+        .filter(|u| matches!(u.level, UnitLevel::Commune | UnitLevel::Hamlet))
+        .collect();
+    treem_domain::units::sort_units(&mut units);
+    units.sort_by_key(|u| std::cmp::Reverse(u.validity.to.is_none()));
+    let mut children = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app.children.list(&s.actor, None, after, 100).await.map_err(|e| ctx.error(e))?;
+        children.extend(page.children.into_iter().map(|c| (c.id.to_string(), format!("{} ({})", c.full_name, c.birth_date))));
+        match page.next_after {
+            Some(n) if children.len() < 1000 => after = Some(n),
+            _ => break,
+        }
+    }
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = FormPage {
+        c: ctx.chrome("incidents"),
+        f,
+        errors,
+        units: units
+            .iter()
+            .map(|u| {
+                (
+                    u.id.0.to_string(),
+                    format!(
+                        "{} ({}, {}–{})",
+                        u.name,
+                        u.code,
+                        u.validity.from.year(),
+                        u.validity.to.map(|d| d.year().to_string()).unwrap_or_default()
+                    ),
+                )
+            })
+            .collect(),
+        children,
+        kinds: keyed("incident.kind", IncidentKind::CODES),
+        forms: keyed("abuse_form", AbuseForm::CODES),
+        subtypes: keyed("sexual_subtype", SexualSubtype::CODES),
+        settings: keyed("setting", Setting::CODES),
+        relations: keyed("relation", Relation::CODES),
+        stages: keyed("justice_stage", JusticeStage::CODES),
+        measures: keyed("justice_measure", JusticeMeasure::CODES),
+        injuries: keyed("injury", InjuryKind::CODES),
+    };
+    Ok(render(status, &page))
+}
+
+pub async fn incident_new_form(State(app): State<Arc<App>>, ctx: PageContext, SignedIn(s): SignedIn) -> Result<Response, PageError> {
+    s.actor.require(Action::Write).map_err(|e| ctx.error(e))?;
+    let f = IncidentFormData { kind: "abuse".into(), occurred_on: treem_domain::audit::now_utc().date().to_string(), ..Default::default() };
+    form_page(&app, &ctx, &s, f, Vec::new()).await
+}
+
+pub async fn create_incident(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    RawForm(body): RawForm,
+) -> Result<Response, PageError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|_| ctx.error(AppError::invalid("form", "the form could not be read")))?;
+    let f = IncidentFormData::from_pairs(pairs);
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    match app.incidents.create(&s.actor, &f.input()).await {
+        Ok(id) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
+        Err(AppError::InvalidFields(list)) => form_page(&app, &ctx, &s, f, list).await,
+        Err(AppError::Invalid { field, message }) => form_page(&app, &ctx, &s, f, vec![(field, message)]).await,
+        Err(e) => Err(ctx.error(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct IncidentPage {
+    c: Chrome,
+    id: i64,
+    facts: Vec<(&'static str, String, String)>,
+    children: Vec<(i64, String)>,
+    case_id: Option<i64>,
+    notes: String,
+}
+
+pub async fn incident_page(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = id.parse::<i64>().map_err(|_| ctx.error(AppError::NotFound))?;
+    let v = app.incidents.get(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    let f = &v.fields;
+    let catalog = app.units.catalog();
+    let mut facts: Vec<(&'static str, String, String)> = vec![
+        ("incident.kind", format!("incident.kind.{}", f.kind.as_str()), String::new()),
+        ("incident.occurred_on", String::new(), f.occurred_on.to_string()),
+        ("incident.unit", String::new(), catalog.get(f.unit).map(|u| u.name.clone()).unwrap_or_default()),
+    ];
+    let mut push = |label: &'static str, key: Option<String>| {
+        if let Some(k) = key {
+            facts.push((label, k, String::new()));
+        }
+    };
+    push("incident.abuse_form", f.abuse_form.map(|x| format!("abuse_form.{}", x.as_str())));
+    push("incident.sexual_subtype", f.sexual_subtype.map(|x| format!("sexual_subtype.{}", x.as_str())));
+    push("incident.setting", f.setting.map(|x| format!("setting.{}", x.as_str())));
+    push("incident.relation", f.relation.map(|x| format!("relation.{}", x.as_str())));
+    push("incident.justice_stage", f.justice_stage.map(|x| format!("justice_stage.{}", x.as_str())));
+    push("incident.justice_measure", f.justice_measure.map(|x| format!("justice_measure.{}", x.as_str())));
+    push("incident.injury", f.injury.map(|x| format!("injury.{}", x.as_str())));
+    if f.kind == IncidentKind::Accident {
+        facts.push(("incident.fatal", if f.fatal { "answer.yes".into() } else { "answer.no".into() }, String::new()));
+    }
+    if let Some(o) = &f.offence {
+        facts.push(("incident.offence", String::new(), o.clone()));
+    }
+    let mut children = Vec::new();
+    for cid in &f.children {
+        // Children outside the reader's scope are listed by number only.
+        let name = app.children.get(&s.actor, *cid).await.map(|c| c.full_name).unwrap_or_else(|_| format!("#{cid}"));
+        children.push((*cid, name));
+    }
+    let notes = match &v.notes {
+        Masked::Shown(n) => n.clone().unwrap_or_default(),
+        Masked::Hidden => crate::i18n::translate(ctx.lang, "field.hidden").to_owned(),
+    };
+    Ok(render(StatusCode::OK, &IncidentPage { c: ctx.chrome("incidents"), id: v.id, facts, children, case_id: f.case_id, notes }))
+}
