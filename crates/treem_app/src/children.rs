@@ -7,6 +7,7 @@ use time::Date;
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::{now_utc, Outcome};
 use treem_domain::child::{age_on, check_child, Child, ChildFields, ChildInput, HivStatus, Sex};
+use treem_domain::dedup::{find_duplicates, Candidate};
 use treem_domain::text::search_key;
 use treem_domain::units::UnitId;
 use treem_storage::{ChildQuery, StorageError, Store};
@@ -36,6 +37,18 @@ pub struct ChildView {
     pub abuse_notes: Masked<Option<String>>,
     pub offence_notes: Masked<Option<String>>,
     pub version: i64,
+    /// The record this one was merged into, if it is a merged duplicate.
+    pub merged_into: Option<i64>,
+    /// Records merged into this one (their ids and names).
+    pub merged: Vec<(i64, String)>,
+}
+
+/// A possible duplicate of a record: the other record and why they look alike.
+#[derive(Debug, Clone)]
+pub struct DuplicateCandidate {
+    pub child: ChildSummary,
+    pub score: u32,
+    pub reasons: Vec<&'static str>,
 }
 
 /// One line of a list: never any sensitive field.
@@ -64,6 +77,17 @@ fn mask<T>(visible: bool, v: T) -> Masked<T> {
         Masked::Shown(v)
     } else {
         Masked::Hidden
+    }
+}
+
+fn candidate(c: &ChildSummary) -> Candidate<'_> {
+    Candidate {
+        id: c.id,
+        full_name: &c.full_name,
+        sex: Some(c.sex),
+        birth_date: Some(c.birth_date),
+        birth_year: None,
+        residence_unit: c.residence_unit,
     }
 }
 
@@ -164,6 +188,8 @@ impl ChildService {
             abuse_notes: mask(actor.sees(SensitiveKind::AbuseDetails), c.abuse_notes),
             offence_notes: mask(actor.sees(SensitiveKind::OffenceDetails), c.offence_notes),
             version: c.version,
+            merged_into: c.merged_into,
+            merged: self.store.merged_into(id).await?.into_iter().map(|m| (m.id, m.full_name)).collect(),
         })
     }
 
@@ -182,6 +208,111 @@ impl ChildService {
         // The SQL filter is by unit; the date of the record decides (a unit may move between parents).
         let children = rows.iter().filter(|c| actor.covers(c.residence_unit, c.registered_on)).map(summary).collect();
         Ok(ChildPage { children, next_after })
+    }
+
+    /// Every child record in scope (not merged away), for matching.
+    async fn all_in_scope(&self, actor: &Actor) -> Result<Vec<ChildSummary>, AppError> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.list(actor, None, after, PAGE_MAX).await?;
+            out.extend(page.children);
+            match page.next_after {
+                Some(n) if out.len() < 100_000 => after = Some(n),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records in the actor's scope that may be the same child as `input`, best
+    /// first: shown before a new record is saved. Only records the actor may see
+    /// are searched, so a candidate never reveals a child outside scope.
+    pub async fn duplicates_for(&self, actor: &Actor, input: &ChildInput) -> Result<Vec<DuplicateCandidate>, AppError> {
+        actor.require(Action::Write)?;
+        let fields = self.checked(actor, input)?;
+        let existing = self.all_in_scope(actor).await?;
+        let candidates: Vec<Candidate<'_>> = existing.iter().map(candidate).collect();
+        let new = Candidate {
+            id: 0,
+            full_name: &fields.full_name,
+            sex: Some(fields.sex),
+            birth_date: Some(fields.birth_date),
+            birth_year: None,
+            residence_unit: fields.residence_unit,
+        };
+        let catalog = self.units.catalog();
+        Ok(find_duplicates(&new, &candidates, &catalog, Self::today())
+            .into_iter()
+            .filter_map(|m| {
+                existing.iter().find(|c| c.id == m.id).map(|c| DuplicateCandidate { child: c.clone(), score: m.score, reasons: m.reasons })
+            })
+            .collect())
+    }
+
+    /// Pairs of records in scope that look like one child, for review (best first).
+    /// Compared within groups of the same folded given name, so the work stays linear
+    /// in practice.
+    pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<(ChildSummary, ChildSummary, u32, Vec<&'static str>)>, AppError> {
+        actor.require(Action::Write)?;
+        let all = self.all_in_scope(actor).await?;
+        let catalog = self.units.catalog();
+        let mut groups: std::collections::HashMap<String, Vec<&ChildSummary>> = std::collections::HashMap::new();
+        for c in &all {
+            let key = search_key(&c.full_name);
+            let given = key.rsplit(' ').next().unwrap_or_default().to_owned();
+            groups.entry(given).or_default().push(c);
+        }
+        let mut out = Vec::new();
+        for group in groups.values() {
+            for (i, a) in group.iter().enumerate() {
+                for b in group.iter().skip(i + 1) {
+                    let (score, reasons) = treem_domain::dedup::score(&candidate(a), &candidate(b), &catalog, Self::today());
+                    if score >= treem_domain::dedup::THRESHOLD {
+                        let (x, y) = if a.id < b.id { (a, b) } else { (b, a) };
+                        out.push(((*x).clone(), (*y).clone(), score, reasons));
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.id.cmp(&b.0.id)));
+        out.truncate(500);
+        Ok(out)
+    }
+
+    /// Merges `duplicate` into `keep`: the duplicate leaves lists and points at
+    /// the record kept. Both must be in scope; the merge is audited and reversible.
+    pub async fn merge(&self, actor: &Actor, keep: i64, duplicate: i64) -> Result<(), AppError> {
+        actor.require(Action::Write)?;
+        if keep == duplicate {
+            return Err(AppError::invalid("duplicate", "a record cannot be merged into itself"));
+        }
+        for id in [keep, duplicate] {
+            match self.store.child(id, None).await? {
+                Some(c) if actor.covers(c.residence_unit, c.registered_on) => {
+                    if c.merged_into.is_some() {
+                        return Err(AppError::invalid("duplicate", format!("record {id} is already merged")));
+                    }
+                }
+                _ => return Err(AppError::NotFound),
+            }
+        }
+        let event = actor.event("child.merge", Outcome::Ok).record("child", duplicate).fields(&["merged_into"]);
+        Ok(self.store.set_merged(duplicate, Some(keep), &event).await?)
+    }
+
+    /// Undoes a merge: the record comes back as its own.
+    pub async fn unmerge(&self, actor: &Actor, duplicate: i64) -> Result<(), AppError> {
+        actor.require(Action::Write)?;
+        match self.store.child(duplicate, None).await? {
+            Some(c) if actor.covers(c.residence_unit, c.registered_on) && c.merged_into.is_some() => {}
+            Some(c) if actor.covers(c.residence_unit, c.registered_on) => {
+                return Err(AppError::invalid("duplicate", "this record is not merged"))
+            }
+            _ => return Err(AppError::NotFound),
+        }
+        let event = actor.event("child.unmerge", Outcome::Ok).record("child", duplicate).fields(&["merged_into"]);
+        Ok(self.store.set_merged(duplicate, None, &event).await?)
     }
 
     /// Every child in scope matching `name`, for export (audited).

@@ -78,6 +78,8 @@ pub struct Child {
     pub abuse_notes: Option<String>,
     pub offence_notes: Option<String>,
     pub version: i64,
+    /// Set when this record was merged into another as its duplicate.
+    pub merged_into: Option<i64>,
 }
 
 /// A checked child, ready to store.

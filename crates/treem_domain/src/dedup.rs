@@ -1116,6 +1116,7 @@ mod tests {
             abuse_notes: None,
             offence_notes: None,
             version: 1,
+            merged_into: None,
         };
         let all = GIVEN_EXACT + FAMILY_COMMON + MIDDLE_WEAK + DOB_EXACT + UNIT_SAME;
         assert_eq!(score(&new, &Candidate::from(&child), &c, ON).0, u32::try_from(all).unwrap());

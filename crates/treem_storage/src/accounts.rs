@@ -166,6 +166,11 @@ pub trait ChildStore: Send + Sync {
     async fn child(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<Child>, StorageError>;
     /// Children in id order after `after_id`.
     async fn list_children(&self, q: &ChildQuery) -> Result<Vec<Child>, StorageError>;
+    /// Marks `id` as a duplicate merged into `into` (it drops out of lists), or
+    /// clears the mark with `None` (undoing the merge).
+    async fn set_merged(&self, id: i64, into: Option<i64>, audit: &AuditEvent) -> Result<(), StorageError>;
+    /// The records merged into `id`.
+    async fn merged_into(&self, id: i64) -> Result<Vec<Child>, StorageError>;
     /// Fails with `Conflict("version")` when the stored version is not `expected_version`.
     async fn update_child(&self, id: i64, expected_version: i64, c: &ChildFields, audit: &AuditEvent) -> Result<(), StorageError>;
 }

@@ -374,7 +374,7 @@ impl AuditStore for PgStore {
 }
 
 const CHILD_COLUMNS: &str =
-    "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version";
+    "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version, merged_into_id";
 
 fn decode_child(r: &PgRow) -> Result<Child, StorageError> {
     let sex: String = r.try_get("sex").map_err(map_err)?;
@@ -392,6 +392,7 @@ fn decode_child(r: &PgRow) -> Result<Child, StorageError> {
         abuse_notes: r.try_get("abuse_notes").map_err(map_err)?,
         offence_notes: r.try_get("offence_notes").map_err(map_err)?,
         version: r.try_get("version").map_err(map_err)?,
+        merged_into: r.try_get("merged_into_id").map_err(map_err)?,
     })
 }
 
@@ -447,7 +448,7 @@ impl ChildStore for PgStore {
         }
         let units: Vec<i64> = q.units.iter().map(|u| u.0).collect();
         let sql = format!(
-            "SELECT {CHILD_COLUMNS} FROM child WHERE residence_unit_id = ANY($1) \
+            "SELECT {CHILD_COLUMNS} FROM child WHERE residence_unit_id = ANY($1) AND merged_into_id IS NULL \
              AND ($2::TEXT IS NULL OR name_search LIKE $3 ESCAPE '\\') AND id > $4 ORDER BY id LIMIT $5"
         );
         let pattern = q.name_contains.as_deref().map(|n| format!("%{}%", treem_domain::text::escape_like(n)));
@@ -463,6 +464,29 @@ impl ChildStore for PgStore {
             .iter()
             .map(decode_child)
             .collect()
+    }
+
+    async fn set_merged(&self, id: i64, into: Option<i64>, audit: &AuditEvent) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let done = sqlx::query("UPDATE child SET merged_into_id = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND ($4::BIGINT IS NULL OR id <> $5)")
+            .bind(into)
+            .bind(ts(now_utc()))
+            .bind(id)
+            .bind(into)
+            .bind(into)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn merged_into(&self, id: i64) -> Result<Vec<Child>, StorageError> {
+        let sql = format!("SELECT {CHILD_COLUMNS} FROM child WHERE merged_into_id = $1 ORDER BY id");
+        sqlx::query(&sql).bind(id).fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_child).collect()
     }
 
     async fn update_child(&self, id: i64, expected_version: i64, c: &ChildFields, audit: &AuditEvent) -> Result<(), StorageError> {

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0003_children", sql: include_str!("../migrations/0003_children.sql") },
     Migration { name: "0004_cases", sql: include_str!("../migrations/0004_cases.sql") },
     Migration { name: "0005_incidents", sql: include_str!("../migrations/0005_incidents.sql") },
+    Migration { name: "0006_child_merge", sql: include_str!("../migrations/0006_child_merge.sql") },
 ];
 
 /// The oldest SQLite with `RETURNING` and `ON CONFLICT DO UPDATE`.

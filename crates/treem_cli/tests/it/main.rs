@@ -8,6 +8,7 @@ mod access;
 mod auth;
 mod cases;
 mod cli;
+mod duplicates;
 mod harness;
 mod http_api;
 mod http_ui;

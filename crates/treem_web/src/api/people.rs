@@ -114,6 +114,8 @@ pub struct ChildDto {
     offence_notes: SensitiveValue,
     /// Send back with an update; a stale version is refused with EDIT_CONFLICT.
     version: i64,
+    /// Set when this record is a duplicate merged into another.
+    merged_into: Option<i64>,
 }
 
 impl From<ChildView> for ChildDto {
@@ -134,6 +136,7 @@ impl From<ChildView> for ChildDto {
             abuse_notes: sensitive(v.abuse_notes),
             offence_notes: sensitive(v.offence_notes),
             version: v.version,
+            merged_into: v.merged_into,
         }
     }
 }
@@ -442,5 +445,89 @@ pub async fn list_tokens(State(app): State<Arc<App>>, ApiActor(a): ApiActor) -> 
     responses((status = 204), (status = 404, body = ErrorEnvelope)))]
 pub async fn revoke_token(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
     app.auth.revoke_token(&a, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DuplicateDto {
+    child: ChildSummaryDto,
+    /// 0–100; candidates are returned from 70 (docs/DUPLICATES.md).
+    score: u32,
+    /// Why they look alike, as stable codes (given_name, birth_date_exact, successor_unit, …).
+    reasons: Vec<String>,
+}
+
+/// Records in the caller's scope that may be the same child as the one described: call before registering.
+#[utoipa::path(post, path = "/api/v1/children/duplicates", tag = "children", security(("token" = [])), request_body = ChildBody,
+    responses((status = 200, body = Vec<DuplicateDto>), (status = 422, body = ErrorEnvelope)))]
+pub async fn child_duplicates(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    ApiJson(body): ApiJson<ChildBody>,
+) -> Result<Json<Vec<DuplicateDto>>, ApiError> {
+    let found = app.children.duplicates_for(&a, &body.input()).await?;
+    Ok(Json(
+        found
+            .iter()
+            .map(|d| DuplicateDto {
+                child: (&d.child).into(),
+                score: d.score,
+                reasons: d.reasons.iter().map(|r| (*r).to_owned()).collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DuplicatePairDto {
+    a: ChildSummaryDto,
+    b: ChildSummaryDto,
+    score: u32,
+    reasons: Vec<String>,
+}
+
+/// The review queue: pairs of records in scope that look like one child, best first.
+#[utoipa::path(get, path = "/api/v1/children/duplicate-pairs", tag = "children", security(("token" = [])),
+    responses((status = 200, body = Vec<DuplicatePairDto>), (status = 403, body = ErrorEnvelope)))]
+pub async fn duplicate_pairs(State(app): State<Arc<App>>, ApiActor(a): ApiActor) -> Result<Json<Vec<DuplicatePairDto>>, ApiError> {
+    let pairs = app.children.review_queue(&a).await?;
+    Ok(Json(
+        pairs
+            .iter()
+            .map(|(x, y, s, r)| DuplicatePairDto {
+                a: x.into(),
+                b: y.into(),
+                score: *s,
+                reasons: r.iter().map(|r| (*r).to_owned()).collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The record to merge into this one; it leaves lists and points here.
+    duplicate_id: i64,
+}
+
+/// Merges a duplicate record into this one (audited; undone by unmerge).
+#[utoipa::path(post, path = "/api/v1/children/{id}/merge", tag = "children", security(("token" = [])), request_body = MergeBody, params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn merge_child(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<MergeBody>,
+) -> Result<StatusCode, ApiError> {
+    app.children.merge(&a, id, b.duplicate_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Undoes the merge of this record.
+#[utoipa::path(post, path = "/api/v1/children/{id}/unmerge", tag = "children", security(("token" = [])), params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn unmerge_child(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    app.children.unmerge(&a, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

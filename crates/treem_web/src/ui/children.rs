@@ -146,6 +146,9 @@ pub struct ChildForm {
     pub abuse_notes: String,
     #[serde(default)]
     pub offence_notes: String,
+    /// "1" when the user has seen the possible duplicates and saves anyway.
+    #[serde(default)]
+    pub confirm_new: String,
 }
 
 impl ChildForm {
@@ -177,6 +180,8 @@ struct FormPage {
     show_abuse: bool,
     show_offence: bool,
     hiv_options: Vec<&'static str>,
+    /// Possible duplicates: (id, label, score).
+    duplicates: Vec<(i64, String, u32)>,
 }
 
 /// Communes and hamlets in the actor's scope, current ones first.
@@ -209,6 +214,20 @@ fn form_page(
     f: ChildForm,
     errors: Vec<(String, String)>,
 ) -> Response {
+    form_page_with(app, ctx, actor, title_key, action, f, errors, Vec::new())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page_with(
+    app: &App,
+    ctx: &PageContext,
+    actor: &Actor,
+    title_key: &'static str,
+    action: String,
+    f: ChildForm,
+    errors: Vec<(String, String)>,
+    duplicates: Vec<(i64, String, u32)>,
+) -> Response {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = FormPage {
         c: ctx.chrome("children"),
@@ -221,6 +240,7 @@ fn form_page(
         show_abuse: actor.sees(SensitiveKind::AbuseDetails),
         show_offence: actor.sees(SensitiveKind::OffenceDetails),
         hiv_options: HivStatus::ALL.iter().map(|h| h.as_str()).collect(),
+        duplicates,
         f,
     };
     render(status, &page)
@@ -248,6 +268,22 @@ pub async fn create_child(
     Form(f): Form<ChildForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    // Possible duplicates are shown before anything is saved, until the user confirms.
+    if f.confirm_new != "1" {
+        match app.children.duplicates_for(&s.actor, &f.input()).await {
+            Ok(found) if !found.is_empty() => {
+                let list = found.iter().map(|d| (d.child.id, format!("{} ({})", d.child.full_name, d.child.birth_date), d.score)).collect();
+                let mut page = form_page_with(&app, &ctx, &s.actor, "child.new_title", "/children".into(), f, Vec::new(), list);
+                *page.status_mut() = StatusCode::CONFLICT;
+                return Ok(page);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+                return Ok(form_page(&app, &ctx, &s.actor, "child.new_title", "/children".into(), f, errors));
+            }
+        }
+    }
     match app.children.create(&s.actor, &f.input()).await {
         Ok(id) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
         Err(e) => {
@@ -286,6 +322,7 @@ pub async fn child_edit_form(
         },
         abuse_notes: masked_text(&v.abuse_notes),
         offence_notes: masked_text(&v.offence_notes),
+        confirm_new: String::new(),
     };
     Ok(form_page(&app, &ctx, &s.actor, "child.edit_title", format!("/children/{id}"), f, Vec::new()))
 }
@@ -353,4 +390,70 @@ pub async fn children_export(
     let q: String = p.q.unwrap_or_default().chars().take(100).collect();
     let rows = app.children.export(&s.actor, Some(&q)).await.map_err(|e| ctx.error(e))?;
     Ok(csv_response(children_csv(&app, &rows)))
+}
+
+pub struct PairLine {
+    pub a_id: i64,
+    pub a: String,
+    pub b_id: i64,
+    pub b: String,
+    pub score: u32,
+    pub reasons: String,
+}
+
+#[derive(Template)]
+#[template(path = "duplicates.html")]
+struct DuplicatesPage {
+    c: Chrome,
+    pairs: Vec<PairLine>,
+}
+
+pub async fn duplicates_page(State(app): State<Arc<App>>, ctx: PageContext, SignedIn(s): SignedIn) -> Result<Response, PageError> {
+    let pairs = app.children.review_queue(&s.actor).await.map_err(|e| ctx.error(e))?;
+    let label = |c: &treem_app::children::ChildSummary| format!("#{} {} ({})", c.id, c.full_name, c.birth_date);
+    let pairs = pairs
+        .iter()
+        .map(|(a, b, score, reasons)| PairLine {
+            a_id: a.id,
+            a: label(a),
+            b_id: b.id,
+            b: label(b),
+            score: *score,
+            reasons: reasons.join(", "),
+        })
+        .collect();
+    Ok(render(StatusCode::OK, &DuplicatesPage { c: ctx.chrome("children"), pairs }))
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    duplicate: String,
+}
+
+pub async fn merge_child(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(keep): Path<i64>,
+    Form(f): Form<MergeForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    let duplicate = f.duplicate.trim().parse::<i64>().map_err(|_| ctx.error(AppError::invalid("duplicate", "choose a record")))?;
+    app.children.merge(&s.actor, keep, duplicate).await.map_err(|e| ctx.error(e))?;
+    Ok(Redirect::to(&format!("/children/{keep}")).into_response())
+}
+
+pub async fn unmerge_child(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<MergeForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    app.children.unmerge(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    Ok(Redirect::to(&format!("/children/{id}")).into_response())
 }

@@ -32,7 +32,8 @@ pub use cases::{
     set_intervention, tasks_page,
 };
 pub use children::{
-    child_edit_form, child_new_form, child_page, children_csv_response, children_export, children_page, create_child, update_child,
+    child_edit_form, child_new_form, child_page, children_csv_response, children_export, children_page, create_child, duplicates_page,
+    merge_child, unmerge_child, update_child,
 };
 pub use incidents::{create_incident, incident_new_form, incident_page, incidents_page};
 pub use units::{home, unit_page, units_page};
