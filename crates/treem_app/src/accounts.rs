@@ -109,7 +109,7 @@ impl AccountService {
         let display_name =
             treem_domain::text::clean_line(&input.display_name, 100).map_err(|e| AppError::invalid("display_name", e.to_string()))?;
         let role = Role::parse(input.role.trim()).ok_or_else(|| AppError::invalid("role", "not a known role"))?;
-        let on = input.scope_date.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+        let on = input.scope_date.unwrap_or_else(treem_domain::calendar::today_in_vietnam);
         let (scope_unit, agency) = self.resolve_scope(role, &input.scope_unit_code, on, &input.agency)?;
         check_new_password(&input.password, &username)?;
         let password_hash = self.auth.hash_password(&input.password).await?;

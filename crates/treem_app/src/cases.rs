@@ -296,7 +296,10 @@ impl CaseService {
     }
 
     pub async fn set_intervention(&self, actor: &Actor, case_id: i64, id: i64, status: &str, outcome: &str) -> Result<(), AppError> {
-        self.scoped(actor, case_id, Action::Write).await?;
+        let c = self.scoped(actor, case_id, Action::Write).await?;
+        if c.state.is_closed() {
+            return Err(AppError::Case(treem_domain::case::CaseError::Closed));
+        }
         if !["planned", "done", "cancelled"].contains(&status) {
             return Err(AppError::invalid("status", "planned, done or cancelled"));
         }
@@ -321,7 +324,7 @@ impl CaseService {
         let unit = self
             .units
             .catalog()
-            .by_code_on(unit_code.trim(), now_utc().date())
+            .by_code_on(unit_code.trim(), treem_domain::calendar::today_in_vietnam())
             .map(|u| u.id)
             .ok_or_else(|| AppError::invalid("unit", "no unit with this code today"))?;
         let phone = text("phone", phone, 40)?;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use time::Date;
 use treem_domain::access::{Action, SensitiveKind};
-use treem_domain::audit::{now_utc, Outcome};
+use treem_domain::audit::Outcome;
 use treem_domain::child::{age_on, check_child, Child, ChildFields, ChildInput, HivStatus, Sex};
 use treem_domain::dedup::{find_duplicates, Candidate};
 use treem_domain::text::search_key;
@@ -118,7 +118,7 @@ impl ChildService {
     }
 
     fn today() -> Date {
-        now_utc().date()
+        treem_domain::calendar::today_in_vietnam()
     }
 
     /// Refuses sensitive input from a role that may not see (so may not set) it.

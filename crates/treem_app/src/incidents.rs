@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use time::Date;
 use treem_domain::access::{Action, SensitiveKind};
-use treem_domain::audit::{now_utc, Outcome};
+use treem_domain::audit::Outcome;
 use treem_domain::incident::{check_incident, IncidentFields, IncidentInput, IncidentKind};
 use treem_storage::{IncidentQuery, Store};
 
@@ -43,7 +43,7 @@ impl IncidentService {
 
     pub async fn create(&self, actor: &Actor, input: &IncidentInput) -> Result<i64, AppError> {
         actor.require(Action::Write)?;
-        let fields = check_incident(input, &self.units.catalog(), now_utc().date())
+        let fields = check_incident(input, &self.units.catalog(), treem_domain::calendar::today_in_vietnam())
             .map_err(|errors| AppError::InvalidFields(errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect()))?;
         if !actor.covers(fields.unit, fields.occurred_on) {
             return Err(AppError::invalid("unit_id", "this unit is outside your area"));

@@ -102,7 +102,7 @@ impl UnitService {
         let c = self.catalog();
         let unit = c.get(id).ok_or(AppError::NotFound)?.clone();
         let with_unit = |s: &Succession, other: UnitId| c.get(other).map(|u| (*s, u.clone()));
-        let today = time::OffsetDateTime::now_utc().date();
+        let today = treem_domain::calendar::today_in_vietnam();
         let children_on = unit.validity.to.map_or(today, |to| to.min(today)).max(unit.validity.from);
         Ok(UnitDetail {
             parents: c.parent_history(id).into_iter().filter_map(|l| c.get(l.parent).map(|p| (l, p.clone()))).collect(),
@@ -147,7 +147,7 @@ impl UnitService {
 /// Parses a date given by a user (`YYYY-MM-DD`), within the years treem serves.
 pub fn parse_user_date(field: &str, s: &str) -> Result<Date, AppError> {
     let d = treem_domain::unit_import::parse_date(s.trim()).ok_or_else(|| AppError::invalid(field, "expected a date as YYYY-MM-DD"))?;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = treem_domain::calendar::today_in_vietnam();
     if d.year() < 1945 || d > today + Duration::days(365 * 50) {
         return Err(AppError::invalid(field, "the date is outside the years treem serves"));
     }

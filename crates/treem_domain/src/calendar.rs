@@ -309,6 +309,13 @@ fn shorten(s: &str) -> String {
     s.chars().take(30).collect()
 }
 
+/// Today's date in Vietnam (UTC+7): the day users live in, for "not in the future"
+/// checks and form defaults (from 17:00 UTC Vietnam is already on the next day).
+pub fn today_in_vietnam() -> time::Date {
+    let now = time::OffsetDateTime::now_utc();
+    now.checked_to_offset(VIETNAM_OFFSET).map_or(now.date(), |t| t.date())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,16 +80,22 @@ async fn insert_tasks(
 ) -> Result<(), StorageError> {
     let now = ts(now_utc());
     for (kind, due) in tasks {
-        sqlx::query("INSERT INTO case_task (case_id, unit_id, kind, assignee_id, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(case_id)
-            .bind(unit.0)
-            .bind(kind.as_str())
-            .bind(assignee)
-            .bind(ts(*due))
-            .bind(&now)
-            .execute(&mut *conn)
-            .await
-            .map_err(map_err)?;
+        // One open task per kind: a step that asks again for work already pending adds nothing.
+        sqlx::query(
+            "INSERT INTO case_task (case_id, unit_id, kind, assignee_id, due_at, created_at) SELECT ?, ?, ?, ?, ?, ? \
+             WHERE NOT EXISTS (SELECT 1 FROM case_task WHERE case_id = ? AND kind = ? AND done_at IS NULL)",
+        )
+        .bind(case_id)
+        .bind(unit.0)
+        .bind(kind.as_str())
+        .bind(assignee)
+        .bind(ts(*due))
+        .bind(&now)
+        .bind(case_id)
+        .bind(kind.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?;
     }
     Ok(())
 }

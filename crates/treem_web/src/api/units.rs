@@ -73,7 +73,7 @@ pub struct UnitList {
 fn date_param(query: &Option<String>) -> Result<time::Date, ApiError> {
     match query_param(query.as_deref().unwrap_or_default(), "date").filter(|d| !d.is_empty()) {
         Some(d) => parse_user_date("date", &d).map_err(ApiError::from),
-        None => Ok(time::OffsetDateTime::now_utc().date()),
+        None => Ok(treem_domain::calendar::today_in_vietnam()),
     }
 }
 

@@ -99,7 +99,7 @@ pub struct UnitsParams {
 }
 
 pub async fn units_page(State(app): State<Arc<App>>, ctx: PageContext, Query(p): Query<UnitsParams>) -> Result<Response, PageError> {
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = treem_domain::calendar::today_in_vietnam();
     let date = match p.date.as_deref().filter(|d| !d.trim().is_empty()) {
         Some(d) => parse_user_date("date", d).map_err(|error| ctx.error(error))?,
         None => today,
