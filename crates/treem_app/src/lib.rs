@@ -10,6 +10,7 @@ pub mod cases;
 pub mod children;
 pub mod error;
 pub mod incidents;
+pub mod register;
 pub mod units;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub struct App {
     pub audit: audit::AuditService,
     pub cases: cases::CaseService,
     pub incidents: incidents::IncidentService,
+    pub register: register::RegisterService,
 }
 
 impl App {
@@ -40,6 +42,7 @@ impl App {
             children: children::ChildService::new(store.clone(), units.clone()),
             audit: audit::AuditService::new(store.clone()),
             incidents: incidents::IncidentService::new(store.clone(), units.clone()),
+            register: register::RegisterService::new(store.clone()),
             cases: cases::CaseService::new(store.clone(), units.clone(), treem_domain::case::Deadlines::default(), working_days()),
             auth,
             units,

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod dedup;
 pub mod import_error;
 pub mod incident;
+pub mod register;
 pub mod text;
 pub mod totp;
 pub mod unit_import;

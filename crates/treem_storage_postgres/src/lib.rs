@@ -5,6 +5,7 @@
 mod accounts;
 mod cases;
 mod incidents;
+mod register;
 mod units;
 
 use async_trait::async_trait;
@@ -29,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0004_cases", sql: include_str!("../migrations/0004_cases.sql") },
     Migration { name: "0005_incidents", sql: include_str!("../migrations/0005_incidents.sql") },
     Migration { name: "0006_child_merge", sql: include_str!("../migrations/0006_child_merge.sql") },
+    Migration { name: "0007_child_register", sql: include_str!("../migrations/0007_child_register.sql") },
 ];
 
 /// Key of the advisory lock that serialises appends to the audit chain.

@@ -6,6 +6,7 @@
 mod accounts;
 mod cases;
 mod incidents;
+mod register;
 mod units;
 
 use async_trait::async_trait;
@@ -30,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0004_cases", sql: include_str!("../migrations/0004_cases.sql") },
     Migration { name: "0005_incidents", sql: include_str!("../migrations/0005_incidents.sql") },
     Migration { name: "0006_child_merge", sql: include_str!("../migrations/0006_child_merge.sql") },
+    Migration { name: "0007_child_register", sql: include_str!("../migrations/0007_child_register.sql") },
 ];
 
 /// The oldest SQLite with `RETURNING` and `ON CONFLICT DO UPDATE`.

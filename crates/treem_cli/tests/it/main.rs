@@ -14,4 +14,5 @@ mod http_api;
 mod http_ui;
 mod i18n;
 mod incidents;
+mod register;
 mod schema;

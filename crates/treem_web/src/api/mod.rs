@@ -4,6 +4,7 @@
 mod cases;
 mod incidents;
 pub(crate) mod people;
+mod register;
 mod units;
 
 use axum::extract::{FromRequest, Request, State};
@@ -65,6 +66,14 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::providers))
         .routes(routes!(incidents::list_incidents, incidents::create_incident))
         .routes(routes!(incidents::get_incident))
+        .routes(routes!(register::get_register))
+        .routes(routes!(register::add_circumstance))
+        .routes(routes!(register::end_circumstance))
+        .routes(routes!(register::add_risk))
+        .routes(routes!(register::add_caregiver))
+        .routes(routes!(register::add_consent))
+        .routes(routes!(register::withdraw_consent))
+        .routes(routes!(register::set_profile))
         .routes(routes!(people::me))
         .routes(routes!(people::list_children, people::create_child))
         .routes(routes!(people::export_children))

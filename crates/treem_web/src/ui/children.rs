@@ -81,6 +81,15 @@ pub async fn children_page(
 #[template(path = "child.html")]
 struct ChildPage {
     c: Chrome,
+    reg: treem_app::register::RegisterView,
+    groups: Vec<(&'static str, String)>,
+    relations: Vec<(&'static str, String)>,
+    consent_kinds: Vec<(&'static str, String)>,
+    school: Vec<(&'static str, String)>,
+    poverty: Vec<(&'static str, String)>,
+    birth_registered: String,
+    household_code: String,
+    household_head: String,
     v: ChildView,
     sex_key: String,
     residence: String,
@@ -111,7 +120,20 @@ pub async fn child_page(
         Masked::Shown(None) => "hiv.none".into(),
         Masked::Hidden => "field.hidden".into(),
     };
+    let reg = app.register.view(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    let keyed = |prefix: &str, codes: &[&'static str]| codes.iter().map(|c| (*c, format!("{prefix}.{c}"))).collect::<Vec<_>>();
+    let groups: Vec<&'static str> =
+        treem_domain::register::GROUPS.iter().copied().filter(|g| !treem_app::register::group_hidden_for(&s.actor, g)).collect();
     let page = ChildPage {
+        groups: keyed("group", &groups),
+        relations: keyed("relation_cg", treem_domain::register::CAREGIVER_RELATIONS),
+        consent_kinds: keyed("consent", treem_domain::register::CONSENT_KINDS),
+        school: keyed("school", treem_domain::register::SCHOOL_STATUS),
+        poverty: keyed("poverty", treem_domain::register::POVERTY),
+        birth_registered: reg.profile.birth_registered_on.map(|d| d.to_string()).unwrap_or_default(),
+        household_code: reg.household.as_ref().map(|h| h.code.clone()).unwrap_or_default(),
+        household_head: reg.household.as_ref().map(|h| h.head_name.clone()).unwrap_or_default(),
+        reg,
         c: ctx.chrome("children"),
         sex_key: format!("sex.{}", v.sex.as_str()),
         residence: unit_name(&catalog, v.residence_unit),

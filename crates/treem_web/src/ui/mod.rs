@@ -6,6 +6,7 @@ mod admin;
 mod cases;
 mod children;
 mod incidents;
+mod register;
 mod units;
 
 use askama::Template;
@@ -36,6 +37,7 @@ pub use children::{
     merge_child, unmerge_child, update_child,
 };
 pub use incidents::{create_incident, incident_new_form, incident_page, incidents_page};
+pub use register::{add_caregiver, add_circumstance, add_consent, add_risk, end_circumstance, set_profile, withdraw_consent};
 pub use units::{home, unit_page, units_page};
 
 /// Navigation entries of capabilities still to come: shown, not linked.

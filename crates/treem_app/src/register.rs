@@ -1,0 +1,289 @@
+//! The register beyond the core record, through the one authorisation point:
+//! household and yearly poverty, caregivers and the legal representative, school
+//! and health-insurance status, birth registration, the 14 groups of special
+//! circumstances and risk with their dates, and consent to processing.
+
+use std::sync::Arc;
+use time::Date;
+use treem_domain::access::{Action, SensitiveKind};
+use treem_domain::audit::Outcome;
+use treem_domain::calendar::today_in_vietnam;
+use treem_domain::child::{clean_text, Child};
+use treem_domain::register::{
+    check_circumstance, check_consent, consent_satisfied, group_sensitivity, CAREGIVER_RELATIONS, POVERTY, SCHOOL_STATUS,
+};
+pub use treem_storage::{CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord};
+use treem_storage::{StorageError, Store};
+
+use crate::access::Actor;
+use crate::AppError;
+
+/// Everything recorded about a child beyond the core fields, as the caller may see it.
+#[derive(Debug, Clone)]
+pub struct RegisterView {
+    pub profile: ChildProfile,
+    pub household: Option<HouseholdRecord>,
+    /// Group memberships; those of a sensitive group the caller may not see are left out
+    /// and counted in `hidden_circumstances`.
+    pub circumstances: Vec<DatedRecord>,
+    pub hidden_circumstances: usize,
+    pub risks: Vec<DatedRecord>,
+    pub caregivers: Vec<CaregiverRecord>,
+    pub consents: Vec<ConsentRecord>,
+    /// Whether the active consents (or a legal basis) satisfy Decree 13/2023 today.
+    pub consent_ok: bool,
+}
+
+/// The profile as a form gives it.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileInput {
+    pub disability: bool,
+    pub school_status: String,
+    /// "yes", "no" or empty (unknown).
+    pub health_insurance: String,
+    pub birth_registered_on: String,
+    pub household_code: String,
+    pub household_head: String,
+    pub poverty_year: String,
+    pub poverty_status: String,
+}
+
+pub struct RegisterService {
+    store: Arc<dyn Store>,
+}
+
+fn fields(errors: Vec<treem_domain::child::FieldError>) -> AppError {
+    AppError::InvalidFields(errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect())
+}
+
+fn conflict(field: &'static str, message: &'static str) -> impl Fn(StorageError) -> AppError {
+    move |e| match e {
+        StorageError::Conflict(_) => AppError::invalid(field, message),
+        other => other.into(),
+    }
+}
+
+impl RegisterService {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    async fn child(&self, actor: &Actor, id: i64, action: Action) -> Result<Child, AppError> {
+        actor.require(action)?;
+        match self.store.child(id, None).await? {
+            Some(c) if actor.covers(c.residence_unit, c.registered_on) => Ok(c),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// The register entry (a read of a child record: the service reading the core
+    /// record audits it; this adds the sensitive group memberships shown).
+    pub async fn view(&self, actor: &Actor, child_id: i64) -> Result<RegisterView, AppError> {
+        let c = self.child(actor, child_id, Action::Read).await?;
+        let profile = self.store.profile(child_id).await?;
+        let household = match profile.household_id {
+            Some(h) => self.store.household(h).await?,
+            None => None,
+        };
+        let all = self.store.dated(Dated::Circumstance, child_id).await?;
+        let visible = |d: &DatedRecord| group_sensitivity(&d.what).is_none_or(|k| actor.sees(k));
+        let hidden_circumstances = all.iter().filter(|d| !visible(d)).count();
+        let circumstances: Vec<DatedRecord> = all.into_iter().filter(|d| visible(d)).collect();
+        let consents = self.store.consents(child_id).await?;
+        let today = today_in_vietnam();
+        let active: Vec<&str> =
+            consents.iter().filter(|k| k.given_on <= today && k.withdrawn_on.is_none_or(|w| w > today)).map(|k| k.kind.as_str()).collect();
+        let consent_ok = consent_satisfied(c.birth_date, today, &active);
+        if circumstances.iter().any(|d| group_sensitivity(&d.what).is_some()) {
+            self.store
+                .audit(&actor.event("child.read_circumstances", Outcome::Ok).record("child", child_id).fields(&["circumstances"]))
+                .await?;
+        }
+        Ok(RegisterView {
+            profile,
+            household,
+            circumstances,
+            hidden_circumstances,
+            risks: self.store.dated(Dated::Risk, child_id).await?,
+            caregivers: self.store.caregivers(child_id).await?,
+            consents,
+            consent_ok,
+        })
+    }
+
+    pub async fn set_profile(&self, actor: &Actor, child_id: i64, p: &ProfileInput) -> Result<(), AppError> {
+        let c = self.child(actor, child_id, Action::Write).await?;
+        let today = today_in_vietnam();
+        let mut errors = Vec::new();
+        let school_status = match p.school_status.trim() {
+            "" => None,
+            s if SCHOOL_STATUS.contains(&s) => Some(s.to_owned()),
+            _ => {
+                errors.push(("school_status".to_owned(), "not_school_age, in_school or out_of_school".to_owned()));
+                None
+            }
+        };
+        let health_insurance = match p.health_insurance.trim() {
+            "" => None,
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => {
+                errors.push(("health_insurance".to_owned(), "yes, no or empty".to_owned()));
+                None
+            }
+        };
+        let birth_registered_on = match p.birth_registered_on.trim() {
+            "" => None,
+            s => match treem_domain::unit_import::parse_date(s) {
+                Some(d) if d < c.birth_date => {
+                    errors.push(("birth_registered_on".to_owned(), "is before the birth".to_owned()));
+                    None
+                }
+                Some(d) if d > today => {
+                    errors.push(("birth_registered_on".to_owned(), "is in the future".to_owned()));
+                    None
+                }
+                Some(d) => Some(d),
+                None => {
+                    errors.push(("birth_registered_on".to_owned(), "expected a date as YYYY-MM-DD".to_owned()));
+                    None
+                }
+            },
+        };
+        let code = clean_text(&p.household_code, 40).map_err(|e| AppError::invalid("household_code", e.to_string()))?;
+        let head = clean_text(&p.household_head, 200).map_err(|e| AppError::invalid("household_head", e.to_string()))?;
+        let poverty = match (p.poverty_year.trim(), p.poverty_status.trim()) {
+            ("", "") => None,
+            (y, s) => match (y.parse::<i64>(), POVERTY.contains(&s)) {
+                (Ok(y), true) if (2000..=i64::from(today.year())).contains(&y) => Some((y, s.to_owned())),
+                (Ok(_) | Err(_), true) => {
+                    errors.push(("poverty_year".to_owned(), "a year from 2000 to this year".to_owned()));
+                    None
+                }
+                _ => {
+                    errors.push(("poverty_status".to_owned(), "poor, near_poor or neither".to_owned()));
+                    None
+                }
+            },
+        };
+        if poverty.is_some() && code.is_none() {
+            errors.push(("household_code".to_owned(), "a poverty status belongs to a household: give its code".to_owned()));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::InvalidFields(errors));
+        }
+        let mut profile = self.store.profile(child_id).await?;
+        if let Some(code) = code {
+            let head = head.ok_or_else(|| AppError::invalid("household_head", "name the head of the household"))?;
+            let event = actor.event("household.save", Outcome::Ok).record("child", child_id).fields(&["household"]);
+            let h = self.store.upsert_household(c.residence_unit, &code, &head, &event).await?;
+            if let Some((year, status)) = poverty {
+                let event = actor.event("household.poverty", Outcome::Ok).record("household", h).fields(&["poverty"]);
+                self.store.set_poverty(h, year, &status, &event).await?;
+            }
+            profile.household_id = Some(h);
+        }
+        profile.disability = p.disability;
+        profile.school_status = school_status;
+        profile.health_insurance = health_insurance;
+        profile.birth_registered_on = birth_registered_on;
+        let event = actor.event("child.profile", Outcome::Ok).record("child", child_id).fields(&[
+            "disability",
+            "school_status",
+            "health_insurance",
+            "birth_registered_on",
+            "household_id",
+        ]);
+        Ok(self.store.set_profile(child_id, &profile, &event).await?)
+    }
+
+    pub async fn add_circumstance(&self, actor: &Actor, child_id: i64, group: &str, began: &str, ended: &str) -> Result<i64, AppError> {
+        let c = self.child(actor, child_id, Action::Write).await?;
+        let g = check_circumstance(group, began, ended, c.birth_date, today_in_vietnam()).map_err(fields)?;
+        if group_sensitivity(g.group).is_some_and(|k| !actor.sees(k)) {
+            return Err(AppError::invalid("group", "your role may not record this group"));
+        }
+        let event = actor.event("child.circumstance_add", Outcome::Ok).record("child", child_id).fields(&["circumstances"]);
+        Ok(self.store.add_dated(Dated::Circumstance, child_id, g.group, g.began_on, g.ended_on, &event).await?)
+    }
+
+    pub async fn add_risk(&self, actor: &Actor, child_id: i64, factors: &str, began: &str) -> Result<i64, AppError> {
+        self.child(actor, child_id, Action::Write).await?;
+        let factors = clean_text(factors, 1000)
+            .map_err(|e| AppError::invalid("factors", e.to_string()))?
+            .ok_or_else(|| AppError::invalid("factors", "name the risk factors"))?;
+        let began = treem_domain::unit_import::parse_date(began.trim())
+            .filter(|d| *d <= today_in_vietnam())
+            .ok_or_else(|| AppError::invalid("began_on", "a date, not in the future"))?;
+        let event = actor.event("child.risk_add", Outcome::Ok).record("child", child_id).fields(&["risk"]);
+        Ok(self.store.add_dated(Dated::Risk, child_id, &factors, began, None, &event).await?)
+    }
+
+    /// Ends a group membership or a risk on `ended`.
+    pub async fn end(&self, actor: &Actor, child_id: i64, table: Dated, id: i64, ended: &str) -> Result<(), AppError> {
+        self.child(actor, child_id, Action::Write).await?;
+        let ended: Date = treem_domain::unit_import::parse_date(ended.trim())
+            .filter(|d| *d <= today_in_vietnam())
+            .ok_or_else(|| AppError::invalid("ended_on", "a date, not in the future"))?;
+        if table == Dated::Circumstance {
+            let rows = self.store.dated(Dated::Circumstance, child_id).await?;
+            if rows.iter().find(|d| d.id == id).and_then(|d| group_sensitivity(&d.what)).is_some_and(|k| !actor.sees(k)) {
+                return Err(AppError::NotFound);
+            }
+        }
+        let event = actor.event("child.dated_end", Outcome::Ok).record("child", child_id).fields(&["ended_on"]);
+        self.store
+            .end_dated(table, child_id, id, ended, &event)
+            .await
+            .map_err(conflict("ended_on", "already ended, or ends before it began"))
+    }
+
+    pub async fn add_caregiver(
+        &self,
+        actor: &Actor,
+        child_id: i64,
+        name: &str,
+        relation: &str,
+        legal_representative: bool,
+        phone: &str,
+    ) -> Result<i64, AppError> {
+        self.child(actor, child_id, Action::Write).await?;
+        let name = treem_domain::text::clean_line(name, 200).map_err(|e| AppError::invalid("name", e.to_string()))?;
+        if !CAREGIVER_RELATIONS.contains(&relation.trim()) {
+            return Err(AppError::invalid("relation", "not a known relation"));
+        }
+        let phone = clean_text(phone, 40).map_err(|e| AppError::invalid("phone", e.to_string()))?;
+        let record = CaregiverRecord { id: 0, name, relation: relation.trim().to_owned(), legal_representative, phone };
+        let event = actor.event("child.caregiver_add", Outcome::Ok).record("child", child_id).fields(&["caregivers"]);
+        Ok(self.store.add_caregiver(child_id, &record, &event).await?)
+    }
+
+    pub async fn add_consent(
+        &self,
+        actor: &Actor,
+        child_id: i64,
+        kind: &str,
+        given_by: &str,
+        given_on: &str,
+        scope: &str,
+    ) -> Result<i64, AppError> {
+        let c = self.child(actor, child_id, Action::Write).await?;
+        let consent = check_consent(kind, given_by, given_on, scope, c.birth_date, today_in_vietnam()).map_err(fields)?;
+        let event = actor.event("child.consent_add", Outcome::Ok).record("child", child_id).fields(&["consent"]);
+        Ok(self.store.add_consent(child_id, &consent, actor.account_id, &event).await?)
+    }
+
+    pub async fn withdraw_consent(&self, actor: &Actor, child_id: i64, id: i64) -> Result<(), AppError> {
+        self.child(actor, child_id, Action::Write).await?;
+        let event = actor.event("child.consent_withdraw", Outcome::Ok).record("child", child_id).fields(&["consent"]);
+        self.store
+            .withdraw_consent(child_id, id, today_in_vietnam(), &event)
+            .await
+            .map_err(conflict("consent", "already withdrawn, or not yet given"))
+    }
+}
+
+/// Whether a sensitive kind hides a group for this actor (for pages that list groups).
+pub fn group_hidden_for(actor: &Actor, code: &str) -> bool {
+    group_sensitivity(code).is_some_and(|k: SensitiveKind| !actor.sees(k))
+}
