@@ -51,6 +51,18 @@ pub struct DuplicateCandidate {
     pub reasons: Vec<&'static str>,
 }
 
+/// Filters of the children list.
+#[derive(Debug, Clone, Default)]
+pub struct ChildFilter {
+    pub name: Option<String>,
+    /// Only this unit's subtree (intersected with the caller's scope).
+    pub unit: Option<UnitId>,
+    /// Only current members of this group of special circumstances.
+    pub group: Option<String>,
+    pub from: Option<time::Date>,
+    pub to: Option<time::Date>,
+}
+
 /// One line of a list: never any sensitive field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChildSummary {
@@ -195,13 +207,43 @@ impl ChildService {
 
     /// A page of children in scope, optionally matching a name (diacritics and case ignored).
     pub async fn list(&self, actor: &Actor, name: Option<&str>, after: Option<i64>, limit: i64) -> Result<ChildPage, AppError> {
+        let filter = ChildFilter { name: name.map(str::to_owned), ..Default::default() };
+        self.list_filtered(actor, &filter, after, limit).await
+    }
+
+    /// A page of children in scope matching the filter.
+    pub async fn list_filtered(&self, actor: &Actor, f: &ChildFilter, after: Option<i64>, limit: i64) -> Result<ChildPage, AppError> {
         actor.require(Action::List)?;
         let limit = limit.clamp(1, PAGE_MAX);
-        let name_contains = name.map(search_key).filter(|n| !n.is_empty());
+        let name_contains = f.name.as_deref().map(search_key).filter(|n| !n.is_empty());
         if name_contains.as_ref().is_some_and(|n| n.chars().count() > 100) {
             return Err(AppError::invalid("q", "at most 100 characters"));
         }
-        let query = ChildQuery { units: actor.scope.units(), name_contains, after_id: after, limit };
+        let group = match f.group.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
+            Some(g) => {
+                let code = treem_domain::register::parse_group(g)
+                    .ok_or_else(|| AppError::invalid("group", "one of a, b, c, d, đ, e, g, h, i, k, l, m, n, o"))?;
+                // Filtering by a group the role may not see would reveal membership.
+                if crate::register::group_hidden_for(actor, code) {
+                    return Err(AppError::invalid("group", "your role may not filter by this group"));
+                }
+                Some(code.to_owned())
+            }
+            None => None,
+        };
+        let units = match f.unit {
+            Some(u) => {
+                let within: std::collections::HashSet<UnitId> = self.units.scope_of(u).units().into_iter().collect();
+                actor.scope.units().into_iter().filter(|id| within.contains(id)).collect()
+            }
+            None => actor.scope.units(),
+        };
+        if let (Some(from), Some(to)) = (f.from, f.to) {
+            if to < from {
+                return Err(AppError::invalid("to", "is before from"));
+            }
+        }
+        let query = ChildQuery { units, name_contains, group, registered_from: f.from, registered_to: f.to, after_id: after, limit };
         let rows = self.store.list_children(&query).await?;
         let full = i64::try_from(rows.len()).unwrap_or(0) == limit;
         let next_after = if full { rows.last().map(|c| c.id) } else { None };

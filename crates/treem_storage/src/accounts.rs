@@ -153,6 +153,11 @@ pub struct ChildQuery {
     pub units: Vec<UnitId>,
     /// Part of the name's search key (already folded), matched literally.
     pub name_contains: Option<String>,
+    /// Only children with a current (not ended) membership of this group of special circumstances.
+    pub group: Option<String>,
+    /// Only records dated in this period (inclusive).
+    pub registered_from: Option<time::Date>,
+    pub registered_to: Option<time::Date>,
     pub after_id: Option<i64>,
     pub limit: i64,
 }

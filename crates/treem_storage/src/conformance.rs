@@ -278,6 +278,7 @@ pub async fn children_are_stored_read_with_audit_and_versioned(store: &dyn Store
         name_contains: name.map(str::to_owned),
         after_id: None,
         limit: 50,
+        ..Default::default()
     };
     assert_eq!(store.list_children(&q(vec![commune], None)).await.unwrap().len(), 1);
     assert_eq!(store.list_children(&q(vec![commune], Some("thi anh"))).await.unwrap().len(), 1);

@@ -449,13 +449,19 @@ impl ChildStore for PgStore {
         let units: Vec<i64> = q.units.iter().map(|u| u.0).collect();
         let sql = format!(
             "SELECT {CHILD_COLUMNS} FROM child WHERE residence_unit_id = ANY($1) AND merged_into_id IS NULL \
-             AND ($2::TEXT IS NULL OR name_search LIKE $3 ESCAPE '\\') AND id > $4 ORDER BY id LIMIT $5"
+             AND ($2::TEXT IS NULL OR name_search LIKE $3 ESCAPE '\\') \
+             AND ($4::TEXT IS NULL OR EXISTS (SELECT 1 FROM child_circumstance g WHERE g.child_id = child.id AND g.group_code = $5 AND g.ended_on IS NULL)) \
+             AND registered_on >= $6 AND registered_on <= $7 AND id > $8 ORDER BY id LIMIT $9"
         );
         let pattern = q.name_contains.as_deref().map(|n| format!("%{}%", treem_domain::text::escape_like(n)));
         sqlx::query(&sql)
             .bind(units)
             .bind(pattern.as_deref())
             .bind(pattern.as_deref())
+            .bind(q.group.as_deref())
+            .bind(q.group.as_deref())
+            .bind(q.registered_from.unwrap_or(time::macros::date!(1900 - 01 - 01)))
+            .bind(q.registered_to.unwrap_or(time::macros::date!(9999 - 12 - 31)))
             .bind(q.after_id.unwrap_or(0))
             .bind(q.limit)
             .fetch_all(&self.pool)

@@ -452,13 +452,19 @@ impl ChildStore for SqliteStore {
         let units = format!("[{}]", q.units.iter().map(|u| u.0.to_string()).collect::<Vec<_>>().join(","));
         let sql = format!(
             "SELECT {CHILD_COLUMNS} FROM child WHERE residence_unit_id IN (SELECT value FROM json_each(?)) AND merged_into_id IS NULL \
-             AND (? IS NULL OR name_search LIKE ? ESCAPE '\\') AND id > ? ORDER BY id LIMIT ?"
+             AND (? IS NULL OR name_search LIKE ? ESCAPE '\\') \
+             AND (CAST(? AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM child_circumstance g WHERE g.child_id = child.id AND g.group_code = ? AND g.ended_on IS NULL)) \
+             AND registered_on >= ? AND registered_on <= ? AND id > ? ORDER BY id LIMIT ?"
         );
         let pattern = q.name_contains.as_deref().map(|n| format!("%{}%", treem_domain::text::escape_like(n)));
         sqlx::query(&sql)
             .bind(units)
             .bind(pattern.as_deref())
             .bind(pattern.as_deref())
+            .bind(q.group.as_deref())
+            .bind(q.group.as_deref())
+            .bind(q.registered_from.unwrap_or(time::macros::date!(1900 - 01 - 01)))
+            .bind(q.registered_to.unwrap_or(time::macros::date!(9999 - 12 - 31)))
             .bind(q.after_id.unwrap_or(0))
             .bind(q.limit)
             .fetch_all(&self.pool)

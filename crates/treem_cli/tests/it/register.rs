@@ -95,6 +95,17 @@ async fn circumstances_risk_household_and_consent() {
             )
             .await;
         assert_eq!(r.json()["error"]["field"], "group");
+        // Lists filter by group, unit subtree and period; a hidden group is no filter for those who may not see it.
+        let ids = |r: serde_json::Value| r["children"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect::<Vec<_>>();
+        assert_eq!(ids(t.api("GET", "/api/v1/children?group=a", &token, None).await.json()), vec![id]);
+        assert!(ids(t.api("GET", "/api/v1/children?group=b", &token, None).await.json()).is_empty());
+        assert_eq!(ids(t.api("GET", "/api/v1/children?group=dd", &token, None).await.json()), vec![id]);
+        assert_eq!(t.api("GET", "/api/v1/children?group=dd", &collab, None).await.json()["error"]["field"], "group");
+        assert_eq!(ids(t.api("GET", &format!("/api/v1/children?unit_id={hamlet}"), &token, None).await.json()), vec![id]);
+        let other_commune = t.unit_id("29954", date!(2026 - 01 - 01));
+        assert!(ids(t.api("GET", &format!("/api/v1/children?unit_id={other_commune}"), &token, None).await.json()).is_empty());
+        assert!(ids(t.api("GET", "/api/v1/children?from=2000-01-01&to=2001-01-01", &token, None).await.json()).is_empty());
+        assert_eq!(t.api("GET", "/api/v1/children?from=2026-02-01&to=2026-01-01", &token, None).await.json()["error"]["field"], "to");
         // The page shows the section.
         let s = t.session("lan.xa").await;
         let page = t.page(&format!("/children/{id}"), &s).await.body;

@@ -144,6 +144,10 @@ impl From<ChildView> for ChildDto {
 /// Children in the caller's scope (never any sensitive field).
 #[utoipa::path(get, path = "/api/v1/children", tag = "children", security(("token" = [])),
     params(("q" = Option<String>, Query, description = "part of the name; diacritics and case ignored"),
+           ("unit_id" = Option<i64>, Query, description = "only this unit's subtree"),
+           ("group" = Option<String>, Query, description = "only current members of this group of special circumstances (a … o, dd for đ)"),
+           ("from" = Option<String>, Query, description = "records dated from (YYYY-MM-DD)"),
+           ("to" = Option<String>, Query, description = "records dated to (YYYY-MM-DD)"),
            ("after" = Option<i64>, Query, description = "the next_after of the previous page"),
            ("limit" = Option<i64>, Query, description = "1 to 100, default 50")),
     responses((status = 200, body = ChildPageDto), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
@@ -159,7 +163,17 @@ pub async fn list_children(
             .map(|v| v.parse::<i64>().map_err(|_| ApiError::from(AppError::invalid(k, "a whole number"))))
             .transpose()
     };
-    let page = app.children.list(&a, query_param(&q, "q").as_deref(), num("after")?, num("limit")?.unwrap_or(50)).await?;
+    let date = |k: &str| -> Result<Option<time::Date>, ApiError> {
+        Ok(query_param(&q, k).filter(|v| !v.is_empty()).map(|v| treem_app::units::parse_user_date(k, &v)).transpose()?)
+    };
+    let filter = treem_app::children::ChildFilter {
+        name: query_param(&q, "q"),
+        unit: num("unit_id")?.map(treem_domain::units::UnitId),
+        group: query_param(&q, "group"),
+        from: date("from")?,
+        to: date("to")?,
+    };
+    let page = app.children.list_filtered(&a, &filter, num("after")?, num("limit")?.unwrap_or(50)).await?;
     Ok(Json(ChildPageDto { children: page.children.iter().map(ChildSummaryDto::from).collect(), next_after: page.next_after }))
 }
 

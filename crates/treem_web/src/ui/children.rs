@@ -31,6 +31,12 @@ struct ListPage {
     c: Chrome,
     rows: Vec<Row>,
     query: String,
+    units: Vec<(String, String)>,
+    unit: String,
+    groups: Vec<(&'static str, String)>,
+    group: String,
+    from: String,
+    to: String,
     next_after: Option<i64>,
     can_write: bool,
     can_export: bool,
@@ -40,6 +46,10 @@ struct ListPage {
 pub struct ListParams {
     q: Option<String>,
     after: Option<i64>,
+    unit: Option<String>,
+    group: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 fn unit_name(catalog: &UnitCatalog, id: UnitId) -> String {
@@ -52,8 +62,23 @@ pub async fn children_page(
     SignedIn(s): SignedIn,
     Query(p): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let query: String = p.q.unwrap_or_default().chars().take(100).collect();
-    let page = app.children.list(&s.actor, Some(&query), p.after, 50).await.map_err(|e| ctx.error(e))?;
+    let query: String = p.q.clone().unwrap_or_default().chars().take(100).collect();
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let date = |field: &str, v: &Option<String>| -> Result<Option<time::Date>, AppError> {
+        v.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(|d| treem_app::units::parse_user_date(field, d)).transpose()
+    };
+    let unit = match text(&p.unit).as_str() {
+        "" => None,
+        u => Some(UnitId(u.parse::<i64>().map_err(|_| ctx.error(AppError::invalid("unit", "choose a unit")))?)),
+    };
+    let filter = treem_app::children::ChildFilter {
+        name: Some(query.clone()),
+        unit,
+        group: Some(text(&p.group)),
+        from: date("from", &p.from).map_err(|e| ctx.error(e))?,
+        to: date("to", &p.to).map_err(|e| ctx.error(e))?,
+    };
+    let page = app.children.list_filtered(&s.actor, &filter, p.after, 50).await.map_err(|e| ctx.error(e))?;
     let catalog = app.units.catalog();
     let rows = page
         .children
@@ -66,10 +91,22 @@ pub async fn children_page(
             residence: unit_name(&catalog, c.residence_unit),
         })
         .collect();
+    let groups = treem_domain::register::GROUPS
+        .iter()
+        .copied()
+        .filter(|g| !treem_app::register::group_hidden_for(&s.actor, g))
+        .map(|g| (g, format!("group.{g}")))
+        .collect();
     let view = ListPage {
         c: ctx.chrome("children"),
         rows,
         query,
+        units: unit_choices(&app, &s.actor),
+        unit: text(&p.unit),
+        groups,
+        group: text(&p.group),
+        from: text(&p.from),
+        to: text(&p.to),
         next_after: page.next_after,
         can_write: s.actor.role.may(Action::Write),
         can_export: s.actor.role.may(Action::Export),
