@@ -30,6 +30,8 @@ pub struct ChildView {
     pub full_name: String,
     pub sex: Sex,
     pub birth_date: Date,
+    /// Only the year of birth is known.
+    pub birth_date_estimated: bool,
     pub age: i32,
     pub residence_unit: UnitId,
     pub registered_on: Date,
@@ -194,6 +196,7 @@ impl ChildService {
             full_name: c.full_name,
             sex: c.sex,
             birth_date: c.birth_date,
+            birth_date_estimated: c.birth_date_estimated,
             residence_unit: c.residence_unit,
             registered_on: c.registered_on,
             hiv_status: mask(actor.sees(SensitiveKind::HivStatus), c.hiv_status),

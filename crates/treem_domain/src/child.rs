@@ -71,6 +71,8 @@ pub struct Child {
     pub full_name: String,
     pub sex: Sex,
     pub birth_date: Date,
+    /// Only the year of birth is known; `birth_date` is then 1 July of that year (or earlier, not in the future).
+    pub birth_date_estimated: bool,
     pub residence_unit: UnitId,
     /// The record's date: scope and the unit map are read as of this day.
     pub registered_on: Date,
@@ -89,6 +91,7 @@ pub struct ChildFields {
     pub name_search: String,
     pub sex: Sex,
     pub birth_date: Date,
+    pub birth_date_estimated: bool,
     pub residence_unit: UnitId,
     pub registered_on: Date,
     pub hiv_status: Option<HivStatus>,
@@ -168,7 +171,20 @@ pub fn check_child(input: &ChildInput, catalog: &UnitCatalog, today: Date) -> Re
             }
         }
     };
-    let birth_date = date("birth_date", &input.birth_date, &mut errors);
+    // A full date, or only the year of birth (an estimate, kept as such).
+    let year_only = input.birth_date.trim().len() == 4 && input.birth_date.trim().bytes().all(|b| b.is_ascii_digit());
+    let birth_date = if year_only {
+        let year: i32 = input.birth_date.trim().parse().unwrap_or(0);
+        match Date::from_calendar_date(year, time::Month::July, 1) {
+            Ok(mid) if year <= today.year() && year >= 1900 => Some(mid.min(today)),
+            _ => {
+                errors.push(err("birth_date", "expected a date as YYYY-MM-DD, or a year as YYYY"));
+                None
+            }
+        }
+    } else {
+        date("birth_date", &input.birth_date, &mut errors)
+    };
     let registered_on =
         if input.registered_on.trim().is_empty() { Some(today) } else { date("registered_on", &input.registered_on, &mut errors) };
     if let (Some(b), Some(r)) = (birth_date, registered_on) {
@@ -212,6 +228,7 @@ pub fn check_child(input: &ChildInput, catalog: &UnitCatalog, today: Date) -> Re
             full_name,
             sex,
             birth_date,
+            birth_date_estimated: year_only,
             residence_unit,
             registered_on,
             hiv_status,
@@ -282,6 +299,16 @@ mod tests {
         let mut adult = input();
         adult.birth_date = "2000-01-01".into();
         assert_eq!(check_child(&adult, &catalog(), date!(2026 - 11 - 29)).unwrap_err()[0].field, "birth_date");
+    }
+
+    #[test]
+    fn a_year_alone_is_an_estimate() {
+        let mut i = input();
+        i.birth_date = "2014".into();
+        let c = check_child(&i, &catalog(), date!(2026 - 11 - 29)).unwrap();
+        assert_eq!((c.birth_date, c.birth_date_estimated), (date!(2014 - 07 - 01), true));
+        i.birth_date = "2031".into();
+        assert_eq!(check_child(&i, &catalog(), date!(2026 - 11 - 29)).unwrap_err()[0].field, "birth_date");
     }
 
     #[test]

@@ -1116,6 +1116,7 @@ mod tests {
             abuse_notes: None,
             offence_notes: None,
             version: 1,
+            birth_date_estimated: false,
             merged_into: None,
         };
         let all = GIVEN_EXACT + FAMILY_COMMON + MIDDLE_WEAK + DOB_EXACT + UNIT_SAME;

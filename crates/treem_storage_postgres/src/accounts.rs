@@ -374,7 +374,7 @@ impl AuditStore for PgStore {
 }
 
 const CHILD_COLUMNS: &str =
-    "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version, merged_into_id";
+    "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version, merged_into_id, birth_date_estimated";
 
 fn decode_child(r: &PgRow) -> Result<Child, StorageError> {
     let sex: String = r.try_get("sex").map_err(map_err)?;
@@ -384,6 +384,7 @@ fn decode_child(r: &PgRow) -> Result<Child, StorageError> {
         full_name: r.try_get("full_name").map_err(map_err)?,
         sex: Sex::parse(&sex).ok_or_else(|| StorageError::Other(format!("child.sex holds `{sex}`")))?,
         birth_date: r.try_get("birth_date").map_err(map_err)?,
+        birth_date_estimated: r.try_get("birth_date_estimated").map_err(map_err)?,
         residence_unit: UnitId(r.try_get("residence_unit_id").map_err(map_err)?),
         registered_on: r.try_get("registered_on").map_err(map_err)?,
         hiv_status: hiv
@@ -403,7 +404,7 @@ impl ChildStore for PgStore {
         let now = ts(now_utc());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO child (full_name, name_search, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, \
-             created_by_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) RETURNING id",
+             created_by_id, created_at, updated_at, version, birth_date_estimated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13) RETURNING id",
         )
         .bind(&c.full_name)
         .bind(&c.name_search)
@@ -417,6 +418,7 @@ impl ChildStore for PgStore {
         .bind(created_by)
         .bind(now)
         .bind(now)
+        .bind(c.birth_date_estimated)
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -499,7 +501,7 @@ impl ChildStore for PgStore {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let done = sqlx::query(
             "UPDATE child SET full_name = $1, name_search = $2, sex = $3, birth_date = $4, residence_unit_id = $5, registered_on = $6, hiv_status = $7, \
-             abuse_notes = $8, offence_notes = $9, updated_at = $10, version = version + 1 WHERE id = $11 AND version = $12",
+             abuse_notes = $8, offence_notes = $9, updated_at = $10, version = version + 1, birth_date_estimated = $11 WHERE id = $12 AND version = $13",
         )
         .bind(&c.full_name)
         .bind(&c.name_search)
@@ -511,6 +513,7 @@ impl ChildStore for PgStore {
         .bind(&c.abuse_notes)
         .bind(&c.offence_notes)
         .bind(ts(now_utc()))
+        .bind(c.birth_date_estimated)
         .bind(id)
         .bind(expected_version)
         .execute(&mut *tx)

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0005_incidents", sql: include_str!("../migrations/0005_incidents.sql") },
     Migration { name: "0006_child_merge", sql: include_str!("../migrations/0006_child_merge.sql") },
     Migration { name: "0007_child_register", sql: include_str!("../migrations/0007_child_register.sql") },
+    Migration { name: "0008_birth_estimate", sql: include_str!("../migrations/0008_birth_estimate.sql") },
 ];
 
 /// Key of the advisory lock that serialises appends to the audit chain.

@@ -376,7 +376,7 @@ impl AuditStore for SqliteStore {
 }
 
 const CHILD_COLUMNS: &str =
-    "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version, merged_into_id";
+    "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version, merged_into_id, birth_date_estimated";
 
 fn decode_child(r: &SqliteRow) -> Result<Child, StorageError> {
     let sex: String = r.try_get("sex").map_err(map_err)?;
@@ -386,6 +386,7 @@ fn decode_child(r: &SqliteRow) -> Result<Child, StorageError> {
         full_name: r.try_get("full_name").map_err(map_err)?,
         sex: Sex::parse(&sex).ok_or_else(|| StorageError::Other(format!("child.sex holds `{sex}`")))?,
         birth_date: r.try_get("birth_date").map_err(map_err)?,
+        birth_date_estimated: r.try_get("birth_date_estimated").map_err(map_err)?,
         residence_unit: UnitId(r.try_get("residence_unit_id").map_err(map_err)?),
         registered_on: r.try_get("registered_on").map_err(map_err)?,
         hiv_status: hiv
@@ -405,7 +406,7 @@ impl ChildStore for SqliteStore {
         let now = ts(now_utc());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO child (full_name, name_search, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, \
-             created_by_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
+             created_by_id, created_at, updated_at, version, birth_date_estimated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
         )
         .bind(&c.full_name)
         .bind(&c.name_search)
@@ -419,6 +420,7 @@ impl ChildStore for SqliteStore {
         .bind(created_by)
         .bind(&now)
         .bind(&now)
+        .bind(c.birth_date_estimated)
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -502,7 +504,7 @@ impl ChildStore for SqliteStore {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let done = sqlx::query(
             "UPDATE child SET full_name = ?, name_search = ?, sex = ?, birth_date = ?, residence_unit_id = ?, registered_on = ?, hiv_status = ?, \
-             abuse_notes = ?, offence_notes = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+             abuse_notes = ?, offence_notes = ?, updated_at = ?, version = version + 1, birth_date_estimated = ? WHERE id = ? AND version = ?",
         )
         .bind(&c.full_name)
         .bind(&c.name_search)
@@ -514,6 +516,7 @@ impl ChildStore for SqliteStore {
         .bind(&c.abuse_notes)
         .bind(&c.offence_notes)
         .bind(ts(now_utc()))
+        .bind(c.birth_date_estimated)
         .bind(id)
         .bind(expected_version)
         .execute(&mut *tx)

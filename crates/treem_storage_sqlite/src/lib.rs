@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0005_incidents", sql: include_str!("../migrations/0005_incidents.sql") },
     Migration { name: "0006_child_merge", sql: include_str!("../migrations/0006_child_merge.sql") },
     Migration { name: "0007_child_register", sql: include_str!("../migrations/0007_child_register.sql") },
+    Migration { name: "0008_birth_estimate", sql: include_str!("../migrations/0008_birth_estimate.sql") },
 ];
 
 /// The oldest SQLite with `RETURNING` and `ON CONFLICT DO UPDATE`.

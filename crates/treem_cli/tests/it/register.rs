@@ -106,6 +106,31 @@ async fn circumstances_risk_household_and_consent() {
         assert!(ids(t.api("GET", &format!("/api/v1/children?unit_id={other_commune}"), &token, None).await.json()).is_empty());
         assert!(ids(t.api("GET", "/api/v1/children?from=2000-01-01&to=2001-01-01", &token, None).await.json()).is_empty());
         assert_eq!(t.api("GET", "/api/v1/children?from=2026-02-01&to=2026-01-01", &token, None).await.json()["error"]["field"], "to");
+        // Only the year of birth: kept as an estimate.
+        let est = t
+            .api(
+                "POST",
+                "/api/v1/children",
+                &token,
+                Some(json!({"full_name": "Lâm Thị Út", "sex": "female", "birth_date": "2015", "residence_unit_id": hamlet}).to_string()),
+            )
+            .await
+            .json()["id"]
+            .as_i64()
+            .unwrap();
+        let got = t.api("GET", &format!("/api/v1/children/{est}"), &token, None).await.json();
+        assert_eq!((got["birth_date"].as_str(), got["birth_date_estimated"].as_bool()), (Some("2015-07-01"), Some(true)));
+        assert_eq!(
+            t.api(
+                "POST",
+                "/api/v1/children",
+                &token,
+                Some(json!({"full_name": "Lâm Thị Út", "sex": "female", "birth_date": "20155", "residence_unit_id": hamlet}).to_string())
+            )
+            .await
+            .json()["error"]["fields"][0]["field"],
+            "birth_date"
+        );
         // The page shows the section.
         let s = t.session("lan.xa").await;
         let page = t.page(&format!("/children/{id}"), &s).await.body;

@@ -105,6 +105,8 @@ pub struct ChildDto {
     sex: String,
     #[schema(format = Date)]
     birth_date: String,
+    /// Only the year is known; `birth_date` is then an estimate (1 July of that year).
+    birth_date_estimated: bool,
     age: i32,
     residence_unit_id: i64,
     #[schema(format = Date)]
@@ -129,6 +131,7 @@ impl From<ChildView> for ChildDto {
             full_name: v.full_name,
             sex: v.sex.as_str().into(),
             birth_date: v.birth_date.to_string(),
+            birth_date_estimated: v.birth_date_estimated,
             age: v.age,
             residence_unit_id: v.residence_unit.0,
             registered_on: v.registered_on.to_string(),
@@ -192,7 +195,7 @@ pub struct ChildBody {
     full_name: String,
     /// male or female
     sex: String,
-    #[schema(format = Date)]
+    /// YYYY-MM-DD, or only the year (YYYY) when the date is not known: it is then kept as an estimate.
     birth_date: String,
     residence_unit_id: i64,
     /// The record's date (default today); the residence unit must be valid then.

@@ -195,6 +195,9 @@ pub struct ChildForm {
     pub sex: String,
     #[serde(default)]
     pub birth_date: String,
+    /// Only the year of birth, when the date is not known (an estimate).
+    #[serde(default)]
+    pub birth_year: String,
     #[serde(default)]
     pub residence_unit_id: String,
     #[serde(default)]
@@ -215,7 +218,7 @@ impl ChildForm {
         ChildInput {
             full_name: self.full_name.clone(),
             sex: self.sex.clone(),
-            birth_date: self.birth_date.clone(),
+            birth_date: if self.birth_date.trim().is_empty() { self.birth_year.clone() } else { self.birth_date.clone() },
             residence_unit_id: self.residence_unit_id.clone(),
             registered_on: self.registered_on.clone(),
             hiv_status: self.hiv_status.clone(),
@@ -372,7 +375,8 @@ pub async fn child_edit_form(
         version: v.version.to_string(),
         full_name: v.full_name.clone(),
         sex: v.sex.as_str().into(),
-        birth_date: v.birth_date.to_string(),
+        birth_date: if v.birth_date_estimated { String::new() } else { v.birth_date.to_string() },
+        birth_year: if v.birth_date_estimated { v.birth_date.year().to_string() } else { String::new() },
         residence_unit_id: v.residence_unit.0.to_string(),
         registered_on: v.registered_on.to_string(),
         hiv_status: match v.hiv_status {
