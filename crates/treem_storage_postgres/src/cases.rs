@@ -143,17 +143,7 @@ impl CaseStore for PgStore {
 
     async fn case(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<CaseRecord>, StorageError> {
         let sql = format!("SELECT {CASE_COLUMNS} FROM child_case k JOIN child c ON c.id = k.child_id WHERE k.id = $1");
-        match audit {
-            None => sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode_case).transpose(),
-            Some(a) => {
-                let mut tx = self.pool.begin().await.map_err(map_err)?;
-                let found =
-                    sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?.as_ref().map(decode_case).transpose()?;
-                append_audit(&mut tx, a).await?;
-                tx.commit().await.map_err(map_err)?;
-                Ok(found)
-            }
-        }
+        self.fetch_audited(&sql, id, audit, decode_case).await
     }
 
     async fn list_cases(&self, q: &CaseQuery) -> Result<Vec<CaseRecord>, StorageError> {

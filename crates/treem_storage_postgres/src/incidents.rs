@@ -95,16 +95,7 @@ impl IncidentStore for PgStore {
 
     async fn incident(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<IncidentRecord>, StorageError> {
         let sql = format!("SELECT {COLUMNS} FROM incident i WHERE i.id = $1");
-        match audit {
-            None => sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode).transpose(),
-            Some(a) => {
-                let mut tx = self.pool.begin().await.map_err(map_err)?;
-                let found = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?.as_ref().map(decode).transpose()?;
-                append_audit(&mut tx, a).await?;
-                tx.commit().await.map_err(map_err)?;
-                Ok(found)
-            }
-        }
+        self.fetch_audited(&sql, id, audit, decode).await
     }
 
     async fn list_incidents(&self, q: &IncidentQuery) -> Result<Vec<IncidentRecord>, StorageError> {

@@ -69,6 +69,27 @@ pub(crate) async fn append_audit(conn: &mut SqliteConnection, e: &AuditEvent) ->
     Ok(())
 }
 
+impl SqliteStore {
+    /// Reads one row by id; with `audit`, the entry is appended in the reading
+    /// transaction, so a sensitive read that cannot be audited does not happen.
+    pub(crate) async fn fetch_audited<T>(
+        &self,
+        sql: &str,
+        id: i64,
+        audit: Option<&AuditEvent>,
+        decode: fn(&SqliteRow) -> Result<T, StorageError>,
+    ) -> Result<Option<T>, StorageError> {
+        let Some(a) = audit else {
+            return sqlx::query(sql).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode).transpose();
+        };
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        let found = sqlx::query(sql).bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?.as_ref().map(decode).transpose()?;
+        append_audit(&mut tx, a).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(found)
+    }
+}
+
 fn decode_audit(r: &SqliteRow) -> Result<AuditEntry, StorageError> {
     let outcome: String = r.try_get("outcome").map_err(map_err)?;
     let fields: String = r.try_get("fields").map_err(map_err)?;
@@ -433,17 +454,7 @@ impl ChildStore for SqliteStore {
 
     async fn child(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<Child>, StorageError> {
         let sql = format!("SELECT {CHILD_COLUMNS} FROM child WHERE id = ?");
-        match audit {
-            None => sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode_child).transpose(),
-            Some(a) => {
-                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
-                let child =
-                    sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?.as_ref().map(decode_child).transpose()?;
-                append_audit(&mut tx, a).await?;
-                tx.commit().await.map_err(map_err)?;
-                Ok(child)
-            }
-        }
+        self.fetch_audited(&sql, id, audit, decode_child).await
     }
 
     async fn list_children(&self, q: &ChildQuery) -> Result<Vec<Child>, StorageError> {
