@@ -373,6 +373,23 @@ fn treem_web_hidden(ctx: &PageContext) -> String {
     crate::i18n::translate(ctx.lang, "field.hidden").to_owned()
 }
 
+/// After a form on a case page: back to the case, or the case page again with the errors.
+async fn back_to_case(
+    app: &App,
+    ctx: &PageContext,
+    s: &treem_app::auth::CurrentSession,
+    id: i64,
+    result: Result<(), AppError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            case_view(app, ctx, s, id, errors).await
+        }
+    }
+}
+
 pub async fn case_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
@@ -418,13 +435,7 @@ pub async fn case_act(
         (Err(e), _) => Err(e),
         (_, Err(_)) => Err(AppError::invalid("version", "missing")),
     };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e) => {
-            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
-            case_view(&app, &ctx, &s, id, errors).await
-        }
-    }
+    back_to_case(&app, &ctx, &s, id, result).await
 }
 
 #[derive(Deserialize, Default)]
@@ -456,13 +467,7 @@ pub async fn add_intervention(
         Ok(due) => app.cases.add_intervention(&s.actor, id, f.kind.trim(), &f.responsible, due).await.map(|_| ()),
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e) => {
-            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
-            case_view(&app, &ctx, &s, id, errors).await
-        }
-    }
+    back_to_case(&app, &ctx, &s, id, result).await
 }
 
 pub async fn set_intervention(
@@ -473,13 +478,8 @@ pub async fn set_intervention(
     Form(f): Form<InterventionForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
-    match app.cases.set_intervention(&s.actor, id, iid, f.status.trim(), &f.outcome).await {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e) => {
-            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
-            case_view(&app, &ctx, &s, id, errors).await
-        }
-    }
+    let result = app.cases.set_intervention(&s.actor, id, iid, f.status.trim(), &f.outcome).await;
+    back_to_case(&app, &ctx, &s, id, result).await
 }
 
 #[derive(Deserialize, Default)]
@@ -504,13 +504,8 @@ pub async fn refer(
     Form(f): Form<ReferralForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
-    match app.cases.refer(&s.actor, id, f.provider_id.trim().parse().unwrap_or(0), &f.note).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e) => {
-            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
-            case_view(&app, &ctx, &s, id, errors).await
-        }
-    }
+    let result = app.cases.refer(&s.actor, id, f.provider_id.trim().parse().unwrap_or(0), &f.note).await.map(|_| ());
+    back_to_case(&app, &ctx, &s, id, result).await
 }
 
 pub async fn referral_outcome(
@@ -521,13 +516,8 @@ pub async fn referral_outcome(
     Form(f): Form<ReferralForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
-    match app.cases.referral_outcome(&s.actor, id, rid, f.status.trim(), &f.reason).await {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e) => {
-            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
-            case_view(&app, &ctx, &s, id, errors).await
-        }
-    }
+    let result = app.cases.referral_outcome(&s.actor, id, rid, f.status.trim(), &f.reason).await;
+    back_to_case(&app, &ctx, &s, id, result).await
 }
 
 #[derive(Template)]
