@@ -275,6 +275,8 @@ impl AuthService {
             }
         };
         self.store.clear_throttle(&user_key).await?;
+        // Expired sessions are refused when presented; clear them out now and then, at sign-in.
+        self.store.purge_sessions(now - self.settings.absolute_timeout, now - self.settings.idle_timeout).await?;
         let state = self.initial_state(&account);
         let token = random_token();
         let session = NewSession {

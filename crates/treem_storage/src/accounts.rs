@@ -111,6 +111,8 @@ pub trait AccountStore: Send + Sync {
     async fn touch_session(&self, id: i64, now: OffsetDateTime) -> Result<(), StorageError>;
     async fn pass_session_mfa(&self, id: i64, audit: &AuditEvent) -> Result<(), StorageError>;
     async fn delete_session(&self, id: i64, audit: Option<&AuditEvent>) -> Result<(), StorageError>;
+    /// Deletes sessions created before `created_before` or idle since before `seen_before`.
+    async fn purge_sessions(&self, created_before: OffsetDateTime, seen_before: OffsetDateTime) -> Result<u64, StorageError>;
 
     async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StorageError>;
     async fn put_throttle(&self, key: &str, state: &ThrottleState) -> Result<(), StorageError>;

@@ -207,6 +207,10 @@ pub async fn accounts_sessions_and_tokens(store: &dyn Store) {
     assert_eq!((got.account.id, got.created_at, got.mfa_passed), (id, now, false));
     store.pass_session_mfa(got.id, &AuditEvent::new("session.mfa", Outcome::Ok)).await.unwrap();
     assert!(store.session("h1").await.unwrap().unwrap().mfa_passed);
+    // Purging removes only sessions past their limits.
+    assert_eq!(store.purge_sessions(now - time::Duration::hours(8), now - time::Duration::minutes(15)).await.unwrap(), 0);
+    assert_eq!(store.purge_sessions(now + time::Duration::seconds(1), now - time::Duration::minutes(15)).await.unwrap(), 1);
+    store.create_session(&s, &AuditEvent::new("session.login", Outcome::Ok)).await.unwrap();
     // A password change ends every session of the account.
     store.change_account(id, &crate::AccountChange::Password("$argon2id$new".into()), None).await.unwrap();
     assert!(store.session("h1").await.unwrap().is_none());

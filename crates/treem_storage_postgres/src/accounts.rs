@@ -262,6 +262,16 @@ impl AccountStore for PgStore {
         tx.commit().await.map_err(map_err)
     }
 
+    async fn purge_sessions(&self, created_before: OffsetDateTime, seen_before: OffsetDateTime) -> Result<u64, StorageError> {
+        let done = sqlx::query("DELETE FROM session WHERE created_at < $1 OR last_seen_at < $2")
+            .bind(ts(created_before))
+            .bind(ts(seen_before))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
     async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StorageError> {
         let Some(r) = sqlx::query("SELECT failures, window_start, locked_until FROM login_throttle WHERE throttle_key = $1")
             .bind(key)

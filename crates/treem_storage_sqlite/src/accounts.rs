@@ -264,6 +264,16 @@ impl AccountStore for SqliteStore {
         tx.commit().await.map_err(map_err)
     }
 
+    async fn purge_sessions(&self, created_before: OffsetDateTime, seen_before: OffsetDateTime) -> Result<u64, StorageError> {
+        let done = sqlx::query("DELETE FROM session WHERE created_at < ? OR last_seen_at < ?")
+            .bind(ts(created_before))
+            .bind(ts(seen_before))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
     async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StorageError> {
         let Some(r) = sqlx::query("SELECT failures, window_start, locked_until FROM login_throttle WHERE throttle_key = ?")
             .bind(key)
