@@ -24,7 +24,7 @@ pub enum AppError {
     #[error("invalid {field}: {message}")]
     Invalid { field: String, message: String },
     /// Several fields are wrong (a form); each is named.
-    #[error("some fields are not right")]
+    #[error("some fields are not right: {}", list_fields(.0))]
     InvalidFields(Vec<(String, String)>),
     #[error("{0}")]
     ImportRefused(ImportErrors),
@@ -75,4 +75,8 @@ impl From<StorageError> for AppError {
             other => Self::Internal(other.to_string()),
         }
     }
+}
+
+fn list_fields(errors: &[(String, String)]) -> String {
+    errors.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")
 }

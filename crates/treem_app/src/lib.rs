@@ -10,6 +10,7 @@ pub mod cases;
 pub mod children;
 pub mod error;
 pub mod incidents;
+pub mod plans;
 pub mod register;
 pub mod units;
 
@@ -30,6 +31,7 @@ pub struct App {
     pub cases: cases::CaseService,
     pub incidents: incidents::IncidentService,
     pub register: register::RegisterService,
+    pub plans: plans::PlanService,
 }
 
 impl App {
@@ -43,6 +45,7 @@ impl App {
             audit: audit::AuditService::new(store.clone()),
             incidents: incidents::IncidentService::new(store.clone(), units.clone()),
             register: register::RegisterService::new(store.clone()),
+            plans: plans::PlanService::new(store.clone(), units.clone()),
             cases: cases::CaseService::new(store.clone(), units.clone(), treem_domain::case::Deadlines::default(), working_days()),
             auth,
             units,

@@ -215,5 +215,9 @@ pub async fn seed(app: &App) -> Result<Loaded, String> {
             cases_created += 1;
         }
     }
+    // The founding plan, so that the plan pages have something to show.
+    let plan =
+        treem_app::plans::parse_plan_toml("dong-thap-2013.toml", treem_domain::bundled::PLAN_DONG_THAP_2013).map_err(|e| e.to_string())?;
+    app.plans.import(treem_app::accounts::Operator::Cli, &plan).await.map_err(|e| format!("demo plan: {e}"))?;
     Ok(Loaded { accounts_created, children_created, cases_created })
 }

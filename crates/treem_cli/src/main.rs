@@ -66,6 +66,9 @@ enum Command {
     /// Administrative units.
     #[command(subcommand)]
     Units(UnitsCommand),
+    /// Plans (targets, tasks, agencies) as data.
+    #[command(subcommand)]
+    Plan(PlanCommand),
     /// User accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -135,6 +138,17 @@ enum AuditCommand {
     Verify {
         #[command(flatten)]
         db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Check and store a plan file (TOML, see data/plans/README.md); a plan with the same code gets a new version.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
     },
 }
 
@@ -254,6 +268,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 ChainCheck::Broken { first_bad_id, reason } => Err(format!("the audit chain is broken at entry #{first_bad_id}: {reason}")),
             }
+        }
+        Command::Plan(PlanCommand::Import { db, file }) => {
+            let s = settings(config, PartialSettings { database_url: db.database, ..Default::default() })?;
+            let name = file.display().to_string();
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {name}: {e}"))?;
+            let plan = treem_app::plans::parse_plan_toml(&name, &text).map_err(|e| e.to_string())?;
+            let store = database::open(s.database_url.expose(), false).await?;
+            store.migrate().await.map_err(|e| e.to_string())?;
+            let app = App::new(store, AuthSettings::default()).await.map_err(|e| e.to_string())?;
+            let done = app.plans.import(treem_app::accounts::Operator::Cli, &plan).await.map_err(|e| format!("{name}: {e}"))?;
+            println!("Plan {}: {}.", plan.code, format!("{done:?}").to_lowercase());
+            Ok(())
         }
         Command::Units(UnitsCommand::Import { db, files }) => {
             let s = settings(config, PartialSettings { database_url: db.database, ..Default::default() })?;

@@ -35,3 +35,6 @@ pub fn demo_hamlet_files() -> Result<crate::unit_import::ParsedFiles, crate::imp
 
 /// Vietnamese public holidays 2012–2030, for working-day deadlines (see `data/holidays/README.md`).
 pub const HOLIDAYS_CSV: &[u8] = include_bytes!("../../../data/holidays/vn-public-holidays.csv");
+
+/// The founding plan (Đồng Tháp, 2013), as data (see `data/plans/README.md`).
+pub const PLAN_DONG_THAP_2013: &str = include_str!("../../../data/plans/dong-thap-2013.toml");

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod conformance;
 pub mod incidents;
 pub mod migrations;
+pub mod plans;
 pub mod register;
 pub mod schema;
 
@@ -25,6 +26,7 @@ pub use cases::{
 };
 pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
+pub use plans::{PlanRow, PlanStore};
 pub use register::{CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord, RegisterStore};
 pub use schema::{ColumnDescription, ColumnKind, ForeignKey, SchemaDescription, TableDescription};
 
@@ -78,7 +80,9 @@ pub struct UnitImportSummary {
 /// The storage contract. Every write method is one transaction: it either
 /// applies completely or leaves nothing behind.
 #[async_trait]
-pub trait Store: AccountStore + AuditStore + ChildStore + CaseStore + IncidentStore + RegisterStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore + AuditStore + ChildStore + CaseStore + IncidentStore + RegisterStore + PlanStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     /// Answers when the database answers.

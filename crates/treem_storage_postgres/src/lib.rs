@@ -5,6 +5,7 @@
 mod accounts;
 mod cases;
 mod incidents;
+mod plans;
 mod register;
 mod units;
 
@@ -32,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0006_child_merge", sql: include_str!("../migrations/0006_child_merge.sql") },
     Migration { name: "0007_child_register", sql: include_str!("../migrations/0007_child_register.sql") },
     Migration { name: "0008_birth_estimate", sql: include_str!("../migrations/0008_birth_estimate.sql") },
+    Migration { name: "0009_plans", sql: include_str!("../migrations/0009_plans.sql") },
 ];
 
 /// Key of the advisory lock that serialises appends to the audit chain.

@@ -39,6 +39,8 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/", get(ui::home))
         .route("/units", get(ui::units_page))
         .route("/units/{id}", get(ui::unit_page))
+        .route("/plans", get(ui::plans_page))
+        .route("/plans/{code}", get(ui::plan_page))
         .route("/login", get(ui::login_form).post(ui::login_submit))
         .route("/login/code", get(ui::login_code_form).post(ui::login_code_submit))
         .route("/logout", post(ui::sign_out))

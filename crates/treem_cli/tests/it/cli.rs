@@ -88,3 +88,35 @@ fn refused_imports_name_file_line_and_field_and_store_nothing() {
     assert!(ok, "{err}");
     assert!(out.contains("432 units added (1 unchanged)"), "{out}");
 }
+
+#[test]
+fn plan_import_from_the_command_line_names_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    let root = format!("{}/../..", env!("CARGO_MANIFEST_DIR"));
+    assert!(treem(&["migrate", "--create", "--database", &url]).0);
+    let plan = format!("{root}/data/plans/dong-thap-2013.toml");
+    // No units yet: the scope unit cannot be found, and the message says why.
+    let (ok, _, err) = treem(&["plan", "import", "--database", &url, &plan]);
+    assert!(!ok && err.contains("scope_unit_code") && err.contains("administrative units"), "{err}");
+    let units: Vec<String> =
+        ["units-legacy.csv", "units-2025.csv", "successions-2025.csv"].iter().map(|f| format!("{root}/data/admin-units/{f}")).collect();
+    let mut args = vec!["units", "import", "--database", &url];
+    args.extend(units.iter().map(String::as_str));
+    assert!(treem(&args).0);
+    let (ok, out, err) = treem(&["plan", "import", "--database", &url, &plan]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "Plan dt-2013-ct20: added.");
+    assert_eq!(treem(&["plan", "import", "--database", &url, &plan]).1.trim(), "Plan dt-2013-ct20: unchanged.");
+    // A syntax error names the file and line; a wrong field names its path in the plan.
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, text.replacen("period_to = 2020", "period_to = \"2020", 1)).unwrap();
+    let (ok, _, err) = treem(&["plan", "import", "--database", &url, broken.to_str().unwrap()]);
+    let line = text.lines().position(|l| l.starts_with("period_to")).unwrap() + 1;
+    assert!(!ok && err.contains(&format!("broken.toml:line {line}")), "{err}");
+    std::fs::write(&broken, text.replacen("lead = \"A8\"\n\n[[targets]]\nid = \"T2\"", "lead = \"nobody\"\n\n[[targets]]\nid = \"T2\"", 1))
+        .unwrap();
+    let (ok, _, err) = treem(&["plan", "import", "--database", &url, broken.to_str().unwrap()]);
+    assert!(!ok && err.contains("targets[T1].lead: no agency `nobody` in the plan"), "{err}");
+}

@@ -59,6 +59,12 @@ fn every_key_used_exists() {
     for h in treem_domain::child::HivStatus::ALL {
         assert!(vi.contains(&format!("hiv.{}", h.as_str())), "hiv {h:?}");
     }
+    for k in treem_domain::plan::TARGET_KINDS {
+        assert!(vi.contains(&format!("target_kind.{k}")), "target kind {k}");
+    }
+    for g in treem_domain::plan::SOLUTION_GROUPS {
+        assert!(vi.contains(&format!("solution_group.{g}")), "solution group {g}");
+    }
     for k in
         ["sex.male", "sex.female", "hiv.none", "field.hidden", "nav.cases", "nav.incidents", "nav.plan", "nav.programmes", "nav.reports"]
     {

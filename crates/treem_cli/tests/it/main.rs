@@ -14,5 +14,6 @@ mod http_api;
 mod http_ui;
 mod i18n;
 mod incidents;
+mod plans;
 mod register;
 mod schema;

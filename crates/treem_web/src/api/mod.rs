@@ -4,6 +4,7 @@
 mod cases;
 mod incidents;
 pub(crate) mod people;
+mod plans;
 mod register;
 mod units;
 
@@ -28,6 +29,7 @@ use crate::error::{ApiError, ErrorEnvelope};
     tags((name = "units", description = "Administrative units over time"), (name = "children", description = "The register of children (scoped; sensitive fields by role)"),
          (name = "cases", description = "Case management under Decree 56/2017: steps, tasks, plan, referrals"),
          (name = "incidents", description = "Abuse, children in conflict with the law, accidents and injuries"),
+         (name = "plans", description = "Plans as data: baselines, targets, tasks, agencies"),
          (name = "accounts", description = "The caller, accounts, access tokens"), (name = "audit", description = "The audit log"), (name = "system", description = "Health"))
 )]
 struct ApiDoc;
@@ -74,6 +76,8 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(register::add_consent))
         .routes(routes!(register::withdraw_consent))
         .routes(routes!(register::set_profile))
+        .routes(routes!(plans::list_plans, plans::import_plan))
+        .routes(routes!(plans::get_plan))
         .routes(routes!(people::me))
         .routes(routes!(people::list_children, people::create_child))
         .routes(routes!(people::export_children))

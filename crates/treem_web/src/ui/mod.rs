@@ -6,6 +6,7 @@ mod admin;
 mod cases;
 mod children;
 mod incidents;
+mod plans;
 mod register;
 mod units;
 
@@ -37,11 +38,12 @@ pub use children::{
     merge_child, unmerge_child, update_child,
 };
 pub use incidents::{create_incident, incident_new_form, incident_page, incidents_page};
+pub use plans::{plan_page, plans_page};
 pub use register::{add_caregiver, add_circumstance, add_consent, add_risk, end_circumstance, set_profile, withdraw_consent};
 pub use units::{home, unit_page, units_page};
 
 /// Navigation entries of capabilities still to come: shown, not linked.
-const UPCOMING: &[&str] = &["nav.plan", "nav.programmes", "nav.reports"];
+const UPCOMING: &[&str] = &["nav.programmes", "nav.reports"];
 
 /// The signed-in user as the navigation shows them.
 pub struct NavUser {

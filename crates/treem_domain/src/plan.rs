@@ -1,0 +1,349 @@
+//! Plans as data: a provincial (or district, or national) plan with its
+//! baselines, targets, tasks, solutions and the agencies responsible. The
+//! document is read from a file (TOML) or the UI, checked here, and stored as a
+//! typed document; nothing filters inside it in SQL.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// A plan document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Stable key, e.g. `dt-2013-ct20`.
+    pub code: String,
+    pub issuer_vi: String,
+    pub issuer_en: String,
+    /// The document number; empty when the text carries none.
+    #[serde(default)]
+    pub number: String,
+    pub issued_year: i32,
+    pub title_vi: String,
+    pub title_en: String,
+    pub period_from: i32,
+    pub period_to: i32,
+    /// The unit the plan covers, by code on a date (codes are reused across eras).
+    pub scope_unit_code: String,
+    pub scope_unit_on: String,
+    #[serde(default)]
+    pub purpose_vi: String,
+    #[serde(default)]
+    pub purpose_en: String,
+    /// The yearly report's due day, MM-DD.
+    #[serde(default)]
+    pub report_due: String,
+    /// The agency that consolidates the reports.
+    #[serde(default)]
+    pub report_consolidator: String,
+    #[serde(default)]
+    pub baselines: Vec<Baseline>,
+    #[serde(default)]
+    pub targets: Vec<Target>,
+    #[serde(default)]
+    pub agencies: Vec<Agency>,
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+    #[serde(default)]
+    pub solutions: Vec<Solution>,
+}
+
+/// A baseline figure: numerator, denominator and percentage as published; any may be absent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub id: String,
+    pub name_vi: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub numerator: Option<i64>,
+    #[serde(default)]
+    pub denominator: Option<i64>,
+    /// A decimal string as published ("10.01"), kept exact.
+    #[serde(default)]
+    pub percent: Option<String>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    pub source: String,
+}
+
+impl Baseline {
+    /// The percentage in hundredths of a percent (10.01 % → 1001).
+    pub fn percent_hundredths(&self) -> Option<i64> {
+        self.percent.as_deref().and_then(parse_hundredths)
+    }
+
+    /// The denominator implied by numerator ÷ percentage when the plan gives none,
+    /// as a range (the percentage is rounded to two decimals). Flagged as derived.
+    pub fn derived_denominator(&self) -> Option<(i64, i64)> {
+        if self.denominator.is_some() {
+            return None;
+        }
+        let n = self.numerator?;
+        let p = self.percent_hundredths()?;
+        if p <= 0 {
+            return None;
+        }
+        // Every denominator d whose n / d rounds (half up) to the published percentage:
+        // n × 10,000 / (p + ½) < d ≤ n × 10,000 / (p − ½), in hundredths of a percent.
+        let low = (n * 20_000).div_euclid(2 * p + 1) + 1;
+        let high = (n * 20_000).div_euclid(2 * p - 1);
+        Some((low, high))
+    }
+}
+
+/// Parses a non-negative or negative decimal with at most two decimals into hundredths.
+pub fn parse_hundredths(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (neg, body) = s.strip_prefix('-').map_or((false, s), |b| (true, b));
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty() || frac.len() > 2 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v = int.parse::<i64>().ok()?.checked_mul(100)? + format!("{frac:0<2}").parse::<i64>().ok()?;
+    Some(if neg { -v } else { v })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Leg {
+    /// district or commune
+    pub level: String,
+    /// >=, >, <=, <, =
+    pub operator: String,
+    pub value: i64,
+}
+
+/// A target: what kind it is decides which fields it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub id: String,
+    /// umbrella, relative_annual_change, unit_count_with_status, unit_share_with_status, milestone
+    pub kind: String,
+    pub text_vi: String,
+    pub text_en: String,
+    pub deadline: i32,
+    #[serde(default)]
+    pub lead: String,
+    /// relative_annual_change: the yearly change in percent ("-5").
+    #[serde(default)]
+    pub change_percent: Option<String>,
+    /// relative_annual_change: what is counted (cases or persons).
+    #[serde(default)]
+    pub measure: Option<String>,
+    #[serde(default)]
+    pub from_year: Option<i32>,
+    /// The dated unit status counted (community_based_protection, child_friendly).
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub legs: Vec<Leg>,
+    /// milestone: the units concerned, by code.
+    #[serde(default)]
+    pub units: Vec<String>,
+}
+
+impl Target {
+    /// The level a relative yearly change asks for after `years` years, in ppm of the
+    /// base: the plan's "−5 % a year" compounds (0.95^8 ≈ 0.663 after 8 years).
+    pub fn compounded_ppm(&self, years: u32) -> Option<i64> {
+        let change = parse_hundredths(self.change_percent.as_deref()?)?;
+        let factor = 1.0 + change as f64 / 10_000.0;
+        Some((factor.powi(i32::try_from(years).ok()?) * 1_000_000.0).round() as i64)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agency {
+    pub id: String,
+    pub name_vi: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    pub id: String,
+    pub text_vi: String,
+    pub text_en: String,
+    pub lead: String,
+    #[serde(default)]
+    pub coordinate: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Solution {
+    pub id: String,
+    /// a (direction), b (programmes), c (communication), d (mobilisation)
+    pub group: String,
+    pub text_vi: String,
+    pub text_en: String,
+    pub lead: String,
+    #[serde(default)]
+    pub coordinate: Vec<String>,
+}
+
+/// The plan's four groups of solutions (a: direction, b: programmes, c: communication, d: resources).
+pub const SOLUTION_GROUPS: &[&str] = &["a", "b", "c", "d"];
+
+pub const TARGET_KINDS: &[&str] = &["umbrella", "relative_annual_change", "unit_count_with_status", "unit_share_with_status", "milestone"];
+
+/// Checks a plan; every problem names where it is (`targets[T3a].legs[1].operator`).
+pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let mut bad = |path: String, msg: &str| errors.push((path, msg.to_owned()));
+    let code_ok = !p.code.is_empty() && p.code.len() <= 40 && p.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !code_ok {
+        bad("code".into(), "1–40 letters, digits or '-'");
+    }
+    for (field, text) in [("issuer_vi", &p.issuer_vi), ("title_vi", &p.title_vi), ("title_en", &p.title_en)] {
+        if crate::text::clean_line(text, 1000).is_err() {
+            bad(field.into(), "must be a single line of text");
+        }
+    }
+    if !(1945..=2100).contains(&p.period_from) || p.period_to < p.period_from || p.period_to > 2100 {
+        bad("period_to".into(), "the period must run forwards, within 1945–2100");
+    }
+    if crate::unit_import::parse_date(&p.scope_unit_on).is_none() {
+        bad("scope_unit_on".into(), "expected a date as YYYY-MM-DD");
+    }
+    let agencies: HashSet<&str> = p.agencies.iter().map(|a| a.id.as_str()).collect();
+    let mut seen = HashSet::new();
+    let ids = p.baselines.iter().map(|b| ("baselines", &b.id)).chain(p.targets.iter().map(|t| ("targets", &t.id)));
+    let ids = ids.chain(p.agencies.iter().map(|a| ("agencies", &a.id))).chain(p.tasks.iter().map(|t| ("tasks", &t.id)));
+    for (list, id) in ids.chain(p.solutions.iter().map(|s| ("solutions", &s.id))) {
+        if id.is_empty() || !seen.insert(id.clone()) {
+            bad(format!("{list}[{id}].id"), "ids must be present and unique in the plan");
+        }
+    }
+    let agency = |path: String, id: &str, errors: &mut Vec<(String, String)>| {
+        if !id.is_empty() && !agencies.contains(id) {
+            errors.push((path, format!("no agency `{id}` in the plan")));
+        }
+    };
+    for b in &p.baselines {
+        if let Some(pc) = &b.percent {
+            if parse_hundredths(pc).is_none_or(|v| !(0..=10_000).contains(&v)) {
+                errors.push((format!("baselines[{}].percent", b.id), "a percentage from 0 to 100 with at most two decimals".into()));
+            }
+        }
+        if b.numerator.is_none() && b.denominator.is_none() && b.percent.is_none() {
+            errors.push((format!("baselines[{}]", b.id), "give at least one of numerator, denominator, percent".into()));
+        }
+    }
+    for t in &p.targets {
+        let at = |f: &str| format!("targets[{}].{f}", t.id);
+        agency(at("lead"), &t.lead, &mut errors);
+        if !TARGET_KINDS.contains(&t.kind.as_str()) {
+            errors.push((at("kind"), format!("one of {}", TARGET_KINDS.join(", "))));
+        }
+        match t.kind.as_str() {
+            "relative_annual_change" if t.change_percent.as_deref().and_then(parse_hundredths).is_none() => {
+                errors.push((at("change_percent"), "a relative yearly change needs its percentage".into()));
+            }
+            "unit_count_with_status" | "unit_share_with_status" => {
+                if t.status.as_deref().is_none_or(str::is_empty) {
+                    errors.push((at("status"), "name the unit status counted".into()));
+                }
+                if t.legs.is_empty() {
+                    errors.push((at("legs"), "give at least one level, operator and value".into()));
+                }
+                for (i, l) in t.legs.iter().enumerate() {
+                    if !matches!(l.level.as_str(), "district" | "commune" | "hamlet") {
+                        errors.push((at(&format!("legs[{i}].level")), "district, commune or hamlet".into()));
+                    }
+                    if !matches!(l.operator.as_str(), ">=" | ">" | "<=" | "<" | "=") {
+                        errors.push((at(&format!("legs[{i}].operator")), ">=, >, <=, < or =".into()));
+                    }
+                    if t.kind == "unit_share_with_status" && !(0..=100).contains(&l.value) {
+                        errors.push((at(&format!("legs[{i}].value")), "a share from 0 to 100".into()));
+                    }
+                }
+            }
+            "milestone" if t.units.is_empty() => errors.push((at("units"), "a milestone names the units concerned".into())),
+            _ => {}
+        }
+    }
+    for t in &p.tasks {
+        agency(format!("tasks[{}].lead", t.id), &t.lead, &mut errors);
+        for c in &t.coordinate {
+            agency(format!("tasks[{}].coordinate", t.id), c, &mut errors);
+        }
+    }
+    for s in &p.solutions {
+        agency(format!("solutions[{}].lead", s.id), &s.lead, &mut errors);
+        for c in &s.coordinate {
+            agency(format!("solutions[{}].coordinate", s.id), c, &mut errors);
+        }
+        if !SOLUTION_GROUPS.contains(&s.group.as_str()) {
+            errors.push((format!("solutions[{}].group", s.id), "a, b, c or d".into()));
+        }
+    }
+    agency("report_consolidator".into(), &p.report_consolidator, &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hundredths() {
+        assert_eq!(parse_hundredths("10.01"), Some(1001));
+        assert_eq!(parse_hundredths("-5"), Some(-500));
+        assert_eq!(parse_hundredths("7.5"), Some(750));
+        assert_eq!(parse_hundredths("1.234"), None);
+        assert_eq!(parse_hundredths("x"), None);
+    }
+
+    #[test]
+    fn the_plans_baselines_reproduce_their_percentages() {
+        // Section I of the plan: 42,327 poor households = 10.01 %; 47,160 children in poor households = 11.28 %.
+        let b = |n, p: &str| Baseline {
+            id: "B".into(),
+            name_vi: String::new(),
+            name_en: String::new(),
+            numerator: Some(n),
+            denominator: None,
+            percent: Some(p.into()),
+            reference: None,
+            source: String::new(),
+        };
+        let (low, high) = b(42_327, "10.01").derived_denominator().unwrap();
+        assert!((422_636..=422_640).contains(&low) && (423_050..=423_060).contains(&high), "{low}–{high}");
+        for (n, p) in [(42_327, "10.01"), (31_782, "7.51"), (47_160, "11.28"), (8_029, "1.92")] {
+            let (low, high) = b(n, p).derived_denominator().unwrap();
+            for d in [low, high] {
+                let pct = (n as f64 / d as f64 * 10_000.0).round() as i64;
+                assert_eq!(pct, parse_hundredths(p).unwrap(), "{n}/{d} rounds back to {p} %");
+            }
+        }
+    }
+
+    #[test]
+    fn minus_five_percent_a_year_compounds() {
+        let t = Target {
+            id: "T1".into(),
+            kind: "relative_annual_change".into(),
+            text_vi: String::new(),
+            text_en: String::new(),
+            deadline: 2020,
+            lead: String::new(),
+            change_percent: Some("-5".into()),
+            measure: None,
+            from_year: Some(2013),
+            status: None,
+            legs: vec![],
+            units: vec![],
+        };
+        assert_eq!(t.compounded_ppm(8), Some(663_420));
+    }
+}

@@ -1,0 +1,151 @@
+//! Plans as data: the list and one plan, in the reader's language.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use std::sync::Arc;
+use treem_app::App;
+use treem_domain::plan::Plan;
+
+use super::{render, Chrome, PageContext, PageError};
+use crate::i18n::Lang;
+
+#[derive(Template)]
+#[template(path = "plans.html")]
+struct PlansPage {
+    c: Chrome,
+    rows: Vec<(String, String, String)>,
+}
+
+fn pick<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Lang::En if !en.is_empty() => en,
+        _ => vi,
+    }
+}
+
+pub async fn plans_page(State(app): State<Arc<App>>, ctx: PageContext) -> Result<Response, PageError> {
+    let plans = app.plans.list().await.map_err(|e| ctx.error(e))?;
+    let rows = plans
+        .iter()
+        .map(|p| (p.code.clone(), pick(ctx.lang, &p.title_vi, &p.title_en).to_owned(), format!("{}–{}", p.period_from, p.period_to)))
+        .collect();
+    Ok(render(StatusCode::OK, &PlansPage { c: ctx.chrome("plan"), rows }))
+}
+
+pub struct BaselineLine {
+    pub id: String,
+    pub name: String,
+    pub numerator: String,
+    pub percent: String,
+    pub denominator: String,
+    pub derived: bool,
+}
+
+pub struct TargetLine {
+    pub id: String,
+    pub text: String,
+    pub kind_key: String,
+    pub deadline: i32,
+    pub lead: String,
+    /// For a relative yearly change: the level required by the deadline, compounded.
+    pub path: String,
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    c: Chrome,
+    title: String,
+    issuer: String,
+    number: String,
+    issued_year: i32,
+    period: String,
+    purpose: String,
+    baselines: Vec<BaselineLine>,
+    targets: Vec<TargetLine>,
+    tasks: Vec<(String, String, String)>,
+    solutions: Vec<(String, String, String, String)>,
+    agencies: Vec<(String, String)>,
+}
+
+fn thousands(n: i64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>) {
+    let agency =
+        |id: &str| p.agencies.iter().find(|a| a.id == id).map(|a| pick(lang, &a.name_vi, &a.name_en).to_owned()).unwrap_or_default();
+    let baselines = p
+        .baselines
+        .iter()
+        .map(|b| {
+            let (denominator, derived) = match (b.denominator, b.derived_denominator()) {
+                (Some(d), _) => (thousands(d), false),
+                (None, Some((low, high))) => (format!("≈ {}–{}", thousands(low), thousands(high)), true),
+                (None, None) => ("–".to_owned(), false),
+            };
+            BaselineLine {
+                id: b.id.clone(),
+                name: pick(lang, &b.name_vi, &b.name_en).to_owned(),
+                numerator: b.numerator.map(thousands).unwrap_or_else(|| "–".into()),
+                percent: b.percent.clone().unwrap_or_default(),
+                denominator,
+                derived,
+            }
+        })
+        .collect();
+    let targets = p
+        .targets
+        .iter()
+        .map(|t| TargetLine {
+            id: t.id.clone(),
+            text: pick(lang, &t.text_vi, &t.text_en).to_owned(),
+            kind_key: format!("target_kind.{}", t.kind),
+            deadline: t.deadline,
+            lead: agency(&t.lead),
+            path: match (t.from_year, t.compounded_ppm(u32::try_from(t.deadline - t.from_year.unwrap_or(t.deadline) + 1).unwrap_or(0))) {
+                (Some(from), Some(ppm)) => format!("{}→{}: × {:.3}", from - 1, t.deadline, ppm as f64 / 1_000_000.0),
+                _ => String::new(),
+            },
+        })
+        .collect();
+    (baselines, targets)
+}
+
+pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code): Path<String>) -> Result<Response, PageError> {
+    let p = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
+    let lang = ctx.lang;
+    let agency =
+        |id: &str| p.agencies.iter().find(|a| a.id == id).map(|a| pick(lang, &a.name_vi, &a.name_en).to_owned()).unwrap_or_default();
+    let (baselines, targets) = view(&p, lang);
+    let mut solutions: Vec<_> = p.solutions.iter().collect();
+    solutions.sort_by(|a, b| treem_domain::text::cmp_vi(&a.id, &b.id));
+    let page = PlanPage {
+        c: ctx.chrome("plan"),
+        title: pick(lang, &p.title_vi, &p.title_en).to_owned(),
+        issuer: pick(lang, &p.issuer_vi, &p.issuer_en).to_owned(),
+        number: p.number.clone(),
+        issued_year: p.issued_year,
+        period: format!("{}–{}", p.period_from, p.period_to),
+        purpose: pick(lang, &p.purpose_vi, &p.purpose_en).to_owned(),
+        baselines,
+        targets,
+        tasks: p.tasks.iter().map(|t| (t.id.clone(), pick(lang, &t.text_vi, &t.text_en).to_owned(), agency(&t.lead))).collect(),
+        solutions: solutions
+            .iter()
+            .map(|s| (s.id.clone(), format!("solution_group.{}", s.group), pick(lang, &s.text_vi, &s.text_en).to_owned(), agency(&s.lead)))
+            .collect(),
+        agencies: p.agencies.iter().map(|a| (a.id.clone(), pick(lang, &a.name_vi, &a.name_en).to_owned())).collect(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
