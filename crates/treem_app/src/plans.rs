@@ -1,14 +1,17 @@
 //! Plans as data: imported from a TOML file (or the API), checked, stored whole,
 //! read by anyone (a plan is a public document).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use treem_domain::access::Action;
 use treem_domain::access::Role;
 use treem_domain::audit::Outcome;
-use treem_domain::plan::{check_plan, Plan};
+use treem_domain::plan::{check_plan, relative_change_progress, Plan, YearProgress};
 use treem_storage::{PlanRow, Store};
 
 use crate::accounts::Operator;
 use crate::units::UnitService;
+use crate::Actor;
 use crate::AppError;
 
 /// What an import did.
@@ -17,6 +20,14 @@ pub enum PlanImport {
     Added,
     Updated,
     Unchanged,
+}
+
+/// A target followed by an indicator, year by year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetProgress {
+    pub target_id: String,
+    pub indicator: String,
+    pub years: Vec<YearProgress>,
 }
 
 pub struct PlanService {
@@ -93,6 +104,36 @@ impl PlanService {
             .iter()
             .map(|r| serde_json::from_str::<Plan>(&r.document).map_err(|e| AppError::Internal(format!("plan {}: {e}", r.code))))
             .collect()
+    }
+
+    /// The targets that follow an indicator, year by year, counted within the caller's
+    /// scope (a commune worker sees the commune's figures). Counts only: no record is read.
+    pub async fn progress(&self, actor: &Actor, code: &str) -> Result<Vec<TargetProgress>, AppError> {
+        actor.require(Action::List)?;
+        let plan = self.get(code).await?;
+        let today = treem_domain::calendar::today_in_vietnam();
+        let units = actor.scope.units();
+        let mut out = Vec::new();
+        for t in plan.targets.iter().filter(|t| t.kind == "relative_annual_change") {
+            let Some(indicator) = &t.indicator else { continue };
+            let (kind, form) = match indicator.as_str() {
+                "incidents.sexual_abuse" => ("abuse", Some("xam_hai_tinh_duc")),
+                "incidents.conflict_with_law" => ("conflict_with_law", None),
+                _ => continue,
+            };
+            let mut by_year: BTreeMap<i32, i64> = BTreeMap::new();
+            for (unit, day, n) in self.store.incident_counts(&units, kind, form).await? {
+                if actor.covers(unit, day) {
+                    *by_year.entry(day.year()).or_default() += n;
+                }
+            }
+            out.push(TargetProgress {
+                target_id: t.id.clone(),
+                indicator: indicator.clone(),
+                years: relative_change_progress(t, &by_year, today),
+            });
+        }
+        Ok(out)
     }
 
     pub async fn get(&self, code: &str) -> Result<Plan, AppError> {

@@ -131,8 +131,12 @@ pub struct Target {
     /// relative_annual_change: what is counted (cases or persons).
     #[serde(default)]
     pub measure: Option<String>,
+    /// relative_annual_change: the first year that must show the change; the base is the year before.
     #[serde(default)]
     pub from_year: Option<i32>,
+    /// The built-in indicator the target follows (one of [`INDICATORS`]); none: not yet measured.
+    #[serde(default)]
+    pub indicator: Option<String>,
     /// The dated unit status counted (community_based_protection, child_friendly).
     #[serde(default)]
     pub status: Option<String>,
@@ -241,9 +245,19 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
         if !TARGET_KINDS.contains(&t.kind.as_str()) {
             errors.push((at("kind"), format!("one of {}", TARGET_KINDS.join(", "))));
         }
+        if let Some(i) = &t.indicator {
+            if !INDICATORS.contains(&i.as_str()) {
+                errors.push((at("indicator"), format!("one of {}", INDICATORS.join(", "))));
+            } else if t.kind != "relative_annual_change" {
+                errors.push((at("indicator"), "only relative yearly changes follow an indicator so far".into()));
+            }
+        }
         match t.kind.as_str() {
             "relative_annual_change" if t.change_percent.as_deref().and_then(parse_hundredths).is_none() => {
                 errors.push((at("change_percent"), "a relative yearly change needs its percentage".into()));
+            }
+            "relative_annual_change" if t.from_year.is_none_or(|y| y > t.deadline) => {
+                errors.push((at("from_year"), "a relative yearly change needs its first year, not after the deadline".into()));
             }
             "unit_count_with_status" | "unit_share_with_status" => {
                 if t.status.as_deref().is_none_or(str::is_empty) {
@@ -291,6 +305,98 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
     }
 }
 
+/// Indicators built in until formulas are data: incidents of one kind counted by
+/// year of occurrence (a "case" in the plan's wording is one incident).
+pub const INDICATORS: &[&str] = &["incidents.sexual_abuse", "incidents.conflict_with_law"];
+
+/// How a target stands in one year; the rules are in docs/PLANS.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YearStatus {
+    /// The base year: what later years are compared with.
+    Baseline,
+    /// The base year counted nothing, so a relative change has nothing to apply to.
+    NoBaseline,
+    Achieved,
+    Missed,
+    /// The current year, at or under the target pro-rated to today.
+    OnTrack,
+    /// The current year, over the pro-rated target but still within the year's target.
+    AtRisk,
+    /// The current year, already over the whole year's target.
+    OffTrack,
+}
+
+impl YearStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Baseline => "baseline",
+            Self::NoBaseline => "no_baseline",
+            Self::Achieved => "achieved",
+            Self::Missed => "missed",
+            Self::OnTrack => "on_track",
+            Self::AtRisk => "at_risk",
+            Self::OffTrack => "off_track",
+        }
+    }
+    pub const ALL: [Self; 7] =
+        [Self::Baseline, Self::NoBaseline, Self::Achieved, Self::Missed, Self::OnTrack, Self::AtRisk, Self::OffTrack];
+}
+
+/// One year of a relative-change target: the count, the most it may be, the status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct YearProgress {
+    pub year: i32,
+    pub actual: i64,
+    /// The year's ceiling in hundredths (base × (1 + change)^(years since base)); none for the base year.
+    pub target_hundredths: Option<i64>,
+    pub status: YearStatus,
+}
+
+/// The progress of a "change N % a year" target from its base year (the year before
+/// `from_year`) to its deadline or `today`'s year, whichever is first; years after
+/// today are not shown. `counts` holds the indicator by year; a missing year is 0.
+pub fn relative_change_progress(t: &Target, counts: &std::collections::BTreeMap<i32, i64>, today: time::Date) -> Vec<YearProgress> {
+    let Some(first) = t.from_year else { return Vec::new() };
+    let base_year = first - 1;
+    let base = counts.get(&base_year).copied().unwrap_or(0);
+    let mut out = Vec::new();
+    for year in base_year..=t.deadline.min(today.year()) {
+        let actual = counts.get(&year).copied().unwrap_or(0);
+        if year == base_year {
+            let status = if base == 0 { YearStatus::NoBaseline } else { YearStatus::Baseline };
+            out.push(YearProgress { year, actual, target_hundredths: None, status });
+            continue;
+        }
+        let ppm = t.compounded_ppm(u32::try_from(year - base_year).unwrap_or(0)).unwrap_or(1_000_000);
+        // base × ppm / 10⁶ in hundredths, rounded half up.
+        let target = (i128::from(base) * i128::from(ppm) * 100 + 500_000) / 1_000_000;
+        let target = i64::try_from(target).unwrap_or(i64::MAX);
+        let actual_h = actual.saturating_mul(100);
+        let status = if base == 0 {
+            YearStatus::NoBaseline
+        } else if year < today.year() {
+            if actual_h <= target {
+                YearStatus::Achieved
+            } else {
+                YearStatus::Missed
+            }
+        } else {
+            let days_in_year = i64::from(time::util::days_in_year(year));
+            let pro_rated = i64::try_from(i128::from(target) * i128::from(today.ordinal()) / i128::from(days_in_year)).unwrap_or(i64::MAX);
+            if actual_h <= pro_rated {
+                YearStatus::OnTrack
+            } else if actual_h <= target {
+                YearStatus::AtRisk
+            } else {
+                YearStatus::OffTrack
+            }
+        };
+        out.push(YearProgress { year, actual, target_hundredths: Some(target), status });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,9 +434,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn minus_five_percent_a_year_compounds() {
-        let t = Target {
+    fn t1() -> Target {
+        Target {
             id: "T1".into(),
             kind: "relative_annual_change".into(),
             text_vi: String::new(),
@@ -340,10 +445,43 @@ mod tests {
             change_percent: Some("-5".into()),
             measure: None,
             from_year: Some(2013),
+            indicator: Some("incidents.sexual_abuse".into()),
             status: None,
             legs: vec![],
             units: vec![],
-        };
-        assert_eq!(t.compounded_ppm(8), Some(663_420));
+        }
+    }
+
+    #[test]
+    fn minus_five_percent_a_year_compounds() {
+        assert_eq!(t1().compounded_ppm(8), Some(663_420));
+    }
+
+    #[test]
+    fn yearly_status_follows_the_compounded_ceiling() {
+        use time::macros::date;
+        let counts: std::collections::BTreeMap<i32, i64> = [(2012, 40), (2013, 38), (2014, 37), (2015, 20)].into();
+        let p = relative_change_progress(&t1(), &counts, date!(2015 - 07 - 02));
+        let got: Vec<_> = p.iter().map(|y| (y.year, y.actual, y.target_hundredths, y.status)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2012, 40, None, YearStatus::Baseline),
+                (2013, 38, Some(3800), YearStatus::Achieved), // exactly on the ceiling counts as achieved
+                (2014, 37, Some(3610), YearStatus::Missed),
+                // 2015: ceiling 34.30; 2 July is day 183 of 365, so 17.20 pro-rated: 20 is at risk.
+                (2015, 20, Some(3430), YearStatus::AtRisk),
+            ]
+        );
+        let early = relative_change_progress(&t1(), &counts, date!(2015 - 12 - 31));
+        assert_eq!(early[3].status, YearStatus::OnTrack);
+        let over: std::collections::BTreeMap<i32, i64> = [(2012, 40), (2015, 35)].into();
+        assert_eq!(relative_change_progress(&t1(), &over, date!(2015 - 03 - 01))[3].status, YearStatus::OffTrack);
+        // Nothing in the base year: no relative target can be set.
+        let none: std::collections::BTreeMap<i32, i64> = [(2013, 3)].into();
+        assert!(relative_change_progress(&t1(), &none, date!(2026 - 01 - 01)).iter().all(|y| y.status == YearStatus::NoBaseline));
+        // Years after the deadline are not shown; years after today neither.
+        assert_eq!(relative_change_progress(&t1(), &counts, date!(2026 - 01 - 01)).len(), 9);
+        assert_eq!(relative_change_progress(&t1(), &counts, date!(2012 - 06 - 01)).len(), 1);
     }
 }

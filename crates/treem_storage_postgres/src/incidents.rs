@@ -121,4 +121,30 @@ impl IncidentStore for PgStore {
             .map(decode)
             .collect()
     }
+
+    async fn incident_counts(
+        &self,
+        units: &[UnitId],
+        kind: &str,
+        abuse_form: Option<&str>,
+    ) -> Result<Vec<(UnitId, time::Date, i64)>, StorageError> {
+        if units.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT i.unit_id, i.occurred_on, COUNT(*) FROM incident i WHERE i.unit_id {UNITS_IN} AND i.kind = $2 \
+             AND (CAST($3 AS TEXT) IS NULL OR i.abuse_form = $4) GROUP BY i.unit_id, i.occurred_on ORDER BY i.occurred_on"
+        );
+        sqlx::query(&sql)
+            .bind(unit_list(units))
+            .bind(kind)
+            .bind(abuse_form)
+            .bind(abuse_form)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(|r| Ok((UnitId(r.try_get(0).map_err(map_err)?), r.try_get(1).map_err(map_err)?, r.try_get(2).map_err(map_err)?)))
+            .collect()
+    }
 }

@@ -62,6 +62,9 @@ fn every_key_used_exists() {
     for k in treem_domain::plan::TARGET_KINDS {
         assert!(vi.contains(&format!("target_kind.{k}")), "target kind {k}");
     }
+    for s in treem_domain::plan::YearStatus::ALL {
+        assert!(vi.contains(&format!("year_status.{}", s.as_str())), "year status {s:?}");
+    }
     for g in treem_domain::plan::SOLUTION_GROUPS {
         assert!(vi.contains(&format!("solution_group.{g}")), "solution group {g}");
     }

@@ -64,3 +64,77 @@ async fn plans_are_imported_by_officers_checked_and_read_by_anyone() {
         assert_eq!(t.get("/plans/nope").await.status, StatusCode::NOT_FOUND);
     }
 }
+
+/// (year, count, status) of one target's progress as the API reports it.
+fn years_of(progress: &serde_json::Value, target: &str) -> Vec<(i64, i64, String)> {
+    let t = progress.as_array().unwrap().iter().find(|t| t["target_id"] == target).unwrap_or_else(|| panic!("{progress}"));
+    t["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| (y["year"].as_i64().unwrap(), y["actual"].as_i64().unwrap(), y["status"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
+    for t in apps().await {
+        t.account("tinh.87", "provincial_officer", "87", Some(date!(2013 - 12 - 31))).await;
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        t.account("binh.xa", "commune_worker", "29954", None).await;
+        let officer = t.token("tinh.87").await;
+        assert_eq!(t.api("POST", "/api/v1/plans", &officer, Some(founding_plan().to_string())).await.status, StatusCode::CREATED);
+        let worker = t.token("lan.xa").await;
+        let hamlet = t.unit_id("29884", date!(2013 - 01 - 01));
+        let home = t.unit_id("29884-01", date!(2026 - 01 - 01));
+        let r = t
+            .api(
+                "POST",
+                "/api/v1/children",
+                &worker,
+                Some(
+                    json!({"full_name": "Võ Thị Hoa", "sex": "female", "birth_date": "2011-01-01", "residence_unit_id": home}).to_string(),
+                ),
+            )
+            .await;
+        let child = r.json()["id"].as_i64().unwrap_or_else(|| panic!("{}", r.body));
+        let abuse = |day: &str| {
+            json!({"kind": "abuse", "occurred_on": day, "unit_id": hamlet, "children": [child], "abuse_form": "xam_hai_tinh_duc",
+                "sexual_subtype": "dam_o", "setting": "family", "relation": "acquaintance"})
+            .to_string()
+        };
+        // Before any record: the base year 2012 counted nothing.
+        let p = t.api("GET", "/api/v1/plans/dt-2013-ct20/progress", &worker, None).await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        assert_eq!(years_of(&p.json(), "T1")[0], (2012, 0, "no_baseline".into()));
+        assert_eq!(years_of(&p.json(), "T1").len(), 9, "2012 to the deadline 2020");
+        for day in ["2012-03-01", "2012-05-01", "2013-02-01", "2014-02-01", "2014-03-01"] {
+            let r = t.api("POST", "/api/v1/incidents", &worker, Some(abuse(day))).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        // Another form of abuse is not counted by T1.
+        let mut beating: serde_json::Value = serde_json::from_str(&abuse("2013-04-01")).unwrap();
+        beating["abuse_form"] = json!("bao_luc");
+        beating["sexual_subtype"] = json!("");
+        assert_eq!(t.api("POST", "/api/v1/incidents", &worker, Some(beating.to_string())).await.status, StatusCode::CREATED);
+        // Base 2 → ceilings 1.90 (2013), 1.81 (2014): 1 is achieved, 2 is missed.
+        let p = t.api("GET", "/api/v1/plans/dt-2013-ct20/progress", &worker, None).await.json();
+        let y = years_of(&p, "T1");
+        assert_eq!(y[..3], [(2012, 2, "baseline".into()), (2013, 1, "achieved".into()), (2014, 2, "missed".into())]);
+        let t1 = p.as_array().unwrap().iter().find(|t| t["target_id"] == "T1").unwrap();
+        assert_eq!((t1["years"][1]["ceiling"].as_str(), t1["years"][2]["ceiling"].as_str()), (Some("1.90"), Some("1.81")));
+        assert!(years_of(&p, "T2").iter().all(|(_, n, _)| *n == 0));
+        // The province sees the commune's figures; another commune sees none of them.
+        assert_eq!(years_of(&t.api("GET", "/api/v1/plans/dt-2013-ct20/progress", &officer, None).await.json(), "T1")[2].1, 2);
+        let other = t.token("binh.xa").await;
+        assert!(years_of(&t.api("GET", "/api/v1/plans/dt-2013-ct20/progress", &other, None).await.json(), "T1")
+            .iter()
+            .all(|(_, n, _)| *n == 0));
+        // Progress is not public; the page shows it to the signed-in only.
+        assert_eq!(t.get("/api/v1/plans/dt-2013-ct20/progress").await.status, StatusCode::UNAUTHORIZED);
+        assert!(t.get("/plans/dt-2013-ct20").await.body.contains("id=\"progress\""));
+        assert!(!t.get("/plans/dt-2013-ct20").await.body.contains("data-progress="));
+        let page = t.page("/plans/dt-2013-ct20", &t.session("lan.xa").await).await.body;
+        assert!(page.contains("data-progress=\"T1\"") && page.contains("data-year=\"2014\" data-status=\"missed\""), "{page}");
+    }
+}

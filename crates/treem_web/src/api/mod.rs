@@ -4,7 +4,7 @@
 mod cases;
 mod incidents;
 pub(crate) mod people;
-mod plans;
+pub(crate) mod plans;
 mod register;
 mod units;
 
@@ -78,6 +78,7 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(register::set_profile))
         .routes(routes!(plans::list_plans, plans::import_plan))
         .routes(routes!(plans::get_plan))
+        .routes(routes!(plans::plan_progress))
         .routes(routes!(people::me))
         .routes(routes!(people::list_children, people::create_child))
         .routes(routes!(people::export_children))

@@ -77,3 +77,56 @@ pub async fn import_plan(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Api
     };
     Ok((status, Json(PlanImported { code: plan.code, outcome: outcome.into() })).into_response())
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct YearDto {
+    year: i32,
+    /// What the indicator counted that year within the caller's scope.
+    actual: i64,
+    /// The most the target allows that year (decimal); absent for the base year.
+    ceiling: Option<String>,
+    /// baseline, no_baseline, achieved, missed, on_track, at_risk or off_track (docs/PLANS.md).
+    status: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TargetProgressDto {
+    target_id: String,
+    indicator: String,
+    years: Vec<YearDto>,
+}
+
+/// Hundredths as a decimal ("3430" → "34.30").
+pub(crate) fn hundredths(v: i64) -> String {
+    format!("{}.{:02}", v / 100, (v % 100).abs())
+}
+
+/// The targets that follow an indicator, year by year, within the caller's scope; fresh on every call.
+#[utoipa::path(get, path = "/api/v1/plans/{code}/progress", tag = "plans", security(("token" = [])), params(("code" = String, Path)),
+    responses((status = 200, body = Vec<TargetProgressDto>), (status = 404, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+pub async fn plan_progress(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<TargetProgressDto>>, ApiError> {
+    let progress = app.plans.progress(&a, &code).await?;
+    Ok(Json(
+        progress
+            .into_iter()
+            .map(|t| TargetProgressDto {
+                target_id: t.target_id,
+                indicator: t.indicator,
+                years: t
+                    .years
+                    .into_iter()
+                    .map(|y| YearDto {
+                        year: y.year,
+                        actual: y.actual,
+                        ceiling: y.target_hundredths.map(hundredths),
+                        status: y.status.as_str().into(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}

@@ -68,6 +68,15 @@ struct PlanPage {
     tasks: Vec<(String, String, String)>,
     solutions: Vec<(String, String, String, String)>,
     agencies: Vec<(String, String)>,
+    /// None when nobody is signed in: counts are shown within a scope only.
+    progress: Option<Vec<ProgressView>>,
+}
+
+pub struct ProgressView {
+    pub target_id: String,
+    pub text: String,
+    /// (year, count, ceiling, status translation key, status)
+    pub rows: Vec<(i32, i64, String, String, &'static str)>,
 }
 
 fn thousands(n: i64) -> String {
@@ -130,6 +139,35 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
     let (baselines, targets) = view(&p, lang);
     let mut solutions: Vec<_> = p.solutions.iter().collect();
     solutions.sort_by(|a, b| treem_domain::text::cmp_vi(&a.id, &b.id));
+    let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
+    let progress = match active {
+        Some(s) if s.actor.role.may(treem_domain::access::Action::List) => {
+            let progress = app.plans.progress(&s.actor, &code).await.map_err(|e| ctx.error(e))?;
+            Some(
+                progress
+                    .into_iter()
+                    .map(|t| ProgressView {
+                        text: p
+                            .targets
+                            .iter()
+                            .find(|x| x.id == t.target_id)
+                            .map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned())
+                            .unwrap_or_default(),
+                        target_id: t.target_id,
+                        rows: t
+                            .years
+                            .iter()
+                            .map(|y| {
+                                let ceiling = y.target_hundredths.map(crate::api::plans::hundredths).unwrap_or_default();
+                                (y.year, y.actual, ceiling, format!("year_status.{}", y.status.as_str()), y.status.as_str())
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
     let page = PlanPage {
         c: ctx.chrome("plan"),
         title: pick(lang, &p.title_vi, &p.title_en).to_owned(),
@@ -146,6 +184,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
             .map(|s| (s.id.clone(), format!("solution_group.{}", s.group), pick(lang, &s.text_vi, &s.text_en).to_owned(), agency(&s.lead)))
             .collect(),
         agencies: p.agencies.iter().map(|a| (a.id.clone(), pick(lang, &a.name_vi, &a.name_en).to_owned())).collect(),
+        progress,
     };
     Ok(render(StatusCode::OK, &page))
 }
