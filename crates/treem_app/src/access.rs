@@ -61,6 +61,19 @@ impl Actor {
         }
     }
 
+    /// Recording a unit's status (child-friendly, running a model) follows a provincial
+    /// decision: provincial officers only, on units in their scope on the status's first day.
+    pub fn authorize_unit_status(&self, unit: UnitId, date: Date) -> Result<(), AppError> {
+        if self.role != Role::ProvincialOfficer {
+            return Err(AppError::Forbidden);
+        }
+        if self.covers(unit, date) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
     /// Whether this actor sees sensitive fields of `kind` on records it may read.
     pub fn sees(&self, kind: SensitiveKind) -> bool {
         self.role.sees(kind)

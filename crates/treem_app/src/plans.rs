@@ -6,8 +6,9 @@ use std::sync::Arc;
 use treem_domain::access::Action;
 use treem_domain::access::Role;
 use treem_domain::audit::Outcome;
-use treem_domain::plan::{check_plan, relative_change_progress, Plan, YearProgress};
-use treem_storage::{PlanRow, Store};
+use treem_domain::plan::{check_plan, relative_change_progress, unit_status_progress, Plan, StatusYear, YearProgress, UNIT_STATUSES};
+use treem_domain::units::{UnitId, UnitLevel};
+use treem_storage::{PlanRow, Store, UnitStatusRow};
 
 use crate::accounts::Operator;
 use crate::units::UnitService;
@@ -20,6 +21,15 @@ pub enum PlanImport {
     Added,
     Updated,
     Unchanged,
+}
+
+/// A unit status as typed in a form or sent to the API.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct UnitStatusInput {
+    pub unit_id: String,
+    pub kind: String,
+    pub valid_from: String,
+    pub decision: String,
 }
 
 /// A target followed by an indicator, year by year.
@@ -132,6 +142,98 @@ impl PlanService {
                 indicator: indicator.clone(),
                 years: relative_change_progress(t, &by_year, today),
             });
+        }
+        Ok(out)
+    }
+
+    /// Records that a unit holds a status from a date, by the decision named.
+    pub async fn add_unit_status(&self, actor: &Actor, input: &UnitStatusInput) -> Result<i64, AppError> {
+        let mut errors = Vec::new();
+        if !UNIT_STATUSES.contains(&input.kind.as_str()) {
+            errors.push(("kind".to_owned(), format!("one of {}", UNIT_STATUSES.join(", "))));
+        }
+        let from = treem_domain::unit_import::parse_date(input.valid_from.trim());
+        if from.is_none() {
+            errors.push(("valid_from".to_owned(), "a date as YYYY-MM-DD".to_owned()));
+        }
+        let decision = treem_domain::text::clean_line(&input.decision, 300).ok().filter(|d| !d.is_empty());
+        if decision.is_none() {
+            errors.push(("decision".to_owned(), "the decision's number and date, on one line (at most 300 characters)".to_owned()));
+        }
+        let unit = input.unit_id.trim().parse::<i64>().ok().and_then(|id| self.units.catalog().get(UnitId(id)).cloned());
+        match (&unit, from) {
+            (None, _) => errors.push(("unit_id".to_owned(), "no such unit".to_owned())),
+            (Some(u), Some(d)) if !u.validity.contains(d) => {
+                errors.push(("valid_from".to_owned(), format!("{} did not exist on {d}", u.name)))
+            }
+            (Some(u), _) => {
+                let allowed: &[UnitLevel] =
+                    if input.kind == "child_friendly" { &[UnitLevel::Commune] } else { &[UnitLevel::District, UnitLevel::Commune] };
+                if !allowed.contains(&u.level) {
+                    errors.push(("unit_id".to_owned(), "a commune (child-friendly) or a district or commune (the model)".to_owned()));
+                }
+            }
+        }
+        let (Some(unit), Some(from), Some(decision), true) = (unit, from, decision, errors.is_empty()) else {
+            return Err(AppError::InvalidFields(errors));
+        };
+        actor.authorize_unit_status(unit.id, from)?;
+        let row = UnitStatusRow { id: 0, unit: unit.id, kind: input.kind.clone(), valid_from: from, valid_to: None, decision };
+        Ok(self
+            .store
+            .add_unit_status(&row, actor.account_id, &actor.event("unit_status.add", Outcome::Ok).record("unit", unit.id.0))
+            .await?)
+    }
+
+    /// Sets the last day of a status (the unit lost it, or it was entered in error: then its first day).
+    pub async fn end_unit_status(&self, actor: &Actor, id: i64, valid_to: &str) -> Result<(), AppError> {
+        let status = self.store.unit_statuses().await?.into_iter().find(|s| s.id == id).ok_or(AppError::NotFound)?;
+        actor.authorize_unit_status(status.unit, status.valid_from)?;
+        let to =
+            treem_domain::unit_import::parse_date(valid_to.trim()).ok_or_else(|| AppError::invalid("valid_to", "a date as YYYY-MM-DD"))?;
+        if to < status.valid_from {
+            return Err(AppError::invalid("valid_to", format!("not before the first day, {}", status.valid_from)));
+        }
+        let event = actor.event("unit_status.end", Outcome::Ok).record("unit", status.unit.0);
+        if self.store.end_unit_status(id, to, &event).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// Every unit status (public facts), or those of one unit.
+    pub async fn unit_statuses(&self, unit: Option<UnitId>) -> Result<Vec<UnitStatusRow>, AppError> {
+        Ok(self.store.unit_statuses().await?.into_iter().filter(|s| unit.is_none_or(|u| s.unit == u)).collect())
+    }
+
+    /// The unit-count and unit-share targets year by year, over the plan's area on each
+    /// day counted (public: statuses of units are public decisions).
+    pub async fn unit_progress(&self, code: &str) -> Result<Vec<(String, Vec<StatusYear>)>, AppError> {
+        let plan = self.get(code).await?;
+        let catalog = self.units.catalog();
+        let on = treem_domain::unit_import::parse_date(&plan.scope_unit_on)
+            .ok_or_else(|| AppError::Internal("stored plan without a scope date".into()))?;
+        let Some(area) = catalog.by_code_on(&plan.scope_unit_code, on).map(|u| u.id) else { return Ok(Vec::new()) };
+        let statuses = self.store.unit_statuses().await?;
+        let today = treem_domain::calendar::today_in_vietnam();
+        let mut out = Vec::new();
+        for t in plan.targets.iter().filter(|t| matches!(t.kind.as_str(), "unit_count_with_status" | "unit_share_with_status")) {
+            let kind = t.status.clone().unwrap_or_default();
+            let years = unit_status_progress(t, plan.period_from, today, |level, day| {
+                let mut n = 0;
+                let mut total = 0;
+                for id in catalog.subtree_on(area, day) {
+                    let Some(u) = catalog.get(id).filter(|u| u.level.as_str() == level) else { continue };
+                    total += 1;
+                    let holds = statuses
+                        .iter()
+                        .any(|s| s.unit == u.id && s.kind == kind && s.valid_from <= day && s.valid_to.is_none_or(|to| day <= to));
+                    n += i64::from(holds);
+                }
+                (n, total)
+            });
+            out.push((t.id.clone(), years));
         }
         Ok(out)
     }

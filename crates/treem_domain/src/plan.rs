@@ -260,8 +260,8 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
                 errors.push((at("from_year"), "a relative yearly change needs its first year, not after the deadline".into()));
             }
             "unit_count_with_status" | "unit_share_with_status" => {
-                if t.status.as_deref().is_none_or(str::is_empty) {
-                    errors.push((at("status"), "name the unit status counted".into()));
+                if !t.status.as_deref().is_some_and(|s| UNIT_STATUSES.contains(&s)) {
+                    errors.push((at("status"), format!("the unit status counted: one of {}", UNIT_STATUSES.join(", "))));
                 }
                 if t.legs.is_empty() {
                     errors.push((at("legs"), "give at least one level, operator and value".into()));
@@ -309,6 +309,82 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
 /// year of occurrence (a "case" in the plan's wording is one incident).
 pub const INDICATORS: &[&str] = &["incidents.sexual_abuse", "incidents.conflict_with_law"];
 
+/// Dated statuses a unit can hold (recorded with the decision that conferred them).
+pub const UNIT_STATUSES: &[&str] = &["child_friendly", "community_based_protection"];
+
+/// One leg of a unit-count target in one year ("> 45 communes").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LegProgress {
+    pub level: String,
+    pub operator: String,
+    pub value: i64,
+    /// Units of the level holding the status on the day counted.
+    pub count: i64,
+    /// All units of the level in the plan's area on that day.
+    pub total: i64,
+    pub met: bool,
+}
+
+/// A unit-count or unit-share target on the last day of one year (or today, this year).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusYear {
+    pub year: i32,
+    pub on: time::Date,
+    pub legs: Vec<LegProgress>,
+    pub status: YearStatus,
+}
+
+fn compare(left: i128, operator: &str, right: i128) -> bool {
+    match operator {
+        ">=" => left >= right,
+        ">" => left > right,
+        "<=" => left <= right,
+        "<" => left < right,
+        _ => left == right,
+    }
+}
+
+/// The progress of a `unit_count_with_status` or `unit_share_with_status` target, year by
+/// year from `first_year` to its deadline (or today). `count(level, day)` answers
+/// (units of the level holding the status, all units of the level) in the plan's area.
+pub fn unit_status_progress(
+    t: &Target,
+    first_year: i32,
+    today: time::Date,
+    mut count: impl FnMut(&str, time::Date) -> (i64, i64),
+) -> Vec<StatusYear> {
+    let share = t.kind == "unit_share_with_status";
+    let mut out = Vec::new();
+    for year in first_year..=t.deadline.min(today.year()) {
+        let Ok(year_end) = time::Date::from_calendar_date(year, time::Month::December, 31) else { continue };
+        let on = year_end.min(today);
+        let legs: Vec<LegProgress> = t
+            .legs
+            .iter()
+            .map(|l| {
+                let (n, total) = count(&l.level, on);
+                // A share compares n/total with value % exactly: n × 100 against value × total.
+                let met = if share {
+                    total > 0 && compare(i128::from(n) * 100, &l.operator, i128::from(l.value) * i128::from(total))
+                } else {
+                    compare(i128::from(n), &l.operator, i128::from(l.value))
+                };
+                LegProgress { level: l.level.clone(), operator: l.operator.clone(), value: l.value, count: n, total, met }
+            })
+            .collect();
+        let met = !legs.is_empty() && legs.iter().all(|l| l.met);
+        let status = match (met, year == t.deadline, on < year_end) {
+            (true, true, false) => YearStatus::Achieved,
+            (true, _, _) => YearStatus::OnTrack,
+            (false, true, false) => YearStatus::Missed,
+            (false, true, true) => YearStatus::AtRisk,
+            (false, false, _) => YearStatus::NotYet,
+        };
+        out.push(StatusYear { year, on, legs, status });
+    }
+    out
+}
+
 /// How a target stands in one year; the rules are in docs/PLANS.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -325,6 +401,8 @@ pub enum YearStatus {
     AtRisk,
     /// The current year, already over the whole year's target.
     OffTrack,
+    /// A count target before its deadline, not met yet.
+    NotYet,
 }
 
 impl YearStatus {
@@ -337,6 +415,7 @@ impl YearStatus {
             Self::OnTrack => "on_track",
             Self::AtRisk => "at_risk",
             Self::OffTrack => "off_track",
+            Self::NotYet => "not_yet",
         }
     }
     pub const ALL: [Self; 7] =
@@ -483,5 +562,38 @@ mod tests {
         // Years after the deadline are not shown; years after today neither.
         assert_eq!(relative_change_progress(&t1(), &counts, date!(2026 - 01 - 01)).len(), 9);
         assert_eq!(relative_change_progress(&t1(), &counts, date!(2012 - 06 - 01)).len(), 1);
+    }
+
+    #[test]
+    fn unit_targets_are_met_when_every_leg_is() {
+        use time::macros::date;
+        let mut t = t1();
+        t.kind = "unit_count_with_status".into();
+        t.deadline = 2015;
+        t.legs = vec![
+            Leg { level: "district".into(), operator: ">=".into(), value: 6 },
+            Leg { level: "commune".into(), operator: ">".into(), value: 45 },
+        ];
+        // Districts: 6 from 2014; communes: 30, 45, 46 in 2013–2015.
+        let count = |level: &str, on: time::Date| match (level, on.year()) {
+            ("district", y) => (if y >= 2014 { 6 } else { 4 }, 12),
+            (_, 2013) => (30, 141),
+            (_, 2014) => (45, 141),
+            _ => (46, 141),
+        };
+        let p = unit_status_progress(&t, 2013, date!(2026 - 01 - 01), count);
+        let got: Vec<_> = p.iter().map(|y| (y.year, y.status)).collect();
+        assert_eq!(got, vec![(2013, YearStatus::NotYet), (2014, YearStatus::NotYet), (2015, YearStatus::Achieved)]);
+        assert!(p[1].legs[0].met && !p[1].legs[1].met, "45 is not more than 45");
+        // In the deadline year itself, before its end: at risk until met.
+        let now = unit_status_progress(&t, 2013, date!(2015 - 06 - 30), |l, _| if l == "district" { (6, 12) } else { (10, 141) });
+        assert_eq!((now[2].status, now[2].on), (YearStatus::AtRisk, date!(2015 - 06 - 30)));
+        // A share: more than 90 % of communes; 127/141 = 90.07 % is more, 126/141 = 89.4 % is not.
+        t.kind = "unit_share_with_status".into();
+        t.legs = vec![Leg { level: "commune".into(), operator: ">".into(), value: 90 }];
+        assert_eq!(unit_status_progress(&t, 2015, date!(2026 - 01 - 01), |_, _| (127, 141))[0].status, YearStatus::Achieved);
+        assert_eq!(unit_status_progress(&t, 2015, date!(2026 - 01 - 01), |_, _| (126, 141))[0].status, YearStatus::Missed);
+        // No communes at all is never a met share (no division by zero).
+        assert_eq!(unit_status_progress(&t, 2015, date!(2026 - 01 - 01), |_, _| (0, 0))[0].status, YearStatus::Missed);
     }
 }

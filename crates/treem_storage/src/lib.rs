@@ -26,7 +26,7 @@ pub use cases::{
 };
 pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
-pub use plans::{PlanRow, PlanStore};
+pub use plans::{PlanRow, PlanStore, UnitStatusRow};
 pub use register::{CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord, RegisterStore};
 pub use schema::{ColumnDescription, ColumnKind, ForeignKey, SchemaDescription, TableDescription};
 

@@ -1,7 +1,9 @@
 //! Plans: stored as checked, typed documents.
 
 use async_trait::async_trait;
+use time::Date;
 use treem_domain::audit::AuditEvent;
+use treem_domain::units::UnitId;
 
 use crate::StorageError;
 
@@ -22,4 +24,22 @@ pub trait PlanStore: Send + Sync {
     /// Inserts the plan, or replaces the document of the plan with the same code; returns true when new.
     async fn save_plan(&self, p: &PlanRow, audit: &AuditEvent) -> Result<bool, StorageError>;
     async fn plans(&self) -> Result<Vec<PlanRow>, StorageError>;
+    /// Records that a unit holds a status (child-friendly, running a model) from a date.
+    async fn add_unit_status(&self, s: &UnitStatusRow, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError>;
+    /// Sets the last day of a status; false when there is no such status.
+    async fn end_unit_status(&self, id: i64, valid_to: Date, audit: &AuditEvent) -> Result<bool, StorageError>;
+    /// Every unit status, oldest first (a province has hundreds, not millions).
+    async fn unit_statuses(&self) -> Result<Vec<UnitStatusRow>, StorageError>;
+}
+
+/// A dated status of an administrative unit, with the decision that conferred it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitStatusRow {
+    pub id: i64,
+    pub unit: UnitId,
+    pub kind: String,
+    pub valid_from: Date,
+    /// Last day (inclusive); none while it holds.
+    pub valid_to: Option<Date>,
+    pub decision: String,
 }

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use sqlx::Row;
 use treem_domain::audit::{now_utc, AuditEvent};
-use treem_storage::{PlanRow, PlanStore, StorageError};
+use treem_domain::units::UnitId;
+use treem_storage::{PlanRow, PlanStore, StorageError, UnitStatusRow};
 
 use crate::accounts::append_audit;
 use crate::{map_err, ts, SqliteStore};
@@ -53,6 +54,63 @@ impl PlanStore for SqliteStore {
                     period_to: r.try_get(4).map_err(map_err)?,
                     document: r.try_get(5).map_err(map_err)?,
                     version: r.try_get(6).map_err(map_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_unit_status(&self, st: &UnitStatusRow, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO unit_status (unit_id, kind, valid_from, valid_to, decision, created_by_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(st.unit.0)
+        .bind(&st.kind)
+        .bind(st.valid_from)
+        .bind(st.valid_to)
+        .bind(&st.decision)
+        .bind(created_by)
+        .bind(ts(now_utc()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let mut audit = audit.clone();
+        audit.record_key = Some(id.to_string());
+        append_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    async fn end_unit_status(&self, id: i64, valid_to: time::Date, audit: &AuditEvent) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        let done = sqlx::query("UPDATE unit_status SET valid_to = ? WHERE id = ?")
+            .bind(valid_to)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    async fn unit_statuses(&self) -> Result<Vec<UnitStatusRow>, StorageError> {
+        let rows = sqlx::query("SELECT id, unit_id, kind, valid_from, valid_to, decision FROM unit_status ORDER BY valid_from, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(UnitStatusRow {
+                    id: r.try_get(0).map_err(map_err)?,
+                    unit: UnitId(r.try_get(1).map_err(map_err)?),
+                    kind: r.try_get(2).map_err(map_err)?,
+                    valid_from: r.try_get(3).map_err(map_err)?,
+                    valid_to: r.try_get(4).map_err(map_err)?,
+                    decision: r.try_get(5).map_err(map_err)?,
                 })
             })
             .collect()

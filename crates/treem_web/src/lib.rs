@@ -39,6 +39,8 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/", get(ui::home))
         .route("/units", get(ui::units_page))
         .route("/units/{id}", get(ui::unit_page))
+        .route("/units/{id}/statuses", post(ui::add_unit_status))
+        .route("/units/{id}/statuses/{status}/end", post(ui::end_unit_status))
         .route("/plans", get(ui::plans_page))
         .route("/plans/{code}", get(ui::plan_page))
         .route("/login", get(ui::login_form).post(ui::login_submit))

@@ -65,6 +65,9 @@ fn every_key_used_exists() {
     for s in treem_domain::plan::YearStatus::ALL {
         assert!(vi.contains(&format!("year_status.{}", s.as_str())), "year status {s:?}");
     }
+    for u in treem_domain::plan::UNIT_STATUSES {
+        assert!(vi.contains(&format!("unit_status.{u}")), "unit status {u}");
+    }
     for g in treem_domain::plan::SOLUTION_GROUPS {
         assert!(vi.contains(&format!("solution_group.{g}")), "solution group {g}");
     }

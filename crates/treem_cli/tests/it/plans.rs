@@ -138,3 +138,129 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
         assert!(page.contains("data-progress=\"T1\"") && page.contains("data-year=\"2014\" data-status=\"missed\""), "{page}");
     }
 }
+
+#[tokio::test]
+async fn unit_statuses_are_recorded_by_officers_and_counted_by_the_unit_targets() {
+    for t in apps().await {
+        t.account("tinh.87", "provincial_officer", "87", Some(date!(2013 - 12 - 31))).await;
+        t.account("tinh.82", "provincial_officer", "82", Some(date!(2013 - 12 - 31))).await; // Tiền Giang, before the merger
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let officer = t.token("tinh.87").await;
+        assert_eq!(t.api("POST", "/api/v1/plans", &officer, Some(founding_plan().to_string())).await.status, StatusCode::CREATED);
+        // The 2013 map of the province: its districts and communes.
+        let units = t.get("/api/v1/units?date=2013-12-31").await.json();
+        let all = units["units"].as_array().unwrap();
+        let province = all.iter().find(|u| u["code"] == "87").unwrap()["id"].clone();
+        let districts: Vec<i64> = all.iter().filter(|u| u["parent_id"] == province).map(|u| u["id"].as_i64().unwrap()).collect();
+        let communes: Vec<i64> = all
+            .iter()
+            .filter(|u| u["parent_id"].as_i64().is_some_and(|p| districts.contains(&p)))
+            .map(|u| u["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!((districts.len(), communes.len()), (12, 141), "Đồng Tháp in 2013");
+        let add = |unit: i64, kind: &str, from: &str| {
+            json!({"unit_id": unit, "kind": kind, "valid_from": from, "decision": "QĐ 123/QĐ-UBND ngày 01/06/2014"}).to_string()
+        };
+        // Only provincial officers, only in scope; wrong fields are named.
+        let worker = t.token("lan.xa").await;
+        assert_eq!(
+            t.api("POST", "/api/v1/unit-statuses", &worker, Some(add(communes[0], "child_friendly", "2014-06-01"))).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let other = t.token("tinh.82").await;
+        assert_eq!(
+            t.api("POST", "/api/v1/unit-statuses", &other, Some(add(communes[0], "child_friendly", "2014-06-01"))).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = t
+            .api(
+                "POST",
+                "/api/v1/unit-statuses",
+                &officer,
+                Some(json!({"unit_id": districts[0], "kind": "child_friendly", "valid_from": "1990-01-01", "decision": " "}).to_string()),
+            )
+            .await;
+        let fields: Vec<String> = r.json()["error"]["fields"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}", r.body))
+            .iter()
+            .map(|f| f["field"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(fields, vec!["decision", "valid_from"], "{}", r.body);
+        let r = t
+            .api(
+                "POST",
+                "/api/v1/unit-statuses",
+                &officer,
+                Some(
+                    json!({"unit_id": districts[0], "kind": "child_friendly", "valid_from": "2014-06-01", "decision": "QĐ 1"}).to_string(),
+                ),
+            )
+            .await;
+        assert_eq!(r.json()["error"]["field"], "unit_id", "a district is not recognised child-friendly: {}", r.body);
+        // T3a: ≥ 6 districts and > 45 communes run the model by 2015.
+        for d in &districts[..6] {
+            assert_eq!(
+                t.api("POST", "/api/v1/unit-statuses", &officer, Some(add(*d, "community_based_protection", "2014-06-01"))).await.status,
+                StatusCode::CREATED
+            );
+        }
+        let mut first = 0;
+        for (i, c) in communes[..46].iter().enumerate() {
+            let from = if i < 45 { "2014-06-01" } else { "2015-03-01" };
+            let r = t.api("POST", "/api/v1/unit-statuses", &officer, Some(add(*c, "community_based_protection", from))).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            if i == 0 {
+                first = r.json()["id"].as_i64().unwrap();
+            }
+        }
+        assert_eq!(t.store_audit_actions("unit_status.add").await, 52);
+        let progress = t.get("/api/v1/plans/dt-2013-ct20/unit-progress").await.json();
+        let t3a = progress.as_array().unwrap().iter().find(|p| p["target_id"] == "T3a").unwrap();
+        let rows: Vec<(i64, String, i64, i64)> = t3a["years"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|y| {
+                (
+                    y["year"].as_i64().unwrap(),
+                    y["status"].as_str().unwrap().to_owned(),
+                    y["legs"][0]["count"].as_i64().unwrap(),
+                    y["legs"][1]["count"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(rows, vec![(2013, "not_yet".into(), 0, 0), (2014, "not_yet".into(), 6, 45), (2015, "achieved".into(), 6, 46)]);
+        assert_eq!(t3a["years"][2]["legs"][1]["total"], 141);
+        // T5: more than 90 % of communes child-friendly by 2015: 1 of 141 is far from it.
+        assert_eq!(
+            t.api("POST", "/api/v1/unit-statuses", &officer, Some(add(communes[0], "child_friendly", "2014-06-01"))).await.status,
+            StatusCode::CREATED
+        );
+        let progress = t.get("/api/v1/plans/dt-2013-ct20/unit-progress").await.json();
+        let t5 = progress.as_array().unwrap().iter().find(|p| p["target_id"] == "T5").unwrap();
+        assert_eq!((t5["years"][2]["legs"][0]["count"].as_i64(), t5["years"][2]["status"].as_str()), (Some(1), Some("missed")));
+        // Ending a status: not before its first day; then 2015 counts 45 communes and T3a is missed.
+        let end = |to: &str| json!({"valid_to": to}).to_string();
+        let r = t.api("POST", &format!("/api/v1/unit-statuses/{first}/end"), &officer, Some(end("2014-01-01"))).await;
+        assert_eq!(r.json()["error"]["field"], "valid_to");
+        assert_eq!(
+            t.api("POST", &format!("/api/v1/unit-statuses/{first}/end"), &worker, Some(end("2014-12-31"))).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            t.api("POST", &format!("/api/v1/unit-statuses/{first}/end"), &officer, Some(end("2014-12-31"))).await.status,
+            StatusCode::NO_CONTENT
+        );
+        let progress = t.get("/api/v1/plans/dt-2013-ct20/unit-progress").await.json();
+        let t3a = progress.as_array().unwrap().iter().find(|p| p["target_id"] == "T3a").unwrap();
+        assert_eq!((t3a["years"][2]["legs"][1]["count"].as_i64(), t3a["years"][2]["status"].as_str()), (Some(45), Some("missed")));
+        assert_eq!(t.get(&format!("/api/v1/unit-statuses?unit={}", communes[0])).await.json().as_array().unwrap().len(), 2);
+        // The pages: public counts on the plan; the form on the unit page for the officer only.
+        let plan = t.get("/plans/dt-2013-ct20").await.body;
+        assert!(plan.contains("data-unit-progress=\"T3a\"") && plan.contains("data-unit-progress=\"T5\""));
+        let officer_page = t.page(&format!("/units/{}", communes[1]), &t.session("tinh.87").await).await.body;
+        assert!(officer_page.contains("id=\"unit-status-form\"") && officer_page.contains("data-status-id="));
+        assert!(!t.page(&format!("/units/{}", communes[1]), &t.session("lan.xa").await).await.body.contains("id=\"unit-status-form\""));
+    }
+}

@@ -40,7 +40,7 @@ pub use children::{
 pub use incidents::{create_incident, incident_new_form, incident_page, incidents_page};
 pub use plans::{plan_page, plans_page};
 pub use register::{add_caregiver, add_circumstance, add_consent, add_risk, end_circumstance, set_profile, withdraw_consent};
-pub use units::{home, unit_page, units_page};
+pub use units::{add_unit_status, end_unit_status, home, unit_page, units_page};
 
 /// Navigation entries of capabilities still to come: shown, not linked.
 const UPCOMING: &[&str] = &["nav.programmes", "nav.reports"];

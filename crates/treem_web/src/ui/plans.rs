@@ -9,7 +9,7 @@ use treem_app::App;
 use treem_domain::plan::Plan;
 
 use super::{render, Chrome, PageContext, PageError};
-use crate::i18n::Lang;
+use crate::i18n::{translate, Lang};
 
 #[derive(Template)]
 #[template(path = "plans.html")]
@@ -68,9 +68,14 @@ struct PlanPage {
     tasks: Vec<(String, String, String)>,
     solutions: Vec<(String, String, String, String)>,
     agencies: Vec<(String, String)>,
+    /// Unit-count targets: (target id, text, rows of (year, day counted, counts, status key, status)).
+    unit_progress: Vec<(String, String, Vec<UnitProgressRow>)>,
     /// None when nobody is signed in: counts are shown within a scope only.
     progress: Option<Vec<ProgressView>>,
 }
+
+/// (year, day counted, counts, status translation key, status)
+type UnitProgressRow = (i32, time::Date, String, String, &'static str);
 
 pub struct ProgressView {
     pub target_id: String,
@@ -168,7 +173,41 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
         }
         _ => None,
     };
+    let unit_progress = app
+        .plans
+        .unit_progress(&code)
+        .await
+        .map_err(|e| ctx.error(e))?
+        .into_iter()
+        .map(|(id, years)| {
+            let text = p.targets.iter().find(|x| x.id == id).map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default();
+            let rows = years
+                .iter()
+                .map(|y| {
+                    let legs = y
+                        .legs
+                        .iter()
+                        .map(|l| {
+                            format!(
+                                "{}: {} / {} ({} {}{})",
+                                translate(lang, &format!("level.{}", l.level)),
+                                l.count,
+                                l.total,
+                                l.operator,
+                                l.value,
+                                if p.targets.iter().any(|x| x.id == id && x.kind == "unit_share_with_status") { " %" } else { "" }
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" · ");
+                    (y.year, y.on, legs, format!("year_status.{}", y.status.as_str()), y.status.as_str())
+                })
+                .collect();
+            (id, text, rows)
+        })
+        .collect();
     let page = PlanPage {
+        unit_progress,
         c: ctx.chrome("plan"),
         title: pick(lang, &p.title_vi, &p.title_en).to_owned(),
         issuer: pick(lang, &p.issuer_vi, &p.issuer_en).to_owned(),

@@ -150,6 +150,50 @@ struct UnitPage {
     predecessors: Vec<SuccessionView>,
     successors: Vec<SuccessionView>,
     same_code: Vec<UnitView>,
+    /// (id, kind, from, to, decision)
+    statuses: Vec<(i64, String, Date, Option<Date>, String)>,
+    can_record: bool,
+    today_iso: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct UnitStatusForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    valid_from: String,
+    #[serde(default)]
+    valid_to: String,
+    #[serde(default)]
+    decision: String,
+}
+
+/// Records a status of the unit (provincial officers; the service decides).
+pub async fn add_unit_status(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    crate::session::SignedIn(s): crate::session::SignedIn,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<UnitStatusForm>,
+) -> Result<Response, PageError> {
+    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    let input = treem_app::plans::UnitStatusInput { unit_id: id.to_string(), kind: f.kind, valid_from: f.valid_from, decision: f.decision };
+    app.plans.add_unit_status(&s.actor, &input).await.map_err(|e| ctx.error(e))?;
+    Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!("/units/{id}#statuses"))))
+}
+
+pub async fn end_unit_status(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    crate::session::SignedIn(s): crate::session::SignedIn,
+    Path((id, status)): Path<(i64, i64)>,
+    axum::Form(f): axum::Form<UnitStatusForm>,
+) -> Result<Response, PageError> {
+    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    app.plans.end_unit_status(&s.actor, status, &f.valid_to).await.map_err(|e| ctx.error(e))?;
+    Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!("/units/{id}#statuses"))))
 }
 
 /// A share as a plain decimal: 1, 0.25, 0.333333.
@@ -172,7 +216,13 @@ pub async fn unit_page(State(app): State<Arc<App>>, ctx: PageContext, Path(id): 
             })
             .collect()
     };
+    let statuses = app.plans.unit_statuses(Some(detail.unit.id)).await.map_err(|e| ctx.error(e))?;
+    let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
+    let can_record = active.is_some_and(|s| s.actor.authorize_unit_status(detail.unit.id, detail.unit.validity.from).is_ok());
     let page = UnitPage {
+        statuses: statuses.into_iter().map(|s| (s.id, format!("unit_status.{}", s.kind), s.valid_from, s.valid_to, s.decision)).collect(),
+        can_record,
+        today_iso: treem_domain::calendar::today_in_vietnam().to_string(),
         c: ctx.chrome("units"),
         u: UnitView::from(&detail.unit),
         parents: detail
