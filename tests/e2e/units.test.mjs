@@ -321,3 +321,27 @@ test('at phone width the pages fit the screen', { timeout: TEST_TIMEOUT }, async
   t.diagnostic(`screenshots: ${shots.join(' ')}`);
   await done();
 });
+
+test('the founding plan: its targets and the unit targets counted from the demo statuses', { timeout: TEST_TIMEOUT }, async () => {
+  const { page, done } = await openPage();
+  await page.goto(`${BASE}/`);
+  await clickAndLoad(page, page.locator('a#nav-plans'));
+  assert.equal(path(page), '/plans');
+  await clickAndLoad(page, page.locator('a[href="/plans/dt-2013-ct20"]'));
+  assert.equal(path(page), '/plans/dt-2013-ct20');
+  assert.match(await text(page.locator('h1#plan-title')), /^Kế hoạch thực hiện Kế hoạch số 56-KH\/TU/);
+  for (const id of ['T0', 'T1', 'T2', 'T3a', 'T3b', 'T4', 'T5']) {
+    assert.equal(await page.locator(`li[data-target="${id}"]`).count(), 1, `target ${id}`);
+  }
+  // T3a (the model in ≥ 6 districts and > 45 communes by 2015) is met; T5 (> 90 % child-friendly) is not.
+  const row = (target, year) => page.locator(`h3[data-unit-progress="${target}"] + .table-wrap tr[data-year="${year}"]`);
+  assert.equal(await row('T3a', 2015).getAttribute('data-status'), 'achieved');
+  assert.match(await text(row('T3a', 2015)), /Huyện: 6 \/ 12 \(>= 6\) · Xã: 50 \/ 141 \(> 45\)/);
+  assert.equal(await row('T5', 2015).getAttribute('data-status'), 'missed');
+  assert.match(await text(row('T5', 2015)), /không đạt/);
+  // Counts of incidents are for the signed-in only.
+  assert.match(await text(page.locator('section#progress')), /Đăng nhập/);
+  await clickAndLoad(page, page.locator('a#lang-switch'));
+  assert.match(await text(row('T5', 2015)), /missed/);
+  await done();
+});

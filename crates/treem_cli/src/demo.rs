@@ -2,6 +2,7 @@
 //! few made-up children, loaded through the same services as everything else
 //! (so the demo's own writes are in the audit log too). Idempotent.
 
+use treem_domain::units::UnitLevel;
 use time::macros::date;
 use time::Date;
 use treem_app::accounts::{AccountInput, Operator};
@@ -219,5 +220,43 @@ pub async fn seed(app: &App) -> Result<Loaded, String> {
     let plan =
         treem_app::plans::parse_plan_toml("dong-thap-2013.toml", treem_domain::bundled::PLAN_DONG_THAP_2013).map_err(|e| e.to_string())?;
     app.plans.import(treem_app::accounts::Operator::Cli, &plan).await.map_err(|e| format!("demo plan: {e}"))?;
+    seed_unit_statuses(app, &officer).await?;
     Ok(Loaded { accounts_created, children_created, cases_created })
+}
+
+/// Made-up decisions on real units of the 2013-era province, so that the plan's unit
+/// targets show figures: the community-based model in 6 districts and 50 communes from
+/// mid-2014, 3 more districts and 45 more communes from 2017 (T3a and T3b met); communes
+/// recognised child-friendly in waves reaching 85 % by 2015 (T5 missed) and 95 % by 2018.
+async fn seed_unit_statuses(app: &App, officer: &treem_app::Actor) -> Result<(), String> {
+    if !app.plans.unit_statuses(None).await.map_err(|e| e.to_string())?.is_empty() {
+        return Ok(());
+    }
+    let catalog = app.units.catalog();
+    let on = date!(2013 - 12 - 31);
+    let Some(province) = catalog.by_code_on("87", on).map(|u| u.id) else { return Ok(()) };
+    let of_level = |level: UnitLevel| -> Vec<i64> {
+        catalog.subtree_on(province, on).into_iter().filter_map(|id| catalog.get(id)).filter(|u| u.level == level).map(|u| u.id.0).collect()
+    };
+    let (districts, communes) = (of_level(UnitLevel::District), of_level(UnitLevel::Commune));
+    let mut plan: Vec<(i64, &str, &str)> = Vec::new();
+    plan.extend(districts.iter().take(6).map(|d| (*d, "community_based_protection", "2014-06-01")));
+    plan.extend(districts.iter().skip(6).take(3).map(|d| (*d, "community_based_protection", "2017-03-01")));
+    plan.extend(communes.iter().take(50).map(|c| (*c, "community_based_protection", "2014-06-01")));
+    plan.extend(communes.iter().skip(50).take(45).map(|c| (*c, "community_based_protection", "2017-03-01")));
+    let waves = [(60, "2013-09-01"), (40, "2014-09-01"), (20, "2015-09-01"), (14, "2018-09-01")];
+    let mut next = communes.iter();
+    for (n, from) in waves {
+        plan.extend(next.by_ref().take(n).map(|c| (*c, "child_friendly", from)));
+    }
+    for (unit, kind, from) in plan {
+        let input = treem_app::plans::UnitStatusInput {
+            unit_id: unit.to_string(),
+            kind: kind.into(),
+            valid_from: from.into(),
+            decision: format!("Quyết định mẫu ngày {from} (dữ liệu mẫu)"),
+        };
+        app.plans.add_unit_status(officer, &input).await.map_err(|e| format!("demo unit status on unit {unit}: {e}"))?;
+    }
+    Ok(())
 }
