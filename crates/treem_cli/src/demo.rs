@@ -2,12 +2,12 @@
 //! few made-up children, loaded through the same services as everything else
 //! (so the demo's own writes are in the audit log too). Idempotent.
 
-use treem_domain::units::UnitLevel;
 use time::macros::date;
 use time::Date;
 use treem_app::accounts::{AccountInput, Operator};
 use treem_app::{App, AppError};
 use treem_domain::child::ChildInput;
+use treem_domain::units::UnitLevel;
 
 /// The password of every demo account. Printed by `treem demo`; never use it elsewhere.
 pub const DEMO_PASSWORD: &str = "tre-em-demo-2026";
