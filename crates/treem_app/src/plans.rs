@@ -1,11 +1,11 @@
 //! Plans as data: imported from a TOML file (or the API), checked, stored whole,
 //! read by anyone (a plan is a public document).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use treem_domain::access::Action;
 use treem_domain::access::Role;
 use treem_domain::audit::Outcome;
+use treem_domain::indicator::{parse_catalogue, yearly_values, Formula, IncidentFact, Indicator};
 use treem_domain::plan::{check_plan, relative_change_progress, unit_status_progress, Plan, StatusYear, YearProgress, UNIT_STATUSES};
 use treem_domain::units::{UnitId, UnitLevel};
 use treem_storage::{PlanRow, Store, UnitStatusRow};
@@ -43,6 +43,8 @@ pub struct TargetProgress {
 pub struct PlanService {
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
+    /// The bundled indicator catalogue, parsed once (a test keeps it valid).
+    catalogue: Result<Vec<(Indicator, Formula)>, String>,
 }
 
 /// Parses a plan file; a syntax error names the line and column.
@@ -58,7 +60,8 @@ pub fn parse_plan_toml(file: &str, text: &str) -> Result<Plan, AppError> {
 
 impl PlanService {
     pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>) -> Self {
-        Self { store, units }
+        let catalogue = parse_catalogue("data/indicators/catalogue.toml", treem_domain::bundled::INDICATORS).map_err(|e| e.join("; "));
+        Self { store, units, catalogue }
     }
 
     /// Checks and stores a plan (a new one, or a new version of the same code).
@@ -79,7 +82,22 @@ impl PlanService {
                 e
             }
         };
-        check_plan(plan).map_err(AppError::InvalidFields)?;
+        let mut problems = check_plan(plan).err().unwrap_or_default();
+        let catalogue = self.catalogue()?;
+        for t in &plan.targets {
+            if let Some(code) = &t.indicator {
+                match catalogue.iter().find(|(i, _)| &i.code == code) {
+                    None => problems.push((format!("targets[{}].indicator", t.id), format!("no indicator `{code}` in the catalogue"))),
+                    Some((_, Formula::Ratio(..))) => {
+                        problems.push((format!("targets[{}].indicator", t.id), "a yearly change needs a count, not a ratio".into()))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::InvalidFields(problems));
+        }
         let on = treem_domain::unit_import::parse_date(&plan.scope_unit_on)
             .ok_or_else(|| AppError::invalid("scope_unit_on", "expected a date"))?;
         if self.units.catalog().by_code_on(&plan.scope_unit_code, on).is_none() {
@@ -122,24 +140,16 @@ impl PlanService {
         actor.require(Action::List)?;
         let plan = self.get(code).await?;
         let today = treem_domain::calendar::today_in_vietnam();
-        let units = actor.scope.units();
+        let facts = self.facts_in_scope(actor).await?;
+        let catalogue = self.catalogue()?;
         let mut out = Vec::new();
         for t in plan.targets.iter().filter(|t| t.kind == "relative_annual_change") {
-            let Some(indicator) = &t.indicator else { continue };
-            let (kind, form) = match indicator.as_str() {
-                "incidents.sexual_abuse" => ("abuse", Some("xam_hai_tinh_duc")),
-                "incidents.conflict_with_law" => ("conflict_with_law", None),
-                _ => continue,
-            };
-            let mut by_year: BTreeMap<i32, i64> = BTreeMap::new();
-            for (unit, day, n) in self.store.incident_counts(&units, kind, form).await? {
-                if actor.covers(unit, day) {
-                    *by_year.entry(day.year()).or_default() += n;
-                }
-            }
+            let Some(code) = &t.indicator else { continue };
+            let Some((_, Formula::Count(count))) = catalogue.iter().find(|(i, _)| &i.code == code) else { continue };
+            let by_year = count.by_year(facts.iter());
             out.push(TargetProgress {
                 target_id: t.id.clone(),
-                indicator: indicator.clone(),
+                indicator: code.clone(),
                 years: relative_change_progress(t, &by_year, today),
             });
         }
@@ -236,6 +246,35 @@ impl PlanService {
             out.push((t.id.clone(), years));
         }
         Ok(out)
+    }
+
+    /// The indicator catalogue.
+    pub fn catalogue(&self) -> Result<&[(Indicator, Formula)], AppError> {
+        self.catalogue.as_deref().map_err(|e| AppError::Internal(format!("the indicator catalogue is broken: {e}")))
+    }
+
+    /// An indicator's value for each year of `years`, counted within the caller's scope,
+    /// from the records as they are now. Ratios are percentages in hundredths; none is "no data".
+    pub async fn indicator_values(
+        &self,
+        actor: &Actor,
+        code: &str,
+        years: std::ops::RangeInclusive<i32>,
+    ) -> Result<Vec<(i32, Option<i64>)>, AppError> {
+        actor.require(Action::List)?;
+        let (_, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+        if years.end() - years.start() > 100 {
+            return Err(AppError::invalid("years", "at most 100 years at once"));
+        }
+        let facts = self.facts_in_scope(actor).await?;
+        Ok(yearly_values(formula, &facts, years))
+    }
+
+    /// Incident facts of the caller's scope, each (unit, day) checked as for reading the records.
+    async fn facts_in_scope(&self, actor: &Actor) -> Result<Vec<IncidentFact>, AppError> {
+        let mut facts = self.store.incident_facts(&actor.scope.units()).await?;
+        facts.retain(|f| actor.covers(f.unit, f.day));
+        Ok(facts)
     }
 
     pub async fn get(&self, code: &str) -> Result<Plan, AppError> {

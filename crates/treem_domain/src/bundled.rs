@@ -38,3 +38,6 @@ pub const HOLIDAYS_CSV: &[u8] = include_bytes!("../../../data/holidays/vn-public
 
 /// The founding plan (Đồng Tháp, 2013), as data (see `data/plans/README.md`).
 pub const PLAN_DONG_THAP_2013: &str = include_str!("../../../data/plans/dong-thap-2013.toml");
+
+/// The indicator catalogue (see `data/indicators/catalogue.toml`).
+pub const INDICATORS: &str = include_str!("../../../data/indicators/catalogue.toml");

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod dedup;
 pub mod import_error;
 pub mod incident;
+pub mod indicator;
 pub mod plan;
 pub mod register;
 pub mod text;

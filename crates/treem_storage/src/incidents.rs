@@ -33,12 +33,7 @@ pub trait IncidentStore: Send + Sync {
     async fn incident(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<IncidentRecord>, StorageError>;
     /// Incidents by unit and date of occurrence, in id order.
     async fn list_incidents(&self, q: &IncidentQuery) -> Result<Vec<IncidentRecord>, StorageError>;
-    /// How many incidents of a kind (and abuse form) each unit had on each day: the
-    /// caller checks scope per (unit, day) and sums as it needs (indicators).
-    async fn incident_counts(
-        &self,
-        units: &[UnitId],
-        kind: &str,
-        abuse_form: Option<&str>,
-    ) -> Result<Vec<(UnitId, Date, i64)>, StorageError>;
+    /// Incidents of the units counted by unit, day and every coded field: the facts
+    /// indicator formulas count. The caller checks scope per (unit, day).
+    async fn incident_facts(&self, units: &[UnitId]) -> Result<Vec<treem_domain::indicator::IncidentFact>, StorageError>;
 }

@@ -122,29 +122,35 @@ impl IncidentStore for SqliteStore {
             .collect()
     }
 
-    async fn incident_counts(
-        &self,
-        units: &[UnitId],
-        kind: &str,
-        abuse_form: Option<&str>,
-    ) -> Result<Vec<(UnitId, time::Date, i64)>, StorageError> {
+    async fn incident_facts(&self, units: &[UnitId]) -> Result<Vec<treem_domain::indicator::IncidentFact>, StorageError> {
         if units.is_empty() {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT i.unit_id, i.occurred_on, COUNT(*) FROM incident i WHERE i.unit_id {UNITS_IN} AND i.kind = ? \
-             AND (CAST(? AS TEXT) IS NULL OR i.abuse_form = ?) GROUP BY i.unit_id, i.occurred_on ORDER BY i.occurred_on"
+            "SELECT i.unit_id, i.occurred_on, i.kind, i.abuse_form, i.sexual_subtype, i.setting, i.relation, i.justice_stage, i.injury, i.fatal, COUNT(*) \
+             FROM incident i WHERE i.unit_id {UNITS_IN} \
+             GROUP BY i.unit_id, i.occurred_on, i.kind, i.abuse_form, i.sexual_subtype, i.setting, i.relation, i.justice_stage, i.injury, i.fatal"
         );
-        sqlx::query(&sql)
-            .bind(unit_list(units))
-            .bind(kind)
-            .bind(abuse_form)
-            .bind(abuse_form)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(|r| Ok((UnitId(r.try_get(0).map_err(map_err)?), r.try_get(1).map_err(map_err)?, r.try_get(2).map_err(map_err)?)))
+        let rows = sqlx::query(&sql).bind(unit_list(units)).fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let mut fields = std::collections::BTreeMap::new();
+                for (i, name) in
+                    ["kind", "abuse_form", "sexual_subtype", "setting", "relation", "justice_stage", "injury"].into_iter().enumerate()
+                {
+                    if let Some(v) = r.try_get::<Option<String>, _>(i + 2).map_err(map_err)? {
+                        fields.insert(name, v);
+                    }
+                }
+                let fatal: bool = r.try_get(9).map_err(map_err)?;
+                fields.insert("fatal", fatal.to_string());
+                Ok(treem_domain::indicator::IncidentFact {
+                    unit: UnitId(r.try_get(0).map_err(map_err)?),
+                    day: r.try_get(1).map_err(map_err)?,
+                    fields,
+                    count: r.try_get(10).map_err(map_err)?,
+                })
+            })
             .collect()
     }
 }

@@ -42,6 +42,7 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/units/{id}/statuses", post(ui::add_unit_status))
         .route("/units/{id}/statuses/{status}/end", post(ui::end_unit_status))
         .route("/plans", get(ui::plans_page))
+        .route("/indicators", get(ui::indicators_page))
         .route("/plans/{code}", get(ui::plan_page))
         .route("/login", get(ui::login_form).post(ui::login_submit))
         .route("/login/code", get(ui::login_code_form).post(ui::login_code_submit))

@@ -124,6 +124,22 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
         let t1 = p.as_array().unwrap().iter().find(|t| t["target_id"] == "T1").unwrap();
         assert_eq!((t1["years"][1]["ceiling"].as_str(), t1["years"][2]["ceiling"].as_str()), (Some("1.90"), Some("1.81")));
         assert!(years_of(&p, "T2").iter().all(|(_, n, _)| *n == 0));
+        // The catalogue's indicators move with the same records: counts and a ratio ("no data" without a denominator).
+        let v = t.api("GET", "/api/v1/indicators/incidents.sexual_abuse/values?from=2012&to=2015", &worker, None).await.json();
+        let values: Vec<serde_json::Value> = v.as_array().unwrap_or_else(|| panic!("{v}")).iter().map(|y| y["value"].clone()).collect();
+        assert_eq!(values, vec![json!("2"), json!("1"), json!("2"), json!("0")]);
+        let v = t.api("GET", "/api/v1/indicators/incidents.sexual_abuse_share/values?from=2012&to=2015", &worker, None).await.json();
+        let values: Vec<serde_json::Value> = v.as_array().unwrap().iter().map(|y| y["value"].clone()).collect();
+        assert_eq!(values, vec![json!("100.00"), json!("50.00"), json!("100.00"), serde_json::Value::Null]);
+        assert_eq!(t.api("GET", "/api/v1/indicators/nope/values", &worker, None).await.status, StatusCode::NOT_FOUND);
+        let r = t.api("GET", "/api/v1/indicators/incidents.abuse/values?from=2015&to=2012", &worker, None).await;
+        assert_eq!(r.json()["error"]["field"], "to");
+        let page = t.page("/indicators", &t.session("lan.xa").await).await.body;
+        // The page shows the last six years: no abuse recorded then, so the ratio has no data.
+        assert!(
+            page.contains("data-indicator=\"incidents.sexual_abuse_share\"") && page.contains("<td data-value>không có số liệu</td>"),
+            "{page}"
+        );
         // The province sees the commune's figures; another commune sees none of them.
         assert_eq!(years_of(&t.api("GET", "/api/v1/plans/dt-2013-ct20/progress", &officer, None).await.json(), "T1")[2].1, 2);
         let other = t.token("binh.xa").await;
@@ -262,5 +278,44 @@ async fn unit_statuses_are_recorded_by_officers_and_counted_by_the_unit_targets(
         let officer_page = t.page(&format!("/units/{}", communes[1]), &t.session("tinh.87").await).await.body;
         assert!(officer_page.contains("id=\"unit-status-form\"") && officer_page.contains("data-status-id="));
         assert!(!t.page(&format!("/units/{}", communes[1]), &t.session("lan.xa").await).await.body.contains("id=\"unit-status-form\""));
+    }
+}
+
+#[tokio::test]
+async fn the_indicator_catalogue_is_public_and_formulas_are_checked_with_a_position() {
+    for t in apps().await {
+        let list = t.get("/api/v1/indicators").await.json();
+        let codes: Vec<&str> = list.as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap()).collect();
+        assert!(codes.contains(&"incidents.sexual_abuse") && codes.contains(&"incidents.drowning"), "{codes:?}");
+        let share = list.as_array().unwrap().iter().find(|i| i["code"] == "incidents.sexual_abuse_share").unwrap();
+        assert_eq!(share["formula_kind"], "ratio");
+        let ok =
+            t.post_json("/api/v1/indicators/check", json!({"formula": "count(incidents where injury = \"drowning\")"}).to_string()).await;
+        assert_eq!((ok.status, ok.json()["formula_kind"].as_str()), (StatusCode::OK, Some("count")), "{}", ok.body);
+        let bad = t.post_json("/api/v1/indicators/check", json!({"formula": "count(incidents where colour = \"red\")"}).to_string()).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(bad.json()["error"]["field"], "formula");
+        assert!(
+            bad.json()["error"]["message"].as_str().unwrap().contains("at character 23: incidents have no field `colour`"),
+            "{}",
+            bad.body
+        );
+        // The page: metadata for everyone, values only for the signed-in, the checker without JavaScript.
+        let page = t.get("/indicators?formula=count(incidents+where+kind+%3D+%22abus%22)").await.body;
+        assert!(page.contains("data-indicator=\"incidents.drowning\"") && !page.contains("data-value"));
+        assert!(page.contains("id=\"formula-result\"") && page.contains("30: `abus` is not a value of kind"), "{page}");
+        // A plan naming an unknown indicator, or a ratio for a yearly change, is refused by path.
+        t.account("tinh.87", "provincial_officer", "87", Some(date!(2013 - 12 - 31))).await;
+        let mut plan = founding_plan();
+        plan["targets"][1]["indicator"] = json!("incidents.nope");
+        plan["targets"][2]["indicator"] = json!("incidents.sexual_abuse_share");
+        let r = t.api("POST", "/api/v1/plans", &t.token("tinh.87").await, Some(plan.to_string())).await;
+        let fields: Vec<String> = r.json()["error"]["fields"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}", r.body))
+            .iter()
+            .map(|f| f["field"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(fields, vec!["targets[T1].indicator", "targets[T2].indicator"]);
     }
 }

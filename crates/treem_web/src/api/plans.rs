@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use treem_app::plans::{PlanImport, UnitStatusInput};
 use treem_app::{App, AppError};
+use treem_domain::indicator::{parse_formula, Formula};
 use treem_domain::plan::Plan;
 use treem_domain::units::UnitId;
 use utoipa::ToSchema;
@@ -286,4 +287,108 @@ pub async fn plan_unit_progress(
             })
             .collect(),
     ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorDto {
+    code: String,
+    name_vi: String,
+    name_en: String,
+    concept_vi: String,
+    concept_en: String,
+    /// The formula (grammar in docs/PLANS.md).
+    formula: String,
+    /// count or ratio (a ratio's values are percentages).
+    formula_kind: String,
+    disaggregations: Vec<String>,
+    period: String,
+    source: String,
+    agency: String,
+}
+
+/// The indicator catalogue (public metadata).
+#[utoipa::path(get, path = "/api/v1/indicators", tag = "plans", responses((status = 200, body = Vec<IndicatorDto>)))]
+pub async fn list_indicators(State(app): State<Arc<App>>) -> Result<Json<Vec<IndicatorDto>>, ApiError> {
+    Ok(Json(
+        app.plans
+            .catalogue()?
+            .iter()
+            .map(|(i, f)| IndicatorDto {
+                code: i.code.clone(),
+                name_vi: i.name_vi.clone(),
+                name_en: i.name_en.clone(),
+                concept_vi: i.concept_vi.clone(),
+                concept_en: i.concept_en.clone(),
+                formula: i.formula.clone(),
+                formula_kind: if matches!(f, Formula::Ratio(..)) { "ratio" } else { "count" }.into(),
+                disaggregations: i.disaggregations.clone(),
+                period: i.period.clone(),
+                source: i.source.clone(),
+                agency: i.agency.clone(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorValueDto {
+    year: i32,
+    /// A count, or a percentage as a decimal string for ratios; absent when a ratio has no denominator ("no data").
+    value: Option<String>,
+}
+
+/// An indicator by year within the caller's scope, computed from the records as they are now.
+#[utoipa::path(get, path = "/api/v1/indicators/{code}/values", tag = "plans", security(("token" = [])),
+    params(("code" = String, Path), ("from" = Option<i32>, Query, description = "first year; default five years ago"), ("to" = Option<i32>, Query, description = "last year; default this year")),
+    responses((status = 200, body = Vec<IndicatorValueDto>), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn indicator_values(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(code): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Vec<IndicatorValueDto>>, ApiError> {
+    let q = q.unwrap_or_default();
+    let this_year = treem_domain::calendar::today_in_vietnam().year();
+    let year = |name: &str, default: i32| -> Result<i32, AppError> {
+        match crate::ui::query_param(&q, name).filter(|v| !v.is_empty()) {
+            Some(v) => {
+                v.parse::<i32>().ok().filter(|y| (1945..=2100).contains(y)).ok_or_else(|| AppError::invalid(name, "a year such as 2025"))
+            }
+            None => Ok(default),
+        }
+    };
+    let (from, to) = (year("from", this_year - 5)?, year("to", this_year)?);
+    if to < from {
+        return Err(AppError::invalid("to", "not before `from`").into());
+    }
+    let ratio = app.plans.catalogue()?.iter().any(|(i, f)| i.code == code && matches!(f, Formula::Ratio(..)));
+    let values = app.plans.indicator_values(&a, &code, from..=to).await?;
+    Ok(Json(
+        values
+            .into_iter()
+            .map(|(year, v)| IndicatorValueDto { year, value: v.map(|v| if ratio { hundredths(v) } else { v.to_string() }) })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FormulaBody {
+    formula: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FormulaChecked {
+    /// count or ratio
+    formula_kind: String,
+}
+
+/// Parses and checks a formula; an error names the character position in its message.
+#[utoipa::path(post, path = "/api/v1/indicators/check", tag = "plans", request_body = FormulaBody,
+    responses((status = 200, body = FormulaChecked), (status = 422, body = ErrorEnvelope)))]
+pub async fn check_formula(ApiJson(b): ApiJson<FormulaBody>) -> Result<Json<FormulaChecked>, ApiError> {
+    match parse_formula(&b.formula) {
+        Ok(f) => Ok(Json(FormulaChecked { formula_kind: if matches!(f, Formula::Ratio(..)) { "ratio" } else { "count" }.into() })),
+        Err(e) => Err(AppError::invalid("formula", e.to_string()).into()),
+    }
 }
