@@ -1,6 +1,7 @@
 //! `treem`: the one binary. It reads the settings, opens the database chosen by
 //! the URL scheme, wires the services and serves, or runs an admin command.
 
+mod bench;
 mod database;
 mod demo;
 
@@ -66,6 +67,9 @@ enum Command {
     /// Administrative units.
     #[command(subcommand)]
     Units(UnitsCommand),
+    /// Benchmarks whose figures go to docs/PERFORMANCE.md (ratios against a baseline of the same run).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Plans (targets, tasks, agencies) as data.
     #[command(subcommand)]
     Plan(PlanCommand),
@@ -138,6 +142,16 @@ enum AuditCommand {
     Verify {
         #[command(flatten)]
         db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Indicator evaluation in memory against a plain pass over the same synthetic records.
+    Indicators {
+        /// How many synthetic incidents.
+        #[arg(long, default_value_t = 1_000_000)]
+        incidents: usize,
     },
 }
 
@@ -269,6 +283,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ChainCheck::Broken { first_bad_id, reason } => Err(format!("the audit chain is broken at entry #{first_bad_id}: {reason}")),
             }
         }
+        Command::Bench(BenchCommand::Indicators { incidents }) => bench::indicators(incidents),
         Command::Plan(PlanCommand::Import { db, file }) => {
             let s = settings(config, PartialSettings { database_url: db.database, ..Default::default() })?;
             let name = file.display().to_string();

@@ -55,11 +55,14 @@ pub const INCIDENT_FIELDS: &[(&str, &[&str])] = &[
     ("fatal", &["true", "false"]),
 ];
 
-/// A condition: the field takes one of the values.
+/// A condition: the field takes one of the values. Compiled to the field's index and
+/// a bit mask of value codes, so that matching a fact is two machine operations.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
     pub field: &'static str,
     pub values: Vec<String>,
+    index: usize,
+    mask: u64,
 }
 
 /// `count(incidents where …)`.
@@ -183,7 +186,7 @@ impl Parser {
     fn condition(&mut self) -> Result<Condition, FormulaError> {
         let (token, position) = self.next();
         let Token::Word(name) = token else { return Self::fail(position, "expected a field name") };
-        let Some((field, allowed)) = INCIDENT_FIELDS.iter().find(|(f, _)| *f == name) else {
+        let Some((index, (field, allowed))) = INCIDENT_FIELDS.iter().enumerate().find(|(_, (f, _))| *f == name) else {
             let names: Vec<&str> = INCIDENT_FIELDS.iter().map(|(f, _)| *f).collect();
             return Self::fail(position, format!("incidents have no field `{name}`: one of {}", names.join(", ")));
         };
@@ -201,7 +204,8 @@ impl Parser {
             }
             (_, position) => return Self::fail(position, "expected `=` or `in`"),
         };
-        Ok(Condition { field, values })
+        let mask = values.iter().filter_map(|v| value_code(index, v)).fold(0u64, |m, c| m | (1 << c));
+        Ok(Condition { field, values, index, mask })
     }
 
     fn count(&mut self) -> Result<Count, FormulaError> {
@@ -242,19 +246,41 @@ pub fn parse_formula(text: &str) -> Result<Formula, FormulaError> {
     }
 }
 
-/// Incidents with the same unit, day and coded fields, counted together.
+/// The code of a field's value: 1 + its place in the field's list; 0 is "absent".
+fn value_code(field: usize, value: &str) -> Option<u8> {
+    let (_, allowed) = INCIDENT_FIELDS.get(field)?;
+    allowed.iter().position(|a| *a == value).and_then(|p| u8::try_from(p + 1).ok())
+}
+
+/// Incidents with the same unit, day and coded fields, counted together. Fields are
+/// small codes in the order of [`INCIDENT_FIELDS`] (0: absent), not strings: an
+/// indicator pass touches every fact, so a fact must be cheap to test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncidentFact {
     pub unit: UnitId,
     pub day: time::Date,
-    /// Coded fields by name (absent ones are not there).
-    pub fields: BTreeMap<&'static str, String>,
+    pub codes: [u8; INCIDENT_FIELD_COUNT],
     pub count: i64,
+}
+
+pub const INCIDENT_FIELD_COUNT: usize = 8;
+
+impl IncidentFact {
+    /// A fact from named field values (absent or unknown values are coded 0).
+    pub fn new(unit: UnitId, day: time::Date, fields: &[(&str, Option<&str>)], count: i64) -> Self {
+        let mut codes = [0u8; INCIDENT_FIELD_COUNT];
+        for (name, value) in fields {
+            if let (Some(i), Some(v)) = (INCIDENT_FIELDS.iter().position(|(f, _)| f == name), value) {
+                codes[i] = value_code(i, v).unwrap_or(0);
+            }
+        }
+        Self { unit, day, codes, count }
+    }
 }
 
 impl Count {
     pub fn matches(&self, fact: &IncidentFact) -> bool {
-        self.conditions.iter().all(|c| fact.fields.get(c.field).is_some_and(|v| c.values.contains(v)))
+        self.conditions.iter().all(|c| c.mask & (1u64 << fact.codes[c.index]) != 0)
     }
 
     /// The count by year.
@@ -318,12 +344,14 @@ mod tests {
     use super::*;
 
     fn fact(fields: &[(&'static str, &str)], year: i32, count: i64) -> IncidentFact {
-        IncidentFact {
-            unit: UnitId(1),
-            day: time::Date::from_calendar_date(year, time::Month::May, 1).unwrap(),
-            fields: fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
-            count,
-        }
+        let named: Vec<(&str, Option<&str>)> = fields.iter().map(|(k, v)| (*k, Some(*v))).collect();
+        IncidentFact::new(UnitId(1), time::Date::from_calendar_date(year, time::Month::May, 1).unwrap(), &named, count)
+    }
+
+    #[test]
+    fn every_field_fits_the_codes() {
+        assert_eq!(INCIDENT_FIELDS.len(), INCIDENT_FIELD_COUNT);
+        assert!(INCIDENT_FIELDS.iter().all(|(_, values)| values.len() < 63), "a value mask is 64 bits");
     }
 
     #[test]

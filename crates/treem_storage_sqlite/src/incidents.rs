@@ -134,22 +134,21 @@ impl IncidentStore for SqliteStore {
         let rows = sqlx::query(&sql).bind(unit_list(units)).fetch_all(&self.pool).await.map_err(map_err)?;
         rows.iter()
             .map(|r| {
-                let mut fields = std::collections::BTreeMap::new();
+                let mut fields: Vec<(&str, Option<String>)> = Vec::with_capacity(8);
                 for (i, name) in
                     ["kind", "abuse_form", "sexual_subtype", "setting", "relation", "justice_stage", "injury"].into_iter().enumerate()
                 {
-                    if let Some(v) = r.try_get::<Option<String>, _>(i + 2).map_err(map_err)? {
-                        fields.insert(name, v);
-                    }
+                    fields.push((name, r.try_get::<Option<String>, _>(i + 2).map_err(map_err)?));
                 }
                 let fatal: bool = r.try_get(9).map_err(map_err)?;
-                fields.insert("fatal", fatal.to_string());
-                Ok(treem_domain::indicator::IncidentFact {
-                    unit: UnitId(r.try_get(0).map_err(map_err)?),
-                    day: r.try_get(1).map_err(map_err)?,
-                    fields,
-                    count: r.try_get(10).map_err(map_err)?,
-                })
+                fields.push(("fatal", Some(fatal.to_string())));
+                let named: Vec<(&str, Option<&str>)> = fields.iter().map(|(n, v)| (*n, v.as_deref())).collect();
+                Ok(treem_domain::indicator::IncidentFact::new(
+                    UnitId(r.try_get(0).map_err(map_err)?),
+                    r.try_get(1).map_err(map_err)?,
+                    &named,
+                    r.try_get(10).map_err(map_err)?,
+                ))
             })
             .collect()
     }
