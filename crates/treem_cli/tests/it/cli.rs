@@ -10,9 +10,15 @@ fn treem(args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn help_everywhere() {
-    for args in
-        [vec!["--help"], vec!["serve", "--help"], vec!["migrate", "--help"], vec!["demo", "--help"], vec!["units", "import", "--help"]]
-    {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["demo", "--help"],
+        vec!["units", "import", "--help"],
+        vec!["plan", "import", "--help"],
+        vec!["bench", "indicators", "--help"],
+    ] {
         let (ok, out, _) = treem(&args);
         assert!(ok && out.contains("Usage"), "{args:?}");
     }
@@ -119,4 +125,15 @@ fn plan_import_from_the_command_line_names_what_is_wrong() {
         .unwrap();
     let (ok, _, err) = treem(&["plan", "import", "--database", &url, broken.to_str().unwrap()]);
     assert!(!ok && err.contains("targets[T1].lead: no agency `nobody` in the plan"), "{err}");
+}
+
+#[test]
+fn the_indicator_bench_runs_and_is_deterministic() {
+    // Not a timing test: the bench must run, and its synthetic data and checksum must not vary.
+    let checksum = |out: &str| out.split("(checksum ").nth(1).and_then(|r| r.split(')').next()).map(str::to_owned);
+    let (ok, out, err) = treem(&["bench", "indicators", "--incidents", "2000"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("ratio engine / raw-record pass"), "{out}");
+    let first = checksum(&out).unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(Some(first), checksum(&treem(&["bench", "indicators", "--incidents", "2000"]).1));
 }
