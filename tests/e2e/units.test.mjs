@@ -325,6 +325,9 @@ test('at phone width the pages fit the screen', { timeout: TEST_TIMEOUT }, async
 test('the founding plan: its targets and the unit targets counted from the demo statuses', { timeout: TEST_TIMEOUT }, async () => {
   const { page, done } = await openPage();
   await page.goto(`${BASE}/`);
+  // The home page has the plan at a glance.
+  assert.equal(await page.locator('li[data-glance="T3a"]').getAttribute('data-status'), 'achieved');
+  assert.equal(await page.locator('li[data-glance="T5"]').getAttribute('data-status'), 'missed');
   await clickAndLoad(page, page.locator('a#nav-plans'));
   assert.equal(path(page), '/plans');
   await clickAndLoad(page, page.locator('a[href="/plans/dt-2013-ct20"]'));

@@ -275,6 +275,11 @@ async fn unit_statuses_are_recorded_by_officers_and_counted_by_the_unit_targets(
         // The pages: public counts on the plan; the form on the unit page for the officer only.
         let plan = t.get("/plans/dt-2013-ct20").await.body;
         assert!(plan.contains("data-unit-progress=\"T3a\"") && plan.contains("data-unit-progress=\"T5\""));
+        let home = t.get("/").await.body;
+        assert!(
+            home.contains("data-glance=\"T3a\" data-status=\"missed\"") && home.contains("data-glance=\"T5\" data-status=\"missed\""),
+            "{home}"
+        );
         let officer_page = t.page(&format!("/units/{}", communes[1]), &t.session("tinh.87").await).await.body;
         assert!(officer_page.contains("id=\"unit-status-form\"") && officer_page.contains("data-status-id="));
         assert!(!t.page(&format!("/units/{}", communes[1]), &t.session("lan.xa").await).await.body.contains("id=\"unit-status-form\""));

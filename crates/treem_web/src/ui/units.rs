@@ -19,10 +19,37 @@ struct HomePage {
     c: Chrome,
     backend: &'static str,
     unit_count: usize,
+    /// The plans at a glance: (code, title, [(target id, status translation key, status)]),
+    /// each unit target at its last year shown (public figures only).
+    plans: Vec<(String, String, Vec<GlanceTarget>)>,
 }
 
+/// (target id, status translation key, status)
+type GlanceTarget = (String, String, &'static str);
+
 pub async fn home(State(app): State<Arc<App>>, ctx: PageContext) -> Response {
-    render(StatusCode::OK, &HomePage { c: ctx.chrome("home"), backend: app.backend(), unit_count: app.units.catalog().units().len() })
+    // The glance is a convenience: if plans cannot be read, the home page still opens.
+    let mut plans = Vec::new();
+    let listed = app.plans.list().await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "home page: plans not readable");
+        Vec::new()
+    });
+    for p in listed {
+        let progress = app.plans.unit_progress(&p.code).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "home page: plan progress not readable");
+            Vec::new()
+        });
+        let targets = progress
+            .into_iter()
+            .filter_map(|(id, years)| years.last().map(|y| (id, format!("year_status.{}", y.status.as_str()), y.status.as_str())))
+            .collect();
+        let title = if ctx.lang == crate::i18n::Lang::En && !p.title_en.is_empty() { p.title_en } else { p.title_vi };
+        plans.push((p.code, title, targets));
+    }
+    render(
+        StatusCode::OK,
+        &HomePage { c: ctx.chrome("home"), backend: app.backend(), unit_count: app.units.catalog().units().len(), plans },
+    )
 }
 
 /// A unit as a page shows it.
