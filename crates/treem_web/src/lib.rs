@@ -44,6 +44,7 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/plans", get(ui::plans_page))
         .route("/indicators", get(ui::indicators_page))
         .route("/plans/{code}", get(ui::plan_page))
+        .route("/plans/{code}/targets/{target}/chart.svg", get(ui::target_chart))
         .route("/login", get(ui::login_form).post(ui::login_submit))
         .route("/login/code", get(ui::login_code_form).post(ui::login_code_submit))
         .route("/logout", post(ui::sign_out))

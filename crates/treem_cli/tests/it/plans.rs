@@ -150,8 +150,17 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
         assert_eq!(t.get("/api/v1/plans/dt-2013-ct20/progress").await.status, StatusCode::UNAUTHORIZED);
         assert!(t.get("/plans/dt-2013-ct20").await.body.contains("id=\"progress\""));
         assert!(!t.get("/plans/dt-2013-ct20").await.body.contains("data-progress="));
-        let page = t.page("/plans/dt-2013-ct20", &t.session("lan.xa").await).await.body;
+        let session = t.session("lan.xa").await;
+        let page = t.page("/plans/dt-2013-ct20", &session).await.body;
         assert!(page.contains("data-progress=\"T1\"") && page.contains("data-year=\"2014\" data-status=\"missed\""), "{page}");
+        // The chart of T1: one bar per year from 2012 to 2020, a ceiling from 2013; signed-in only.
+        assert!(page.contains("src=\"/plans/dt-2013-ct20/targets/T1/chart.svg\""));
+        let svg = t.page("/plans/dt-2013-ct20/targets/T1/chart.svg", &session).await;
+        assert_eq!(svg.status, StatusCode::OK);
+        assert_eq!(svg.body.matches("class=\"bar\"").count(), 9, "{}", svg.body);
+        assert!(svg.body.contains("<title>2014: 2</title>") && svg.body.contains("class=\"ceiling\""));
+        assert_ne!(t.get("/plans/dt-2013-ct20/targets/T1/chart.svg").await.status, StatusCode::OK);
+        assert_eq!(t.page("/plans/dt-2013-ct20/targets/T9/chart.svg", &session).await.status, StatusCode::NOT_FOUND);
     }
 }
 

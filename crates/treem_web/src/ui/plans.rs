@@ -70,6 +70,7 @@ struct PlanPage {
     agencies: Vec<(String, String)>,
     /// Unit-count targets: (target id, text, rows of (year, day counted, counts, status key, status)).
     unit_progress: Vec<(String, String, Vec<UnitProgressRow>)>,
+    code: String,
     /// None when nobody is signed in: counts are shown within a scope only.
     progress: Option<Vec<ProgressView>>,
 }
@@ -207,6 +208,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
         })
         .collect();
     let page = PlanPage {
+        code: code.clone(),
         unit_progress,
         c: ctx.chrome("plan"),
         title: pick(lang, &p.title_vi, &p.title_en).to_owned(),
@@ -226,4 +228,45 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
         progress,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ChartParams {
+    #[serde(default)]
+    download: Option<String>,
+}
+
+/// A measured target's yearly counts and ceilings as an SVG chart, within the caller's
+/// scope (the same figures as the plan page); `?download=1` saves it as a file.
+pub async fn target_chart(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    crate::session::SignedIn(s): crate::session::SignedIn,
+    Path((code, target)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<ChartParams>,
+) -> Result<Response, PageError> {
+    let plan = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
+    let progress = app.plans.progress(&s.actor, &code).await.map_err(|e| ctx.error(e))?;
+    let t = progress.into_iter().find(|t| t.target_id == target).ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
+    let text = plan.targets.iter().find(|x| x.id == target).map(|x| pick(ctx.lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default();
+    let years: Vec<super::chart::ChartYear> = t
+        .years
+        .iter()
+        .map(|y| super::chart::ChartYear { year: y.year, actual: y.actual, ceiling_hundredths: y.target_hundredths })
+        .collect();
+    let svg = super::chart::target_chart(
+        &format!("{target} · {text}"),
+        translate(ctx.lang, "plan.actual"),
+        translate(ctx.lang, "plan.ceiling"),
+        &years,
+    );
+    let mut response =
+        axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg));
+    if q.download.is_some() {
+        let disposition = format!("attachment; filename=\"{code}-{target}.svg\"");
+        if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
+            response.headers_mut().insert(axum::http::header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(response)
 }
