@@ -5,7 +5,7 @@ use std::sync::Arc;
 use treem_domain::access::Action;
 use treem_domain::access::Role;
 use treem_domain::audit::Outcome;
-use treem_domain::indicator::{parse_catalogue, yearly_values, Formula, IncidentFact, Indicator};
+use treem_domain::indicator::{parse_catalogue, public_yearly_values, yearly_values, Formula, IncidentFact, Indicator, PublicValue};
 use treem_domain::plan::{check_plan, relative_change_progress, unit_status_progress, Plan, StatusYear, YearProgress, UNIT_STATUSES};
 use treem_domain::units::{UnitId, UnitLevel};
 use treem_storage::{PlanRow, Store, UnitStatusRow};
@@ -21,6 +21,14 @@ pub enum PlanImport {
     Added,
     Updated,
     Unchanged,
+}
+
+/// A public indicator's yearly values.
+#[derive(Debug, Clone)]
+pub struct PublicIndicator {
+    pub indicator: Indicator,
+    pub ratio: bool,
+    pub years: Vec<(i32, PublicValue)>,
 }
 
 /// A unit status as typed in a form or sent to the API.
@@ -93,6 +101,11 @@ impl PlanService {
                     }
                     Some(_) => {}
                 }
+            }
+        }
+        for (i, code) in plan.public_indicators.iter().enumerate() {
+            if !catalogue.iter().any(|(c, _)| &c.code == code) {
+                problems.push((format!("public_indicators[{i}]"), format!("no indicator `{code}` in the catalogue")));
             }
         }
         if !problems.is_empty() {
@@ -246,6 +259,34 @@ impl PlanService {
             out.push((t.id.clone(), years));
         }
         Ok(out)
+    }
+
+    /// The plan's public indicators by year over the plan's area (the scope unit's subtree
+    /// through its life), counts from 1 to 9 suppressed. Needs no sign-in.
+    pub async fn public_statistics(&self, code: &str) -> Result<Vec<PublicIndicator>, AppError> {
+        let plan = self.get(code).await?;
+        if plan.public_indicators.is_empty() {
+            return Ok(Vec::new());
+        }
+        let catalog = self.units.catalog();
+        let on = treem_domain::unit_import::parse_date(&plan.scope_unit_on)
+            .ok_or_else(|| AppError::Internal("stored plan without a scope date".into()))?;
+        let Some(root) = catalog.by_code_on(&plan.scope_unit_code, on).map(|u| u.id) else { return Ok(Vec::new()) };
+        let area = catalog.scope_of(root);
+        let mut facts = self.store.incident_facts(&area.units()).await?;
+        facts.retain(|f| area.contains(f.unit, f.day));
+        let last = plan.period_to.min(treem_domain::calendar::today_in_vietnam().year());
+        let catalogue = self.catalogue()?;
+        Ok(plan
+            .public_indicators
+            .iter()
+            .filter_map(|code| catalogue.iter().find(|(i, _)| &i.code == code))
+            .map(|(i, formula)| PublicIndicator {
+                indicator: i.clone(),
+                ratio: matches!(formula, Formula::Ratio(..)),
+                years: public_yearly_values(formula, &facts, (plan.period_from - 1)..=last),
+            })
+            .collect())
     }
 
     /// The indicator catalogue.

@@ -313,6 +313,58 @@ pub fn yearly_values(formula: &Formula, facts: &[IncidentFact], years: std::ops:
     }
 }
 
+/// A value as published to the public: small counts are suppressed so that no child
+/// can be recognised in them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum PublicValue {
+    /// A count, or a percentage in hundredths for a ratio.
+    Shown(i64),
+    /// A count from 1 to 9, or a ratio built on one.
+    Suppressed,
+    /// A ratio whose denominator is zero.
+    NoData,
+}
+
+/// The smallest count published; 1 to `PUBLIC_MIN - 1` is suppressed (0 is shown).
+pub const PUBLIC_MIN: i64 = 10;
+
+fn small(n: i64) -> bool {
+    (1..PUBLIC_MIN).contains(&n)
+}
+
+/// [`yearly_values`] for the public: a count from 1 to 9 is suppressed, and so is a
+/// ratio whose numerator or denominator is (the ratio would give the count away).
+pub fn public_yearly_values(formula: &Formula, facts: &[IncidentFact], years: std::ops::RangeInclusive<i32>) -> Vec<(i32, PublicValue)> {
+    match formula {
+        Formula::Count(c) => {
+            let counts = c.by_year(facts.iter());
+            years
+                .map(|y| {
+                    let n = counts.get(&y).copied().unwrap_or(0);
+                    (y, if small(n) { PublicValue::Suppressed } else { PublicValue::Shown(n) })
+                })
+                .collect()
+        }
+        Formula::Ratio(n, d) => {
+            let (num, den) = (n.by_year(facts.iter()), d.by_year(facts.iter()));
+            let values = yearly_values(formula, facts, years);
+            values
+                .into_iter()
+                .map(|(y, v)| {
+                    let (a, b) = (num.get(&y).copied().unwrap_or(0), den.get(&y).copied().unwrap_or(0));
+                    let shown = match v {
+                        _ if small(a) || small(b) => PublicValue::Suppressed,
+                        Some(v) => PublicValue::Shown(v),
+                        None => PublicValue::NoData,
+                    };
+                    (y, shown)
+                })
+                .collect()
+        }
+    }
+}
+
 /// Reads and checks a catalogue file: every formula parses, codes are unique. Each
 /// problem names the indicator and, for formulas, the position.
 pub fn parse_catalogue(file: &str, text: &str) -> Result<Vec<(Indicator, Formula)>, Vec<String>> {
@@ -369,6 +421,28 @@ mod tests {
         // 3 of 11 = 27.27 %; no abuse at all in 2014 is "no data", not a division by zero.
         assert_eq!(yearly_values(&share, &facts, 2013..=2014), vec![(2013, Some(2727)), (2014, None)]);
         assert_eq!(yearly_values(&parse_formula("count(incidents)").unwrap(), &facts, 2014..=2014), vec![(2014, Some(2))]);
+    }
+
+    #[test]
+    fn public_values_suppress_small_counts_and_ratios_built_on_them() {
+        let facts = [
+            fact(&[("kind", "abuse"), ("abuse_form", "xam_hai_tinh_duc")], 2013, 3),
+            fact(&[("kind", "abuse"), ("abuse_form", "bao_luc")], 2013, 20),
+            fact(&[("kind", "abuse"), ("abuse_form", "xam_hai_tinh_duc")], 2014, 12),
+            fact(&[("kind", "abuse"), ("abuse_form", "bao_luc")], 2014, 12),
+        ];
+        let sexual = parse_formula(r#"count(incidents where abuse_form = "xam_hai_tinh_duc")"#).unwrap();
+        assert_eq!(
+            public_yearly_values(&sexual, &facts, 2013..=2015),
+            vec![(2013, PublicValue::Suppressed), (2014, PublicValue::Shown(12)), (2015, PublicValue::Shown(0))]
+        );
+        let share =
+            parse_formula(r#"count(incidents where abuse_form = "xam_hai_tinh_duc") / count(incidents where kind = "abuse")"#).unwrap();
+        // 2013: 3 of 23 would give the 3 away with the total; 2014: 12 of 24 = 50 %; 2015: nothing.
+        assert_eq!(
+            public_yearly_values(&share, &facts, 2013..=2015),
+            vec![(2013, PublicValue::Suppressed), (2014, PublicValue::Shown(5000)), (2015, PublicValue::NoData)]
+        );
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub struct Plan {
     pub tasks: Vec<Task>,
     #[serde(default)]
     pub solutions: Vec<Solution>,
+    /// Catalogue indicators published to the public for the plan's area, with counts
+    /// from 1 to 9 suppressed. Empty: no public statistics.
+    #[serde(default)]
+    pub public_indicators: Vec<String>,
 }
 
 /// A baseline figure: numerator, denominator and percentage as published; any may be absent.

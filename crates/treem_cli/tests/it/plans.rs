@@ -140,6 +140,38 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
             page.contains("data-indicator=\"incidents.sexual_abuse_share\"") && page.contains("<td data-value>không có số liệu</td>"),
             "{page}"
         );
+        // Public statistics over the plan's whole area: small counts are not published.
+        for _ in 0..10 {
+            let drowning = json!({"kind": "accident", "occurred_on": "2015-09-20", "unit_id": hamlet, "children": [child], "injury": "drowning", "fatal": false});
+            assert_eq!(t.api("POST", "/api/v1/incidents", &worker, Some(drowning.to_string())).await.status, StatusCode::CREATED);
+        }
+        let public = t.get("/api/v1/plans/dt-2013-ct20/public-statistics").await.json();
+        let row = |code: &str| -> Vec<(i64, String, Option<String>)> {
+            let p = public.as_array().unwrap_or_else(|| panic!("{public}")).iter().find(|p| p["code"] == code).unwrap();
+            p["years"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|y| (y["year"].as_i64().unwrap(), y["status"].as_str().unwrap().to_owned(), y["value"].as_str().map(str::to_owned)))
+                .collect()
+        };
+        assert_eq!(
+            row("incidents.sexual_abuse")[..4],
+            [
+                (2012, "suppressed".into(), None),
+                (2013, "suppressed".into(), None),
+                (2014, "suppressed".into(), None),
+                (2015, "shown".into(), Some("0".into()))
+            ]
+        );
+        assert_eq!(row("incidents.drowning")[3], (2015, "shown".into(), Some("10".into())));
+        assert_eq!(row("incidents.sexual_abuse_share")[0].1, "suppressed", "2 of 2 would give the count away");
+        assert_eq!(row("incidents.sexual_abuse_share")[3].1, "no_data");
+        let page = t.get("/plans/dt-2013-ct20").await.body;
+        assert!(
+            page.contains("data-public=\"incidents.drowning\"") && page.contains("<td>dưới 10</td>") && page.contains("<td>10</td>"),
+            "{page}"
+        );
         // The province sees the commune's figures; another commune sees none of them.
         assert_eq!(years_of(&t.api("GET", "/api/v1/plans/dt-2013-ct20/progress", &officer, None).await.json(), "T1")[2].1, 2);
         let other = t.token("binh.xa").await;

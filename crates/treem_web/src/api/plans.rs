@@ -392,3 +392,51 @@ pub async fn check_formula(ApiJson(b): ApiJson<FormulaBody>) -> Result<Json<Form
         Err(e) => Err(AppError::invalid("formula", e.to_string()).into()),
     }
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicYearDto {
+    year: i32,
+    /// shown, suppressed (a count from 1 to 9, or a ratio built on one) or no_data (a ratio without denominator).
+    status: String,
+    /// The count, or the percentage as a decimal string for ratios; only when shown.
+    value: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicIndicatorDto {
+    code: String,
+    name_vi: String,
+    name_en: String,
+    /// count or ratio
+    formula_kind: String,
+    years: Vec<PublicYearDto>,
+}
+
+/// The plan's public indicators by year over its whole area, with small counts suppressed; no sign-in.
+#[utoipa::path(get, path = "/api/v1/plans/{code}/public-statistics", tag = "plans", params(("code" = String, Path)),
+    responses((status = 200, body = Vec<PublicIndicatorDto>), (status = 404, body = ErrorEnvelope)))]
+pub async fn public_statistics(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Vec<PublicIndicatorDto>>, ApiError> {
+    use treem_domain::indicator::PublicValue;
+    let list = app.plans.public_statistics(&code).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|p| PublicIndicatorDto {
+                code: p.indicator.code,
+                name_vi: p.indicator.name_vi,
+                name_en: p.indicator.name_en,
+                formula_kind: if p.ratio { "ratio" } else { "count" }.into(),
+                years: p
+                    .years
+                    .into_iter()
+                    .map(|(year, v)| match v {
+                        PublicValue::Shown(n) => {
+                            PublicYearDto { year, status: "shown".into(), value: Some(if p.ratio { hundredths(n) } else { n.to_string() }) }
+                        }
+                        PublicValue::Suppressed => PublicYearDto { year, status: "suppressed".into(), value: None },
+                        PublicValue::NoData => PublicYearDto { year, status: "no_data".into(), value: None },
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}

@@ -71,6 +71,9 @@ struct PlanPage {
     /// Unit-count targets: (target id, text, rows of (year, day counted, counts, status key, status)).
     unit_progress: Vec<(String, String, Vec<UnitProgressRow>)>,
     code: String,
+    /// Public statistics: the years, then (indicator code, name, values as shown).
+    public_years: Vec<i32>,
+    public_rows: Vec<(String, String, Vec<String>)>,
     /// None when nobody is signed in: counts are shown within a scope only.
     progress: Option<Vec<ProgressView>>,
 }
@@ -207,7 +210,18 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
             (id, text, rows)
         })
         .collect();
+    let public = app.plans.public_statistics(&code).await.map_err(|e| ctx.error(e))?;
+    let public_years = public.first().map(|p| p.years.iter().map(|(y, _)| *y).collect()).unwrap_or_default();
+    let public_rows = public
+        .iter()
+        .map(|p| {
+            let values = p.years.iter().map(|(_, v)| public_value_text(lang, p.ratio, *v)).collect();
+            (p.indicator.code.clone(), pick(lang, &p.indicator.name_vi, &p.indicator.name_en).to_owned(), values)
+        })
+        .collect();
     let page = PlanPage {
+        public_years,
+        public_rows,
         code: code.clone(),
         unit_progress,
         c: ctx.chrome("plan"),
@@ -269,4 +283,15 @@ pub async fn target_chart(
         }
     }
     Ok(response)
+}
+
+/// A public value as shown: a count, a percentage, "fewer than 10" or "no data".
+pub fn public_value_text(lang: Lang, ratio: bool, v: treem_domain::indicator::PublicValue) -> String {
+    use treem_domain::indicator::PublicValue;
+    match v {
+        PublicValue::Shown(h) if ratio => format!("{}.{:02} %", h / 100, h % 100),
+        PublicValue::Shown(n) => n.to_string(),
+        PublicValue::Suppressed => translate(lang, "plan.suppressed").to_owned(),
+        PublicValue::NoData => translate(lang, "indicators.no_data").to_owned(),
+    }
 }
