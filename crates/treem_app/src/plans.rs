@@ -1,6 +1,7 @@
 //! Plans as data: imported from a TOML file (or the API), checked, stored whole,
 //! read by anyone (a plan is a public document).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use treem_domain::access::Action;
 use treem_domain::access::Role;
@@ -21,6 +22,18 @@ pub enum PlanImport {
     Added,
     Updated,
     Unchanged,
+}
+
+/// An indicator by unit for one year.
+#[derive(Debug, Clone)]
+pub struct Breakdown {
+    pub ratio: bool,
+    /// (unit, name, value): a count, or a percentage in hundredths; none is "no data".
+    pub rows: Vec<(UnitId, String, Option<i64>)>,
+    /// Counts on units with no path onto the chosen map (never dropped silently).
+    pub unmapped: i64,
+    /// Some figure was apportioned over a split (an estimate, not a recorded fact).
+    pub estimated: bool,
 }
 
 /// A public indicator's yearly values.
@@ -287,6 +300,68 @@ impl PlanService {
                 years: public_yearly_values(formula, &facts, (plan.period_from - 1)..=last),
             })
             .collect())
+    }
+
+    /// An indicator for one year broken down by the units of `level` on the map of
+    /// `map_on` (the 2013-era tree or the 2025 one), within the caller's scope. Counts are
+    /// first gathered on communes as they were on each incident's day, then carried onto
+    /// the map of `map_on` by the successions and summed up its tree: totals are kept.
+    pub async fn indicator_breakdown(
+        &self,
+        actor: &Actor,
+        code: &str,
+        year: i32,
+        map_on: time::Date,
+        level: UnitLevel,
+    ) -> Result<Breakdown, AppError> {
+        actor.require(Action::List)?;
+        let (_, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+        let facts = self.facts_in_scope(actor).await?;
+        let catalog = self.units.catalog();
+        let commune_of = |unit: UnitId, day: time::Date| -> UnitId {
+            if catalog.get(unit).is_some_and(|u| u.level == UnitLevel::Commune) {
+                return unit;
+            }
+            catalog
+                .ancestors_on(unit, day)
+                .into_iter()
+                .find(|a| catalog.get(*a).is_some_and(|u| u.level == UnitLevel::Commune))
+                .unwrap_or(unit)
+        };
+        let mut unmapped = 0;
+        let mut estimated = false;
+        let mut on_map = |count: &treem_domain::indicator::Count| -> BTreeMap<UnitId, i64> {
+            let mut by_commune: BTreeMap<UnitId, i64> = BTreeMap::new();
+            for f in facts.iter().filter(|f| f.day.year() == year && count.matches(f)) {
+                *by_commune.entry(commune_of(f.unit, f.day)).or_default() += f.count;
+            }
+            let moved = catalog.reaggregate(&by_commune, map_on, None);
+            unmapped += moved.unmapped.values().sum::<i64>();
+            estimated |= !moved.estimated.is_empty();
+            catalog.roll_up(&moved.counts, map_on)
+        };
+        let (num, den) = match formula {
+            Formula::Count(c) => (on_map(c), None),
+            Formula::Ratio(n, d) => (on_map(n), Some(on_map(d))),
+        };
+        let mut rows: Vec<(UnitId, String, Option<i64>)> = catalog
+            .units()
+            .iter()
+            .filter(|u| u.level == level && u.validity.contains(map_on) && actor.covers(u.id, map_on))
+            .map(|u| {
+                let n = num.get(&u.id).copied().unwrap_or(0);
+                let value = match &den {
+                    None => Some(n),
+                    Some(d) => {
+                        let d = d.get(&u.id).copied().unwrap_or(0);
+                        (d != 0).then(|| (i128::from(n) * 10_000 + i128::from(d) / 2) / i128::from(d)).and_then(|v| i64::try_from(v).ok())
+                    }
+                };
+                (u.id, u.name.clone(), value)
+            })
+            .collect();
+        rows.sort_by(|a, b| treem_domain::text::cmp_vi(&a.1, &b.1));
+        Ok(Breakdown { ratio: den.is_some(), rows, unmapped, estimated })
     }
 
     /// The indicator catalogue.

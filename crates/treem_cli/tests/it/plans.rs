@@ -140,6 +140,26 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
             page.contains("data-indicator=\"incidents.sexual_abuse_share\"") && page.contains("<td data-value>không có số liệu</td>"),
             "{page}"
         );
+        // By unit, on either map: the 2014 cases sit on the old commune, then on its 2025 successor; totals kept.
+        let sum = |b: &serde_json::Value| -> i64 {
+            b["rows"].as_array().unwrap().iter().filter_map(|r| r["value"].as_str()).map(|v| v.parse::<i64>().unwrap()).sum()
+        };
+        let value_of = |b: &serde_json::Value, unit: i64| {
+            b["rows"].as_array().unwrap().iter().find(|r| r["unit_id"] == unit).map(|r| r["value"].clone())
+        };
+        let old = t.api("GET", "/api/v1/indicators/incidents.sexual_abuse/breakdown?year=2014", &worker, None).await.json();
+        assert_eq!((old["on"].as_str(), value_of(&old, hamlet), sum(&old)), (Some("2014-12-31"), Some(json!("2")), 2), "{old}");
+        let new = t.api("GET", "/api/v1/indicators/incidents.sexual_abuse/breakdown?year=2014&on=2025-07-01", &worker, None).await.json();
+        let successor = t.unit_id("29884", date!(2026 - 01 - 01));
+        assert_eq!((value_of(&new, successor), sum(&new), new["unmapped"].as_i64()), (Some(json!("2")), 2, Some(0)), "{new}");
+        let districts =
+            t.api("GET", "/api/v1/indicators/incidents.sexual_abuse/breakdown?year=2014&level=district", &officer, None).await.json();
+        assert_eq!(sum(&districts), 2, "{districts}");
+        assert_eq!(districts["rows"].as_array().unwrap().len(), 12, "the 12 district-level units of 2014");
+        let r = t.api("GET", "/api/v1/indicators/incidents.sexual_abuse/breakdown?level=hamlet", &worker, None).await;
+        assert_eq!(r.json()["error"]["field"], "level");
+        let page = t.page("/indicators/incidents.sexual_abuse?year=2014&on=2025-07-01", &t.session("lan.xa").await).await.body;
+        assert!(page.contains("<th id=\"breakdown-total\">2</th>"), "{page}");
         // Public statistics over the plan's whole area: small counts are not published.
         for _ in 0..10 {
             let drowning = json!({"kind": "accident", "occurred_on": "2015-09-20", "unit_id": hamlet, "children": [child], "injury": "drowning", "fatal": false});

@@ -440,3 +440,59 @@ pub async fn public_statistics(State(app): State<Arc<App>>, Path(code): Path<Str
             .collect(),
     ))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct BreakdownRowDto {
+    unit_id: i64,
+    name: String,
+    /// A count, or a percentage as a decimal string for ratios; absent is "no data".
+    value: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BreakdownDto {
+    year: i32,
+    /// The map the units are taken from.
+    #[schema(format = Date)]
+    on: String,
+    level: String,
+    rows: Vec<BreakdownRowDto>,
+    /// Counts on units with no path onto the map (never dropped silently).
+    unmapped: i64,
+    /// Some figure was apportioned over a split: an estimate.
+    estimated: bool,
+}
+
+/// An indicator for one year by the units of a level on the map of a date, within the caller's scope.
+#[utoipa::path(get, path = "/api/v1/indicators/{code}/breakdown", tag = "plans", security(("token" = [])),
+    params(("code" = String, Path), ("year" = Option<i32>, Query), ("on" = Option<String>, Query, description = "YYYY-MM-DD: the map's date; default the year's last day"),
+           ("level" = Option<String>, Query, description = "province, district or commune (default)")),
+    responses((status = 200, body = BreakdownDto), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn indicator_breakdown(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(code): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<BreakdownDto>, ApiError> {
+    let q = q.unwrap_or_default();
+    let param = |n: &str| crate::ui::query_param(&q, n);
+    let (year, on, level) = crate::ui::breakdown_params(param("year").as_deref(), param("on").as_deref(), param("level").as_deref())?;
+    let b = app.plans.indicator_breakdown(&a, &code, year, on, level).await?;
+    let ratio = b.ratio;
+    Ok(Json(BreakdownDto {
+        year,
+        on: on.to_string(),
+        level: level.as_str().into(),
+        rows: b
+            .rows
+            .into_iter()
+            .map(|(id, name, v)| BreakdownRowDto {
+                unit_id: id.0,
+                name,
+                value: v.map(|v| if ratio { hundredths(v) } else { v.to_string() }),
+            })
+            .collect(),
+        unmapped: b.unmapped,
+        estimated: b.estimated,
+    }))
+}

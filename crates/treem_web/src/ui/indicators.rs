@@ -8,6 +8,7 @@ use axum::response::Response;
 use std::sync::Arc;
 use treem_app::App;
 use treem_domain::indicator::{parse_formula, Formula};
+use treem_domain::units::UnitLevel;
 
 use super::{render, Chrome, PageContext, PageError};
 use crate::i18n::{translate, Lang};
@@ -97,4 +98,99 @@ pub async fn indicators_page(
         Err(e) => format!("{} {}: {}", translate(lang, "indicators.formula_error"), e.position, e.message),
     });
     Ok(render(StatusCode::OK, &IndicatorsPage { c: ctx.chrome("plan"), list, years, formula, check }))
+}
+
+#[derive(Template)]
+#[template(path = "indicator.html")]
+struct IndicatorPage {
+    c: Chrome,
+    code: String,
+    name: String,
+    formula: String,
+    year: i32,
+    on_iso: String,
+    level: String,
+    /// (unit id, name, value as shown)
+    rows: Vec<(i64, String, String)>,
+    total: String,
+    unmapped: i64,
+    estimated: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct BreakdownParams {
+    #[serde(default)]
+    year: Option<String>,
+    #[serde(default)]
+    on: Option<String>,
+    #[serde(default)]
+    level: Option<String>,
+}
+
+/// Reads year, map date and level as typed, with defaults: this year, its last day (or
+/// today), communes.
+pub fn breakdown_params(
+    year: Option<&str>,
+    on: Option<&str>,
+    level: Option<&str>,
+) -> Result<(i32, time::Date, UnitLevel), treem_app::AppError> {
+    use treem_app::AppError;
+    let today = treem_domain::calendar::today_in_vietnam();
+    let year = match year.map(str::trim).filter(|y| !y.is_empty()) {
+        Some(y) => {
+            y.parse::<i32>().ok().filter(|y| (1945..=2100).contains(y)).ok_or_else(|| AppError::invalid("year", "a year such as 2014"))?
+        }
+        None => today.year(),
+    };
+    let on = match on.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => treem_app::units::parse_user_date("on", d)?,
+        None => time::Date::from_calendar_date(year, time::Month::December, 31)
+            .map_err(|_| AppError::invalid("year", "out of range"))?
+            .min(today),
+    };
+    let level = match level.map(str::trim).filter(|l| !l.is_empty()) {
+        Some(l) => UnitLevel::parse(l)
+            .filter(|l| matches!(l, UnitLevel::Province | UnitLevel::District | UnitLevel::Commune))
+            .ok_or_else(|| AppError::invalid("level", "province, district or commune"))?,
+        None => UnitLevel::Commune,
+    };
+    Ok((year, on, level))
+}
+
+pub async fn indicator_page(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    crate::session::SignedIn(s): crate::session::SignedIn,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(p): Query<BreakdownParams>,
+) -> Result<Response, PageError> {
+    let lang = ctx.lang;
+    let (indicator, formula) = app
+        .plans
+        .catalogue()
+        .map_err(|e| ctx.error(e))?
+        .iter()
+        .find(|(i, _)| i.code == code)
+        .cloned()
+        .ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
+    let (year, on, level) = breakdown_params(p.year.as_deref(), p.on.as_deref(), p.level.as_deref()).map_err(|e| ctx.error(e))?;
+    let b = app.plans.indicator_breakdown(&s.actor, &code, year, on, level).await.map_err(|e| ctx.error(e))?;
+    let total = match &formula {
+        Formula::Count(_) => b.rows.iter().filter_map(|r| r.2).sum::<i64>().to_string(),
+        Formula::Ratio(..) => String::new(),
+    };
+    let page = IndicatorPage {
+        name: pick(lang, &indicator.name_vi, &indicator.name_en).to_owned(),
+        formula: indicator.formula.clone(),
+        code,
+        year,
+        on_iso: on.to_string(),
+        level: level.as_str().to_owned(),
+        rows: b.rows.iter().map(|(id, name, v)| (id.0, name.clone(), value_text(lang, &formula, *v))).collect(),
+        total,
+        unmapped: b.unmapped,
+        estimated: b.estimated,
+        c: ctx.chrome("plan"),
+    };
+    Ok(render(StatusCode::OK, &page))
 }
