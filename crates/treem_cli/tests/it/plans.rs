@@ -159,7 +159,17 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
         let r = t.api("GET", "/api/v1/indicators/incidents.sexual_abuse/breakdown?level=hamlet", &worker, None).await;
         assert_eq!(r.json()["error"]["field"], "level");
         let page = t.page("/indicators/incidents.sexual_abuse?year=2014&on=2025-07-01", &t.session("lan.xa").await).await.body;
-        assert!(page.contains("<th id=\"breakdown-total\">2</th>"), "{page}");
+        assert!(page.contains("<th id=\"breakdown-total\">2</th>") && page.contains("id=\"breakdown-csv\""), "{page}");
+        let csv = t
+            .page("/indicators/incidents.sexual_abuse?year=2014&on=2025-07-01&level=commune&format=csv", &t.session("lan.xa").await)
+            .await
+            .body;
+        assert!(
+            csv.starts_with("\u{feff}unit_id,unit,year,map_date,value\r\n")
+                && csv.contains(&format!("{successor},\""))
+                && csv.contains(",2014,2025-07-01,2\r\n"),
+            "{csv}"
+        );
         // Public statistics over the plan's whole area: small counts are not published.
         for _ in 0..10 {
             let drowning = json!({"kind": "accident", "occurred_on": "2015-09-20", "unit_id": hamlet, "children": [child], "injury": "drowning", "fatal": false});

@@ -125,6 +125,9 @@ pub struct BreakdownParams {
     on: Option<String>,
     #[serde(default)]
     level: Option<String>,
+    /// csv: the table as a file.
+    #[serde(default)]
+    format: Option<String>,
 }
 
 /// Reads year, map date and level as typed, with defaults: this year, its last day (or
@@ -175,6 +178,21 @@ pub async fn indicator_page(
         .ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
     let (year, on, level) = breakdown_params(p.year.as_deref(), p.on.as_deref(), p.level.as_deref()).map_err(|e| ctx.error(e))?;
     let b = app.plans.indicator_breakdown(&s.actor, &code, year, on, level).await.map_err(|e| ctx.error(e))?;
+    if p.format.as_deref() == Some("csv") {
+        use treem_app::children::csv_cell;
+        let mut body = String::from("\u{feff}unit_id,unit,year,map_date,value\r\n");
+        for (id, name, v) in &b.rows {
+            let value = v.map(|v| if b.ratio { format!("{}.{:02}", v / 100, v % 100) } else { v.to_string() }).unwrap_or_default();
+            body.push_str(&format!("{},{},{year},{on},{value}\r\n", id.0, csv_cell(name)));
+        }
+        let disposition = format!("attachment; filename=\"{code}-{year}-{}.csv\"", level.as_str());
+        let mut response =
+            axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")], body));
+        if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
+            response.headers_mut().insert(axum::http::header::CONTENT_DISPOSITION, v);
+        }
+        return Ok(response);
+    }
     let total = match &formula {
         Formula::Count(_) => b.rows.iter().filter_map(|r| r.2).sum::<i64>().to_string(),
         Formula::Ratio(..) => String::new(),
