@@ -124,12 +124,10 @@ impl PlanService {
         if !problems.is_empty() {
             return Err(AppError::InvalidFields(problems));
         }
-        let on = treem_domain::unit_import::parse_date(&plan.scope_unit_on)
-            .ok_or_else(|| AppError::invalid("scope_unit_on", "expected a date"))?;
-        if self.units.catalog().by_code_on(&plan.scope_unit_code, on).is_none() {
+        if self.area_root(plan).is_none() {
             return Err(AppError::invalid(
                 "scope_unit_code",
-                format!("no unit with code {} on {on} (are the administrative units imported?)", plan.scope_unit_code),
+                format!("no unit with code {} on {} (are the administrative units imported?)", plan.scope_unit_code, plan.scope_unit_on),
             ));
         }
         let document = serde_json::to_string(plan).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -162,9 +160,8 @@ impl PlanService {
 
     /// The targets that follow an indicator, year by year, counted within the caller's
     /// scope (a commune worker sees the commune's figures). Counts only: no record is read.
-    pub async fn progress(&self, actor: &Actor, code: &str) -> Result<Vec<TargetProgress>, AppError> {
+    pub async fn progress(&self, actor: &Actor, plan: &Plan) -> Result<Vec<TargetProgress>, AppError> {
         actor.require(Action::List)?;
-        let plan = self.get(code).await?;
         let today = treem_domain::calendar::today_in_vietnam();
         let facts = self.facts_in_scope(actor).await?;
         let catalogue = self.catalogue()?;
@@ -245,12 +242,9 @@ impl PlanService {
 
     /// The unit-count and unit-share targets year by year, over the plan's area on each
     /// day counted (public: statuses of units are public decisions).
-    pub async fn unit_progress(&self, code: &str) -> Result<Vec<(String, Vec<StatusYear>)>, AppError> {
-        let plan = self.get(code).await?;
+    pub async fn unit_progress(&self, plan: &Plan) -> Result<Vec<(String, Vec<StatusYear>)>, AppError> {
         let catalog = self.units.catalog();
-        let on = treem_domain::unit_import::parse_date(&plan.scope_unit_on)
-            .ok_or_else(|| AppError::Internal("stored plan without a scope date".into()))?;
-        let Some(area) = catalog.by_code_on(&plan.scope_unit_code, on).map(|u| u.id) else { return Ok(Vec::new()) };
+        let Some(area) = self.area_root(plan) else { return Ok(Vec::new()) };
         let statuses = self.store.unit_statuses().await?;
         let today = treem_domain::calendar::today_in_vietnam();
         let mut out = Vec::new();
@@ -276,16 +270,12 @@ impl PlanService {
 
     /// The plan's public indicators by year over the plan's area (the scope unit's subtree
     /// through its life), counts from 1 to 9 suppressed. Needs no sign-in.
-    pub async fn public_statistics(&self, code: &str) -> Result<Vec<PublicIndicator>, AppError> {
-        let plan = self.get(code).await?;
+    pub async fn public_statistics(&self, plan: &Plan) -> Result<Vec<PublicIndicator>, AppError> {
         if plan.public_indicators.is_empty() {
             return Ok(Vec::new());
         }
-        let catalog = self.units.catalog();
-        let on = treem_domain::unit_import::parse_date(&plan.scope_unit_on)
-            .ok_or_else(|| AppError::Internal("stored plan without a scope date".into()))?;
-        let Some(root) = catalog.by_code_on(&plan.scope_unit_code, on).map(|u| u.id) else { return Ok(Vec::new()) };
-        let area = catalog.scope_of(root);
+        let Some(root) = self.area_root(plan) else { return Ok(Vec::new()) };
+        let area = self.units.catalog().scope_of(root);
         let mut facts = self.store.incident_facts(&area.units()).await?;
         facts.retain(|f| area.contains(f.unit, f.day));
         let last = plan.period_to.min(treem_domain::calendar::today_in_vietnam().year());
@@ -354,7 +344,7 @@ impl PlanService {
                     None => Some(n),
                     Some(d) => {
                         let d = d.get(&u.id).copied().unwrap_or(0);
-                        (d != 0).then(|| (i128::from(n) * 10_000 + i128::from(d) / 2) / i128::from(d)).and_then(|v| i64::try_from(v).ok())
+                        treem_domain::indicator::percent_hundredths(n, d)
                     }
                 };
                 (u.id, u.name.clone(), value)
@@ -362,6 +352,12 @@ impl PlanService {
             .collect();
         rows.sort_by(|a, b| treem_domain::text::cmp_vi(&a.1, &b.1));
         Ok(Breakdown { ratio: den.is_some(), rows, unmapped, estimated })
+    }
+
+    /// The plan's scope unit (`scope_unit_code` on `scope_unit_on`), when it exists.
+    fn area_root(&self, plan: &Plan) -> Option<UnitId> {
+        let on = treem_domain::unit_import::parse_date(&plan.scope_unit_on)?;
+        self.units.catalog().by_code_on(&plan.scope_unit_code, on).map(|u| u.id)
     }
 
     /// The indicator catalogue.

@@ -293,6 +293,11 @@ impl Count {
     }
 }
 
+/// `num ÷ den` in hundredths of a percent, rounded half up; none when `den` is 0.
+pub fn percent_hundredths(num: i64, den: i64) -> Option<i64> {
+    (den != 0).then(|| (i128::from(num) * 10_000 + i128::from(den) / 2) / i128::from(den)).and_then(|v| i64::try_from(v).ok())
+}
+
 /// A value of an indicator for one year: a count, or a percentage in hundredths; none
 /// when a ratio's denominator is zero ("no data", never infinity).
 pub fn yearly_values(formula: &Formula, facts: &[IncidentFact], years: std::ops::RangeInclusive<i32>) -> Vec<(i32, Option<i64>)> {
@@ -306,7 +311,7 @@ pub fn yearly_values(formula: &Formula, facts: &[IncidentFact], years: std::ops:
             years
                 .map(|y| {
                     let (a, b) = (num.get(&y).copied().unwrap_or(0), den.get(&y).copied().unwrap_or(0));
-                    (y, (b != 0).then(|| (i128::from(a) * 10_000 + i128::from(b) / 2) / i128::from(b)).and_then(|v| i64::try_from(v).ok()))
+                    (y, percent_hundredths(a, b))
                 })
                 .collect()
         }

@@ -99,9 +99,7 @@ pub struct TargetProgressDto {
 }
 
 /// Hundredths as a decimal ("3430" → "34.30").
-pub(crate) fn hundredths(v: i64) -> String {
-    format!("{}.{:02}", v / 100, (v % 100).abs())
-}
+pub(crate) use crate::ui::hundredths;
 
 /// The targets that follow an indicator, year by year, within the caller's scope; fresh on every call.
 #[utoipa::path(get, path = "/api/v1/plans/{code}/progress", tag = "plans", security(("token" = [])), params(("code" = String, Path)),
@@ -111,7 +109,8 @@ pub async fn plan_progress(
     ApiActor(a): ApiActor,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<TargetProgressDto>>, ApiError> {
-    let progress = app.plans.progress(&a, &code).await?;
+    let plan = app.plans.get(&code).await?;
+    let progress = app.plans.progress(&a, &plan).await?;
     Ok(Json(
         progress
             .into_iter()
@@ -258,7 +257,7 @@ pub async fn plan_unit_progress(
     State(app): State<Arc<App>>,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<UnitTargetProgressDto>>, ApiError> {
-    let progress = app.plans.unit_progress(&code).await?;
+    let progress = app.plans.unit_progress(&app.plans.get(&code).await?).await?;
     Ok(Json(
         progress
             .into_iter()
@@ -417,7 +416,7 @@ pub struct PublicIndicatorDto {
     responses((status = 200, body = Vec<PublicIndicatorDto>), (status = 404, body = ErrorEnvelope)))]
 pub async fn public_statistics(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Vec<PublicIndicatorDto>>, ApiError> {
     use treem_domain::indicator::PublicValue;
-    let list = app.plans.public_statistics(&code).await?;
+    let list = app.plans.public_statistics(&app.plans.get(&code).await?).await?;
     Ok(Json(
         list.into_iter()
             .map(|p| PublicIndicatorDto {

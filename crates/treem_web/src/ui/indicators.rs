@@ -10,7 +10,7 @@ use treem_app::App;
 use treem_domain::indicator::{parse_formula, Formula};
 use treem_domain::units::UnitLevel;
 
-use super::{render, Chrome, PageContext, PageError};
+use super::{pick, render, Chrome, PageContext, PageError};
 use crate::i18n::{translate, Lang};
 
 pub struct IndicatorView {
@@ -41,19 +41,12 @@ pub struct IndicatorsParams {
     formula: Option<String>,
 }
 
-fn pick<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::En if !en.is_empty() => en,
-        _ => vi,
-    }
-}
-
 /// A value as shown: a count, a percentage with two decimals, or "no data".
 pub fn value_text(lang: Lang, formula: &Formula, v: Option<i64>) -> String {
     match (formula, v) {
         (_, None) => translate(lang, "indicators.no_data").to_owned(),
         (Formula::Count(_), Some(n)) => n.to_string(),
-        (Formula::Ratio(..), Some(h)) => format!("{}.{:02} %", h / 100, h % 100),
+        (Formula::Ratio(..), Some(h)) => format!("{} %", super::hundredths(h)),
     }
 }
 
@@ -182,7 +175,7 @@ pub async fn indicator_page(
         use treem_app::children::csv_cell;
         let mut body = String::from("\u{feff}unit_id,unit,year,map_date,value\r\n");
         for (id, name, v) in &b.rows {
-            let value = v.map(|v| if b.ratio { format!("{}.{:02}", v / 100, v % 100) } else { v.to_string() }).unwrap_or_default();
+            let value = v.map(|v| if b.ratio { super::hundredths(v) } else { v.to_string() }).unwrap_or_default();
             body.push_str(&format!("{},{},{year},{on},{value}\r\n", id.0, csv_cell(name)));
         }
         let disposition = format!("attachment; filename=\"{code}-{year}-{}.csv\"", level.as_str());

@@ -245,3 +245,17 @@ impl IntoResponse for PageError {
         render(status, &ErrorPage { c: self.ctx.chrome(""), code: self.error.code(), message_key, detail })
     }
 }
+
+/// The text in the reader's language: the English one when reading English and there is one.
+pub fn pick<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Lang::En if !en.is_empty() => en,
+        _ => vi,
+    }
+}
+
+/// Hundredths as a decimal ("3430" → "34.30", "-5" → "-0.05").
+pub fn hundredths(v: i64) -> String {
+    let sign = if v < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", (v / 100).abs(), (v % 100).abs())
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use treem_app::App;
 use treem_domain::plan::Plan;
 
-use super::{render, Chrome, PageContext, PageError};
+use super::{pick, render, Chrome, PageContext, PageError};
 use crate::i18n::{translate, Lang};
 
 #[derive(Template)]
@@ -16,13 +16,6 @@ use crate::i18n::{translate, Lang};
 struct PlansPage {
     c: Chrome,
     rows: Vec<(String, String, String)>,
-}
-
-fn pick<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::En if !en.is_empty() => en,
-        _ => vi,
-    }
 }
 
 pub async fn plans_page(State(app): State<Arc<App>>, ctx: PageContext) -> Result<Response, PageError> {
@@ -151,7 +144,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
     let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
     let progress = match active {
         Some(s) if s.actor.role.may(treem_domain::access::Action::List) => {
-            let progress = app.plans.progress(&s.actor, &code).await.map_err(|e| ctx.error(e))?;
+            let progress = app.plans.progress(&s.actor, &p).await.map_err(|e| ctx.error(e))?;
             Some(
                 progress
                     .into_iter()
@@ -167,7 +160,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
                             .years
                             .iter()
                             .map(|y| {
-                                let ceiling = y.target_hundredths.map(crate::api::plans::hundredths).unwrap_or_default();
+                                let ceiling = y.target_hundredths.map(super::hundredths).unwrap_or_default();
                                 (y.year, y.actual, ceiling, format!("year_status.{}", y.status.as_str()), y.status.as_str())
                             })
                             .collect(),
@@ -179,7 +172,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
     };
     let unit_progress = app
         .plans
-        .unit_progress(&code)
+        .unit_progress(&p)
         .await
         .map_err(|e| ctx.error(e))?
         .into_iter()
@@ -210,7 +203,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
             (id, text, rows)
         })
         .collect();
-    let public = app.plans.public_statistics(&code).await.map_err(|e| ctx.error(e))?;
+    let public = app.plans.public_statistics(&p).await.map_err(|e| ctx.error(e))?;
     let public_years = public.first().map(|p| p.years.iter().map(|(y, _)| *y).collect()).unwrap_or_default();
     let public_rows = public
         .iter()
@@ -260,7 +253,7 @@ pub async fn target_chart(
     axum::extract::Query(q): axum::extract::Query<ChartParams>,
 ) -> Result<Response, PageError> {
     let plan = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
-    let progress = app.plans.progress(&s.actor, &code).await.map_err(|e| ctx.error(e))?;
+    let progress = app.plans.progress(&s.actor, &plan).await.map_err(|e| ctx.error(e))?;
     let t = progress.into_iter().find(|t| t.target_id == target).ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
     let text = plan.targets.iter().find(|x| x.id == target).map(|x| pick(ctx.lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default();
     let years: Vec<super::chart::ChartYear> = t
@@ -289,7 +282,7 @@ pub async fn target_chart(
 pub fn public_value_text(lang: Lang, ratio: bool, v: treem_domain::indicator::PublicValue) -> String {
     use treem_domain::indicator::PublicValue;
     match v {
-        PublicValue::Shown(h) if ratio => format!("{}.{:02} %", h / 100, h % 100),
+        PublicValue::Shown(h) if ratio => format!("{} %", super::hundredths(h)),
         PublicValue::Shown(n) => n.to_string(),
         PublicValue::Suppressed => translate(lang, "plan.suppressed").to_owned(),
         PublicValue::NoData => translate(lang, "indicators.no_data").to_owned(),

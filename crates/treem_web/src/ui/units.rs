@@ -35,7 +35,7 @@ pub async fn home(State(app): State<Arc<App>>, ctx: PageContext) -> Response {
         Vec::new()
     });
     for p in listed {
-        let progress = app.plans.unit_progress(&p.code).await.unwrap_or_else(|e| {
+        let progress = app.plans.unit_progress(&p).await.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "home page: plan progress not readable");
             Vec::new()
         });
@@ -43,7 +43,7 @@ pub async fn home(State(app): State<Arc<App>>, ctx: PageContext) -> Response {
             .into_iter()
             .filter_map(|(id, years)| years.last().map(|y| (id, format!("year_status.{}", y.status.as_str()), y.status.as_str())))
             .collect();
-        let title = if ctx.lang == crate::i18n::Lang::En && !p.title_en.is_empty() { p.title_en } else { p.title_vi };
+        let title = super::pick(ctx.lang, &p.title_vi, &p.title_en).to_owned();
         plans.push((p.code, title, targets));
     }
     render(
