@@ -10,22 +10,12 @@
 // units.test.mjs, which may run at the same time in another process. Run alone:
 //   TREEM_E2E_URL=http://127.0.0.1:8080 node --test access.test.mjs   (from tests/e2e)
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
+import { BASE, PASSWORD, TEST_TIMEOUT, clickAndLoad, navigate, openPage, path, submitLogin, text, visit } from './lib.mjs';
 
-const BASE = (process.env.TREEM_E2E_URL ?? '').replace(/\/+$/, '');
-if (!BASE) {
-  throw new Error('TREEM_E2E_URL is not set (e.g. http://127.0.0.1:8080); use tests/e2e/run.sh');
-}
-const CHROMIUM = process.env.TREEM_E2E_CHROMIUM ?? '/usr/bin/chromium';
-// A hung browser or server fails the test instead of stalling CI.
-const TEST_TIMEOUT = 120_000;
-
-// Every demo account has this password.
-const PASSWORD = 'tre-em-demo-2026';
 const VI_SIGN_IN_FAILED = 'Tên đăng nhập hoặc mật khẩu không đúng.';
 const VI_NOT_FOUND = 'Không tìm thấy trang hoặc bản ghi này.';
 const VI_HIDDEN = '(ẩn với vai trò của bạn)';
@@ -37,8 +27,6 @@ const ACCOUNT_LOCK_AFTER_ONE_FAILURE_MS = 1000;
 // No demo child has this id.
 const MISSING_CHILD_ID = '999999';
 
-let browser;
-
 // Carried from one test to the next; each test checks that what it needs is there.
 const shared = {
   /** Ids of the children xa.anbinh lists (Phường An Bình). */
@@ -48,138 +36,6 @@ const shared = {
   /** The signed-in xa.myngai session of test 2, used on by test 3. */
   myNgai: null,
 };
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/**
- * A fresh browser context (own cookies) and page. Every response of 400 or
- * more, uncaught page error and console error is recorded, and `done()`
- * asserts there were none before closing the context, except the HTTP errors
- * announced with `expectError(status, path)`: each such announcement allows one
- * response with that status for that path (and the console message the browser
- * writes about it), and `done()` asserts that each was used.
- *
- * `lastDocumentStatus()` is the status of the last page the browser loaded in
- * the main frame (after redirects).
- */
-async function openPage(options = {}) {
-  const context = await browser.newContext({ locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', ...options });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  const problems = [];
-  const expected = []; // { status, path, used }
-  let lastDocument = null;
-  const pathOf = (url) => {
-    const u = new URL(url);
-    return u.pathname;
-  };
-  page.on('response', (r) => {
-    if (r.request().resourceType() === 'document' && r.frame() === page.mainFrame()) {
-      lastDocument = r;
-    }
-    if (r.status() >= 400) {
-      const e = expected.find((x) => !x.used && x.status === r.status() && x.path === pathOf(r.url()));
-      if (e) {
-        e.used = true;
-      } else {
-        problems.push(`HTTP ${r.status()} ${r.url()}`);
-      }
-    }
-  });
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    const url = m.location().url ?? '';
-    // The browser asks for /favicon.ico on its own; not a fault of the pages.
-    if (url.endsWith('/favicon.ico')) return;
-    // Chromium reports an error status of the page itself on the console too;
-    // for an announced one that is expected.
-    const status = /status of (\d{3})/.exec(m.text())?.[1];
-    if (status && url && expected.some((x) => x.status === Number(status) && x.path === pathOf(url))) return;
-    problems.push(`console error: ${m.text()} (${url})`);
-  });
-  const expectError = (status, path) => {
-    expected.push({ status, path, used: false });
-  };
-  const lastDocumentStatus = () => lastDocument?.status();
-  const check = () => {
-    assert.deepEqual(problems, [], 'no unexpected HTTP errors, failed requests, page errors or console errors');
-    const unused = expected.filter((x) => !x.used).map((x) => `HTTP ${x.status} ${x.path}`);
-    assert.deepEqual(unused, [], 'every expected HTTP error was seen');
-  };
-  const done = async () => {
-    await context.close();
-    check();
-  };
-  return { context, page, done, check, expectError, lastDocumentStatus };
-}
-
-/**
- * Do `action` (a click that submits a form or follows a link) and wait until
- * the browser has loaded the page it leads to, also when that page has the
- * same URL as the one before (a form shown again with an error).
- */
-async function navigate(page, action) {
-  const committed = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
-  await action();
-  await committed;
-  await page.waitForLoadState('load');
-}
-
-/** Click a link or button and wait for the page it leads to. */
-async function clickAndLoad(page, locator) {
-  await navigate(page, () => locator.click());
-}
-
-/** Load `path` and return the response status. */
-async function visit(page, path) {
-  const res = await page.goto(`${BASE}${path}`);
-  assert.ok(res, `a response for ${path}`);
-  return res.status();
-}
-
-/** Text of a locator with whitespace collapsed. */
-async function text(locator) {
-  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-function path(page) {
-  const u = new URL(page.url());
-  return u.pathname + u.search;
-}
-
-/** From the home page, through the header link, fill the sign-in form and send it. */
-async function submitLogin(p, username, password) {
-  const { page } = p;
-  if (new URL(page.url()).pathname !== '/login') {
-    await visit(p.page, '/');
-    const link = page.locator('a#nav-sign-in');
-    assert.equal(await link.getAttribute('href'), '/login');
-    await clickAndLoad(page, link);
-    assert.equal(new URL(page.url()).pathname, '/login');
-  }
-  assert.equal(await page.locator('form#login-form').count(), 1);
-  await page.locator('input#username').fill(username);
-  await page.locator('input#password').fill(password);
-  await clickAndLoad(page, page.locator('button#login-submit'));
-}
 
 /** Sign in as `username`, with no second factor, and land on the home page signed in. */
 async function signIn(p, username) {

@@ -17,32 +17,19 @@
 // for xa.myngai) and only changes records it creates itself. Run alone:
 //   TREEM_E2E_URL=http://127.0.0.1:8080 node --test cases.test.mjs   (from tests/e2e)
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
+import { ARTIFACTS, BASE, PASSWORD, TEST_TIMEOUT, VIETNAM, clickAndLoad, navigate, openPage, path, submitLogin, text, visit } from './lib.mjs';
 
-const BASE = (process.env.TREEM_E2E_URL ?? '').replace(/\/+$/, '');
-if (!BASE) {
-  throw new Error('TREEM_E2E_URL is not set (e.g. http://127.0.0.1:8080); use tests/e2e/run.sh');
-}
-const CHROMIUM = process.env.TREEM_E2E_CHROMIUM ?? '/usr/bin/chromium';
-// A hung browser or server fails the test instead of stalling CI.
-const TEST_TIMEOUT = 120_000;
-const ARTIFACTS = process.env.TREEM_E2E_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'treem-e2e-'));
-
-// Every demo account has this password.
-const PASSWORD = 'tre-em-demo-2026';
 // The commune worker of Phường An Bình (2025, code 29954); no second factor.
 const WORKER = 'xa.anbinh';
 // The provincial officer: sees the whole province, the demo's Mỹ Ngãi cases too.
 const OFFICER = 'tinh';
 const AN_BINH_OPTION = 'Phường An Bình (29954';
 const SERVICE = 'Trung tâm Công tác xã hội tỉnh (demo)';
-const VIETNAM = 'Asia/Ho_Chi_Minh';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 // "Nguyễn Văn Tùng" as a keyboard that sends decomposed text types it: the ễ as
@@ -75,8 +62,6 @@ const VI = {
   relationParent: 'Cha, mẹ',
 };
 
-let browser;
-
 // Carried from one test to the next; each test checks that what it needs is there.
 const shared = {
   /** The signed-in xa.anbinh session (openPage's object), used by every test. */
@@ -86,128 +71,6 @@ const shared = {
   /** The case opened in test 2. */
   caseId: null,
 };
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
-});
-
-after(async () => {
-  await shared.worker?.context.close();
-  await browser?.close();
-});
-
-/**
- * A fresh browser context (own cookies) and page. Every response of 400 or
- * more, uncaught page error and console error is recorded, and `done()`
- * asserts there were none before closing the context, except the HTTP errors
- * announced with `expectError(status, path)`: each such announcement allows one
- * response with that status for that path (and the console message the browser
- * writes about it), and `done()` asserts that each was used.
- * `allowError(status, path)` is the same, except that it need not be used (for
- * a response that depends on another test process's timing).
- *
- * `lastDocumentStatus()` is the status of the last page the browser loaded in
- * the main frame (after redirects).
- */
-async function openPage(options = {}) {
-  const context = await browser.newContext({ locale: 'vi-VN', timezoneId: VIETNAM, ...options });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  const problems = [];
-  const expected = []; // { status, path, used, optional }
-  let lastDocument = null;
-  const pathOf = (url) => {
-    const u = new URL(url);
-    return u.pathname;
-  };
-  page.on('response', (r) => {
-    if (r.request().resourceType() === 'document' && r.frame() === page.mainFrame()) {
-      lastDocument = r;
-    }
-    if (r.status() >= 400) {
-      const e = expected.find((x) => !x.used && x.status === r.status() && x.path === pathOf(r.url()));
-      if (e) {
-        e.used = true;
-      } else {
-        problems.push(`HTTP ${r.status()} ${r.url()}`);
-      }
-    }
-  });
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    const url = m.location().url ?? '';
-    // The browser asks for /favicon.ico on its own; not a fault of the pages.
-    if (url.endsWith('/favicon.ico')) return;
-    // Chromium reports an error status of the page itself on the console too;
-    // for an announced one that is expected.
-    const status = /status of (\d{3})/.exec(m.text())?.[1];
-    if (status && url && expected.some((x) => x.status === Number(status) && x.path === pathOf(url))) return;
-    problems.push(`console error: ${m.text()} (${url})`);
-  });
-  const expectError = (status, path) => {
-    expected.push({ status, path, used: false, optional: false });
-  };
-  const allowError = (status, path) => {
-    expected.push({ status, path, used: false, optional: true });
-  };
-  const lastDocumentStatus = () => lastDocument?.status();
-  const check = () => {
-    assert.deepEqual(problems, [], 'no unexpected HTTP errors, failed requests, page errors or console errors');
-    const unused = expected.filter((x) => !x.used && !x.optional).map((x) => `HTTP ${x.status} ${x.path}`);
-    assert.deepEqual(unused, [], 'every expected HTTP error was seen');
-  };
-  const done = async () => {
-    await context.close();
-    check();
-  };
-  return { context, page, done, check, expectError, allowError, lastDocumentStatus };
-}
-
-/**
- * Do `action` (a click that submits a form or follows a link) and wait until
- * the browser has loaded the page it leads to, also when that page has the
- * same URL as the one before (a form shown again with an error).
- */
-async function navigate(page, action) {
-  const committed = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
-  await action();
-  await committed;
-  await page.waitForLoadState('load');
-}
-
-/** Click a link or button and wait for the page it leads to. */
-async function clickAndLoad(page, locator) {
-  await navigate(page, () => locator.click());
-}
-
-/** Load `path` and return the response status. */
-async function visit(page, path) {
-  const res = await page.goto(`${BASE}${path}`);
-  assert.ok(res, `a response for ${path}`);
-  return res.status();
-}
-
-/** Text of a locator with whitespace collapsed. */
-async function text(locator) {
-  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-function path(page) {
-  const u = new URL(page.url());
-  return u.pathname + u.search;
-}
 
 /** YYYY-MM-DD in Vietnam, `days` days from now (the worker's calendar). */
 function vietnamDate(days = 0) {
@@ -230,22 +93,6 @@ async function optionValue(select, prefix) {
   const found = options.filter((o) => o.text.startsWith(prefix));
   assert.equal(found.length, 1, `one option starting with ${prefix}; options: ${options.map((o) => o.text).join(' | ')}`);
   return found[0].value;
-}
-
-/** From the home page, through the header link, fill the sign-in form and send it. */
-async function submitLogin(p, username, password) {
-  const { page } = p;
-  if (new URL(page.url()).pathname !== '/login') {
-    await visit(p.page, '/');
-    const link = page.locator('a#nav-sign-in');
-    assert.equal(await link.getAttribute('href'), '/login');
-    await clickAndLoad(page, link);
-    assert.equal(new URL(page.url()).pathname, '/login');
-  }
-  assert.equal(await page.locator('form#login-form').count(), 1);
-  await page.locator('input#username').fill(username);
-  await page.locator('input#password').fill(password);
-  await clickAndLoad(page, page.locator('button#login-submit'));
 }
 
 /**

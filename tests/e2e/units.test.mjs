@@ -7,98 +7,14 @@
 // TREEM_E2E_URL. Run alone with:
 //   TREEM_E2E_URL=http://127.0.0.1:8080 node --test   (from tests/e2e)
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-
-const BASE = (process.env.TREEM_E2E_URL ?? '').replace(/\/+$/, '');
-if (!BASE) {
-  throw new Error('TREEM_E2E_URL is not set (e.g. http://127.0.0.1:8080); use tests/e2e/run.sh');
-}
-const CHROMIUM = process.env.TREEM_E2E_CHROMIUM ?? '/usr/bin/chromium';
-// sqlite or postgres when run.sh knows it; checked against /healthz.
-const BACKEND = process.env.TREEM_E2E_BACKEND ?? '';
-// A hung browser or server fails the test instead of stalling CI.
-const TEST_TIMEOUT = 120_000;
-const ARTIFACTS = process.env.TREEM_E2E_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'treem-e2e-'));
+import { ARTIFACTS, BACKEND, BASE, TEST_TIMEOUT, clickAndLoad, htmlLang, openPage, path, text } from './lib.mjs';
 
 const VI_TITLE = 'Hệ thống thông tin bảo vệ trẻ em và theo dõi kế hoạch';
 const EN_TITLE = 'Child-protection information and plan-monitoring system';
-
-let browser;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/**
- * A fresh browser context (own cookies) and page. Every response of 400 or
- * more, uncaught page error and console error is recorded, and `done()`
- * asserts there were none before closing the context.
- */
-async function openPage(options = {}) {
-  const context = await browser.newContext({ locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', ...options });
-  context.setDefaultTimeout(15_000);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    // The browser asks for /favicon.ico on its own; the app has none (404).
-    // That is not a fault of the pages, so it is not counted.
-    if (m.type() === 'error' && !m.location().url?.endsWith('/favicon.ico')) {
-      problems.push(`console error: ${m.text()} (${m.location().url ?? ''})`);
-    }
-  });
-  const done = async () => {
-    await context.close();
-    assert.deepEqual(problems, [], 'no failed requests, page errors or console errors');
-  };
-  return { context, page, done };
-}
-
-/** Click a link or button and wait until the browser has loaded the page it leads to. */
-async function clickAndLoad(page, locator) {
-  const before = page.url();
-  await Promise.all([
-    page.waitForURL((url) => url.href !== before, { waitUntil: 'load' }),
-    locator.click(),
-  ]);
-}
-
-/** Text of a locator with whitespace collapsed. */
-async function text(locator) {
-  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-async function htmlLang(page) {
-  return page.locator('html').getAttribute('lang');
-}
-
-function path(page) {
-  const u = new URL(page.url());
-  return u.pathname + u.search;
-}
 
 test('the server is up and reports its database', { timeout: TEST_TIMEOUT }, async () => {
   const res = await fetch(`${BASE}/healthz`);
