@@ -8,6 +8,7 @@ use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
 use treem_domain::child::{age_on, check_child, Child, ChildFields, ChildInput, HivStatus, Sex};
 use treem_domain::dedup::{find_duplicates, Candidate};
+use treem_domain::indicator::FactKind;
 use treem_domain::text::search_key;
 use treem_domain::units::UnitId;
 use treem_storage::{ChildQuery, StorageError, Store};
@@ -124,11 +125,13 @@ fn visible_sensitive(actor: &Actor) -> Vec<&'static str> {
 pub struct ChildService {
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
+    /// Told of every write that changes counted facts.
+    facts: Arc<crate::facts::FactCache>,
 }
 
 impl ChildService {
-    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>) -> Self {
-        Self { store, units }
+    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<crate::facts::FactCache>) -> Self {
+        Self { store, units, facts }
     }
 
     fn today() -> Date {
@@ -173,7 +176,7 @@ impl ChildService {
             }
         }
         let event = actor.event("child.create", Outcome::Ok).record("child", "").fields(&set);
-        Ok(self.store.create_child(&fields, actor.account_id, &event).await?)
+        Ok(self.facts.after(FactKind::Children, self.store.create_child(&fields, actor.account_id, &event).await)?)
     }
 
     /// Reads a child in scope. Out of scope answers `NotFound` (and the attempt
@@ -343,7 +346,7 @@ impl ChildService {
             }
         }
         let event = actor.event("child.merge", Outcome::Ok).record("child", duplicate).fields(&["merged_into"]);
-        Ok(self.store.set_merged(duplicate, Some(keep), &event).await?)
+        Ok(self.facts.after(FactKind::Children, self.store.set_merged(duplicate, Some(keep), &event).await)?)
     }
 
     /// Undoes a merge: the record comes back as its own.
@@ -357,7 +360,7 @@ impl ChildService {
             _ => return Err(AppError::NotFound),
         }
         let event = actor.event("child.unmerge", Outcome::Ok).record("child", duplicate).fields(&["merged_into"]);
-        Ok(self.store.set_merged(duplicate, None, &event).await?)
+        Ok(self.facts.after(FactKind::Children, self.store.set_merged(duplicate, None, &event).await)?)
     }
 
     /// Every child in scope matching `name`, for export (audited).
@@ -419,7 +422,7 @@ impl ChildService {
         .filter_map(|(f, c)| c.then_some(f))
         .collect();
         let event = actor.event("child.update", Outcome::Ok).record("child", id).fields(&changed);
-        match self.store.update_child(id, version, &fields, &event).await {
+        match self.facts.after(FactKind::Children, self.store.update_child(id, version, &fields, &event).await) {
             Err(StorageError::Conflict(_)) => Err(AppError::EditConflict),
             other => Ok(other?),
         }

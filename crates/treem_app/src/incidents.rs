@@ -7,6 +7,7 @@ use time::Date;
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
 use treem_domain::incident::{check_incident, IncidentFields, IncidentInput, IncidentKind};
+use treem_domain::indicator::FactKind;
 use treem_storage::{IncidentQuery, Store};
 
 use crate::access::Actor;
@@ -26,6 +27,8 @@ pub struct IncidentView {
 pub struct IncidentService {
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
+    /// Told of every write that changes counted facts.
+    facts: Arc<crate::facts::FactCache>,
 }
 
 /// The sensitive class of an incident's details.
@@ -37,8 +40,8 @@ fn detail_kind(kind: IncidentKind) -> SensitiveKind {
 }
 
 impl IncidentService {
-    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>) -> Self {
-        Self { store, units }
+    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<crate::facts::FactCache>) -> Self {
+        Self { store, units, facts }
     }
 
     pub async fn create(&self, actor: &Actor, input: &IncidentInput) -> Result<i64, AppError> {
@@ -70,7 +73,7 @@ impl IncidentService {
             "children",
             "details",
         ]);
-        Ok(self.store.create_incident(&fields, actor.account_id, &event).await?)
+        Ok(self.facts.after(FactKind::Incidents, self.store.create_incident(&fields, actor.account_id, &event).await)?)
     }
 
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<IncidentView, AppError> {

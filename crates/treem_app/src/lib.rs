@@ -9,6 +9,8 @@ pub mod auth;
 pub mod cases;
 pub mod children;
 pub mod error;
+pub mod facts;
+pub mod generate;
 pub mod incidents;
 pub mod plans;
 pub mod register;
@@ -32,6 +34,8 @@ pub struct App {
     pub incidents: incidents::IncidentService,
     pub register: register::RegisterService,
     pub plans: plans::PlanService,
+    /// The indicator engine's facts, made fresh by the services' writes.
+    pub facts: Arc<facts::FactCache>,
 }
 
 impl App {
@@ -39,13 +43,15 @@ impl App {
     pub async fn new(store: Arc<dyn Store>, settings: auth::AuthSettings) -> Result<Arc<Self>, AppError> {
         let units = Arc::new(units::UnitService::new(store.clone()).await?);
         let auth = Arc::new(auth::AuthService::new(store.clone(), units.clone(), settings));
+        let facts = Arc::new(facts::FactCache::new(store.clone()));
         Ok(Arc::new(Self {
             accounts: accounts::AccountService::new(store.clone(), units.clone(), auth.clone()),
-            children: children::ChildService::new(store.clone(), units.clone()),
+            children: children::ChildService::new(store.clone(), units.clone(), facts.clone()),
             audit: audit::AuditService::new(store.clone()),
-            incidents: incidents::IncidentService::new(store.clone(), units.clone()),
-            register: register::RegisterService::new(store.clone()),
-            plans: plans::PlanService::new(store.clone(), units.clone()),
+            incidents: incidents::IncidentService::new(store.clone(), units.clone(), facts.clone()),
+            register: register::RegisterService::new(store.clone(), facts.clone()),
+            plans: plans::PlanService::new(store.clone(), units.clone(), facts.clone()),
+            facts,
             cases: cases::CaseService::new(store.clone(), units.clone(), treem_domain::case::Deadlines::default(), working_days()),
             auth,
             units,
@@ -60,6 +66,26 @@ impl App {
 
     pub fn backend(&self) -> &'static str {
         self.store.backend().as_str()
+    }
+
+    /// Writes a generated province (`treem demo --scale`) once: when the audit log
+    /// already holds a `demo.generate` entry nothing is written and false comes back.
+    /// For the command line only (no handler calls it); one transaction, one audit entry naming scale and seed.
+    pub async fn load_generated(&self, data: &treem_storage::BulkLoad, created_by: i64, label: &str) -> Result<bool, AppError> {
+        let filter = treem_storage::AuditFilter { action_prefix: Some("demo.generate".into()), limit: 1, ..Default::default() };
+        if !self.store.audit_entries(&filter).await?.is_empty() {
+            return Ok(false);
+        }
+        let mut event = treem_domain::audit::AuditEvent::new("demo.generate", treem_domain::audit::Outcome::Ok);
+        event.actor_label = "treem-cli".into();
+        event.source = "local".into();
+        event.record_type = Some("generator".into());
+        event.record_key = Some(label.to_owned());
+        let result = self.store.bulk_load(data, created_by, &event).await;
+        self.facts.incidents_changed();
+        self.facts.children_changed();
+        result?;
+        Ok(true)
     }
 }
 

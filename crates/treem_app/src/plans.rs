@@ -6,12 +6,13 @@ use std::sync::Arc;
 use treem_domain::access::Action;
 use treem_domain::access::Role;
 use treem_domain::audit::Outcome;
-use treem_domain::indicator::{parse_catalogue, public_yearly_values, yearly_values, Formula, IncidentFact, Indicator, PublicValue};
+use treem_domain::indicator::{parse_catalogue, public_yearly_values, yearly_values, FactKind, Facts, Formula, Indicator, PublicValue};
 use treem_domain::plan::{check_plan, relative_change_progress, unit_status_progress, Plan, StatusYear, YearProgress, UNIT_STATUSES};
 use treem_domain::units::{UnitId, UnitLevel};
 use treem_storage::{PlanRow, Store, UnitStatusRow};
 
 use crate::accounts::Operator;
+use crate::facts::FactCache;
 use crate::units::UnitService;
 use crate::Actor;
 use crate::AppError;
@@ -64,6 +65,7 @@ pub struct TargetProgress {
 pub struct PlanService {
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
+    facts: Arc<FactCache>,
     /// The bundled indicator catalogue, parsed once (a test keeps it valid).
     catalogue: Result<Vec<(Indicator, Formula)>, String>,
 }
@@ -80,9 +82,9 @@ pub fn parse_plan_toml(file: &str, text: &str) -> Result<Plan, AppError> {
 }
 
 impl PlanService {
-    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>) -> Self {
+    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<FactCache>) -> Self {
         let catalogue = parse_catalogue("data/indicators/catalogue.toml", treem_domain::bundled::INDICATORS).map_err(|e| e.join("; "));
-        Self { store, units, catalogue }
+        Self { store, units, facts, catalogue }
     }
 
     /// Checks and stores a plan (a new one, or a new version of the same code).
@@ -169,7 +171,7 @@ impl PlanService {
         for t in plan.targets.iter().filter(|t| t.kind == "relative_annual_change") {
             let Some(code) = &t.indicator else { continue };
             let Some((_, Formula::Count(count))) = catalogue.iter().find(|(i, _)| &i.code == code) else { continue };
-            let by_year = count.by_year(facts.iter());
+            let by_year = count.by_year(&facts);
             out.push(TargetProgress {
                 target_id: t.id.clone(),
                 indicator: code.clone(),
@@ -276,8 +278,7 @@ impl PlanService {
         }
         let Some(root) = self.area_root(plan) else { return Ok(Vec::new()) };
         let area = self.units.catalog().scope_of(root);
-        let mut facts = self.store.incident_facts(&area.units()).await?;
-        facts.retain(|f| area.contains(f.unit, f.day));
+        let facts = self.scoped_facts(|unit, day| area.contains(unit, day)).await?;
         let last = plan.period_to.min(treem_domain::calendar::today_in_vietnam().year());
         let catalogue = self.catalogue()?;
         Ok(plan
@@ -322,7 +323,7 @@ impl PlanService {
         let mut estimated = false;
         let mut on_map = |count: &treem_domain::indicator::Count| -> BTreeMap<UnitId, i64> {
             let mut by_commune: BTreeMap<UnitId, i64> = BTreeMap::new();
-            for f in facts.iter().filter(|f| f.day.year() == year && count.matches(f)) {
+            for f in facts.of(count.fact).iter().filter(|f| f.day.year() == year && count.matches(f)) {
                 *by_commune.entry(commune_of(f.unit, f.day)).or_default() += f.count;
             }
             let moved = catalog.reaggregate(&by_commune, map_on, None);
@@ -382,11 +383,25 @@ impl PlanService {
         Ok(yearly_values(formula, &facts, years))
     }
 
-    /// Incident facts of the caller's scope, each (unit, day) checked as for reading the records.
-    async fn facts_in_scope(&self, actor: &Actor) -> Result<Vec<IncidentFact>, AppError> {
-        let mut facts = self.store.incident_facts(&actor.scope.units()).await?;
-        facts.retain(|f| actor.covers(f.unit, f.day));
-        Ok(facts)
+    /// Facts of the caller's scope, each (unit, day) checked as for reading the records.
+    async fn facts_in_scope(&self, actor: &Actor) -> Result<Facts, AppError> {
+        self.scoped_facts(|unit, day| actor.covers(unit, day)).await
+    }
+
+    /// The current facts of the units and days `covers` accepts. An incident is checked
+    /// on the day it occurred, as its record is. A child is counted on every year's
+    /// counting day, possibly after its residence unit was dissolved (2025): it is
+    /// checked on the last day that unit existed, as its record would be.
+    async fn scoped_facts(&self, covers: impl Fn(UnitId, time::Date) -> bool) -> Result<Facts, AppError> {
+        let snapshot = self.facts.snapshot().await?;
+        let catalog = self.units.catalog();
+        Ok(snapshot.filtered(|kind, unit, day| match kind {
+            FactKind::Incidents => covers(unit, day),
+            FactKind::Children => {
+                let last = catalog.get(unit).and_then(|u| u.validity.to).map_or(day, |to| day.min(to));
+                covers(unit, last)
+            }
+        }))
     }
 
     pub async fn get(&self, code: &str) -> Result<Plan, AppError> {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 use treem_domain::incident::{AbuseForm, IncidentKind, InjuryKind, Setting};
-use treem_domain::indicator::{parse_catalogue, yearly_values, IncidentFact};
+use treem_domain::indicator::{parse_catalogue, yearly_values, FactKind, Facts, IncidentFact};
 use treem_domain::units::UnitId;
 
 /// A small deterministic generator (64-bit LCG): the same records on every run.
@@ -76,9 +76,10 @@ pub fn indicators(n: usize) -> Result<(), String> {
         .into_iter()
         .map(|((unit, day, fields), count)| {
             let named: Vec<(&str, Option<&str>)> = fields.iter().map(|(k, v)| (*k, Some(v.as_str()))).collect();
-            IncidentFact::new(unit, day, &named, count)
+            IncidentFact::new(FactKind::Incidents, unit, day, &named, count)
         })
         .collect();
+    let facts = Facts { incidents: facts, children: Vec::new() };
     println!("  grouping into {} facts (done by SQL GROUP BY in the product): {:.1} ms", facts.len(), t.elapsed().as_secs_f64() * 1000.0);
     // Baseline: one plain pass over the raw records counting one condition.
     let (baseline, sexual) =
@@ -89,7 +90,7 @@ pub fn indicators(n: usize) -> Result<(), String> {
     });
     // A second baseline on the same coded facts: one pass, one hand-written condition.
     let sexual_code = 1 + AbuseForm::CODES.iter().position(|c| *c == "xam_hai_tinh_duc").unwrap_or(0) as u8;
-    let (coded, coded_sum) = best_ms(5, || facts.iter().filter(|f| f.codes[1] == sexual_code).map(|f| f.count).sum());
+    let (coded, coded_sum) = best_ms(5, || facts.incidents.iter().filter(|f| f.codes[1] == sexual_code).map(|f| f.count).sum());
     println!("  baseline, one plain pass over the raw records (one condition): {baseline:.2} ms ({sexual} matched)");
     println!("  baseline, one hand-written pass over the coded facts (one condition): {coded:.2} ms ({coded_sum} matched)");
     println!("  all indicators × 14 years over the grouped facts: {engine:.2} ms (checksum {total})");

@@ -128,6 +128,8 @@ pub struct Loaded {
     pub accounts_created: usize,
     pub children_created: usize,
     pub cases_created: usize,
+    /// Generated this time: (children, households, incidents, seconds).
+    pub generated: Option<(usize, usize, usize, f64)>,
 }
 
 /// Made-up services of the directory: (name, kind, unit code).
@@ -138,7 +140,7 @@ const PROVIDERS: &[(&str, &str, &str)] = &[
     ("Trung tâm Trợ giúp pháp lý tỉnh (demo)", "legal_aid", "82"),
 ];
 
-pub async fn seed(app: &App) -> Result<Loaded, String> {
+pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Result<Loaded, String> {
     let mut accounts_created = 0;
     for a in ACCOUNTS {
         match app.accounts.by_username(Operator::Cli, a.username).await {
@@ -221,7 +223,18 @@ pub async fn seed(app: &App) -> Result<Loaded, String> {
         treem_app::plans::parse_plan_toml("dong-thap-2013.toml", treem_domain::bundled::PLAN_DONG_THAP_2013).map_err(|e| e.to_string())?;
     app.plans.import(treem_app::accounts::Operator::Cli, &plan).await.map_err(|e| format!("demo plan: {e}"))?;
     seed_unit_statuses(app, &officer).await?;
-    Ok(Loaded { accounts_created, children_created, cases_created })
+    // The generated province: the register's children and households and the
+    // incidents behind the plan's indicators (once per database).
+    let started = std::time::Instant::now();
+    let today = treem_domain::calendar::today_in_vietnam();
+    let data = treem_app::generate::bulk(scale, &app.units.catalog(), today, seed)?;
+    let label = format!("{scale:?} seed {seed}").to_lowercase();
+    let generated = app
+        .load_generated(&data, officer.account_id, &label)
+        .await
+        .map_err(|e| format!("demo generator: {e}"))?
+        .then(|| (data.children.len(), data.households.len(), data.incidents.len(), started.elapsed().as_secs_f64()));
+    Ok(Loaded { accounts_created, children_created, cases_created, generated })
 }
 
 /// Made-up decisions on real units of the 2013-era province, so that the plan's unit

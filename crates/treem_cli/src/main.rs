@@ -2,6 +2,7 @@
 //! the URL scheme, wires the services and serves, or runs an admin command.
 
 mod bench;
+use treem_app::generate;
 mod database;
 mod demo;
 
@@ -63,6 +64,13 @@ enum Command {
         /// Database; default sqlite://treem-demo.db in the current folder.
         #[arg(long, value_name = "URL")]
         database: Option<String>,
+        /// Generated records: sample (quick; 1/48 of the children, all incidents) or
+        /// province (about 418,000 children). Generated once per database.
+        #[arg(long, default_value = "sample", value_name = "SCALE")]
+        scale: String,
+        /// Seed of the generator: the same seed gives the same records.
+        #[arg(long, default_value_t = 2013)]
+        seed: u64,
     },
     /// Administrative units.
     #[command(subcommand)]
@@ -230,7 +238,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Demo { listen, database } => {
+        Command::Demo { listen, database, scale, seed } => {
+            let scale = match generate::Scale::parse(&scale) {
+                Some(generate::Scale::National) | None => {
+                    return Err(format!("--scale {scale}: use sample or province (the national scale is for `treem bench engine` only)"))
+                }
+                Some(s) => s,
+            };
             let flags = PartialSettings {
                 listen: Some(listen.unwrap_or_else(|| treem_config::DEFAULT_LISTEN.to_owned())),
                 database_url: Some(database.unwrap_or_else(|| "sqlite://treem-demo.db".to_owned())),
@@ -252,7 +266,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())?;
             let app = App::new(store, auth_settings(&s)).await.map_err(|e| e.to_string())?;
-            let loaded = demo::seed(&app).await?;
+            let loaded = demo::seed(&app, scale, seed).await?;
             println!("treem demo");
             println!("  database: {}", s.database_url);
             println!(
@@ -265,6 +279,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 "  made-up demo data: {} accounts, {} children and {} cases added this time",
                 loaded.accounts_created, loaded.children_created, loaded.cases_created
             );
+            if let Some((children, households, incidents, seconds)) = loaded.generated {
+                println!(
+                    "  generated ({scale:?}, seed {seed}): {children} children in {households} households, {incidents} incidents 2012–today, in {seconds:.1} s"
+                );
+            }
             println!("  demo accounts, all with the password {}:", demo::DEMO_PASSWORD);
             for a in demo::ACCOUNTS {
                 println!("    {:<10} {:<20} {}", a.username, a.role, a.note);

@@ -4,11 +4,15 @@
 //! ```text
 //! formula := count [ "/" count ]              a count, or a ratio shown in percent
 //! count   := "count" "(" fact [ "where" cond { "and" cond } ] ")"
+//! fact    := "incidents" | "children"
 //! cond    := field "=" string | field "in" "(" string { "," string } ")"
 //! ```
 //!
-//! The only fact so far is `incidents`; its fields are the coded fields of an
-//! incident. Every error names the character position (1-based) where it was found.
+//! `incidents` are counted in the year they occurred, with the coded fields of an
+//! incident; `children` are the register's children under 16 on the last day of each
+//! year (today for the current year), by sex, age band, household poverty that year,
+//! special circumstances on that day and disability. Every error names the character
+//! position (1-based) where it was found.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,7 +47,7 @@ struct CatalogueFile {
     indicators: Vec<Indicator>,
 }
 
-/// The facts a formula may count, with each field and its allowed values.
+/// The fields of incidents a formula may test, with their allowed values.
 pub const INCIDENT_FIELDS: &[(&str, &[&str])] = &[
     ("kind", IncidentKind::CODES),
     ("abuse_form", AbuseForm::CODES),
@@ -55,6 +59,44 @@ pub const INCIDENT_FIELDS: &[(&str, &[&str])] = &[
     ("fatal", &["true", "false"]),
 ];
 
+/// The fields of a child counted in a year (see [`child_facts`]).
+pub const CHILD_FIELDS: &[(&str, &[&str])] = &[
+    ("sex", &["male", "female"]),
+    ("age_band", AGE_BANDS),
+    ("poverty", &["poor", "near_poor", "neither"]),
+    ("special", &["true", "false"]),
+    ("disability", &["true", "false"]),
+];
+
+/// Age bands of children counted (ages in whole years on the counting day).
+pub const AGE_BANDS: &[&str] = &["0-5", "6-10", "11-15"];
+
+/// What a formula counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactKind {
+    Incidents,
+    Children,
+}
+
+impl FactKind {
+    pub const ALL: [FactKind; 2] = [FactKind::Incidents, FactKind::Children];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactKind::Incidents => "incidents",
+            FactKind::Children => "children",
+        }
+    }
+
+    pub fn fields(self) -> &'static [(&'static str, &'static [&'static str])] {
+        match self {
+            FactKind::Incidents => INCIDENT_FIELDS,
+            FactKind::Children => CHILD_FIELDS,
+        }
+    }
+}
+
 /// A condition: the field takes one of the values. Compiled to the field's index and
 /// a bit mask of value codes, so that matching a fact is two machine operations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,9 +107,10 @@ pub struct Condition {
     mask: u64,
 }
 
-/// `count(incidents where …)`.
+/// `count(incidents where …)` or `count(children where …)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Count {
+    pub fact: FactKind,
     pub conditions: Vec<Condition>,
 }
 
@@ -183,12 +226,13 @@ impl Parser {
         }
     }
 
-    fn condition(&mut self) -> Result<Condition, FormulaError> {
+    fn condition(&mut self, fact: FactKind) -> Result<Condition, FormulaError> {
         let (token, position) = self.next();
         let Token::Word(name) = token else { return Self::fail(position, "expected a field name") };
-        let Some((index, (field, allowed))) = INCIDENT_FIELDS.iter().enumerate().find(|(_, (f, _))| *f == name) else {
-            let names: Vec<&str> = INCIDENT_FIELDS.iter().map(|(f, _)| *f).collect();
-            return Self::fail(position, format!("incidents have no field `{name}`: one of {}", names.join(", ")));
+        let fields = fact.fields();
+        let Some((index, (field, allowed))) = fields.iter().enumerate().find(|(_, (f, _))| *f == name) else {
+            let names: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+            return Self::fail(position, format!("{} have no field `{name}`: one of {}", fact.as_str(), names.join(", ")));
         };
         let values = match self.next() {
             (Token::Symbol('='), _) => vec![self.text(field, allowed)?],
@@ -204,29 +248,32 @@ impl Parser {
             }
             (_, position) => return Self::fail(position, "expected `=` or `in`"),
         };
-        let mask = values.iter().filter_map(|v| value_code(index, v)).fold(0u64, |m, c| m | (1 << c));
+        let mask = values.iter().filter_map(|v| value_code(fact, index, v)).fold(0u64, |m, c| m | (1 << c));
         Ok(Condition { field, values, index, mask })
     }
 
     fn count(&mut self) -> Result<Count, FormulaError> {
         self.expect_word("count")?;
         self.expect_symbol('(')?;
-        match self.next() {
-            (Token::Word(w), _) if w == "incidents" => {}
-            (Token::Word(w), position) => return Self::fail(position, format!("unknown fact `{w}`: incidents")),
-            (_, position) => return Self::fail(position, "expected what to count: incidents"),
-        }
+        let kinds = || FactKind::ALL.map(FactKind::as_str).join(", ");
+        let fact = match self.next() {
+            (Token::Word(w), position) => match FactKind::ALL.into_iter().find(|k| k.as_str() == w) {
+                Some(k) => k,
+                None => return Self::fail(position, format!("unknown fact `{w}`: one of {}", kinds())),
+            },
+            (_, position) => return Self::fail(position, format!("expected what to count: one of {}", kinds())),
+        };
         let mut conditions = Vec::new();
         if self.peek().0 == Token::Word("where".into()) {
             self.next();
-            conditions.push(self.condition()?);
+            conditions.push(self.condition(fact)?);
             while self.peek().0 == Token::Word("and".into()) {
                 self.next();
-                conditions.push(self.condition()?);
+                conditions.push(self.condition(fact)?);
             }
         }
         self.expect_symbol(')')?;
-        Ok(Count { conditions })
+        Ok(Count { fact, conditions })
     }
 }
 
@@ -247,50 +294,161 @@ pub fn parse_formula(text: &str) -> Result<Formula, FormulaError> {
 }
 
 /// The code of a field's value: 1 + its place in the field's list; 0 is "absent".
-fn value_code(field: usize, value: &str) -> Option<u8> {
-    let (_, allowed) = INCIDENT_FIELDS.get(field)?;
+fn value_code(fact: FactKind, field: usize, value: &str) -> Option<u8> {
+    let (_, allowed) = fact.fields().get(field)?;
     allowed.iter().position(|a| *a == value).and_then(|p| u8::try_from(p + 1).ok())
 }
 
-/// Incidents with the same unit, day and coded fields, counted together. Fields are
-/// small codes in the order of [`INCIDENT_FIELDS`] (0: absent), not strings: an
-/// indicator pass touches every fact, so a fact must be cheap to test.
+/// Records with the same unit, day and coded fields, counted together. Fields are
+/// small codes in the order of the fact kind's field list (0: absent), not strings:
+/// an indicator pass touches every fact, so a fact must be cheap to test. An incident
+/// fact's day is the day it occurred; a child fact's is the year's counting day.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IncidentFact {
+pub struct Fact {
     pub unit: UnitId,
     pub day: time::Date,
-    pub codes: [u8; INCIDENT_FIELD_COUNT],
+    pub codes: [u8; FIELD_COUNT],
     pub count: i64,
 }
 
-pub const INCIDENT_FIELD_COUNT: usize = 8;
+/// Incidents grouped by unit, day and coded fields.
+pub type IncidentFact = Fact;
 
-impl IncidentFact {
+/// The most fields a fact kind may have.
+pub const FIELD_COUNT: usize = 8;
+
+impl Fact {
     /// A fact from named field values (absent or unknown values are coded 0).
-    pub fn new(unit: UnitId, day: time::Date, fields: &[(&str, Option<&str>)], count: i64) -> Self {
-        let mut codes = [0u8; INCIDENT_FIELD_COUNT];
+    pub fn new(kind: FactKind, unit: UnitId, day: time::Date, fields: &[(&str, Option<&str>)], count: i64) -> Self {
+        let mut codes = [0u8; FIELD_COUNT];
         for (name, value) in fields {
-            if let (Some(i), Some(v)) = (INCIDENT_FIELDS.iter().position(|(f, _)| f == name), value) {
-                codes[i] = value_code(i, v).unwrap_or(0);
+            if let (Some(i), Some(v)) = (kind.fields().iter().position(|(f, _)| f == name), value) {
+                codes[i] = value_code(kind, i, v).unwrap_or(0);
             }
         }
         Self { unit, day, codes, count }
     }
 }
 
+/// Every fact a formula may count, by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub incidents: Vec<Fact>,
+    pub children: Vec<Fact>,
+}
+
+impl Facts {
+    pub fn of(&self, kind: FactKind) -> &[Fact] {
+        match kind {
+            FactKind::Incidents => &self.incidents,
+            FactKind::Children => &self.children,
+        }
+    }
+
+    /// Keeps the facts for which `keep` holds, of every kind.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Fact) -> bool) {
+        self.incidents.retain(&mut keep);
+        self.children.retain(&mut keep);
+    }
+
+    pub fn len(&self) -> usize {
+        self.incidents.len() + self.children.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 impl Count {
-    pub fn matches(&self, fact: &IncidentFact) -> bool {
+    pub fn matches(&self, fact: &Fact) -> bool {
         self.conditions.iter().all(|c| c.mask & (1u64 << fact.codes[c.index]) != 0)
     }
 
-    /// The count by year.
-    pub fn by_year<'a>(&self, facts: impl Iterator<Item = &'a IncidentFact>) -> BTreeMap<i32, i64> {
+    /// The count by year, over the facts of this count's kind.
+    pub fn by_year(&self, facts: &Facts) -> BTreeMap<i32, i64> {
         let mut out = BTreeMap::new();
-        for f in facts.filter(|f| self.matches(f)) {
+        for f in facts.of(self.fact).iter().filter(|f| self.matches(f)) {
             *out.entry(f.day.year()).or_default() += f.count;
         }
         out
     }
+}
+
+/// A child of the register as the yearly counts need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildRecord {
+    pub unit: UnitId,
+    pub birth_date: time::Date,
+    /// `male` or `female`.
+    pub sex: String,
+    pub disability: bool,
+    pub household: Option<i64>,
+    /// Periods in any special circumstance (Law on Children Art. 10): first day, last day if ended.
+    pub circumstances: Vec<(time::Date, Option<time::Date>)>,
+}
+
+/// The day a year's children are counted: its last day, or `today` for the current year.
+pub fn counting_day(year: i32, today: time::Date) -> Option<time::Date> {
+    let last = time::Date::from_calendar_date(year, time::Month::December, 31).ok()?;
+    Some(last.min(today))
+}
+
+/// Whole years of age on `day`.
+pub fn age_on(birth: time::Date, day: time::Date) -> i32 {
+    let mut age = day.year() - birth.year();
+    if (day.month() as u8, day.day()) < (birth.month() as u8, birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+/// Groups the register into yearly child facts: every child under 16 on the counting
+/// day of each year of `years` (born on or before it), coded by sex, age band, the
+/// household's poverty status that year (`poverty(household, year)`), special
+/// circumstances on that day and disability.
+pub fn child_facts(
+    children: &[ChildRecord],
+    poverty: impl Fn(i64, i32) -> Option<&'static str>,
+    years: std::ops::RangeInclusive<i32>,
+    today: time::Date,
+) -> Vec<Fact> {
+    let code = |field: usize, v: &str| value_code(FactKind::Children, field, v).unwrap_or(0);
+    let sex = [code(0, "male"), code(0, "female")];
+    let bands = [code(1, AGE_BANDS[0]), code(1, AGE_BANDS[1]), code(1, AGE_BANDS[2])];
+    let yes_no = |field: usize, b: bool| code(field, if b { "true" } else { "false" });
+    let mut groups: std::collections::HashMap<(UnitId, i32, [u8; FIELD_COUNT]), i64> = std::collections::HashMap::new();
+    let days: Vec<(i32, time::Date)> =
+        years.filter_map(|y| counting_day(y, today).map(|d| (y, d))).filter(|(y, d)| d.year() == *y).collect();
+    for c in children {
+        let mut codes = [0u8; FIELD_COUNT];
+        codes[0] = if c.sex == "female" { sex[1] } else { sex[0] };
+        codes[4] = yes_no(4, c.disability);
+        for &(year, day) in &days {
+            if c.birth_date > day {
+                continue;
+            }
+            let age = age_on(c.birth_date, day);
+            if age >= 16 {
+                continue;
+            }
+            codes[1] = bands[if age <= 5 {
+                0
+            } else if age <= 10 {
+                1
+            } else {
+                2
+            }];
+            codes[2] = c.household.and_then(|h| poverty(h, year)).map_or(0, |p| code(2, p));
+            codes[3] = yes_no(3, c.circumstances.iter().any(|(from, to)| *from <= day && to.is_none_or(|t| day <= t)));
+            *groups.entry((c.unit, year, codes)).or_default() += 1;
+        }
+    }
+    let day_of: BTreeMap<i32, time::Date> = days.into_iter().collect();
+    let mut out: Vec<Fact> =
+        groups.into_iter().filter_map(|((unit, year, codes), count)| Some(Fact { unit, day: *day_of.get(&year)?, codes, count })).collect();
+    out.sort_by_key(|f| (f.day, f.unit, f.codes));
+    out
 }
 
 /// `num ÷ den` in hundredths of a percent, rounded half up; none when `den` is 0.
@@ -300,14 +458,14 @@ pub fn percent_hundredths(num: i64, den: i64) -> Option<i64> {
 
 /// A value of an indicator for one year: a count, or a percentage in hundredths; none
 /// when a ratio's denominator is zero ("no data", never infinity).
-pub fn yearly_values(formula: &Formula, facts: &[IncidentFact], years: std::ops::RangeInclusive<i32>) -> Vec<(i32, Option<i64>)> {
+pub fn yearly_values(formula: &Formula, facts: &Facts, years: std::ops::RangeInclusive<i32>) -> Vec<(i32, Option<i64>)> {
     match formula {
         Formula::Count(c) => {
-            let counts = c.by_year(facts.iter());
+            let counts = c.by_year(facts);
             years.map(|y| (y, Some(counts.get(&y).copied().unwrap_or(0)))).collect()
         }
         Formula::Ratio(n, d) => {
-            let (num, den) = (n.by_year(facts.iter()), d.by_year(facts.iter()));
+            let (num, den) = (n.by_year(facts), d.by_year(facts));
             years
                 .map(|y| {
                     let (a, b) = (num.get(&y).copied().unwrap_or(0), den.get(&y).copied().unwrap_or(0));
@@ -340,10 +498,10 @@ fn small(n: i64) -> bool {
 
 /// [`yearly_values`] for the public: a count from 1 to 9 is suppressed, and so is a
 /// ratio whose numerator or denominator is (the ratio would give the count away).
-pub fn public_yearly_values(formula: &Formula, facts: &[IncidentFact], years: std::ops::RangeInclusive<i32>) -> Vec<(i32, PublicValue)> {
+pub fn public_yearly_values(formula: &Formula, facts: &Facts, years: std::ops::RangeInclusive<i32>) -> Vec<(i32, PublicValue)> {
     match formula {
         Formula::Count(c) => {
-            let counts = c.by_year(facts.iter());
+            let counts = c.by_year(facts);
             years
                 .map(|y| {
                     let n = counts.get(&y).copied().unwrap_or(0);
@@ -352,7 +510,7 @@ pub fn public_yearly_values(formula: &Formula, facts: &[IncidentFact], years: st
                 .collect()
         }
         Formula::Ratio(n, d) => {
-            let (num, den) = (n.by_year(facts.iter()), d.by_year(facts.iter()));
+            let (num, den) = (n.by_year(facts), d.by_year(facts));
             let values = yearly_values(formula, facts, years);
             values
                 .into_iter()
@@ -402,24 +560,67 @@ mod tests {
 
     fn fact(fields: &[(&'static str, &str)], year: i32, count: i64) -> IncidentFact {
         let named: Vec<(&str, Option<&str>)> = fields.iter().map(|(k, v)| (*k, Some(*v))).collect();
-        IncidentFact::new(UnitId(1), time::Date::from_calendar_date(year, time::Month::May, 1).unwrap(), &named, count)
+        Fact::new(FactKind::Incidents, UnitId(1), time::Date::from_calendar_date(year, time::Month::May, 1).unwrap(), &named, count)
+    }
+
+    fn incidents(list: Vec<Fact>) -> Facts {
+        Facts { incidents: list, children: Vec::new() }
+    }
+
+    #[test]
+    fn children_are_counted_under_16_on_each_years_counting_day() {
+        let d = |y, m, day| time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), day).unwrap();
+        let child = |born, sex: &str, household, circumstances| ChildRecord {
+            unit: UnitId(7),
+            birth_date: born,
+            sex: sex.into(),
+            disability: false,
+            household,
+            circumstances,
+        };
+        let children = [
+            // Turns 16 on 2013-06-01: counted in 2012 only.
+            child(d(1997, 6, 1), "female", Some(1), vec![]),
+            // Born mid-2013: counted from 2013, aged 0.
+            child(d(2013, 7, 1), "male", Some(2), vec![(d(2013, 12, 1), Some(d(2014, 1, 31)))]),
+            child(d(2005, 1, 1), "male", None, vec![]),
+        ];
+        let poverty = |h: i64, y: i32| match (h, y) {
+            (1, _) => Some("poor"),
+            (2, 2013) => Some("near_poor"),
+            _ => None,
+        };
+        let today = d(2014, 3, 15);
+        let facts = Facts { incidents: Vec::new(), children: child_facts(&children, poverty, 2012..=2015, today) };
+        let all = parse_formula("count(children)").unwrap();
+        assert_eq!(yearly_values(&all, &facts, 2012..=2015), vec![(2012, Some(2)), (2013, Some(2)), (2014, Some(2)), (2015, Some(0))]);
+        let poor = parse_formula(r#"count(children where poverty = "poor") / count(children)"#).unwrap();
+        assert_eq!(yearly_values(&poor, &facts, 2012..=2014), vec![(2012, Some(5000)), (2013, Some(0)), (2014, Some(0))]);
+        let special = parse_formula(r#"count(children where special = "true" and age_band = "0-5" and sex = "male")"#).unwrap();
+        // On 2013-12-31 the circumstance is running; on 2014-03-15 (today) it has ended.
+        assert_eq!(yearly_values(&special, &facts, 2013..=2014), vec![(2013, Some(1)), (2014, Some(0))]);
+        assert_eq!(facts.children.iter().find(|f| f.day.year() == 2014).map(|f| f.day), Some(today));
+        assert_eq!(age_on(d(2005, 1, 1), d(2014, 12, 31)), 9);
+        assert_eq!(age_on(d(2004, 3, 16), d(2014, 3, 15)), 9);
     }
 
     #[test]
     fn every_field_fits_the_codes() {
-        assert_eq!(INCIDENT_FIELDS.len(), INCIDENT_FIELD_COUNT);
-        assert!(INCIDENT_FIELDS.iter().all(|(_, values)| values.len() < 63), "a value mask is 64 bits");
+        for kind in FactKind::ALL {
+            assert!(kind.fields().len() <= FIELD_COUNT);
+            assert!(kind.fields().iter().all(|(_, values)| values.len() < 63), "a value mask is 64 bits");
+        }
     }
 
     #[test]
     fn formulas_parse_and_count() {
         let f = parse_formula(r#"count(incidents where kind = "abuse" and abuse_form in ("xam_hai_tinh_duc", "mua_ban"))"#).unwrap();
-        let facts = [
+        let facts = incidents(vec![
             fact(&[("kind", "abuse"), ("abuse_form", "xam_hai_tinh_duc")], 2013, 3),
             fact(&[("kind", "abuse"), ("abuse_form", "mua_ban")], 2013, 1),
             fact(&[("kind", "abuse"), ("abuse_form", "bao_luc")], 2013, 7),
             fact(&[("kind", "accident"), ("injury", "drowning")], 2014, 2),
-        ];
+        ]);
         assert_eq!(yearly_values(&f, &facts, 2013..=2014), vec![(2013, Some(4)), (2014, Some(0))]);
         let share =
             parse_formula(r#"count(incidents where abuse_form = "xam_hai_tinh_duc") / count(incidents where kind = "abuse")"#).unwrap();
@@ -430,12 +631,12 @@ mod tests {
 
     #[test]
     fn public_values_suppress_small_counts_and_ratios_built_on_them() {
-        let facts = [
+        let facts = incidents(vec![
             fact(&[("kind", "abuse"), ("abuse_form", "xam_hai_tinh_duc")], 2013, 3),
             fact(&[("kind", "abuse"), ("abuse_form", "bao_luc")], 2013, 20),
             fact(&[("kind", "abuse"), ("abuse_form", "xam_hai_tinh_duc")], 2014, 12),
             fact(&[("kind", "abuse"), ("abuse_form", "bao_luc")], 2014, 12),
-        ];
+        ]);
         let sexual = parse_formula(r#"count(incidents where abuse_form = "xam_hai_tinh_duc")"#).unwrap();
         assert_eq!(
             public_yearly_values(&sexual, &facts, 2013..=2015),
@@ -453,7 +654,8 @@ mod tests {
     #[test]
     fn errors_point_at_the_position() {
         let cases = [
-            ("count(children)", 7, "unknown fact `children`"),
+            ("count(households)", 7, "unknown fact `households`: one of incidents, children"),
+            (r#"count(children where kind = "abuse")"#, 22, "children have no field `kind`"),
             (r#"count(incidents where colour = "red")"#, 23, "no field `colour`"),
             (r#"count(incidents where kind = "abus")"#, 30, "`abus` is not a value of kind"),
             (r#"count(incidents where kind = "abuse""#, 37, "expected `)`"),

@@ -33,7 +33,7 @@ pub trait IncidentStore: Send + Sync {
     async fn incident(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<IncidentRecord>, StorageError>;
     /// Incidents by unit and date of occurrence, in id order.
     async fn list_incidents(&self, q: &IncidentQuery) -> Result<Vec<IncidentRecord>, StorageError>;
-    /// Incidents of the units counted by unit, day and every coded field: the facts
-    /// indicator formulas count. The caller checks scope per (unit, day).
-    async fn incident_facts(&self, units: &[UnitId]) -> Result<Vec<treem_domain::indicator::IncidentFact>, StorageError>;
+    /// Every incident counted by unit, day and every coded field: the facts indicator
+    /// formulas count. The caller checks scope per (unit, day).
+    async fn incident_facts(&self) -> Result<Vec<treem_domain::indicator::IncidentFact>, StorageError>;
 }

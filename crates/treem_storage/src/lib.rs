@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod conformance;
+pub mod facts;
 pub mod incidents;
 pub mod migrations;
 pub mod plans;
@@ -24,6 +25,7 @@ pub use cases::{
     CaseChanges, CaseQuery, CaseRecord, CaseStore, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite,
     TaskQuery, TaskRecord,
 };
+pub use facts::{BulkChild, BulkLoad, FactStore};
 pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
 pub use plans::{PlanRow, PlanStore, UnitStatusRow};
@@ -81,7 +83,7 @@ pub struct UnitImportSummary {
 /// applies completely or leaves nothing behind.
 #[async_trait]
 pub trait Store:
-    AccountStore + AuditStore + ChildStore + CaseStore + IncidentStore + RegisterStore + PlanStore + Send + Sync + 'static
+    AccountStore + AuditStore + ChildStore + CaseStore + IncidentStore + RegisterStore + PlanStore + FactStore + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
 

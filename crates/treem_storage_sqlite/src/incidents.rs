@@ -122,16 +122,11 @@ impl IncidentStore for SqliteStore {
             .collect()
     }
 
-    async fn incident_facts(&self, units: &[UnitId]) -> Result<Vec<treem_domain::indicator::IncidentFact>, StorageError> {
-        if units.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT i.unit_id, i.occurred_on, i.kind, i.abuse_form, i.sexual_subtype, i.setting, i.relation, i.justice_stage, i.injury, i.fatal, COUNT(*) \
-             FROM incident i WHERE i.unit_id {UNITS_IN} \
-             GROUP BY i.unit_id, i.occurred_on, i.kind, i.abuse_form, i.sexual_subtype, i.setting, i.relation, i.justice_stage, i.injury, i.fatal"
-        );
-        let rows = sqlx::query(&sql).bind(unit_list(units)).fetch_all(&self.pool).await.map_err(map_err)?;
+    async fn incident_facts(&self) -> Result<Vec<treem_domain::indicator::IncidentFact>, StorageError> {
+        let sql = "SELECT i.unit_id, i.occurred_on, i.kind, i.abuse_form, i.sexual_subtype, i.setting, i.relation, i.justice_stage, i.injury, i.fatal, COUNT(*) \
+             FROM incident i \
+             GROUP BY i.unit_id, i.occurred_on, i.kind, i.abuse_form, i.sexual_subtype, i.setting, i.relation, i.justice_stage, i.injury, i.fatal";
+        let rows = sqlx::query(sql).fetch_all(&self.pool).await.map_err(map_err)?;
         rows.iter()
             .map(|r| {
                 let mut fields: Vec<(&str, Option<String>)> = Vec::with_capacity(8);
@@ -144,6 +139,7 @@ impl IncidentStore for SqliteStore {
                 fields.push(("fatal", Some(fatal.to_string())));
                 let named: Vec<(&str, Option<&str>)> = fields.iter().map(|(n, v)| (*n, v.as_deref())).collect();
                 Ok(treem_domain::indicator::IncidentFact::new(
+                    treem_domain::indicator::FactKind::Incidents,
                     UnitId(r.try_get(0).map_err(map_err)?),
                     r.try_get(1).map_err(map_err)?,
                     &named,

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod cases;
+mod facts;
 mod incidents;
 mod plans;
 mod register;

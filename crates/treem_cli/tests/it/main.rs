@@ -9,6 +9,7 @@ mod auth;
 mod cases;
 mod cli;
 mod duplicates;
+mod engine;
 mod harness;
 mod http_api;
 mod http_ui;

@@ -1,0 +1,100 @@
+//! The indicator engine over a generated province: the plan's baselines reproduced
+//! from counted records, figures fresh after every save, scope applied; on every backend.
+
+use axum::http::StatusCode;
+use serde_json::json;
+use time::macros::date;
+use treem_app::generate::{bulk, Scale};
+use treem_domain::incident::InjuryKind;
+
+use crate::harness::{apps, TestApp};
+
+/// The value of an indicator for one year, as the API gives it to `token`'s holder.
+async fn value(t: &TestApp, token: &str, code: &str, year: i32) -> Option<String> {
+    let r = t.api("GET", &format!("/api/v1/indicators/{code}/values?from={year}&to={year}"), token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{code}: {}", r.body);
+    r.json()[0]["value"].as_str().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_after_saves() {
+    let today = treem_domain::calendar::today_in_vietnam();
+    for t in apps().await {
+        let officer_id = t.account("tinh", "provincial_officer", "82", None).await;
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let data = bulk(Scale::Sample, &t.app.units.catalog(), today, 7).unwrap();
+        assert!(t.app.load_generated(&data, officer_id, "sample seed 7").await.unwrap());
+        // Once per database: a second run writes nothing.
+        assert!(!t.app.load_generated(&data, officer_id, "sample seed 7").await.unwrap());
+        assert_eq!(t.store_audit_actions("demo.generate").await, 1);
+        let officer = t.token("tinh").await;
+        // The plan's B3 and B4 (end of 2012), recomputed from the register's records.
+        assert_eq!(value(&t, &officer, "children.under_16", 2012).await.as_deref(), Some("8750"), "{}", t.backend);
+        assert_eq!(value(&t, &officer, "children.poor_household_share", 2012).await.as_deref(), Some("11.28"));
+        assert_eq!(value(&t, &officer, "children.special_circumstances_share", 2012).await.as_deref(), Some("1.92"));
+        // A commune worker counts only the commune (and what merged into it).
+        let worker = t.token("lan.xa").await;
+        let all: i64 = value(&t, &officer, "children.under_16", today.year()).await.unwrap().parse().unwrap();
+        let mine: i64 = value(&t, &worker, "children.under_16", today.year()).await.unwrap().parse().unwrap();
+        assert!(0 < mine && mine * 20 < all, "{mine} of {all}");
+        // A child saved now is in the next figure (no rebuild, no wait) …
+        let commune = t.unit_id("29884", today);
+        let child = json!({"full_name": "Trần Văn Mới", "sex": "male", "birth_date": "2020-02-02", "residence_unit_id": commune});
+        let r = t.api("POST", "/api/v1/children", &worker, Some(child.to_string())).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_i64().unwrap();
+        assert_eq!(value(&t, &worker, "children.under_16", today.year()).await, Some((mine + 1).to_string()));
+        // … and so is the household's poverty status set on the child's profile.
+        let poor_before = value(&t, &worker, "children.poor_household_share", today.year()).await;
+        let profile = json!({"disability": false, "household_code": "HGD-NEW", "household_head": "Trần Văn Cha",
+            "poverty_year": today.year().to_string(), "poverty_status": "poor"});
+        let r = t.api("PUT", &format!("/api/v1/children/{id}/profile"), &worker, Some(profile.to_string())).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        assert_ne!(value(&t, &worker, "children.poor_household_share", today.year()).await, poor_before);
+        // Incidents: the generated ones are counted, a new one at once.
+        let drowning =
+            data.incidents.iter().filter(|(f, _)| f.injury == Some(InjuryKind::Drowning) && f.occurred_on.year() == 2015).count();
+        assert_eq!(value(&t, &officer, "incidents.drowning", 2015).await, Some(drowning.to_string()));
+    }
+}
+
+#[tokio::test]
+async fn the_generator_is_deterministic_seasonal_and_on_the_map_of_each_day() {
+    let today = date!(2026 - 11 - 29);
+    let t = apps().await.into_iter().next().unwrap();
+    let catalog = t.app.units.catalog();
+    let a = bulk(Scale::Sample, &catalog, today, 42).unwrap();
+    let b = bulk(Scale::Sample, &catalog, today, 42).unwrap();
+    assert_eq!(a.children.len(), b.children.len());
+    assert!(a
+        .children
+        .iter()
+        .zip(&b.children)
+        .all(|(x, y)| x.full_name == y.full_name && x.birth_date == y.birth_date && x.unit == y.unit));
+    assert_eq!(a.incidents.len(), b.incidents.len());
+    let c = bulk(Scale::Sample, &catalog, today, 43).unwrap();
+    assert!(a.children.iter().zip(&c.children).any(|(x, y)| x.full_name != y.full_name), "another seed, other records");
+    let drowning = |months: &[u8]| {
+        a.incidents
+            .iter()
+            .filter(|(f, _)| f.injury == Some(InjuryKind::Drowning) && months.contains(&(f.occurred_on.month() as u8)))
+            .count()
+    };
+    assert!(drowning(&[8, 9, 10, 11]) > 2 * drowning(&[1, 2, 3, 4]), "drowning peaks in the flood season");
+    // Sexual abuse falls about 6 % a year: 2024 well below 2012.
+    let sexual = |y: i32| {
+        a.incidents
+            .iter()
+            .filter(|(f, _)| f.abuse_form.is_some_and(|f| f.as_str() == "xam_hai_tinh_duc") && f.occurred_on.year() == y)
+            .count()
+    };
+    assert!(sexual(2024) * 10 < sexual(2012) * 7, "{} → {}", sexual(2012), sexual(2024));
+    // Before the reform on the 2013-era communes, after it on the 2025 ones.
+    assert!(a.incidents.iter().all(|(f, _)| catalog.get(f.unit).is_some_and(|u| u.validity.contains(f.occurred_on))));
+    assert!(a.children.iter().all(|c| catalog.get(c.unit).is_some_and(|u| u.validity.contains(c.registered_on))));
+    assert!(a.incidents.iter().any(|(f, _)| f.occurred_on >= date!(2025 - 07 - 01)));
+    // The province scale keeps the plan's own numerators.
+    assert_eq!(Scale::Province.baseline(), (418_085, 47_160, 8_029));
+    assert_eq!(treem_domain::indicator::percent_hundredths(47_160, 418_085), Some(1128));
+    assert_eq!(treem_domain::indicator::percent_hundredths(8_029, 418_085), Some(192));
+}

@@ -1,0 +1,51 @@
+//! What the indicator engine reads (children as the yearly counts need them, household
+//! poverty by year) and the one bulk write the demo generator makes.
+
+use async_trait::async_trait;
+use time::Date;
+use treem_domain::audit::AuditEvent;
+use treem_domain::incident::IncidentFields;
+use treem_domain::indicator::ChildRecord;
+use treem_domain::units::UnitId;
+
+use crate::StorageError;
+
+/// Generated records, linked by their place in these lists (not by ids, which the
+/// store assigns). Written in one transaction with one audit entry.
+#[derive(Debug, Clone, Default)]
+pub struct BulkLoad {
+    /// (code, head's name, unit).
+    pub households: Vec<(String, String, UnitId)>,
+    /// (household index, year, poor | near_poor | neither).
+    pub poverty: Vec<(usize, i32, &'static str)>,
+    pub children: Vec<BulkChild>,
+    /// (child index, Art. 10 group code, first day, last day).
+    pub circumstances: Vec<(usize, &'static str, Date, Option<Date>)>,
+    /// An incident (its `children` ignored) and the index of the child it involves.
+    pub incidents: Vec<(IncidentFields, Option<usize>)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BulkChild {
+    pub full_name: String,
+    pub name_search: String,
+    /// `male` or `female`.
+    pub sex: &'static str,
+    pub birth_date: Date,
+    pub unit: UnitId,
+    pub registered_on: Date,
+    pub household: Option<usize>,
+    pub disability: bool,
+}
+
+#[async_trait]
+pub trait FactStore {
+    /// Every child of the register that is not merged into another record.
+    async fn child_records(&self) -> Result<Vec<ChildRecord>, StorageError>;
+
+    /// Every household's poverty status by year: (household, year, status).
+    async fn household_poverty(&self) -> Result<Vec<(i64, i32, String)>, StorageError>;
+
+    /// Writes `data` in one transaction with `audit`, the records created by `created_by`.
+    async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError>;
+}

@@ -1,0 +1,158 @@
+//! The indicator engine's reads and the generator's bulk write, on SQLite.
+
+use async_trait::async_trait;
+use sqlx::{QueryBuilder, Row, Sqlite};
+use std::collections::HashMap;
+use treem_domain::audit::{now_utc, AuditEvent};
+use treem_domain::incident::{AbuseForm, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype};
+use treem_domain::indicator::ChildRecord;
+use treem_domain::units::UnitId;
+use treem_storage::{BulkLoad, FactStore, StorageError};
+
+use crate::accounts::append_audit;
+use crate::{map_err, ts, SqliteStore};
+
+/// Rows per INSERT: well under SQLite's 32,766 bound parameters.
+const CHUNK: usize = 500;
+
+#[async_trait]
+impl FactStore for SqliteStore {
+    async fn child_records(&self) -> Result<Vec<ChildRecord>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.residence_unit_id, c.birth_date, c.sex, c.disability, c.household_id FROM child c WHERE c.merged_into_id IS NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        let mut index = HashMap::with_capacity(rows.len());
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            index.insert(r.try_get::<i64, _>(0).map_err(map_err)?, out.len());
+            out.push(ChildRecord {
+                unit: UnitId(r.try_get(1).map_err(map_err)?),
+                birth_date: r.try_get(2).map_err(map_err)?,
+                sex: r.try_get(3).map_err(map_err)?,
+                disability: r.try_get(4).map_err(map_err)?,
+                household: r.try_get(5).map_err(map_err)?,
+                circumstances: Vec::new(),
+            });
+        }
+        let spans =
+            sqlx::query("SELECT child_id, began_on, ended_on FROM child_circumstance").fetch_all(&self.pool).await.map_err(map_err)?;
+        for r in &spans {
+            if let Some(i) = index.get(&r.try_get::<i64, _>(0).map_err(map_err)?) {
+                out[*i].circumstances.push((r.try_get(1).map_err(map_err)?, r.try_get(2).map_err(map_err)?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn household_poverty(&self) -> Result<Vec<(i64, i32, String)>, StorageError> {
+        let rows = sqlx::query("SELECT household_id, year, status FROM household_poverty").fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let year: i64 = r.try_get(1).map_err(map_err)?;
+                Ok((r.try_get(0).map_err(map_err)?, i32::try_from(year).unwrap_or(0), r.try_get(2).map_err(map_err)?))
+            })
+            .collect()
+    }
+
+    async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        let now = ts(now_utc());
+        // Ids are given here (after the highest in use, inside the write lock) so that
+        // records can point at each other by their place in the lists.
+        let next = |table: &'static str| format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
+        let household0: i64 = sqlx::query_scalar(&next("household")).fetch_one(&mut *tx).await.map_err(map_err)?;
+        let child0: i64 = sqlx::query_scalar(&next("child")).fetch_one(&mut *tx).await.map_err(map_err)?;
+        let incident0: i64 = sqlx::query_scalar(&next("incident")).fetch_one(&mut *tx).await.map_err(map_err)?;
+        let id = |base: i64, i: usize| base + i64::try_from(i).unwrap_or(i64::MAX - base);
+        for (n, chunk) in data.households.chunks(CHUNK).enumerate() {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO household (id, code, head_name, unit_id, created_at, updated_at, version) ");
+            q.push_values(chunk.iter().enumerate(), |mut b, (i, (code, head, unit))| {
+                b.push_bind(id(household0, n * CHUNK + i))
+                    .push_bind(code)
+                    .push_bind(head)
+                    .push_bind(unit.0)
+                    .push_bind(&now)
+                    .push_bind(&now)
+                    .push_bind(1i64);
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        for chunk in data.poverty.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO household_poverty (household_id, year, status) ");
+            q.push_values(chunk, |mut b, (h, year, status)| {
+                b.push_bind(id(household0, *h)).push_bind(i64::from(*year)).push_bind(*status);
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        for (n, chunk) in data.children.chunks(CHUNK).enumerate() {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO child (id, full_name, name_search, sex, birth_date, residence_unit_id, registered_on, household_id, disability, \
+                 created_by_id, created_at, updated_at, version) ",
+            );
+            q.push_values(chunk.iter().enumerate(), |mut b, (i, c)| {
+                b.push_bind(id(child0, n * CHUNK + i))
+                    .push_bind(&c.full_name)
+                    .push_bind(&c.name_search)
+                    .push_bind(c.sex)
+                    .push_bind(c.birth_date)
+                    .push_bind(c.unit.0)
+                    .push_bind(c.registered_on)
+                    .push_bind(c.household.map(|h| id(household0, h)))
+                    .push_bind(c.disability)
+                    .push_bind(created_by)
+                    .push_bind(&now)
+                    .push_bind(&now)
+                    .push_bind(1i64);
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        for chunk in data.circumstances.chunks(CHUNK) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO child_circumstance (child_id, group_code, began_on, ended_on, created_at) ");
+            q.push_values(chunk, |mut b, (c, group, from, to)| {
+                b.push_bind(id(child0, *c)).push_bind(*group).push_bind(*from).push_bind(*to).push_bind(&now);
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        for (n, chunk) in data.incidents.chunks(CHUNK).enumerate() {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO incident (id, kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, justice_stage, justice_measure, \
+                 injury, fatal, created_by_id, created_at, updated_at, version) ",
+            );
+            q.push_values(chunk.iter().enumerate(), |mut b, (i, (f, _))| {
+                b.push_bind(id(incident0, n * CHUNK + i))
+                    .push_bind(f.kind.as_str())
+                    .push_bind(f.occurred_on)
+                    .push_bind(f.unit.0)
+                    .push_bind(f.abuse_form.map(AbuseForm::as_str))
+                    .push_bind(f.sexual_subtype.map(SexualSubtype::as_str))
+                    .push_bind(f.setting.map(Setting::as_str))
+                    .push_bind(f.relation.map(Relation::as_str))
+                    .push_bind(f.justice_stage.map(JusticeStage::as_str))
+                    .push_bind(f.justice_measure.map(JusticeMeasure::as_str))
+                    .push_bind(f.injury.map(InjuryKind::as_str))
+                    .push_bind(f.fatal)
+                    .push_bind(created_by)
+                    .push_bind(&now)
+                    .push_bind(&now)
+                    .push_bind(1i64);
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        let links: Vec<(i64, i64)> =
+            data.incidents.iter().enumerate().filter_map(|(i, (_, c))| c.map(|c| (id(incident0, i), id(child0, c)))).collect();
+        for chunk in links.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO incident_child (incident_id, child_id) ");
+            q.push_values(chunk, |mut b, (i, c)| {
+                b.push_bind(*i).push_bind(*c);
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_err)
+    }
+}
