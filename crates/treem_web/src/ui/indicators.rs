@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use std::sync::Arc;
+use treem_app::plans::Breakdown;
 use treem_app::App;
 use treem_domain::indicator::{parse_formula, Formula};
 use treem_domain::units::UnitLevel;
@@ -118,7 +119,7 @@ pub struct BreakdownParams {
     on: Option<String>,
     #[serde(default)]
     level: Option<String>,
-    /// csv: the table as a file.
+    /// csv or xlsx: the table as a file.
     #[serde(default)]
     format: Option<String>,
 }
@@ -153,6 +154,47 @@ pub fn breakdown_params(
     Ok((year, on, level))
 }
 
+/// A file to save: its type and an ASCII name (indicator codes and levels are ASCII).
+pub fn attachment(content_type: &'static str, file_name: &str, body: impl Into<axum::body::Body>) -> Response {
+    let name: String = file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let mut response = Response::new(body.into());
+    let headers = response.headers_mut();
+    headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(content_type));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// The breakdown as CSV (cells safe for spreadsheets).
+fn breakdown_csv(code: &str, year: i32, on: time::Date, level: UnitLevel, b: &Breakdown) -> Response {
+    use treem_app::children::csv_cell;
+    let mut body = String::from("\u{feff}unit_id,unit,year,map_date,value\r\n");
+    for (id, name, v) in &b.rows {
+        let value = v.map(|v| if b.ratio { super::hundredths(v) } else { v.to_string() }).unwrap_or_default();
+        body.push_str(&format!("{},{},{year},{on},{value}\r\n", id.0, csv_cell(name)));
+    }
+    attachment("text/csv; charset=utf-8", &format!("{code}-{year}-{}.csv", level.as_str()), body)
+}
+
+/// The breakdown as an XLSX workbook: the CSV's columns, values as numbers (a
+/// percentage as 34.3), "no data" as an empty cell.
+pub fn breakdown_xlsx(code: &str, year: i32, on: time::Date, level: UnitLevel, b: &Breakdown) -> Response {
+    use crate::xlsx::Cell;
+    let mut rows = vec![["unit_id", "unit", "year", "map_date", "value"].iter().map(|h| Cell::Text((*h).to_owned())).collect::<Vec<_>>()];
+    for (id, name, v) in &b.rows {
+        // Counts and ids are far below 2^53: exact as f64.
+        let value = v.map_or(Cell::Empty, |v| Cell::Number(if b.ratio { v as f64 / 100.0 } else { v as f64 }));
+        let id = Cell::Number(id.0 as f64);
+        rows.push(vec![id, Cell::Text(name.clone()), Cell::Number(f64::from(year)), Cell::Text(on.to_string()), value]);
+    }
+    attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{code}-{year}-{}.xlsx", level.as_str()),
+        crate::xlsx::workbook(code, &rows),
+    )
+}
+
 pub async fn indicator_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
@@ -171,20 +213,10 @@ pub async fn indicator_page(
         .ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
     let (year, on, level) = breakdown_params(p.year.as_deref(), p.on.as_deref(), p.level.as_deref()).map_err(|e| ctx.error(e))?;
     let b = app.plans.indicator_breakdown(&s.actor, &code, year, on, level).await.map_err(|e| ctx.error(e))?;
-    if p.format.as_deref() == Some("csv") {
-        use treem_app::children::csv_cell;
-        let mut body = String::from("\u{feff}unit_id,unit,year,map_date,value\r\n");
-        for (id, name, v) in &b.rows {
-            let value = v.map(|v| if b.ratio { super::hundredths(v) } else { v.to_string() }).unwrap_or_default();
-            body.push_str(&format!("{},{},{year},{on},{value}\r\n", id.0, csv_cell(name)));
-        }
-        let disposition = format!("attachment; filename=\"{code}-{year}-{}.csv\"", level.as_str());
-        let mut response =
-            axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")], body));
-        if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
-            response.headers_mut().insert(axum::http::header::CONTENT_DISPOSITION, v);
-        }
-        return Ok(response);
+    match p.format.as_deref() {
+        Some("csv") => return Ok(breakdown_csv(&code, year, on, level, &b)),
+        Some("xlsx") => return Ok(breakdown_xlsx(&code, year, on, level, &b)),
+        _ => {}
     }
     let total = match &formula {
         Formula::Count(_) => b.rows.iter().filter_map(|r| r.2).sum::<i64>().to_string(),
