@@ -470,3 +470,45 @@ async fn the_breakdown_downloads_as_an_xlsx_workbook_with_the_csvs_figures() {
         assert_ne!(t.get(&format!("{base}&format=xlsx")).await.status, StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn districts_and_communes_are_drawn_on_a_map_one_circle_each() {
+    for t in apps().await {
+        let (officer, commune) = two_incidents_in_2014(&t).await;
+        let token = t.token("tinh.87").await;
+        let catalog = t.app.units.catalog();
+        for level in ["commune", "district"] {
+            let b =
+                t.api("GET", &format!("/api/v1/indicators/incidents.sexual_abuse/breakdown?year=2014&level={level}"), &token, None).await;
+            let placed = b.json()["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| {
+                    let u = catalog.get(treem_domain::units::UnitId(r["unit_id"].as_i64().unwrap())).unwrap();
+                    u.lat.is_some() && u.lon.is_some()
+                })
+                .count();
+            assert!(placed > 10, "{level}: {placed}");
+            let uri = format!("/indicators/incidents.sexual_abuse?year=2014&level={level}");
+            let page = t.page(&uri, &officer).await.body;
+            let svg = page.split("<svg").nth(1).unwrap_or_else(|| panic!("no map: {page}"));
+            assert_eq!(svg.matches("<circle").count(), placed, "{} {level}", t.backend);
+            assert!(page.contains("id=\"breakdown-svg\"") && !page.contains("id=\"map-no-position\""));
+            let file = t.page(&format!("{uri}&format=svg"), &officer).await;
+            assert_eq!((file.status, &file.headers["content-type"]), (StatusCode::OK, &"image/svg+xml".parse().unwrap()));
+            assert_eq!(file.headers["content-disposition"], format!("attachment; filename=\"incidents.sexual_abuse-2014-{level}.svg\""));
+            assert!(file.body.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"") && file.body.ends_with("</svg>"));
+            assert_eq!(file.body.matches("<circle").count(), placed);
+        }
+        // The commune's circle names it and its count, and is the largest.
+        let name = catalog.get(treem_domain::units::UnitId(commune)).unwrap().name.clone();
+        let page = t.page("/indicators/incidents.sexual_abuse?year=2014", &officer).await.body;
+        assert!(page.contains(&format!("data-unit=\"{commune}\"")) && page.contains(&format!("<title>{name}: 2</title>")), "{page}");
+        // Provinces are not mapped.
+        let page = t.page("/indicators/incidents.sexual_abuse?year=2014&level=province", &officer).await.body;
+        assert!(!page.contains("<circle") && !page.contains("id=\"breakdown-svg\""));
+        let r = t.page("/indicators/incidents.sexual_abuse?year=2014&level=province&format=svg", &officer).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

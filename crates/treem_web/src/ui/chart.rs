@@ -4,9 +4,31 @@
 use std::fmt::Write;
 
 /// Escapes text for SVG/XML content and attributes.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
+
+/// An SVG drawn by this module or `map.rs`, every text in it escaped: a page shows it
+/// inline as it is (askama does not escape an `HtmlSafe` value). Only these modules make one.
+pub struct Svg(String);
+
+impl Svg {
+    pub(super) fn new(svg: String) -> Self {
+        Self(svg)
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Svg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for Svg {}
 
 /// One year of a target chart: the count (a bar) and the ceiling in hundredths (a line point).
 pub struct ChartYear {

@@ -106,6 +106,9 @@ struct IndicatorPage {
     level: String,
     /// (unit id, name, value as shown)
     rows: Vec<(i64, String, String)>,
+    /// The map of districts or communes, and the units it cannot place.
+    map: Option<super::chart::Svg>,
+    no_position: Vec<String>,
     total: String,
     unmapped: i64,
     estimated: bool,
@@ -119,7 +122,7 @@ pub struct BreakdownParams {
     on: Option<String>,
     #[serde(default)]
     level: Option<String>,
-    /// csv or xlsx: the table as a file.
+    /// csv or xlsx: the table as a file; svg: the map.
     #[serde(default)]
     format: Option<String>,
 }
@@ -195,6 +198,29 @@ pub fn breakdown_xlsx(code: &str, year: i32, on: time::Date, level: UnitLevel, b
     )
 }
 
+/// The breakdown's units as circles on a map, and the names of those without a position.
+fn breakdown_map(app: &App, lang: Lang, title: &str, formula: &Formula, b: &Breakdown) -> (super::chart::Svg, Vec<String>) {
+    let catalog = app.units.catalog();
+    let mut points = Vec::new();
+    let mut missing = Vec::new();
+    for (id, name, value) in &b.rows {
+        match catalog.get(*id).and_then(|u| Some((u.lat?, u.lon?))) {
+            Some((lat, lon)) => points.push(super::map::MapPoint {
+                unit_id: id.0,
+                name: name.clone(),
+                lat,
+                lon,
+                value: *value,
+                label: value_text(lang, formula, *value),
+            }),
+            None => missing.push(name.clone()),
+        }
+    }
+    let text =
+        super::map::MapText { title, no_data: translate(lang, "indicators.no_data"), legend: translate(lang, "indicators.map_legend") };
+    (super::map::unit_map(&text, &points, &|v| value_text(lang, formula, Some(v))), missing)
+}
+
 pub async fn indicator_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
@@ -213,9 +239,21 @@ pub async fn indicator_page(
         .ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
     let (year, on, level) = breakdown_params(p.year.as_deref(), p.on.as_deref(), p.level.as_deref()).map_err(|e| ctx.error(e))?;
     let b = app.plans.indicator_breakdown(&s.actor, &code, year, on, level).await.map_err(|e| ctx.error(e))?;
+    let name = pick(lang, &indicator.name_vi, &indicator.name_en).to_owned();
+    let (map, no_position) = match level {
+        UnitLevel::District | UnitLevel::Commune => {
+            let (svg, missing) = breakdown_map(&app, lang, &format!("{name} – {year}"), &formula, &b);
+            (Some(svg), missing)
+        }
+        _ => (None, Vec::new()),
+    };
     match p.format.as_deref() {
         Some("csv") => return Ok(breakdown_csv(&code, year, on, level, &b)),
         Some("xlsx") => return Ok(breakdown_xlsx(&code, year, on, level, &b)),
+        Some("svg") => {
+            let svg = map.ok_or_else(|| ctx.error(treem_app::AppError::invalid("format", "a map needs districts or communes")))?;
+            return Ok(attachment("image/svg+xml", &format!("{code}-{year}-{}.svg", level.as_str()), svg.into_string()));
+        }
         _ => {}
     }
     let total = match &formula {
@@ -223,7 +261,9 @@ pub async fn indicator_page(
         Formula::Ratio(..) => String::new(),
     };
     let page = IndicatorPage {
-        name: pick(lang, &indicator.name_vi, &indicator.name_en).to_owned(),
+        name,
+        map,
+        no_position,
         formula: indicator.formula.clone(),
         code,
         year,

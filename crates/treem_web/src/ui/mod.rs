@@ -8,6 +8,7 @@ mod chart;
 mod children;
 mod incidents;
 mod indicators;
+mod map;
 mod plans;
 mod register;
 mod units;
