@@ -512,3 +512,31 @@ async fn districts_and_communes_are_drawn_on_a_map_one_circle_each() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+#[tokio::test]
+async fn the_catalogue_draws_a_trend_per_indicator_with_the_ceilings_of_the_target_following_it() {
+    for t in apps().await {
+        let (officer, _) = two_incidents_in_2014(&t).await;
+        let token = t.token("tinh.87").await;
+        assert_eq!(t.api("POST", "/api/v1/plans", &token, Some(founding_plan().to_string())).await.status, StatusCode::CREATED);
+        let page = t.page("/indicators", &officer).await.body;
+        let section = |code: &str| -> String {
+            page.split(&format!("data-indicator=\"{code}\"")).nth(1).unwrap().split("</section>").next().unwrap().to_owned()
+        };
+        let catalogue = t.get("/api/v1/indicators").await.json();
+        assert_eq!(page.matches("<svg").count(), catalogue.as_array().unwrap().len(), "one chart per indicator");
+        // T1 follows sexual abuse: its chart starts at the base year 2012, shows 2014's two cases and the ceilings.
+        let abuse = section("incidents.sexual_abuse");
+        assert!(abuse.contains("class=\"trend\"") && abuse.contains("<title>2014: 2</title>"), "{abuse}");
+        assert!(abuse.contains("data-year=\"2012\"") && abuse.contains("class=\"ceiling\"") && abuse.contains("dt-2013-ct20 T1"));
+        // Drowning has no target: values from six years ago only, no ceiling.
+        let drowning = section("incidents.drowning");
+        let this_year = treem_domain::calendar::today_in_vietnam().year();
+        assert_eq!(drowning.matches("class=\"point\"").count(), 6, "{drowning}");
+        assert!(drowning.contains(&format!("data-year=\"{}\"", this_year - 5)) && !drowning.contains("class=\"ceiling\""));
+        // The table still shows the last six years.
+        assert_eq!(abuse.matches("<td data-value>").count(), 6);
+        // Not signed in: no figures, no charts.
+        assert!(!t.get("/indicators").await.body.contains("<svg"));
+    }
+}

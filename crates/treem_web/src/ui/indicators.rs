@@ -9,6 +9,7 @@ use std::sync::Arc;
 use treem_app::plans::Breakdown;
 use treem_app::App;
 use treem_domain::indicator::{parse_formula, Formula};
+use treem_domain::plan::YearProgress;
 use treem_domain::units::UnitLevel;
 
 use super::{pick, render, Chrome, PageContext, PageError};
@@ -23,6 +24,8 @@ pub struct IndicatorView {
     pub source: String,
     pub agency: String,
     pub values: Vec<String>,
+    /// The yearly values as a small chart, with a plan target's ceilings (signed-in only).
+    pub trend: Option<super::chart::Svg>,
 }
 
 #[derive(Template)]
@@ -51,6 +54,28 @@ pub fn value_text(lang: Lang, formula: &Formula, v: Option<i64>) -> String {
     }
 }
 
+/// An indicator's yearly values as a small chart, with the ceilings of the plan target
+/// (named by plan and target) that follows it, if any.
+fn trend_svg(
+    lang: Lang,
+    name: &str,
+    formula: &Formula,
+    values: &[(i32, Option<i64>)],
+    target: Option<&(String, Vec<YearProgress>)>,
+) -> super::chart::Svg {
+    let years: Vec<super::chart::TrendYear> = values
+        .iter()
+        .map(|(year, v)| super::chart::TrendYear {
+            year: *year,
+            value_hundredths: v.map(|v| if matches!(formula, Formula::Ratio(..)) { v } else { v * 100 }),
+            label: value_text(lang, formula, *v),
+            ceiling_hundredths: target.and_then(|(_, ys)| ys.iter().find(|p| p.year == *year)).and_then(|p| p.target_hundredths),
+        })
+        .collect();
+    let ceiling = target.map(|(t, _)| format!("{} {t}", translate(lang, "indicators.trend_ceiling"))).unwrap_or_default();
+    super::chart::trend_chart(name, translate(lang, "indicators.trend_value"), &ceiling, &years)
+}
+
 pub async fn indicators_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
@@ -62,28 +87,38 @@ pub async fn indicators_page(
     let actor = active.map(|s| &s.actor).filter(|a| a.role.may(treem_domain::access::Action::List));
     let this_year = treem_domain::calendar::today_in_vietnam().year();
     let years = actor.map(|_| ((this_year - 5)..=this_year).collect::<Vec<i32>>());
+    // The first target (oldest plan first) following each indicator draws its ceilings.
+    let mut targets: std::collections::BTreeMap<String, (String, Vec<YearProgress>)> = std::collections::BTreeMap::new();
+    if let Some(a) = actor {
+        for plan in app.plans.list().await.map_err(|e| ctx.error(e))? {
+            for t in app.plans.progress(a, &plan).await.map_err(|e| ctx.error(e))? {
+                targets.entry(t.indicator.clone()).or_insert((format!("{} {}", plan.code, t.target_id), t.years));
+            }
+        }
+    }
     let mut list = Vec::new();
     for (i, formula) in catalogue {
-        let values = match actor {
-            Some(a) => app
-                .plans
-                .indicator_values(a, &i.code, (this_year - 5)..=this_year)
-                .await
-                .map_err(|e| ctx.error(e))?
-                .into_iter()
-                .map(|(_, v)| value_text(lang, formula, v))
-                .collect(),
-            None => Vec::new(),
+        let name = pick(lang, &i.name_vi, &i.name_en).to_owned();
+        let (values, trend) = match actor {
+            Some(a) => {
+                let target = targets.get(&i.code);
+                let from = target.and_then(|(_, years)| years.first()).map_or(this_year - 5, |y| y.year.min(this_year - 5));
+                let all = app.plans.indicator_values(a, &i.code, from..=this_year).await.map_err(|e| ctx.error(e))?;
+                let values = all.iter().filter(|(y, _)| *y >= this_year - 5).map(|(_, v)| value_text(lang, formula, *v)).collect();
+                (values, Some(trend_svg(lang, &name, formula, &all, target)))
+            }
+            None => (Vec::new(), None),
         };
         list.push(IndicatorView {
             code: i.code.clone(),
-            name: pick(lang, &i.name_vi, &i.name_en).to_owned(),
+            name,
             concept: pick(lang, &i.concept_vi, &i.concept_en).to_owned(),
             formula: i.formula.clone(),
             disaggregations: i.disaggregations.join(", "),
             source: i.source.clone(),
             agency: i.agency.clone(),
             values,
+            trend,
         });
     }
     let formula = p.formula.unwrap_or_default();
