@@ -6,6 +6,7 @@ pub mod error;
 pub mod i18n;
 pub mod session;
 pub mod ui;
+pub mod xlsx;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};

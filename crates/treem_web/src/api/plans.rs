@@ -465,18 +465,24 @@ pub struct BreakdownDto {
 /// An indicator for one year by the units of a level on the map of a date, within the caller's scope.
 #[utoipa::path(get, path = "/api/v1/indicators/{code}/breakdown", tag = "plans", security(("token" = [])),
     params(("code" = String, Path), ("year" = Option<i32>, Query), ("on" = Option<String>, Query, description = "YYYY-MM-DD: the map's date; default the year's last day"),
-           ("level" = Option<String>, Query, description = "province, district or commune (default)")),
+           ("level" = Option<String>, Query, description = "province, district or commune (default)"),
+           ("format" = Option<String>, Query, description = "xlsx: the table as an Excel workbook instead of JSON")),
     responses((status = 200, body = BreakdownDto), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn indicator_breakdown(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
     Path(code): Path<String>,
     RawQuery(q): RawQuery,
-) -> Result<Json<BreakdownDto>, ApiError> {
+) -> Result<Response, ApiError> {
     let q = q.unwrap_or_default();
     let param = |n: &str| crate::ui::query_param(&q, n);
     let (year, on, level) = crate::ui::breakdown_params(param("year").as_deref(), param("on").as_deref(), param("level").as_deref())?;
     let b = app.plans.indicator_breakdown(&a, &code, year, on, level).await?;
+    match param("format").as_deref() {
+        Some("xlsx") => return Ok(crate::ui::breakdown_xlsx(&code, year, on, level, &b)),
+        None | Some("json") => {}
+        Some(_) => return Err(AppError::invalid("format", "json (default) or xlsx").into()),
+    }
     let ratio = b.ratio;
     Ok(Json(BreakdownDto {
         year,
@@ -493,5 +499,6 @@ pub async fn indicator_breakdown(
             .collect(),
         unmapped: b.unmapped,
         estimated: b.estimated,
-    }))
+    })
+    .into_response())
 }

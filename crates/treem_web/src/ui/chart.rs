@@ -4,9 +4,31 @@
 use std::fmt::Write;
 
 /// Escapes text for SVG/XML content and attributes.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
+
+/// An SVG drawn by this module or `map.rs`, every text in it escaped: a page shows it
+/// inline as it is (askama does not escape an `HtmlSafe` value). Only these modules make one.
+pub struct Svg(String);
+
+impl Svg {
+    pub(super) fn new(svg: String) -> Self {
+        Self(svg)
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Svg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for Svg {}
 
 /// One year of a target chart: the count (a bar) and the ceiling in hundredths (a line point).
 pub struct ChartYear {
@@ -91,9 +113,138 @@ pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, years:
     svg
 }
 
+/// One year of a trend: the value (a count or a percentage, in hundredths; none is "no
+/// data"), the value as shown, and a target's ceiling in hundredths if one applies.
+pub struct TrendYear {
+    pub year: i32,
+    pub value_hundredths: Option<i64>,
+    pub label: String,
+    pub ceiling_hundredths: Option<i64>,
+}
+
+/// A small line chart of yearly values, with a dashed line for a target's ceilings when
+/// there are any. Every year's point has a `<title>` with the year and the value.
+pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &[TrendYear]) -> Svg {
+    const W: i64 = 360;
+    const H: i64 = 164;
+    const LEFT: i64 = 36;
+    const RIGHT: i64 = 12;
+    const TOP: i64 = 12;
+    const BOTTOM: i64 = 54;
+    let plot_w = W - LEFT - RIGHT;
+    let plot_h = H - TOP - BOTTOM;
+    let max = years.iter().map(|y| y.value_hundredths.unwrap_or(0).max(y.ceiling_hundredths.unwrap_or(0))).max().unwrap_or(0);
+    let top = ((max + 99) / 100 * 100).max(100);
+    let n = i64::try_from(years.len()).unwrap_or(1);
+    let x_of = |i: usize| LEFT + if n > 1 { i64::try_from(i).unwrap_or(0) * plot_w / (n - 1) } else { plot_w / 2 };
+    let y_of = |h: i64| TOP + plot_h - h.clamp(0, top) * plot_h / top;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="trend" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{t}" font-family="sans-serif" font-size="11"><title>{t}</title><rect width="{W}" height="{H}" fill="#fff"/><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}" stroke="#555"/><line x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}" stroke="#555"/><text x="{lx}" y="{ty}" text-anchor="end">{v}</text><text x="{lx}" y="{zy}" text-anchor="end">0</text>"##,
+        t = esc(title),
+        b = TOP + plot_h,
+        r = W - RIGHT,
+        lx = LEFT - 4,
+        ty = TOP + 4,
+        v = top / 100,
+        zy = TOP + plot_h + 4,
+    );
+    // The values: a line broken where there is no data, a dot per year.
+    let mut segments: Vec<Vec<String>> = vec![Vec::new()];
+    let mut ceiling = Vec::new();
+    for (i, y) in years.iter().enumerate() {
+        match (y.value_hundredths, segments.last_mut()) {
+            (Some(v), Some(s)) => s.push(format!("{},{}", x_of(i), y_of(v))),
+            _ => segments.push(Vec::new()),
+        }
+        if let Some(c) = y.ceiling_hundredths {
+            ceiling.push(format!("{},{}", x_of(i), y_of(c)));
+        }
+    }
+    for s in segments.iter().filter(|s| s.len() > 1) {
+        let _ = write!(svg, r##"<polyline points="{}" fill="none" stroke="#4a7ab5" stroke-width="2"/>"##, s.join(" "));
+    }
+    if ceiling.len() > 1 {
+        let _ = write!(
+            svg,
+            r##"<polyline class="ceiling" points="{}" fill="none" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="4 3"><title>{}</title></polyline>"##,
+            ceiling.join(" "),
+            esc(ceiling_label)
+        );
+    }
+    for (i, y) in years.iter().enumerate() {
+        let (cy, fill) = match y.value_hundredths {
+            Some(v) => (y_of(v), "#4a7ab5"),
+            None => (TOP + plot_h, "none"),
+        };
+        let _ = write!(
+            svg,
+            r##"<circle class="point" data-year="{yr}" cx="{cx}" cy="{cy}" r="3" fill="{fill}" stroke="#4a7ab5"><title>{yr}: {l}</title></circle>"##,
+            yr = y.year,
+            cx = x_of(i),
+            l = esc(&y.label),
+        );
+    }
+    // The first and last years under the axis, and the legend.
+    if let (Some(first), Some(last)) = (years.first(), years.last()) {
+        let ly = TOP + plot_h + 14;
+        let _ = write!(svg, r#"<text x="{LEFT}" y="{ly}" text-anchor="start">{}</text>"#, first.year);
+        if years.len() > 1 {
+            let _ = write!(svg, r#"<text x="{}" y="{ly}" text-anchor="end">{}</text>"#, W - RIGHT, last.year);
+        }
+    }
+    // The legend, one line each: the values, then the ceilings if drawn.
+    let ly = H - 22;
+    let _ = write!(
+        svg,
+        r##"<line x1="{LEFT}" y1="{m}" x2="{l1}" y2="{m}" stroke="#4a7ab5" stroke-width="2"/><text x="{t1}" y="{ly}">{vl}</text>"##,
+        m = ly - 4,
+        l1 = LEFT + 16,
+        t1 = LEFT + 20,
+        vl = esc(value_label)
+    );
+    if ceiling.len() > 1 {
+        let ly = H - 6;
+        let _ = write!(
+            svg,
+            r##"<line x1="{LEFT}" y1="{m}" x2="{l1}" y2="{m}" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="4 3"/><text x="{t1}" y="{ly}">{cl}</text>"##,
+            m = ly - 4,
+            l1 = LEFT + 16,
+            t1 = LEFT + 20,
+            cl = esc(ceiling_label)
+        );
+    }
+    svg.push_str("</svg>");
+    Svg::new(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trend_has_a_point_per_year_and_a_ceiling_only_when_one_applies() {
+        let year = |year, v: Option<i64>, c| TrendYear {
+            year,
+            value_hundredths: v,
+            label: v.map_or("–".into(), |v| (v / 100).to_string()),
+            ceiling_hundredths: c,
+        };
+        let years =
+            [year(2012, Some(400), None), year(2013, Some(200), Some(380)), year(2014, None, Some(361)), year(2015, Some(0), Some(343))];
+        let svg = trend_chart("A & B", "value", "T1 ceiling", &years).to_string();
+        assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>") && svg.contains("<title>A &amp; B</title>"));
+        assert_eq!(svg.matches("class=\"point\"").count(), 4);
+        assert!(svg.contains("<title>2013: 2</title>") && svg.contains("<title>2014: –</title>"));
+        assert_eq!(svg.matches("class=\"ceiling\"").count(), 1);
+        // The line breaks at the year with no data: 2012–2013 is drawn, 2015 alone is a dot.
+        assert_eq!(svg.matches("<polyline points=").count(), 1);
+        // Scale top 4: the 2012 point is at the top of the plot.
+        assert!(svg.contains("data-year=\"2012\" cx=\"36\" cy=\"12\""), "{svg}");
+        let plain = trend_chart("x", "v", "c", &[year(2020, Some(100), None)]).to_string();
+        assert!(!plain.contains("ceiling") && plain.matches("class=\"point\"").count() == 1);
+    }
 
     #[test]
     fn bars_and_the_ceiling_line_follow_the_data() {

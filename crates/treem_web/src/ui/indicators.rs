@@ -6,8 +6,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use std::sync::Arc;
+use treem_app::plans::Breakdown;
 use treem_app::App;
 use treem_domain::indicator::{parse_formula, Formula};
+use treem_domain::plan::YearProgress;
 use treem_domain::units::UnitLevel;
 
 use super::{pick, render, Chrome, PageContext, PageError};
@@ -22,6 +24,8 @@ pub struct IndicatorView {
     pub source: String,
     pub agency: String,
     pub values: Vec<String>,
+    /// The yearly values as a small chart, with a plan target's ceilings (signed-in only).
+    pub trend: Option<super::chart::Svg>,
 }
 
 #[derive(Template)]
@@ -50,6 +54,28 @@ pub fn value_text(lang: Lang, formula: &Formula, v: Option<i64>) -> String {
     }
 }
 
+/// An indicator's yearly values as a small chart, with the ceilings of the plan target
+/// (named by plan and target) that follows it, if any.
+fn trend_svg(
+    lang: Lang,
+    name: &str,
+    formula: &Formula,
+    values: &[(i32, Option<i64>)],
+    target: Option<&(String, Vec<YearProgress>)>,
+) -> super::chart::Svg {
+    let years: Vec<super::chart::TrendYear> = values
+        .iter()
+        .map(|(year, v)| super::chart::TrendYear {
+            year: *year,
+            value_hundredths: v.map(|v| if matches!(formula, Formula::Ratio(..)) { v } else { v * 100 }),
+            label: value_text(lang, formula, *v),
+            ceiling_hundredths: target.and_then(|(_, ys)| ys.iter().find(|p| p.year == *year)).and_then(|p| p.target_hundredths),
+        })
+        .collect();
+    let ceiling = target.map(|(t, _)| format!("{} {t}", translate(lang, "indicators.trend_ceiling"))).unwrap_or_default();
+    super::chart::trend_chart(name, translate(lang, "indicators.trend_value"), &ceiling, &years)
+}
+
 pub async fn indicators_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
@@ -61,28 +87,38 @@ pub async fn indicators_page(
     let actor = active.map(|s| &s.actor).filter(|a| a.role.may(treem_domain::access::Action::List));
     let this_year = treem_domain::calendar::today_in_vietnam().year();
     let years = actor.map(|_| ((this_year - 5)..=this_year).collect::<Vec<i32>>());
+    // The first target (oldest plan first) following each indicator draws its ceilings.
+    let mut targets: std::collections::BTreeMap<String, (String, Vec<YearProgress>)> = std::collections::BTreeMap::new();
+    if let Some(a) = actor {
+        for plan in app.plans.list().await.map_err(|e| ctx.error(e))? {
+            for t in app.plans.progress(a, &plan).await.map_err(|e| ctx.error(e))? {
+                targets.entry(t.indicator.clone()).or_insert((format!("{} {}", plan.code, t.target_id), t.years));
+            }
+        }
+    }
     let mut list = Vec::new();
     for (i, formula) in catalogue {
-        let values = match actor {
-            Some(a) => app
-                .plans
-                .indicator_values(a, &i.code, (this_year - 5)..=this_year)
-                .await
-                .map_err(|e| ctx.error(e))?
-                .into_iter()
-                .map(|(_, v)| value_text(lang, formula, v))
-                .collect(),
-            None => Vec::new(),
+        let name = pick(lang, &i.name_vi, &i.name_en).to_owned();
+        let (values, trend) = match actor {
+            Some(a) => {
+                let target = targets.get(&i.code);
+                let from = target.and_then(|(_, years)| years.first()).map_or(this_year - 5, |y| y.year.min(this_year - 5));
+                let all = app.plans.indicator_values(a, &i.code, from..=this_year).await.map_err(|e| ctx.error(e))?;
+                let values = all.iter().filter(|(y, _)| *y >= this_year - 5).map(|(_, v)| value_text(lang, formula, *v)).collect();
+                (values, Some(trend_svg(lang, &name, formula, &all, target)))
+            }
+            None => (Vec::new(), None),
         };
         list.push(IndicatorView {
             code: i.code.clone(),
-            name: pick(lang, &i.name_vi, &i.name_en).to_owned(),
+            name,
             concept: pick(lang, &i.concept_vi, &i.concept_en).to_owned(),
             formula: i.formula.clone(),
             disaggregations: i.disaggregations.join(", "),
             source: i.source.clone(),
             agency: i.agency.clone(),
             values,
+            trend,
         });
     }
     let formula = p.formula.unwrap_or_default();
@@ -105,6 +141,9 @@ struct IndicatorPage {
     level: String,
     /// (unit id, name, value as shown)
     rows: Vec<(i64, String, String)>,
+    /// The map of districts or communes, and the units it cannot place.
+    map: Option<super::chart::Svg>,
+    no_position: Vec<String>,
     total: String,
     unmapped: i64,
     estimated: bool,
@@ -118,7 +157,7 @@ pub struct BreakdownParams {
     on: Option<String>,
     #[serde(default)]
     level: Option<String>,
-    /// csv: the table as a file.
+    /// csv or xlsx: the table as a file; svg: the map.
     #[serde(default)]
     format: Option<String>,
 }
@@ -153,6 +192,70 @@ pub fn breakdown_params(
     Ok((year, on, level))
 }
 
+/// A file to save: its type and an ASCII name (indicator codes and levels are ASCII).
+pub fn attachment(content_type: &'static str, file_name: &str, body: impl Into<axum::body::Body>) -> Response {
+    let name: String = file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let mut response = Response::new(body.into());
+    let headers = response.headers_mut();
+    headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(content_type));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// The breakdown as CSV (cells safe for spreadsheets).
+fn breakdown_csv(code: &str, year: i32, on: time::Date, level: UnitLevel, b: &Breakdown) -> Response {
+    use treem_app::children::csv_cell;
+    let mut body = String::from("\u{feff}unit_id,unit,year,map_date,value\r\n");
+    for (id, name, v) in &b.rows {
+        let value = v.map(|v| if b.ratio { super::hundredths(v) } else { v.to_string() }).unwrap_or_default();
+        body.push_str(&format!("{},{},{year},{on},{value}\r\n", id.0, csv_cell(name)));
+    }
+    attachment("text/csv; charset=utf-8", &format!("{code}-{year}-{}.csv", level.as_str()), body)
+}
+
+/// The breakdown as an XLSX workbook: the CSV's columns, values as numbers (a
+/// percentage as 34.3), "no data" as an empty cell.
+pub fn breakdown_xlsx(code: &str, year: i32, on: time::Date, level: UnitLevel, b: &Breakdown) -> Response {
+    use crate::xlsx::Cell;
+    let mut rows = vec![["unit_id", "unit", "year", "map_date", "value"].iter().map(|h| Cell::Text((*h).to_owned())).collect::<Vec<_>>()];
+    for (id, name, v) in &b.rows {
+        // Counts and ids are far below 2^53: exact as f64.
+        let value = v.map_or(Cell::Empty, |v| Cell::Number(if b.ratio { v as f64 / 100.0 } else { v as f64 }));
+        let id = Cell::Number(id.0 as f64);
+        rows.push(vec![id, Cell::Text(name.clone()), Cell::Number(f64::from(year)), Cell::Text(on.to_string()), value]);
+    }
+    attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{code}-{year}-{}.xlsx", level.as_str()),
+        crate::xlsx::workbook(code, &rows),
+    )
+}
+
+/// The breakdown's units as circles on a map, and the names of those without a position.
+fn breakdown_map(app: &App, lang: Lang, title: &str, formula: &Formula, b: &Breakdown) -> (super::chart::Svg, Vec<String>) {
+    let catalog = app.units.catalog();
+    let mut points = Vec::new();
+    let mut missing = Vec::new();
+    for (id, name, value) in &b.rows {
+        match catalog.get(*id).and_then(|u| Some((u.lat?, u.lon?))) {
+            Some((lat, lon)) => points.push(super::map::MapPoint {
+                unit_id: id.0,
+                name: name.clone(),
+                lat,
+                lon,
+                value: *value,
+                label: value_text(lang, formula, *value),
+            }),
+            None => missing.push(name.clone()),
+        }
+    }
+    let text =
+        super::map::MapText { title, no_data: translate(lang, "indicators.no_data"), legend: translate(lang, "indicators.map_legend") };
+    (super::map::unit_map(&text, &points, &|v| value_text(lang, formula, Some(v))), missing)
+}
+
 pub async fn indicator_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
@@ -171,27 +274,31 @@ pub async fn indicator_page(
         .ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
     let (year, on, level) = breakdown_params(p.year.as_deref(), p.on.as_deref(), p.level.as_deref()).map_err(|e| ctx.error(e))?;
     let b = app.plans.indicator_breakdown(&s.actor, &code, year, on, level).await.map_err(|e| ctx.error(e))?;
-    if p.format.as_deref() == Some("csv") {
-        use treem_app::children::csv_cell;
-        let mut body = String::from("\u{feff}unit_id,unit,year,map_date,value\r\n");
-        for (id, name, v) in &b.rows {
-            let value = v.map(|v| if b.ratio { super::hundredths(v) } else { v.to_string() }).unwrap_or_default();
-            body.push_str(&format!("{},{},{year},{on},{value}\r\n", id.0, csv_cell(name)));
+    let name = pick(lang, &indicator.name_vi, &indicator.name_en).to_owned();
+    let (map, no_position) = match level {
+        UnitLevel::District | UnitLevel::Commune => {
+            let (svg, missing) = breakdown_map(&app, lang, &format!("{name} – {year}"), &formula, &b);
+            (Some(svg), missing)
         }
-        let disposition = format!("attachment; filename=\"{code}-{year}-{}.csv\"", level.as_str());
-        let mut response =
-            axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")], body));
-        if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
-            response.headers_mut().insert(axum::http::header::CONTENT_DISPOSITION, v);
+        _ => (None, Vec::new()),
+    };
+    match p.format.as_deref() {
+        Some("csv") => return Ok(breakdown_csv(&code, year, on, level, &b)),
+        Some("xlsx") => return Ok(breakdown_xlsx(&code, year, on, level, &b)),
+        Some("svg") => {
+            let svg = map.ok_or_else(|| ctx.error(treem_app::AppError::invalid("format", "a map needs districts or communes")))?;
+            return Ok(attachment("image/svg+xml", &format!("{code}-{year}-{}.svg", level.as_str()), svg.into_string()));
         }
-        return Ok(response);
+        _ => {}
     }
     let total = match &formula {
         Formula::Count(_) => b.rows.iter().filter_map(|r| r.2).sum::<i64>().to_string(),
         Formula::Ratio(..) => String::new(),
     };
     let page = IndicatorPage {
-        name: pick(lang, &indicator.name_vi, &indicator.name_en).to_owned(),
+        name,
+        map,
+        no_position,
         formula: indicator.formula.clone(),
         code,
         year,
