@@ -119,6 +119,12 @@ pub struct Communes {
 }
 
 impl Communes {
+    /// Communes given directly (a synthetic country for the national benchmark), each
+    /// with its weight: `legacy` before 1 July 2025, `current` from then on.
+    pub fn from_lists(legacy: Vec<(UnitId, u32)>, current: Vec<(UnitId, u32)>) -> Self {
+        Self { legacy, current }
+    }
+
     /// The communes of Đồng Tháp (87) on 2013-12-31 and of the new province (82) today.
     pub fn of(catalog: &UnitCatalog, today: Date, rng: &mut Rng) -> Result<Self, String> {
         let mut of = |code: &str, on: Date| -> Result<Vec<(UnitId, u32)>, String> {
@@ -345,7 +351,7 @@ pub fn child_records(r: &Register) -> Vec<ChildRecord> {
         .map(|(c, circumstances)| ChildRecord {
             unit: c.unit,
             birth_date: c.birth_date,
-            sex: if c.female { "female" } else { "male" }.into(),
+            female: c.female,
             disability: c.disability,
             household: Some(c.household as i64),
             circumstances,

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use treem_domain::access::Action;
 use treem_domain::access::Role;
 use treem_domain::audit::Outcome;
-use treem_domain::indicator::{parse_catalogue, public_yearly_values, yearly_values, FactKind, Facts, Formula, Indicator, PublicValue};
+use treem_domain::indicator::{
+    counts_on_map, parse_catalogue, percent_hundredths, public_yearly_values, yearly_values, FactKind, Facts, Formula, Indicator,
+    PublicValue,
+};
 use treem_domain::plan::{check_plan, relative_change_progress, unit_status_progress, Plan, StatusYear, YearProgress, UNIT_STATUSES};
 use treem_domain::units::{UnitId, UnitLevel};
 use treem_storage::{PlanRow, Store, UnitStatusRow};
@@ -35,6 +38,64 @@ pub struct Breakdown {
     pub unmapped: i64,
     /// Some figure was apportioned over a split (an estimate, not a recorded fact).
     pub estimated: bool,
+}
+
+/// An indicator for one year by the values of one field.
+#[derive(Debug, Clone)]
+pub struct Disaggregation {
+    pub field: &'static str,
+    pub ratio: bool,
+    /// (value code, figure): a count, or a percentage in hundredths; none is "no data".
+    pub rows: Vec<(String, Option<i64>)>,
+    /// Counts only: records with no value for the field.
+    pub not_recorded: Option<i64>,
+    pub total: Option<i64>,
+}
+
+/// An indicator for every year and every unit of one map.
+#[derive(Debug, Clone)]
+pub struct IndicatorTable {
+    pub code: String,
+    pub ratio: bool,
+    /// A count, or a percentage in hundredths; none is "no data" (a zero denominator).
+    pub values: BTreeMap<i32, BTreeMap<UnitId, Option<i64>>>,
+    pub unmapped: i64,
+    pub estimated: bool,
+}
+
+/// One indicator over `facts` for every year and unit of the map of `map_on`.
+pub fn indicator_table(
+    catalog: &treem_domain::units::UnitCatalog,
+    indicator: &Indicator,
+    formula: &Formula,
+    facts: &Facts,
+    years: std::ops::RangeInclusive<i32>,
+    map_on: time::Date,
+) -> IndicatorTable {
+    let (num, den) = match formula {
+        Formula::Count(c) => (counts_on_map(catalog, c, facts, years, map_on), None),
+        Formula::Ratio(n, d) => {
+            (counts_on_map(catalog, n, facts, years.clone(), map_on), Some(counts_on_map(catalog, d, facts, years, map_on)))
+        }
+    };
+    let values = match &den {
+        None => num.by_year.iter().map(|(y, units)| (*y, units.iter().map(|(u, n)| (*u, Some(*n))).collect())).collect(),
+        Some(den) => den
+            .by_year
+            .iter()
+            .map(|(y, units)| {
+                let top = num.by_year.get(y);
+                (*y, units.iter().map(|(u, d)| (*u, percent_hundredths(top.and_then(|t| t.get(u)).copied().unwrap_or(0), *d))).collect())
+            })
+            .collect(),
+    };
+    IndicatorTable {
+        code: indicator.code.clone(),
+        ratio: den.is_some(),
+        values,
+        unmapped: num.unmapped + den.as_ref().map_or(0, |d| d.unmapped),
+        estimated: num.estimated || den.as_ref().is_some_and(|d| d.estimated),
+    }
 }
 
 /// A public indicator's yearly values.
@@ -309,32 +370,17 @@ impl PlanService {
         let (_, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
         let facts = self.facts_in_scope(actor).await?;
         let catalog = self.units.catalog();
-        let commune_of = |unit: UnitId, day: time::Date| -> UnitId {
-            if catalog.get(unit).is_some_and(|u| u.level == UnitLevel::Commune) {
-                return unit;
-            }
-            catalog
-                .ancestors_on(unit, day)
-                .into_iter()
-                .find(|a| catalog.get(*a).is_some_and(|u| u.level == UnitLevel::Commune))
-                .unwrap_or(unit)
-        };
-        let mut unmapped = 0;
-        let mut estimated = false;
-        let mut on_map = |count: &treem_domain::indicator::Count| -> BTreeMap<UnitId, i64> {
-            let mut by_commune: BTreeMap<UnitId, i64> = BTreeMap::new();
-            for f in facts.of(count.fact).iter().filter(|f| f.day.year() == year && count.matches(f)) {
-                *by_commune.entry(commune_of(f.unit, f.day)).or_default() += f.count;
-            }
-            let moved = catalog.reaggregate(&by_commune, map_on, None);
-            unmapped += moved.unmapped.values().sum::<i64>();
-            estimated |= !moved.estimated.is_empty();
-            catalog.roll_up(&moved.counts, map_on)
-        };
         let (num, den) = match formula {
-            Formula::Count(c) => (on_map(c), None),
-            Formula::Ratio(n, d) => (on_map(n), Some(on_map(d))),
+            Formula::Count(c) => (counts_on_map(&catalog, c, &facts, year..=year, map_on), None),
+            Formula::Ratio(n, d) => {
+                (counts_on_map(&catalog, n, &facts, year..=year, map_on), Some(counts_on_map(&catalog, d, &facts, year..=year, map_on)))
+            }
         };
+        let unmapped = num.unmapped + den.as_ref().map_or(0, |d| d.unmapped);
+        let estimated = num.estimated || den.as_ref().is_some_and(|d| d.estimated);
+        let empty = BTreeMap::new();
+        let num = num.by_year.get(&year).unwrap_or(&empty);
+        let den = den.as_ref().map(|d| d.by_year.get(&year).unwrap_or(&empty));
         let mut rows: Vec<(UnitId, String, Option<i64>)> = catalog
             .units()
             .iter()
@@ -343,16 +389,54 @@ impl PlanService {
                 let n = num.get(&u.id).copied().unwrap_or(0);
                 let value = match &den {
                     None => Some(n),
-                    Some(d) => {
-                        let d = d.get(&u.id).copied().unwrap_or(0);
-                        treem_domain::indicator::percent_hundredths(n, d)
-                    }
+                    Some(d) => percent_hundredths(n, d.get(&u.id).copied().unwrap_or(0)),
                 };
                 (u.id, u.name.clone(), value)
             })
             .collect();
         rows.sort_by(|a, b| treem_domain::text::cmp_vi(&a.1, &b.1));
         Ok(Breakdown { ratio: den.is_some(), rows, unmapped, estimated })
+    }
+
+    /// Every indicator of the catalogue for every year of `years` and every unit of the
+    /// map of `map_on` (every level), within the caller's scope: the whole engine's work,
+    /// from the in-memory facts.
+    pub async fn recompute_all(
+        &self,
+        actor: &Actor,
+        years: std::ops::RangeInclusive<i32>,
+        map_on: time::Date,
+    ) -> Result<Vec<IndicatorTable>, AppError> {
+        actor.require(Action::List)?;
+        let facts = self.facts_in_scope(actor).await?;
+        let catalog = self.units.catalog();
+        Ok(self.catalogue()?.iter().map(|(i, formula)| indicator_table(&catalog, i, formula, &facts, years.clone(), map_on)).collect())
+    }
+
+    /// An indicator for one year broken down by one of the fields it publishes (sex, age
+    /// band, form, setting…), within the caller's scope. For a count, what has no value
+    /// recorded for the field comes back as `not_recorded`, so the parts add up to the total.
+    pub async fn indicator_disaggregation(&self, actor: &Actor, code: &str, field: &str, year: i32) -> Result<Disaggregation, AppError> {
+        actor.require(Action::List)?;
+        let (indicator, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+        let fields = formula.disaggregations(&indicator.disaggregations);
+        let Some((field, values)) = fields.iter().find(|(f, _)| *f == field) else {
+            let names: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+            return Err(AppError::invalid(
+                "by",
+                format!("one of: {}", if names.is_empty() { "(none)".to_owned() } else { names.join(", ") }),
+            ));
+        };
+        let facts = self.facts_in_scope(actor).await?;
+        let value_of = |f: &Formula| yearly_values(f, &facts, year..=year).first().and_then(|(_, v)| *v);
+        let rows: Vec<(String, Option<i64>)> =
+            values.iter().filter_map(|v| formula.restricted(field, v).map(|f| (v.to_string(), value_of(&f)))).collect();
+        let total = value_of(formula);
+        let not_recorded = match formula {
+            Formula::Count(_) => total.map(|t| t - rows.iter().filter_map(|r| r.1).sum::<i64>()),
+            Formula::Ratio(..) => None,
+        };
+        Ok(Disaggregation { field, ratio: matches!(formula, Formula::Ratio(..)), rows, not_recorded, total })
     }
 
     /// The plan's scope unit (`scope_unit_code` on `scope_unit_on`), when it exists.

@@ -140,6 +140,15 @@ const PROVIDERS: &[(&str, &str, &str)] = &[
     ("Trung tâm Trợ giúp pháp lý tỉnh (demo)", "legal_aid", "82"),
 ];
 
+/// Imports the real units of Đồng Tháp and the made-up demo hamlets (idempotent).
+pub async fn import_units(store: &dyn treem_storage::Store) -> Result<treem_storage::UnitImportSummary, String> {
+    let mut files = treem_domain::bundled::admin_unit_files().map_err(|e| e.to_string())?;
+    let hamlets = treem_domain::bundled::demo_hamlet_files().map_err(|e| e.to_string())?;
+    files.units.extend(hamlets.units);
+    files.successions.extend(hamlets.successions);
+    store.import_units(&files, &crate::cli_event("units.import", "treem-demo")).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+}
+
 pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Result<Loaded, String> {
     let mut accounts_created = 0;
     for a in ACCOUNTS {

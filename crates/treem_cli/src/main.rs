@@ -2,6 +2,7 @@
 //! the URL scheme, wires the services and serves, or runs an admin command.
 
 mod bench;
+mod bench_engine;
 use treem_app::generate;
 mod database;
 mod demo;
@@ -155,6 +156,18 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// The indicator engine at province scale (a generated database) against plain SQL
+    /// GROUP BY on the same database, save-to-figure freshness; or a synthetic country in memory.
+    Engine {
+        /// sample, province or national.
+        #[arg(long, default_value = "province")]
+        scale: String,
+        #[arg(long, default_value_t = 2013)]
+        seed: u64,
+        /// Database for the province scale; default a fresh SQLite file in a temporary folder.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
     /// Indicator evaluation in memory against a plain pass over the same synthetic records.
     Indicators {
         /// How many synthetic incidents.
@@ -256,15 +269,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             init_logging(&s.log);
             let store = database::open(s.database_url.expose(), true).await?;
             store.migrate().await.map_err(|e| e.to_string())?;
-            let mut files = treem_domain::bundled::admin_unit_files().map_err(|e| e.to_string())?;
-            let hamlets = treem_domain::bundled::demo_hamlet_files().map_err(|e| e.to_string())?;
-            files.units.extend(hamlets.units);
-            files.successions.extend(hamlets.successions);
-            let summary = store
-                .import_units(&files, &cli_event("units.import", "treem-demo"))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
+            let summary = demo::import_units(store.as_ref()).await?;
             let app = App::new(store, auth_settings(&s)).await.map_err(|e| e.to_string())?;
             let loaded = demo::seed(&app, scale, seed).await?;
             println!("treem demo");
@@ -303,6 +308,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Bench(BenchCommand::Indicators { incidents }) => bench::indicators(incidents),
+        Command::Bench(BenchCommand::Engine { scale, seed, database }) => bench_engine::engine(&scale, seed, database).await,
         Command::Plan(PlanCommand::Import { db, file }) => {
             let s = settings(config, PartialSettings { database_url: db.database, ..Default::default() })?;
             let name = file.display().to_string();

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::incident::{AbuseForm, IncidentKind, InjuryKind, JusticeStage, Relation, Setting, SexualSubtype};
-use crate::units::UnitId;
+use crate::units::{UnitCatalog, UnitId, UnitLevel};
 
 /// One catalogue entry (Circular 13/2021: code, names, concept, formula, disaggregation, period, source, agency).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -330,6 +330,64 @@ impl Fact {
     }
 }
 
+impl Count {
+    /// This count restricted to facts whose `field` is `value`; none when its fact kind
+    /// has no such field or value.
+    pub fn restricted(&self, field: &str, value: &str) -> Option<Count> {
+        let (index, (name, _)) = self.fact.fields().iter().enumerate().find(|(_, (f, _))| *f == field)?;
+        let code = value_code(self.fact, index, value)?;
+        let mut out = self.clone();
+        out.conditions.push(Condition { field: name, values: vec![value.to_owned()], index, mask: 1 << code });
+        Some(out)
+    }
+}
+
+impl Formula {
+    /// The formula over the facts whose `field` is `value` (numerator and denominator
+    /// alike: a share among girls, not girls' share of everyone).
+    pub fn restricted(&self, field: &str, value: &str) -> Option<Formula> {
+        Some(match self {
+            Formula::Count(c) => Formula::Count(c.restricted(field, value)?),
+            Formula::Ratio(n, d) => Formula::Ratio(n.restricted(field, value)?, d.restricted(field, value)?),
+        })
+    }
+
+    /// The fields the formula may be broken down by: those its indicator publishes
+    /// (`disaggregations`) that every count of it has, with their values.
+    pub fn disaggregations(&self, published: &[String]) -> Vec<(&'static str, &'static [&'static str])> {
+        let counts: Vec<&Count> = match self {
+            Formula::Count(c) => vec![c],
+            Formula::Ratio(n, d) => vec![n, d],
+        };
+        let Some(first) = counts.first() else { return Vec::new() };
+        first
+            .fact
+            .fields()
+            .iter()
+            .filter(|(f, _)| published.iter().any(|p| p == f) && counts.iter().all(|c| c.fact.fields().iter().any(|(g, _)| g == f)))
+            .copied()
+            .collect()
+    }
+}
+
+impl Fact {
+    /// One incident as a fact (what the store's grouped reading gives, before grouping).
+    pub fn of_incident(f: &crate::incident::IncidentFields) -> Self {
+        let fatal = f.fatal.to_string();
+        let fields = [
+            ("kind", Some(f.kind.as_str())),
+            ("abuse_form", f.abuse_form.map(AbuseForm::as_str)),
+            ("sexual_subtype", f.sexual_subtype.map(SexualSubtype::as_str)),
+            ("setting", f.setting.map(Setting::as_str)),
+            ("relation", f.relation.map(Relation::as_str)),
+            ("justice_stage", f.justice_stage.map(JusticeStage::as_str)),
+            ("injury", f.injury.map(InjuryKind::as_str)),
+            ("fatal", Some(fatal.as_str())),
+        ];
+        Self::new(FactKind::Incidents, f.unit, f.occurred_on, &fields, 1)
+    }
+}
+
 /// Every fact a formula may count, by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Facts {
@@ -375,13 +433,77 @@ impl Count {
     }
 }
 
+/// A count by year and by unit of one map, every level.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MapCounts {
+    pub by_year: BTreeMap<i32, BTreeMap<UnitId, i64>>,
+    /// Counts on units with no path onto the map (never dropped silently).
+    pub unmapped: i64,
+    /// Some figure was apportioned over a split (an estimate, not a recorded fact).
+    pub estimated: bool,
+}
+
+/// The commune a fact recorded on `unit` on `day` belongs to (itself, or the commune
+/// above a hamlet on that day; a unit above communes stays itself).
+fn commune_of(catalog: &UnitCatalog, unit: UnitId, day: time::Date) -> UnitId {
+    if catalog.get(unit).is_none_or(|u| u.level == UnitLevel::Commune) {
+        return unit;
+    }
+    catalog.ancestors_on(unit, day).into_iter().find(|a| catalog.get(*a).is_some_and(|u| u.level == UnitLevel::Commune)).unwrap_or(unit)
+}
+
+/// `count` for every year of `years` and every unit of the map of `map_on` (the
+/// 2013-era tree or the 2025 one): facts are gathered on the commune they were
+/// recorded on as it was on their day, carried onto the map by the successions, and
+/// summed up its tree, so totals are kept. Facts come sorted by day and unit, so runs
+/// of the same (unit, day) are summed before any map lookup.
+pub fn counts_on_map(
+    catalog: &UnitCatalog,
+    count: &Count,
+    facts: &Facts,
+    years: std::ops::RangeInclusive<i32>,
+    map_on: time::Date,
+) -> MapCounts {
+    let mut gathered: BTreeMap<i32, BTreeMap<UnitId, i64>> = BTreeMap::new();
+    let mut flush = |unit: UnitId, day: time::Date, n: i64| {
+        if n != 0 {
+            *gathered.entry(day.year()).or_default().entry(commune_of(catalog, unit, day)).or_default() += n;
+        }
+    };
+    let mut run: Option<(UnitId, time::Date, i64)> = None;
+    for f in facts.of(count.fact) {
+        if !years.contains(&f.day.year()) || !count.matches(f) {
+            continue;
+        }
+        match &mut run {
+            Some((u, d, n)) if *u == f.unit && *d == f.day => *n += f.count,
+            _ => {
+                if let Some((u, d, n)) = run.take() {
+                    flush(u, d, n);
+                }
+                run = Some((f.unit, f.day, f.count));
+            }
+        }
+    }
+    if let Some((u, d, n)) = run {
+        flush(u, d, n);
+    }
+    let mut out = MapCounts::default();
+    for (year, counts) in gathered {
+        let moved = catalog.reaggregate(&counts, map_on, None);
+        out.unmapped += moved.unmapped.values().sum::<i64>();
+        out.estimated |= !moved.estimated.is_empty();
+        out.by_year.insert(year, catalog.roll_up(&moved.counts, map_on));
+    }
+    out
+}
+
 /// A child of the register as the yearly counts need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChildRecord {
     pub unit: UnitId,
     pub birth_date: time::Date,
-    /// `male` or `female`.
-    pub sex: String,
+    pub female: bool,
     pub disability: bool,
     pub household: Option<i64>,
     /// Periods in any special circumstance (Law on Children Art. 10): first day, last day if ended.
@@ -422,7 +544,7 @@ pub fn child_facts(
         years.filter_map(|y| counting_day(y, today).map(|d| (y, d))).filter(|(y, d)| d.year() == *y).collect();
     for c in children {
         let mut codes = [0u8; FIELD_COUNT];
-        codes[0] = if c.sex == "female" { sex[1] } else { sex[0] };
+        codes[0] = if c.female { sex[1] } else { sex[0] };
         codes[4] = yes_no(4, c.disability);
         for &(year, day) in &days {
             if c.birth_date > day {
@@ -573,7 +695,7 @@ mod tests {
         let child = |born, sex: &str, household, circumstances| ChildRecord {
             unit: UnitId(7),
             birth_date: born,
-            sex: sex.into(),
+            female: sex == "female",
             disability: false,
             household,
             circumstances,
@@ -602,6 +724,29 @@ mod tests {
         assert_eq!(facts.children.iter().find(|f| f.day.year() == 2014).map(|f| f.day), Some(today));
         assert_eq!(age_on(d(2005, 1, 1), d(2014, 12, 31)), 9);
         assert_eq!(age_on(d(2004, 3, 16), d(2014, 3, 15)), 9);
+    }
+
+    #[test]
+    fn a_formula_breaks_down_by_a_published_field_and_the_parts_add_up() {
+        let facts = incidents(vec![
+            fact(&[("kind", "abuse"), ("abuse_form", "xam_hai_tinh_duc"), ("setting", "family")], 2013, 3),
+            fact(&[("kind", "abuse"), ("abuse_form", "xam_hai_tinh_duc"), ("setting", "online")], 2013, 2),
+            fact(&[("kind", "abuse"), ("abuse_form", "xam_hai_tinh_duc")], 2013, 1),
+            fact(&[("kind", "abuse"), ("abuse_form", "bao_luc"), ("setting", "family")], 2013, 5),
+        ]);
+        let sexual = parse_formula(r#"count(incidents where abuse_form = "xam_hai_tinh_duc")"#).unwrap();
+        let published = vec!["unit".to_owned(), "setting".to_owned(), "colour".to_owned()];
+        let fields: Vec<&str> = sexual.disaggregations(&published).iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, vec!["setting"]);
+        let by = |v: &str| yearly_values(&sexual.restricted("setting", v).unwrap(), &facts, 2013..=2013)[0].1;
+        assert_eq!((by("family"), by("online"), by("school")), (Some(3), Some(2), Some(0)));
+        // 1 incident has no setting recorded: 3 + 2 + 0 + 0 = 5 of 6.
+        let share =
+            parse_formula(r#"count(incidents where abuse_form = "xam_hai_tinh_duc") / count(incidents where kind = "abuse")"#).unwrap();
+        // Among family incidents, 3 of 8 are sexual: the denominator is restricted too.
+        assert_eq!(yearly_values(&share.restricted("setting", "family").unwrap(), &facts, 2013..=2013)[0].1, Some(3750));
+        assert!(sexual.restricted("sex", "female").is_none());
+        assert!(sexual.restricted("setting", "moon").is_none());
     }
 
     #[test]

@@ -31,7 +31,7 @@ impl FactStore for SqliteStore {
             out.push(ChildRecord {
                 unit: UnitId(r.try_get(1).map_err(map_err)?),
                 birth_date: r.try_get(2).map_err(map_err)?,
-                sex: r.try_get(3).map_err(map_err)?,
+                female: r.try_get::<String, _>(3).map_err(map_err)? == "female",
                 disability: r.try_get(4).map_err(map_err)?,
                 household: r.try_get(5).map_err(map_err)?,
                 circumstances: Vec::new(),

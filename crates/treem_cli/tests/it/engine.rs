@@ -32,6 +32,26 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
         assert_eq!(value(&t, &officer, "children.under_16", 2012).await.as_deref(), Some("8750"), "{}", t.backend);
         assert_eq!(value(&t, &officer, "children.poor_household_share", 2012).await.as_deref(), Some("11.28"));
         assert_eq!(value(&t, &officer, "children.special_circumstances_share", 2012).await.as_deref(), Some("1.92"));
+        // Broken down by sex and by age band, the parts add up to the whole.
+        let r = t.api("GET", "/api/v1/indicators/children.under_16/disaggregation?by=sex&year=2012", &officer, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let d = r.json();
+        let figures: Vec<i64> = d["rows"].as_array().unwrap().iter().map(|r| r["figure"].as_str().unwrap().parse().unwrap()).collect();
+        assert_eq!((figures.len(), figures.iter().sum::<i64>(), d["not_recorded"].as_i64()), (2, 8750, Some(0)), "{d}");
+        let r = t.api("GET", "/api/v1/indicators/children.poor_household_share/disaggregation?by=age_band&year=2012", &officer, None).await;
+        assert_eq!(r.json()["total"], "11.28", "{}", r.body);
+        let r = t.api("GET", "/api/v1/indicators/incidents.sexual_abuse/disaggregation?by=setting&year=2015", &officer, None).await;
+        let d = r.json();
+        let parts: i64 = d["rows"].as_array().unwrap().iter().map(|r| r["figure"].as_str().unwrap().parse::<i64>().unwrap()).sum();
+        assert_eq!(parts + d["not_recorded"].as_i64().unwrap(), d["total"].as_str().unwrap().parse::<i64>().unwrap(), "{d}");
+        // Only the fields the indicator publishes.
+        let r = t.api("GET", "/api/v1/indicators/incidents.sexual_abuse/disaggregation?by=sex", &officer, None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("sexual_subtype, setting, relation"), "{}", r.body);
+        let session = t.session("tinh").await;
+        let page = t.page("/indicators/children.under_16?year=2012&level=district&by=age_band", &session).await;
+        assert!(page.body.contains("id=\"disaggregation-table\" data-field=\"age_band\""), "{}", page.body);
+        assert!(page.body.contains("id=\"disaggregation-total\">8750<"));
         // A commune worker counts only the commune (and what merged into it).
         let worker = t.token("lan.xa").await;
         let all: i64 = value(&t, &officer, "children.under_16", today.year()).await.unwrap().parse().unwrap();

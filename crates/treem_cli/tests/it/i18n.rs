@@ -71,6 +71,15 @@ fn every_key_used_exists() {
     for g in treem_domain::plan::SOLUTION_GROUPS {
         assert!(vi.contains(&format!("solution_group.{g}")), "solution group {g}");
     }
+    // Every field a catalogue indicator may be broken down by, and each of its values.
+    for kind in treem_domain::indicator::FactKind::ALL {
+        for (field, values) in kind.fields() {
+            assert!(vi.contains(&format!("disaggregation.{field}")), "disaggregation field {field}");
+            for v in *values {
+                assert!(vi.contains(&format!("{field}.{v}")), "value {field}.{v}");
+            }
+        }
+    }
     for k in
         ["sex.male", "sex.female", "hiv.none", "field.hidden", "nav.cases", "nav.incidents", "nav.plan", "nav.programmes", "nav.reports"]
     {

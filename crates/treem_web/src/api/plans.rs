@@ -502,3 +502,46 @@ pub async fn indicator_breakdown(
     })
     .into_response())
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct DisaggregationRowDto {
+    /// The field's value code (female, 0-5, family…).
+    value: String,
+    /// A count, or a percentage as a decimal string for ratios; absent is "no data".
+    figure: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DisaggregationDto {
+    year: i32,
+    by: String,
+    rows: Vec<DisaggregationRowDto>,
+    /// Counts only: records with no value for the field, so that the parts add up to the total.
+    not_recorded: Option<i64>,
+    total: Option<String>,
+}
+
+/// An indicator for one year by the values of one of the fields it publishes, within the caller's scope.
+#[utoipa::path(get, path = "/api/v1/indicators/{code}/disaggregation", tag = "plans", security(("token" = [])),
+    params(("code" = String, Path), ("by" = String, Query, description = "a field the indicator publishes: sex, age_band, setting…"), ("year" = Option<i32>, Query)),
+    responses((status = 200, body = DisaggregationDto), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn indicator_disaggregation(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(code): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Json<DisaggregationDto>, ApiError> {
+    let q = q.unwrap_or_default();
+    let param = |n: &str| crate::ui::query_param(&q, n);
+    let (year, _, _) = crate::ui::breakdown_params(param("year").as_deref(), None, None)?;
+    let by = param("by").unwrap_or_default();
+    let d = app.plans.indicator_disaggregation(&a, &code, &by, year).await?;
+    let show = |v: i64| if d.ratio { hundredths(v) } else { v.to_string() };
+    Ok(Json(DisaggregationDto {
+        year,
+        by: d.field.to_owned(),
+        rows: d.rows.iter().map(|(value, v)| DisaggregationRowDto { value: value.clone(), figure: v.map(show) }).collect(),
+        not_recorded: d.not_recorded,
+        total: d.total.map(show),
+    }))
+}

@@ -147,6 +147,20 @@ struct IndicatorPage {
     total: String,
     unmapped: i64,
     estimated: bool,
+    /// The fields this indicator may be broken down by: (code, label).
+    by_fields: Vec<(String, String)>,
+    by: Option<ByView>,
+}
+
+/// The year's figure broken down by one field, as shown.
+struct ByView {
+    field: String,
+    label: String,
+    /// (value label, figure)
+    rows: Vec<(String, String)>,
+    /// Empty when every record has a value for the field.
+    not_recorded: String,
+    total: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -160,6 +174,9 @@ pub struct BreakdownParams {
     /// csv or xlsx: the table as a file; svg: the map.
     #[serde(default)]
     format: Option<String>,
+    /// A field to break the year's figure down by (sex, age band, setting…).
+    #[serde(default)]
+    by: Option<String>,
 }
 
 /// Reads year, map date and level as typed, with defaults: this year, its last day (or
@@ -295,6 +312,28 @@ pub async fn indicator_page(
         Formula::Count(_) => b.rows.iter().filter_map(|r| r.2).sum::<i64>().to_string(),
         Formula::Ratio(..) => String::new(),
     };
+    let field_label = |f: &str| translate(lang, &format!("disaggregation.{f}")).to_owned();
+    let by_fields: Vec<(String, String)> =
+        formula.disaggregations(&indicator.disaggregations).iter().map(|(f, _)| (f.to_string(), field_label(f))).collect();
+    let by = match p.by.as_deref().filter(|b| !b.is_empty()) {
+        None => None,
+        Some(field) => {
+            let d = app.plans.indicator_disaggregation(&s.actor, &code, field, year).await.map_err(|e| ctx.error(e))?;
+            let rows = d
+                .rows
+                .iter()
+                .map(|(v, n)| (translate(lang, &format!("{}.{v}", d.field)).to_owned(), value_text(lang, &formula, *n)))
+                .collect();
+            let not_recorded = d.not_recorded.filter(|n| *n != 0).map(|n| n.to_string()).unwrap_or_default();
+            Some(ByView {
+                field: d.field.to_owned(),
+                label: field_label(d.field),
+                rows,
+                not_recorded,
+                total: value_text(lang, &formula, d.total),
+            })
+        }
+    };
     let page = IndicatorPage {
         name,
         map,
@@ -308,6 +347,8 @@ pub async fn indicator_page(
         total,
         unmapped: b.unmapped,
         estimated: b.estimated,
+        by_fields,
+        by,
         c: ctx.chrome("plan"),
     };
     Ok(render(StatusCode::OK, &page))
