@@ -407,4 +407,9 @@ impl PlanService {
     pub async fn get(&self, code: &str) -> Result<Plan, AppError> {
         self.list().await?.into_iter().find(|p| p.code == code).ok_or(AppError::NotFound)
     }
+
+    /// A plan's task budgets summed by source and by year (public, as the plan is).
+    pub async fn budget_totals(&self, code: &str) -> Result<treem_domain::plan::BudgetTotals, AppError> {
+        Ok(treem_domain::plan::budget_totals(&self.get(code).await?))
+    }
 }

@@ -180,6 +180,37 @@ pub struct Task {
     pub lead: String,
     #[serde(default)]
     pub coordinate: Vec<String>,
+    /// The task's money, planned and spent, by source and year (absent when none is known).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budget: Vec<BudgetLine>,
+}
+
+/// Where a task's money comes from: the state budget by level, or mobilised contributions.
+pub const BUDGET_SOURCES: &[&str] = &["central_budget", "provincial_budget", "district_budget", "commune_budget", "mobilised", "other"];
+
+/// The most one budget line may hold, in VND (10^15 đồng, a million billion: more than
+/// half of the whole state budget of a year). Keeps every sum far from overflowing.
+pub const BUDGET_LINE_MAX_VND: i64 = 1_000_000_000_000_000;
+
+/// One line of a task's budget, in whole đồng (VND).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetLine {
+    /// One of [`BUDGET_SOURCES`].
+    pub source: String,
+    /// The year the money is for; none: the whole period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// The money planned (dự toán). Required: money that was never planned (contributions
+    /// received without a plan) is written with `planned = 0`.
+    #[serde(default)]
+    pub planned: Option<i64>,
+    /// The money spent; none: not reported yet (0 means nothing was spent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spent: Option<i64>,
+    /// Where the figures come from (a budget decision, a report).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,6 +319,7 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
         for c in &t.coordinate {
             agency(format!("tasks[{}].coordinate", t.id), c, &mut errors);
         }
+        check_budget(p, t, &mut errors);
     }
     for s in &p.solutions {
         agency(format!("solutions[{}].lead", s.id), &s.lead, &mut errors);
@@ -304,6 +336,99 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
     } else {
         Err(errors)
     }
+}
+
+/// A task's budget lines: a known source, a year inside the plan's period, planned and
+/// spent neither negative nor absurd, one line per source and year.
+fn check_budget(p: &Plan, t: &Task, errors: &mut Vec<(String, String)>) {
+    for (i, b) in t.budget.iter().enumerate() {
+        let at = |f: &str| format!("tasks[{}].budget[{i}]{f}", t.id);
+        if !BUDGET_SOURCES.contains(&b.source.as_str()) {
+            errors.push((at(".source"), format!("unknown source `{}`: one of {}", b.source, BUDGET_SOURCES.join(", "))));
+        }
+        if let Some(y) = b.year {
+            if !(p.period_from..=p.period_to).contains(&y) {
+                errors.push((at(".year"), format!("{y} is outside the plan's period {}–{}", p.period_from, p.period_to)));
+            }
+        }
+        match b.planned {
+            None => errors.push((at(".planned"), "the money planned, in VND; write 0 when it was not planned".into())),
+            Some(v) if v < 0 => errors.push((at(".planned"), "not negative".into())),
+            Some(v) if v > BUDGET_LINE_MAX_VND => errors.push((at(".planned"), "at most 10^15 VND on one line".into())),
+            Some(_) => {}
+        }
+        match b.spent {
+            Some(v) if v < 0 => errors.push((at(".spent"), "not negative".into())),
+            Some(v) if v > BUDGET_LINE_MAX_VND => errors.push((at(".spent"), "at most 10^15 VND on one line".into())),
+            _ => {}
+        }
+        if !b.note.is_empty() && crate::text::clean_line(&b.note, 300).is_err() {
+            errors.push((at(".note"), "a single line of at most 300 characters".into()));
+        }
+        if let Some(j) = t.budget[..i].iter().position(|o| o.source == b.source && o.year == b.year) {
+            let year = b.year.map_or_else(|| "the whole period".to_owned(), |y| y.to_string());
+            errors.push((
+                at(""),
+                format!("same source and year as tasks[{}].budget[{j}] ({}, {year}): put them on one line", t.id, b.source),
+            ));
+        }
+    }
+}
+
+/// Money of one group of budget lines, in VND.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BudgetSum {
+    pub planned: i64,
+    /// What the lines with a reported spending say was spent.
+    pub spent: i64,
+    /// Lines whose spending is not reported yet.
+    pub unreported: usize,
+}
+
+impl BudgetSum {
+    fn add(&mut self, b: &BudgetLine) {
+        self.planned = self.planned.saturating_add(b.planned.unwrap_or(0));
+        match b.spent {
+            Some(s) => self.spent = self.spent.saturating_add(s),
+            None => self.unreported += 1,
+        }
+    }
+
+    /// The share spent in hundredths of a percent (45.20 % → 4520); none when nothing was planned.
+    pub fn share_hundredths(&self) -> Option<i64> {
+        (self.planned > 0).then(|| {
+            let h = (i128::from(self.spent) * 20_000 / i128::from(self.planned) + 1) / 2;
+            i64::try_from(h).unwrap_or(i64::MAX)
+        })
+    }
+}
+
+/// A plan's budget summed by source (in [`BUDGET_SOURCES`] order) and by year (lines for the
+/// whole period under `None`, first), with the grand total.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BudgetTotals {
+    pub by_source: Vec<(String, BudgetSum)>,
+    pub by_year: Vec<(Option<i32>, BudgetSum)>,
+    pub total: BudgetSum,
+    /// How many budget lines the plan has.
+    pub lines: usize,
+}
+
+/// Sums the budget lines of every task of a checked plan.
+pub fn budget_totals(p: &Plan) -> BudgetTotals {
+    let mut by_source: std::collections::BTreeMap<usize, BudgetSum> = std::collections::BTreeMap::new();
+    let mut by_year: std::collections::BTreeMap<Option<i32>, BudgetSum> = std::collections::BTreeMap::new();
+    let mut out = BudgetTotals::default();
+    for b in p.tasks.iter().flat_map(|t| &t.budget) {
+        let rank = BUDGET_SOURCES.iter().position(|s| *s == b.source).unwrap_or(BUDGET_SOURCES.len());
+        by_source.entry(rank).or_default().add(b);
+        by_year.entry(b.year).or_default().add(b);
+        out.total.add(b);
+        out.lines += 1;
+    }
+    out.by_source = by_source.into_iter().map(|(r, s)| (BUDGET_SOURCES.get(r).copied().unwrap_or("other").to_owned(), s)).collect();
+    out.by_year = by_year.into_iter().collect();
+    out
 }
 
 /// Dated statuses a unit can hold (recorded with the decision that conferred them).
@@ -592,5 +717,133 @@ mod tests {
         assert_eq!(unit_status_progress(&t, 2015, date!(2026 - 01 - 01), |_, _| (126, 141))[0].status, YearStatus::Missed);
         // No communes at all is never a met share (no division by zero).
         assert_eq!(unit_status_progress(&t, 2015, date!(2026 - 01 - 01), |_, _| (0, 0))[0].status, YearStatus::Missed);
+    }
+    /// A small plan of 2013–2020 with a relative-change target, a two-leg count and a share.
+    fn small_plan(extra: &str) -> Plan {
+        let text = format!(
+            r#"
+code = "p"
+issuer_vi = "UBND"
+issuer_en = "PC"
+issued_year = 2013
+title_vi = "K"
+title_en = "P"
+period_from = 2013
+period_to = 2020
+scope_unit_code = "87"
+scope_unit_on = "2013-12-31"
+[[targets]]
+id = "T1"
+kind = "relative_annual_change"
+text_vi = "a"
+text_en = "a"
+change_percent = "-5"
+from_year = 2013
+deadline = 2020
+[[targets]]
+id = "T3"
+kind = "unit_count_with_status"
+text_vi = "b"
+text_en = "b"
+status = "community_based_protection"
+legs = [{{ level = "district", operator = ">=", value = 6 }}, {{ level = "commune", operator = ">", value = 45 }}]
+deadline = 2015
+[[targets]]
+id = "T4"
+kind = "milestone"
+text_vi = "c"
+text_en = "c"
+units = ["866"]
+deadline = 2016
+[[targets]]
+id = "T5"
+kind = "unit_share_with_status"
+text_vi = "d"
+text_en = "d"
+status = "child_friendly"
+legs = [{{ level = "commune", operator = ">", value = 90 }}]
+deadline = 2015
+[[agencies]]
+id = "A1"
+name_vi = "S"
+name_en = "D"
+{extra}
+"#
+        );
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn budget_lines_are_checked_by_path_and_summed_by_source_and_year() {
+        let good = small_plan(
+            r#"
+[[tasks]]
+id = "N1"
+text_vi = "x"
+text_en = "x"
+lead = "A1"
+budget = [
+  { source = "provincial_budget", year = 2014, planned = 500000000, spent = 450000000 },
+  { source = "mobilised", planned = 0, spent = 20000000, note = "Quỹ Bảo trợ trẻ em" },
+  { source = "provincial_budget", year = 2015, planned = 600000000 },
+]
+[[tasks]]
+id = "N2"
+text_vi = "y"
+text_en = "y"
+lead = "A1"
+budget = [{ source = "central_budget", year = 2014, planned = 300000000, spent = 0 }]
+"#,
+        );
+        assert_eq!(check_plan(&good), Ok(()));
+        let t = budget_totals(&good);
+        let sources: Vec<(&str, i64, i64, usize)> =
+            t.by_source.iter().map(|(s, b)| (s.as_str(), b.planned, b.spent, b.unreported)).collect();
+        assert_eq!(
+            sources,
+            vec![
+                ("central_budget", 300_000_000, 0, 0),
+                ("provincial_budget", 1_100_000_000, 450_000_000, 1),
+                ("mobilised", 0, 20_000_000, 0)
+            ]
+        );
+        let years: Vec<(Option<i32>, i64, i64)> = t.by_year.iter().map(|(y, b)| (*y, b.planned, b.spent)).collect();
+        assert_eq!(years, vec![(None, 0, 20_000_000), (Some(2014), 800_000_000, 450_000_000), (Some(2015), 600_000_000, 0)]);
+        assert_eq!((t.total.planned, t.total.spent, t.total.unreported, t.lines), (1_400_000_000, 470_000_000, 1, 4));
+        // 470 of 1,400 million is 33.57 %; nothing planned has no share.
+        assert_eq!(t.total.share_hundredths(), Some(3357));
+        assert_eq!(t.by_source[2].1.share_hundredths(), None);
+        // Every wrong field named by its path; the unknown source lists the allowed ones.
+        let bad = small_plan(
+            r#"
+[[tasks]]
+id = "N1"
+text_vi = "x"
+text_en = "x"
+lead = "A1"
+budget = [
+  { source = "provincial_budget", year = 2012, planned = -1 },
+  { source = "lottery", spent = -5 },
+  { source = "provincial_budget", year = 2012, planned = 1 },
+]
+"#,
+        );
+        let errors = check_plan(&bad).unwrap_err();
+        let got: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            got,
+            vec![
+                "tasks[N1].budget[0].year",
+                "tasks[N1].budget[0].planned",
+                "tasks[N1].budget[1].source",
+                "tasks[N1].budget[1].planned",
+                "tasks[N1].budget[1].spent",
+                "tasks[N1].budget[2].year",
+                "tasks[N1].budget[2]",
+            ]
+        );
+        assert!(errors[2].1.contains("`lottery`") && errors[2].1.contains("central_budget, provincial_budget"), "{errors:?}");
+        assert!(errors[0].1.contains("2013–2020"));
+        assert!(errors[6].1.contains("tasks[N1].budget[0]"), "a repeated source and year names the first line: {errors:?}");
     }
 }

@@ -46,6 +46,25 @@ pub struct TargetLine {
     pub path: String,
 }
 
+/// A task with its budget lines.
+pub struct TaskLine {
+    pub id: String,
+    pub text: String,
+    pub lead: String,
+    pub budget: Vec<BudgetRow>,
+}
+
+/// A budget line, or a total, as shown: money in VND with thousands separated.
+pub struct BudgetRow {
+    /// The source's translation key (`budget_source.…`), or a year or "whole period".
+    pub label: String,
+    pub year: String,
+    pub planned: String,
+    pub spent: String,
+    pub share: String,
+    pub note: String,
+}
+
 #[derive(Template)]
 #[template(path = "plan.html")]
 struct PlanPage {
@@ -58,7 +77,13 @@ struct PlanPage {
     purpose: String,
     baselines: Vec<BaselineLine>,
     targets: Vec<TargetLine>,
-    tasks: Vec<(String, String, String)>,
+    tasks: Vec<TaskLine>,
+    /// Budget totals by source (label = translation key) and by year, the grand total; lines in the plan.
+    budget_by_source: Vec<BudgetRow>,
+    budget_by_year: Vec<BudgetRow>,
+    budget_total: BudgetRow,
+    budget_lines: usize,
+    budget_unreported: usize,
     solutions: Vec<(String, String, String, String)>,
     agencies: Vec<(String, String)>,
     /// Unit-count targets: (target id, text, rows of (year, day counted, counts, status key, status)).
@@ -133,12 +158,67 @@ fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>) {
     (baselines, targets)
 }
 
+/// Money in VND as shown ("1.250.000.000").
+fn money(lang: Lang, v: Option<i64>) -> String {
+    v.map(thousands).unwrap_or_else(|| translate(lang, "plan.budget_not_reported").to_owned())
+}
+
+/// A sum of budget lines as a row of the totals.
+fn budget_sum_row(lang: Lang, label: String, s: &treem_domain::plan::BudgetSum) -> BudgetRow {
+    BudgetRow {
+        label,
+        year: String::new(),
+        planned: thousands(s.planned),
+        spent: thousands(s.spent),
+        share: s.share_hundredths().map(|h| format!("{} %", super::hundredths(h))).unwrap_or_else(|| "–".to_owned()),
+        note: if s.unreported > 0 { format!("{} {}", translate(lang, "plan.budget_unreported"), s.unreported) } else { String::new() },
+    }
+}
+
 pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code): Path<String>) -> Result<Response, PageError> {
     let p = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
     let lang = ctx.lang;
     let agency =
         |id: &str| p.agencies.iter().find(|a| a.id == id).map(|a| pick(lang, &a.name_vi, &a.name_en).to_owned()).unwrap_or_default();
     let (baselines, targets) = view(&p, lang);
+    let budget = app.plans.budget_totals(&code).await.map_err(|e| ctx.error(e))?;
+    let whole_period = translate(lang, "plan.budget_whole_period");
+    let budget_by_source = budget.by_source.iter().map(|(source, s)| budget_sum_row(lang, format!("budget_source.{source}"), s)).collect();
+    let budget_by_year = budget
+        .by_year
+        .iter()
+        .map(|(year, s)| BudgetRow {
+            year: year.map_or_else(|| "period".to_owned(), |y| y.to_string()),
+            ..budget_sum_row(lang, year.map_or_else(|| whole_period.to_owned(), |y| y.to_string()), s)
+        })
+        .collect();
+    let tasks = p
+        .tasks
+        .iter()
+        .map(|t| TaskLine {
+            id: t.id.clone(),
+            text: pick(lang, &t.text_vi, &t.text_en).to_owned(),
+            lead: agency(&t.lead),
+            budget: t
+                .budget
+                .iter()
+                .map(|b| BudgetRow {
+                    label: format!("budget_source.{}", b.source),
+                    year: b.year.map_or_else(|| whole_period.to_owned(), |y| y.to_string()),
+                    planned: money(lang, b.planned),
+                    spent: money(lang, b.spent),
+                    share: match (b.planned, b.spent) {
+                        (Some(planned), Some(spent)) if planned > 0 => {
+                            let sum = treem_domain::plan::BudgetSum { planned, spent, unreported: 0 };
+                            sum.share_hundredths().map(|h| format!("{} %", super::hundredths(h))).unwrap_or_default()
+                        }
+                        _ => "–".to_owned(),
+                    },
+                    note: b.note.clone(),
+                })
+                .collect(),
+        })
+        .collect();
     let mut solutions: Vec<_> = p.solutions.iter().collect();
     solutions.sort_by(|a, b| treem_domain::text::cmp_vi(&a.id, &b.id));
     let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
@@ -226,7 +306,12 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
         purpose: pick(lang, &p.purpose_vi, &p.purpose_en).to_owned(),
         baselines,
         targets,
-        tasks: p.tasks.iter().map(|t| (t.id.clone(), pick(lang, &t.text_vi, &t.text_en).to_owned(), agency(&t.lead))).collect(),
+        tasks,
+        budget_total: budget_sum_row(lang, translate(lang, "plan.budget_total").to_owned(), &budget.total),
+        budget_by_source,
+        budget_by_year,
+        budget_lines: budget.lines,
+        budget_unreported: budget.total.unreported,
         solutions: solutions
             .iter()
             .map(|s| (s.id.clone(), format!("solution_group.{}", s.group), pick(lang, &s.text_vi, &s.text_en).to_owned(), agency(&s.lead)))
