@@ -123,6 +123,8 @@ impl PlanService {
                 problems.push((format!("public_indicators[{i}]"), format!("no indicator `{code}` in the catalogue")));
             }
         }
+        // Unit targets against the map of units: the code on its day, the unit's life, the area, overlaps.
+        problems.extend(treem_domain::plan::check_unit_targets(plan, &self.units.catalog()));
         if !problems.is_empty() {
             return Err(AppError::InvalidFields(problems));
         }

@@ -633,7 +633,7 @@ async fn task_budgets_are_checked_by_path_summed_by_source_and_year_and_shown() 
         // The founding plan gives no figures: no budget lines, none written into its document.
         assert_eq!(t.api("POST", "/api/v1/plans", &officer, Some(founding_plan().to_string())).await.status, StatusCode::CREATED);
         let founding = t.get("/api/v1/plans/dt-2013-ct20").await;
-        assert!(!founding.body.contains("\"budget\""), "{}", founding.body);
+        assert!(!founding.body.contains("\"budget\"") && !founding.body.contains("unit_targets"), "{}", founding.body);
         assert_eq!(t.get("/api/v1/plans/dt-2013-ct20/budget").await.json()["lines"], 0);
         assert!(t.get("/plans/dt-2013-ct20").await.body.contains("id=\"budget-none\""));
         // The page: each task's lines with the share spent, the totals by source and by year.
@@ -655,5 +655,91 @@ async fn task_budgets_are_checked_by_path_summed_by_source_and_year_and_shown() 
         );
         let en = t.get("/plans/demo-2021-kinh-phi?lang=en").await.body;
         assert!(en.contains("<td>Provincial budget</td>") && en.contains("<td>Whole period</td>"), "{en}");
+    }
+}
+
+#[tokio::test]
+async fn unit_targets_are_checked_against_the_units_of_their_years_and_shown_under_their_target() {
+    for t in apps().await {
+        t.account("tinh.87", "provincial_officer", "87", Some(date!(2013 - 12 - 31))).await;
+        let officer = t.token("tinh.87").await;
+        let entry = |target: &str, code: &str, on: &str, from: i32, to: i32, value: serde_json::Value| json!({"target": target, "unit_code": code, "unit_on": on, "from_year": from, "to_year": to, "value": value});
+        let mut plan = founding_plan();
+        let mut first = entry("T3a", "866", "2013-12-31", 2013, 2015, json!(4));
+        first["level"] = json!("commune");
+        let mut overlapping = entry("T3a", "866", "2014-06-01", 2015, 2015, json!(5));
+        overlapping["level"] = json!("commune");
+        plan["unit_targets"] = json!([
+            first,
+            overlapping,
+            entry("T1", "29884", "2026-01-01", 2013, 2020, json!("-5")),
+            entry("T1", "866", "2013-12-31", 2019, 2026, json!("-5")),
+            entry("T9", "866", "2013-12-31", 2013, 2015, json!(1)),
+            entry("T5", "873", "2013-12-31", 2013, 2015, json!(95)),
+            entry("T1", "866", "2025-12-31", 2013, 2020, json!("-5")),
+        ]);
+        let problems = refused(&t.api("POST", "/api/v1/plans", &officer, Some(plan.to_string())).await);
+        let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "unit_targets[3].to_year",
+                "unit_targets[3].to_year",
+                "unit_targets[4].target",
+                "unit_targets[2].unit_code",
+                "unit_targets[2].unit_code",
+                "unit_targets[3].unit_code",
+                "unit_targets[6].unit_code",
+                "unit_targets[1]",
+            ],
+            "{problems:#?}"
+        );
+        let message = |i: usize| problems[i].1.as_str();
+        assert!(
+            message(3).contains("Phường Mỹ Ngãi (29884) existed from 2025-07-01 (still in force), not for the whole of 2013–2020"),
+            "{}",
+            message(3)
+        );
+        assert!(message(4).contains("not in the plan's area"), "{}", message(4));
+        assert!(
+            message(5).contains("Thành phố Cao Lãnh (866) existed from 2012-01-01 to 2025-06-30, not for the whole of 2019–2026"),
+            "{}",
+            message(5)
+        );
+        assert_eq!(message(6), "no unit with code 866 on 2025-12-31; the code names Thành phố Cao Lãnh from 2012-01-01 to 2025-06-30");
+        assert!(
+            message(7).starts_with("overlaps unit_targets[0]: same target T3a and unit Thành phố Cao Lãnh (866), level commune"),
+            "{}",
+            message(7)
+        );
+        assert!(message(1).contains("after the deadline of T1, 2020"), "{}", message(1));
+        assert_eq!(t.get("/api/v1/plans").await.json(), json!([]), "nothing half-written");
+        // The good entries alone are stored, served in the plan's JSON and shown under their target.
+        plan["unit_targets"] = json!([plan["unit_targets"][0].clone(), plan["unit_targets"][5].clone()]);
+        let r = t.api("POST", "/api/v1/plans", &officer, Some(plan.to_string())).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let whole = t.get("/api/v1/plans/dt-2013-ct20").await.json();
+        assert_eq!(whole["unit_targets"][0]["value"], "4");
+        assert_eq!(
+            whole["unit_targets"][1],
+            json!({"target": "T5", "unit_code": "873", "unit_on": "2013-12-31", "from_year": 2013, "to_year": 2015, "value": "95"})
+        );
+        // Askama escapes `>` (as `&#62;`); compare the text.
+        let page = t.get("/plans/dt-2013-ct20").await.body.replace("&#62;", ">").replace("&gt;", ">");
+        let t3a = page.split("data-unit-targets=\"T3a\"").nth(1).unwrap_or_else(|| panic!("{page}")).split("</table>").next().unwrap();
+        assert!(
+            t3a.contains("<tr data-unit-target=\"0\"><td>Thành phố Cao Lãnh (866)</td><td>2013–2015</td><td>Xã: > 4</td></tr>"),
+            "{t3a}"
+        );
+        assert!(
+            page.contains("<tr data-unit-target=\"1\"><td>Huyện Cao Lãnh (873)</td><td>2013–2015</td><td>Xã: > 95 %</td></tr>"),
+            "{page}"
+        );
+        // The demo plan: a yearly change per unit, and periods of one unit one after the other.
+        let r = t.api("POST", "/api/v1/plans", &officer, Some(demo_budget_plan().to_string())).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let page = t.get("/plans/demo-2021-kinh-phi?lang=en").await.body.replace("&#62;", ">").replace("&gt;", ">");
+        assert!(page.contains("<td>Thành phố Cao Lãnh (866)</td><td>2021–2024</td><td>-7 % a year</td>"), "{page}");
+        assert!(page.contains("<td>2023–2024</td><td>Commune: > 95 %</td>"), "{page}");
     }
 }

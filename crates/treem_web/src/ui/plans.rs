@@ -44,6 +44,18 @@ pub struct TargetLine {
     pub lead: String,
     /// For a relative yearly change: the level required by the deadline, compounded.
     pub path: String,
+    /// The target's values per unit and period.
+    pub units: Vec<UnitTargetLine>,
+}
+
+/// One unit target as shown under its target.
+pub struct UnitTargetLine {
+    /// Its index in the plan's `unit_targets`.
+    pub index: usize,
+    /// The unit's name and code (its name as of `unit_on`).
+    pub unit: String,
+    pub years: String,
+    pub value: String,
 }
 
 /// A task with its budget lines.
@@ -153,6 +165,7 @@ fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>) {
                 (Some(from), Some(ppm)) => format!("{}→{}: × {:.3}", from - 1, t.deadline, ppm as f64 / 1_000_000.0),
                 _ => String::new(),
             },
+            units: Vec::new(),
         })
         .collect();
     (baselines, targets)
@@ -175,12 +188,37 @@ fn budget_sum_row(lang: Lang, label: String, s: &treem_domain::plan::BudgetSum) 
     }
 }
 
+/// The unit targets under each target: the unit's name on the day its code is read, the years, the value.
+fn unit_target_lines(app: &App, p: &Plan, lang: Lang, targets: &mut [TargetLine]) {
+    let catalog = app.units.catalog();
+    for (index, u) in p.unit_targets.iter().enumerate() {
+        let (Some(line), Some(t)) = (targets.iter_mut().find(|t| t.id == u.target), p.targets.iter().find(|t| t.id == u.target)) else {
+            continue;
+        };
+        let name = treem_domain::unit_import::parse_date(&u.unit_on)
+            .and_then(|on| catalog.by_code_on(&u.unit_code, on))
+            .map(|unit| format!("{} ({})", unit.name, unit.code))
+            .unwrap_or_else(|| u.unit_code.clone());
+        let value = match treem_domain::plan::unit_target_level(u, t) {
+            _ if t.kind == "relative_annual_change" => format!("{} % {}", u.value, translate(lang, "plan.unit_target_per_year")),
+            Some(level) => {
+                let operator = t.legs.iter().find(|l| l.level == level).map(|l| l.operator.as_str()).unwrap_or_default();
+                let percent = if t.kind == "unit_share_with_status" { " %" } else { "" };
+                format!("{}: {operator} {}{percent}", translate(lang, &format!("level.{level}")), u.value)
+            }
+            None => u.value.clone(),
+        };
+        line.units.push(UnitTargetLine { index, unit: name, years: format!("{}–{}", u.from_year, u.to_year), value });
+    }
+}
+
 pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code): Path<String>) -> Result<Response, PageError> {
     let p = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
     let lang = ctx.lang;
     let agency =
         |id: &str| p.agencies.iter().find(|a| a.id == id).map(|a| pick(lang, &a.name_vi, &a.name_en).to_owned()).unwrap_or_default();
-    let (baselines, targets) = view(&p, lang);
+    let (baselines, mut targets) = view(&p, lang);
+    unit_target_lines(&app, &p, lang, &mut targets);
     let budget = app.plans.budget_totals(&code).await.map_err(|e| ctx.error(e))?;
     let whole_period = translate(lang, "plan.budget_whole_period");
     let budget_by_source = budget.by_source.iter().map(|(source, s)| budget_sum_row(lang, format!("budget_source.{source}"), s)).collect();
