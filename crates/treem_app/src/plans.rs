@@ -184,6 +184,8 @@ impl PlanService {
                 problems.push((format!("public_indicators[{i}]"), format!("no indicator `{code}` in the catalogue")));
             }
         }
+        // Unit targets against the map of units: the code on its day, the unit's life, the area, overlaps.
+        problems.extend(treem_domain::plan::check_unit_targets(plan, &self.units.catalog()));
         if !problems.is_empty() {
             return Err(AppError::InvalidFields(problems));
         }
@@ -490,5 +492,10 @@ impl PlanService {
 
     pub async fn get(&self, code: &str) -> Result<Plan, AppError> {
         self.list().await?.into_iter().find(|p| p.code == code).ok_or(AppError::NotFound)
+    }
+
+    /// A plan's task budgets summed by source and by year (public, as the plan is).
+    pub async fn budget_totals(&self, code: &str) -> Result<treem_domain::plan::BudgetTotals, AppError> {
+        Ok(treem_domain::plan::budget_totals(&self.get(code).await?))
     }
 }

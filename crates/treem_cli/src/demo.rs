@@ -231,6 +231,10 @@ pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Re
     let plan =
         treem_app::plans::parse_plan_toml("dong-thap-2013.toml", treem_domain::bundled::PLAN_DONG_THAP_2013).map_err(|e| e.to_string())?;
     app.plans.import(treem_app::accounts::Operator::Cli, &plan).await.map_err(|e| format!("demo plan: {e}"))?;
+    // A made-up plan with task budgets and targets by unit (never the real document's figures).
+    let demo = treem_app::plans::parse_plan_toml("demo/plan-budgets-demo.toml", treem_domain::bundled::DEMO_PLAN_BUDGETS)
+        .map_err(|e| e.to_string())?;
+    app.plans.import(treem_app::accounts::Operator::Cli, &demo).await.map_err(|e| format!("demo budget plan: {e}"))?;
     seed_unit_statuses(app, &officer).await?;
     // The generated province: the register's children and households and the
     // incidents behind the plan's indicators (once per database).

@@ -39,5 +39,8 @@ pub const HOLIDAYS_CSV: &[u8] = include_bytes!("../../../data/holidays/vn-public
 /// The founding plan (Đồng Tháp, 2013), as data (see `data/plans/README.md`).
 pub const PLAN_DONG_THAP_2013: &str = include_str!("../../../data/plans/dong-thap-2013.toml");
 
+/// A made-up plan for the demo only (task budgets and unit targets; see `data/demo/README.md`).
+pub const DEMO_PLAN_BUDGETS: &str = include_str!("../../../data/demo/plan-budgets-demo.toml");
+
 /// The indicator catalogue (see `data/indicators/catalogue.toml`).
 pub const INDICATORS: &str = include_str!("../../../data/indicators/catalogue.toml");

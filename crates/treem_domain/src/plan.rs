@@ -49,6 +49,9 @@ pub struct Plan {
     /// from 1 to 9 suppressed. Empty: no public statistics.
     #[serde(default)]
     pub public_indicators: Vec<String>,
+    /// Targets per unit and period (absent from the document when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unit_targets: Vec<UnitTarget>,
 }
 
 /// A baseline figure: numerator, denominator and percentage as published; any may be absent.
@@ -180,6 +183,84 @@ pub struct Task {
     pub lead: String,
     #[serde(default)]
     pub coordinate: Vec<String>,
+    /// The task's money, planned and spent, by source and year (absent when none is known).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budget: Vec<BudgetLine>,
+}
+
+/// Where a task's money comes from: the state budget by level, or mobilised contributions.
+pub const BUDGET_SOURCES: &[&str] = &["central_budget", "provincial_budget", "district_budget", "commune_budget", "mobilised", "other"];
+
+/// The most one budget line may hold, in VND (10^15 đồng, a million billion: more than
+/// half of the whole state budget of a year). Keeps every sum far from overflowing.
+pub const BUDGET_LINE_MAX_VND: i64 = 1_000_000_000_000_000;
+
+/// One line of a task's budget, in whole đồng (VND).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetLine {
+    /// One of [`BUDGET_SOURCES`].
+    pub source: String,
+    /// The year the money is for; none: the whole period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// The money planned (dự toán). Required: money that was never planned (contributions
+    /// received without a plan) is written with `planned = 0`.
+    #[serde(default)]
+    pub planned: Option<i64>,
+    /// The money spent; none: not reported yet (0 means nothing was spent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spent: Option<i64>,
+    /// Where the figures come from (a budget decision, a report).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// A target for one unit over some years: "commune X: > 2 hamlets with the model, 2016–2020".
+/// The unit is named by its code on a date, because codes are reused across eras.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitTarget {
+    /// The id of the plan's target this refines.
+    pub target: String,
+    pub unit_code: String,
+    /// The day on which `unit_code` is read (YYYY-MM-DD).
+    pub unit_on: String,
+    pub from_year: i32,
+    pub to_year: i32,
+    /// As the target's kind needs: a yearly change in percent ("-7") for a relative yearly
+    /// change, a whole number of units for a count, a percentage (0–100) for a share.
+    /// Written as a number or a string; kept as written.
+    #[serde(deserialize_with = "number_or_string")]
+    pub value: String,
+    /// For a count or share: the level counted (one of the target's legs); may be left
+    /// out when the target has a single leg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
+/// Accepts `value = 3`, `value = 12.5` or `value = "-5"`, keeping the text.
+fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a number or a decimal string")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+    }
+    d.deserialize_any(V)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,7 +369,9 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
         for c in &t.coordinate {
             agency(format!("tasks[{}].coordinate", t.id), c, &mut errors);
         }
+        check_budget(p, t, &mut errors);
     }
+    check_unit_target_fields(p, &mut errors);
     for s in &p.solutions {
         agency(format!("solutions[{}].lead", s.id), &s.lead, &mut errors);
         for c in &s.coordinate {
@@ -304,6 +387,273 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
     } else {
         Err(errors)
     }
+}
+
+/// A task's budget lines: a known source, a year inside the plan's period, planned and
+/// spent neither negative nor absurd, one line per source and year.
+fn check_budget(p: &Plan, t: &Task, errors: &mut Vec<(String, String)>) {
+    for (i, b) in t.budget.iter().enumerate() {
+        let at = |f: &str| format!("tasks[{}].budget[{i}]{f}", t.id);
+        if !BUDGET_SOURCES.contains(&b.source.as_str()) {
+            errors.push((at(".source"), format!("unknown source `{}`: one of {}", b.source, BUDGET_SOURCES.join(", "))));
+        }
+        if let Some(y) = b.year {
+            if !(p.period_from..=p.period_to).contains(&y) {
+                errors.push((at(".year"), format!("{y} is outside the plan's period {}–{}", p.period_from, p.period_to)));
+            }
+        }
+        match b.planned {
+            None => errors.push((at(".planned"), "the money planned, in VND; write 0 when it was not planned".into())),
+            Some(v) if v < 0 => errors.push((at(".planned"), "not negative".into())),
+            Some(v) if v > BUDGET_LINE_MAX_VND => errors.push((at(".planned"), "at most 10^15 VND on one line".into())),
+            Some(_) => {}
+        }
+        match b.spent {
+            Some(v) if v < 0 => errors.push((at(".spent"), "not negative".into())),
+            Some(v) if v > BUDGET_LINE_MAX_VND => errors.push((at(".spent"), "at most 10^15 VND on one line".into())),
+            _ => {}
+        }
+        if !b.note.is_empty() && crate::text::clean_line(&b.note, 300).is_err() {
+            errors.push((at(".note"), "a single line of at most 300 characters".into()));
+        }
+        if let Some(j) = t.budget[..i].iter().position(|o| o.source == b.source && o.year == b.year) {
+            let year = b.year.map_or_else(|| "the whole period".to_owned(), |y| y.to_string());
+            errors.push((
+                at(""),
+                format!("same source and year as tasks[{}].budget[{j}] ({}, {year}): put them on one line", t.id, b.source),
+            ));
+        }
+    }
+}
+
+/// The target kinds that may be refined per unit.
+pub const UNIT_TARGET_KINDS: &[&str] = &["relative_annual_change", "unit_count_with_status", "unit_share_with_status"];
+
+/// The level a unit target of a count or share counts: its own, or the target's only leg.
+pub fn unit_target_level<'a>(u: &'a UnitTarget, t: &'a Target) -> Option<&'a str> {
+    match (&u.level, t.legs.as_slice()) {
+        (Some(l), _) => Some(l.as_str()),
+        (None, [only]) => Some(only.level.as_str()),
+        _ => None,
+    }
+}
+
+/// The checks of unit targets that need no map of units.
+fn check_unit_target_fields(p: &Plan, errors: &mut Vec<(String, String)>) {
+    for (i, u) in p.unit_targets.iter().enumerate() {
+        let at = |f: &str| format!("unit_targets[{i}].{f}");
+        if u.unit_code.trim().is_empty() {
+            errors.push((at("unit_code"), "the unit's code".into()));
+        }
+        if crate::unit_import::parse_date(&u.unit_on).is_none() {
+            errors.push((at("unit_on"), "the day the code is read on, as YYYY-MM-DD".into()));
+        }
+        let period = p.period_from..=p.period_to;
+        if u.from_year > u.to_year {
+            errors.push((at("to_year"), format!("{} is before from_year {}", u.to_year, u.from_year)));
+        }
+        for (field, y) in [("from_year", u.from_year), ("to_year", u.to_year)] {
+            if !period.contains(&y) {
+                errors.push((at(field), format!("{y} is outside the plan's period {}–{}", p.period_from, p.period_to)));
+            }
+        }
+        let Some(t) = p.targets.iter().find(|t| t.id == u.target) else {
+            errors.push((at("target"), format!("no target `{}` in the plan", u.target)));
+            continue;
+        };
+        if !UNIT_TARGET_KINDS.contains(&t.kind.as_str()) {
+            errors.push((
+                at("target"),
+                format!("{} is a target of kind {}: only {} are set per unit", t.id, t.kind, UNIT_TARGET_KINDS.join(", ")),
+            ));
+            continue;
+        }
+        if u.to_year > t.deadline {
+            errors.push((at("to_year"), format!("{} is after the deadline of {}, {}", u.to_year, t.id, t.deadline)));
+        }
+        let value = parse_hundredths(&u.value);
+        match t.kind.as_str() {
+            "relative_annual_change" => {
+                if value.is_none_or(|v| v <= -10_000) {
+                    errors.push((at("value"), "a yearly change in percent, more than -100, at most two decimals (\"-5\")".into()));
+                }
+                if u.level.is_some() {
+                    errors.push((at("level"), "only counts and shares have a level".into()));
+                }
+            }
+            kind => {
+                let ok = if kind == "unit_count_with_status" {
+                    value.is_some_and(|v| v >= 0 && v % 100 == 0)
+                } else {
+                    value.is_some_and(|v| (0..=10_000).contains(&v))
+                };
+                if !ok {
+                    let want = if kind == "unit_count_with_status" {
+                        "a whole number of units, 0 or more"
+                    } else {
+                        "a share from 0 to 100 (percent)"
+                    };
+                    errors.push((at("value"), want.into()));
+                }
+                let leg = unit_target_level(u, t).and_then(|l| t.legs.iter().find(|leg| leg.level == l));
+                if kind == "unit_share_with_status" && leg.is_some_and(|l| l.operator == ">") && value == Some(10_000) {
+                    errors.push((at("value"), "more than 100 % can never be met".into()));
+                }
+                let levels: Vec<&str> = t.legs.iter().map(|l| l.level.as_str()).collect();
+                match &u.level {
+                    Some(l) if !levels.contains(&l.as_str()) => {
+                        errors.push((at("level"), format!("{} counts {}: not {l}", t.id, levels.join(", "))))
+                    }
+                    None if levels.len() > 1 => {
+                        errors.push((at("level"), format!("{} has several legs: say which level, one of {}", t.id, levels.join(", "))))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// The checks of unit targets against the map of units: the code names a unit on `unit_on`,
+/// inside the plan's area; the unit existed for all the years it is given; it is not below the
+/// level it counts; and no two entries give the same target, unit and level for overlapping
+/// years. Entries whose fields are wrong already (see [`check_plan`]) are skipped.
+pub fn check_unit_targets(p: &Plan, catalog: &crate::units::UnitCatalog) -> Vec<(String, String)> {
+    let mut errors = Vec::new();
+    let area = crate::unit_import::parse_date(&p.scope_unit_on)
+        .and_then(|on| catalog.by_code_on(&p.scope_unit_code, on))
+        .map(|root| catalog.scope_of(root.id));
+    // (index, target, unit, level) of the entries that resolved, for the overlap check.
+    let mut resolved: Vec<(usize, &str, &crate::units::AdminUnit, Option<&str>)> = Vec::new();
+    for (i, u) in p.unit_targets.iter().enumerate() {
+        let at = format!("unit_targets[{i}].unit_code");
+        let Some(on) = crate::unit_import::parse_date(&u.unit_on) else { continue };
+        let Some(unit) = catalog.by_code_on(u.unit_code.trim(), on) else {
+            let others: Vec<String> =
+                catalog.by_code(u.unit_code.trim()).iter().map(|o| format!("{} {}", o.name, lifetime(&o.validity))).collect();
+            let also = if others.is_empty() { String::new() } else { format!("; the code names {}", others.join(", ")) };
+            errors.push((at, format!("no unit with code {} on {on}{also}", u.unit_code.trim())));
+            continue;
+        };
+        let (Ok(first), Ok(last)) = (
+            time::Date::from_calendar_date(u.from_year, time::Month::January, 1),
+            time::Date::from_calendar_date(u.to_year, time::Month::December, 31),
+        ) else {
+            continue;
+        };
+        if first <= last && !unit.validity.covers(&crate::units::Validity { from: first, to: Some(last) }) {
+            errors.push((
+                at.clone(),
+                format!(
+                    "{} ({}) existed {}, not for the whole of {}–{}",
+                    unit.name,
+                    unit.code,
+                    lifetime(&unit.validity),
+                    u.from_year,
+                    u.to_year
+                ),
+            ));
+        }
+        if area.as_ref().is_some_and(|a| !a.contains(unit.id, on)) {
+            errors.push((at.clone(), format!("{} ({}) is not in the plan's area on {on}", unit.name, unit.code)));
+        }
+        let target = p.targets.iter().find(|t| t.id == u.target && UNIT_TARGET_KINDS.contains(&t.kind.as_str()));
+        let level = target
+            .filter(|t| t.kind != "relative_annual_change")
+            .and_then(|t| unit_target_level(u, t).filter(|l| t.legs.iter().any(|leg| leg.level == *l)));
+        if let Some(l) = level.and_then(crate::units::UnitLevel::parse) {
+            if l < unit.level {
+                errors.push((
+                    format!("unit_targets[{i}].level"),
+                    format!("{} ({}) is a {}: it holds no {}", unit.name, unit.code, unit.level.as_str(), l.as_str()),
+                ));
+            }
+        }
+        if target.is_some() && first <= last {
+            resolved.push((i, u.target.as_str(), unit, level));
+        }
+    }
+    for (k, (j, target, unit, level)) in resolved.iter().enumerate() {
+        let a = &p.unit_targets[*j];
+        for (i, _, _, _) in resolved[..k].iter().filter(|(_, t, o, l)| t == target && o.id == unit.id && l == level) {
+            let o = &p.unit_targets[*i];
+            if o.from_year <= a.to_year && a.from_year <= o.to_year {
+                let level = level.map(|l| format!(", level {l}")).unwrap_or_default();
+                errors.push((
+                    format!("unit_targets[{j}]"),
+                    format!(
+                        "overlaps unit_targets[{i}]: same target {target} and unit {} ({}){level}, years {}–{} and {}–{}",
+                        unit.name, unit.code, o.from_year, o.to_year, a.from_year, a.to_year
+                    ),
+                ));
+            }
+        }
+    }
+    errors
+}
+
+/// "from 2012-01-01 to 2025-06-30", or "from 2025-07-01 (still in force)".
+fn lifetime(v: &crate::units::Validity) -> String {
+    match v.to {
+        Some(to) => format!("from {} to {to}", v.from),
+        None => format!("from {} (still in force)", v.from),
+    }
+}
+
+/// Money of one group of budget lines, in VND.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BudgetSum {
+    pub planned: i64,
+    /// What the lines with a reported spending say was spent.
+    pub spent: i64,
+    /// Lines whose spending is not reported yet.
+    pub unreported: usize,
+}
+
+impl BudgetSum {
+    fn add(&mut self, b: &BudgetLine) {
+        self.planned = self.planned.saturating_add(b.planned.unwrap_or(0));
+        match b.spent {
+            Some(s) => self.spent = self.spent.saturating_add(s),
+            None => self.unreported += 1,
+        }
+    }
+
+    /// The share spent in hundredths of a percent (45.20 % → 4520); none when nothing was planned.
+    pub fn share_hundredths(&self) -> Option<i64> {
+        (self.planned > 0).then(|| {
+            let h = (i128::from(self.spent) * 20_000 / i128::from(self.planned) + 1) / 2;
+            i64::try_from(h).unwrap_or(i64::MAX)
+        })
+    }
+}
+
+/// A plan's budget summed by source (in [`BUDGET_SOURCES`] order) and by year (lines for the
+/// whole period under `None`, first), with the grand total.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BudgetTotals {
+    pub by_source: Vec<(String, BudgetSum)>,
+    pub by_year: Vec<(Option<i32>, BudgetSum)>,
+    pub total: BudgetSum,
+    /// How many budget lines the plan has.
+    pub lines: usize,
+}
+
+/// Sums the budget lines of every task of a checked plan.
+pub fn budget_totals(p: &Plan) -> BudgetTotals {
+    let mut by_source: std::collections::BTreeMap<usize, BudgetSum> = std::collections::BTreeMap::new();
+    let mut by_year: std::collections::BTreeMap<Option<i32>, BudgetSum> = std::collections::BTreeMap::new();
+    let mut out = BudgetTotals::default();
+    for b in p.tasks.iter().flat_map(|t| &t.budget) {
+        let rank = BUDGET_SOURCES.iter().position(|s| *s == b.source).unwrap_or(BUDGET_SOURCES.len());
+        by_source.entry(rank).or_default().add(b);
+        by_year.entry(b.year).or_default().add(b);
+        out.total.add(b);
+        out.lines += 1;
+    }
+    out.by_source = by_source.into_iter().map(|(r, s)| (BUDGET_SOURCES.get(r).copied().unwrap_or("other").to_owned(), s)).collect();
+    out.by_year = by_year.into_iter().collect();
+    out
 }
 
 /// Dated statuses a unit can hold (recorded with the decision that conferred them).
@@ -592,5 +942,385 @@ mod tests {
         assert_eq!(unit_status_progress(&t, 2015, date!(2026 - 01 - 01), |_, _| (126, 141))[0].status, YearStatus::Missed);
         // No communes at all is never a met share (no division by zero).
         assert_eq!(unit_status_progress(&t, 2015, date!(2026 - 01 - 01), |_, _| (0, 0))[0].status, YearStatus::Missed);
+    }
+    /// A small plan of 2013–2020 with a relative-change target, a two-leg count and a share.
+    fn small_plan(extra: &str) -> Plan {
+        let text = format!(
+            r#"
+code = "p"
+issuer_vi = "UBND"
+issuer_en = "PC"
+issued_year = 2013
+title_vi = "K"
+title_en = "P"
+period_from = 2013
+period_to = 2020
+scope_unit_code = "87"
+scope_unit_on = "2013-12-31"
+[[targets]]
+id = "T1"
+kind = "relative_annual_change"
+text_vi = "a"
+text_en = "a"
+change_percent = "-5"
+from_year = 2013
+deadline = 2020
+[[targets]]
+id = "T3"
+kind = "unit_count_with_status"
+text_vi = "b"
+text_en = "b"
+status = "community_based_protection"
+legs = [{{ level = "district", operator = ">=", value = 6 }}, {{ level = "commune", operator = ">", value = 45 }}]
+deadline = 2015
+[[targets]]
+id = "T4"
+kind = "milestone"
+text_vi = "c"
+text_en = "c"
+units = ["866"]
+deadline = 2016
+[[targets]]
+id = "T5"
+kind = "unit_share_with_status"
+text_vi = "d"
+text_en = "d"
+status = "child_friendly"
+legs = [{{ level = "commune", operator = ">", value = 90 }}]
+deadline = 2015
+[[agencies]]
+id = "A1"
+name_vi = "S"
+name_en = "D"
+{extra}
+"#
+        );
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn fields(p: &Plan) -> Vec<String> {
+        check_plan(p).err().unwrap_or_default().into_iter().map(|(f, _)| f).collect()
+    }
+
+    #[test]
+    fn budget_lines_are_checked_by_path_and_summed_by_source_and_year() {
+        let good = small_plan(
+            r#"
+[[tasks]]
+id = "N1"
+text_vi = "x"
+text_en = "x"
+lead = "A1"
+budget = [
+  { source = "provincial_budget", year = 2014, planned = 500000000, spent = 450000000 },
+  { source = "mobilised", planned = 0, spent = 20000000, note = "Quỹ Bảo trợ trẻ em" },
+  { source = "provincial_budget", year = 2015, planned = 600000000 },
+]
+[[tasks]]
+id = "N2"
+text_vi = "y"
+text_en = "y"
+lead = "A1"
+budget = [{ source = "central_budget", year = 2014, planned = 300000000, spent = 0 }]
+"#,
+        );
+        assert_eq!(check_plan(&good), Ok(()));
+        let t = budget_totals(&good);
+        let sources: Vec<(&str, i64, i64, usize)> =
+            t.by_source.iter().map(|(s, b)| (s.as_str(), b.planned, b.spent, b.unreported)).collect();
+        assert_eq!(
+            sources,
+            vec![
+                ("central_budget", 300_000_000, 0, 0),
+                ("provincial_budget", 1_100_000_000, 450_000_000, 1),
+                ("mobilised", 0, 20_000_000, 0)
+            ]
+        );
+        let years: Vec<(Option<i32>, i64, i64)> = t.by_year.iter().map(|(y, b)| (*y, b.planned, b.spent)).collect();
+        assert_eq!(years, vec![(None, 0, 20_000_000), (Some(2014), 800_000_000, 450_000_000), (Some(2015), 600_000_000, 0)]);
+        assert_eq!((t.total.planned, t.total.spent, t.total.unreported, t.lines), (1_400_000_000, 470_000_000, 1, 4));
+        // 470 of 1,400 million is 33.57 %; nothing planned has no share.
+        assert_eq!(t.total.share_hundredths(), Some(3357));
+        assert_eq!(t.by_source[2].1.share_hundredths(), None);
+        // Every wrong field named by its path; the unknown source lists the allowed ones.
+        let bad = small_plan(
+            r#"
+[[tasks]]
+id = "N1"
+text_vi = "x"
+text_en = "x"
+lead = "A1"
+budget = [
+  { source = "provincial_budget", year = 2012, planned = -1 },
+  { source = "lottery", spent = -5 },
+  { source = "provincial_budget", year = 2012, planned = 1 },
+]
+"#,
+        );
+        let errors = check_plan(&bad).unwrap_err();
+        let got: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            got,
+            vec![
+                "tasks[N1].budget[0].year",
+                "tasks[N1].budget[0].planned",
+                "tasks[N1].budget[1].source",
+                "tasks[N1].budget[1].planned",
+                "tasks[N1].budget[1].spent",
+                "tasks[N1].budget[2].year",
+                "tasks[N1].budget[2]",
+            ]
+        );
+        assert!(errors[2].1.contains("`lottery`") && errors[2].1.contains("central_budget, provincial_budget"), "{errors:?}");
+        assert!(errors[0].1.contains("2013–2020"));
+        assert!(errors[6].1.contains("tasks[N1].budget[0]"), "a repeated source and year names the first line: {errors:?}");
+    }
+
+    /// Province 87 (2012 to mid-2025) > district 866 > commune 29884; commune 30001 created in 2016;
+    /// from 2025-07-01 code 29884 names a new commune under province 82; 82 was Tiền Giang before.
+    fn small_map() -> crate::units::UnitCatalog {
+        use crate::units::{AdminUnit, ParentLink, UnitCatalog, UnitId, UnitLevel, Validity};
+        use time::macros::date;
+        let old = Some(date!(2025 - 06 - 30));
+        let unit = |id: i64, code: &str, name: &str, level: UnitLevel, from: time::Date, to: Option<time::Date>| AdminUnit {
+            id: UnitId(id),
+            code: code.into(),
+            name: name.into(),
+            level,
+            unit_type: level.allowed_types()[0],
+            validity: Validity { from, to },
+            lat: None,
+            lon: None,
+            area_km2: None,
+        };
+        let start = date!(2012 - 01 - 01);
+        let units = vec![
+            unit(1, "87", "Tỉnh Đồng Tháp", UnitLevel::Province, start, old),
+            unit(2, "866", "Thành phố Cao Lãnh", UnitLevel::District, start, old),
+            unit(3, "29884", "Xã Mỹ Tân", UnitLevel::Commune, start, old),
+            unit(4, "30001", "Xã Mới", UnitLevel::Commune, date!(2016 - 01 - 01), old),
+            unit(5, "82", "Tỉnh Tiền Giang", UnitLevel::Province, start, old),
+            unit(6, "82", "Tỉnh Đồng Tháp", UnitLevel::Province, date!(2025 - 07 - 01), None),
+            unit(7, "29884", "Phường Mỹ Ngãi", UnitLevel::Commune, date!(2025 - 07 - 01), None),
+            unit(8, "860", "Thành phố Mỹ Tho", UnitLevel::District, start, old),
+        ];
+        let link = |c: i64, p: i64, from: time::Date, to: Option<time::Date>| ParentLink {
+            child: UnitId(c),
+            parent: UnitId(p),
+            validity: Validity { from, to },
+        };
+        let links = vec![
+            link(2, 1, start, old),
+            link(3, 2, start, old),
+            link(4, 2, date!(2016 - 01 - 01), old),
+            link(8, 5, start, old),
+            link(7, 6, date!(2025 - 07 - 01), None),
+        ];
+        UnitCatalog::new(units, links, vec![])
+    }
+
+    #[test]
+    fn unit_targets_name_units_that_existed_in_the_plans_area_without_overlaps() {
+        let good = small_plan(
+            r#"
+[[unit_targets]]
+target = "T1"
+unit_code = "866"
+unit_on = "2013-12-31"
+from_year = 2013
+to_year = 2020
+value = "-7"
+[[unit_targets]]
+target = "T3"
+unit_code = "866"
+unit_on = "2013-12-31"
+from_year = 2013
+to_year = 2015
+level = "commune"
+value = 4
+[[unit_targets]]
+target = "T3"
+unit_code = "866"
+unit_on = "2013-12-31"
+from_year = 2014
+to_year = 2015
+level = "district"
+value = 1
+[[unit_targets]]
+target = "T5"
+unit_code = "866"
+unit_on = "2013-12-31"
+from_year = 2014
+to_year = 2015
+value = 87.5
+"#,
+        );
+        assert_eq!(check_plan(&good), Ok(()));
+        assert_eq!(check_unit_targets(&good, &small_map()), Vec::<(String, String)>::new());
+        assert_eq!(good.unit_targets[1].value, "4");
+        assert_eq!(good.unit_targets[3].value, "87.5");
+        // Field checks without the map.
+        let bad = small_plan(
+            r#"
+[[unit_targets]]
+target = "T9"
+unit_code = "866"
+unit_on = "2013-12-31"
+from_year = 2013
+to_year = 2014
+value = 1
+[[unit_targets]]
+target = "T4"
+unit_code = "866"
+unit_on = "2013-12-31"
+from_year = 2013
+to_year = 2014
+value = 1
+[[unit_targets]]
+target = "T3"
+unit_code = "866"
+unit_on = "31/12/2013"
+from_year = 2015
+to_year = 2012
+value = 2.5
+[[unit_targets]]
+target = "T5"
+unit_code = "866"
+unit_on = "2013-12-31"
+from_year = 2014
+to_year = 2016
+level = "district"
+value = 120
+[[unit_targets]]
+target = "T5"
+unit_code = "866"
+unit_on = "2013-12-31"
+from_year = 2014
+to_year = 2015
+value = 100
+"#,
+        );
+        assert_eq!(
+            fields(&bad),
+            vec![
+                "unit_targets[0].target",
+                "unit_targets[1].target",
+                "unit_targets[2].unit_on",
+                "unit_targets[2].to_year",
+                "unit_targets[2].to_year",
+                "unit_targets[2].value",
+                "unit_targets[2].level",
+                "unit_targets[3].to_year",
+                "unit_targets[3].value",
+                "unit_targets[3].level",
+                "unit_targets[4].value",
+            ]
+        );
+        assert_eq!(check_plan(&bad).unwrap_err()[10].1, "more than 100 % can never be met");
+        // Against the map: a code not in use that day, a unit created after the first year,
+        // a unit outside the plan's area, a district asked to count districts inside a commune, overlaps.
+        let on_map = small_plan(
+            r#"
+[[unit_targets]]
+target = "T1"
+unit_code = "82"
+unit_on = "2013-12-31"
+from_year = 2013
+to_year = 2020
+value = -5
+[[unit_targets]]
+target = "T1"
+unit_code = "30001"
+unit_on = "2016-06-01"
+from_year = 2014
+to_year = 2020
+value = -5
+[[unit_targets]]
+target = "T1"
+unit_code = "29884"
+unit_on = "2026-01-01"
+from_year = 2013
+to_year = 2020
+value = -5
+[[unit_targets]]
+target = "T3"
+unit_code = "29884"
+unit_on = "2013-12-31"
+from_year = 2013
+to_year = 2015
+level = "district"
+value = 1
+[[unit_targets]]
+target = "T1"
+unit_code = "866"
+unit_on = "2013-12-31"
+from_year = 2013
+to_year = 2016
+value = -5
+[[unit_targets]]
+target = "T1"
+unit_code = "866"
+unit_on = "2020-01-01"
+from_year = 2016
+to_year = 2020
+value = -6
+[[unit_targets]]
+target = "T1"
+unit_code = "29884"
+unit_on = "2013-12-31"
+from_year = 2013
+to_year = 2013
+value = -5
+[[unit_targets]]
+target = "T1"
+unit_code = "29884"
+unit_on = "2013-12-31"
+from_year = 2014
+to_year = 2020
+value = -5
+[[unit_targets]]
+target = "T1"
+unit_code = "404"
+unit_on = "2013-12-31"
+from_year = 2014
+to_year = 2020
+value = -5
+"#,
+        );
+        assert_eq!(check_plan(&on_map), Ok(()));
+        let errors = check_unit_targets(&on_map, &small_map());
+        let got: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            got,
+            vec![
+                "unit_targets[0].unit_code",
+                "unit_targets[1].unit_code",
+                "unit_targets[2].unit_code",
+                "unit_targets[2].unit_code",
+                "unit_targets[3].level",
+                "unit_targets[8].unit_code",
+                "unit_targets[5]",
+            ],
+            "{errors:#?}"
+        );
+        let msg = |i: usize| errors[i].1.as_str();
+        assert!(msg(0).contains("Tỉnh Tiền Giang (82) is not in the plan's area"), "{}", msg(0));
+        assert!(msg(1).contains("Xã Mới (30001) existed from 2016-01-01 to 2025-06-30, not for the whole of 2014–2020"), "{}", msg(1));
+        assert!(msg(2).contains("Phường Mỹ Ngãi (29884) existed from 2025-07-01 (still in force)"), "{}", msg(2));
+        assert!(msg(3).contains("not in the plan's area on 2026-01-01"), "{}", msg(3));
+        assert!(msg(4).contains("is a commune: it holds no district"), "{}", msg(4));
+        assert_eq!(msg(5), "no unit with code 404 on 2013-12-31");
+        assert!(
+            msg(6).contains("overlaps unit_targets[4]: same target T1 and unit Thành phố Cao Lãnh (866), years 2013–2016 and 2016–2020"),
+            "{}",
+            msg(6)
+        );
+        // The same code read on a day it named no unit says what it named and when.
+        let mut gone = on_map.clone();
+        gone.unit_targets.truncate(1);
+        gone.unit_targets[0].unit_code = "860".into();
+        gone.unit_targets[0].unit_on = "2026-01-01".into();
+        let e = check_unit_targets(&gone, &small_map());
+        assert_eq!(e[0].1, "no unit with code 860 on 2026-01-01; the code names Thành phố Mỹ Tho from 2012-01-01 to 2025-06-30");
     }
 }

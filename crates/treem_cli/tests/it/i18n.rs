@@ -68,6 +68,9 @@ fn every_key_used_exists() {
     for u in treem_domain::plan::UNIT_STATUSES {
         assert!(vi.contains(&format!("unit_status.{u}")), "unit status {u}");
     }
+    for b in treem_domain::plan::BUDGET_SOURCES {
+        assert!(vi.contains(&format!("budget_source.{b}")), "budget source {b}");
+    }
     for g in treem_domain::plan::SOLUTION_GROUPS {
         assert!(vi.contains(&format!("solution_group.{g}")), "solution group {g}");
     }

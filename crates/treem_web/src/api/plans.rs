@@ -58,6 +58,63 @@ pub async fn get_plan(State(app): State<Arc<App>>, Path(code): Path<String>) -> 
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct BudgetSumDto {
+    /// Money planned, in VND.
+    planned: i64,
+    /// Money spent as reported, in VND.
+    spent: i64,
+    /// spent ÷ planned in percent, as a decimal string ("33.57"); absent when nothing was planned.
+    share_spent: Option<String>,
+    /// Lines whose spending is not reported yet.
+    unreported: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SourceBudgetDto {
+    /// central_budget, provincial_budget, district_budget, commune_budget, mobilised or other
+    source: String,
+    #[serde(flatten)]
+    sum: BudgetSumDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct YearBudgetDto {
+    /// The year; absent for lines given for the whole period.
+    year: Option<i32>,
+    #[serde(flatten)]
+    sum: BudgetSumDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanBudgetDto {
+    /// Always VND (whole đồng).
+    currency: String,
+    /// How many budget lines the plan's tasks have.
+    lines: usize,
+    by_source: Vec<SourceBudgetDto>,
+    by_year: Vec<YearBudgetDto>,
+    total: BudgetSumDto,
+}
+
+fn budget_sum(s: &treem_domain::plan::BudgetSum) -> BudgetSumDto {
+    BudgetSumDto { planned: s.planned, spent: s.spent, share_spent: s.share_hundredths().map(hundredths), unreported: s.unreported }
+}
+
+/// The plan's task budgets summed by source and by year, with the total (public, as the plan is).
+#[utoipa::path(get, path = "/api/v1/plans/{code}/budget", tag = "plans", params(("code" = String, Path)),
+    responses((status = 200, body = PlanBudgetDto), (status = 404, body = ErrorEnvelope)))]
+pub async fn plan_budget(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<PlanBudgetDto>, ApiError> {
+    let t = app.plans.budget_totals(&code).await?;
+    Ok(Json(PlanBudgetDto {
+        currency: "VND".into(),
+        lines: t.lines,
+        by_source: t.by_source.iter().map(|(source, s)| SourceBudgetDto { source: source.clone(), sum: budget_sum(s) }).collect(),
+        by_year: t.by_year.iter().map(|(year, s)| YearBudgetDto { year: *year, sum: budget_sum(s) }).collect(),
+        total: budget_sum(&t.total),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct PlanImported {
     code: String,
     /// added, updated or unchanged

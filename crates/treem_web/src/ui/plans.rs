@@ -44,6 +44,37 @@ pub struct TargetLine {
     pub lead: String,
     /// For a relative yearly change: the level required by the deadline, compounded.
     pub path: String,
+    /// The target's values per unit and period.
+    pub units: Vec<UnitTargetLine>,
+}
+
+/// One unit target as shown under its target.
+pub struct UnitTargetLine {
+    /// Its index in the plan's `unit_targets`.
+    pub index: usize,
+    /// The unit's name and code (its name as of `unit_on`).
+    pub unit: String,
+    pub years: String,
+    pub value: String,
+}
+
+/// A task with its budget lines.
+pub struct TaskLine {
+    pub id: String,
+    pub text: String,
+    pub lead: String,
+    pub budget: Vec<BudgetRow>,
+}
+
+/// A budget line, or a total, as shown: money in VND with thousands separated.
+pub struct BudgetRow {
+    /// The source's translation key (`budget_source.…`), or a year or "whole period".
+    pub label: String,
+    pub year: String,
+    pub planned: String,
+    pub spent: String,
+    pub share: String,
+    pub note: String,
 }
 
 #[derive(Template)]
@@ -58,7 +89,13 @@ struct PlanPage {
     purpose: String,
     baselines: Vec<BaselineLine>,
     targets: Vec<TargetLine>,
-    tasks: Vec<(String, String, String)>,
+    tasks: Vec<TaskLine>,
+    /// Budget totals by source (label = translation key) and by year, the grand total; lines in the plan.
+    budget_by_source: Vec<BudgetRow>,
+    budget_by_year: Vec<BudgetRow>,
+    budget_total: BudgetRow,
+    budget_lines: usize,
+    budget_unreported: usize,
     solutions: Vec<(String, String, String, String)>,
     agencies: Vec<(String, String)>,
     /// Unit-count targets: (target id, text, rows of (year, day counted, counts, status key, status)).
@@ -128,9 +165,51 @@ fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>) {
                 (Some(from), Some(ppm)) => format!("{}→{}: × {:.3}", from - 1, t.deadline, ppm as f64 / 1_000_000.0),
                 _ => String::new(),
             },
+            units: Vec::new(),
         })
         .collect();
     (baselines, targets)
+}
+
+/// Money in VND as shown ("1.250.000.000").
+fn money(lang: Lang, v: Option<i64>) -> String {
+    v.map(thousands).unwrap_or_else(|| translate(lang, "plan.budget_not_reported").to_owned())
+}
+
+/// A sum of budget lines as a row of the totals.
+fn budget_sum_row(lang: Lang, label: String, s: &treem_domain::plan::BudgetSum) -> BudgetRow {
+    BudgetRow {
+        label,
+        year: String::new(),
+        planned: thousands(s.planned),
+        spent: thousands(s.spent),
+        share: s.share_hundredths().map(|h| format!("{} %", super::hundredths(h))).unwrap_or_else(|| "–".to_owned()),
+        note: if s.unreported > 0 { format!("{} {}", translate(lang, "plan.budget_unreported"), s.unreported) } else { String::new() },
+    }
+}
+
+/// The unit targets under each target: the unit's name on the day its code is read, the years, the value.
+fn unit_target_lines(app: &App, p: &Plan, lang: Lang, targets: &mut [TargetLine]) {
+    let catalog = app.units.catalog();
+    for (index, u) in p.unit_targets.iter().enumerate() {
+        let (Some(line), Some(t)) = (targets.iter_mut().find(|t| t.id == u.target), p.targets.iter().find(|t| t.id == u.target)) else {
+            continue;
+        };
+        let name = treem_domain::unit_import::parse_date(&u.unit_on)
+            .and_then(|on| catalog.by_code_on(&u.unit_code, on))
+            .map(|unit| format!("{} ({})", unit.name, unit.code))
+            .unwrap_or_else(|| u.unit_code.clone());
+        let value = match treem_domain::plan::unit_target_level(u, t) {
+            _ if t.kind == "relative_annual_change" => format!("{} % {}", u.value, translate(lang, "plan.unit_target_per_year")),
+            Some(level) => {
+                let operator = t.legs.iter().find(|l| l.level == level).map(|l| l.operator.as_str()).unwrap_or_default();
+                let percent = if t.kind == "unit_share_with_status" { " %" } else { "" };
+                format!("{}: {operator} {}{percent}", translate(lang, &format!("level.{level}")), u.value)
+            }
+            None => u.value.clone(),
+        };
+        line.units.push(UnitTargetLine { index, unit: name, years: format!("{}–{}", u.from_year, u.to_year), value });
+    }
 }
 
 pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code): Path<String>) -> Result<Response, PageError> {
@@ -138,7 +217,46 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
     let lang = ctx.lang;
     let agency =
         |id: &str| p.agencies.iter().find(|a| a.id == id).map(|a| pick(lang, &a.name_vi, &a.name_en).to_owned()).unwrap_or_default();
-    let (baselines, targets) = view(&p, lang);
+    let (baselines, mut targets) = view(&p, lang);
+    unit_target_lines(&app, &p, lang, &mut targets);
+    let budget = app.plans.budget_totals(&code).await.map_err(|e| ctx.error(e))?;
+    let whole_period = translate(lang, "plan.budget_whole_period");
+    let budget_by_source = budget.by_source.iter().map(|(source, s)| budget_sum_row(lang, format!("budget_source.{source}"), s)).collect();
+    let budget_by_year = budget
+        .by_year
+        .iter()
+        .map(|(year, s)| BudgetRow {
+            year: year.map_or_else(|| "period".to_owned(), |y| y.to_string()),
+            ..budget_sum_row(lang, year.map_or_else(|| whole_period.to_owned(), |y| y.to_string()), s)
+        })
+        .collect();
+    let tasks = p
+        .tasks
+        .iter()
+        .map(|t| TaskLine {
+            id: t.id.clone(),
+            text: pick(lang, &t.text_vi, &t.text_en).to_owned(),
+            lead: agency(&t.lead),
+            budget: t
+                .budget
+                .iter()
+                .map(|b| BudgetRow {
+                    label: format!("budget_source.{}", b.source),
+                    year: b.year.map_or_else(|| whole_period.to_owned(), |y| y.to_string()),
+                    planned: money(lang, b.planned),
+                    spent: money(lang, b.spent),
+                    share: match (b.planned, b.spent) {
+                        (Some(planned), Some(spent)) if planned > 0 => {
+                            let sum = treem_domain::plan::BudgetSum { planned, spent, unreported: 0 };
+                            sum.share_hundredths().map(|h| format!("{} %", super::hundredths(h))).unwrap_or_default()
+                        }
+                        _ => "–".to_owned(),
+                    },
+                    note: b.note.clone(),
+                })
+                .collect(),
+        })
+        .collect();
     let mut solutions: Vec<_> = p.solutions.iter().collect();
     solutions.sort_by(|a, b| treem_domain::text::cmp_vi(&a.id, &b.id));
     let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
@@ -226,7 +344,12 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
         purpose: pick(lang, &p.purpose_vi, &p.purpose_en).to_owned(),
         baselines,
         targets,
-        tasks: p.tasks.iter().map(|t| (t.id.clone(), pick(lang, &t.text_vi, &t.text_en).to_owned(), agency(&t.lead))).collect(),
+        tasks,
+        budget_total: budget_sum_row(lang, translate(lang, "plan.budget_total").to_owned(), &budget.total),
+        budget_by_source,
+        budget_by_year,
+        budget_lines: budget.lines,
+        budget_unreported: budget.total.unreported,
         solutions: solutions
             .iter()
             .map(|s| (s.id.clone(), format!("solution_group.{}", s.group), pick(lang, &s.text_vi, &s.text_en).to_owned(), agency(&s.lead)))
