@@ -8,7 +8,6 @@ use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
 use treem_domain::child::{age_on, check_child, Child, ChildFields, ChildInput, HivStatus, Sex};
 use treem_domain::dedup::{find_duplicates, Candidate};
-use treem_domain::indicator::FactKind;
 use treem_domain::text::search_key;
 use treem_domain::units::UnitId;
 use treem_storage::{ChildQuery, StorageError, Store};
@@ -176,7 +175,7 @@ impl ChildService {
             }
         }
         let event = actor.event("child.create", Outcome::Ok).record("child", "").fields(&set);
-        Ok(self.facts.after(FactKind::Children, self.store.create_child(&fields, actor.account_id, &event).await)?)
+        Ok(self.facts.after_new_child(self.store.create_child(&fields, actor.account_id, &event).await)?)
     }
 
     /// Reads a child in scope. Out of scope answers `NotFound` (and the attempt
@@ -346,7 +345,7 @@ impl ChildService {
             }
         }
         let event = actor.event("child.merge", Outcome::Ok).record("child", duplicate).fields(&["merged_into"]);
-        Ok(self.facts.after(FactKind::Children, self.store.set_merged(duplicate, Some(keep), &event).await)?)
+        Ok(self.facts.after_child(duplicate, self.store.set_merged(duplicate, Some(keep), &event).await)?)
     }
 
     /// Undoes a merge: the record comes back as its own.
@@ -360,7 +359,7 @@ impl ChildService {
             _ => return Err(AppError::NotFound),
         }
         let event = actor.event("child.unmerge", Outcome::Ok).record("child", duplicate).fields(&["merged_into"]);
-        Ok(self.facts.after(FactKind::Children, self.store.set_merged(duplicate, None, &event).await)?)
+        Ok(self.facts.after_child(duplicate, self.store.set_merged(duplicate, None, &event).await)?)
     }
 
     /// Every child in scope matching `name`, for export (audited).
@@ -422,7 +421,7 @@ impl ChildService {
         .filter_map(|(f, c)| c.then_some(f))
         .collect();
         let event = actor.event("child.update", Outcome::Ok).record("child", id).fields(&changed);
-        match self.facts.after(FactKind::Children, self.store.update_child(id, version, &fields, &event).await) {
+        match self.facts.after_child(id, self.store.update_child(id, version, &fields, &event).await) {
             Err(StorageError::Conflict(_)) => Err(AppError::EditConflict),
             other => Ok(other?),
         }

@@ -1,35 +1,32 @@
 //! The indicator engine's facts, kept in memory and made fresh by the writes
-//! themselves: every service that changes an incident or a child tells the cache,
-//! and the next reading reloads that kind of fact (and only that kind). No nightly
-//! rebuild; a figure read after a save includes it.
+//! themselves. A saved incident is added to the facts as it is saved; a changed child
+//! or household is read back alone and its old contribution replaced by its new one.
+//! No nightly rebuild, no full reload after a save: a figure read after a save
+//! includes it. A full reload happens on the first reading, after a bulk load, when
+//! the day changes (ages and the current year's counting day move), and every
+//! [`FULL_RELOAD_AFTER`] as a safety net.
 //!
 //! One process per database is assumed: a second `treem serve` on the same
-//! PostgreSQL would not hear the first one's writes (docs/PLANS.md, gaps).
+//! PostgreSQL would hear the first one's writes only at its next full reload
+//! (docs/PLANS.md, gaps).
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
-use treem_domain::indicator::{child_facts, Fact, FactKind, Facts};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use time::Date;
+use treem_domain::incident::IncidentFields;
+use treem_domain::indicator::{child_facts, ChildRecord, Fact, FactKind, Facts, FIELD_COUNT};
 use treem_domain::units::UnitId;
 use treem_storage::Store;
 
 use crate::AppError;
 
-/// One kind of fact: the data and the generation it was loaded at.
-#[derive(Default)]
-struct Slot {
-    /// Bumped after every committed write that may change this kind of fact.
-    generation: AtomicU64,
-    loaded: RwLock<Option<(u64, Arc<Vec<Fact>>)>>,
-    /// One loader at a time; the others wait and take its result.
-    loading: tokio::sync::Mutex<()>,
-}
+/// Children are counted from this year on (the founding plan's baseline year is 2012).
+pub const FIRST_YEAR: i32 = 2010;
 
-pub struct FactCache {
-    store: Arc<dyn Store>,
-    incidents: Slot,
-    children: Slot,
-}
+/// The longest the facts go without a full reload from the database.
+pub const FULL_RELOAD_AFTER: Duration = Duration::from_secs(15 * 60);
 
 /// The facts as they were at one moment, shared by every reader of that moment.
 #[derive(Clone)]
@@ -41,102 +38,281 @@ pub struct FactSnapshot {
 impl FactSnapshot {
     /// The facts for which `keep(kind, unit, day)` holds (an actor's scope). `keep` is
     /// asked once per unit and day, not once per fact.
-    pub fn filtered(&self, mut keep: impl FnMut(FactKind, UnitId, time::Date) -> bool) -> Facts {
+    pub fn filtered(&self, mut keep: impl FnMut(FactKind, UnitId, Date) -> bool) -> Facts {
         let mut pick = |kind: FactKind, list: &[Fact]| -> Vec<Fact> {
-            let mut memo: HashMap<(UnitId, time::Date), bool> = HashMap::new();
+            let mut memo: HashMap<(UnitId, Date), bool> = HashMap::new();
             list.iter().filter(|f| *memo.entry((f.unit, f.day)).or_insert_with(|| keep(kind, f.unit, f.day))).cloned().collect()
         };
         Facts { incidents: pick(FactKind::Incidents, &self.incidents), children: pick(FactKind::Children, &self.children) }
     }
 
-    /// Every fact, unfiltered (for figures over a plan's whole area).
+    /// Every fact, unfiltered.
     pub fn all(&self) -> Facts {
         Facts { incidents: self.incidents.to_vec(), children: self.children.to_vec() }
     }
 }
 
-impl FactCache {
-    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, incidents: Slot::default(), children: Slot::default() }
+/// Writes heard since the last update of the facts.
+#[derive(Default)]
+struct Pending {
+    incidents: Vec<Fact>,
+    children: HashSet<i64>,
+    households: HashSet<i64>,
+    /// Reload everything (a bulk load, or a write that could not be followed).
+    full: bool,
+}
+
+type GroupKey = (UnitId, Date, [u8; FIELD_COUNT]);
+
+/// The register as the child facts are built from it, so that one child's change is
+/// a small correction, not a rebuild.
+#[derive(Default)]
+struct Register {
+    records: Vec<Option<ChildRecord>>,
+    index: HashMap<i64, usize>,
+    by_household: HashMap<i64, Vec<usize>>,
+    poverty: HashMap<(i64, i32), &'static str>,
+    grouped: HashMap<GroupKey, i64>,
+}
+
+fn status(s: &str) -> Option<&'static str> {
+    ["poor", "near_poor", "neither"].into_iter().find(|p| *p == s)
+}
+
+impl Register {
+    fn facts_of(&self, record: &ChildRecord, day: Date) -> Vec<Fact> {
+        let poverty = &self.poverty;
+        child_facts(std::slice::from_ref(record), |h, y| poverty.get(&(h, y)).copied(), FIRST_YEAR..=day.year(), day)
     }
 
-    /// Called after a write that may change an incident's counted fields.
-    pub fn incidents_changed(&self) {
-        self.incidents.generation.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// Called after a write that may change a counted child (birth, sex, residence,
-    /// household or its poverty, circumstances, disability, merges).
-    pub fn children_changed(&self) {
-        self.children.generation.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// Passes a write's result through, after marking `kind` as changed (a failed write
-    /// marks it too: a needless reload is cheaper than a stale figure).
-    pub fn after<T>(&self, kind: FactKind, result: T) -> T {
-        self.slot(kind).generation.fetch_add(1, Ordering::SeqCst);
-        result
-    }
-
-    /// The current facts; reloads each kind written since it was last loaded.
-    pub async fn snapshot(&self) -> Result<FactSnapshot, AppError> {
-        Ok(FactSnapshot { incidents: self.current(FactKind::Incidents).await?, children: self.current(FactKind::Children).await? })
-    }
-
-    fn slot(&self, kind: FactKind) -> &Slot {
-        match kind {
-            FactKind::Incidents => &self.incidents,
-            FactKind::Children => &self.children,
-        }
-    }
-
-    fn fresh(slot: &Slot) -> Option<Arc<Vec<Fact>>> {
-        let now = slot.generation.load(Ordering::SeqCst);
-        let loaded = slot.loaded.read().ok()?;
-        loaded.as_ref().filter(|(g, _)| *g == now).map(|(_, f)| f.clone())
-    }
-
-    async fn current(&self, kind: FactKind) -> Result<Arc<Vec<Fact>>, AppError> {
-        let slot = self.slot(kind);
-        if let Some(f) = Self::fresh(slot) {
-            return Ok(f);
-        }
-        let _one = slot.loading.lock().await;
-        if let Some(f) = Self::fresh(slot) {
-            return Ok(f);
-        }
-        // The generation is read before loading: a write committed during the load
-        // bumps it again, so this result is not taken as fresh after that write.
-        let generation = slot.generation.load(Ordering::SeqCst);
-        let facts = Arc::new(self.load(kind).await?);
-        if let Ok(mut l) = slot.loaded.write() {
-            *l = Some((generation, facts.clone()));
-        }
-        Ok(facts)
-    }
-
-    async fn load(&self, kind: FactKind) -> Result<Vec<Fact>, AppError> {
-        let today = treem_domain::calendar::today_in_vietnam();
-        match kind {
-            FactKind::Incidents => Ok(self.store.incident_facts().await?),
-            FactKind::Children => {
-                let children = self.store.child_records().await?;
-                let poverty: HashMap<(i64, i32), &'static str> = self
-                    .store
-                    .household_poverty()
-                    .await?
-                    .into_iter()
-                    .filter_map(|(h, y, s)| {
-                        let status = ["poor", "near_poor", "neither"].into_iter().find(|p| *p == s)?;
-                        Some(((h, y), status))
-                    })
-                    .collect();
-                let first = children.iter().map(|c| c.birth_date.year()).min().unwrap_or(today.year()).max(FIRST_YEAR);
-                Ok(child_facts(&children, |h, y| poverty.get(&(h, y)).copied(), first..=today.year(), today))
+    fn apply(&mut self, i: usize, day: Date, sign: i64) {
+        let Some(record) = self.records.get(i).and_then(Option::as_ref) else { return };
+        for f in self.facts_of(record, day) {
+            let entry = self.grouped.entry((f.unit, f.day, f.codes)).or_default();
+            *entry += sign * f.count;
+            if *entry == 0 {
+                self.grouped.remove(&(f.unit, f.day, f.codes));
             }
         }
     }
+
+    fn put(&mut self, record: Option<ChildRecord>, id: i64) {
+        let i = match self.index.get(&id) {
+            Some(i) => *i,
+            None if record.is_none() => return,
+            None => {
+                self.records.push(None);
+                self.index.insert(id, self.records.len() - 1);
+                self.records.len() - 1
+            }
+        };
+        if let Some(h) = self.records[i].as_ref().and_then(|r| r.household) {
+            if let Some(list) = self.by_household.get_mut(&h) {
+                list.retain(|x| *x != i);
+            }
+        }
+        if let Some(h) = record.as_ref().and_then(|r| r.household) {
+            self.by_household.entry(h).or_default().push(i);
+        }
+        self.records[i] = record;
+    }
+
+    fn facts(&self) -> Vec<Fact> {
+        let mut out: Vec<Fact> =
+            self.grouped.iter().map(|((unit, day, codes), count)| Fact { unit: *unit, day: *day, codes: *codes, count: *count }).collect();
+        out.sort_by_key(|f| (f.day, f.unit, f.codes));
+        out
+    }
 }
 
-/// Children are counted from this year on (the founding plan's baseline year is 2012).
-pub const FIRST_YEAR: i32 = 2010;
+struct State {
+    day: Date,
+    loaded_at: Instant,
+    register: Register,
+}
+
+pub struct FactCache {
+    store: Arc<dyn Store>,
+    current: RwLock<Option<(Date, FactSnapshot)>>,
+    dirty: AtomicBool,
+    pending: Mutex<Pending>,
+    /// One updater at a time; it also holds what child facts are built from.
+    state: tokio::sync::Mutex<Option<State>>,
+}
+
+impl FactCache {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            current: RwLock::new(None),
+            dirty: AtomicBool::new(true),
+            pending: Mutex::new(Pending { full: true, ..Default::default() }),
+            state: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    fn note(&self, change: impl FnOnce(&mut Pending)) {
+        match self.pending.lock() {
+            Ok(mut p) => change(&mut p),
+            Err(poisoned) => poisoned.into_inner().full = true,
+        }
+        // After the change is noted: an updater that clears the flag first takes it.
+        self.dirty.store(true, Ordering::SeqCst);
+    }
+
+    /// Everything changed (a bulk load): the next reading reloads from the database.
+    pub fn reload(&self) {
+        self.note(|p| p.full = true);
+    }
+
+    /// After an incident was written: its fact joins the facts.
+    pub fn after_incident<E>(&self, fields: &IncidentFields, result: Result<i64, E>) -> Result<i64, E> {
+        if result.is_ok() {
+            let fact = Fact::of_incident(fields);
+            self.note(|p| p.incidents.push(fact));
+        }
+        result
+    }
+
+    /// After a write that may change a counted child (birth, sex, residence, household,
+    /// circumstances, disability, a merge): the child is read back at the next reading.
+    /// Marked even when the write failed: a needless reading is cheaper than a stale figure.
+    pub fn after_child<T>(&self, child: i64, result: T) -> T {
+        self.note(|p| {
+            p.children.insert(child);
+        });
+        result
+    }
+
+    /// After a child was added: read at the next reading.
+    pub fn after_new_child<E>(&self, result: Result<i64, E>) -> Result<i64, E> {
+        if let Ok(id) = &result {
+            let id = *id;
+            self.note(|p| {
+                p.children.insert(id);
+            });
+        }
+        result
+    }
+
+    /// After a household's poverty status changed: read back with its children.
+    pub fn after_household<T>(&self, household: i64, result: T) -> T {
+        self.note(|p| {
+            p.households.insert(household);
+        });
+        result
+    }
+
+    /// The current facts, brought up to date with every write heard.
+    pub async fn snapshot(&self) -> Result<FactSnapshot, AppError> {
+        let today = treem_domain::calendar::today_in_vietnam();
+        if !self.dirty.load(Ordering::SeqCst) {
+            if let Ok(current) = self.current.read() {
+                if let Some((day, snapshot)) = current.as_ref().filter(|(day, _)| *day == today) {
+                    let _ = day;
+                    return Ok(snapshot.clone());
+                }
+            }
+        }
+        let mut state = self.state.lock().await;
+        // Another reader may have brought it up to date while this one waited.
+        if !self.dirty.load(Ordering::SeqCst) {
+            if let Ok(current) = self.current.read() {
+                if let Some((_, snapshot)) = current.as_ref().filter(|(day, _)| *day == today) {
+                    return Ok(snapshot.clone());
+                }
+            }
+        }
+        self.dirty.store(false, Ordering::SeqCst);
+        let pending = match self.pending.lock() {
+            Ok(mut p) => std::mem::take(&mut *p),
+            Err(poisoned) => {
+                let mut p = poisoned.into_inner();
+                let mut taken = std::mem::take(&mut *p);
+                taken.full = true;
+                taken
+            }
+        };
+        let previous = self.current.read().ok().and_then(|c| c.as_ref().map(|(_, s)| s.clone()));
+        let stale = state.as_ref().is_none_or(|s| s.day != today || s.loaded_at.elapsed() > FULL_RELOAD_AFTER);
+        let result = if pending.full || stale || previous.is_none() {
+            self.load_all(today).await.map(|(s, snapshot)| {
+                *state = Some(s);
+                snapshot
+            })
+        } else {
+            match (state.as_mut(), previous) {
+                (Some(s), Some(previous)) => self.update(s, previous, pending, today).await,
+                _ => Err(AppError::Internal("the fact cache lost its state".into())),
+            }
+        };
+        match result {
+            Ok(snapshot) => {
+                if let Ok(mut current) = self.current.write() {
+                    *current = Some((today, snapshot.clone()));
+                }
+                Ok(snapshot)
+            }
+            Err(e) => {
+                // Nothing heard is lost: the next reading starts from the database.
+                self.reload();
+                Err(e)
+            }
+        }
+    }
+
+    async fn load_all(&self, today: Date) -> Result<(State, FactSnapshot), AppError> {
+        let incidents = self.store.incident_facts().await?;
+        let children = self.store.child_records().await?;
+        let poverty: HashMap<(i64, i32), &'static str> =
+            self.store.household_poverty().await?.into_iter().filter_map(|(h, y, s)| Some(((h, y), status(&s)?))).collect();
+        let mut register = Register { poverty, ..Default::default() };
+        let grouped = child_facts(&children, |h, y| register.poverty.get(&(h, y)).copied(), FIRST_YEAR..=today.year(), today);
+        register.grouped = grouped.into_iter().map(|f| ((f.unit, f.day, f.codes), f.count)).collect();
+        for record in children {
+            let id = record.id;
+            register.put(Some(record), id);
+        }
+        let snapshot = FactSnapshot { incidents: Arc::new(incidents), children: Arc::new(register.facts()) };
+        Ok((State { day: today, loaded_at: Instant::now(), register }, snapshot))
+    }
+
+    async fn update(&self, state: &mut State, previous: FactSnapshot, pending: Pending, day: Date) -> Result<FactSnapshot, AppError> {
+        let incidents = if pending.incidents.is_empty() {
+            previous.incidents
+        } else {
+            let mut list = previous.incidents.as_ref().clone();
+            list.extend(pending.incidents);
+            Arc::new(list)
+        };
+        if pending.children.is_empty() && pending.households.is_empty() {
+            return Ok(FactSnapshot { incidents, children: previous.children });
+        }
+        let ids: Vec<i64> = pending.children.iter().copied().collect();
+        let households: Vec<i64> = pending.households.iter().copied().collect();
+        let records = self.store.child_records_of(&ids).await?;
+        let poverty = self.store.household_poverty_of(&households).await?;
+        let register = &mut state.register;
+        // The old contribution of every child touched out, then the new one in.
+        let touched = |r: &Register| -> Vec<usize> {
+            let mut out: Vec<usize> = ids.iter().filter_map(|id| r.index.get(id).copied()).collect();
+            out.extend(households.iter().flat_map(|h| r.by_household.get(h).cloned().unwrap_or_default()));
+            out.sort_unstable();
+            out.dedup();
+            out
+        };
+        for i in touched(register) {
+            register.apply(i, day, -1);
+        }
+        register.poverty.retain(|(h, _), _| !pending.households.contains(h));
+        register.poverty.extend(poverty.into_iter().filter_map(|(h, y, s)| Some(((h, y), status(&s)?))));
+        let mut found: HashMap<i64, ChildRecord> = records.into_iter().map(|r| (r.id, r)).collect();
+        for id in &ids {
+            register.put(found.remove(id), *id);
+        }
+        for i in touched(register) {
+            register.apply(i, day, 1);
+        }
+        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()) })
+    }
+}

@@ -348,7 +348,9 @@ pub fn child_records(r: &Register) -> Vec<ChildRecord> {
     r.children
         .iter()
         .zip(spans)
-        .map(|(c, circumstances)| ChildRecord {
+        .enumerate()
+        .map(|(id, (c, circumstances))| ChildRecord {
+            id: id as i64,
             unit: c.unit,
             birth_date: c.birth_date,
             female: c.female,

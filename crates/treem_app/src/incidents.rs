@@ -7,7 +7,6 @@ use time::Date;
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
 use treem_domain::incident::{check_incident, IncidentFields, IncidentInput, IncidentKind};
-use treem_domain::indicator::FactKind;
 use treem_storage::{IncidentQuery, Store};
 
 use crate::access::Actor;
@@ -73,7 +72,7 @@ impl IncidentService {
             "children",
             "details",
         ]);
-        Ok(self.facts.after(FactKind::Incidents, self.store.create_incident(&fields, actor.account_id, &event).await)?)
+        Ok(self.facts.after_incident(&fields, self.store.create_incident(&fields, actor.account_id, &event).await)?)
     }
 
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<IncidentView, AppError> {

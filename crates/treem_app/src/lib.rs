@@ -82,8 +82,7 @@ impl App {
         event.record_type = Some("generator".into());
         event.record_key = Some(label.to_owned());
         let result = self.store.bulk_load(data, created_by, &event).await;
-        self.facts.incidents_changed();
-        self.facts.children_changed();
+        self.facts.reload();
         result?;
         Ok(true)
     }

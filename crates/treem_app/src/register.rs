@@ -9,7 +9,6 @@ use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
 use treem_domain::calendar::today_in_vietnam;
 use treem_domain::child::{clean_text, Child};
-use treem_domain::indicator::FactKind;
 use treem_domain::register::{
     check_circumstance, check_consent, consent_satisfied, group_sensitivity, CAREGIVER_RELATIONS, POVERTY, SCHOOL_STATUS,
 };
@@ -182,7 +181,7 @@ impl RegisterService {
             let h = self.store.upsert_household(c.residence_unit, &code, &head, &event).await?;
             if let Some((year, status)) = poverty {
                 let event = actor.event("household.poverty", Outcome::Ok).record("household", h).fields(&["poverty"]);
-                self.facts.after(FactKind::Children, self.store.set_poverty(h, year, &status, &event).await)?;
+                self.facts.after_household(h, self.store.set_poverty(h, year, &status, &event).await)?;
             }
             profile.household_id = Some(h);
         }
@@ -197,7 +196,7 @@ impl RegisterService {
             "birth_registered_on",
             "household_id",
         ]);
-        Ok(self.facts.after(FactKind::Children, self.store.set_profile(child_id, &profile, &event).await)?)
+        Ok(self.facts.after_child(child_id, self.store.set_profile(child_id, &profile, &event).await)?)
     }
 
     pub async fn add_circumstance(&self, actor: &Actor, child_id: i64, group: &str, began: &str, ended: &str) -> Result<i64, AppError> {
@@ -207,10 +206,9 @@ impl RegisterService {
             return Err(AppError::invalid("group", "your role may not record this group"));
         }
         let event = actor.event("child.circumstance_add", Outcome::Ok).record("child", child_id).fields(&["circumstances"]);
-        Ok(self.facts.after(
-            FactKind::Children,
-            self.store.add_dated(Dated::Circumstance, child_id, g.group, g.began_on, g.ended_on, &event).await,
-        )?)
+        Ok(self
+            .facts
+            .after_child(child_id, self.store.add_dated(Dated::Circumstance, child_id, g.group, g.began_on, g.ended_on, &event).await)?)
     }
 
     pub async fn add_risk(&self, actor: &Actor, child_id: i64, factors: &str, began: &str) -> Result<i64, AppError> {
@@ -239,7 +237,7 @@ impl RegisterService {
         }
         let event = actor.event("child.dated_end", Outcome::Ok).record("child", child_id).fields(&["ended_on"]);
         self.facts
-            .after(FactKind::Children, self.store.end_dated(table, child_id, id, ended, &event).await)
+            .after_child(child_id, self.store.end_dated(table, child_id, id, ended, &event).await)
             .map_err(conflict("ended_on", "already ended, or ends before it began"))
     }
 

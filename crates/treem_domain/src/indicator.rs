@@ -501,6 +501,7 @@ pub fn counts_on_map(
 /// A child of the register as the yearly counts need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChildRecord {
+    pub id: i64,
     pub unit: UnitId,
     pub birth_date: time::Date,
     pub female: bool,
@@ -693,6 +694,7 @@ mod tests {
     fn children_are_counted_under_16_on_each_years_counting_day() {
         let d = |y, m, day| time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), day).unwrap();
         let child = |born, sex: &str, household, circumstances| ChildRecord {
+            id: 0,
             unit: UnitId(7),
             birth_date: born,
             female: sex == "female",

@@ -46,6 +46,12 @@ pub trait FactStore {
     /// Every household's poverty status by year: (household, year, status).
     async fn household_poverty(&self) -> Result<Vec<(i64, i32, String)>, StorageError>;
 
+    /// The children of `ids` that are in the register and not merged into another record.
+    async fn child_records_of(&self, ids: &[i64]) -> Result<Vec<ChildRecord>, StorageError>;
+
+    /// The poverty statuses of `households`: (household, year, status).
+    async fn household_poverty_of(&self, households: &[i64]) -> Result<Vec<(i64, i32, String)>, StorageError>;
+
     /// Writes `data` in one transaction with `audit`, the records created by `created_by`.
     async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError>;
 }

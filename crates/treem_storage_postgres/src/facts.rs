@@ -18,43 +18,19 @@ const CHUNK: usize = 500;
 #[async_trait]
 impl FactStore for PgStore {
     async fn child_records(&self) -> Result<Vec<ChildRecord>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT c.id, c.residence_unit_id, c.birth_date, c.sex, c.disability, c.household_id FROM child c WHERE c.merged_into_id IS NULL",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?;
-        let mut index = HashMap::with_capacity(rows.len());
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            index.insert(r.try_get::<i64, _>(0).map_err(map_err)?, out.len());
-            out.push(ChildRecord {
-                unit: UnitId(r.try_get(1).map_err(map_err)?),
-                birth_date: r.try_get(2).map_err(map_err)?,
-                female: r.try_get::<String, _>(3).map_err(map_err)? == "female",
-                disability: r.try_get(4).map_err(map_err)?,
-                household: r.try_get(5).map_err(map_err)?,
-                circumstances: Vec::new(),
-            });
-        }
-        let spans =
-            sqlx::query("SELECT child_id, began_on, ended_on FROM child_circumstance").fetch_all(&self.pool).await.map_err(map_err)?;
-        for r in &spans {
-            if let Some(i) = index.get(&r.try_get::<i64, _>(0).map_err(map_err)?) {
-                out[*i].circumstances.push((r.try_get(1).map_err(map_err)?, r.try_get(2).map_err(map_err)?));
-            }
-        }
-        Ok(out)
+        self.records(None).await
     }
 
     async fn household_poverty(&self) -> Result<Vec<(i64, i32, String)>, StorageError> {
-        let rows = sqlx::query("SELECT household_id, year, status FROM household_poverty").fetch_all(&self.pool).await.map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let year: i64 = r.try_get(1).map_err(map_err)?;
-                Ok((r.try_get(0).map_err(map_err)?, i32::try_from(year).unwrap_or(0), r.try_get(2).map_err(map_err)?))
-            })
-            .collect()
+        self.poverty(None).await
+    }
+
+    async fn child_records_of(&self, ids: &[i64]) -> Result<Vec<ChildRecord>, StorageError> {
+        self.records(Some(ids)).await
+    }
+
+    async fn household_poverty_of(&self, households: &[i64]) -> Result<Vec<(i64, i32, String)>, StorageError> {
+        self.poverty(Some(households)).await
     }
 
     async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError> {
@@ -168,5 +144,65 @@ impl FactStore for PgStore {
         }
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_err)
+    }
+}
+
+impl PgStore {
+    /// Children not merged away (all, or those of `ids`), with their circumstances.
+    async fn records(&self, ids: Option<&[i64]>) -> Result<Vec<ChildRecord>, StorageError> {
+        let only = if ids.is_some() { " AND c.id = ANY($1)" } else { "" };
+        let sql = format!(
+            "SELECT c.id, c.residence_unit_id, c.birth_date, c.sex, c.disability, c.household_id FROM child c WHERE c.merged_into_id IS NULL{only}"
+        );
+        let mut q = sqlx::query(&sql);
+        if let Some(ids) = ids {
+            q = q.bind(ids.to_vec());
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
+        let mut index = HashMap::with_capacity(rows.len());
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.try_get(0).map_err(map_err)?;
+            index.insert(id, out.len());
+            out.push(ChildRecord {
+                id,
+                unit: UnitId(r.try_get(1).map_err(map_err)?),
+                birth_date: r.try_get(2).map_err(map_err)?,
+                female: r.try_get::<String, _>(3).map_err(map_err)? == "female",
+                disability: r.try_get(4).map_err(map_err)?,
+                household: r.try_get(5).map_err(map_err)?,
+                circumstances: Vec::new(),
+            });
+        }
+        drop(rows);
+        let only = if ids.is_some() { " WHERE child_id = ANY($1)" } else { "" };
+        let sql = format!("SELECT child_id, began_on, ended_on FROM child_circumstance{only}");
+        let mut q = sqlx::query(&sql);
+        if let Some(ids) = ids {
+            q = q.bind(ids.to_vec());
+        }
+        for r in &q.fetch_all(&self.pool).await.map_err(map_err)? {
+            if let Some(i) = index.get(&r.try_get::<i64, _>(0).map_err(map_err)?) {
+                out[*i].circumstances.push((r.try_get(1).map_err(map_err)?, r.try_get(2).map_err(map_err)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Poverty statuses by year (all, or those of `households`).
+    async fn poverty(&self, households: Option<&[i64]>) -> Result<Vec<(i64, i32, String)>, StorageError> {
+        let only = if households.is_some() { " WHERE household_id = ANY($1)" } else { "" };
+        let sql = format!("SELECT household_id, year, status FROM household_poverty{only}");
+        let mut q = sqlx::query(&sql);
+        if let Some(ids) = households {
+            q = q.bind(ids.to_vec());
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let year: i64 = r.try_get(1).map_err(map_err)?;
+                Ok((r.try_get(0).map_err(map_err)?, i32::try_from(year).unwrap_or(0), r.try_get(2).map_err(map_err)?))
+            })
+            .collect()
     }
 }

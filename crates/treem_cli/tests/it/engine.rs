@@ -118,3 +118,66 @@ async fn the_generator_is_deterministic_seasonal_and_on_the_map_of_each_day() {
     assert_eq!(treem_domain::indicator::percent_hundredths(47_160, 418_085), Some(1128));
     assert_eq!(treem_domain::indicator::percent_hundredths(8_029, 418_085), Some(192));
 }
+
+/// The facts as sums by (unit, day, codes), whatever their grouping.
+fn sums(facts: &[treem_domain::indicator::Fact]) -> std::collections::BTreeMap<(i64, time::Date, [u8; 8]), i64> {
+    let mut out = std::collections::BTreeMap::new();
+    for f in facts {
+        *out.entry((f.unit.0, f.day, f.codes)).or_insert(0) += f.count;
+    }
+    out.retain(|_, n| *n != 0);
+    out
+}
+
+#[tokio::test]
+async fn facts_corrected_after_each_save_equal_a_full_reload() {
+    let today = treem_domain::calendar::today_in_vietnam();
+    for t in apps().await {
+        let officer_id = t.account("tinh", "provincial_officer", "82", None).await;
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let data = bulk(Scale::Sample, &t.app.units.catalog(), today, 11).unwrap();
+        t.app.load_generated(&data, officer_id, "sample seed 11").await.unwrap();
+        t.app.facts.snapshot().await.unwrap();
+        let worker = t.token("lan.xa").await;
+        let commune = t.unit_id("29884", today);
+        let mut ids = Vec::new();
+        for (name, sex, born) in [("Lê Thị Một", "female", "2018-03-03"), ("Lê Văn Hai", "male", "2019-04-04")] {
+            let child = json!({"full_name": name, "sex": sex, "birth_date": born, "residence_unit_id": commune});
+            let r = t.api("POST", "/api/v1/children", &worker, Some(child.to_string())).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            ids.push(r.json()["id"].as_i64().unwrap());
+        }
+        t.app.facts.snapshot().await.unwrap();
+        let profile = |year: i32, status: &str| {
+            json!({"disability": true, "household_code": "HGD-EQ", "household_head": "Lê Văn Cha", "poverty_year": year.to_string(), "poverty_status": status})
+                .to_string()
+        };
+        for (id, year, status) in [(ids[0], today.year(), "poor"), (ids[1], today.year() - 1, "near_poor"), (ids[1], 2020, "poor")] {
+            let r = t.api("PUT", &format!("/api/v1/children/{id}/profile"), &worker, Some(profile(year, status))).await;
+            assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        }
+        let r = t
+            .api(
+                "POST",
+                &format!("/api/v1/children/{}/circumstances", ids[1]),
+                &worker,
+                Some(json!({"group": "a", "began_on": "2024-01-01"}).to_string()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        t.app.facts.snapshot().await.unwrap();
+        let merge = json!({"duplicate_id": ids[1]}).to_string();
+        assert_eq!(t.api("POST", &format!("/api/v1/children/{}/merge", ids[0]), &worker, Some(merge)).await.status, StatusCode::NO_CONTENT);
+        let merged = t.app.facts.snapshot().await.unwrap();
+        assert_eq!(t.api("POST", &format!("/api/v1/children/{}/unmerge", ids[1]), &worker, None).await.status, StatusCode::NO_CONTENT);
+        let incident = json!({"kind": "accident", "occurred_on": today.to_string(), "unit_id": commune, "injury": "drowning", "fatal": false, "children": [ids[0]]});
+        let r = t.api("POST", "/api/v1/incidents", &worker, Some(incident.to_string())).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let corrected = t.app.facts.snapshot().await.unwrap();
+        assert_ne!(sums(&merged.children), sums(&corrected.children), "the merge took a child out, the unmerge put it back");
+        t.app.facts.reload();
+        let reloaded = t.app.facts.snapshot().await.unwrap();
+        assert_eq!(sums(&corrected.children), sums(&reloaded.children), "{}", t.backend);
+        assert_eq!(sums(&corrected.incidents), sums(&reloaded.incidents), "{}", t.backend);
+    }
+}
