@@ -179,6 +179,17 @@ impl PlanService {
                 }
             }
         }
+        for b in &plan.baselines {
+            if let Some(code) = &b.indicator {
+                if !catalogue.iter().any(|(c, _)| &c.code == code) {
+                    problems.push((format!("baselines[{}].indicator", b.id), format!("no indicator `{code}` in the catalogue")));
+                }
+                if b.reference.as_deref().and_then(treem_domain::unit_import::parse_date).is_none() {
+                    problems
+                        .push((format!("baselines[{}].reference", b.id), "a baseline recomputed by an indicator needs its date".into()));
+                }
+            }
+        }
         for (i, code) in plan.public_indicators.iter().enumerate() {
             if !catalogue.iter().any(|(c, _)| &c.code == code) {
                 problems.push((format!("public_indicators[{i}]"), format!("no indicator `{code}` in the catalogue")));
@@ -439,6 +450,33 @@ impl PlanService {
             Formula::Ratio(..) => None,
         };
         Ok(Disaggregation { field, ratio: matches!(formula, Formula::Ratio(..)), rows, not_recorded, total })
+    }
+
+    /// The baselines that name an indicator, recomputed from the records for their
+    /// reference date's year within the caller's scope: (baseline id, year, value, ratio).
+    pub async fn baselines_recomputed(&self, actor: &Actor, plan: &Plan) -> Result<Vec<(String, i32, Option<i64>, bool)>, AppError> {
+        actor.require(Action::List)?;
+        let linked: Vec<_> = plan
+            .baselines
+            .iter()
+            .filter_map(|b| {
+                let year = b.reference.as_deref().and_then(treem_domain::unit_import::parse_date)?.year();
+                Some((b, b.indicator.as_ref()?, year))
+            })
+            .collect();
+        if linked.is_empty() {
+            return Ok(Vec::new());
+        }
+        let facts = self.facts_in_scope(actor).await?;
+        let catalogue = self.catalogue()?;
+        Ok(linked
+            .into_iter()
+            .filter_map(|(b, code, year)| {
+                let (_, formula) = catalogue.iter().find(|(i, _)| &i.code == code)?;
+                let value = yearly_values(formula, &facts, year..=year).first().and_then(|(_, v)| *v);
+                Some((b.id.clone(), year, value, matches!(formula, Formula::Ratio(..))))
+            })
+            .collect())
     }
 
     /// The plan's scope unit (`scope_unit_code` on `scope_unit_on`), when it exists.

@@ -71,6 +71,10 @@ pub struct Baseline {
     #[serde(default)]
     pub reference: Option<String>,
     pub source: String,
+    /// The catalogue indicator that recomputes this figure from the records, for the
+    /// reference date's year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator: Option<String>,
 }
 
 impl Baseline {
@@ -848,6 +852,7 @@ mod tests {
             percent: Some(p.into()),
             reference: None,
             source: String::new(),
+            indicator: None,
         };
         let (low, high) = b(42_327, "10.01").derived_denominator().unwrap();
         assert!((422_636..=422_640).contains(&low) && (423_050..=423_060).contains(&high), "{low}–{high}");

@@ -32,6 +32,23 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
         assert_eq!(value(&t, &officer, "children.under_16", 2012).await.as_deref(), Some("8750"), "{}", t.backend);
         assert_eq!(value(&t, &officer, "children.poor_household_share", 2012).await.as_deref(), Some("11.28"));
         assert_eq!(value(&t, &officer, "children.special_circumstances_share", 2012).await.as_deref(), Some("1.92"));
+        // The plan names the indicators that recompute its baselines: shown beside them.
+        let plan = treem_app::plans::parse_plan_toml("plan", treem_domain::bundled::PLAN_DONG_THAP_2013).unwrap();
+        t.app.plans.import(treem_app::accounts::Operator::Cli, &plan).await.unwrap();
+        let r = t.api("GET", "/api/v1/plans/dt-2013-ct20/baselines", &officer, None).await;
+        let checks: Vec<(String, String, String)> = r
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                (b["id"].as_str().unwrap().into(), b["stated_percent"].as_str().unwrap().into(), b["recomputed"].as_str().unwrap().into())
+            })
+            .collect();
+        assert_eq!(checks, vec![("B3".into(), "11.28".into(), "11.28".into()), ("B4".into(), "1.92".into(), "1.92".into())], "{}", r.body);
+        let session = t.session("tinh").await;
+        let page = t.page("/plans/dt-2013-ct20", &session).await;
+        assert!(page.body.contains("<td data-recomputed>11.28 %</td>"), "{}", page.body);
         // Broken down by sex and by age band, the parts add up to the whole.
         let r = t.api("GET", "/api/v1/indicators/children.under_16/disaggregation?by=sex&year=2012", &officer, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -48,7 +65,6 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
         let r = t.api("GET", "/api/v1/indicators/incidents.sexual_abuse/disaggregation?by=sex", &officer, None).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("sexual_subtype, setting, relation"), "{}", r.body);
-        let session = t.session("tinh").await;
         let page = t.page("/indicators/children.under_16?year=2012&level=district&by=age_band", &session).await;
         assert!(page.body.contains("id=\"disaggregation-table\" data-field=\"age_band\""), "{}", page.body);
         assert!(page.body.contains("id=\"disaggregation-total\">8750<"));

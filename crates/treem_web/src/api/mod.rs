@@ -86,6 +86,7 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::indicator_values))
         .routes(routes!(plans::indicator_breakdown))
         .routes(routes!(plans::indicator_disaggregation))
+        .routes(routes!(plans::plan_baselines))
         .routes(routes!(plans::check_formula))
         .routes(routes!(plans::list_unit_statuses, plans::add_unit_status))
         .routes(routes!(plans::end_unit_status))

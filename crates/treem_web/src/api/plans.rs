@@ -602,3 +602,42 @@ pub async fn indicator_disaggregation(
         total: d.total.map(show),
     }))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct BaselineCheckDto {
+    id: String,
+    /// The percentage the plan states, as published.
+    stated_percent: Option<String>,
+    indicator: String,
+    year: i32,
+    /// The same figure recomputed from the records within the caller's scope (a
+    /// percentage as a decimal string for ratios); absent is "no data".
+    recomputed: Option<String>,
+}
+
+/// The plan's baselines that name an indicator, recomputed from the records for their reference year.
+#[utoipa::path(get, path = "/api/v1/plans/{code}/baselines", tag = "plans", security(("token" = [])), params(("code" = String, Path)),
+    responses((status = 200, body = Vec<BaselineCheckDto>), (status = 404, body = ErrorEnvelope)))]
+pub async fn plan_baselines(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<BaselineCheckDto>>, ApiError> {
+    let plan = app.plans.get(&code).await?;
+    let recomputed = app.plans.baselines_recomputed(&a, &plan).await?;
+    Ok(Json(
+        recomputed
+            .into_iter()
+            .filter_map(|(id, year, value, ratio)| {
+                let b = plan.baselines.iter().find(|b| b.id == id)?;
+                Some(BaselineCheckDto {
+                    stated_percent: b.percent.clone(),
+                    indicator: b.indicator.clone().unwrap_or_default(),
+                    year,
+                    recomputed: value.map(|v| if ratio { hundredths(v) } else { v.to_string() }),
+                    id,
+                })
+            })
+            .collect(),
+    ))
+}

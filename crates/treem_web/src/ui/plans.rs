@@ -34,6 +34,9 @@ pub struct BaselineLine {
     pub percent: String,
     pub denominator: String,
     pub derived: bool,
+    /// Recomputed from the register for the reference year, within the reader's scope
+    /// (signed-in readers; empty otherwise).
+    pub recomputed: String,
 }
 
 pub struct TargetLine {
@@ -149,6 +152,7 @@ fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>) {
                 percent: b.percent.clone().unwrap_or_default(),
                 denominator,
                 derived,
+                recomputed: String::new(),
             }
         })
         .collect();
@@ -217,7 +221,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
     let lang = ctx.lang;
     let agency =
         |id: &str| p.agencies.iter().find(|a| a.id == id).map(|a| pick(lang, &a.name_vi, &a.name_en).to_owned()).unwrap_or_default();
-    let (baselines, mut targets) = view(&p, lang);
+    let (mut baselines, mut targets) = view(&p, lang);
     unit_target_lines(&app, &p, lang, &mut targets);
     let budget = app.plans.budget_totals(&code).await.map_err(|e| ctx.error(e))?;
     let whole_period = translate(lang, "plan.budget_whole_period");
@@ -260,6 +264,17 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
     let mut solutions: Vec<_> = p.solutions.iter().collect();
     solutions.sort_by(|a, b| treem_domain::text::cmp_vi(&a.id, &b.id));
     let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
+    if let Some(s) = active.filter(|s| s.actor.role.may(treem_domain::access::Action::List)) {
+        for (id, _, value, ratio) in app.plans.baselines_recomputed(&s.actor, &p).await.map_err(|e| ctx.error(e))? {
+            if let Some(line) = baselines.iter_mut().find(|b| b.id == id) {
+                line.recomputed = match value {
+                    None => crate::i18n::translate(lang, "indicators.no_data").to_owned(),
+                    Some(v) if ratio => format!("{} %", super::hundredths(v)),
+                    Some(v) => thousands(v),
+                };
+            }
+        }
+    }
     let progress = match active {
         Some(s) if s.actor.role.may(treem_domain::access::Action::List) => {
             let progress = app.plans.progress(&s.actor, &p).await.map_err(|e| ctx.error(e))?;
