@@ -112,17 +112,28 @@ impl Rng {
     }
 }
 
-/// Communes to place records on, each with a weight (population), before and after 2025.
+/// Communes to place records on, each with a weight (population), before and after 2025:
+/// (unit, cumulative weight), so that a draw is a binary search.
 pub struct Communes {
-    legacy: Vec<(UnitId, u32)>,
-    current: Vec<(UnitId, u32)>,
+    legacy: Vec<(UnitId, u64)>,
+    current: Vec<(UnitId, u64)>,
+}
+
+fn cumulative(list: Vec<(UnitId, u32)>) -> Vec<(UnitId, u64)> {
+    let mut total = 0u64;
+    list.into_iter()
+        .map(|(u, w)| {
+            total += u64::from(w);
+            (u, total)
+        })
+        .collect()
 }
 
 impl Communes {
     /// Communes given directly (a synthetic country for the national benchmark), each
     /// with its weight: `legacy` before 1 July 2025, `current` from then on.
     pub fn from_lists(legacy: Vec<(UnitId, u32)>, current: Vec<(UnitId, u32)>) -> Self {
-        Self { legacy, current }
+        Self { legacy: cumulative(legacy), current: cumulative(current) }
     }
 
     /// The communes of Đồng Tháp (87) on 2013-12-31 and of the new province (82) today.
@@ -142,13 +153,13 @@ impl Communes {
         if legacy.is_empty() || current.is_empty() {
             return Err("the generator needs the communes of both maps".into());
         }
-        Ok(Self { legacy, current })
+        Ok(Self::from_lists(legacy, current))
     }
 
     fn on(&self, day: Date, rng: &mut Rng) -> UnitId {
         let list = if day < REFORM { &self.legacy } else { &self.current };
-        let weights: Vec<u32> = list.iter().map(|(_, w)| *w).collect();
-        list[rng.weighted(&weights)].0
+        let x = rng.below(list.last().map_or(1, |l| l.1));
+        list[list.partition_point(|(_, upto)| *upto <= x).min(list.len() - 1)].0
     }
 }
 
