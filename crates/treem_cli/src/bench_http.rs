@@ -67,8 +67,10 @@ pub async fn run(options: Options) -> Result<(), String> {
         (None, None) => unreachable!("a temporary folder exists when no database is given"),
     };
     let app = seeded_app(&url, options.scale, options.seed).await?;
-    let router =
-        treem_web::router(app, treem_web::WebOptions { max_body_bytes: treem_config::DEFAULT_MAX_BODY_BYTES, secure_cookies: false });
+    let router = treem_web::router(
+        app.clone(),
+        treem_web::WebOptions { max_body_bytes: treem_config::DEFAULT_MAX_BODY_BYTES, secure_cookies: false },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("cannot listen on loopback: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (stop_server, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -80,7 +82,7 @@ pub async fn run(options: Options) -> Result<(), String> {
             .await
     });
 
-    let outcome = measure_all(addr, &options).await;
+    let outcome = measure_all(&app, addr, &options).await;
     let _ = stop_server.send(());
     // Keep-alive connections of the client are closed by now; the server ends promptly.
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
@@ -118,10 +120,11 @@ async fn seeded_app(url: &str, scale: Scale, seed: u64) -> Result<Arc<App>, Stri
     Ok(app)
 }
 
-async fn measure_all(addr: SocketAddr, options: &Options) -> Result<(), String> {
+async fn measure_all(app: &App, addr: SocketAddr, options: &Options) -> Result<(), String> {
     let host = addr.to_string();
     let session = sign_in(addr, &host, "tinh", demo::DEMO_PASSWORD).await?;
     let token = personal_access_token(addr, &host, &session).await?;
+    time_service_calls(app, &session).await?;
     let endpoints = [
         Endpoint { label: "trivial", path: "/healthz".into(), credential: Credential::None, expect: "\"status\":\"ok\"" },
         Endpoint { label: "dashboard page", path: format!("/plans/{PLAN}"), credential: Credential::Session, expect: "data-progress=\"" },
@@ -202,6 +205,51 @@ async fn measure_all(addr: SocketAddr, options: &Options) -> Result<(), String> 
     }
     if errors > 0 {
         return Err(format!("{errors} requests were answered with an error status"));
+    }
+    Ok(())
+}
+
+/// The best of several runs of `$call` (a future of a `Result`), one at a time.
+macro_rules! best_of {
+    ($runs:expr, $call:expr) => {{
+        let mut best = Duration::MAX;
+        for _ in 0..$runs {
+            let started = Instant::now();
+            $call.await.map_err(|e| e.to_string())?;
+            best = best.min(started.elapsed());
+        }
+        best
+    }};
+}
+
+/// Each service call behind the measured pages, alone and one at a time, without
+/// HTTP: where a request's time goes (the server's share of a core, not latency under load).
+async fn time_service_calls(app: &App, session: &str) -> Result<(), String> {
+    const RUNS: usize = 20;
+    let actor = app.auth.actor_for("tinh", "bench").await.map_err(|e| e.to_string())?;
+    let plan = app.plans.get(PLAN).await.map_err(|e| e.to_string())?;
+    let snapshot = app.facts.snapshot().await.map_err(|e| e.to_string())?;
+    let end_of_2014 = time::macros::date!(2014 - 12 - 31);
+    let commune = treem_domain::units::UnitLevel::Commune;
+    let calls = [
+        ("auth.session (every signed-in page)", best_of!(RUNS, app.auth.session(session, "bench"))),
+        ("plans.get (every plan read and parsed)", best_of!(RUNS, app.plans.get(PLAN))),
+        ("facts.snapshot (already loaded)", best_of!(RUNS, app.facts.snapshot())),
+        ("plans.progress (scope of tinh)", best_of!(RUNS, app.plans.progress(&actor, &plan))),
+        ("plans.unit_progress", best_of!(RUNS, app.plans.unit_progress(&plan))),
+        ("plans.public_statistics", best_of!(RUNS, app.plans.public_statistics(&plan))),
+        (
+            "plans.indicator_breakdown (2014, communes)",
+            best_of!(RUNS, app.plans.indicator_breakdown(&actor, "incidents.sexual_abuse", 2014, end_of_2014, commune)),
+        ),
+    ];
+    println!(
+        "service calls, alone, best of {RUNS} (facts in memory: {} incident facts, {} child facts):",
+        snapshot.incidents.len(),
+        snapshot.children.len()
+    );
+    for (call, took) in calls {
+        println!("  {call:<45} {:>8.3} ms", ms(took));
     }
     Ok(())
 }
