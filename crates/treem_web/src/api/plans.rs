@@ -106,20 +106,21 @@ pub(crate) use crate::ui::hundredths;
     responses((status = 200, body = Vec<TargetProgressDto>), (status = 404, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn plan_progress(
     State(app): State<Arc<App>>,
+    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
     ApiActor(a): ApiActor,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<TargetProgressDto>>, ApiError> {
     let plan = app.plans.get(&code).await?;
-    let progress = app.plans.progress(&a, &plan).await?;
+    let progress = figures.progress(&app, &a, &plan).await?;
     Ok(Json(
         progress
-            .into_iter()
+            .iter()
             .map(|t| TargetProgressDto {
-                target_id: t.target_id,
-                indicator: t.indicator,
+                target_id: t.target_id.clone(),
+                indicator: t.indicator.clone(),
                 years: t
                     .years
-                    .into_iter()
+                    .iter()
                     .map(|y| YearDto {
                         year: y.year,
                         actual: y.actual,
