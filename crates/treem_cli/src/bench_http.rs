@@ -237,6 +237,7 @@ async fn time_service_calls(app: &App, session: &str) -> Result<(), String> {
         ("facts.snapshot (already loaded)", best_of!(RUNS, app.facts.snapshot())),
         ("plans.progress (scope of tinh)", best_of!(RUNS, app.plans.progress(&actor, &plan))),
         ("plans.unit_progress", best_of!(RUNS, app.plans.unit_progress(&plan))),
+        ("plans.unit_statuses (all, from the store)", best_of!(RUNS, app.plans.unit_statuses(None))),
         ("plans.public_statistics", best_of!(RUNS, app.plans.public_statistics(&plan))),
         (
             "plans.indicator_breakdown (2014, communes)",
