@@ -57,14 +57,12 @@ pub async fn run(options: Options) -> Result<(), String> {
     if options.connections == 0 || !options.seconds.is_finite() || options.seconds <= 0.0 {
         return Err("--connections and --seconds must be above zero".into());
     }
-    let temporary = match &options.database {
-        Some(_) => None,
-        None => Some(TemporaryFolder::new()?),
-    };
-    let url = match (&options.database, &temporary) {
-        (Some(url), _) => url.clone(),
-        (None, Some(folder)) => format!("sqlite://{}", folder.path.join("bench.db").display()),
-        (None, None) => unreachable!("a temporary folder exists when no database is given"),
+    let (url, temporary) = match &options.database {
+        Some(url) => (url.clone(), None),
+        None => {
+            let folder = TemporaryFolder::new()?;
+            (format!("sqlite://{}", folder.path.join("bench.db").display()), Some(folder))
+        }
     };
     let app = seeded_app(&url, options.scale, options.seed).await?;
     let router = treem_web::router(

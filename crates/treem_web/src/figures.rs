@@ -91,12 +91,9 @@ impl PlanFigures {
     fn with<R>(&self, moment: &Moment, look: impl FnOnce(&mut Entries) -> R) -> R {
         let mut guard = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if !guard.as_ref().is_some_and(|e| e.moment.same(moment)) {
-            *guard = Some(Entries { moment: moment.clone(), progress: Vec::new(), public: Vec::new(), units: Vec::new() });
+            *guard = None;
         }
-        match guard.as_mut() {
-            Some(entries) => look(entries),
-            None => unreachable!("the entries were just set"),
-        }
+        look(guard.get_or_insert_with(|| Entries { moment: moment.clone(), progress: Vec::new(), public: Vec::new(), units: Vec::new() }))
     }
 
     /// Runs `add` on the entries of `moment` only if it is still the current one (a
