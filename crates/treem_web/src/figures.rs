@@ -1,6 +1,7 @@
-//! The plan page's figures, computed once and shared by the requests that would
-//! compute the same thing: a dashboard under load is read far more often than the
-//! records behind it change.
+//! The plans' figures (the plan page and its charts, the home page's glance, the
+//! catalogue's trends, the plan API), computed once and shared by the requests that
+//! would compute the same thing: a dashboard under load is read far more often than
+//! the records behind it change.
 //!
 //! Nothing here decides or computes: each figure is still one `treem_app` call,
 //! and an entry is served only while everything that call reads is unchanged,
