@@ -61,7 +61,17 @@ type StatusKey = (i64, UnitId, String, Date, Option<Date>);
 
 type ProgressEntry = (Plan, ScopeSet, Arc<Vec<TargetProgress>>);
 type PublicEntry = (Plan, Arc<Vec<PublicIndicator>>);
-type UnitEntry = (Plan, Vec<StatusKey>, Arc<Vec<(String, Vec<StatusYear>)>>);
+type UnitProgress = Arc<Vec<(String, Vec<StatusYear>)>>;
+
+/// Unit-target progress reads no facts: its entries are kept apart, so that reading it
+/// never waits for the fact cache to reload after a save.
+struct UnitEntry {
+    catalog: Arc<UnitCatalog>,
+    today: Date,
+    plan: Plan,
+    statuses: Vec<StatusKey>,
+    value: UnitProgress,
+}
 
 /// Entries of one moment; replaced whole when the moment changes, so that no
 /// outdated snapshot of the facts is kept alive.
@@ -69,7 +79,6 @@ struct Entries {
     moment: Moment,
     progress: Vec<ProgressEntry>,
     public: Vec<PublicEntry>,
-    units: Vec<UnitEntry>,
 }
 
 /// At most this many entries of a kind (scopes × plans); the oldest goes first.
@@ -78,6 +87,7 @@ const MAX_ENTRIES: usize = 256;
 #[derive(Default)]
 pub struct PlanFigures {
     entries: Mutex<Option<Entries>>,
+    units: Mutex<Vec<UnitEntry>>,
 }
 
 fn keep<T>(list: &mut Vec<T>, entry: T) {
@@ -94,7 +104,7 @@ impl PlanFigures {
         if !guard.as_ref().is_some_and(|e| e.moment.same(moment)) {
             *guard = None;
         }
-        look(guard.get_or_insert_with(|| Entries { moment: moment.clone(), progress: Vec::new(), public: Vec::new(), units: Vec::new() }))
+        look(guard.get_or_insert_with(|| Entries { moment: moment.clone(), progress: Vec::new(), public: Vec::new() }))
     }
 
     /// Runs `add` on the entries of `moment` only if it is still the current one (a
@@ -131,19 +141,21 @@ impl PlanFigures {
     }
 
     /// [`treem_app::plans::PlanService::unit_progress`], shared by every reader while the statuses are unchanged.
-    pub async fn unit_progress(&self, app: &App, plan: &Plan) -> Result<Arc<Vec<(String, Vec<StatusYear>)>>, AppError> {
-        let moment = Moment::now(app).await?;
+    pub async fn unit_progress(&self, app: &App, plan: &Plan) -> Result<UnitProgress, AppError> {
+        let catalog = app.units.catalog();
+        let today = treem_domain::calendar::today_in_vietnam();
         let statuses: Vec<StatusKey> =
             app.plans.unit_statuses(None).await?.into_iter().map(|s| (s.id, s.unit, s.kind, s.valid_from, s.valid_to)).collect();
-        let found = self.with(&moment, |e| e.units.iter().find(|(p, s, _)| p == plan && *s == statuses).map(|(_, _, v)| v.clone()));
+        let same = |e: &UnitEntry| Arc::ptr_eq(&e.catalog, &catalog) && e.today == today && e.plan == *plan && e.statuses == statuses;
+        let found = self.units.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().find(|e| same(e)).map(|e| e.value.clone());
         if let Some(v) = found {
             return Ok(v);
         }
         let value = Arc::new(app.plans.unit_progress(plan).await?);
-        self.store(&moment, |e| {
-            e.units.retain(|(p, _, _)| p != plan);
-            keep(&mut e.units, (plan.clone(), statuses, value.clone()));
-        });
+        let mut units = self.units.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // One entry per plan: an older one is outdated.
+        units.retain(|e| e.plan.code != plan.code);
+        keep(&mut units, UnitEntry { catalog, today, plan: plan.clone(), statuses, value: value.clone() });
         Ok(value)
     }
 }
