@@ -200,7 +200,11 @@ async fn province(scale: Scale, seed: u64, database: Option<String>) -> Result<(
     plain_reads.sort_by(f64::total_cmp);
     let t = Instant::now();
     let _ = app.facts.snapshot().await.map_err(|e| e.to_string())?;
-    println!("  one indicator read with nothing saved since: median {:.1} ms (the snapshot alone {:.3} ms)", percentile(&plain_reads, 0.5), ms(t));
+    println!(
+        "  one indicator read with nothing saved since: median {:.1} ms (the snapshot alone {:.3} ms)",
+        percentile(&plain_reads, 0.5),
+        ms(t)
+    );
     // A child saved: the child is read back and its contribution corrected.
     let before = value(&app, &officer, "children.under_16", year).await?;
     app.children.create(&officer, &child).await.map_err(|e| e.to_string())?;

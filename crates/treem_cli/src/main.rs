@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_engine;
+mod bench_http;
 use treem_app::generate;
 mod database;
 mod demo;
@@ -174,6 +175,24 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         incidents: usize,
     },
+    /// The plan's dashboard under concurrent HTTP load on loopback, against /healthz in the same run.
+    Http {
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Seconds of load per endpoint, after a short warm-up.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Database to seed; default a fresh SQLite file in a temporary folder, removed afterwards.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// Generated records: sample or province.
+        #[arg(long, default_value = "province", value_name = "SCALE")]
+        scale: String,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 2013)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -309,6 +328,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Bench(BenchCommand::Indicators { incidents }) => bench::indicators(incidents),
         Command::Bench(BenchCommand::Engine { scale, seed, database }) => bench_engine::engine(&scale, seed, database).await,
+        Command::Bench(BenchCommand::Http { connections, seconds, database, scale, seed }) => {
+            let scale = match generate::Scale::parse(&scale) {
+                Some(s @ (generate::Scale::Sample | generate::Scale::Province)) => s,
+                _ => return Err(format!("--scale {scale}: use sample or province")),
+            };
+            bench_http::run(bench_http::Options { connections, seconds, database, scale, seed }).await
+        }
         Command::Plan(PlanCommand::Import { db, file }) => {
             let s = settings(config, PartialSettings { database_url: db.database, ..Default::default() })?;
             let name = file.display().to_string();

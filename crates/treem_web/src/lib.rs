@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod error;
+pub mod figures;
 pub mod i18n;
 pub mod session;
 pub mod ui;
@@ -104,6 +105,7 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(axum::Extension(session::CookiePolicy { secure: options.secure_cookies }))
+        .layer(axum::Extension(Arc::new(figures::PlanFigures::default())))
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(middleware::from_fn(remember_language))
         .layer(middleware::from_fn(security_headers))

@@ -18,6 +18,7 @@ fn help_everywhere() {
         vec!["units", "import", "--help"],
         vec!["plan", "import", "--help"],
         vec!["bench", "indicators", "--help"],
+        vec!["bench", "http", "--help"],
     ] {
         let (ok, out, _) = treem(&args);
         assert!(ok && out.contains("Usage"), "{args:?}");
@@ -136,4 +137,22 @@ fn the_indicator_bench_runs_and_is_deterministic() {
     assert!(out.contains("ratio engine / raw-record pass"), "{out}");
     let first = checksum(&out).unwrap_or_else(|| panic!("{out}"));
     assert_eq!(Some(first), checksum(&treem(&["bench", "indicators", "--incidents", "2000"]).1));
+}
+
+/// `treem bench http` end to end on a small province: it signs in, gets a token, and
+/// every endpoint's requests are counted with no error. Correctness only: no timing is checked.
+#[test]
+fn the_http_bench_signs_in_and_counts_requests_without_errors() {
+    let (ok, out, err) = treem(&["bench", "http", "--scale", "sample", "--connections", "2", "--seconds", "1"]);
+    assert!(ok, "{err}\n{out}");
+    for path in ["/healthz", "/plans/dt-2013-ct20", "/api/v1/plans/dt-2013-ct20/progress", "/indicators/incidents.sexual_abuse"] {
+        let row = out
+            .lines()
+            .find(|l| !l.contains("÷") && l.split_whitespace().any(|w| w.starts_with(path)))
+            .unwrap_or_else(|| panic!("no row for {path}:\n{out}"));
+        let numbers: Vec<&str> = row.split_whitespace().rev().take(9).collect();
+        // From the right: ratio, errors, max, p99, p90, p50, req/s, requests.
+        assert_eq!(numbers[1], "0", "errors on {path}: {row}");
+        assert!(numbers[7].parse::<u64>().unwrap() > 0, "no requests counted on {path}: {row}");
+    }
 }

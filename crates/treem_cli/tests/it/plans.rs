@@ -335,10 +335,13 @@ async fn unit_statuses_are_recorded_by_officers_and_counted_by_the_unit_targets(
             t.api("POST", &format!("/api/v1/unit-statuses/{first}/end"), &worker, Some(end("2014-12-31"))).await.status,
             StatusCode::FORBIDDEN
         );
+        // The plan page shares its figures between requests; a change of status is in the next one.
+        assert!(t.get("/plans/dt-2013-ct20").await.body.contains("46 / 141"));
         assert_eq!(
             t.api("POST", &format!("/api/v1/unit-statuses/{first}/end"), &officer, Some(end("2014-12-31"))).await.status,
             StatusCode::NO_CONTENT
         );
+        assert!(!t.get("/plans/dt-2013-ct20").await.body.contains("46 / 141"));
         let progress = t.get("/api/v1/plans/dt-2013-ct20/unit-progress").await.json();
         let t3a = progress.as_array().unwrap().iter().find(|p| p["target_id"] == "T3a").unwrap();
         assert_eq!((t3a["years"][2]["legs"][1]["count"].as_i64(), t3a["years"][2]["status"].as_str()), (Some(45), Some("missed")));

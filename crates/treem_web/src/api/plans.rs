@@ -163,20 +163,21 @@ pub(crate) use crate::ui::hundredths;
     responses((status = 200, body = Vec<TargetProgressDto>), (status = 404, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn plan_progress(
     State(app): State<Arc<App>>,
+    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
     ApiActor(a): ApiActor,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<TargetProgressDto>>, ApiError> {
     let plan = app.plans.get(&code).await?;
-    let progress = app.plans.progress(&a, &plan).await?;
+    let progress = figures.progress(&app, &a, &plan).await?;
     Ok(Json(
         progress
-            .into_iter()
+            .iter()
             .map(|t| TargetProgressDto {
-                target_id: t.target_id,
-                indicator: t.indicator,
+                target_id: t.target_id.clone(),
+                indicator: t.indicator.clone(),
                 years: t
                     .years
-                    .into_iter()
+                    .iter()
                     .map(|y| YearDto {
                         year: y.year,
                         actual: y.actual,
@@ -312,9 +313,10 @@ pub struct UnitTargetProgressDto {
     responses((status = 200, body = Vec<UnitTargetProgressDto>), (status = 404, body = ErrorEnvelope)))]
 pub async fn plan_unit_progress(
     State(app): State<Arc<App>>,
+    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<UnitTargetProgressDto>>, ApiError> {
-    let progress = app.plans.unit_progress(&app.plans.get(&code).await?).await?;
+    let progress = Arc::unwrap_or_clone(figures.unit_progress(&app, &app.plans.get(&code).await?).await?);
     Ok(Json(
         progress
             .into_iter()
@@ -471,9 +473,13 @@ pub struct PublicIndicatorDto {
 /// The plan's public indicators by year over its whole area, with small counts suppressed; no sign-in.
 #[utoipa::path(get, path = "/api/v1/plans/{code}/public-statistics", tag = "plans", params(("code" = String, Path)),
     responses((status = 200, body = Vec<PublicIndicatorDto>), (status = 404, body = ErrorEnvelope)))]
-pub async fn public_statistics(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Vec<PublicIndicatorDto>>, ApiError> {
+pub async fn public_statistics(
+    State(app): State<Arc<App>>,
+    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<PublicIndicatorDto>>, ApiError> {
     use treem_domain::indicator::PublicValue;
-    let list = app.plans.public_statistics(&app.plans.get(&code).await?).await?;
+    let list = Arc::unwrap_or_clone(figures.public_statistics(&app, &app.plans.get(&code).await?).await?);
     Ok(Json(
         list.into_iter()
             .map(|p| PublicIndicatorDto {

@@ -78,6 +78,7 @@ fn trend_svg(
 
 pub async fn indicators_page(
     State(app): State<Arc<App>>,
+    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
     ctx: PageContext,
     Query(p): Query<IndicatorsParams>,
 ) -> Result<Response, PageError> {
@@ -91,7 +92,7 @@ pub async fn indicators_page(
     let mut targets: std::collections::BTreeMap<String, (String, Vec<YearProgress>)> = std::collections::BTreeMap::new();
     if let Some(a) = actor {
         for plan in app.plans.list().await.map_err(|e| ctx.error(e))? {
-            for t in app.plans.progress(a, &plan).await.map_err(|e| ctx.error(e))? {
+            for t in Arc::unwrap_or_clone(figures.progress(&app, a, &plan).await.map_err(|e| ctx.error(e))?) {
                 targets.entry(t.indicator.clone()).or_insert((format!("{} {}", plan.code, t.target_id), t.years));
             }
         }

@@ -9,6 +9,7 @@ use treem_app::App;
 use treem_domain::plan::Plan;
 
 use super::{pick, render, Chrome, PageContext, PageError};
+use crate::figures::PlanFigures;
 use crate::i18n::{translate, Lang};
 
 #[derive(Template)]
@@ -216,7 +217,12 @@ fn unit_target_lines(app: &App, p: &Plan, lang: Lang, targets: &mut [TargetLine]
     }
 }
 
-pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code): Path<String>) -> Result<Response, PageError> {
+pub async fn plan_page(
+    State(app): State<Arc<App>>,
+    axum::Extension(figures): axum::Extension<Arc<PlanFigures>>,
+    ctx: PageContext,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
     let p = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
     let lang = ctx.lang;
     let agency =
@@ -277,10 +283,10 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
     }
     let progress = match active {
         Some(s) if s.actor.role.may(treem_domain::access::Action::List) => {
-            let progress = app.plans.progress(&s.actor, &p).await.map_err(|e| ctx.error(e))?;
+            let progress = figures.progress(&app, &s.actor, &p).await.map_err(|e| ctx.error(e))?;
             Some(
                 progress
-                    .into_iter()
+                    .iter()
                     .map(|t| ProgressView {
                         text: p
                             .targets
@@ -288,7 +294,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
                             .find(|x| x.id == t.target_id)
                             .map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned())
                             .unwrap_or_default(),
-                        target_id: t.target_id,
+                        target_id: t.target_id.clone(),
                         rows: t
                             .years
                             .iter()
@@ -303,14 +309,13 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
         }
         _ => None,
     };
-    let unit_progress = app
-        .plans
-        .unit_progress(&p)
+    let unit_progress = figures
+        .unit_progress(&app, &p)
         .await
         .map_err(|e| ctx.error(e))?
-        .into_iter()
+        .iter()
         .map(|(id, years)| {
-            let text = p.targets.iter().find(|x| x.id == id).map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default();
+            let text = p.targets.iter().find(|x| x.id == *id).map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default();
             let rows = years
                 .iter()
                 .map(|y| {
@@ -325,7 +330,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
                                 l.total,
                                 l.operator,
                                 l.value,
-                                if p.targets.iter().any(|x| x.id == id && x.kind == "unit_share_with_status") { " %" } else { "" }
+                                if p.targets.iter().any(|x| x.id == *id && x.kind == "unit_share_with_status") { " %" } else { "" }
                             )
                         })
                         .collect::<Vec<_>>()
@@ -333,10 +338,10 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
                     (y.year, y.on, legs, format!("year_status.{}", y.status.as_str()), y.status.as_str())
                 })
                 .collect();
-            (id, text, rows)
+            (id.clone(), text, rows)
         })
         .collect();
-    let public = app.plans.public_statistics(&p).await.map_err(|e| ctx.error(e))?;
+    let public = figures.public_statistics(&app, &p).await.map_err(|e| ctx.error(e))?;
     let public_years = public.first().map(|p| p.years.iter().map(|(y, _)| *y).collect()).unwrap_or_default();
     let public_rows = public
         .iter()
@@ -385,14 +390,15 @@ pub struct ChartParams {
 /// scope (the same figures as the plan page); `?download=1` saves it as a file.
 pub async fn target_chart(
     State(app): State<Arc<App>>,
+    axum::Extension(figures): axum::Extension<Arc<PlanFigures>>,
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     Path((code, target)): Path<(String, String)>,
     axum::extract::Query(q): axum::extract::Query<ChartParams>,
 ) -> Result<Response, PageError> {
     let plan = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
-    let progress = app.plans.progress(&s.actor, &plan).await.map_err(|e| ctx.error(e))?;
-    let t = progress.into_iter().find(|t| t.target_id == target).ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
+    let progress = figures.progress(&app, &s.actor, &plan).await.map_err(|e| ctx.error(e))?;
+    let t = progress.iter().find(|t| t.target_id == target).ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
     let text = plan.targets.iter().find(|x| x.id == target).map(|x| pick(ctx.lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default();
     let years: Vec<super::chart::ChartYear> = t
         .years
