@@ -123,10 +123,23 @@ pub struct TargetProgress {
     pub years: Vec<YearProgress>,
 }
 
+/// Facts filtered to one scope, for one snapshot of the facts and one unit map.
+struct ScopedFacts {
+    root: Option<UnitId>,
+    incidents: Arc<Vec<treem_domain::indicator::Fact>>,
+    children: Arc<Vec<treem_domain::indicator::Fact>>,
+    catalog: Arc<treem_domain::units::UnitCatalog>,
+    facts: Arc<Facts>,
+}
+
+/// Scopes whose filtered facts are kept (the most recently used).
+const SCOPED_ENTRIES: usize = 64;
+
 pub struct PlanService {
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
     facts: Arc<FactCache>,
+    scoped: std::sync::Mutex<Vec<ScopedFacts>>,
     /// The bundled indicator catalogue, parsed once (a test keeps it valid).
     catalogue: Result<Vec<(Indicator, Formula)>, String>,
 }
@@ -145,7 +158,7 @@ pub fn parse_plan_toml(file: &str, text: &str) -> Result<Plan, AppError> {
 impl PlanService {
     pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<FactCache>) -> Self {
         let catalogue = parse_catalogue("data/indicators/catalogue.toml", treem_domain::bundled::INDICATORS).map_err(|e| e.join("; "));
-        Self { store, units, facts, catalogue }
+        Self { store, units, facts, catalogue, scoped: std::sync::Mutex::new(Vec::new()) }
     }
 
     /// Checks and stores a plan (a new one, or a new version of the same code).
@@ -352,7 +365,7 @@ impl PlanService {
         }
         let Some(root) = self.area_root(plan) else { return Ok(Vec::new()) };
         let area = self.units.catalog().scope_of(root);
-        let facts = self.scoped_facts(|unit, day| area.contains(unit, day)).await?;
+        let facts = self.scoped_facts(Some(root), |unit, day| area.contains(unit, day)).await?;
         let last = plan.period_to.min(treem_domain::calendar::today_in_vietnam().year());
         let catalogue = self.catalogue()?;
         Ok(plan
@@ -508,24 +521,50 @@ impl PlanService {
     }
 
     /// Facts of the caller's scope, each (unit, day) checked as for reading the records.
-    async fn facts_in_scope(&self, actor: &Actor) -> Result<Facts, AppError> {
-        self.scoped_facts(|unit, day| actor.covers(unit, day)).await
+    async fn facts_in_scope(&self, actor: &Actor) -> Result<Arc<Facts>, AppError> {
+        self.scoped_facts(actor.scope_unit, |unit, day| actor.covers(unit, day)).await
     }
 
-    /// The current facts of the units and days `covers` accepts. An incident is checked
-    /// on the day it occurred, as its record is. A child is counted on every year's
-    /// counting day, possibly after its residence unit was dissolved (2025): it is
-    /// checked on the last day that unit existed, as its record would be.
-    async fn scoped_facts(&self, covers: impl Fn(UnitId, time::Date) -> bool) -> Result<Facts, AppError> {
+    /// The current facts of the units and days `covers` accepts, where `covers` is the
+    /// scope of `root` (every account scoped to the same unit shares it). An incident is
+    /// checked on the day it occurred, as its record is. A child is counted on every
+    /// year's counting day, possibly after its residence unit was dissolved (2025): it
+    /// is checked on the last day that unit existed, as its record would be. The result
+    /// is shared by every reading of the same scope until the facts or the map change.
+    async fn scoped_facts(&self, root: Option<UnitId>, covers: impl Fn(UnitId, time::Date) -> bool) -> Result<Arc<Facts>, AppError> {
         let snapshot = self.facts.snapshot().await?;
         let catalog = self.units.catalog();
-        Ok(snapshot.filtered(|kind, unit, day| match kind {
+        let same = |e: &ScopedFacts| {
+            e.root == root
+                && Arc::ptr_eq(&e.incidents, &snapshot.incidents)
+                && Arc::ptr_eq(&e.children, &snapshot.children)
+                && Arc::ptr_eq(&e.catalog, &catalog)
+        };
+        if let Some(hit) = self.scoped.lock().ok().and_then(|list| list.iter().find(|e| same(e)).map(|e| e.facts.clone())) {
+            return Ok(hit);
+        }
+        let facts = Arc::new(snapshot.filtered(|kind, unit, day| match kind {
             FactKind::Incidents => covers(unit, day),
             FactKind::Children => {
                 let last = catalog.get(unit).and_then(|u| u.validity.to).map_or(day, |to| day.min(to));
                 covers(unit, last)
             }
-        }))
+        }));
+        if let Ok(mut list) = self.scoped.lock() {
+            // Entries of older facts are dropped (they would keep old snapshots alive).
+            list.retain(|e| Arc::ptr_eq(&e.incidents, &snapshot.incidents) && Arc::ptr_eq(&e.children, &snapshot.children));
+            if list.len() >= SCOPED_ENTRIES {
+                list.remove(0);
+            }
+            list.push(ScopedFacts {
+                root,
+                incidents: snapshot.incidents.clone(),
+                children: snapshot.children.clone(),
+                catalog,
+                facts: facts.clone(),
+            });
+        }
+        Ok(facts)
     }
 
     pub async fn get(&self, code: &str) -> Result<Plan, AppError> {
