@@ -140,6 +140,8 @@ pub struct PlanService {
     units: Arc<UnitService>,
     facts: Arc<FactCache>,
     scoped: std::sync::Mutex<Vec<ScopedFacts>>,
+    statuses: std::sync::RwLock<Option<Arc<Vec<UnitStatusRow>>>>,
+    statuses_generation: std::sync::atomic::AtomicU64,
     /// The bundled indicator catalogue, parsed once (a test keeps it valid).
     catalogue: Result<Vec<(Indicator, Formula)>, String>,
 }
@@ -158,7 +160,15 @@ pub fn parse_plan_toml(file: &str, text: &str) -> Result<Plan, AppError> {
 impl PlanService {
     pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<FactCache>) -> Self {
         let catalogue = parse_catalogue("data/indicators/catalogue.toml", treem_domain::bundled::INDICATORS).map_err(|e| e.join("; "));
-        Self { store, units, facts, catalogue, scoped: std::sync::Mutex::new(Vec::new()) }
+        Self {
+            store,
+            units,
+            facts,
+            catalogue,
+            scoped: std::sync::Mutex::new(Vec::new()),
+            statuses: std::sync::RwLock::new(None),
+            statuses_generation: Default::default(),
+        }
     }
 
     /// Checks and stores a plan (a new one, or a new version of the same code).
@@ -301,15 +311,17 @@ impl PlanService {
         };
         actor.authorize_unit_status(unit.id, from)?;
         let row = UnitStatusRow { id: 0, unit: unit.id, kind: input.kind.clone(), valid_from: from, valid_to: None, decision };
-        Ok(self
+        let added = self
             .store
             .add_unit_status(&row, actor.account_id, &actor.event("unit_status.add", Outcome::Ok).record("unit", unit.id.0))
-            .await?)
+            .await;
+        self.forget_unit_statuses();
+        Ok(added?)
     }
 
     /// Sets the last day of a status (the unit lost it, or it was entered in error: then its first day).
     pub async fn end_unit_status(&self, actor: &Actor, id: i64, valid_to: &str) -> Result<(), AppError> {
-        let status = self.store.unit_statuses().await?.into_iter().find(|s| s.id == id).ok_or(AppError::NotFound)?;
+        let status = self.all_unit_statuses().await?.iter().find(|s| s.id == id).cloned().ok_or(AppError::NotFound)?;
         actor.authorize_unit_status(status.unit, status.valid_from)?;
         let to =
             treem_domain::unit_import::parse_date(valid_to.trim()).ok_or_else(|| AppError::invalid("valid_to", "a date as YYYY-MM-DD"))?;
@@ -317,7 +329,9 @@ impl PlanService {
             return Err(AppError::invalid("valid_to", format!("not before the first day, {}", status.valid_from)));
         }
         let event = actor.event("unit_status.end", Outcome::Ok).record("unit", status.unit.0);
-        if self.store.end_unit_status(id, to, &event).await? {
+        let ended = self.store.end_unit_status(id, to, &event).await;
+        self.forget_unit_statuses();
+        if ended? {
             Ok(())
         } else {
             Err(AppError::NotFound)
@@ -326,7 +340,7 @@ impl PlanService {
 
     /// Every unit status (public facts), or those of one unit.
     pub async fn unit_statuses(&self, unit: Option<UnitId>) -> Result<Vec<UnitStatusRow>, AppError> {
-        Ok(self.store.unit_statuses().await?.into_iter().filter(|s| unit.is_none_or(|u| s.unit == u)).collect())
+        Ok(self.all_unit_statuses().await?.iter().filter(|s| unit.is_none_or(|u| s.unit == u)).cloned().collect())
     }
 
     /// The unit-count and unit-share targets year by year, over the plan's area on each
@@ -334,7 +348,7 @@ impl PlanService {
     pub async fn unit_progress(&self, plan: &Plan) -> Result<Vec<(String, Vec<StatusYear>)>, AppError> {
         let catalog = self.units.catalog();
         let Some(area) = self.area_root(plan) else { return Ok(Vec::new()) };
-        let statuses = self.store.unit_statuses().await?;
+        let statuses = self.all_unit_statuses().await?;
         let today = treem_domain::calendar::today_in_vietnam();
         let mut out = Vec::new();
         for t in plan.targets.iter().filter(|t| matches!(t.kind.as_str(), "unit_count_with_status" | "unit_share_with_status")) {
@@ -490,6 +504,30 @@ impl PlanService {
                 Some((b.id.clone(), year, value, matches!(formula, Formula::Ratio(..))))
             })
             .collect())
+    }
+
+    /// Every unit status, kept in memory: written only through this service (which
+    /// forgets them after each write) and read by every dashboard.
+    async fn all_unit_statuses(&self) -> Result<Arc<Vec<UnitStatusRow>>, AppError> {
+        if let Some(list) = self.statuses.read().ok().and_then(|s| s.clone()) {
+            return Ok(list);
+        }
+        // A write during the reading bumps the generation: then the list is not kept.
+        let generation = self.statuses_generation.load(std::sync::atomic::Ordering::SeqCst);
+        let list = Arc::new(self.store.unit_statuses().await?);
+        if let Ok(mut s) = self.statuses.write() {
+            if self.statuses_generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
+                *s = Some(list.clone());
+            }
+        }
+        Ok(list)
+    }
+
+    fn forget_unit_statuses(&self) {
+        if let Ok(mut s) = self.statuses.write() {
+            self.statuses_generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            *s = None;
+        }
     }
 
     /// The plan's scope unit (`scope_unit_code` on `scope_unit_on`), when it exists.

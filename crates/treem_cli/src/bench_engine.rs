@@ -74,15 +74,22 @@ async fn province(scale: Scale, seed: u64, database: Option<String>) -> Result<(
     );
 
     // Warm: every indicator, every unit of the 2025 map (every level), every year.
+    // The first run also filters the facts to the officer's scope (shared afterwards
+    // until the next save); the best of the next five counts only.
     let mut best = f64::MAX;
+    let mut first = 0.0;
     let mut cells = 0;
-    for _ in 0..5 {
+    for run in 0..6 {
         let t = Instant::now();
         let tables = app.plans.recompute_all(&officer, years.clone(), today).await.map_err(|e| e.to_string())?;
-        best = best.min(ms(t));
+        if run == 0 {
+            first = ms(t);
+        } else {
+            best = best.min(ms(t));
+        }
         cells = tables.iter().map(|t| t.values.values().map(BTreeMap::len).sum::<usize>()).sum();
     }
-    let engine = best;
+    let engine = first;
     // The same tables on the 2013-era map.
     let t = Instant::now();
     app.plans.recompute_all(&officer, years.clone(), time::macros::date!(2013 - 12 - 31)).await.map_err(|e| e.to_string())?;
@@ -138,7 +145,9 @@ async fn province(scale: Scale, seed: u64, database: Option<String>) -> Result<(
     };
     let (_, _, _) = (sql_total, engine_total, cells);
     println!("  every indicator ({}) × every unit of the 2025 map × {} years = {cells} cells:", catalogue.len(), years.clone().count());
-    println!("    engine, from the in-memory facts (scope, maps, roll-up included): {engine:.1} ms (2013-era map: {engine_2013:.1} ms)");
+    println!(
+        "    engine, from the in-memory facts (scope filter, maps, roll-up included): {engine:.1} ms; scope already filtered: {best:.1} ms (2013-era map: {engine_2013:.1} ms)"
+    );
     if let Some(sql) = sql {
         println!("    baseline, the same counts by plain SQL GROUP BY on the same database: {sql:.0} ms (checksum {sql_total}, engine {engine_total})");
         println!("    ratio SQL / engine: {:.0}×", sql / engine);
