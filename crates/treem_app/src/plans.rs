@@ -7,8 +7,7 @@ use treem_domain::access::Action;
 use treem_domain::access::Role;
 use treem_domain::audit::Outcome;
 use treem_domain::indicator::{
-    counts_on_map, parse_catalogue, percent_hundredths, public_yearly_values, yearly_values, FactKind, Facts, Formula, Indicator,
-    PublicValue,
+    counts_on_map, parse_catalogue, percent_hundredths, public_yearly_values, FactKind, Facts, Formula, Indicator, PublicValue,
 };
 use treem_domain::plan::{check_plan, relative_change_progress, unit_status_progress, Plan, StatusYear, YearProgress, UNIT_STATUSES};
 use treem_domain::units::{UnitId, UnitLevel};
@@ -123,13 +122,41 @@ pub struct TargetProgress {
     pub years: Vec<YearProgress>,
 }
 
-/// Facts filtered to one scope, for one snapshot of the facts and one unit map.
+/// Facts filtered to one scope, for one snapshot of the facts and one unit map, with
+/// the counts by year already made from them (a dashboard asks the same ones again).
 struct ScopedFacts {
     root: Option<UnitId>,
     incidents: Arc<Vec<treem_domain::indicator::Fact>>,
     children: Arc<Vec<treem_domain::indicator::Fact>>,
     catalog: Arc<treem_domain::units::UnitCatalog>,
-    facts: Arc<Facts>,
+    facts: Facts,
+    counts: std::sync::Mutex<std::collections::HashMap<String, BTreeMap<i32, i64>>>,
+}
+
+impl ScopedFacts {
+    /// `count` by year over these facts, remembered for the life of this entry.
+    fn by_year(&self, count: &treem_domain::indicator::Count) -> BTreeMap<i32, i64> {
+        let key = count.key();
+        if let Some(hit) = self.counts.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let counted = count.by_year(&self.facts);
+        if let Ok(mut m) = self.counts.lock() {
+            m.insert(key, counted.clone());
+        }
+        counted
+    }
+
+    fn yearly_values(&self, formula: &Formula, years: std::ops::RangeInclusive<i32>) -> Vec<(i32, Option<i64>)> {
+        treem_domain::indicator::yearly_values_from(formula, years, |c| self.by_year(c))
+    }
+}
+
+impl std::ops::Deref for ScopedFacts {
+    type Target = Facts;
+    fn deref(&self) -> &Facts {
+        &self.facts
+    }
 }
 
 /// Scopes whose filtered facts are kept (the most recently used).
@@ -139,7 +166,7 @@ pub struct PlanService {
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
     facts: Arc<FactCache>,
-    scoped: std::sync::Mutex<Vec<ScopedFacts>>,
+    scoped: std::sync::Mutex<Vec<Arc<ScopedFacts>>>,
     statuses: std::sync::RwLock<Option<Arc<Vec<UnitStatusRow>>>>,
     statuses_generation: std::sync::atomic::AtomicU64,
     /// The bundled indicator catalogue, parsed once (a test keeps it valid).
@@ -268,7 +295,7 @@ impl PlanService {
         for t in plan.targets.iter().filter(|t| t.kind == "relative_annual_change") {
             let Some(code) = &t.indicator else { continue };
             let Some((_, Formula::Count(count))) = catalogue.iter().find(|(i, _)| &i.code == code) else { continue };
-            let by_year = count.by_year(&facts);
+            let by_year = facts.by_year(count);
             out.push(TargetProgress {
                 target_id: t.id.clone(),
                 indicator: code.clone(),
@@ -468,7 +495,7 @@ impl PlanService {
             ));
         };
         let facts = self.facts_in_scope(actor).await?;
-        let value_of = |f: &Formula| yearly_values(f, &facts, year..=year).first().and_then(|(_, v)| *v);
+        let value_of = |f: &Formula| facts.yearly_values(f, year..=year).first().and_then(|(_, v)| *v);
         let rows: Vec<(String, Option<i64>)> =
             values.iter().filter_map(|v| formula.restricted(field, v).map(|f| (v.to_string(), value_of(&f)))).collect();
         let total = value_of(formula);
@@ -500,7 +527,7 @@ impl PlanService {
             .into_iter()
             .filter_map(|(b, code, year)| {
                 let (_, formula) = catalogue.iter().find(|(i, _)| &i.code == code)?;
-                let value = yearly_values(formula, &facts, year..=year).first().and_then(|(_, v)| *v);
+                let value = facts.yearly_values(formula, year..=year).first().and_then(|(_, v)| *v);
                 Some((b.id.clone(), year, value, matches!(formula, Formula::Ratio(..))))
             })
             .collect())
@@ -555,11 +582,11 @@ impl PlanService {
             return Err(AppError::invalid("years", "at most 100 years at once"));
         }
         let facts = self.facts_in_scope(actor).await?;
-        Ok(yearly_values(formula, &facts, years))
+        Ok(facts.yearly_values(formula, years))
     }
 
     /// Facts of the caller's scope, each (unit, day) checked as for reading the records.
-    async fn facts_in_scope(&self, actor: &Actor) -> Result<Arc<Facts>, AppError> {
+    async fn facts_in_scope(&self, actor: &Actor) -> Result<Arc<ScopedFacts>, AppError> {
         self.scoped_facts(actor.scope_unit, |unit, day| actor.covers(unit, day)).await
     }
 
@@ -569,7 +596,7 @@ impl PlanService {
     /// year's counting day, possibly after its residence unit was dissolved (2025): it
     /// is checked on the last day that unit existed, as its record would be. The result
     /// is shared by every reading of the same scope until the facts or the map change.
-    async fn scoped_facts(&self, root: Option<UnitId>, covers: impl Fn(UnitId, time::Date) -> bool) -> Result<Arc<Facts>, AppError> {
+    async fn scoped_facts(&self, root: Option<UnitId>, covers: impl Fn(UnitId, time::Date) -> bool) -> Result<Arc<ScopedFacts>, AppError> {
         let snapshot = self.facts.snapshot().await?;
         let catalog = self.units.catalog();
         let same = |e: &ScopedFacts| {
@@ -578,31 +605,33 @@ impl PlanService {
                 && Arc::ptr_eq(&e.children, &snapshot.children)
                 && Arc::ptr_eq(&e.catalog, &catalog)
         };
-        if let Some(hit) = self.scoped.lock().ok().and_then(|list| list.iter().find(|e| same(e)).map(|e| e.facts.clone())) {
+        if let Some(hit) = self.scoped.lock().ok().and_then(|list| list.iter().find(|e| same(e)).cloned()) {
             return Ok(hit);
         }
-        let facts = Arc::new(snapshot.filtered(|kind, unit, day| match kind {
+        let facts = snapshot.filtered(|kind, unit, day| match kind {
             FactKind::Incidents => covers(unit, day),
             FactKind::Children => {
                 let last = catalog.get(unit).and_then(|u| u.validity.to).map_or(day, |to| day.min(to));
                 covers(unit, last)
             }
-        }));
+        });
+        let entry = Arc::new(ScopedFacts {
+            root,
+            incidents: snapshot.incidents.clone(),
+            children: snapshot.children.clone(),
+            catalog,
+            facts,
+            counts: Default::default(),
+        });
         if let Ok(mut list) = self.scoped.lock() {
             // Entries of older facts are dropped (they would keep old snapshots alive).
             list.retain(|e| Arc::ptr_eq(&e.incidents, &snapshot.incidents) && Arc::ptr_eq(&e.children, &snapshot.children));
             if list.len() >= SCOPED_ENTRIES {
                 list.remove(0);
             }
-            list.push(ScopedFacts {
-                root,
-                incidents: snapshot.incidents.clone(),
-                children: snapshot.children.clone(),
-                catalog,
-                facts: facts.clone(),
-            });
+            list.push(entry.clone());
         }
-        Ok(facts)
+        Ok(entry)
     }
 
     pub async fn get(&self, code: &str) -> Result<Plan, AppError> {

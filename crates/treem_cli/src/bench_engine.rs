@@ -99,16 +99,22 @@ async fn province(scale: Scale, seed: u64, database: Option<String>) -> Result<(
     let catalogue = app.plans.catalogue().map_err(|e| e.to_string())?.to_vec();
     let (sql, sql_total, engine_total) = if url.starts_with("sqlite") {
         let pool = sqlx::SqlitePool::connect(&url).await.map_err(|e| e.to_string())?;
+        // Fair to SQL: the bulk load's write-ahead log folded into the database, tables analysed.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.map_err(|e| e.to_string())?;
+        sqlx::query("ANALYZE").execute(&pool).await.map_err(|e| e.to_string())?;
         // Incidents alone: indexed, small, the SQL baseline's best case.
         let incident_indicators: Vec<_> =
             catalogue.iter().filter(|(_, f)| counts_of(f).iter().all(|c| c.fact == FactKind::Incidents)).cloned().collect();
-        let t = Instant::now();
-        for (_, formula) in &incident_indicators {
-            for count in counts_of(formula) {
-                sql_counts(&pool, count, years.clone(), today).await?;
+        let mut sql_incidents = f64::MAX;
+        for _ in 0..3 {
+            let t = Instant::now();
+            for (_, formula) in &incident_indicators {
+                for count in counts_of(formula) {
+                    sql_counts(&pool, count, years.clone(), today).await?;
+                }
             }
+            sql_incidents = sql_incidents.min(ms(t));
         }
-        let sql_incidents = ms(t);
         let all = snapshot.all();
         let catalog = app.units.catalog();
         let t = Instant::now();

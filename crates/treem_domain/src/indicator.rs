@@ -423,6 +423,15 @@ impl Count {
         self.conditions.iter().all(|c| c.mask & (1u64 << fact.codes[c.index]) != 0)
     }
 
+    /// A text naming what this count counts (the same for equal counts), for memos.
+    pub fn key(&self) -> String {
+        let mut out = self.fact.as_str().to_owned();
+        for c in &self.conditions {
+            out.push_str(&format!(";{}={}", c.field, c.values.join(",")));
+        }
+        out
+    }
+
     /// The count by year, over the facts of this count's kind.
     pub fn by_year(&self, facts: &Facts) -> BTreeMap<i32, i64> {
         let mut out = BTreeMap::new();
@@ -582,13 +591,22 @@ pub fn percent_hundredths(num: i64, den: i64) -> Option<i64> {
 /// A value of an indicator for one year: a count, or a percentage in hundredths; none
 /// when a ratio's denominator is zero ("no data", never infinity).
 pub fn yearly_values(formula: &Formula, facts: &Facts, years: std::ops::RangeInclusive<i32>) -> Vec<(i32, Option<i64>)> {
+    yearly_values_from(formula, years, |c| c.by_year(facts))
+}
+
+/// [`yearly_values`] from counts by year that `by_year` gives (perhaps remembered).
+pub fn yearly_values_from(
+    formula: &Formula,
+    years: std::ops::RangeInclusive<i32>,
+    mut by_year: impl FnMut(&Count) -> BTreeMap<i32, i64>,
+) -> Vec<(i32, Option<i64>)> {
     match formula {
         Formula::Count(c) => {
-            let counts = c.by_year(facts);
+            let counts = by_year(c);
             years.map(|y| (y, Some(counts.get(&y).copied().unwrap_or(0)))).collect()
         }
         Formula::Ratio(n, d) => {
-            let (num, den) = (n.by_year(facts), d.by_year(facts));
+            let (num, den) = (by_year(n), by_year(d));
             years
                 .map(|y| {
                     let (a, b) = (num.get(&y).copied().unwrap_or(0), den.get(&y).copied().unwrap_or(0));
