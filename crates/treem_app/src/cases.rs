@@ -66,6 +66,8 @@ pub type WorkingDays = Arc<dyn Fn(OffsetDateTime, u32) -> OffsetDateTime + Send 
 
 pub struct CaseService {
     store: Arc<dyn Store>,
+    /// Told of every case write (the indicator engine counts cases).
+    facts: Arc<crate::facts::FactCache>,
     units: Arc<UnitService>,
     deadlines: Deadlines,
     working_days: WorkingDays,
@@ -80,8 +82,14 @@ fn required(field: &str, s: &str, max: usize) -> Result<String, AppError> {
 }
 
 impl CaseService {
-    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, deadlines: Deadlines, working_days: WorkingDays) -> Self {
-        Self { store, units, deadlines, working_days }
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        units: Arc<UnitService>,
+        facts: Arc<crate::facts::FactCache>,
+        deadlines: Deadlines,
+        working_days: WorkingDays,
+    ) -> Self {
+        Self { store, units, facts, deadlines, working_days }
     }
 
     fn due(&self, due: Due, received_at: OffsetDateTime, now: OffsetDateTime) -> OffsetDateTime {
@@ -147,7 +155,7 @@ impl CaseService {
             "urgent",
             "received_at",
         ]);
-        Ok(self.store.create_case(&new, &tasks, Some(actor.account_id), &event).await?)
+        Ok(self.facts.after_case(self.store.create_case(&new, &tasks, Some(actor.account_id), &event).await)?)
     }
 
     /// One case with its history, tasks, plan and referrals (the read is audited).
@@ -251,7 +259,7 @@ impl CaseService {
             assignee: Some(actor.account_id),
         };
         let event = actor.event(&format!("case.{}", action.name()), Outcome::Ok).record("case", id).fields(&["state"]);
-        match self.store.apply_case_step(id, version, &write, &event).await {
+        match self.facts.after_case(self.store.apply_case_step(id, version, &write, &event).await) {
             Err(StorageError::Conflict(_)) => Err(AppError::EditConflict),
             other => Ok(other?),
         }

@@ -4,7 +4,9 @@
 //! No nightly rebuild, no full reload after a save: a figure read after a save
 //! includes it. A full reload happens on the first reading, after a bulk load, when
 //! the day changes (ages and the current year's counting day move), and every
-//! [`FULL_RELOAD_AFTER`] as a safety net.
+//! [`FULL_RELOAD_AFTER`] as a safety net. Cases are few: any case write reads their
+//! facts again. Whether a case is late also moves with the clock: it is brought up to
+//! date at each full reload (at most [`FULL_RELOAD_AFTER`] behind).
 //!
 //! One process per database is assumed: a second `treem serve` on the same
 //! PostgreSQL would hear the first one's writes only at its next full reload
@@ -33,6 +35,7 @@ pub const FULL_RELOAD_AFTER: Duration = Duration::from_secs(15 * 60);
 pub struct FactSnapshot {
     pub incidents: Arc<Vec<Fact>>,
     pub children: Arc<Vec<Fact>>,
+    pub cases: Arc<Vec<Fact>>,
 }
 
 impl FactSnapshot {
@@ -43,12 +46,16 @@ impl FactSnapshot {
             let mut memo: HashMap<(UnitId, Date), bool> = HashMap::new();
             list.iter().filter(|f| *memo.entry((f.unit, f.day)).or_insert_with(|| keep(kind, f.unit, f.day))).cloned().collect()
         };
-        Facts { incidents: pick(FactKind::Incidents, &self.incidents), children: pick(FactKind::Children, &self.children) }
+        Facts {
+            incidents: pick(FactKind::Incidents, &self.incidents),
+            children: pick(FactKind::Children, &self.children),
+            cases: pick(FactKind::Cases, &self.cases),
+        }
     }
 
     /// Every fact, unfiltered.
     pub fn all(&self) -> Facts {
-        Facts { incidents: self.incidents.to_vec(), children: self.children.to_vec() }
+        Facts { incidents: self.incidents.to_vec(), children: self.children.to_vec(), cases: self.cases.to_vec() }
     }
 }
 
@@ -58,6 +65,8 @@ struct Pending {
     incidents: Vec<Fact>,
     children: HashSet<i64>,
     households: HashSet<i64>,
+    /// A case was opened or moved a step: the case facts are read again (they are few).
+    cases: bool,
     /// Reload everything (a bulk load, or a write that could not be followed).
     full: bool,
 }
@@ -195,6 +204,12 @@ impl FactCache {
         result
     }
 
+    /// After a case was opened or moved a step (its state, risk or tasks changed).
+    pub fn after_case<T>(&self, result: T) -> T {
+        self.note(|p| p.cases = true);
+        result
+    }
+
     /// After a household's poverty status changed: read back with its children.
     pub fn after_household<T>(&self, household: i64, result: T) -> T {
         self.note(|p| {
@@ -263,6 +278,7 @@ impl FactCache {
 
     async fn load_all(&self, today: Date) -> Result<(State, FactSnapshot), AppError> {
         let incidents = self.store.incident_facts().await?;
+        let cases = self.store.case_facts(treem_domain::audit::now_utc()).await?;
         let children = self.store.child_records().await?;
         let poverty: HashMap<(i64, i32), &'static str> =
             self.store.household_poverty().await?.into_iter().filter_map(|(h, y, s)| Some(((h, y), status(&s)?))).collect();
@@ -273,7 +289,7 @@ impl FactCache {
             let id = record.id;
             register.put(Some(record), id);
         }
-        let snapshot = FactSnapshot { incidents: Arc::new(incidents), children: Arc::new(register.facts()) };
+        let snapshot = FactSnapshot { incidents: Arc::new(incidents), children: Arc::new(register.facts()), cases: Arc::new(cases) };
         Ok((State { day: today, loaded_at: Instant::now(), register }, snapshot))
     }
 
@@ -285,8 +301,9 @@ impl FactCache {
             list.extend(pending.incidents);
             Arc::new(list)
         };
+        let cases = if pending.cases { Arc::new(self.store.case_facts(treem_domain::audit::now_utc()).await?) } else { previous.cases };
         if pending.children.is_empty() && pending.households.is_empty() {
-            return Ok(FactSnapshot { incidents, children: previous.children });
+            return Ok(FactSnapshot { incidents, children: previous.children, cases });
         }
         let ids: Vec<i64> = pending.children.iter().copied().collect();
         let households: Vec<i64> = pending.households.iter().copied().collect();
@@ -313,6 +330,6 @@ impl FactCache {
         for i in touched(register) {
             register.apply(i, day, 1);
         }
-        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()) })
+        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()), cases })
     }
 }

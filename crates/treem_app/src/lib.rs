@@ -51,8 +51,15 @@ impl App {
             incidents: incidents::IncidentService::new(store.clone(), units.clone(), facts.clone()),
             register: register::RegisterService::new(store.clone(), facts.clone()),
             plans: plans::PlanService::new(store.clone(), units.clone(), facts.clone()),
+            cases: cases::CaseService::new(
+                store.clone(),
+                units.clone(),
+                facts.clone(),
+                treem_domain::case::Deadlines::default(),
+                working_days(),
+            ),
             facts,
-            cases: cases::CaseService::new(store.clone(), units.clone(), treem_domain::case::Deadlines::default(), working_days()),
+
             auth,
             units,
             store,

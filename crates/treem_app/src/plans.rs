@@ -128,6 +128,7 @@ struct ScopedFacts {
     root: Option<UnitId>,
     incidents: Arc<Vec<treem_domain::indicator::Fact>>,
     children: Arc<Vec<treem_domain::indicator::Fact>>,
+    cases: Arc<Vec<treem_domain::indicator::Fact>>,
     catalog: Arc<treem_domain::units::UnitCatalog>,
     facts: Facts,
     counts: std::sync::Mutex<std::collections::HashMap<String, BTreeMap<i32, i64>>>,
@@ -603,13 +604,14 @@ impl PlanService {
             e.root == root
                 && Arc::ptr_eq(&e.incidents, &snapshot.incidents)
                 && Arc::ptr_eq(&e.children, &snapshot.children)
+                && Arc::ptr_eq(&e.cases, &snapshot.cases)
                 && Arc::ptr_eq(&e.catalog, &catalog)
         };
         if let Some(hit) = self.scoped.lock().ok().and_then(|list| list.iter().find(|e| same(e)).cloned()) {
             return Ok(hit);
         }
         let facts = snapshot.filtered(|kind, unit, day| match kind {
-            FactKind::Incidents => covers(unit, day),
+            FactKind::Incidents | FactKind::Cases => covers(unit, day),
             FactKind::Children => {
                 let last = catalog.get(unit).and_then(|u| u.validity.to).map_or(day, |to| day.min(to));
                 covers(unit, last)
@@ -619,13 +621,18 @@ impl PlanService {
             root,
             incidents: snapshot.incidents.clone(),
             children: snapshot.children.clone(),
+            cases: snapshot.cases.clone(),
             catalog,
             facts,
             counts: Default::default(),
         });
         if let Ok(mut list) = self.scoped.lock() {
             // Entries of older facts are dropped (they would keep old snapshots alive).
-            list.retain(|e| Arc::ptr_eq(&e.incidents, &snapshot.incidents) && Arc::ptr_eq(&e.children, &snapshot.children));
+            list.retain(|e| {
+                Arc::ptr_eq(&e.incidents, &snapshot.incidents)
+                    && Arc::ptr_eq(&e.children, &snapshot.children)
+                    && Arc::ptr_eq(&e.cases, &snapshot.cases)
+            });
             if list.len() >= SCOPED_ENTRIES {
                 list.remove(0);
             }

@@ -79,7 +79,7 @@ pub fn indicators(n: usize) -> Result<(), String> {
             IncidentFact::new(FactKind::Incidents, unit, day, &named, count)
         })
         .collect();
-    let facts = Facts { incidents: facts, children: Vec::new() };
+    let facts = Facts { incidents: facts, ..Default::default() };
     println!("  grouping into {} facts (done by SQL GROUP BY in the product): {:.1} ms", facts.len(), t.elapsed().as_secs_f64() * 1000.0);
     // Baseline: one plain pass over the raw records counting one condition.
     let (baseline, sexual) =

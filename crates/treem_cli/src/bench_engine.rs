@@ -281,6 +281,30 @@ async fn sql_counts(pool: &sqlx::SqlitePool, count: &Count, years: std::ops::Ran
             let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
             total += rows.iter().map(|r| r.2).sum::<i64>();
         }
+        FactKind::Cases => {
+            let mut sql = format!(
+                "SELECT k.unit_id, substr(k.received_at, 1, 4) AS y, COUNT(*) FROM child_case k WHERE k.received_at >= '{}-01-01' AND k.received_at < '{}-01-01'",
+                years.start(),
+                years.end() + 1
+            );
+            let now = treem_domain::audit::timestamp_text(treem_domain::audit::now_utc());
+            for c in &count.conditions {
+                let has = |v: &str| c.values.iter().any(|x| x == v);
+                match c.field {
+                    "state" | "source" => sql.push_str(&format!(" AND k.{} IN ({})", c.field, sql_list(&c.values))),
+                    "risk" => sql.push_str(&format!(" AND k.risk_level IN ({})", sql_list(&c.values))),
+                    "urgent" if has("true") != has("false") => sql.push_str(&format!(" AND k.urgent = {}", i32::from(has("true")))),
+                    "late" if has("true") != has("false") => sql.push_str(&format!(
+                        " AND {} EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id AND ((t.done_at IS NOT NULL AND t.done_at > t.due_at) OR (t.done_at IS NULL AND t.due_at < '{now}')))",
+                        if has("true") { "" } else { "NOT" }
+                    )),
+                    _ => {}
+                }
+            }
+            sql.push_str(" GROUP BY k.unit_id, y");
+            let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
+            total += rows.iter().map(|r| r.2).sum::<i64>();
+        }
         FactKind::Children => {
             for year in years {
                 let Some(day) = counting_day(year, today).filter(|d| d.year() == year) else { continue };
@@ -390,7 +414,7 @@ fn national(seed: u64) -> Result<(), String> {
     }
     let mut incident_facts: Vec<Fact> = grouped.into_iter().map(|((unit, day, codes), count)| Fact { unit, day, codes, count }).collect();
     incident_facts.sort_by_key(|f| (f.day, f.unit));
-    let facts = Facts { incidents: incident_facts, children };
+    let facts = Facts { incidents: incident_facts, children, cases: Vec::new() };
     println!(
         "  grouped into {} facts in {:.1} s (a full reload; {:.0} MiB as facts, RSS +{:.0} MiB)",
         facts.len(),

@@ -4,15 +4,16 @@
 //! ```text
 //! formula := count [ "/" count ]              a count, or a ratio shown in percent
 //! count   := "count" "(" fact [ "where" cond { "and" cond } ] ")"
-//! fact    := "incidents" | "children"
+//! fact    := "incidents" | "children" | "cases"
 //! cond    := field "=" string | field "in" "(" string { "," string } ")"
 //! ```
 //!
 //! `incidents` are counted in the year they occurred, with the coded fields of an
 //! incident; `children` are the register's children under 16 on the last day of each
 //! year (today for the current year), by sex, age band, household poverty that year,
-//! special circumstances on that day and disability. Every error names the character
-//! position (1-based) where it was found.
+//! special circumstances on that day and disability; `cases` are counted in the year
+//! they were received, by state, source, urgency, risk and lateness. Every error names
+//! the character position (1-based) where it was found.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -68,6 +69,31 @@ pub const CHILD_FIELDS: &[(&str, &[&str])] = &[
     ("disability", &["true", "false"]),
 ];
 
+/// The fields of a case counted in the year it was received.
+pub const CASE_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "state",
+        &[
+            "received",
+            "verified",
+            "initial_assessed",
+            "emergency",
+            "detailed_assessed",
+            "plan_drafted",
+            "plan_approved",
+            "in_progress",
+            "under_review",
+            "closed",
+            "closed_unfounded",
+        ],
+    ),
+    ("source", &["hotline_111", "collaborator", "police", "school", "health_facility", "child_or_family", "other"]),
+    ("urgent", &["true", "false"]),
+    ("risk", &["low", "medium", "high"]),
+    // Some step's task was done after its due time, or is still open past it.
+    ("late", &["true", "false"]),
+];
+
 /// Age bands of children counted (ages in whole years on the counting day).
 pub const AGE_BANDS: &[&str] = &["0-5", "6-10", "11-15"];
 
@@ -77,15 +103,17 @@ pub const AGE_BANDS: &[&str] = &["0-5", "6-10", "11-15"];
 pub enum FactKind {
     Incidents,
     Children,
+    Cases,
 }
 
 impl FactKind {
-    pub const ALL: [FactKind; 2] = [FactKind::Incidents, FactKind::Children];
+    pub const ALL: [FactKind; 3] = [FactKind::Incidents, FactKind::Children, FactKind::Cases];
 
     pub fn as_str(self) -> &'static str {
         match self {
             FactKind::Incidents => "incidents",
             FactKind::Children => "children",
+            FactKind::Cases => "cases",
         }
     }
 
@@ -93,6 +121,7 @@ impl FactKind {
         match self {
             FactKind::Incidents => INCIDENT_FIELDS,
             FactKind::Children => CHILD_FIELDS,
+            FactKind::Cases => CASE_FIELDS,
         }
     }
 }
@@ -393,6 +422,7 @@ impl Fact {
 pub struct Facts {
     pub incidents: Vec<Fact>,
     pub children: Vec<Fact>,
+    pub cases: Vec<Fact>,
 }
 
 impl Facts {
@@ -400,6 +430,7 @@ impl Facts {
         match kind {
             FactKind::Incidents => &self.incidents,
             FactKind::Children => &self.children,
+            FactKind::Cases => &self.cases,
         }
     }
 
@@ -407,10 +438,11 @@ impl Facts {
     pub fn retain(&mut self, mut keep: impl FnMut(&Fact) -> bool) {
         self.incidents.retain(&mut keep);
         self.children.retain(&mut keep);
+        self.cases.retain(&mut keep);
     }
 
     pub fn len(&self) -> usize {
-        self.incidents.len() + self.children.len()
+        self.incidents.len() + self.children.len() + self.cases.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -705,7 +737,7 @@ mod tests {
     }
 
     fn incidents(list: Vec<Fact>) -> Facts {
-        Facts { incidents: list, children: Vec::new() }
+        Facts { incidents: list, ..Default::default() }
     }
 
     #[test]
@@ -733,7 +765,7 @@ mod tests {
             _ => None,
         };
         let today = d(2014, 3, 15);
-        let facts = Facts { incidents: Vec::new(), children: child_facts(&children, poverty, 2012..=2015, today) };
+        let facts = Facts { children: child_facts(&children, poverty, 2012..=2015, today), ..Default::default() };
         let all = parse_formula("count(children)").unwrap();
         assert_eq!(yearly_values(&all, &facts, 2012..=2015), vec![(2012, Some(2)), (2013, Some(2)), (2014, Some(2)), (2015, Some(0))]);
         let poor = parse_formula(r#"count(children where poverty = "poor") / count(children)"#).unwrap();
@@ -767,6 +799,16 @@ mod tests {
         assert_eq!(yearly_values(&share.restricted("setting", "family").unwrap(), &facts, 2013..=2013)[0].1, Some(3750));
         assert!(sexual.restricted("sex", "female").is_none());
         assert!(sexual.restricted("setting", "moon").is_none());
+    }
+
+    #[test]
+    fn case_fields_are_the_case_codes() {
+        let states: Vec<&str> = crate::case::CaseState::ALL.iter().map(|s| s.as_str()).collect();
+        let sources: Vec<&str> = crate::case::CaseSource::ALL.iter().map(|s| s.as_str()).collect();
+        let risks: Vec<&str> = crate::case::RiskLevel::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(CASE_FIELDS[0].1, states.as_slice());
+        assert_eq!(CASE_FIELDS[1].1, sources.as_slice());
+        assert_eq!(CASE_FIELDS[3].1, risks.as_slice());
     }
 
     #[test]
@@ -819,7 +861,7 @@ mod tests {
     #[test]
     fn errors_point_at_the_position() {
         let cases = [
-            ("count(households)", 7, "unknown fact `households`: one of incidents, children"),
+            ("count(households)", 7, "unknown fact `households`: one of incidents, children, cases"),
             (r#"count(children where kind = "abuse")"#, 22, "children have no field `kind`"),
             (r#"count(incidents where colour = "red")"#, 23, "no field `colour`"),
             (r#"count(incidents where kind = "abus")"#, 30, "`abus` is not a value of kind"),

@@ -52,6 +52,10 @@ pub trait FactStore {
     /// The poverty statuses of `households`: (household, year, status).
     async fn household_poverty_of(&self, households: &[i64]) -> Result<Vec<(i64, i32, String)>, StorageError>;
 
+    /// Every case counted by unit, day received (UTC, as scope checks it), state, source,
+    /// urgency, risk and lateness (a task done after its due time, or open past it at `now`).
+    async fn case_facts(&self, now: time::OffsetDateTime) -> Result<Vec<treem_domain::indicator::Fact>, StorageError>;
+
     /// Writes `data` in one transaction with `audit`, the records created by `created_by`.
     async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError>;
 }

@@ -33,6 +33,37 @@ impl FactStore for SqliteStore {
         self.poverty(Some(households)).await
     }
 
+    async fn case_facts(&self, now: time::OffsetDateTime) -> Result<Vec<treem_domain::indicator::Fact>, StorageError> {
+        let sql = "SELECT k.unit_id, date(k.received_at) AS day, k.state, k.source, k.urgent, k.risk_level, \
+             EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id AND ((t.done_at IS NOT NULL AND t.done_at > t.due_at) OR (t.done_at IS NULL AND t.due_at < ?))) AS late, COUNT(*) \
+             FROM child_case k GROUP BY k.unit_id, day, k.state, k.source, k.urgent, k.risk_level, late";
+        let rows = sqlx::query(sql).bind(ts(now)).fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let urgent: bool = r.try_get(4).map_err(map_err)?;
+                let late: bool = r.try_get(6).map_err(map_err)?;
+                let (urgent, late) = (urgent.to_string(), late.to_string());
+                let state: String = r.try_get(2).map_err(map_err)?;
+                let source: String = r.try_get(3).map_err(map_err)?;
+                let risk: Option<String> = r.try_get(5).map_err(map_err)?;
+                let fields = [
+                    ("state", Some(state.as_str())),
+                    ("source", Some(source.as_str())),
+                    ("urgent", Some(urgent.as_str())),
+                    ("risk", risk.as_deref()),
+                    ("late", Some(late.as_str())),
+                ];
+                Ok(treem_domain::indicator::Fact::new(
+                    treem_domain::indicator::FactKind::Cases,
+                    UnitId(r.try_get(0).map_err(map_err)?),
+                    r.try_get(1).map_err(map_err)?,
+                    &fields,
+                    r.try_get(7).map_err(map_err)?,
+                ))
+            })
+            .collect()
+    }
+
     async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let now = ts(now_utc());

@@ -197,3 +197,49 @@ async fn facts_corrected_after_each_save_equal_a_full_reload() {
         assert_eq!(sums(&corrected.incidents), sums(&reloaded.incidents), "{}", t.backend);
     }
 }
+
+#[tokio::test]
+async fn cases_are_counted_in_the_year_received_with_their_lateness() {
+    let today = treem_domain::calendar::today_in_vietnam();
+    let year = today.year();
+    for t in apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        t.account("an.xa", "commune_worker", "29954", None).await;
+        let worker = t.token("lan.xa").await;
+        let other = t.token("an.xa").await;
+        assert_eq!(value(&t, &worker, "cases.received", year).await.as_deref(), Some("0"));
+        assert_eq!(value(&t, &worker, "cases.late_share", year).await, None, "no cases: no data, not a division by zero");
+        let commune = t.unit_id("29884", today);
+        let child = json!({"full_name": "Đặng Thị Ca", "sex": "female", "birth_date": "2015-05-05", "residence_unit_id": commune});
+        let child = t.api("POST", "/api/v1/children", &worker, Some(child.to_string())).await.json()["id"].as_i64().unwrap();
+        let actor = t.app.auth.actor_for("lan.xa", "test").await.unwrap();
+        let now = treem_domain::audit::now_utc();
+        for hours_ago in [1, 72] {
+            let intake = treem_app::cases::CaseIntake {
+                child_id: child,
+                source: "hotline_111".into(),
+                summary: "Tin báo thử".into(),
+                urgent: true,
+                received_at: Some(now - time::Duration::hours(hours_ago)),
+                ..Default::default()
+            };
+            t.app.cases.open(&actor, &intake).await.unwrap();
+        }
+        // Both received this year (unless the test runs in the first three days of January).
+        if now.date().ordinal() > 3 {
+            assert_eq!(value(&t, &worker, "cases.received", year).await.as_deref(), Some("2"), "{}", t.backend);
+            // The case received 72 hours ago has 12-hour tasks still open: late; the other is not yet.
+            assert_eq!(value(&t, &worker, "cases.late_share", year).await.as_deref(), Some("50.00"));
+            assert_eq!(value(&t, &worker, "cases.closed_share", year).await.as_deref(), Some("0.00"));
+        }
+        // Out of scope: another commune's worker counts none of them.
+        assert_eq!(value(&t, &other, "cases.received", year).await.as_deref(), Some("0"));
+        let r = t.api("GET", &format!("/api/v1/indicators/cases.received/disaggregation?by=source&year={year}"), &worker, None).await;
+        assert!(r.body.contains("\"value\":\"hotline_111\""), "{}", r.body);
+        // Kept cases facts equal a full reload.
+        let kept = t.app.facts.snapshot().await.unwrap();
+        t.app.facts.reload();
+        let reloaded = t.app.facts.snapshot().await.unwrap();
+        assert_eq!(sums(&kept.cases), sums(&reloaded.cases));
+    }
+}
