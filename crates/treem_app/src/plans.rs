@@ -558,6 +558,36 @@ impl PlanService {
         }
     }
 
+    /// Of `records` (incidents the caller was allowed to list), those counted by the
+    /// indicator's figure (its numerator) for the unit `unit` of the map of its date,
+    /// or for the whole scope: the drill-down from a number to the records behind it.
+    pub fn incidents_behind(
+        &self,
+        code: &str,
+        unit: Option<(UnitId, time::Date)>,
+        records: Vec<crate::incidents::IncidentView>,
+    ) -> Result<Vec<crate::incidents::IncidentView>, AppError> {
+        let (_, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+        let count = match formula {
+            Formula::Count(c) | Formula::Ratio(c, _) => c,
+        };
+        if count.fact != FactKind::Incidents {
+            return Err(AppError::invalid("indicator", "this indicator does not count incidents"));
+        }
+        let catalog = self.units.catalog();
+        let mut memo: std::collections::HashMap<(UnitId, time::Date), bool> = std::collections::HashMap::new();
+        Ok(records
+            .into_iter()
+            .filter(|v| count.matches(&treem_domain::indicator::Fact::of_incident(&v.fields)))
+            .filter(|v| match unit {
+                None => true,
+                Some((target, on)) => *memo
+                    .entry((v.fields.unit, v.fields.occurred_on))
+                    .or_insert_with(|| treem_domain::indicator::reaches(&catalog, v.fields.unit, v.fields.occurred_on, target, on)),
+            })
+            .collect())
+    }
+
     /// The plan's scope unit (`scope_unit_code` on `scope_unit_on`), when it exists.
     fn area_root(&self, plan: &Plan) -> Option<UnitId> {
         let on = treem_domain::unit_import::parse_date(&plan.scope_unit_on)?;

@@ -493,6 +493,15 @@ fn commune_of(catalog: &UnitCatalog, unit: UnitId, day: time::Date) -> UnitId {
     catalog.ancestors_on(unit, day).into_iter().find(|a| catalog.get(*a).is_some_and(|u| u.level == UnitLevel::Commune)).unwrap_or(unit)
 }
 
+/// Whether a record kept on `unit` on `day` is counted under `target` on the map of
+/// `map_on` (its commune carried there and rolled up). A record of a commune split in
+/// 2025 reaches every unit that received a share of it.
+pub fn reaches(catalog: &UnitCatalog, unit: UnitId, day: time::Date, target: UnitId, map_on: time::Date) -> bool {
+    let commune = commune_of(catalog, unit, day);
+    let moved = catalog.reaggregate(&BTreeMap::from([(commune, 1_000_000)]), map_on, None);
+    catalog.roll_up(&moved.counts, map_on).get(&target).is_some_and(|n| *n > 0)
+}
+
 /// `count` for every year of `years` and every unit of the map of `map_on` (the
 /// 2013-era tree or the 2025 one): facts are gathered on the commune they were
 /// recorded on as it was on their day, carried onto the map by the successions, and

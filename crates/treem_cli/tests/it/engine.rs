@@ -91,6 +91,38 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
         let drowning =
             data.incidents.iter().filter(|(f, _)| f.injury == Some(InjuryKind::Drowning) && f.occurred_on.year() == 2015).count();
         assert_eq!(value(&t, &officer, "incidents.drowning", 2015).await, Some(drowning.to_string()));
+        // Drill-down: behind each commune's figure, exactly that many incidents, listed as records.
+        let r = t
+            .api("GET", "/api/v1/indicators/incidents.sexual_abuse/breakdown?year=2015&on=2015-12-31&level=district", &officer, None)
+            .await;
+        let rows = r.json()["rows"].as_array().unwrap().clone();
+        let (unit, figure) = rows
+            .iter()
+            .map(|r| (r["unit_id"].as_i64().unwrap(), r["value"].as_str().unwrap().parse::<usize>().unwrap()))
+            .find(|(_, n)| *n > 0)
+            .unwrap();
+        let behind = |token: String| {
+            let t = &t;
+            async move {
+                let uri =
+                    format!("/api/v1/incidents?indicator=incidents.sexual_abuse&from=2015-01-01&to=2015-12-31&unit={unit}&on=2015-12-31");
+                let r = t.api("GET", &uri, &token, None).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                r.json().as_array().unwrap().clone()
+            }
+        };
+        let records = behind(officer.clone()).await;
+        assert_eq!(records.len(), figure, "{}", t.backend);
+        assert!(records.iter().all(|r| r["abuse_form"] == "xam_hai_tinh_duc"), "{records:?}");
+        // Only what the reader may see: a commune worker elsewhere gets none of them.
+        assert!(behind(worker.clone()).await.len() < figure);
+        let page = t.page("/indicators/incidents.sexual_abuse?year=2015&on=2015-12-31&level=district", &session).await;
+        assert!(page
+            .body
+            .contains(&format!("/incidents?indicator=incidents.sexual_abuse&amp;year=2015&amp;unit={unit}&amp;on=2015-12-31")));
+        let list = t.page(&format!("/incidents?indicator=incidents.sexual_abuse&year=2015&unit={unit}&on=2015-12-31"), &session).await;
+        assert_eq!(list.body.matches("data-incident-id=").count(), figure);
+        assert!(list.body.contains("id=\"incidents-behind\""));
     }
 }
 

@@ -68,7 +68,10 @@ fn date(q: &str, key: &str) -> Result<Option<time::Date>, ApiError> {
 
 /// Incidents in the caller's scope that happened between `from` and `to`.
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", security(("token" = [])),
-    params(("kind" = Option<String>, Query), ("from" = Option<String>, Query, description = "YYYY-MM-DD"), ("to" = Option<String>, Query, description = "YYYY-MM-DD")),
+    params(("kind" = Option<String>, Query), ("from" = Option<String>, Query, description = "YYYY-MM-DD"), ("to" = Option<String>, Query, description = "YYYY-MM-DD"),
+           ("indicator" = Option<String>, Query, description = "only the incidents an indicator's figure counts (its numerator)"),
+           ("unit" = Option<i64>, Query, description = "with indicator: only those counted under this unit of the map of `on`"),
+           ("on" = Option<String>, Query, description = "YYYY-MM-DD: the map's date; default `to`")),
     responses((status = 200, body = Vec<IncidentDto>), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_incidents(
     State(app): State<Arc<App>>,
@@ -80,7 +83,12 @@ pub async fn list_incidents(
         .filter(|k| !k.is_empty())
         .map(|k| IncidentKind::parse(&k).ok_or_else(|| AppError::invalid("kind", "abuse, conflict_with_law or accident")))
         .transpose()?;
-    let list = app.incidents.list(&a, kind, date(&q, "from")?, date(&q, "to")?).await?;
+    let to = date(&q, "to")?;
+    let mut list = app.incidents.list(&a, kind, date(&q, "from")?, to).await?;
+    if let Some(code) = query_param(&q, "indicator").filter(|c| !c.is_empty()) {
+        let unit = crate::ui::behind_unit(query_param(&q, "unit").as_deref(), query_param(&q, "on").as_deref(), to)?;
+        list = app.plans.incidents_behind(&code, unit, list)?;
+    }
     Ok(Json(list.iter().map(|v| dto(v.id, &v.fields, None)).collect()))
 }
 

@@ -40,12 +40,36 @@ struct ListPage {
     kind: String,
     year: String,
     can_write: bool,
+    /// The drill-down being shown: (indicator name, unit name or empty, the figure's link back).
+    behind: Option<(String, String, String)>,
 }
 
 #[derive(Deserialize)]
 pub struct ListParams {
     kind: Option<String>,
     year: Option<String>,
+    /// The drill-down from an indicator's figure: its code, and the unit of the map of `on`.
+    #[serde(default)]
+    indicator: Option<String>,
+    #[serde(default)]
+    unit: Option<String>,
+    #[serde(default)]
+    on: Option<String>,
+}
+
+/// The unit and map date of a drill-down, as typed: `unit` an id, `on` a date (default the year's last day).
+pub fn behind_unit(
+    unit: Option<&str>,
+    on: Option<&str>,
+    to: Option<time::Date>,
+) -> Result<Option<(treem_domain::units::UnitId, time::Date)>, AppError> {
+    let Some(unit) = unit.map(str::trim).filter(|u| !u.is_empty()) else { return Ok(None) };
+    let id = unit.parse::<i64>().map_err(|_| AppError::invalid("unit", "a unit id"))?;
+    let on = match on.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => treem_app::units::parse_user_date("on", d)?,
+        None => to.ok_or_else(|| AppError::invalid("year", "a unit's records need the year"))?,
+    };
+    Ok(Some((treem_domain::units::UnitId(id), on)))
 }
 
 /// The key naming an incident's main classification: the form of abuse, the stage, or the injury.
@@ -84,8 +108,25 @@ pub async fn incidents_page(
         }
         None => (None, None),
     };
-    let list = app.incidents.list(&s.actor, kind, from, to).await.map_err(|e| ctx.error(e))?;
+    let mut list = app.incidents.list(&s.actor, kind, from, to).await.map_err(|e| ctx.error(e))?;
     let catalog = app.units.catalog();
+    let mut behind = None;
+    if let Some(code) = p.indicator.as_deref().filter(|c| !c.is_empty()) {
+        let unit = behind_unit(p.unit.as_deref(), p.on.as_deref(), to).map_err(|e| ctx.error(e))?;
+        list = app.plans.incidents_behind(code, unit, list).map_err(|e| ctx.error(e))?;
+        let name = app
+            .plans
+            .catalogue()
+            .map_err(|e| ctx.error(e))?
+            .iter()
+            .find(|(i, _)| i.code == code)
+            .map(|(i, _)| super::pick(ctx.lang, &i.name_vi, &i.name_en).to_owned())
+            .unwrap_or_default();
+        let unit_name = unit.and_then(|(u, _)| catalog.get(u)).map(|u| u.name.clone()).unwrap_or_default();
+        let back =
+            format!("/indicators/{code}?year={}&on={}", year.unwrap_or_default(), unit.map(|(_, on)| on.to_string()).unwrap_or_default());
+        behind = Some((name, unit_name, back));
+    }
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for v in &list {
         *counts.entry(format!("incident.kind.{}", v.fields.kind.as_str())).or_default() += 1;
@@ -110,6 +151,7 @@ pub async fn incidents_page(
         kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
         year: year.unwrap_or_default().to_owned(),
         can_write: s.actor.role.may(Action::Write),
+        behind,
     };
     Ok(render(StatusCode::OK, &page))
 }

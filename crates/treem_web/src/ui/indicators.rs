@@ -151,6 +151,8 @@ struct IndicatorPage {
     /// The fields this indicator may be broken down by: (code, label).
     by_fields: Vec<(String, String)>,
     by: Option<ByView>,
+    /// The figures link to the incidents behind them (the indicator counts incidents).
+    drill: bool,
 }
 
 /// The year's figure broken down by one field, as shown.
@@ -350,6 +352,7 @@ pub async fn indicator_page(
         estimated: b.estimated,
         by_fields,
         by,
+        drill: matches!(&formula, Formula::Count(c) | Formula::Ratio(c, _) if c.fact == treem_domain::indicator::FactKind::Incidents),
         c: ctx.chrome("plan"),
     };
     Ok(render(StatusCode::OK, &page))

@@ -40,7 +40,7 @@ pub use children::{
     child_edit_form, child_new_form, child_page, children_csv_response, children_export, children_page, create_child, duplicates_page,
     merge_child, unmerge_child, update_child,
 };
-pub use incidents::{create_incident, incident_new_form, incident_page, incidents_page};
+pub use incidents::{behind_unit, create_incident, incident_new_form, incident_page, incidents_page};
 pub use indicators::{breakdown_params, breakdown_xlsx, indicator_page, indicators_page};
 pub use plans::{plan_page, plans_page, target_chart};
 pub use register::{add_caregiver, add_circumstance, add_consent, add_risk, end_circumstance, set_profile, withdraw_consent};
