@@ -170,6 +170,8 @@ pub struct PlanService {
     scoped: std::sync::Mutex<Vec<Arc<ScopedFacts>>>,
     statuses: std::sync::RwLock<Option<Arc<Vec<UnitStatusRow>>>>,
     statuses_generation: std::sync::atomic::AtomicU64,
+    plans: std::sync::RwLock<Option<Arc<Vec<Plan>>>>,
+    plans_generation: std::sync::atomic::AtomicU64,
     /// The bundled indicator catalogue, parsed once (a test keeps it valid).
     catalogue: Result<Vec<(Indicator, Formula)>, String>,
 }
@@ -196,6 +198,8 @@ impl PlanService {
             scoped: std::sync::Mutex::new(Vec::new()),
             statuses: std::sync::RwLock::new(None),
             statuses_generation: Default::default(),
+            plans: Default::default(),
+            plans_generation: Default::default(),
         }
     }
 
@@ -271,18 +275,41 @@ impl PlanService {
             document,
             version: 0,
         };
-        self.store.save_plan(&row, &event.record("plan", &plan.code)).await?;
+        let saved = self.store.save_plan(&row, &event.record("plan", &plan.code)).await;
+        if let Ok(mut p) = self.plans.write() {
+            self.plans_generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            *p = None;
+        }
+        saved?;
         Ok(if stored.is_some() { PlanImport::Updated } else { PlanImport::Added })
     }
 
     /// Every plan, oldest period first.
     pub async fn list(&self) -> Result<Vec<Plan>, AppError> {
-        self.store
+        Ok(self.parsed_plans().await?.as_ref().clone())
+    }
+
+    /// Every plan, parsed once and kept until the next import (plans change only through
+    /// this service; a generation keeps a reading that raced an import from being kept).
+    async fn parsed_plans(&self) -> Result<Arc<Vec<Plan>>, AppError> {
+        if let Some(list) = self.plans.read().ok().and_then(|p| p.clone()) {
+            return Ok(list);
+        }
+        let generation = self.plans_generation.load(std::sync::atomic::Ordering::SeqCst);
+        let list: Vec<Plan> = self
+            .store
             .plans()
             .await?
             .iter()
             .map(|r| serde_json::from_str::<Plan>(&r.document).map_err(|e| AppError::Internal(format!("plan {}: {e}", r.code))))
-            .collect()
+            .collect::<Result<_, _>>()?;
+        let list = Arc::new(list);
+        if let Ok(mut p) = self.plans.write() {
+            if self.plans_generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
+                *p = Some(list.clone());
+            }
+        }
+        Ok(list)
     }
 
     /// The targets that follow an indicator, year by year, counted within the caller's
@@ -672,7 +699,7 @@ impl PlanService {
     }
 
     pub async fn get(&self, code: &str) -> Result<Plan, AppError> {
-        self.list().await?.into_iter().find(|p| p.code == code).ok_or(AppError::NotFound)
+        self.parsed_plans().await?.iter().find(|p| p.code == code).cloned().ok_or(AppError::NotFound)
     }
 
     /// A plan's task budgets summed by source and by year (public, as the plan is).
