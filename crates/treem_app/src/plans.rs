@@ -170,7 +170,7 @@ pub struct PlanService {
     scoped: std::sync::Mutex<Vec<Arc<ScopedFacts>>>,
     statuses: std::sync::RwLock<Option<Arc<Vec<UnitStatusRow>>>>,
     statuses_generation: std::sync::atomic::AtomicU64,
-    plans: std::sync::RwLock<Option<Arc<Vec<Plan>>>>,
+    plans: std::sync::RwLock<Option<Arc<Vec<Arc<Plan>>>>>,
     plans_generation: std::sync::atomic::AtomicU64,
     /// The bundled indicator catalogue, parsed once (a test keeps it valid).
     catalogue: Result<Vec<(Indicator, Formula)>, String>,
@@ -286,22 +286,29 @@ impl PlanService {
 
     /// Every plan, oldest period first.
     pub async fn list(&self) -> Result<Vec<Plan>, AppError> {
+        Ok(self.parsed_plans().await?.iter().map(|p| p.as_ref().clone()).collect())
+    }
+
+    /// Every plan, shared (each the same `Arc` until the next import).
+    pub async fn shared(&self) -> Result<Vec<Arc<Plan>>, AppError> {
         Ok(self.parsed_plans().await?.as_ref().clone())
     }
 
     /// Every plan, parsed once and kept until the next import (plans change only through
     /// this service; a generation keeps a reading that raced an import from being kept).
-    async fn parsed_plans(&self) -> Result<Arc<Vec<Plan>>, AppError> {
+    async fn parsed_plans(&self) -> Result<Arc<Vec<Arc<Plan>>>, AppError> {
         if let Some(list) = self.plans.read().ok().and_then(|p| p.clone()) {
             return Ok(list);
         }
         let generation = self.plans_generation.load(std::sync::atomic::Ordering::SeqCst);
-        let list: Vec<Plan> = self
+        let list: Vec<Arc<Plan>> = self
             .store
             .plans()
             .await?
             .iter()
-            .map(|r| serde_json::from_str::<Plan>(&r.document).map_err(|e| AppError::Internal(format!("plan {}: {e}", r.code))))
+            .map(|r| {
+                serde_json::from_str::<Plan>(&r.document).map(Arc::new).map_err(|e| AppError::Internal(format!("plan {}: {e}", r.code)))
+            })
             .collect::<Result<_, _>>()?;
         let list = Arc::new(list);
         if let Ok(mut p) = self.plans.write() {
@@ -698,12 +705,18 @@ impl PlanService {
         Ok(entry)
     }
 
-    pub async fn get(&self, code: &str) -> Result<Plan, AppError> {
+    /// One plan, shared (the same `Arc` until the next import).
+    pub async fn get(&self, code: &str) -> Result<Arc<Plan>, AppError> {
         self.parsed_plans().await?.iter().find(|p| p.code == code).cloned().ok_or(AppError::NotFound)
+    }
+
+    /// Changes whenever the unit statuses may have changed (for callers that keep figures).
+    pub fn unit_statuses_version(&self) -> u64 {
+        self.statuses_generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A plan's task budgets summed by source and by year (public, as the plan is).
     pub async fn budget_totals(&self, code: &str) -> Result<treem_domain::plan::BudgetTotals, AppError> {
-        Ok(treem_domain::plan::budget_totals(&self.get(code).await?))
+        Ok(treem_domain::plan::budget_totals(&*self.get(code).await?))
     }
 }

@@ -11,9 +11,10 @@
 //!   it stale, so the snapshot's identity (its `Arc`s, held here so that no other
 //!   allocation can take their address) names the facts exactly;
 //! - the unit map: one shared `UnitCatalog`, replaced on import (identity again);
-//! - the plan: compared whole (a new version differs);
-//! - the caller's scope: compared whole (a role without the list right is refused before);
-//! - unit statuses: read from the store on every request (one small query) and compared;
+//! - the plan: the plan service hands out one shared `Arc` per version (identity; compared
+//!   whole only when the identity differs);
+//! - the caller's scope: one shared `ScopeSet` per scope unit (identity, then whole);
+//! - unit statuses: the plan service's version number, changed by every status write;
 //! - the day in Vietnam (a year's status depends on it).
 //!
 //! The lasting fix belongs in `treem_app` (see docs/PERFORMANCE.md): there the
@@ -26,7 +27,7 @@ use treem_app::{Actor, App, AppError};
 use treem_domain::access::ScopeSet;
 use treem_domain::indicator::Fact;
 use treem_domain::plan::{Plan, StatusYear};
-use treem_domain::units::{UnitCatalog, UnitId};
+use treem_domain::units::UnitCatalog;
 
 /// The moment's inputs every figure depends on.
 #[derive(Clone)]
@@ -56,11 +57,17 @@ impl Moment {
     }
 }
 
-/// A unit status as the unit targets read it.
-type StatusKey = (i64, UnitId, String, Date, Option<Date>);
+type ProgressEntry = (Arc<Plan>, Arc<ScopeSet>, Arc<Vec<TargetProgress>>);
+type PublicEntry = (Arc<Plan>, Arc<Vec<PublicIndicator>>);
 
-type ProgressEntry = (Plan, ScopeSet, Arc<Vec<TargetProgress>>);
-type PublicEntry = (Plan, Arc<Vec<PublicIndicator>>);
+/// The same plan: the same shared version, or an equal one.
+fn same_plan(a: &Arc<Plan>, b: &Arc<Plan>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
+
+fn same_scope(a: &Arc<ScopeSet>, b: &Arc<ScopeSet>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
 type UnitProgress = Arc<Vec<(String, Vec<StatusYear>)>>;
 
 /// Unit-target progress reads no facts: its entries are kept apart, so that reading it
@@ -68,8 +75,8 @@ type UnitProgress = Arc<Vec<(String, Vec<StatusYear>)>>;
 struct UnitEntry {
     catalog: Arc<UnitCatalog>,
     today: Date,
-    plan: Plan,
-    statuses: Vec<StatusKey>,
+    plan: Arc<Plan>,
+    statuses: u64,
     value: UnitProgress,
 }
 
@@ -117,22 +124,24 @@ impl PlanFigures {
     }
 
     /// [`treem_app::plans::PlanService::progress`], shared by callers of one scope.
-    pub async fn progress(&self, app: &App, actor: &Actor, plan: &Plan) -> Result<Arc<Vec<TargetProgress>>, AppError> {
+    pub async fn progress(&self, app: &App, actor: &Actor, plan: &Arc<Plan>) -> Result<Arc<Vec<TargetProgress>>, AppError> {
         actor.require(treem_domain::access::Action::List)?;
         let moment = Moment::now(app).await?;
-        let found = self.with(&moment, |e| e.progress.iter().find(|(p, s, _)| p == plan && *s == *actor.scope).map(|(_, _, v)| v.clone()));
+        let found = self.with(&moment, |e| {
+            e.progress.iter().find(|(p, s, _)| same_plan(p, plan) && same_scope(s, &actor.scope)).map(|(_, _, v)| v.clone())
+        });
         if let Some(v) = found {
             return Ok(v);
         }
         let value = Arc::new(app.plans.progress(actor, plan).await?);
-        self.store(&moment, |e| keep(&mut e.progress, (plan.clone(), (*actor.scope).clone(), value.clone())));
+        self.store(&moment, |e| keep(&mut e.progress, (plan.clone(), actor.scope.clone(), value.clone())));
         Ok(value)
     }
 
     /// [`treem_app::plans::PlanService::public_statistics`], shared by every reader.
-    pub async fn public_statistics(&self, app: &App, plan: &Plan) -> Result<Arc<Vec<PublicIndicator>>, AppError> {
+    pub async fn public_statistics(&self, app: &App, plan: &Arc<Plan>) -> Result<Arc<Vec<PublicIndicator>>, AppError> {
         let moment = Moment::now(app).await?;
-        if let Some(v) = self.with(&moment, |e| e.public.iter().find(|(p, _)| p == plan).map(|(_, v)| v.clone())) {
+        if let Some(v) = self.with(&moment, |e| e.public.iter().find(|(p, _)| same_plan(p, plan)).map(|(_, v)| v.clone())) {
             return Ok(v);
         }
         let value = Arc::new(app.plans.public_statistics(plan).await?);
@@ -141,12 +150,12 @@ impl PlanFigures {
     }
 
     /// [`treem_app::plans::PlanService::unit_progress`], shared by every reader while the statuses are unchanged.
-    pub async fn unit_progress(&self, app: &App, plan: &Plan) -> Result<UnitProgress, AppError> {
+    pub async fn unit_progress(&self, app: &App, plan: &Arc<Plan>) -> Result<UnitProgress, AppError> {
         let catalog = app.units.catalog();
         let today = treem_domain::calendar::today_in_vietnam();
-        let statuses: Vec<StatusKey> =
-            app.plans.unit_statuses(None).await?.into_iter().map(|s| (s.id, s.unit, s.kind, s.valid_from, s.valid_to)).collect();
-        let same = |e: &UnitEntry| Arc::ptr_eq(&e.catalog, &catalog) && e.today == today && e.plan == *plan && e.statuses == statuses;
+        let statuses = app.plans.unit_statuses_version();
+        let same =
+            |e: &UnitEntry| Arc::ptr_eq(&e.catalog, &catalog) && e.today == today && same_plan(&e.plan, plan) && e.statuses == statuses;
         let found = self.units.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().find(|e| same(e)).map(|e| e.value.clone());
         if let Some(v) = found {
             return Ok(v);

@@ -54,7 +54,7 @@ pub async fn list_plans(State(app): State<Arc<App>>) -> Result<Json<Vec<PlanSumm
 #[utoipa::path(get, path = "/api/v1/plans/{code}", tag = "plans", params(("code" = String, Path)),
     responses((status = 200, body = Object, description = "the plan document"), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_plan(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Plan>, ApiError> {
-    Ok(Json(app.plans.get(&code).await?))
+    Ok(Json(Arc::unwrap_or_clone(app.plans.get(&code).await?)))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -91,7 +91,7 @@ pub async fn indicators_page(
     // The first target (oldest plan first) following each indicator draws its ceilings.
     let mut targets: std::collections::BTreeMap<String, (String, Vec<YearProgress>)> = std::collections::BTreeMap::new();
     if let Some(a) = actor {
-        for plan in app.plans.list().await.map_err(|e| ctx.error(e))? {
+        for plan in app.plans.shared().await.map_err(|e| ctx.error(e))? {
             for t in Arc::unwrap_or_clone(figures.progress(&app, a, &plan).await.map_err(|e| ctx.error(e))?) {
                 targets.entry(t.indicator.clone()).or_insert((format!("{} {}", plan.code, t.target_id), t.years));
             }

@@ -34,7 +34,7 @@ pub async fn home(
 ) -> Response {
     // The glance is a convenience: if plans cannot be read, the home page still opens.
     let mut plans = Vec::new();
-    let listed = app.plans.list().await.unwrap_or_else(|e| {
+    let listed = app.plans.shared().await.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "home page: plans not readable");
         Vec::new()
     });
@@ -48,7 +48,7 @@ pub async fn home(
             .filter_map(|(id, years)| years.last().map(|y| (id, format!("year_status.{}", y.status.as_str()), y.status.as_str())))
             .collect();
         let title = super::pick(ctx.lang, &p.title_vi, &p.title_en).to_owned();
-        plans.push((p.code, title, targets));
+        plans.push((p.code.clone(), title, targets));
     }
     render(
         StatusCode::OK,
