@@ -132,7 +132,11 @@ struct ScopedFacts {
     catalog: Arc<treem_domain::units::UnitCatalog>,
     facts: Facts,
     counts: std::sync::Mutex<std::collections::HashMap<String, BTreeMap<i32, i64>>>,
+    breakdowns: std::sync::Mutex<std::collections::HashMap<BreakdownKey, Breakdown>>,
 }
+
+/// A breakdown already made: (indicator, year, map date, level).
+type BreakdownKey = (String, i32, time::Date, &'static str);
 
 impl ScopedFacts {
     /// `count` by year over these facts, remembered for the life of this entry.
@@ -471,6 +475,10 @@ impl PlanService {
         actor.require(Action::List)?;
         let (_, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
         let facts = self.facts_in_scope(actor).await?;
+        let key = (code.to_owned(), year, map_on, level.as_str());
+        if let Some(hit) = facts.breakdowns.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(hit);
+        }
         let catalog = self.units.catalog();
         let (num, den) = match formula {
             Formula::Count(c) => (counts_on_map(&catalog, c, &facts, year..=year, map_on), None),
@@ -497,7 +505,15 @@ impl PlanService {
             })
             .collect();
         rows.sort_by(|a, b| treem_domain::text::cmp_vi(&a.1, &b.1));
-        Ok(Breakdown { ratio: den.is_some(), rows, unmapped, estimated })
+        let breakdown = Breakdown { ratio: den.is_some(), rows, unmapped, estimated };
+        if let Ok(mut m) = facts.breakdowns.lock() {
+            // A bound on what one scope's readers can make it keep (years × map dates × levels).
+            if m.len() >= 512 {
+                m.clear();
+            }
+            m.insert(key, breakdown.clone());
+        }
+        Ok(breakdown)
     }
 
     /// Every indicator of the catalogue for every year of `years` and every unit of the
@@ -689,6 +705,7 @@ impl PlanService {
             catalog,
             facts,
             counts: Default::default(),
+            breakdowns: Default::default(),
         });
         if let Ok(mut list) = self.scoped.lock() {
             // Entries of older facts are dropped (they would keep old snapshots alive).

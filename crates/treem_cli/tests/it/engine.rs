@@ -275,3 +275,24 @@ async fn cases_are_counted_in_the_year_received_with_their_lateness() {
         assert_eq!(sums(&kept.cases), sums(&reloaded.cases));
     }
 }
+
+#[tokio::test]
+async fn a_remembered_breakdown_moves_with_the_next_save() {
+    let today = treem_domain::calendar::today_in_vietnam();
+    for t in apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let worker = t.token("lan.xa").await;
+        let uri = format!("/api/v1/indicators/incidents.drowning/breakdown?year={}&level=commune", today.year());
+        let total = |r: serde_json::Value| -> i64 {
+            r["rows"].as_array().unwrap().iter().filter_map(|r| r["value"].as_str().and_then(|v| v.parse::<i64>().ok())).sum()
+        };
+        let before = total(t.api("GET", &uri, &worker, None).await.json());
+        assert_eq!(total(t.api("GET", &uri, &worker, None).await.json()), before, "the same figure read twice");
+        let commune = t.unit_id("29884", today);
+        let child = json!({"full_name": "Võ Văn Sông", "sex": "male", "birth_date": "2016-06-06", "residence_unit_id": commune});
+        let child = t.api("POST", "/api/v1/children", &worker, Some(child.to_string())).await.json()["id"].as_i64().unwrap();
+        let incident = json!({"kind": "accident", "occurred_on": today.to_string(), "unit_id": commune, "injury": "drowning", "fatal": false, "children": [child]});
+        assert_eq!(t.api("POST", "/api/v1/incidents", &worker, Some(incident.to_string())).await.status, StatusCode::CREATED);
+        assert_eq!(total(t.api("GET", &uri, &worker, None).await.json()), before + 1, "{}", t.backend);
+    }
+}
