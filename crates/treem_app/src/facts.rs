@@ -221,22 +221,13 @@ impl FactCache {
     /// The current facts, brought up to date with every write heard.
     pub async fn snapshot(&self) -> Result<FactSnapshot, AppError> {
         let today = treem_domain::calendar::today_in_vietnam();
-        if !self.dirty.load(Ordering::SeqCst) {
-            if let Ok(current) = self.current.read() {
-                if let Some((day, snapshot)) = current.as_ref().filter(|(day, _)| *day == today) {
-                    let _ = day;
-                    return Ok(snapshot.clone());
-                }
-            }
+        if let Some(snapshot) = self.up_to_date(today) {
+            return Ok(snapshot);
         }
         let mut state = self.state.lock().await;
         // Another reader may have brought it up to date while this one waited.
-        if !self.dirty.load(Ordering::SeqCst) {
-            if let Ok(current) = self.current.read() {
-                if let Some((_, snapshot)) = current.as_ref().filter(|(day, _)| *day == today) {
-                    return Ok(snapshot.clone());
-                }
-            }
+        if let Some(snapshot) = self.up_to_date(today) {
+            return Ok(snapshot);
         }
         self.dirty.store(false, Ordering::SeqCst);
         let pending = match self.pending.lock() {
@@ -274,6 +265,15 @@ impl FactCache {
                 Err(e)
             }
         }
+    }
+
+    /// The current snapshot, if no write was heard since it was made and it is of `today`.
+    fn up_to_date(&self, today: Date) -> Option<FactSnapshot> {
+        if self.dirty.load(Ordering::SeqCst) {
+            return None;
+        }
+        let current = self.current.read().ok()?;
+        current.as_ref().filter(|(day, _)| *day == today).map(|(_, snapshot)| snapshot.clone())
     }
 
     async fn load_all(&self, today: Date) -> Result<(State, FactSnapshot), AppError> {

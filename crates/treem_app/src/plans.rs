@@ -139,6 +139,13 @@ struct ScopedFacts {
 type BreakdownKey = (String, i32, time::Date, &'static str);
 
 impl ScopedFacts {
+    /// Whether these were filtered from `snapshot`.
+    fn is_of(&self, snapshot: &crate::facts::FactSnapshot) -> bool {
+        Arc::ptr_eq(&self.incidents, &snapshot.incidents)
+            && Arc::ptr_eq(&self.children, &snapshot.children)
+            && Arc::ptr_eq(&self.cases, &snapshot.cases)
+    }
+
     /// `count` by year over these facts, remembered for the life of this entry.
     fn by_year(&self, count: &treem_domain::indicator::Count) -> BTreeMap<i32, i64> {
         let key = count.key();
@@ -167,15 +174,58 @@ impl std::ops::Deref for ScopedFacts {
 /// Scopes whose filtered facts are kept (the most recently used).
 const SCOPED_ENTRIES: usize = 64;
 
+/// Data kept in memory until the next write through this service forgets it. A version
+/// bumped by every write keeps a reading that raced a write from being kept.
+struct Kept<T> {
+    value: std::sync::RwLock<Option<Arc<T>>>,
+    version: std::sync::atomic::AtomicU64,
+}
+
+impl<T> Default for Kept<T> {
+    fn default() -> Self {
+        Self { value: std::sync::RwLock::new(None), version: Default::default() }
+    }
+}
+
+impl<T> Kept<T> {
+    async fn get_or_load<F: std::future::Future<Output = Result<T, AppError>>>(
+        &self,
+        load: impl FnOnce() -> F,
+    ) -> Result<Arc<T>, AppError> {
+        if let Some(kept) = self.value.read().ok().and_then(|v| v.clone()) {
+            return Ok(kept);
+        }
+        let version = self.version();
+        let loaded = Arc::new(load().await?);
+        if let Ok(mut v) = self.value.write() {
+            if self.version() == version {
+                *v = Some(loaded.clone());
+            }
+        }
+        Ok(loaded)
+    }
+
+    fn forget(&self) {
+        if let Ok(mut v) = self.value.write() {
+            self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            *v = None;
+        }
+    }
+
+    fn version(&self) -> u64 {
+        self.version.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 pub struct PlanService {
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
     facts: Arc<FactCache>,
     scoped: std::sync::Mutex<Vec<Arc<ScopedFacts>>>,
-    statuses: std::sync::RwLock<Option<Arc<Vec<UnitStatusRow>>>>,
-    statuses_generation: std::sync::atomic::AtomicU64,
-    plans: std::sync::RwLock<Option<Arc<Vec<Arc<Plan>>>>>,
-    plans_generation: std::sync::atomic::AtomicU64,
+    /// Every unit status (written only through this service, read by every dashboard).
+    statuses: Kept<Vec<UnitStatusRow>>,
+    /// Every plan, parsed (written only through `import`).
+    plans: Kept<Vec<Arc<Plan>>>,
     /// The bundled indicator catalogue, parsed once (a test keeps it valid).
     catalogue: Result<Vec<(Indicator, Formula)>, String>,
 }
@@ -200,10 +250,8 @@ impl PlanService {
             facts,
             catalogue,
             scoped: std::sync::Mutex::new(Vec::new()),
-            statuses: std::sync::RwLock::new(None),
-            statuses_generation: Default::default(),
-            plans: Default::default(),
-            plans_generation: Default::default(),
+            statuses: Kept::default(),
+            plans: Kept::default(),
         }
     }
 
@@ -280,10 +328,7 @@ impl PlanService {
             version: 0,
         };
         let saved = self.store.save_plan(&row, &event.record("plan", &plan.code)).await;
-        if let Ok(mut p) = self.plans.write() {
-            self.plans_generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            *p = None;
-        }
+        self.plans.forget();
         saved?;
         Ok(if stored.is_some() { PlanImport::Updated } else { PlanImport::Added })
     }
@@ -301,26 +346,20 @@ impl PlanService {
     /// Every plan, parsed once and kept until the next import (plans change only through
     /// this service; a generation keeps a reading that raced an import from being kept).
     async fn parsed_plans(&self) -> Result<Arc<Vec<Arc<Plan>>>, AppError> {
-        if let Some(list) = self.plans.read().ok().and_then(|p| p.clone()) {
-            return Ok(list);
-        }
-        let generation = self.plans_generation.load(std::sync::atomic::Ordering::SeqCst);
-        let list: Vec<Arc<Plan>> = self
-            .store
-            .plans()
-            .await?
-            .iter()
-            .map(|r| {
-                serde_json::from_str::<Plan>(&r.document).map(Arc::new).map_err(|e| AppError::Internal(format!("plan {}: {e}", r.code)))
+        self.plans
+            .get_or_load(|| async {
+                self.store
+                    .plans()
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        serde_json::from_str::<Plan>(&r.document)
+                            .map(Arc::new)
+                            .map_err(|e| AppError::Internal(format!("plan {}: {e}", r.code)))
+                    })
+                    .collect()
             })
-            .collect::<Result<_, _>>()?;
-        let list = Arc::new(list);
-        if let Ok(mut p) = self.plans.write() {
-            if self.plans_generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
-                *p = Some(list.clone());
-            }
-        }
-        Ok(list)
+            .await
     }
 
     /// The targets that follow an indicator, year by year, counted within the caller's
@@ -381,7 +420,7 @@ impl PlanService {
             .store
             .add_unit_status(&row, actor.account_id, &actor.event("unit_status.add", Outcome::Ok).record("unit", unit.id.0))
             .await;
-        self.forget_unit_statuses();
+        self.statuses.forget();
         Ok(added?)
     }
 
@@ -396,7 +435,7 @@ impl PlanService {
         }
         let event = actor.event("unit_status.end", Outcome::Ok).record("unit", status.unit.0);
         let ended = self.store.end_unit_status(id, to, &event).await;
-        self.forget_unit_statuses();
+        self.statuses.forget();
         if ended? {
             Ok(())
         } else {
@@ -587,25 +626,7 @@ impl PlanService {
     /// Every unit status, kept in memory: written only through this service (which
     /// forgets them after each write) and read by every dashboard.
     async fn all_unit_statuses(&self) -> Result<Arc<Vec<UnitStatusRow>>, AppError> {
-        if let Some(list) = self.statuses.read().ok().and_then(|s| s.clone()) {
-            return Ok(list);
-        }
-        // A write during the reading bumps the generation: then the list is not kept.
-        let generation = self.statuses_generation.load(std::sync::atomic::Ordering::SeqCst);
-        let list = Arc::new(self.store.unit_statuses().await?);
-        if let Ok(mut s) = self.statuses.write() {
-            if self.statuses_generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
-                *s = Some(list.clone());
-            }
-        }
-        Ok(list)
-    }
-
-    fn forget_unit_statuses(&self) {
-        if let Ok(mut s) = self.statuses.write() {
-            self.statuses_generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            *s = None;
-        }
+        self.statuses.get_or_load(|| async { Ok(self.store.unit_statuses().await?) }).await
     }
 
     /// Of `records` (incidents the caller was allowed to list), those counted by the
@@ -680,13 +701,7 @@ impl PlanService {
     async fn scoped_facts(&self, root: Option<UnitId>, covers: impl Fn(UnitId, time::Date) -> bool) -> Result<Arc<ScopedFacts>, AppError> {
         let snapshot = self.facts.snapshot().await?;
         let catalog = self.units.catalog();
-        let same = |e: &ScopedFacts| {
-            e.root == root
-                && Arc::ptr_eq(&e.incidents, &snapshot.incidents)
-                && Arc::ptr_eq(&e.children, &snapshot.children)
-                && Arc::ptr_eq(&e.cases, &snapshot.cases)
-                && Arc::ptr_eq(&e.catalog, &catalog)
-        };
+        let same = |e: &ScopedFacts| e.root == root && e.is_of(&snapshot) && Arc::ptr_eq(&e.catalog, &catalog);
         if let Some(hit) = self.scoped.lock().ok().and_then(|list| list.iter().find(|e| same(e)).cloned()) {
             return Ok(hit);
         }
@@ -709,11 +724,7 @@ impl PlanService {
         });
         if let Ok(mut list) = self.scoped.lock() {
             // Entries of older facts are dropped (they would keep old snapshots alive).
-            list.retain(|e| {
-                Arc::ptr_eq(&e.incidents, &snapshot.incidents)
-                    && Arc::ptr_eq(&e.children, &snapshot.children)
-                    && Arc::ptr_eq(&e.cases, &snapshot.cases)
-            });
+            list.retain(|e| e.is_of(&snapshot));
             if list.len() >= SCOPED_ENTRIES {
                 list.remove(0);
             }
@@ -729,7 +740,7 @@ impl PlanService {
 
     /// Changes whenever the unit statuses may have changed (for callers that keep figures).
     pub fn unit_statuses_version(&self) -> u64 {
-        self.statuses_generation.load(std::sync::atomic::Ordering::SeqCst)
+        self.statuses.version()
     }
 
     /// A plan's task budgets summed by source and by year (public, as the plan is).

@@ -149,7 +149,6 @@ async fn province(scale: Scale, seed: u64, database: Option<String>) -> Result<(
     } else {
         (None, 0, 0)
     };
-    let (_, _, _) = (sql_total, engine_total, cells);
     println!("  every indicator ({}) × every unit of the 2025 map × {} years = {cells} cells:", catalogue.len(), years.clone().count());
     println!(
         "    engine, from the in-memory facts (scope filter, maps, roll-up included): {engine:.1} ms; scope already filtered: {best:.1} ms (2013-era map: {engine_2013:.1} ms)"
