@@ -201,10 +201,48 @@ impl CaseService {
         overdue: bool,
         after: Option<i64>,
     ) -> Result<Vec<CaseRecord>, AppError> {
+        Ok(self.list_filtered(actor, state, overdue, None, after).await?.0)
+    }
+
+    /// [`CaseService::list`], optionally of only the cases of `ids` (in id order: the cases
+    /// behind an indicator's figure, `PlanService::records_behind`), with the `after` of the
+    /// next page (none at the end).
+    pub async fn list_filtered(
+        &self,
+        actor: &Actor,
+        state: Option<treem_domain::case::CaseState>,
+        overdue: bool,
+        ids: Option<&[i64]>,
+        after: Option<i64>,
+    ) -> Result<(Vec<CaseRecord>, Option<i64>), AppError> {
         actor.require(Action::List)?;
-        let q = CaseQuery { units: actor.scope.units(), state, overdue_at: overdue.then(now_utc), after_id: after, limit: 100 };
+        const LIMIT: usize = 100;
+        let (chunk, more) = match ids {
+            Some(all) => {
+                let start = all.partition_point(|id| after.is_some_and(|a| *id <= a));
+                let end = start.saturating_add(LIMIT).min(all.len());
+                (all.get(start..end).map(<[i64]>::to_vec), end < all.len())
+            }
+            None => (None, false),
+        };
+        let page_end = chunk.as_ref().and_then(|c| c.last().copied());
+        let q = CaseQuery {
+            units: actor.scope.units(),
+            state,
+            overdue_at: overdue.then(now_utc),
+            ids: chunk,
+            after_id: after,
+            limit: LIMIT as i64,
+        };
         let rows = self.store.list_cases(&q).await?;
-        Ok(rows.into_iter().filter(|c| actor.covers(c.unit, c.received_at.date())).collect())
+        let next = if q.ids.is_some() {
+            page_end.filter(|_| more)
+        } else if rows.len() == LIMIT {
+            rows.last().map(|c| c.id)
+        } else {
+            None
+        };
+        Ok((rows.into_iter().filter(|c| actor.covers(c.unit, c.received_at.date())).collect(), next))
     }
 
     /// Takes one step of the case's lifecycle; `version` must be the one last read.

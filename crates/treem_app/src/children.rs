@@ -63,6 +63,9 @@ pub struct ChildFilter {
     pub group: Option<String>,
     pub from: Option<time::Date>,
     pub to: Option<time::Date>,
+    /// Only these records, in id order (the children behind an indicator's figure:
+    /// `PlanService::records_behind`); paged through like any list.
+    pub ids: Option<Vec<i64>>,
 }
 
 /// One line of a list: never any sensitive field.
@@ -248,10 +251,28 @@ impl ChildService {
                 return Err(AppError::invalid("to", "is before from"));
             }
         }
-        let query = ChildQuery { units, name_contains, group, registered_from: f.from, registered_to: f.to, after_id: after, limit };
+        // A list of ids is paged by the ids themselves: each page asks for the next `limit` of them.
+        let (ids, more) = match &f.ids {
+            Some(all) => {
+                let start = all.partition_point(|id| after.is_some_and(|a| *id <= a));
+                let end = start.saturating_add(usize::try_from(limit).unwrap_or(0)).min(all.len());
+                (all.get(start..end).map(<[i64]>::to_vec), end < all.len())
+            }
+            None => (None, false),
+        };
+        let page_end = ids.as_ref().and_then(|chunk| chunk.last().copied());
+        let query = ChildQuery { units, name_contains, group, registered_from: f.from, registered_to: f.to, ids, after_id: after, limit };
         let rows = self.store.list_children(&query).await?;
-        let full = i64::try_from(rows.len()).unwrap_or(0) == limit;
-        let next_after = if full { rows.last().map(|c| c.id) } else { None };
+        let next_after = if query.ids.is_some() {
+            page_end.filter(|_| more)
+        } else {
+            let full = i64::try_from(rows.len()).unwrap_or(0) == limit;
+            if full {
+                rows.last().map(|c| c.id)
+            } else {
+                None
+            }
+        };
         // The SQL filter is by unit; the date of the record decides (a unit may move between parents).
         let children = rows.iter().filter(|c| actor.covers(c.residence_unit, c.registered_on)).map(summary).collect();
         Ok(ChildPage { children, next_after })

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use time::Date;
 use treem_domain::incident::IncidentFields;
-use treem_domain::indicator::{child_facts, ChildRecord, Fact, FactKind, Facts, FIELD_COUNT};
+use treem_domain::indicator::{child_facts, counting_day, ChildCoder, ChildRecord, Count, Fact, FactKind, Facts, FIELD_COUNT};
 use treem_domain::units::UnitId;
 use treem_storage::Store;
 
@@ -265,6 +265,33 @@ impl FactCache {
                 Err(e)
             }
         }
+    }
+
+    /// The ids of the children `count` counts in `year` (on its counting day, by the
+    /// same rules as the figures: [`ChildCoder`]) whose residence unit `keep` accepts
+    /// (asked once per unit), in id order, from the register as it is now (every write
+    /// heard). Only ids: the records themselves are read through the ordinary list.
+    pub async fn children_counted(&self, count: &Count, year: i32, mut keep: impl FnMut(UnitId) -> bool) -> Result<Vec<i64>, AppError> {
+        self.snapshot().await?;
+        let state = self.state.lock().await;
+        let Some(state) = state.as_ref() else { return Ok(Vec::new()) };
+        let Some(day) = counting_day(year, state.day).filter(|d| d.year() == year) else { return Ok(Vec::new()) };
+        let register = &state.register;
+        let poverty = |h: i64, y: i32| register.poverty.get(&(h, y)).copied();
+        let coder = ChildCoder::new();
+        let mut memo: HashMap<UnitId, bool> = HashMap::new();
+        let mut out: Vec<i64> = register
+            .records
+            .iter()
+            .flatten()
+            .filter(|r| *memo.entry(r.unit).or_insert_with(|| keep(r.unit)))
+            .filter(|r| {
+                coder.codes(r, &poverty, year, day).is_some_and(|codes| count.matches(&Fact { unit: r.unit, day, codes, count: 1 }))
+            })
+            .map(|r| r.id)
+            .collect();
+        out.sort_unstable();
+        Ok(out)
     }
 
     /// The current snapshot, if no write was heard since it was made and it is of `today`.

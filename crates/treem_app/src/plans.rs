@@ -659,6 +659,56 @@ impl PlanService {
             .collect())
     }
 
+    /// The ids of the children or cases an indicator's figure counts (its numerator, for
+    /// a ratio) in `year`, under the unit `unit` of the map of its date or over the whole
+    /// scope, in id order: the drill-down from a number to the records behind it. Only
+    /// ids of records whose unit is in the caller's scope: the records themselves are
+    /// read through the ordinary lists (`ChildFilter::ids`, `CaseService::list_filtered`),
+    /// which check scope again and never carry a sensitive field. Children are those
+    /// under 16 on the year's counting day matching the formula's conditions, by the
+    /// rules the figures are counted with; cases those received in the year.
+    pub async fn records_behind(
+        &self,
+        actor: &Actor,
+        code: &str,
+        year: i32,
+        unit: Option<(UnitId, time::Date)>,
+    ) -> Result<(FactKind, Vec<i64>), AppError> {
+        actor.require(Action::List)?;
+        let (_, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+        let count = match formula {
+            Formula::Count(c) | Formula::Ratio(c, _) => c,
+        };
+        let catalog = self.units.catalog();
+        let in_scope: std::collections::HashSet<UnitId> = actor.scope.units().into_iter().collect();
+        let mut memo: std::collections::HashMap<(UnitId, time::Date), bool> = std::collections::HashMap::new();
+        let mut reaches = |u: UnitId, day: time::Date| {
+            in_scope.contains(&u)
+                && *memo.entry((u, day)).or_insert_with(|| match unit {
+                    None => true,
+                    Some((target, on)) => treem_domain::indicator::reaches(&catalog, u, day, target, on),
+                })
+        };
+        let ids = match count.fact {
+            FactKind::Incidents => return Err(AppError::invalid("indicator", "this indicator counts incidents: see /incidents")),
+            FactKind::Children => {
+                let Some(day) = treem_domain::indicator::counting_day(year, treem_domain::calendar::today_in_vietnam()) else {
+                    return Ok((count.fact, Vec::new()));
+                };
+                self.facts.children_counted(count, year, |u| reaches(u, day)).await?
+            }
+            FactKind::Cases => self
+                .store
+                .case_facts_each(treem_domain::audit::now_utc())
+                .await?
+                .into_iter()
+                .filter(|(_, f)| f.day.year() == year && count.matches(f) && reaches(f.unit, f.day))
+                .map(|(id, _)| id)
+                .collect(),
+        };
+        Ok((count.fact, ids))
+    }
+
     /// The plan's scope unit (`scope_unit_code` on `scope_unit_on`), when it exists.
     fn area_root(&self, plan: &Plan) -> Option<UnitId> {
         let on = treem_domain::unit_import::parse_date(&plan.scope_unit_on)?;

@@ -576,6 +576,75 @@ pub fn age_on(birth: time::Date, day: time::Date) -> i32 {
     age
 }
 
+/// Codes a child of the register as the yearly counts see it: what [`child_facts`]
+/// counts and what the drill-down lists come from the same rules.
+pub struct ChildCoder {
+    sex: [u8; 2],
+    bands: [u8; 3],
+    yes_no: [[u8; 2]; 2],
+    poverty: [u8; 3],
+}
+
+impl Default for ChildCoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChildCoder {
+    pub fn new() -> Self {
+        let code = |field: usize, v: &str| value_code(FactKind::Children, field, v).unwrap_or(0);
+        Self {
+            sex: [code(0, "male"), code(0, "female")],
+            bands: [code(1, AGE_BANDS[0]), code(1, AGE_BANDS[1]), code(1, AGE_BANDS[2])],
+            yes_no: [[code(3, "false"), code(3, "true")], [code(4, "false"), code(4, "true")]],
+            poverty: [code(2, "poor"), code(2, "near_poor"), code(2, "neither")],
+        }
+    }
+
+    /// The coded fields of `c` counted in `year` on its counting `day`: none when the
+    /// child is not counted then (born after the day, or 16 or older on it).
+    pub fn codes(
+        &self,
+        c: &ChildRecord,
+        poverty: &impl Fn(i64, i32) -> Option<&'static str>,
+        year: i32,
+        day: time::Date,
+    ) -> Option<[u8; FIELD_COUNT]> {
+        if c.birth_date > day {
+            return None;
+        }
+        let age = age_on(c.birth_date, day);
+        if age >= 16 {
+            return None;
+        }
+        let mut codes = [0u8; FIELD_COUNT];
+        codes[0] = self.sex[usize::from(c.female)];
+        codes[1] = self.bands[if age <= 5 {
+            0
+        } else if age <= 10 {
+            1
+        } else {
+            2
+        }];
+        codes[2] = c.household.and_then(|h| poverty(h, year)).map_or(0, |p| match p {
+            "poor" => self.poverty[0],
+            "near_poor" => self.poverty[1],
+            "neither" => self.poverty[2],
+            _ => 0,
+        });
+        let special = c.circumstances.iter().any(|(from, to)| *from <= day && to.is_none_or(|t| day <= t));
+        codes[3] = self.yes_no[0][usize::from(special)];
+        codes[4] = self.yes_no[1][usize::from(c.disability)];
+        Some(codes)
+    }
+}
+
+/// The years of `years` with their counting day (the current year's is `today`; years after it have none).
+pub fn counting_days(years: std::ops::RangeInclusive<i32>, today: time::Date) -> Vec<(i32, time::Date)> {
+    years.filter_map(|y| counting_day(y, today).map(|d| (y, d))).filter(|(y, d)| d.year() == *y).collect()
+}
+
 /// Groups the register into yearly child facts: every child under 16 on the counting
 /// day of each year of `years` (born on or before it), coded by sex, age band, the
 /// household's poverty status that year (`poverty(household, year)`), special
@@ -586,35 +655,14 @@ pub fn child_facts(
     years: std::ops::RangeInclusive<i32>,
     today: time::Date,
 ) -> Vec<Fact> {
-    let code = |field: usize, v: &str| value_code(FactKind::Children, field, v).unwrap_or(0);
-    let sex = [code(0, "male"), code(0, "female")];
-    let bands = [code(1, AGE_BANDS[0]), code(1, AGE_BANDS[1]), code(1, AGE_BANDS[2])];
-    let yes_no = |field: usize, b: bool| code(field, if b { "true" } else { "false" });
+    let coder = ChildCoder::new();
     let mut groups: std::collections::HashMap<(UnitId, i32, [u8; FIELD_COUNT]), i64> = std::collections::HashMap::new();
-    let days: Vec<(i32, time::Date)> =
-        years.filter_map(|y| counting_day(y, today).map(|d| (y, d))).filter(|(y, d)| d.year() == *y).collect();
+    let days = counting_days(years, today);
     for c in children {
-        let mut codes = [0u8; FIELD_COUNT];
-        codes[0] = if c.female { sex[1] } else { sex[0] };
-        codes[4] = yes_no(4, c.disability);
         for &(year, day) in &days {
-            if c.birth_date > day {
-                continue;
+            if let Some(codes) = coder.codes(c, &poverty, year, day) {
+                *groups.entry((c.unit, year, codes)).or_default() += 1;
             }
-            let age = age_on(c.birth_date, day);
-            if age >= 16 {
-                continue;
-            }
-            codes[1] = bands[if age <= 5 {
-                0
-            } else if age <= 10 {
-                1
-            } else {
-                2
-            }];
-            codes[2] = c.household.and_then(|h| poverty(h, year)).map_or(0, |p| code(2, p));
-            codes[3] = yes_no(3, c.circumstances.iter().any(|(from, to)| *from <= day && to.is_none_or(|t| day <= t)));
-            *groups.entry((c.unit, year, codes)).or_default() += 1;
         }
     }
     let day_of: BTreeMap<i32, time::Date> = days.into_iter().collect();

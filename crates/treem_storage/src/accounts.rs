@@ -160,6 +160,8 @@ pub struct ChildQuery {
     /// Only records dated in this period (inclusive).
     pub registered_from: Option<time::Date>,
     pub registered_to: Option<time::Date>,
+    /// Only these records (a drill-down's page of ids), when given.
+    pub ids: Option<Vec<i64>>,
     pub after_id: Option<i64>,
     pub limit: i64,
 }

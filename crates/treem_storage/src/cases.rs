@@ -102,6 +102,8 @@ pub struct CaseQuery {
     pub state: Option<CaseState>,
     /// Only cases with an open task due before this instant.
     pub overdue_at: Option<OffsetDateTime>,
+    /// Only these cases (a drill-down's page of ids), when given.
+    pub ids: Option<Vec<i64>>,
     pub after_id: Option<i64>,
     pub limit: i64,
 }

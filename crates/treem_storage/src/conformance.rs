@@ -286,6 +286,10 @@ pub async fn children_are_stored_read_with_audit_and_versioned(store: &dyn Store
     };
     assert_eq!(store.list_children(&q(vec![commune], None)).await.unwrap().len(), 1);
     assert_eq!(store.list_children(&q(vec![commune], Some("thi anh"))).await.unwrap().len(), 1);
+    let only = |ids: Vec<i64>| crate::ChildQuery { ids: Some(ids), ..q(vec![commune], None) };
+    assert_eq!(store.list_children(&only(vec![id])).await.unwrap().len(), 1);
+    assert!(store.list_children(&only(vec![id + 1000])).await.unwrap().is_empty());
+    assert!(store.list_children(&only(vec![])).await.unwrap().is_empty());
     assert!(store.list_children(&q(vec![commune], Some("%"))).await.unwrap().is_empty());
     assert!(store.list_children(&q(vec![UnitId(1)], None)).await.unwrap().is_empty());
     assert!(store.list_children(&q(vec![], None)).await.unwrap().is_empty());
@@ -337,10 +341,15 @@ pub async fn cases_steps_tasks_and_referrals(store: &dyn Store) {
         units: vec![commune],
         state: None,
         overdue_at: overdue,
+        ids: None,
         after_id: None,
         limit: 10,
     };
     assert_eq!(store.list_cases(&q(Some(t0 + time::Duration::hours(13)))).await.unwrap().len(), 1, "overdue after 12 hours");
+    // A list of ids keeps only those (the drill-down's page); an empty list keeps none.
+    let only = |ids: Vec<i64>| crate::CaseQuery { ids: Some(ids), ..q(None) };
+    assert_eq!(store.list_cases(&only(vec![id, id + 1000])).await.unwrap().len(), 1);
+    assert!(store.list_cases(&only(vec![])).await.unwrap().is_empty());
     assert!(store.list_cases(&q(Some(t0 + time::Duration::hours(11)))).await.unwrap().is_empty());
     let step = crate::StepWrite {
         action: "verify",

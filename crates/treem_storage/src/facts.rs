@@ -56,6 +56,9 @@ pub trait FactStore {
     /// urgency, risk and lateness (a task done after its due time, or open past it at `now`).
     async fn case_facts(&self, now: time::OffsetDateTime) -> Result<Vec<treem_domain::indicator::Fact>, StorageError>;
 
+    /// [`FactStore::case_facts`] case by case, ungrouped: (case id, its fact counting 1), in id order.
+    async fn case_facts_each(&self, now: time::OffsetDateTime) -> Result<Vec<(i64, treem_domain::indicator::Fact)>, StorageError>;
+
     /// Writes `data` in one transaction with `audit`, the records created by `created_by`.
     async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError>;
 }

@@ -474,7 +474,8 @@ impl ChildStore for PgStore {
             "SELECT {CHILD_COLUMNS} FROM child WHERE residence_unit_id = ANY($1) AND merged_into_id IS NULL \
              AND ($2::TEXT IS NULL OR name_search LIKE $3 ESCAPE '\\') \
              AND ($4::TEXT IS NULL OR EXISTS (SELECT 1 FROM child_circumstance g WHERE g.child_id = child.id AND g.group_code = $5 AND g.ended_on IS NULL)) \
-             AND registered_on >= $6 AND registered_on <= $7 AND id > $8 ORDER BY id LIMIT $9"
+             AND registered_on >= $6 AND registered_on <= $7 AND id > $8 \
+             AND ($10::BIGINT[] IS NULL OR id = ANY($10)) ORDER BY id LIMIT $9"
         );
         let pattern = q.name_contains.as_deref().map(|n| format!("%{}%", treem_domain::text::escape_like(n)));
         sqlx::query(&sql)
@@ -487,6 +488,7 @@ impl ChildStore for PgStore {
             .bind(q.registered_to.unwrap_or(time::macros::date!(9999 - 12 - 31)))
             .bind(q.after_id.unwrap_or(0))
             .bind(q.limit)
+            .bind(q.ids.as_deref())
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?

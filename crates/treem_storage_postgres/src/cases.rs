@@ -154,6 +154,7 @@ impl CaseStore for PgStore {
             "SELECT {CASE_COLUMNS} FROM child_case k JOIN child c ON c.id = k.child_id WHERE k.unit_id {UNITS_IN} \
              AND (CAST($2 AS TEXT) IS NULL OR k.state = $3) \
              AND ($4 = 0 OR EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id AND t.done_at IS NULL AND t.due_at < $5)) \
+             AND ($8::BIGINT[] IS NULL OR k.id = ANY($8)) \
              AND k.id > $6 ORDER BY k.id LIMIT $7"
         );
         let state = q.state.map(CaseState::as_str);
@@ -165,6 +166,7 @@ impl CaseStore for PgStore {
             .bind(ts(q.overdue_at.unwrap_or_else(now_utc)))
             .bind(q.after_id.unwrap_or(0))
             .bind(q.limit)
+            .bind(q.ids.as_deref())
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?

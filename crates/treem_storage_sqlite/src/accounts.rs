@@ -477,8 +477,10 @@ impl ChildStore for SqliteStore {
             "SELECT {CHILD_COLUMNS} FROM child WHERE residence_unit_id IN (SELECT value FROM json_each(?)) AND merged_into_id IS NULL \
              AND (? IS NULL OR name_search LIKE ? ESCAPE '\\') \
              AND (CAST(? AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM child_circumstance g WHERE g.child_id = child.id AND g.group_code = ? AND g.ended_on IS NULL)) \
-             AND registered_on >= ? AND registered_on <= ? AND id > ? ORDER BY id LIMIT ?"
+             AND registered_on >= ? AND registered_on <= ? AND id > ? \
+             AND (CAST(? AS TEXT) IS NULL OR id IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?"
         );
+        let ids = q.ids.as_ref().map(|ids| format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")));
         let pattern = q.name_contains.as_deref().map(|n| format!("%{}%", treem_domain::text::escape_like(n)));
         sqlx::query(&sql)
             .bind(units)
@@ -489,6 +491,8 @@ impl ChildStore for SqliteStore {
             .bind(q.registered_from.unwrap_or(time::macros::date!(1900 - 01 - 01)))
             .bind(q.registered_to.unwrap_or(time::macros::date!(9999 - 12 - 31)))
             .bind(q.after_id.unwrap_or(0))
+            .bind(ids.as_deref())
+            .bind(ids.as_deref())
             .bind(q.limit)
             .fetch_all(&self.pool)
             .await

@@ -156,15 +156,19 @@ impl CaseStore for SqliteStore {
             "SELECT {CASE_COLUMNS} FROM child_case k JOIN child c ON c.id = k.child_id WHERE k.unit_id {UNITS_IN} \
              AND (CAST(? AS TEXT) IS NULL OR k.state = ?) \
              AND (? = 0 OR EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id AND t.done_at IS NULL AND t.due_at < ?)) \
+             AND (CAST(? AS TEXT) IS NULL OR k.id IN (SELECT value FROM json_each(?))) \
              AND k.id > ? ORDER BY k.id LIMIT ?"
         );
         let state = q.state.map(CaseState::as_str);
+        let ids = q.ids.as_ref().map(|ids| format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")));
         sqlx::query(&sql)
             .bind(unit_list(&q.units))
             .bind(state)
             .bind(state)
             .bind(i64::from(q.overdue_at.is_some()))
             .bind(ts(q.overdue_at.unwrap_or_else(now_utc)))
+            .bind(ids.as_deref())
+            .bind(ids.as_deref())
             .bind(q.after_id.unwrap_or(0))
             .bind(q.limit)
             .fetch_all(&self.pool)

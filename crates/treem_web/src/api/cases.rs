@@ -48,7 +48,11 @@ impl From<&CaseRecord> for CaseSummaryDto {
 /// Cases in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("token" = [])),
     params(("state" = Option<String>, Query, description = "one lifecycle state"), ("overdue" = Option<bool>, Query, description = "only cases with an overdue task"),
-           ("after" = Option<i64>, Query)),
+           ("after" = Option<i64>, Query, description = "the id of the last case of the previous page"),
+           ("indicator" = Option<String>, Query, description = "only the cases a cases.* indicator's figure counts (its numerator) in `year`"),
+           ("year" = Option<i32>, Query, description = "with indicator: the figure's year"),
+           ("unit" = Option<i64>, Query, description = "with indicator: only those counted under this unit of the map of `on`"),
+           ("on" = Option<String>, Query, description = "with indicator: YYYY-MM-DD, the map's date; default the year's last day")),
     responses((status = 200, body = Vec<CaseSummaryDto>), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_cases(
     State(app): State<Arc<App>>,
@@ -65,7 +69,12 @@ pub async fn list_cases(
         .filter(|v| !v.is_empty())
         .map(|v| v.parse::<i64>().map_err(|_| AppError::invalid("after", "a whole number")))
         .transpose()?;
-    Ok(Json(app.cases.list(&a, state, overdue, after).await?.iter().map(CaseSummaryDto::from).collect()))
+    let ids = match query_param(&q, "indicator").filter(|c| !c.is_empty()) {
+        Some(code) => Some(super::records_behind(&app, &a, &q, &code, treem_domain::indicator::FactKind::Cases).await?),
+        None => None,
+    };
+    let (rows, _) = app.cases.list_filtered(&a, state, overdue, ids.as_deref(), after).await?;
+    Ok(Json(rows.iter().map(CaseSummaryDto::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]

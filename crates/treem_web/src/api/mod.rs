@@ -152,3 +152,26 @@ where
         }
     }
 }
+
+/// The ids of the children or cases (`kind`) behind an indicator's figure, from the
+/// query's `year`, `unit` and `on` (the map's date, default the year's last day).
+pub(crate) async fn records_behind(
+    app: &treem_app::App,
+    actor: &treem_app::Actor,
+    query: &str,
+    code: &str,
+    kind: treem_domain::indicator::FactKind,
+) -> Result<Vec<i64>, ApiError> {
+    let year = crate::query_param(query, "year")
+        .and_then(|y| y.trim().parse::<i32>().ok())
+        .ok_or_else(|| treem_app::AppError::invalid("year", "the figure's year, such as 2025"))?;
+    let last = time::Date::from_calendar_date(year, time::Month::December, 31)
+        .map_err(|_| treem_app::AppError::invalid("year", "the figure's year, such as 2025"))?;
+    let unit =
+        crate::ui::behind_unit(crate::query_param(query, "unit").as_deref(), crate::query_param(query, "on").as_deref(), Some(last))?;
+    let (fact, ids) = app.plans.records_behind(actor, code, year, unit).await?;
+    if fact != kind {
+        return Err(treem_app::AppError::invalid("indicator", format!("this indicator counts {}", fact.as_str())).into());
+    }
+    Ok(ids)
+}

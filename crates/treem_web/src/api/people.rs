@@ -152,7 +152,11 @@ impl From<ChildView> for ChildDto {
            ("from" = Option<String>, Query, description = "records dated from (YYYY-MM-DD)"),
            ("to" = Option<String>, Query, description = "records dated to (YYYY-MM-DD)"),
            ("after" = Option<i64>, Query, description = "the next_after of the previous page"),
-           ("limit" = Option<i64>, Query, description = "1 to 100, default 50")),
+           ("limit" = Option<i64>, Query, description = "1 to 100, default 50"),
+           ("indicator" = Option<String>, Query, description = "only the children a children.* indicator's figure counts (its numerator) in `year`"),
+           ("year" = Option<i32>, Query, description = "with indicator: the figure's year"),
+           ("unit" = Option<i64>, Query, description = "with indicator: only those counted under this unit of the map of `on`"),
+           ("on" = Option<String>, Query, description = "with indicator: YYYY-MM-DD, the map's date; default the year's last day")),
     responses((status = 200, body = ChildPageDto), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn list_children(
     State(app): State<Arc<App>>,
@@ -169,12 +173,17 @@ pub async fn list_children(
     let date = |k: &str| -> Result<Option<time::Date>, ApiError> {
         Ok(query_param(&q, k).filter(|v| !v.is_empty()).map(|v| treem_app::units::parse_user_date(k, &v)).transpose()?)
     };
+    let ids = match query_param(&q, "indicator").filter(|c| !c.is_empty()) {
+        Some(code) => Some(super::records_behind(&app, &a, &q, &code, treem_domain::indicator::FactKind::Children).await?),
+        None => None,
+    };
     let filter = treem_app::children::ChildFilter {
         name: query_param(&q, "q"),
         unit: num("unit_id")?.map(treem_domain::units::UnitId),
         group: query_param(&q, "group"),
         from: date("from")?,
         to: date("to")?,
+        ids,
     };
     let page = app.children.list_filtered(&a, &filter, num("after")?, num("limit")?.unwrap_or(50)).await?;
     Ok(Json(ChildPageDto { children: page.children.iter().map(ChildSummaryDto::from).collect(), next_after: page.next_after }))

@@ -47,12 +47,22 @@ struct CasesPage {
     states: Vec<(&'static str, String)>,
     state: String,
     overdue: bool,
+    /// The drill-down being shown, and the query that keeps it when paging.
+    behind: Option<super::incidents::Behind>,
+    behind_query: String,
+    next_after: Option<i64>,
 }
 
 #[derive(Deserialize)]
 pub struct CasesParams {
     state: Option<String>,
     overdue: Option<String>,
+    after: Option<i64>,
+    /// The drill-down from an indicator's figure: its code, year, and the unit of the map of `on`.
+    indicator: Option<String>,
+    year: Option<String>,
+    unit: Option<String>,
+    on: Option<String>,
 }
 
 pub async fn cases_page(
@@ -68,7 +78,20 @@ pub async fn cases_page(
         .map(|s| CaseState::parse(s).ok_or_else(|| AppError::invalid("state", "not a case state")));
     let state = state.transpose().map_err(|e| ctx.error(e))?;
     let overdue = p.overdue.is_some();
-    let rows = app.cases.list(&s.actor, state, overdue, None).await.map_err(|e| ctx.error(e))?;
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let code = text(&p.indicator);
+    let behind = if code.is_empty() {
+        None
+    } else {
+        let kind = treem_domain::indicator::FactKind::Cases;
+        Some(
+            super::incidents::behind(&app, &s.actor, ctx.lang, [&code, &text(&p.year), &text(&p.unit), &text(&p.on)], kind)
+                .await
+                .map_err(|e| ctx.error(e))?,
+        )
+    };
+    let ids = behind.as_ref().map(|(_, ids)| ids.as_slice());
+    let (rows, next_after) = app.cases.list_filtered(&s.actor, state, overdue, ids, p.after).await.map_err(|e| ctx.error(e))?;
     let counters = app.cases.counters(&s.actor).await.map_err(|e| ctx.error(e))?;
     let catalog = app.units.catalog();
     let page = CasesPage {
@@ -90,6 +113,13 @@ pub async fn cases_page(
         states: CaseState::ALL.iter().map(|s| (s.as_str(), format!("state.{}", s.as_str()))).collect(),
         state: state.map(|s| s.as_str().to_owned()).unwrap_or_default(),
         overdue,
+        behind_query: if behind.is_some() {
+            format!("indicator={code}&year={}&unit={}&on={}&", text(&p.year), text(&p.unit), text(&p.on))
+        } else {
+            String::new()
+        },
+        behind: behind.map(|(b, _)| b),
+        next_after,
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -12,6 +12,7 @@ use treem_app::children::{csv_cell, ChildView, Masked};
 use treem_app::{Actor, App, AppError};
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::child::{ChildInput, HivStatus};
+use treem_domain::indicator::FactKind;
 use treem_domain::units::{UnitCatalog, UnitId, UnitLevel};
 
 use super::{render, Chrome, PageContext, PageError};
@@ -40,6 +41,10 @@ struct ListPage {
     next_after: Option<i64>,
     can_write: bool,
     can_export: bool,
+    /// The drill-down being shown: (indicator name, unit name or empty, year, the figure's
+    /// link back, whether the figure is a ratio), and the query that keeps it when paging.
+    behind: Option<super::incidents::Behind>,
+    behind_query: String,
 }
 
 #[derive(Deserialize)]
@@ -50,6 +55,10 @@ pub struct ListParams {
     group: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// The drill-down from an indicator's figure: its code, year, and the unit (`unit`) of the map of `on`.
+    indicator: Option<String>,
+    year: Option<String>,
+    on: Option<String>,
 }
 
 fn unit_name(catalog: &UnitCatalog, id: UnitId) -> String {
@@ -67,7 +76,19 @@ pub async fn children_page(
     let date = |field: &str, v: &Option<String>| -> Result<Option<time::Date>, AppError> {
         v.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(|d| treem_app::units::parse_user_date(field, d)).transpose()
     };
+    let code = text(&p.indicator);
+    let behind = if code.is_empty() {
+        None
+    } else {
+        Some(
+            super::incidents::behind(&app, &s.actor, ctx.lang, [&code, &text(&p.year), &text(&p.unit), &text(&p.on)], FactKind::Children)
+                .await
+                .map_err(|e| ctx.error(e))?,
+        )
+    };
     let unit = match text(&p.unit).as_str() {
+        // In a drill-down the unit is one of the map's, not a subtree filter.
+        _ if behind.is_some() => None,
         "" => None,
         u => Some(UnitId(u.parse::<i64>().map_err(|_| ctx.error(AppError::invalid("unit", "choose a unit")))?)),
     };
@@ -77,6 +98,7 @@ pub async fn children_page(
         group: Some(text(&p.group)),
         from: date("from", &p.from).map_err(|e| ctx.error(e))?,
         to: date("to", &p.to).map_err(|e| ctx.error(e))?,
+        ids: behind.as_ref().map(|(_, ids)| ids.clone()),
     };
     let page = app.children.list_filtered(&s.actor, &filter, p.after, 50).await.map_err(|e| ctx.error(e))?;
     let catalog = app.units.catalog();
@@ -110,6 +132,12 @@ pub async fn children_page(
         next_after: page.next_after,
         can_write: s.actor.role.may(Action::Write),
         can_export: s.actor.role.may(Action::Export),
+        behind_query: if behind.is_some() {
+            format!("indicator={code}&year={}&unit={}&on={}&", text(&p.year), text(&p.unit), text(&p.on))
+        } else {
+            String::new()
+        },
+        behind: behind.map(|(b, _)| b),
     };
     Ok(render(StatusCode::OK, &view))
 }

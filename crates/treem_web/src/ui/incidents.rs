@@ -72,6 +72,47 @@ pub fn behind_unit(
     Ok(Some((treem_domain::units::UnitId(id), on)))
 }
 
+/// A drill-down's heading: the indicator, the unit and year of the figure, the link back.
+pub struct Behind {
+    pub name: String,
+    pub unit: String,
+    pub year: String,
+    pub back: String,
+    /// The figure is a ratio: the list holds its numerator's records.
+    pub ratio: bool,
+}
+
+/// The children or cases (`kind`) behind the indicator `code`'s figure for `year` under `unit` of
+/// the map of `on` (default the year's last day), as typed, with the list's heading.
+pub async fn behind(
+    app: &App,
+    actor: &treem_app::Actor,
+    lang: crate::i18n::Lang,
+    [code, year, unit, on]: [&str; 4],
+    kind: treem_domain::indicator::FactKind,
+) -> Result<(Behind, Vec<i64>), AppError> {
+    let y = year.trim().parse::<i32>().map_err(|_| AppError::invalid("year", "a year such as 2025"))?;
+    let last =
+        time::Date::from_calendar_date(y, time::Month::December, 31).map_err(|_| AppError::invalid("year", "a year such as 2025"))?;
+    let target = behind_unit(Some(unit), Some(on), Some(last))?;
+    let (fact, ids) = app.plans.records_behind(actor, code, y, target).await?;
+    if fact != kind {
+        return Err(AppError::invalid("indicator", format!("this indicator counts {}", fact.as_str())));
+    }
+    let (indicator, formula) = app.plans.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+    let catalog = app.units.catalog();
+    Ok((
+        Behind {
+            name: super::pick(lang, &indicator.name_vi, &indicator.name_en).to_owned(),
+            unit: target.and_then(|(u, _)| catalog.get(u)).map(|u| u.name.clone()).unwrap_or_default(),
+            year: y.to_string(),
+            back: format!("/indicators/{code}?year={y}&on={}", target.map(|(_, on)| on).unwrap_or(last)),
+            ratio: matches!(formula, treem_domain::indicator::Formula::Ratio(..)),
+        },
+        ids,
+    ))
+}
+
 /// The key naming an incident's main classification: the form of abuse, the stage, or the injury.
 fn detail_key(f: &treem_domain::incident::IncidentFields) -> String {
     match (f.abuse_form, f.justice_stage, f.injury) {

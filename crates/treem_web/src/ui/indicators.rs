@@ -151,8 +151,10 @@ struct IndicatorPage {
     /// The fields this indicator may be broken down by: (code, label).
     by_fields: Vec<(String, String)>,
     by: Option<ByView>,
-    /// The figures link to the incidents behind them (the indicator counts incidents).
-    drill: bool,
+    /// The list the figures link to, the records behind them (`/incidents`, `/children`
+    /// or `/cases`); for a ratio, its numerator's records.
+    drill: &'static str,
+    ratio: bool,
 }
 
 /// The year's figure broken down by one field, as shown.
@@ -352,7 +354,14 @@ pub async fn indicator_page(
         estimated: b.estimated,
         by_fields,
         by,
-        drill: matches!(&formula, Formula::Count(c) | Formula::Ratio(c, _) if c.fact == treem_domain::indicator::FactKind::Incidents),
+        drill: match &formula {
+            Formula::Count(c) | Formula::Ratio(c, _) => match c.fact {
+                treem_domain::indicator::FactKind::Incidents => "/incidents",
+                treem_domain::indicator::FactKind::Children => "/children",
+                treem_domain::indicator::FactKind::Cases => "/cases",
+            },
+        },
+        ratio: matches!(&formula, Formula::Ratio(..)),
         c: ctx.chrome("plan"),
     };
     Ok(render(StatusCode::OK, &page))
