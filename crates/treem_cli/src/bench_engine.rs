@@ -53,8 +53,11 @@ async fn province(scale: Scale, seed: u64, database: Option<String>) -> Result<(
     let app = App::new(store, settings).await.map_err(|e| e.to_string())?;
     let t = Instant::now();
     let loaded = crate::demo::seed(&app, scale, seed).await?;
-    let (children, households, incidents, _) = loaded.generated.unwrap_or_default();
-    println!("  seeded in {:.1} s: {children} children, {households} households, {incidents} incidents", t.elapsed().as_secs_f64());
+    let (children, households, incidents, cases, _) = loaded.generated.unwrap_or_default();
+    println!(
+        "  seeded in {:.1} s: {children} children, {households} households, {incidents} incidents, {cases} cases",
+        t.elapsed().as_secs_f64()
+    );
     let officer = app.auth.actor_for("tinh", "bench").await.map_err(|e| e.to_string())?;
     let today = treem_domain::calendar::today_in_vietnam();
     let years = 2012..=today.year();
@@ -393,11 +396,14 @@ fn national(seed: u64) -> Result<(), String> {
     let t = Instant::now();
     let register = generate::register(Scale::National, &communes, today, &mut rng);
     let incidents = generate::incidents(Scale::National, &communes, today, &mut rng);
+    let cases = generate::national_case_facts(&communes, today, &mut rng);
     println!(
-        "  generated {} children, {} households, {} incidents in {:.1} s",
+        "  generated {} children, {} households, {} incidents, {} cases (as {} facts) in {:.1} s",
         register.children.len(),
         register.households.len(),
         incidents.len(),
+        cases.iter().map(|f| f.count).sum::<i64>(),
+        cases.len(),
         t.elapsed().as_secs_f64()
     );
     let records = generate::child_records(&register);
@@ -413,7 +419,7 @@ fn national(seed: u64) -> Result<(), String> {
     }
     let mut incident_facts: Vec<Fact> = grouped.into_iter().map(|((unit, day, codes), count)| Fact { unit, day, codes, count }).collect();
     incident_facts.sort_by_key(|f| (f.day, f.unit));
-    let facts = Facts { incidents: incident_facts, children, cases: Vec::new() };
+    let facts = Facts { incidents: incident_facts, children, cases };
     println!(
         "  grouped into {} facts in {:.1} s (a full reload; {:.0} MiB as facts, RSS +{:.0} MiB)",
         facts.len(),

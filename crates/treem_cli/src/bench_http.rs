@@ -105,7 +105,7 @@ async fn seeded_app(url: &str, scale: Scale, seed: u64) -> Result<Arc<App>, Stri
     let app = App::new(store, AuthSettings { require_mfa: false, ..AuthSettings::default() }).await.map_err(|e| e.to_string())?;
     let started = Instant::now();
     let loaded = demo::seed(&app, scale, seed).await?;
-    let (children, incidents) = loaded.generated.map(|(c, _, i, _)| (c, i)).unwrap_or_default();
+    let (children, incidents) = loaded.generated.map(|(c, _, i, _, _)| (c, i)).unwrap_or_default();
     println!(
         "seeded {} ({scale:?}, seed {seed}): {children} children, {incidents} incidents, in {:.1} s",
         app.backend(),

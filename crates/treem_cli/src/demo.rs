@@ -128,8 +128,8 @@ pub struct Loaded {
     pub accounts_created: usize,
     pub children_created: usize,
     pub cases_created: usize,
-    /// Generated this time: (children, households, incidents, seconds).
-    pub generated: Option<(usize, usize, usize, f64)>,
+    /// Generated this time: (children, households, incidents, cases, seconds).
+    pub generated: Option<(usize, usize, usize, usize, f64)>,
 }
 
 /// Made-up services of the directory: (name, kind, unit code).
@@ -236,8 +236,8 @@ pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Re
         .map_err(|e| e.to_string())?;
     app.plans.import(treem_app::accounts::Operator::Cli, &demo).await.map_err(|e| format!("demo budget plan: {e}"))?;
     seed_unit_statuses(app, &officer).await?;
-    // The generated province: the register's children and households and the
-    // incidents behind the plan's indicators (once per database).
+    // The generated province: the register's children and households, the incidents
+    // behind the plan's indicators and the cases (once per database).
     let started = std::time::Instant::now();
     let today = treem_domain::calendar::today_in_vietnam();
     let data = treem_app::generate::bulk(scale, &app.units.catalog(), today, seed)?;
@@ -246,7 +246,7 @@ pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Re
         .load_generated(&data, officer.account_id, &label)
         .await
         .map_err(|e| format!("demo generator: {e}"))?
-        .then(|| (data.children.len(), data.households.len(), data.incidents.len(), started.elapsed().as_secs_f64()));
+        .then(|| (data.children.len(), data.households.len(), data.incidents.len(), data.cases.len(), started.elapsed().as_secs_f64()));
     Ok(Loaded { accounts_created, children_created, cases_created, generated })
 }
 

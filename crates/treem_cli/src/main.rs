@@ -303,9 +303,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 "  made-up demo data: {} accounts, {} children and {} cases added this time",
                 loaded.accounts_created, loaded.children_created, loaded.cases_created
             );
-            if let Some((children, households, incidents, seconds)) = loaded.generated {
+            if let Some((children, households, incidents, cases, seconds)) = loaded.generated {
                 println!(
-                    "  generated ({scale:?}, seed {seed}): {children} children in {households} households, {incidents} incidents 2012–today, in {seconds:.1} s"
+                    "  generated ({scale:?}, seed {seed}): {children} children in {households} households, {incidents} incidents and {cases} cases 2012–today, in {seconds:.1} s"
                 );
             }
             println!("  demo accounts, all with the password {}:", demo::DEMO_PASSWORD);

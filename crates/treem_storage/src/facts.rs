@@ -2,8 +2,9 @@
 //! poverty by year) and the one bulk write the demo generator makes.
 
 use async_trait::async_trait;
-use time::Date;
+use time::{Date, OffsetDateTime};
 use treem_domain::audit::AuditEvent;
+use treem_domain::case::{CaseSource, CaseState, RiskLevel, TaskKind};
 use treem_domain::incident::IncidentFields;
 use treem_domain::indicator::ChildRecord;
 use treem_domain::units::UnitId;
@@ -23,6 +24,33 @@ pub struct BulkLoad {
     pub circumstances: Vec<(usize, &'static str, Date, Option<Date>)>,
     /// An incident (its `children` ignored) and the index of the child it involves.
     pub incidents: Vec<(IncidentFields, Option<usize>)>,
+    /// Cases with their steps, tasks and interventions, each about one of `children`.
+    pub cases: Vec<BulkCase>,
+}
+
+/// A generated case as it stands today, with the history that led there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkCase {
+    /// The index of the child in [`BulkLoad::children`].
+    pub child: usize,
+    pub unit: UnitId,
+    pub source: CaseSource,
+    pub urgent: bool,
+    pub summary: String,
+    pub received_at: OffsetDateTime,
+    pub state: CaseState,
+    pub risk: Option<RiskLevel>,
+    pub plan_summary: Option<String>,
+    pub plan_approved_by: Option<String>,
+    pub review_at: Option<OffsetDateTime>,
+    pub last_review_safe: Option<bool>,
+    pub closed_at: Option<OffsetDateTime>,
+    /// (action, from, to, note, at), in order.
+    pub steps: Vec<(&'static str, CaseState, CaseState, Option<String>, OffsetDateTime)>,
+    /// (kind, due at, done at).
+    pub tasks: Vec<(TaskKind, OffsetDateTime, Option<OffsetDateTime>)>,
+    /// (kind, responsible, planned | done).
+    pub interventions: Vec<(&'static str, String, &'static str)>,
 }
 
 #[derive(Debug, Clone)]

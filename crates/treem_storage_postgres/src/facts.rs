@@ -4,10 +4,15 @@ use async_trait::async_trait;
 use sqlx::{Postgres, QueryBuilder, Row};
 use std::collections::HashMap;
 use treem_domain::audit::{now_utc, AuditEvent};
+use treem_domain::case::{CaseState, RiskLevel, TaskKind};
 use treem_domain::incident::{AbuseForm, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype};
 use treem_domain::indicator::ChildRecord;
 use treem_domain::units::UnitId;
 use treem_storage::{BulkLoad, FactStore, StorageError};
+
+/// A generated case's step and task, as [`treem_storage::BulkCase`] holds them.
+type BulkCaseStep = (&'static str, CaseState, CaseState, Option<String>, time::OffsetDateTime);
+type BulkCaseTask = (TaskKind, time::OffsetDateTime, Option<time::OffsetDateTime>);
 
 use crate::accounts::append_audit;
 use crate::{map_err, ts, PgStore};
@@ -53,7 +58,7 @@ impl FactStore for PgStore {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         // Other writers wait until the ids given below are taken.
         sqlx::query(
-            "LOCK TABLE household, household_poverty, child, child_circumstance, incident, incident_child IN SHARE ROW EXCLUSIVE MODE",
+            "LOCK TABLE household, household_poverty, child, child_circumstance, incident, incident_child, child_case IN SHARE ROW EXCLUSIVE MODE",
         )
         .execute(&mut *tx)
         .await
@@ -152,7 +157,79 @@ impl FactStore for PgStore {
             });
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }
-        for table in ["household", "child", "incident"] {
+        // Cases: their ids given like the others', then their steps, tasks and interventions.
+        let case0: i64 = sqlx::query_scalar(&next("child_case")).fetch_one(&mut *tx).await.map_err(map_err)?;
+        for (n, chunk) in data.cases.chunks(CHUNK / 2).enumerate() {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO child_case (id, child_id, unit_id, state, source, reporter_name, summary, urgent, risk_level, plan_summary, \
+                 plan_approved_by, review_at, last_review_safe, received_at, closed_at, created_by_id, created_at, updated_at, version) OVERRIDING SYSTEM VALUE ",
+            );
+            q.push_values(chunk.iter().enumerate(), |mut b, (i, k)| {
+                b.push_bind(id(case0, n * (CHUNK / 2) + i))
+                    .push_bind(id(child0, k.child))
+                    .push_bind(k.unit.0)
+                    .push_bind(k.state.as_str())
+                    .push_bind(k.source.as_str())
+                    .push_bind("Người báo tin (dữ liệu mẫu)")
+                    .push_bind(&k.summary)
+                    .push_bind(k.urgent)
+                    .push_bind(k.risk.map(RiskLevel::as_str))
+                    .push_bind(&k.plan_summary)
+                    .push_bind(&k.plan_approved_by)
+                    .push_bind(k.review_at.map(ts))
+                    .push_bind(k.last_review_safe)
+                    .push_bind(ts(k.received_at))
+                    .push_bind(k.closed_at.map(ts))
+                    .push_bind(created_by)
+                    .push_bind(now)
+                    .push_bind(now)
+                    .push_bind(1 + i64::try_from(k.steps.len()).unwrap_or(0));
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        let steps: Vec<(i64, &BulkCaseStep)> =
+            data.cases.iter().enumerate().flat_map(|(i, k)| k.steps.iter().map(move |s| (id(case0, i), s))).collect();
+        for chunk in steps.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new("INSERT INTO case_step (case_id, action, from_state, to_state, note, actor_id, at) ");
+            q.push_values(chunk, |mut b, (case, (action, from, to, note, at))| {
+                b.push_bind(*case)
+                    .push_bind(*action)
+                    .push_bind(from.as_str())
+                    .push_bind(to.as_str())
+                    .push_bind(note)
+                    .push_bind(created_by)
+                    .push_bind(ts(*at));
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        let tasks: Vec<(i64, UnitId, &BulkCaseTask)> =
+            data.cases.iter().enumerate().flat_map(|(i, k)| k.tasks.iter().map(move |t| (id(case0, i), k.unit, t))).collect();
+        for chunk in tasks.chunks(CHUNK) {
+            let mut q =
+                QueryBuilder::<Postgres>::new("INSERT INTO case_task (case_id, unit_id, kind, assignee_id, due_at, done_at, created_at) ");
+            q.push_values(chunk, |mut b, (case, unit, (kind, due, done))| {
+                b.push_bind(*case)
+                    .push_bind(unit.0)
+                    .push_bind(kind.as_str())
+                    .push_bind(created_by)
+                    .push_bind(ts(*due))
+                    .push_bind(done.map(ts))
+                    .push_bind(now);
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        let plans: Vec<(i64, &(&'static str, String, &'static str))> =
+            data.cases.iter().enumerate().flat_map(|(i, k)| k.interventions.iter().map(move |v| (id(case0, i), v))).collect();
+        for chunk in plans.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO case_intervention (case_id, kind, responsible, status, created_at, updated_at, version) ",
+            );
+            q.push_values(chunk, |mut b, (case, (kind, responsible, status))| {
+                b.push_bind(*case).push_bind(*kind).push_bind(responsible).push_bind(*status).push_bind(now).push_bind(now).push_bind(1i64);
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        for table in ["household", "child", "incident", "child_case"] {
             sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
                 .execute(&mut *tx)
                 .await
