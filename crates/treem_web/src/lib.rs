@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod figures;
 pub mod i18n;
+pub mod png;
 pub mod session;
 pub mod ui;
 pub mod xlsx;

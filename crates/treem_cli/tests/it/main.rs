@@ -16,5 +16,6 @@ mod http_ui;
 mod i18n;
 mod incidents;
 mod plans;
+mod png;
 mod register;
 mod schema;

@@ -400,7 +400,7 @@ async fn the_indicator_catalogue_is_public_and_formulas_are_checked_with_a_posit
 }
 
 /// Status, headers and bytes of a page for a session, or of the API for `Bearer …` (downloads are not always text).
-async fn download(t: &TestApp, uri: &str, session: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+pub async fn download(t: &TestApp, uri: &str, session: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     use tower::ServiceExt;
     let (name, value) = match session.strip_prefix("Bearer ") {
         Some(_) => (axum::http::header::AUTHORIZATION, session.to_owned()),

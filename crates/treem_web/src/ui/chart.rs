@@ -113,6 +113,49 @@ pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, years:
     svg
 }
 
+/// [`target_chart`] as a PNG: the same geometry (bars, ceiling line, scale, years, legend)
+/// drawn into pixels. The texts are in capitals without diacritics (the embedded font).
+pub fn target_chart_png(title: &str, actual_label: &str, ceiling_label: &str, years: &[ChartYear]) -> Vec<u8> {
+    use crate::png::{Anchor, Canvas, AXIS, BLACK, BLUE, RED};
+    const W: i64 = 640;
+    const H: i64 = 320;
+    const LEFT: i64 = 48;
+    const RIGHT: i64 = 16;
+    const TOP: i64 = 40;
+    const BOTTOM: i64 = 56;
+    let plot_w = W - LEFT - RIGHT;
+    let plot_h = H - TOP - BOTTOM;
+    let max = years.iter().map(|y| (y.actual * 100).max(y.ceiling_hundredths.unwrap_or(0))).max().unwrap_or(0);
+    let top = ((max + 99) / 100 * 100).max(100);
+    let n = i64::try_from(years.len()).unwrap_or(1).max(1);
+    let slot = plot_w / n;
+    let y_of = |h: i64| TOP + plot_h - h * plot_h / top;
+    let mut c = Canvas::new(W as usize, H as usize);
+    c.text(LEFT, 20, title, Anchor::Start, BLACK);
+    c.text(LEFT - 6, TOP + 4, &(top / 100).to_string(), Anchor::End, BLACK);
+    c.text(LEFT - 6, TOP + plot_h + 4, "0", Anchor::End, BLACK);
+    let mut points = Vec::new();
+    for (i, y) in years.iter().enumerate() {
+        let x = LEFT + i64::try_from(i).unwrap_or(0) * slot;
+        c.fill_rect(x + slot / 6, y_of(y.actual * 100), x + slot / 6 + slot * 2 / 3, TOP + plot_h, BLUE);
+        c.text(x + slot / 2, TOP + plot_h + 16, &y.year.to_string(), Anchor::Middle, BLACK);
+        if let Some(h) = y.ceiling_hundredths {
+            points.push((x + slot / 2, y_of(h)));
+        }
+    }
+    for pair in points.windows(2) {
+        c.line(pair[0], pair[1], 2, RED, None);
+    }
+    c.line((LEFT, TOP), (LEFT, TOP + plot_h), 1, AXIS, None);
+    c.line((LEFT, TOP + plot_h), (W - RIGHT, TOP + plot_h), 1, AXIS, None);
+    let ly = H - 14;
+    c.fill_rect(LEFT, ly - 10, LEFT + 12, ly + 2, BLUE);
+    c.text(LEFT + 18, ly, actual_label, Anchor::Start, BLACK);
+    c.line((LEFT + 220, ly - 4), (LEFT + 240, ly - 4), 2, RED, None);
+    c.text(LEFT + 246, ly, ceiling_label, Anchor::Start, BLACK);
+    c.to_png()
+}
+
 /// One year of a trend: the value (a count or a percentage, in hundredths; none is "no
 /// data"), the value as shown, and a target's ceiling in hundredths if one applies.
 pub struct TrendYear {

@@ -256,7 +256,7 @@ pub fn breakdown_xlsx(code: &str, year: i32, on: time::Date, level: UnitLevel, b
 }
 
 /// The breakdown's units as circles on a map, and the names of those without a position.
-fn breakdown_map(app: &App, lang: Lang, title: &str, formula: &Formula, b: &Breakdown) -> (super::chart::Svg, Vec<String>) {
+fn breakdown_map(app: &App, lang: Lang, title: &str, formula: &Formula, b: &Breakdown, kind: MapKind) -> (MapPicture, Vec<String>) {
     let catalog = app.units.catalog();
     let mut points = Vec::new();
     let mut missing = Vec::new();
@@ -275,7 +275,22 @@ fn breakdown_map(app: &App, lang: Lang, title: &str, formula: &Formula, b: &Brea
     }
     let text =
         super::map::MapText { title, no_data: translate(lang, "indicators.no_data"), legend: translate(lang, "indicators.map_legend") };
-    (super::map::unit_map(&text, &points, &|v| value_text(lang, formula, Some(v))), missing)
+    let picture = match kind {
+        MapKind::Svg => MapPicture::Svg(super::map::unit_map(&text, &points, &|v| value_text(lang, formula, Some(v)))),
+        MapKind::Png => MapPicture::Png(super::map::unit_map_png(&text, &points, &|v| value_text(lang, formula, Some(v)))),
+    };
+    (picture, missing)
+}
+
+#[derive(Clone, Copy)]
+enum MapKind {
+    Svg,
+    Png,
+}
+
+enum MapPicture {
+    Svg(super::chart::Svg),
+    Png(Vec<u8>),
 }
 
 pub async fn indicator_page(
@@ -297,22 +312,25 @@ pub async fn indicator_page(
     let (year, on, level) = breakdown_params(p.year.as_deref(), p.on.as_deref(), p.level.as_deref()).map_err(|e| ctx.error(e))?;
     let b = app.plans.indicator_breakdown(&s.actor, &code, year, on, level).await.map_err(|e| ctx.error(e))?;
     let name = pick(lang, &indicator.name_vi, &indicator.name_en).to_owned();
+    let kind = if p.format.as_deref() == Some("png") { MapKind::Png } else { MapKind::Svg };
     let (map, no_position) = match level {
         UnitLevel::District | UnitLevel::Commune => {
-            let (svg, missing) = breakdown_map(&app, lang, &format!("{name} – {year}"), &formula, &b);
-            (Some(svg), missing)
+            let (picture, missing) = breakdown_map(&app, lang, &format!("{name} – {year}"), &formula, &b, kind);
+            (Some(picture), missing)
         }
         _ => (None, Vec::new()),
     };
-    match p.format.as_deref() {
-        Some("csv") => return Ok(breakdown_csv(&code, year, on, level, &b)),
-        Some("xlsx") => return Ok(breakdown_xlsx(&code, year, on, level, &b)),
-        Some("svg") => {
-            let svg = map.ok_or_else(|| ctx.error(treem_app::AppError::invalid("format", "a map needs districts or communes")))?;
-            return Ok(attachment("image/svg+xml", &format!("{code}-{year}-{}.svg", level.as_str()), svg.into_string()));
-        }
-        _ => {}
-    }
+    let no_map = || ctx.error(treem_app::AppError::invalid("format", "a map needs districts or communes"));
+    let file = |ext: &str| format!("{code}-{year}-{}.{ext}", level.as_str());
+    let map = match (p.format.as_deref(), map) {
+        (Some("csv"), _) => return Ok(breakdown_csv(&code, year, on, level, &b)),
+        (Some("xlsx"), _) => return Ok(breakdown_xlsx(&code, year, on, level, &b)),
+        (Some("svg"), Some(MapPicture::Svg(svg))) => return Ok(attachment("image/svg+xml", &file("svg"), svg.into_string())),
+        (Some("png"), Some(MapPicture::Png(png))) => return Ok(attachment("image/png", &file("png"), png)),
+        (Some("svg" | "png"), _) => return Err(no_map()),
+        (_, Some(MapPicture::Svg(svg))) => Some(svg),
+        _ => None,
+    };
     let total = match &formula {
         Formula::Count(_) => b.rows.iter().filter_map(|r| r.2).sum::<i64>().to_string(),
         Formula::Ratio(..) => String::new(),

@@ -44,6 +44,95 @@ fn radius(value: i64, max: i64) -> f64 {
     (R_MAX * (value as f64 / max as f64).sqrt()).max(2.0)
 }
 
+/// The projection of a map: equirectangular (longitudes shrunk by the cosine of the
+/// middle latitude), fitted to the points' bounding box with a margin.
+struct Fit {
+    min_lon: f64,
+    max_lat: f64,
+    shrink: f64,
+    scale: f64,
+    off_x: f64,
+    off_y: f64,
+}
+
+impl Fit {
+    fn of(points: &[MapPoint]) -> Option<Fit> {
+        if points.is_empty() {
+            return None;
+        }
+        let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for p in points {
+            min_lat = min_lat.min(p.lat);
+            max_lat = max_lat.max(p.lat);
+            min_lon = min_lon.min(p.lon);
+            max_lon = max_lon.max(p.lon);
+        }
+        let shrink = ((min_lat + max_lat) / 2.0).to_radians().cos().abs().max(0.01);
+        // At least a hundredth of a degree each way, so one unit alone sits in the middle.
+        let span_x = ((max_lon - min_lon) * shrink).max(0.01);
+        let span_y = (max_lat - min_lat).max(0.01);
+        let (box_w, box_h) = (W - 2.0 * MARGIN - 2.0 * R_MAX, H - TOP - LEGEND - 2.0 * R_MAX);
+        let scale = (box_w / span_x).min(box_h / span_y);
+        Some(Fit { min_lon, max_lat, shrink, scale, off_x: (box_w - span_x * scale) / 2.0, off_y: (box_h - span_y * scale) / 2.0 })
+    }
+
+    fn x(&self, lon: f64) -> f64 {
+        MARGIN + R_MAX + self.off_x + (lon - self.min_lon) * self.shrink * self.scale
+    }
+
+    fn y(&self, lat: f64) -> f64 {
+        TOP + R_MAX + self.off_y + (self.max_lat - lat) * self.scale
+    }
+}
+
+/// Large circles first, so small ones stay on top and can be pointed at.
+fn drawing_order(points: &[MapPoint]) -> Vec<&MapPoint> {
+    let mut order: Vec<&MapPoint> = points.iter().collect();
+    order.sort_by_key(|p| std::cmp::Reverse(p.value.unwrap_or(-1)));
+    order
+}
+
+/// [`unit_map`] as a PNG: the same projection, circles and legend drawn into pixels
+/// (circles at 60 % opacity become a light blue, overlaps are not blended; texts in
+/// capitals without diacritics; no hover titles).
+pub fn unit_map_png(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) -> String) -> Vec<u8> {
+    use crate::png::{Anchor, Canvas, BLACK, BLUE, GREY, LIGHT_BLUE};
+    let mut c = Canvas::new(W as usize, H as usize);
+    c.text(MARGIN as i64, 22, text.title, Anchor::Start, BLACK);
+    let max = points.iter().filter_map(|p| p.value).max().unwrap_or(0);
+    if let Some(fit) = Fit::of(points) {
+        for p in drawing_order(points) {
+            let (x, y) = (fit.x(p.lon), fit.y(p.lat));
+            match p.value {
+                None => c.ring(x, y, 4.0, 1.5, GREY),
+                Some(v) => {
+                    let r = radius(v, max);
+                    c.disc(x, y, r, LIGHT_BLUE);
+                    c.ring(x, y, r, 1.0, BLUE);
+                }
+            }
+        }
+    }
+    let ly = H - LEGEND / 2.0;
+    c.text(MARGIN as i64, (ly - R_MAX - 4.0) as i64, text.legend, Anchor::Start, BLACK);
+    let mut x = MARGIN + R_MAX;
+    if max > 0 {
+        for v in [max, max / 2] {
+            if v <= 0 {
+                continue;
+            }
+            let r = radius(v, max);
+            c.disc(x, ly, r, LIGHT_BLUE);
+            c.ring(x, ly, r, 1.0, BLUE);
+            c.text((x + r + 4.0) as i64, (ly + 4.0) as i64, &format(v), Anchor::Start, BLACK);
+            x += r + 120.0;
+        }
+    }
+    c.ring(x, ly, 4.0, 1.5, GREY);
+    c.text((x + 10.0) as i64, (ly + 4.0) as i64, text.no_data, Anchor::Start, BLACK);
+    c.to_png()
+}
+
 /// The map of `points`: an equirectangular projection (longitudes shrunk by the cosine of
 /// the middle latitude) fitted to their bounding box with a margin. `format` writes a
 /// value for the legend. The units' circles are the only `<circle>` elements (the legend
@@ -55,29 +144,10 @@ pub fn unit_map(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) ->
         r##"<svg xmlns="http://www.w3.org/2000/svg" class="unit-map" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{t}" font-family="sans-serif" font-size="12"><title>{t}</title><rect width="{W}" height="{H}" fill="#fff"/><text x="{MARGIN}" y="22" font-size="14" font-weight="bold">{t}</text>"##,
         t = esc(text.title)
     );
-    let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for p in points {
-        min_lat = min_lat.min(p.lat);
-        max_lat = max_lat.max(p.lat);
-        min_lon = min_lon.min(p.lon);
-        max_lon = max_lon.max(p.lon);
-    }
     let max = points.iter().filter_map(|p| p.value).max().unwrap_or(0);
-    if !points.is_empty() {
-        let shrink = ((min_lat + max_lat) / 2.0).to_radians().cos().abs().max(0.01);
-        // At least a hundredth of a degree each way, so one unit alone sits in the middle.
-        let span_x = ((max_lon - min_lon) * shrink).max(0.01);
-        let span_y = (max_lat - min_lat).max(0.01);
-        let (box_w, box_h) = (W - 2.0 * MARGIN - 2.0 * R_MAX, H - TOP - LEGEND - 2.0 * R_MAX);
-        let scale = (box_w / span_x).min(box_h / span_y);
-        let (off_x, off_y) = ((box_w - span_x * scale) / 2.0, (box_h - span_y * scale) / 2.0);
-        let x_of = |lon: f64| MARGIN + R_MAX + off_x + (lon - min_lon) * shrink * scale;
-        let y_of = |lat: f64| TOP + R_MAX + off_y + (max_lat - lat) * scale;
-        // Large circles first, so small ones stay on top and can be pointed at.
-        let mut order: Vec<&MapPoint> = points.iter().collect();
-        order.sort_by_key(|p| std::cmp::Reverse(p.value.unwrap_or(-1)));
-        for p in order {
-            let (x, y) = (x_of(p.lon), y_of(p.lat));
+    if let Some(fit) = Fit::of(points) {
+        for p in drawing_order(points) {
+            let (x, y) = (fit.x(p.lon), fit.y(p.lat));
             let style = match p.value {
                 None => format!(r#"r="4" fill="none" stroke="{GREY}" stroke-width="1.5" data-no-data="""#),
                 Some(v) => format!(r#"r="{:.1}" fill="{BLUE}" fill-opacity="0.6" stroke="{BLUE}" stroke-width="1""#, radius(v, max)),

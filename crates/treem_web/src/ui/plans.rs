@@ -384,6 +384,9 @@ pub async fn plan_page(
 pub struct ChartParams {
     #[serde(default)]
     download: Option<String>,
+    /// `png`: the chart as a PNG picture (a download); otherwise SVG.
+    #[serde(default)]
+    format: Option<String>,
 }
 
 /// A measured target's yearly counts and ceilings as an SVG chart, within the caller's
@@ -405,12 +408,17 @@ pub async fn target_chart(
         .iter()
         .map(|y| super::chart::ChartYear { year: y.year, actual: y.actual, ceiling_hundredths: y.target_hundredths })
         .collect();
-    let svg = super::chart::target_chart(
-        &format!("{target} · {text}"),
-        translate(ctx.lang, "plan.actual"),
-        translate(ctx.lang, "plan.ceiling"),
-        &years,
-    );
+    let title = format!("{target} · {text}");
+    let (actual, ceiling) = (translate(ctx.lang, "plan.actual"), translate(ctx.lang, "plan.ceiling"));
+    match q.format.as_deref() {
+        Some("png") => {
+            let png = super::chart::target_chart_png(&title, actual, ceiling, &years);
+            return Ok(super::indicators::attachment("image/png", &format!("{code}-{target}.png"), png));
+        }
+        None | Some("" | "svg") => {}
+        Some(_) => return Err(ctx.error(treem_app::AppError::invalid("format", "svg or png"))),
+    }
+    let svg = super::chart::target_chart(&title, actual, ceiling, &years);
     let mut response =
         axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg));
     if q.download.is_some() {
