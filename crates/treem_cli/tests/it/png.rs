@@ -226,6 +226,32 @@ async fn the_target_chart_and_the_map_download_as_valid_pngs_with_the_bars_where
         let top = years[tallest].1 * 100;
         assert_eq!((top + 99) / 100 * 100, top, "counts are whole");
         assert_eq!((p.rgb(x, 40), p.rgb(x, 38)), (BLUE, WHITE));
+        // The trend chart of the same indicator (as on /indicators): a dot per year where the
+        // SVG puts it, from T1's base year to this year, scale from the largest value or ceiling.
+        let page = t.page("/indicators", &session).await.body;
+        assert!(page.contains("href=\"/indicators/incidents.sexual_abuse/trend?format=png\""), "{page}");
+        let (status, headers, png) = download(&t, "/indicators/incidents.sexual_abuse/trend?format=png", &session).await;
+        assert_eq!((status, &headers["content-type"]), (StatusCode::OK, &"image/png".parse::<axum::http::HeaderValue>().unwrap()));
+        let trend = decode(&png);
+        assert_eq!((trend.width, trend.height), (360, 164));
+        let t1 = progress.as_array().unwrap().iter().find(|x| x["target_id"] == "T1").unwrap()["years"].as_array().unwrap().clone();
+        let this_year = treem_domain::calendar::today_in_vietnam().year();
+        let from = t1[0]["year"].as_i64().unwrap().min(i64::from(this_year) - 5);
+        let values = t
+            .api("GET", &format!("/api/v1/indicators/incidents.sexual_abuse/values?from={from}&to={this_year}"), &token, None)
+            .await
+            .json();
+        let values: Vec<i64> = values.as_array().unwrap().iter().map(|v| v["value"].as_str().unwrap().parse::<i64>().unwrap()).collect();
+        let hundredths = |s: &str| -> i64 { (s.parse::<f64>().unwrap() * 100.0).round() as i64 };
+        let max = t1.iter().filter_map(|y| y["ceiling"].as_str().map(hundredths)).chain(values.iter().map(|v| v * 100)).max().unwrap();
+        let top = ((max + 99) / 100 * 100).max(100);
+        let n = values.len() as i64;
+        for (i, v) in values.iter().enumerate() {
+            let (x, y) = (36 + i as i64 * 312 / (n - 1), 12 + 98 - (v * 100).clamp(0, top) * 98 / top);
+            assert_eq!(trend.rgb(x as usize, y as usize), BLUE, "{} year {}: {v}", t.backend, from + i as i64);
+        }
+        let svg = String::from_utf8(download(&t, "/indicators/incidents.sexual_abuse/trend", &session).await.2).unwrap();
+        assert!(svg.starts_with("<svg ") && svg.contains("class=\"ceiling\""));
         // Not a PNG of anything else.
         let (status, _, _) = download(&t, "/plans/dt-2013-ct20/targets/T1/chart.svg?format=gif", &session).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

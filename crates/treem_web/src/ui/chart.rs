@@ -262,6 +262,65 @@ pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &
     Svg::new(svg)
 }
 
+/// [`trend_chart`] as a PNG: the same geometry (line broken where there is no data, a
+/// dot per year, the dashed ceiling, the first and last years, the legend). The SVG's
+/// title is only its `<title>`, so the PNG has none either; texts in capitals without diacritics.
+pub fn trend_chart_png(value_label: &str, ceiling_label: &str, years: &[TrendYear]) -> Vec<u8> {
+    use crate::png::{Anchor, Canvas, AXIS, BLACK, BLUE, RED};
+    const W: i64 = 360;
+    const H: i64 = 164;
+    const LEFT: i64 = 36;
+    const RIGHT: i64 = 12;
+    const TOP: i64 = 12;
+    const BOTTOM: i64 = 54;
+    let plot_w = W - LEFT - RIGHT;
+    let plot_h = H - TOP - BOTTOM;
+    let max = years.iter().map(|y| y.value_hundredths.unwrap_or(0).max(y.ceiling_hundredths.unwrap_or(0))).max().unwrap_or(0);
+    let top = ((max + 99) / 100 * 100).max(100);
+    let n = i64::try_from(years.len()).unwrap_or(1);
+    let x_of = |i: usize| LEFT + if n > 1 { i64::try_from(i).unwrap_or(0) * plot_w / (n - 1) } else { plot_w / 2 };
+    let y_of = |h: i64| TOP + plot_h - h.clamp(0, top) * plot_h / top;
+    let mut c = Canvas::new(W as usize, H as usize);
+    c.line((LEFT, TOP), (LEFT, TOP + plot_h), 1, AXIS, None);
+    c.line((LEFT, TOP + plot_h), (W - RIGHT, TOP + plot_h), 1, AXIS, None);
+    c.text(LEFT - 4, TOP + 4, &(top / 100).to_string(), Anchor::End, BLACK);
+    c.text(LEFT - 4, TOP + plot_h + 4, "0", Anchor::End, BLACK);
+    for pair in years.windows(2).enumerate() {
+        let (i, [a, b]) = pair else { continue };
+        if let (Some(va), Some(vb)) = (a.value_hundredths, b.value_hundredths) {
+            c.line((x_of(i), y_of(va)), (x_of(i + 1), y_of(vb)), 2, BLUE, None);
+        }
+    }
+    let ceiling: Vec<(i64, i64)> = years.iter().enumerate().filter_map(|(i, y)| y.ceiling_hundredths.map(|h| (x_of(i), y_of(h)))).collect();
+    if ceiling.len() > 1 {
+        for pair in ceiling.windows(2) {
+            c.line(pair[0], pair[1], 1, RED, Some((4, 3)));
+        }
+    }
+    for (i, y) in years.iter().enumerate() {
+        match y.value_hundredths {
+            Some(v) => c.disc(x_of(i) as f64 + 0.5, y_of(v) as f64 + 0.5, 3.0, BLUE),
+            None => c.ring(x_of(i) as f64 + 0.5, (TOP + plot_h) as f64 + 0.5, 3.0, 1.0, BLUE),
+        }
+    }
+    if let (Some(first), Some(last)) = (years.first(), years.last()) {
+        let ly = TOP + plot_h + 14;
+        c.text(LEFT, ly, &first.year.to_string(), Anchor::Start, BLACK);
+        if years.len() > 1 {
+            c.text(W - RIGHT, ly, &last.year.to_string(), Anchor::End, BLACK);
+        }
+    }
+    let ly = H - 22;
+    c.line((LEFT, ly - 4), (LEFT + 16, ly - 4), 2, BLUE, None);
+    c.text(LEFT + 20, ly, value_label, Anchor::Start, BLACK);
+    if ceiling.len() > 1 {
+        let ly = H - 6;
+        c.line((LEFT, ly - 4), (LEFT + 16, ly - 4), 1, RED, Some((4, 3)));
+        c.text(LEFT + 20, ly, ceiling_label, Anchor::Start, BLACK);
+    }
+    c.to_png()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,14 +55,14 @@ pub fn value_text(lang: Lang, formula: &Formula, v: Option<i64>) -> String {
 }
 
 /// An indicator's yearly values as a small chart, with the ceilings of the plan target
-/// (named by plan and target) that follows it, if any.
-fn trend_svg(
+/// (named by plan and target) that follows it, if any: the chart's years and the
+/// ceiling's legend.
+fn trend_years(
     lang: Lang,
-    name: &str,
     formula: &Formula,
     values: &[(i32, Option<i64>)],
     target: Option<&(String, Vec<YearProgress>)>,
-) -> super::chart::Svg {
+) -> (Vec<super::chart::TrendYear>, String) {
     let years: Vec<super::chart::TrendYear> = values
         .iter()
         .map(|(year, v)| super::chart::TrendYear {
@@ -73,7 +73,76 @@ fn trend_svg(
         })
         .collect();
     let ceiling = target.map(|(t, _)| format!("{} {t}", translate(lang, "indicators.trend_ceiling"))).unwrap_or_default();
+    (years, ceiling)
+}
+
+fn trend_svg(
+    lang: Lang,
+    name: &str,
+    formula: &Formula,
+    values: &[(i32, Option<i64>)],
+    target: Option<&(String, Vec<YearProgress>)>,
+) -> super::chart::Svg {
+    let (years, ceiling) = trend_years(lang, formula, values, target);
     super::chart::trend_chart(name, translate(lang, "indicators.trend_value"), &ceiling, &years)
+}
+
+/// The first target (oldest plan first) following each indicator, whose ceilings the trend draws.
+async fn trend_targets(
+    app: &App,
+    figures: &crate::figures::PlanFigures,
+    actor: &treem_app::Actor,
+) -> Result<std::collections::BTreeMap<String, (String, Vec<YearProgress>)>, treem_app::AppError> {
+    let mut targets = std::collections::BTreeMap::new();
+    for plan in app.plans.shared().await? {
+        for t in Arc::unwrap_or_clone(figures.progress(app, actor, &plan).await?) {
+            targets.entry(t.indicator.clone()).or_insert((format!("{} {}", plan.code, t.target_id), t.years));
+        }
+    }
+    Ok(targets)
+}
+
+#[derive(serde::Deserialize)]
+pub struct TrendParams {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// An indicator's trend chart as on `/indicators`, as a file: SVG, or PNG with `?format=png`.
+pub async fn indicator_trend(
+    State(app): State<Arc<App>>,
+    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
+    ctx: PageContext,
+    crate::session::SignedIn(s): crate::session::SignedIn,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(p): Query<TrendParams>,
+) -> Result<Response, PageError> {
+    let lang = ctx.lang;
+    let (indicator, formula) = app
+        .plans
+        .catalogue()
+        .map_err(|e| ctx.error(e))?
+        .iter()
+        .find(|(i, _)| i.code == code)
+        .cloned()
+        .ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
+    let this_year = treem_domain::calendar::today_in_vietnam().year();
+    let targets = trend_targets(&app, &figures, &s.actor).await.map_err(|e| ctx.error(e))?;
+    let target = targets.get(&code);
+    let from = target.and_then(|(_, years)| years.first()).map_or(this_year - 5, |y| y.year.min(this_year - 5));
+    let values = app.plans.indicator_values(&s.actor, &code, from..=this_year).await.map_err(|e| ctx.error(e))?;
+    let name = pick(lang, &indicator.name_vi, &indicator.name_en).to_owned();
+    match p.format.as_deref() {
+        Some("png") => {
+            let (years, ceiling) = trend_years(lang, &formula, &values, target);
+            let png = super::chart::trend_chart_png(translate(lang, "indicators.trend_value"), &ceiling, &years);
+            Ok(attachment("image/png", &format!("{code}-trend.png"), png))
+        }
+        None | Some("" | "svg") => {
+            Ok(attachment("image/svg+xml", &format!("{code}-trend.svg"), trend_svg(lang, &name, &formula, &values, target).into_string()))
+        }
+        Some(_) => Err(ctx.error(treem_app::AppError::invalid("format", "svg or png"))),
+    }
 }
 
 pub async fn indicators_page(
@@ -89,14 +158,10 @@ pub async fn indicators_page(
     let this_year = treem_domain::calendar::today_in_vietnam().year();
     let years = actor.map(|_| ((this_year - 5)..=this_year).collect::<Vec<i32>>());
     // The first target (oldest plan first) following each indicator draws its ceilings.
-    let mut targets: std::collections::BTreeMap<String, (String, Vec<YearProgress>)> = std::collections::BTreeMap::new();
-    if let Some(a) = actor {
-        for plan in app.plans.shared().await.map_err(|e| ctx.error(e))? {
-            for t in Arc::unwrap_or_clone(figures.progress(&app, a, &plan).await.map_err(|e| ctx.error(e))?) {
-                targets.entry(t.indicator.clone()).or_insert((format!("{} {}", plan.code, t.target_id), t.years));
-            }
-        }
-    }
+    let targets = match actor {
+        Some(a) => trend_targets(&app, &figures, a).await.map_err(|e| ctx.error(e))?,
+        None => Default::default(),
+    };
     let mut list = Vec::new();
     for (i, formula) in catalogue {
         let name = pick(lang, &i.name_vi, &i.name_en).to_owned();
