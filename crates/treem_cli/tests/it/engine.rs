@@ -413,6 +413,12 @@ async fn children_and_cases_figures_drill_down_to_the_records_behind_them() {
         assert!(!poor.is_empty() && poor.len() < figure);
         assert_eq!(share.as_str(), Some(percent(poor.len(), figure).as_str()), "{}", t.backend);
         assert!(poor.iter().all(|c| ids.contains(&c["id"].as_i64().unwrap())));
+        // The police liaison lists as the officer does (same scope), without sensitive fields either.
+        t.account("congan", "police_liaison", "82", None).await;
+        let police = t.token("congan").await;
+        let seen = all_pages(&t, &police, &uri("children.under_16"), true).await;
+        assert_eq!(seen.len(), figure);
+        assert!(seen.iter().all(|c| c.get("hiv_status").is_none() && c.get("offence_notes").is_none()));
         // A commune worker elsewhere (a 2025 commune) sees none of the 2015 commune's children.
         assert!(all_pages(&t, &worker, &uri("children.under_16"), true).await.len() < figure);
         // An incident indicator is refused here, with the field named.
@@ -496,6 +502,9 @@ async fn children_and_cases_figures_drill_down_to_the_records_behind_them() {
             .all(|c| c["state"].as_str().unwrap().starts_with("closed")));
         // The commune worker of that commune sees them; a hamlet collaborator only the hamlet's (none here).
         assert_eq!(all_pages(&t, &worker, &uri("cases.received"), false).await.len(), listed.len());
+        let seen = all_pages(&t, &police, &uri("cases.received"), false).await;
+        assert_eq!(seen.len(), listed.len());
+        assert!(seen.iter().all(|c| c.get("summary").is_none() && c.get("reporter_name").is_none()));
         let ctv = t.token("ctv").await;
         assert!(all_pages(&t, &ctv, &uri("cases.received"), false).await.len() < listed.len());
         let page = t.page(&format!("/cases?indicator=cases.received&year={year}&unit={commune}&on={today}"), &session).await;
