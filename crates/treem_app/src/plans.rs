@@ -9,7 +9,10 @@ use treem_domain::audit::Outcome;
 use treem_domain::indicator::{
     counts_on_map, parse_catalogue, percent_hundredths, public_yearly_values, FactKind, Facts, Formula, Indicator, PublicValue,
 };
-use treem_domain::plan::{check_plan, relative_change_progress, unit_status_progress, Plan, StatusYear, YearProgress, UNIT_STATUSES};
+use treem_domain::plan::{
+    check_plan, milestone_status, relative_change_progress, unit_status_progress, unit_target_progress, MilestoneUnit, Plan, StatusYear,
+    UnitTargetYears, YearProgress, YearStatus, UNIT_STATUSES,
+};
 use treem_domain::units::{UnitId, UnitLevel};
 use treem_storage::{PlanRow, Store, UnitStatusRow};
 
@@ -120,6 +123,24 @@ pub struct TargetProgress {
     pub target_id: String,
     pub indicator: String,
     pub years: Vec<YearProgress>,
+}
+
+/// A milestone and the units it names; `status` is none when it follows no unit status.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MilestoneProgress {
+    pub target_id: String,
+    pub status: Option<YearStatus>,
+    pub units: Vec<MilestoneUnit>,
+}
+
+/// One unit target's progress; `years` is none when the reader may not see its counts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnitTargetProgress {
+    /// Its index in the plan's `unit_targets`.
+    pub index: usize,
+    pub target_id: String,
+    pub unit: UnitId,
+    pub years: Option<UnitTargetYears>,
 }
 
 /// Facts filtered to one scope, for one snapshot of the facts and one unit map, with
@@ -407,7 +428,8 @@ impl PlanService {
                 let allowed: &[UnitLevel] =
                     if input.kind == "child_friendly" { &[UnitLevel::Commune] } else { &[UnitLevel::District, UnitLevel::Commune] };
                 if !allowed.contains(&u.level) {
-                    errors.push(("unit_id".to_owned(), "a commune (child-friendly) or a district or commune (the model)".to_owned()));
+                    errors
+                        .push(("unit_id".to_owned(), "a commune (child-friendly) or a district or commune (a model or pilot)".to_owned()));
                 }
             }
         }
@@ -472,6 +494,91 @@ impl PlanService {
                 (n, total)
             });
             out.push((t.id.clone(), years));
+        }
+        Ok(out)
+    }
+
+    /// The plan's milestones that follow a unit status (T4: the pilot ran in the units it
+    /// names by its deadline), public as unit statuses are. Rules in docs/PLANS.md.
+    pub async fn milestone_progress(&self, plan: &Plan) -> Result<Vec<MilestoneProgress>, AppError> {
+        let catalog = self.units.catalog();
+        let statuses = self.all_unit_statuses().await?;
+        let today = treem_domain::calendar::today_in_vietnam();
+        let scope_on = treem_domain::unit_import::parse_date(&plan.scope_unit_on);
+        let start = time::Date::from_calendar_date(plan.period_from, time::Month::January, 1).ok();
+        let mut out = Vec::new();
+        for t in plan.targets.iter().filter(|t| t.kind == "milestone") {
+            let Some(kind) = t.status.as_deref() else {
+                out.push(MilestoneProgress { target_id: t.id.clone(), status: None, units: Vec::new() });
+                continue;
+            };
+            let last = time::Date::from_calendar_date(t.deadline, time::Month::December, 31).ok();
+            let units: Vec<MilestoneUnit> = t
+                .units
+                .iter()
+                .map(|code| {
+                    let unit = scope_on.and_then(|on| catalog.by_code_on(code, on));
+                    // The first day within the plan's period, up to the deadline, the unit held the status.
+                    let since = unit.and_then(|u| {
+                        statuses
+                            .iter()
+                            .filter(|s| s.unit == u.id && s.kind == kind)
+                            .filter(|s| last.is_none_or(|l| s.valid_from <= l) && start.is_none_or(|f| s.valid_to.is_none_or(|to| to >= f)))
+                            .map(|s| start.map_or(s.valid_from, |f| s.valid_from.max(f)))
+                            .min()
+                    });
+                    MilestoneUnit { code: code.clone(), name: unit.map(|u| u.name.clone()), since }
+                })
+                .collect();
+            out.push(MilestoneProgress { target_id: t.id.clone(), status: milestone_status(t.deadline, &units, today), units });
+        }
+        Ok(out)
+    }
+
+    /// Each unit target of the plan, year by year. Counts and shares of units holding a
+    /// status are public (as [`Self::unit_progress`]); a relative change counts records, so
+    /// it is computed only for a signed-in reader whose scope holds the whole unit
+    /// (otherwise `OutOfScope`), from the facts that reach the unit on the map of the day
+    /// its code is read.
+    pub async fn unit_target_progress(&self, actor: Option<&Actor>, plan: &Plan) -> Result<Vec<UnitTargetProgress>, AppError> {
+        let catalog = self.units.catalog();
+        let statuses = self.all_unit_statuses().await?;
+        let today = treem_domain::calendar::today_in_vietnam();
+        let mut out = Vec::new();
+        for (index, u) in plan.unit_targets.iter().enumerate() {
+            let Some(t) = plan.targets.iter().find(|t| t.id == u.target) else { continue };
+            let Some(on) = treem_domain::unit_import::parse_date(&u.unit_on) else { continue };
+            let Some(unit) = catalog.by_code_on(&u.unit_code, on) else { continue };
+            let mut counts = BTreeMap::new();
+            if t.kind == "relative_annual_change" {
+                let covered = actor.filter(|a| a.role.may(Action::List) && a.covers(unit.id, on));
+                let (Some(actor), Some(code)) = (covered, &t.indicator) else {
+                    out.push(UnitTargetProgress { index, target_id: t.id.clone(), unit: unit.id, years: None });
+                    continue;
+                };
+                let catalogue = self.catalogue()?;
+                let Some((_, Formula::Count(count))) = catalogue.iter().find(|(i, _)| &i.code == code) else { continue };
+                let facts = self.facts_in_scope(actor).await?;
+                for f in facts.of(count.fact).iter().filter(|f| count.matches(f)) {
+                    if treem_domain::indicator::reaches(&catalog, f.unit, f.day, unit.id, on) {
+                        *counts.entry(f.day.year()).or_default() += f.count;
+                    }
+                }
+            }
+            let kind = t.status.clone().unwrap_or_default();
+            let years = unit_target_progress(t, u, today, &counts, |level, day| {
+                let (mut n, mut total) = (0, 0);
+                for id in catalog.subtree_on(unit.id, day) {
+                    let Some(member) = catalog.get(id).filter(|m| m.level.as_str() == level) else { continue };
+                    total += 1;
+                    n +=
+                        i64::from(statuses.iter().any(|s| {
+                            s.unit == member.id && s.kind == kind && s.valid_from <= day && s.valid_to.is_none_or(|to| day <= to)
+                        }));
+                }
+                (n, total)
+            });
+            out.push(UnitTargetProgress { index, target_id: t.id.clone(), unit: unit.id, years });
         }
         Ok(out)
     }

@@ -253,7 +253,9 @@ pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Re
 /// Made-up decisions on real units of the 2013-era province, so that the plan's unit
 /// targets show figures: the community-based model in 6 districts and 50 communes from
 /// mid-2014, 3 more districts and 45 more communes from 2017 (T3a and T3b met); communes
-/// recognised child-friendly in waves reaching 85 % by 2015 (T5 missed) and 95 % by 2018.
+/// recognised child-friendly in waves reaching 85 % by 2015 (T5 missed) and 95 % by 2018;
+/// the pilot for juveniles in conflict with the law in Cao Lãnh city (866) from 2014 and
+/// Cao Lãnh district (873) from 2015 (T4 reached).
 async fn seed_unit_statuses(app: &App, officer: &treem_app::Actor) -> Result<(), String> {
     if !app.plans.unit_statuses(None).await.map_err(|e| e.to_string())?.is_empty() {
         return Ok(());
@@ -274,6 +276,9 @@ async fn seed_unit_statuses(app: &App, officer: &treem_app::Actor) -> Result<(),
     let mut next = communes.iter();
     for (n, from) in waves {
         plan.extend(next.by_ref().take(n).map(|c| (*c, "child_friendly", from)));
+    }
+    for (code, from) in [("866", "2014-04-01"), ("873", "2015-01-15")] {
+        plan.extend(catalog.by_code_on(code, on).map(|u| (u.id.0, "juvenile_diversion_pilot", from)));
     }
     for (unit, kind, from) in plan {
         let input = treem_app::plans::UnitStatusInput {

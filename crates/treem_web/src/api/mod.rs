@@ -80,6 +80,8 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::get_plan))
         .routes(routes!(plans::plan_progress))
         .routes(routes!(plans::plan_unit_progress))
+        .routes(routes!(plans::plan_milestones))
+        .routes(routes!(plans::plan_unit_targets))
         .routes(routes!(plans::plan_budget))
         .routes(routes!(plans::public_statistics))
         .routes(routes!(plans::list_indicators))

@@ -175,16 +175,7 @@ pub async fn plan_progress(
             .map(|t| TargetProgressDto {
                 target_id: t.target_id.clone(),
                 indicator: t.indicator.clone(),
-                years: t
-                    .years
-                    .iter()
-                    .map(|y| YearDto {
-                        year: y.year,
-                        actual: y.actual,
-                        ceiling: y.target_hundredths.map(hundredths),
-                        status: y.status.as_str().into(),
-                    })
-                    .collect(),
+                years: t.years.iter().map(year_dto).collect(),
             })
             .collect(),
     ))
@@ -320,28 +311,108 @@ pub async fn plan_unit_progress(
     Ok(Json(
         progress
             .into_iter()
-            .map(|(target_id, years)| UnitTargetProgressDto {
-                target_id,
-                years: years
+            .map(|(target_id, years)| UnitTargetProgressDto { target_id, years: years.into_iter().map(status_year_dto).collect() })
+            .collect(),
+    ))
+}
+
+fn year_dto(y: &treem_domain::plan::YearProgress) -> YearDto {
+    YearDto { year: y.year, actual: y.actual, ceiling: y.target_hundredths.map(hundredths), status: y.status.as_str().into() }
+}
+
+fn status_year_dto(y: treem_domain::plan::StatusYear) -> StatusYearDto {
+    StatusYearDto {
+        year: y.year,
+        on: y.on.to_string(),
+        legs: y
+            .legs
+            .into_iter()
+            .map(|l| LegDto { level: l.level, operator: l.operator, value: l.value, count: l.count, total: l.total, met: l.met })
+            .collect(),
+        status: y.status.as_str().into(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MilestoneUnitDto {
+    code: String,
+    /// The unit's name on the plan's scope day; absent when the code names no unit then.
+    name: Option<String>,
+    /// The first day within the plan's period, up to the deadline, the unit held the status.
+    #[schema(format = Date)]
+    since: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MilestoneDto {
+    target_id: String,
+    /// achieved, missed, on_track, at_risk or not_yet; absent when the milestone follows no unit status.
+    status: Option<String>,
+    units: Vec<MilestoneUnitDto>,
+}
+
+/// The plan's milestones (T4) and whether each unit they name held their status by the deadline: public.
+#[utoipa::path(get, path = "/api/v1/plans/{code}/milestones", tag = "plans", params(("code" = String, Path)),
+    responses((status = 200, body = Vec<MilestoneDto>), (status = 404, body = ErrorEnvelope)))]
+pub async fn plan_milestones(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Vec<MilestoneDto>>, ApiError> {
+    let plan = app.plans.get(&code).await?;
+    let list = app.plans.milestone_progress(&plan).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|m| MilestoneDto {
+                target_id: m.target_id,
+                status: m.status.map(|s| s.as_str().to_owned()),
+                units: m
+                    .units
                     .into_iter()
-                    .map(|y| StatusYearDto {
-                        year: y.year,
-                        on: y.on.to_string(),
-                        legs: y
-                            .legs
-                            .into_iter()
-                            .map(|l| LegDto {
-                                level: l.level,
-                                operator: l.operator,
-                                value: l.value,
-                                count: l.count,
-                                total: l.total,
-                                met: l.met,
-                            })
-                            .collect(),
-                        status: y.status.as_str().into(),
-                    })
+                    .map(|u| MilestoneUnitDto { code: u.code, name: u.name, since: u.since.map(|d| d.to_string()) })
                     .collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitEntryProgressDto {
+    /// The entry's index in the plan's `unit_targets`.
+    index: usize,
+    target_id: String,
+    unit_id: i64,
+    /// change (a relative yearly change: `change_years`), status (a count or share: `status_years`),
+    /// or out_of_scope (the unit's records are not all in the caller's scope: nothing is counted).
+    kind: String,
+    change_years: Vec<YearDto>,
+    status_years: Vec<StatusYearDto>,
+}
+
+/// Each unit target of the plan year by year: counts and shares of units from their recorded statuses,
+/// relative changes from the records, only for a unit wholly in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/plans/{code}/unit-targets", tag = "plans", security(("token" = [])), params(("code" = String, Path)),
+    responses((status = 200, body = Vec<UnitEntryProgressDto>), (status = 404, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]
+pub async fn plan_unit_targets(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<UnitEntryProgressDto>>, ApiError> {
+    use treem_domain::plan::UnitTargetYears;
+    let plan = app.plans.get(&code).await?;
+    let list = app.plans.unit_target_progress(Some(&a), &plan).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|p| {
+                let (kind, change_years, status_years) = match p.years {
+                    None => ("out_of_scope", Vec::new(), Vec::new()),
+                    Some(UnitTargetYears::Change(years)) => ("change", years.iter().map(year_dto).collect(), Vec::new()),
+                    Some(UnitTargetYears::Status(years)) => ("status", Vec::new(), years.into_iter().map(status_year_dto).collect()),
+                };
+                UnitEntryProgressDto {
+                    index: p.index,
+                    target_id: p.target_id,
+                    unit_id: p.unit.0,
+                    kind: kind.into(),
+                    change_years,
+                    status_years,
+                }
             })
             .collect(),
     ))

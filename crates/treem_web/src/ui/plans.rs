@@ -60,6 +60,11 @@ pub struct UnitTargetLine {
     pub unit: String,
     pub years: String,
     pub value: String,
+    /// The last year counted, as "year: count / ceiling" or "year: units / all"; empty when not counted.
+    pub latest: String,
+    /// The last year's status (`year_status.…`), or why nothing is counted (`plan.unit_target_…`).
+    pub status_key: String,
+    pub status: &'static str,
 }
 
 /// A task with its budget lines.
@@ -104,6 +109,7 @@ struct PlanPage {
     agencies: Vec<(String, String)>,
     /// Unit-count targets: (target id, text, rows of (year, day counted, counts, status key, status)).
     unit_progress: Vec<(String, String, Vec<UnitProgressRow>)>,
+    milestones: Vec<MilestoneView>,
     code: String,
     /// Public statistics: the years, then (indicator code, name, values as shown).
     public_years: Vec<i32>,
@@ -114,6 +120,15 @@ struct PlanPage {
 
 /// (year, day counted, counts, status translation key, status)
 type UnitProgressRow = (i32, time::Date, String, String, &'static str);
+
+/// A milestone: its status and the units it names with the first day each held the status.
+pub struct MilestoneView {
+    pub target_id: String,
+    pub text: String,
+    pub status_key: String,
+    pub status: &'static str,
+    pub units: Vec<(String, Option<time::Date>)>,
+}
 
 pub struct ProgressView {
     pub target_id: String,
@@ -193,8 +208,10 @@ fn budget_sum_row(lang: Lang, label: String, s: &treem_domain::plan::BudgetSum) 
     }
 }
 
-/// The unit targets under each target: the unit's name on the day its code is read, the years, the value.
-fn unit_target_lines(app: &App, p: &Plan, lang: Lang, targets: &mut [TargetLine]) {
+/// The unit targets under each target: the unit's name on the day its code is read, the years, the
+/// value, and how its last counted year stands (`progress` from the plan service).
+fn unit_target_lines(app: &App, p: &Plan, lang: Lang, progress: &[treem_app::plans::UnitTargetProgress], targets: &mut [TargetLine]) {
+    use treem_domain::plan::UnitTargetYears;
     let catalog = app.units.catalog();
     for (index, u) in p.unit_targets.iter().enumerate() {
         let (Some(line), Some(t)) = (targets.iter_mut().find(|t| t.id == u.target), p.targets.iter().find(|t| t.id == u.target)) else {
@@ -213,7 +230,34 @@ fn unit_target_lines(app: &App, p: &Plan, lang: Lang, targets: &mut [TargetLine]
             }
             None => u.value.clone(),
         };
-        line.units.push(UnitTargetLine { index, unit: name, years: format!("{}–{}", u.from_year, u.to_year), value });
+        let counted = progress.iter().find(|g| g.index == index);
+        let (latest, status_key, status) = match counted.map(|g| &g.years) {
+            None => (String::new(), "plan.unit_target_not_counted".to_owned(), "not_counted"),
+            Some(None) => (String::new(), "plan.unit_target_out_of_scope".to_owned(), "out_of_scope"),
+            Some(Some(UnitTargetYears::Change(years))) => match years.last() {
+                None => (String::new(), "plan.unit_target_not_started".to_owned(), "not_started"),
+                Some(y) => {
+                    let ceiling = y.target_hundredths.map(|h| format!(" / {}", super::hundredths(h))).unwrap_or_default();
+                    (format!("{}: {}{ceiling}", y.year, y.actual), format!("year_status.{}", y.status.as_str()), y.status.as_str())
+                }
+            },
+            Some(Some(UnitTargetYears::Status(years))) => match years.last() {
+                None => (String::new(), "plan.unit_target_not_started".to_owned(), "not_started"),
+                Some(y) => {
+                    let legs: Vec<String> = y.legs.iter().map(|l| format!("{} / {}", l.count, l.total)).collect();
+                    (format!("{}: {}", y.year, legs.join(" · ")), format!("year_status.{}", y.status.as_str()), y.status.as_str())
+                }
+            },
+        };
+        line.units.push(UnitTargetLine {
+            index,
+            unit: name,
+            years: format!("{}–{}", u.from_year, u.to_year),
+            value,
+            latest,
+            status_key,
+            status,
+        });
     }
 }
 
@@ -228,7 +272,23 @@ pub async fn plan_page(
     let agency =
         |id: &str| p.agencies.iter().find(|a| a.id == id).map(|a| pick(lang, &a.name_vi, &a.name_en).to_owned()).unwrap_or_default();
     let (mut baselines, mut targets) = view(&p, lang);
-    unit_target_lines(&app, &p, lang, &mut targets);
+    let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
+    let entries = app.plans.unit_target_progress(active.map(|s| &s.actor), &p).await.map_err(|e| ctx.error(e))?;
+    unit_target_lines(&app, &p, lang, &entries, &mut targets);
+    let milestones = app
+        .plans
+        .milestone_progress(&p)
+        .await
+        .map_err(|e| ctx.error(e))?
+        .into_iter()
+        .map(|m| MilestoneView {
+            text: p.targets.iter().find(|x| x.id == m.target_id).map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default(),
+            status_key: m.status.map_or_else(|| "plan.milestone_not_measured".to_owned(), |s| format!("year_status.{}", s.as_str())),
+            status: m.status.map_or("not_measured", |s| s.as_str()),
+            units: m.units.into_iter().map(|u| (u.name.map_or_else(|| u.code.clone(), |n| format!("{n} ({})", u.code)), u.since)).collect(),
+            target_id: m.target_id,
+        })
+        .collect();
     let budget = app.plans.budget_totals(&code).await.map_err(|e| ctx.error(e))?;
     let whole_period = translate(lang, "plan.budget_whole_period");
     let budget_by_source = budget.by_source.iter().map(|(source, s)| budget_sum_row(lang, format!("budget_source.{source}"), s)).collect();
@@ -269,7 +329,6 @@ pub async fn plan_page(
         .collect();
     let mut solutions: Vec<_> = p.solutions.iter().collect();
     solutions.sort_by(|a, b| treem_domain::text::cmp_vi(&a.id, &b.id));
-    let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
     if let Some(s) = active.filter(|s| s.actor.role.may(treem_domain::access::Action::List)) {
         for (id, _, value, ratio) in app.plans.baselines_recomputed(&s.actor, &p).await.map_err(|e| ctx.error(e))? {
             if let Some(line) = baselines.iter_mut().find(|b| b.id == id) {
@@ -355,6 +414,7 @@ pub async fn plan_page(
         public_rows,
         code: code.clone(),
         unit_progress,
+        milestones,
         c: ctx.chrome("plan"),
         title: pick(lang, &p.title_vi, &p.title_en).to_owned(),
         issuer: pick(lang, &p.issuer_vi, &p.issuer_en).to_owned(),

@@ -43,10 +43,18 @@ pub async fn home(
             tracing::warn!(error = %e, "home page: plan progress not readable");
             Vec::new()
         });
-        let targets = progress
+        let mut targets: Vec<GlanceTarget> = progress
             .into_iter()
             .filter_map(|(id, years)| years.last().map(|y| (id, format!("year_status.{}", y.status.as_str()), y.status.as_str())))
             .collect();
+        let milestones = app.plans.milestone_progress(&p).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "home page: milestones not readable");
+            Vec::new()
+        });
+        targets.extend(
+            milestones.into_iter().filter_map(|m| m.status.map(|s| (m.target_id, format!("year_status.{}", s.as_str()), s.as_str()))),
+        );
+        targets.sort_by(|a, b| a.0.cmp(&b.0));
         let title = super::pick(ctx.lang, &p.title_vi, &p.title_en).to_owned();
         plans.push((p.code.clone(), title, targets));
     }
