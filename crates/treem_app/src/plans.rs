@@ -7,7 +7,7 @@ use treem_domain::access::Action;
 use treem_domain::access::Role;
 use treem_domain::audit::Outcome;
 use treem_domain::indicator::{
-    counts_on_map, parse_catalogue, percent_hundredths, public_yearly_values, FactKind, Facts, Formula, Indicator, PublicValue,
+    counts_on_map, parse_catalogue, percent_hundredths, public_values_together, FactKind, Facts, Formula, Indicator, PublicValue,
 };
 use treem_domain::plan::{
     check_plan, milestone_status, relative_change_progress, unit_status_progress, unit_target_progress, MilestoneUnit, Plan, StatusYear,
@@ -594,15 +594,14 @@ impl PlanService {
         let facts = self.scoped_facts(Some(root), |unit, day| area.contains(unit, day)).await?;
         let last = plan.period_to.min(treem_domain::calendar::today_in_vietnam().year());
         let catalogue = self.catalogue()?;
-        Ok(plan
-            .public_indicators
-            .iter()
-            .filter_map(|code| catalogue.iter().find(|(i, _)| &i.code == code))
-            .map(|(i, formula)| PublicIndicator {
-                indicator: i.clone(),
-                ratio: matches!(formula, Formula::Ratio(..)),
-                years: public_yearly_values(formula, &facts, (plan.period_from - 1)..=last),
-            })
+        let published: Vec<&(Indicator, Formula)> =
+            plan.public_indicators.iter().filter_map(|code| catalogue.iter().find(|(i, _)| &i.code == code)).collect();
+        let formulas: Vec<&Formula> = published.iter().map(|(_, f)| f).collect();
+        let values = public_values_together(&formulas, &facts, (plan.period_from - 1)..=last);
+        Ok(published
+            .into_iter()
+            .zip(values)
+            .map(|((i, formula), years)| PublicIndicator { indicator: i.clone(), ratio: matches!(formula, Formula::Ratio(..)), years })
             .collect())
     }
 

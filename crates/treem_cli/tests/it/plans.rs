@@ -197,6 +197,25 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
         assert_eq!(row("incidents.drowning")[3], (2015, "shown".into(), Some("10".into())));
         assert_eq!(row("incidents.sexual_abuse_share")[0].1, "suppressed", "2 of 2 would give the count away");
         assert_eq!(row("incidents.sexual_abuse_share")[3].1, "no_data");
+        // Side by side: 12 sexual-abuse cases among 15 abuse cases in 2016 would give the other 3 away.
+        for form in ["xam_hai_tinh_duc"; 12].into_iter().chain(["bao_luc"; 3]) {
+            let mut abuse = json!({"kind": "abuse", "occurred_on": "2016-03-02", "unit_id": hamlet, "children": [child], "abuse_form": form,
+                "setting": "family", "relation": "acquaintance"});
+            if form == "xam_hai_tinh_duc" {
+                abuse["sexual_subtype"] = json!("dam_o");
+            }
+            let r = t.api("POST", "/api/v1/incidents", &worker, Some(abuse.to_string())).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        let public = t.get("/api/v1/plans/dt-2013-ct20/public-statistics").await.json();
+        let in_2016 = |code: &str| {
+            let p = public.as_array().unwrap().iter().find(|p| p["code"] == code).unwrap();
+            let y = p["years"].as_array().unwrap().iter().find(|y| y["year"] == 2016).unwrap().clone();
+            (y["status"].as_str().unwrap().to_owned(), y["value"].as_str().map(str::to_owned))
+        };
+        assert_eq!(in_2016("incidents.abuse"), ("shown".into(), Some("15".into())), "{public}");
+        assert_eq!(in_2016("incidents.sexual_abuse"), ("suppressed".into(), None), "12 is not small, but 15 − 12 is");
+        assert_eq!(in_2016("incidents.sexual_abuse_share").0, "suppressed");
         let page = t.get("/plans/dt-2013-ct20").await.body;
         assert!(
             page.contains("data-public=\"incidents.drowning\"") && page.contains("<td>dưới 10</td>") && page.contains("<td>10</td>"),
