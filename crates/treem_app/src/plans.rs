@@ -277,12 +277,17 @@ impl PlanService {
     }
 
     /// Checks and stores a plan (a new one, or a new version of the same code).
+    /// Whether `actor` may import plans (the pages offer the form only to them).
+    pub fn may_import(actor: &Actor) -> bool {
+        matches!(actor.role, Role::SystemAdmin | Role::ProvincialOfficer)
+    }
+
     /// Provincial officers, administrators and the command line may do this.
     /// Importing the same document again changes nothing and writes no audit entry.
     pub async fn import(&self, by: Operator<'_>, plan: &Plan) -> Result<PlanImport, AppError> {
         let event = match &by {
             Operator::Admin(a) => {
-                if !matches!(a.role, Role::SystemAdmin | Role::ProvincialOfficer) {
+                if !Self::may_import(a) {
                     return Err(AppError::Forbidden);
                 }
                 a.event("plan.import", Outcome::Ok)

@@ -46,6 +46,7 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/plans", get(ui::plans_page))
         .route("/indicators", get(ui::indicators_page))
         .route("/indicators/{code}", get(ui::indicator_page))
+        .route("/plans/import", get(ui::plan_import_form).post(ui::import_plan))
         .route("/plans/{code}", get(ui::plan_page))
         .route("/plans/{code}/targets/{target}/chart.svg", get(ui::target_chart))
         .route("/login", get(ui::login_form).post(ui::login_submit))

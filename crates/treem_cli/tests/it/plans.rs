@@ -769,3 +769,43 @@ async fn unit_targets_are_checked_against_the_units_of_their_years_and_shown_und
         assert!(page.contains("<td>2023–2024</td><td>Commune: > 95 %</td>"), "{page}");
     }
 }
+
+#[tokio::test]
+async fn plans_are_added_through_the_ui_by_pasting_their_document_and_refused_ones_keep_the_text() {
+    for t in apps().await {
+        t.account("tinh.87", "provincial_officer", "87", Some(date!(2013 - 12 - 31))).await;
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let worker = t.session("lan.xa").await;
+        assert_eq!(t.page("/plans/import", &worker).await.status, StatusCode::FORBIDDEN);
+        assert!(!t.page("/plans", &worker).await.body.contains("id=\"plan-import-link\""));
+        let officer = t.session("tinh.87").await;
+        assert!(t.page("/plans", &officer).await.body.contains("id=\"plan-import-link\""));
+        let form = t.page("/plans/import", &officer).await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = crate::harness::csrf_of(&form.body);
+        // A syntax error names its line; a wrong reference names its path; nothing is stored; the text comes back.
+        let text = treem_domain::bundled::PLAN_DONG_THAP_2013;
+        let broken = text.replacen("[[targets]]", "[[targets]\n", 1);
+        let r = t.post_form("/plans/import", Some(&officer), &[("csrf", &csrf), ("text", &broken)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("data-field=\"plan:line "), "{}", r.body);
+        let wrong = text.replacen("lead = \"A8\"", "lead = \"A99\"", 1);
+        let r = t.post_form("/plans/import", Some(&officer), &[("csrf", &csrf), ("text", &wrong)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("no agency `A99` in the plan") && r.body.contains("lead = &#34;A99&#34;"), "{}", r.body);
+        assert_eq!(t.get("/api/v1/plans").await.json(), json!([]), "nothing stored");
+        // Without the form's token: refused.
+        let r = t.post_form("/plans/import", Some(&officer), &[("csrf", "nope"), ("text", text)]).await;
+        assert_ne!(r.status, StatusCode::SEE_OTHER);
+        // A commune worker's post is refused whatever the token.
+        let their_csrf = crate::harness::csrf_of(&t.page("/account", &worker).await.body);
+        let r = t.post_form("/plans/import", Some(&worker), &[("csrf", &their_csrf), ("text", text)]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // The right document: stored, audited, and the reader is sent to it.
+        let r = t.post_form("/plans/import", Some(&officer), &[("csrf", &csrf), ("text", text)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.headers.get("location").and_then(|v| v.to_str().ok()), Some("/plans/dt-2013-ct20"));
+        assert_eq!(t.get("/api/v1/plans").await.json().as_array().map(Vec::len), Some(1));
+        assert_eq!(t.store_audit_actions("plan.import").await, 1);
+    }
+}

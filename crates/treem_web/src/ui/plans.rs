@@ -17,6 +17,8 @@ use crate::i18n::{translate, Lang};
 struct PlansPage {
     c: Chrome,
     rows: Vec<(String, String, String)>,
+    /// The reader may add plans (the link to the import form).
+    may_import: bool,
 }
 
 pub async fn plans_page(State(app): State<Arc<App>>, ctx: PageContext) -> Result<Response, PageError> {
@@ -25,7 +27,60 @@ pub async fn plans_page(State(app): State<Arc<App>>, ctx: PageContext) -> Result
         .iter()
         .map(|p| (p.code.clone(), pick(ctx.lang, &p.title_vi, &p.title_en).to_owned(), format!("{}–{}", p.period_from, p.period_to)))
         .collect();
-    Ok(render(StatusCode::OK, &PlansPage { c: ctx.chrome("plan"), rows }))
+    let may_import = ctx
+        .session
+        .as_ref()
+        .is_some_and(|s| s.state == treem_app::auth::SessionState::Active && treem_app::plans::PlanService::may_import(&s.actor));
+    Ok(render(StatusCode::OK, &PlansPage { c: ctx.chrome("plan"), rows, may_import }))
+}
+
+#[derive(Template)]
+#[template(path = "plan_import.html")]
+struct PlanImportPage {
+    c: Chrome,
+    /// The plan document as pasted (kept when it is refused).
+    text: String,
+    /// (where, what): a path such as `targets[T1].lead`, or `plan:line 12` for a syntax error.
+    errors: Vec<(String, String)>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct PlanImportForm {
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// The form to add or replace a plan by pasting its document (the format of
+/// `data/plans/README.md`): provincial officers and administrators.
+pub async fn plan_import_form(ctx: PageContext, crate::session::SignedIn(s): crate::session::SignedIn) -> Result<Response, PageError> {
+    if !treem_app::plans::PlanService::may_import(&s.actor) {
+        return Err(ctx.error(treem_app::AppError::Forbidden));
+    }
+    Ok(render(StatusCode::OK, &PlanImportPage { c: ctx.chrome("plan"), text: String::new(), errors: Vec::new() }))
+}
+
+/// Checks and stores a pasted plan; a refused one comes back with every problem named
+/// and the text as it was typed.
+pub async fn import_plan(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    crate::session::SignedIn(s): crate::session::SignedIn,
+    axum::Form(f): axum::Form<PlanImportForm>,
+) -> Result<Response, PageError> {
+    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    let outcome = match treem_app::plans::parse_plan_toml("plan", &f.text) {
+        Ok(plan) => app.plans.import(treem_app::accounts::Operator::Admin(&s.actor), &plan).await.map(|_| plan.code),
+        Err(e) => Err(e),
+    };
+    let errors = match outcome {
+        Ok(code) => return Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!("/plans/{code}")))),
+        Err(treem_app::AppError::InvalidFields(list)) => list,
+        Err(treem_app::AppError::Invalid { field, message }) => vec![(field, message)],
+        Err(other) => return Err(ctx.error(other)),
+    };
+    let page = PlanImportPage { c: ctx.chrome("plan"), text: f.text, errors };
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
 pub struct BaselineLine {
