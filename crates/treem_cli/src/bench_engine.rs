@@ -249,8 +249,8 @@ fn counts_of(formula: &Formula) -> Vec<&Count> {
 
 /// `values` as an SQL list. They come from the formula's checked vocabulary (never
 /// from a user in this benchmark), so quoting them here is safe.
-fn sql_list(values: &[String]) -> String {
-    values.iter().map(|v| format!("'{}'", v.replace('\'', ""))).collect::<Vec<_>>().join(", ")
+fn sql_list(values: &[impl AsRef<str>]) -> String {
+    values.iter().map(|v| format!("'{}'", v.as_ref().replace('\'', ""))).collect::<Vec<_>>().join(", ")
 }
 
 fn years_before(day: Date, years: i32) -> Date {
@@ -293,10 +293,14 @@ async fn sql_counts(pool: &sqlx::SqlitePool, count: &Count, years: std::ops::Ran
                     "state" | "source" => sql.push_str(&format!(" AND k.{} IN ({})", c.field, sql_list(&c.values))),
                     "risk" => sql.push_str(&format!(" AND k.risk_level IN ({})", sql_list(&c.values))),
                     "urgent" if has("true") != has("false") => sql.push_str(&format!(" AND k.urgent = {}", i32::from(has("true")))),
-                    "late" if has("true") != has("false") => sql.push_str(&format!(
-                        " AND {} EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id AND ((t.done_at IS NOT NULL AND t.done_at > t.due_at) OR (t.done_at IS NULL AND t.due_at < '{now}')))",
-                        if has("true") { "" } else { "NOT" }
-                    )),
+                    field if field.starts_with("late") && has("true") != has("false") => {
+                        let stage = treem_domain::indicator::CASE_STAGES.iter().find(|(f, _)| *f == field);
+                        let of_kind = stage.map(|(_, kinds)| format!(" AND t.kind IN ({})", sql_list(kinds))).unwrap_or_default();
+                        sql.push_str(&format!(
+                            " AND {} EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id{of_kind} AND ((t.done_at IS NOT NULL AND t.done_at > t.due_at) OR (t.done_at IS NULL AND t.due_at < '{now}')))",
+                            if has("true") { "" } else { "NOT" }
+                        ))
+                    }
                     _ => {}
                 }
             }

@@ -92,6 +92,20 @@ pub const CASE_FIELDS: &[(&str, &[&str])] = &[
     ("risk", &["low", "medium", "high"]),
     // Some step's task was done after its due time, or is still open past it.
     ("late", &["true", "false"]),
+    // The same, for the steps of one stage (see `CASE_STAGES`).
+    ("late_verify", &["true", "false"]),
+    ("late_assessment", &["true", "false"]),
+    ("late_plan", &["true", "false"]),
+];
+
+/// The stages whose timeliness a case fact carries: (field, the task kinds of the
+/// stage). Verification is due within 12 clock hours of the report (Decree 56, Art. 9
+/// in practice); assessment covers the initial and detailed assessments and the
+/// emergency intervention; planning covers drafting, approving and starting the plan.
+pub const CASE_STAGES: &[(&str, &[&str])] = &[
+    ("late_verify", &["verify"]),
+    ("late_assessment", &["initial_assessment", "emergency_intervention", "detailed_assessment"]),
+    ("late_plan", &["draft_plan", "approve_plan", "start_plan"]),
 ];
 
 /// Age bands of children counted (ages in whole years on the counting day).

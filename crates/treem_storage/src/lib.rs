@@ -25,7 +25,7 @@ pub use cases::{
     CaseChanges, CaseQuery, CaseRecord, CaseStore, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite,
     TaskQuery, TaskRecord,
 };
-pub use facts::{BulkChild, BulkLoad, FactStore};
+pub use facts::{case_fact, case_facts_sql, BulkChild, BulkLoad, CaseFactRow, FactStore};
 pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
 pub use plans::{PlanRow, PlanStore, UnitStatusRow};

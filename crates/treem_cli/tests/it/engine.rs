@@ -263,6 +263,18 @@ async fn cases_are_counted_in_the_year_received_with_their_lateness() {
             // The case received 72 hours ago has 12-hour tasks still open: late; the other is not yet.
             assert_eq!(value(&t, &worker, "cases.late_share", year).await.as_deref(), Some("50.00"));
             assert_eq!(value(&t, &worker, "cases.closed_share", year).await.as_deref(), Some("0.00"));
+            // By stage: its verification is what is late; no plan step exists yet.
+            assert_eq!(value(&t, &worker, "cases.verified_late_share", year).await.as_deref(), Some("50.00"));
+            assert_eq!(value(&t, &worker, "cases.plan_late_share", year).await.as_deref(), Some("0.00"));
+            let uri = format!("/api/v1/indicators/cases.late_share/disaggregation?by=late_verify&year={year}");
+            let d = t.api("GET", &uri, &worker, None).await.json();
+            let rows: Vec<(String, String)> = d["rows"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{d}"))
+                .iter()
+                .map(|r| (r["value"].as_str().unwrap().to_owned(), r["figure"].as_str().unwrap_or("-").to_owned()))
+                .collect();
+            assert_eq!(rows, vec![("true".into(), "100.00".into()), ("false".into(), "0.00".into())], "{d}");
         }
         // Out of scope: another commune's worker counts none of them.
         assert_eq!(value(&t, &other, "cases.received", year).await.as_deref(), Some("0"));
