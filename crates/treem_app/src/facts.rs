@@ -18,10 +18,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use time::Date;
 use treem_domain::incident::IncidentFields;
-use treem_domain::indicator::{child_facts, ChildRecord, Fact, FactKind, Facts, FIELD_COUNT};
+use treem_domain::indicator::{child_facts, unit_facts, ChildRecord, Fact, FactKind, Facts, FIELD_COUNT};
 use treem_domain::units::UnitId;
 use treem_storage::Store;
 
+use crate::units::UnitService;
 use crate::AppError;
 
 /// Children are counted from this year on (the founding plan's baseline year is 2012).
@@ -36,6 +37,7 @@ pub struct FactSnapshot {
     pub incidents: Arc<Vec<Fact>>,
     pub children: Arc<Vec<Fact>>,
     pub cases: Arc<Vec<Fact>>,
+    pub units: Arc<Vec<Fact>>,
 }
 
 impl FactSnapshot {
@@ -50,12 +52,26 @@ impl FactSnapshot {
             incidents: pick(FactKind::Incidents, &self.incidents),
             children: pick(FactKind::Children, &self.children),
             cases: pick(FactKind::Cases, &self.cases),
+            units: pick(FactKind::Units, &self.units),
         }
+    }
+
+    /// Whether `other` is this very snapshot (the same shared lists).
+    pub fn same_as(&self, other: &FactSnapshot) -> bool {
+        Arc::ptr_eq(&self.incidents, &other.incidents)
+            && Arc::ptr_eq(&self.children, &other.children)
+            && Arc::ptr_eq(&self.cases, &other.cases)
+            && Arc::ptr_eq(&self.units, &other.units)
     }
 
     /// Every fact, unfiltered.
     pub fn all(&self) -> Facts {
-        Facts { incidents: self.incidents.to_vec(), children: self.children.to_vec(), cases: self.cases.to_vec() }
+        Facts {
+            incidents: self.incidents.to_vec(),
+            children: self.children.to_vec(),
+            cases: self.cases.to_vec(),
+            units: self.units.to_vec(),
+        }
     }
 }
 
@@ -67,6 +83,8 @@ struct Pending {
     households: HashSet<i64>,
     /// A case was opened or moved a step: the case facts are read again (they are few).
     cases: bool,
+    /// A unit status was recorded or ended: the unit facts are made again (they are few).
+    units: bool,
     /// Reload everything (a bulk load, or a write that could not be followed).
     full: bool,
 }
@@ -142,6 +160,8 @@ struct State {
 
 pub struct FactCache {
     store: Arc<dyn Store>,
+    /// The map of units, for the unit facts.
+    unit_map: Arc<UnitService>,
     current: RwLock<Option<(Date, FactSnapshot)>>,
     dirty: AtomicBool,
     pending: Mutex<Pending>,
@@ -150,9 +170,10 @@ pub struct FactCache {
 }
 
 impl FactCache {
-    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
+    pub(crate) fn new(store: Arc<dyn Store>, unit_map: Arc<UnitService>) -> Self {
         Self {
             store,
+            unit_map,
             current: RwLock::new(None),
             dirty: AtomicBool::new(true),
             pending: Mutex::new(Pending { full: true, ..Default::default() }),
@@ -207,6 +228,12 @@ impl FactCache {
     /// After a case was opened or moved a step (its state, risk or tasks changed).
     pub fn after_case<T>(&self, result: T) -> T {
         self.note(|p| p.cases = true);
+        result
+    }
+
+    /// After a unit status was recorded or ended.
+    pub fn after_unit_status<T>(&self, result: T) -> T {
+        self.note(|p| p.units = true);
         result
     }
 
@@ -289,7 +316,8 @@ impl FactCache {
             let id = record.id;
             register.put(Some(record), id);
         }
-        let snapshot = FactSnapshot { incidents: Arc::new(incidents), children: Arc::new(register.facts()), cases: Arc::new(cases) };
+        let units = Arc::new(self.unit_facts(today).await?);
+        let snapshot = FactSnapshot { incidents: Arc::new(incidents), children: Arc::new(register.facts()), cases: Arc::new(cases), units };
         Ok((State { day: today, loaded_at: Instant::now(), register }, snapshot))
     }
 
@@ -302,8 +330,9 @@ impl FactCache {
             Arc::new(list)
         };
         let cases = if pending.cases { Arc::new(self.store.case_facts(treem_domain::audit::now_utc()).await?) } else { previous.cases };
+        let units = if pending.units { Arc::new(self.unit_facts(day).await?) } else { previous.units };
         if pending.children.is_empty() && pending.households.is_empty() {
-            return Ok(FactSnapshot { incidents, children: previous.children, cases });
+            return Ok(FactSnapshot { incidents, children: previous.children, cases, units });
         }
         let ids: Vec<i64> = pending.children.iter().copied().collect();
         let households: Vec<i64> = pending.households.iter().copied().collect();
@@ -330,6 +359,13 @@ impl FactCache {
         for i in touched(register) {
             register.apply(i, day, 1);
         }
-        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()), cases })
+        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()), cases, units })
+    }
+
+    /// Every unit on each year's counting day with the statuses it holds then.
+    async fn unit_facts(&self, today: Date) -> Result<Vec<Fact>, AppError> {
+        let statuses = self.store.unit_statuses().await?;
+        let spans: Vec<_> = statuses.iter().map(|s| (s.unit, s.kind.as_str(), s.valid_from, s.valid_to)).collect();
+        Ok(unit_facts(&self.unit_map.catalog(), &spans, FIRST_YEAR..=today.year(), today))
     }
 }

@@ -43,7 +43,7 @@ impl App {
     pub async fn new(store: Arc<dyn Store>, settings: auth::AuthSettings) -> Result<Arc<Self>, AppError> {
         let units = Arc::new(units::UnitService::new(store.clone()).await?);
         let auth = Arc::new(auth::AuthService::new(store.clone(), units.clone(), settings));
-        let facts = Arc::new(facts::FactCache::new(store.clone()));
+        let facts = Arc::new(facts::FactCache::new(store.clone(), units.clone()));
         Ok(Arc::new(Self {
             accounts: accounts::AccountService::new(store.clone(), units.clone(), auth.clone()),
             children: children::ChildService::new(store.clone(), units.clone(), facts.clone()),

@@ -147,9 +147,8 @@ pub struct UnitTargetProgress {
 /// the counts by year already made from them (a dashboard asks the same ones again).
 struct ScopedFacts {
     root: Option<UnitId>,
-    incidents: Arc<Vec<treem_domain::indicator::Fact>>,
-    children: Arc<Vec<treem_domain::indicator::Fact>>,
-    cases: Arc<Vec<treem_domain::indicator::Fact>>,
+    /// The snapshot these were filtered from.
+    source: crate::facts::FactSnapshot,
     catalog: Arc<treem_domain::units::UnitCatalog>,
     facts: Facts,
     counts: std::sync::Mutex<std::collections::HashMap<String, BTreeMap<i32, i64>>>,
@@ -162,9 +161,7 @@ type BreakdownKey = (String, i32, time::Date, &'static str);
 impl ScopedFacts {
     /// Whether these were filtered from `snapshot`.
     fn is_of(&self, snapshot: &crate::facts::FactSnapshot) -> bool {
-        Arc::ptr_eq(&self.incidents, &snapshot.incidents)
-            && Arc::ptr_eq(&self.children, &snapshot.children)
-            && Arc::ptr_eq(&self.cases, &snapshot.cases)
+        self.source.same_as(snapshot)
     }
 
     /// `count` by year over these facts, remembered for the life of this entry.
@@ -448,6 +445,7 @@ impl PlanService {
             .add_unit_status(&row, actor.account_id, &actor.event("unit_status.add", Outcome::Ok).record("unit", unit.id.0))
             .await;
         self.statuses.forget();
+        let added = self.facts.after_unit_status(added);
         Ok(added?)
     }
 
@@ -463,6 +461,7 @@ impl PlanService {
         let event = actor.event("unit_status.end", Outcome::Ok).record("unit", status.unit.0);
         let ended = self.store.end_unit_status(id, to, &event).await;
         self.statuses.forget();
+        let ended = self.facts.after_unit_status(ended);
         if ended? {
             Ok(())
         } else {
@@ -817,7 +816,7 @@ impl PlanService {
             return Ok(hit);
         }
         let facts = snapshot.filtered(|kind, unit, day| match kind {
-            FactKind::Incidents | FactKind::Cases => covers(unit, day),
+            FactKind::Incidents | FactKind::Cases | FactKind::Units => covers(unit, day),
             FactKind::Children => {
                 let last = catalog.get(unit).and_then(|u| u.validity.to).map_or(day, |to| day.min(to));
                 covers(unit, last)
@@ -825,9 +824,7 @@ impl PlanService {
         });
         let entry = Arc::new(ScopedFacts {
             root,
-            incidents: snapshot.incidents.clone(),
-            children: snapshot.children.clone(),
-            cases: snapshot.cases.clone(),
+            source: snapshot.clone(),
             catalog,
             facts,
             counts: Default::default(),

@@ -308,6 +308,28 @@ async fn sql_counts(pool: &sqlx::SqlitePool, count: &Count, years: std::ops::Ran
             let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
             total += rows.iter().map(|r| r.2).sum::<i64>();
         }
+        FactKind::Units => {
+            for year in years.clone() {
+                let Some(day) = counting_day(year, today).filter(|d| d.year() == year) else { continue };
+                let mut sql = format!(
+                    "SELECT u.id, COUNT(*) FROM admin_unit u WHERE u.valid_from <= '{day}' AND (u.valid_to IS NULL OR u.valid_to >= '{day}')"
+                );
+                for c in &count.conditions {
+                    let has = |v: &str| c.values.iter().any(|x| x == v);
+                    match c.field {
+                        "level" => sql.push_str(&format!(" AND u.level IN ({})", sql_list(&c.values))),
+                        status if has("true") != has("false") => sql.push_str(&format!(
+                            " AND {} EXISTS (SELECT 1 FROM unit_status s WHERE s.unit_id = u.id AND s.kind = '{status}' AND s.valid_from <= '{day}' AND (s.valid_to IS NULL OR s.valid_to >= '{day}'))",
+                            if has("true") { "" } else { "NOT" }
+                        )),
+                        _ => {}
+                    }
+                }
+                sql.push_str(" GROUP BY u.id");
+                let rows: Vec<(i64, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
+                total += rows.iter().map(|r| r.1).sum::<i64>();
+            }
+        }
         FactKind::Children => {
             for year in years {
                 let Some(day) = counting_day(year, today).filter(|d| d.year() == year) else { continue };
@@ -417,7 +439,7 @@ fn national(seed: u64) -> Result<(), String> {
     }
     let mut incident_facts: Vec<Fact> = grouped.into_iter().map(|((unit, day, codes), count)| Fact { unit, day, codes, count }).collect();
     incident_facts.sort_by_key(|f| (f.day, f.unit));
-    let facts = Facts { incidents: incident_facts, children, cases: Vec::new() };
+    let facts = Facts { incidents: incident_facts, children, cases: Vec::new(), units: Vec::new() };
     println!(
         "  grouped into {} facts in {:.1} s (a full reload; {:.0} MiB as facts, RSS +{:.0} MiB)",
         facts.len(),

@@ -4,7 +4,7 @@
 //! ```text
 //! formula := count [ "/" count ]              a count, or a ratio shown in percent
 //! count   := "count" "(" fact [ "where" cond { "and" cond } ] ")"
-//! fact    := "incidents" | "children" | "cases"
+//! fact    := "incidents" | "children" | "cases" | "units"
 //! cond    := field "=" string | field "in" "(" string { "," string } ")"
 //! ```
 //!
@@ -12,8 +12,10 @@
 //! incident; `children` are the register's children under 16 on the last day of each
 //! year (today for the current year), by sex, age band, household poverty that year,
 //! special circumstances on that day and disability; `cases` are counted in the year
-//! they were received, by state, source, urgency, risk and lateness. Every error names
-//! the character position (1-based) where it was found.
+//! they were received, by state, source, urgency, risk and lateness; `units` are the
+//! administrative units existing on each year's counting day, by level and the dated
+//! statuses they hold then (child-friendly, running a model). Every error names the
+//! character position (1-based) where it was found.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -108,6 +110,15 @@ pub const CASE_STAGES: &[(&str, &[&str])] = &[
     ("late_plan", &["draft_plan", "approve_plan", "start_plan"]),
 ];
 
+/// The fields of an administrative unit counted on a year's counting day: its level and
+/// whether it holds each dated status then (the statuses of `plan::UNIT_STATUSES`).
+pub const UNIT_FIELDS: &[(&str, &[&str])] = &[
+    ("level", &["province", "district", "commune", "hamlet"]),
+    ("child_friendly", &["true", "false"]),
+    ("community_based_protection", &["true", "false"]),
+    ("juvenile_diversion_pilot", &["true", "false"]),
+];
+
 /// Age bands of children counted (ages in whole years on the counting day).
 pub const AGE_BANDS: &[&str] = &["0-5", "6-10", "11-15"];
 
@@ -118,16 +129,18 @@ pub enum FactKind {
     Incidents,
     Children,
     Cases,
+    Units,
 }
 
 impl FactKind {
-    pub const ALL: [FactKind; 3] = [FactKind::Incidents, FactKind::Children, FactKind::Cases];
+    pub const ALL: [FactKind; 4] = [FactKind::Incidents, FactKind::Children, FactKind::Cases, FactKind::Units];
 
     pub fn as_str(self) -> &'static str {
         match self {
             FactKind::Incidents => "incidents",
             FactKind::Children => "children",
             FactKind::Cases => "cases",
+            FactKind::Units => "units",
         }
     }
 
@@ -136,6 +149,7 @@ impl FactKind {
             FactKind::Incidents => INCIDENT_FIELDS,
             FactKind::Children => CHILD_FIELDS,
             FactKind::Cases => CASE_FIELDS,
+            FactKind::Units => UNIT_FIELDS,
         }
     }
 }
@@ -437,6 +451,7 @@ pub struct Facts {
     pub incidents: Vec<Fact>,
     pub children: Vec<Fact>,
     pub cases: Vec<Fact>,
+    pub units: Vec<Fact>,
 }
 
 impl Facts {
@@ -445,6 +460,7 @@ impl Facts {
             FactKind::Incidents => &self.incidents,
             FactKind::Children => &self.children,
             FactKind::Cases => &self.cases,
+            FactKind::Units => &self.units,
         }
     }
 
@@ -453,10 +469,11 @@ impl Facts {
         self.incidents.retain(&mut keep);
         self.children.retain(&mut keep);
         self.cases.retain(&mut keep);
+        self.units.retain(&mut keep);
     }
 
     pub fn len(&self) -> usize {
-        self.incidents.len() + self.children.len() + self.cases.len()
+        self.incidents.len() + self.children.len() + self.cases.len() + self.units.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -635,6 +652,38 @@ pub fn child_facts(
     let mut out: Vec<Fact> =
         groups.into_iter().filter_map(|((unit, year, codes), count)| Some(Fact { unit, day: *day_of.get(&year)?, codes, count })).collect();
     out.sort_by_key(|f| (f.day, f.unit, f.codes));
+    out
+}
+
+/// One dated status of a unit, as unit facts need it: (unit, status, first day, last day).
+pub type UnitStatusSpan<'a> = (UnitId, &'a str, time::Date, Option<time::Date>);
+
+/// The unit facts of `years`: every unit existing on the year's counting day (31
+/// December, or `today` for the current year), one fact each, with its level and
+/// whether it holds each status of [`UNIT_FIELDS`] on that day. Sorted by day and unit.
+pub fn unit_facts(
+    catalog: &UnitCatalog,
+    statuses: &[UnitStatusSpan<'_>],
+    years: std::ops::RangeInclusive<i32>,
+    today: time::Date,
+) -> Vec<Fact> {
+    let mut held: std::collections::HashMap<UnitId, Vec<&UnitStatusSpan<'_>>> = std::collections::HashMap::new();
+    for span in statuses {
+        held.entry(span.0).or_default().push(span);
+    }
+    let mut out = Vec::new();
+    for year in years {
+        let Some(day) = counting_day(year, today) else { continue };
+        for u in catalog.units().iter().filter(|u| u.validity.contains(day)) {
+            let statuses = held.get(&u.id).map(Vec::as_slice).unwrap_or_default();
+            let holds = |kind: &str| statuses.iter().any(|(_, k, from, to)| *k == kind && *from <= day && to.is_none_or(|t| day <= t));
+            let flags: Vec<String> = UNIT_FIELDS[1..].iter().map(|(status, _)| holds(status).to_string()).collect();
+            let mut fields = vec![("level", Some(u.level.as_str()))];
+            fields.extend(UNIT_FIELDS[1..].iter().zip(&flags).map(|((status, _), v)| (*status, Some(v.as_str()))));
+            out.push(Fact::new(FactKind::Units, u.id, day, &fields, 1));
+        }
+    }
+    out.sort_by_key(|f| (f.day, f.unit));
     out
 }
 
@@ -986,6 +1035,54 @@ mod tests {
         assert_eq!(out[3], vec![(2013, Shown(0)), (2014, Shown(0)), (2015, Shown(10))]);
         // Alone, each is only suppressed when small itself.
         assert_eq!(public_yearly_values(&sexual, &facts, 2013..=2013), vec![(2013, Shown(12))]);
+    }
+
+    #[test]
+    fn units_are_counted_on_each_counting_day_with_the_statuses_they_hold_then() {
+        use crate::units::{AdminUnit, ParentLink, UnitType, Validity};
+        use time::macros::date;
+        let old = Some(date!(2025 - 06 - 30));
+        let unit = |id: i64, level: UnitLevel, from: time::Date, to: Option<time::Date>| AdminUnit {
+            id: UnitId(id),
+            code: id.to_string(),
+            name: format!("U{id}"),
+            level,
+            unit_type: UnitType::Xa,
+            validity: Validity { from, to },
+            lat: None,
+            lon: None,
+            area_km2: None,
+        };
+        let start = date!(2012 - 01 - 01);
+        let units = vec![
+            unit(1, UnitLevel::District, start, old),
+            unit(2, UnitLevel::Commune, start, old),
+            unit(3, UnitLevel::Commune, date!(2016 - 01 - 01), old),
+            unit(4, UnitLevel::Commune, date!(2025 - 07 - 01), None),
+        ];
+        let link = |c: i64, from: time::Date| ParentLink { child: UnitId(c), parent: UnitId(1), validity: Validity { from, to: old } };
+        let catalog = UnitCatalog::new(units, vec![link(2, start), link(3, date!(2016 - 01 - 01))], vec![]);
+        let statuses = [
+            (UnitId(2), "child_friendly", date!(2014 - 09 - 01), None),
+            (UnitId(3), "child_friendly", date!(2016 - 03 - 01), Some(date!(2017 - 06 - 30))),
+            (UnitId(1), "community_based_protection", date!(2014 - 06 - 01), None),
+        ];
+        let facts = Facts { units: unit_facts(&catalog, &statuses, 2013..=2026, date!(2026 - 11 - 29)), ..Default::default() };
+        let share =
+            parse_formula(r#"count(units where level = "commune" and child_friendly = "true") / count(units where level = "commune")"#)
+                .unwrap();
+        let got = yearly_values(&share, &facts, 2013..=2026);
+        // 2013: 0 of 1; 2014–15: 1 of 1; 2016: 2 of 2; 2017: 1 of 2 (the second lost it mid-year);
+        // from July 2025 the old communes are gone and the new one holds nothing.
+        let want = [(2013, 0), (2014, 10_000), (2015, 10_000), (2016, 10_000), (2017, 5_000), (2024, 5_000), (2025, 0), (2026, 0)];
+        for (year, v) in want {
+            assert_eq!(got.iter().find(|(y, _)| *y == year).and_then(|(_, v)| *v), Some(v), "{year}");
+        }
+        let model = parse_formula(r#"count(units where level = "district" and community_based_protection = "true")"#).unwrap();
+        assert_eq!(yearly_values(&model, &facts, 2013..=2014), vec![(2013, Some(0)), (2014, Some(1))]);
+        // The statuses a unit fact carries are the plan's statuses, in order.
+        let names: Vec<&str> = UNIT_FIELDS[1..].iter().map(|(f, _)| *f).collect();
+        assert_eq!(names, crate::plan::UNIT_STATUSES);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use treem_domain::incident::InjuryKind;
 use crate::harness::{apps, TestApp};
 
 /// The value of an indicator for one year, as the API gives it to `token`'s holder.
-async fn value(t: &TestApp, token: &str, code: &str, year: i32) -> Option<String> {
+pub(crate) async fn value(t: &TestApp, token: &str, code: &str, year: i32) -> Option<String> {
     let r = t.api("GET", &format!("/api/v1/indicators/{code}/values?from={year}&to={year}"), token, None).await;
     assert_eq!(r.status, StatusCode::OK, "{code}: {}", r.body);
     r.json()[0]["value"].as_str().map(str::to_owned)

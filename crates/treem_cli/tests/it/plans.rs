@@ -346,6 +346,18 @@ async fn unit_statuses_are_recorded_by_officers_and_counted_by_the_unit_targets(
         let progress = t.get("/api/v1/plans/dt-2013-ct20/unit-progress").await.json();
         let t5 = progress.as_array().unwrap().iter().find(|p| p["target_id"] == "T5").unwrap();
         assert_eq!((t5["years"][2]["legs"][0]["count"].as_i64(), t5["years"][2]["status"].as_str()), (Some(1), Some("missed")));
+        // The same statuses are facts of the indicator engine, fresh after each save: 1 of 141 communes
+        // child-friendly at the end of 2015, 46 communes and 6 districts running the model.
+        let value = |code: &'static str| crate::engine::value(&t, &officer, code, 2015);
+        assert_eq!(value("units.child_friendly_commune_share").await.as_deref(), Some("0.71"));
+        assert_eq!(value("units.communes_with_protection_model").await.as_deref(), Some("46"));
+        assert_eq!(value("units.districts_with_protection_model").await.as_deref(), Some("6"));
+        let by_district = t
+            .api("GET", "/api/v1/indicators/units.communes_with_protection_model/breakdown?year=2015&level=district", &officer, None)
+            .await
+            .json();
+        let total: i64 = by_district["rows"].as_array().unwrap().iter().filter_map(|r| r["value"].as_str()?.parse::<i64>().ok()).sum();
+        assert_eq!(total, 46, "{by_district}");
         // Ending a status: not before its first day; then 2015 counts 45 communes and T3a is missed.
         let end = |to: &str| json!({"valid_to": to}).to_string();
         let r = t.api("POST", &format!("/api/v1/unit-statuses/{first}/end"), &officer, Some(end("2014-01-01"))).await;
@@ -364,6 +376,7 @@ async fn unit_statuses_are_recorded_by_officers_and_counted_by_the_unit_targets(
         let progress = t.get("/api/v1/plans/dt-2013-ct20/unit-progress").await.json();
         let t3a = progress.as_array().unwrap().iter().find(|p| p["target_id"] == "T3a").unwrap();
         assert_eq!((t3a["years"][2]["legs"][1]["count"].as_i64(), t3a["years"][2]["status"].as_str()), (Some(45), Some("missed")));
+        assert_eq!(value("units.communes_with_protection_model").await.as_deref(), Some("45"), "an ended status leaves the count at once");
         assert_eq!(t.get(&format!("/api/v1/unit-statuses?unit={}", communes[0])).await.json().as_array().unwrap().len(), 2);
         // The pages: public counts on the plan; the form on the unit page for the officer only.
         let plan = t.get("/plans/dt-2013-ct20").await.body;
