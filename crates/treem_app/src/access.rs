@@ -74,6 +74,22 @@ impl Actor {
         }
     }
 
+    /// Whether this actor may add or change indicators of the catalogue (public metadata
+    /// that every dashboard computes): provincial officers and system administrators.
+    pub fn may_edit_catalogue(&self) -> bool {
+        matches!(self.role, Role::ProvincialOfficer | Role::SystemAdmin)
+    }
+
+    /// Adding or changing an indicator: provincial officers and system administrators;
+    /// any other role lacks the function (403), as for importing a plan.
+    pub fn authorize_catalogue_edit(&self) -> Result<(), AppError> {
+        if self.may_edit_catalogue() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     /// Whether this actor sees sensitive fields of `kind` on records it may read.
     pub fn sees(&self, kind: SensitiveKind) -> bool {
         self.role.sees(kind)

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod children;
 pub mod error;
 pub mod facts;
+pub mod figures;
 pub mod generate;
 pub mod incidents;
 pub mod plans;

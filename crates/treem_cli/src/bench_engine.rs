@@ -96,7 +96,7 @@ async fn province(scale: Scale, seed: u64, database: Option<String>) -> Result<(
     let engine_2013 = ms(t);
 
     // Baseline: the same counts by plain SQL GROUP BY, straight on the database.
-    let catalogue = app.plans.catalogue().map_err(|e| e.to_string())?.to_vec();
+    let catalogue = app.plans.catalogue().await.map_err(|e| e.to_string())?.to_vec();
     let (sql, sql_total, engine_total) = if url.starts_with("sqlite") {
         let pool = sqlx::SqlitePool::connect(&url).await.map_err(|e| e.to_string())?;
         // Fair to SQL: the bulk load's write-ahead log folded into the database, tables analysed.

@@ -409,6 +409,14 @@ impl Formula {
         })
     }
 
+    /// The names of every field the formula's counts share.
+    pub fn fields_of_every_count(&self) -> Vec<String> {
+        self.disaggregations(&FactKind::ALL.iter().flat_map(|k| k.fields().iter().map(|(f, _)| (*f).to_owned())).collect::<Vec<_>>())
+            .iter()
+            .map(|(f, _)| (*f).to_owned())
+            .collect()
+    }
+
     /// The fields the formula may be broken down by: those its indicator publishes
     /// (`disaggregations`) that every count of it has, with their values.
     pub fn disaggregations(&self, published: &[String]) -> Vec<(&'static str, &'static [&'static str])> {
@@ -876,6 +884,96 @@ pub fn parse_catalogue(file: &str, text: &str) -> Result<Vec<(Indicator, Formula
     }
 }
 
+/// Whether `code` is an indicator code: lowercase dotted words (`incidents.sexual_abuse`),
+/// each a letter then letters, digits or `_`, at least two words, at most 64 characters.
+pub fn valid_code(code: &str) -> bool {
+    let words: Vec<&str> = code.split('.').collect();
+    code.len() <= 64
+        && words.len() >= 2
+        && words.iter().all(|w| {
+            let mut chars = w.chars();
+            chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
+/// Checks an indicator definition typed by a person: the code's syntax, the names, the
+/// period, the formula (an error names its character position), the disaggregations (the
+/// formula's fields, or `unit`) and the one-line texts. Returns the definition with its
+/// texts cleaned (NFC, whitespace collapsed) and the parsed formula, or every problem
+/// by field.
+pub fn check_definition(i: &Indicator) -> Result<(Indicator, Formula), Vec<(String, String)>> {
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut line = |field: &str, value: &str, max: usize, required: bool| -> String {
+        if value.trim().is_empty() {
+            if required {
+                problems.push((field.to_owned(), "required".to_owned()));
+            }
+            return String::new();
+        }
+        match crate::text::clean_line(value, max) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push((field.to_owned(), format!("{e} (one line, at most {max} characters)")));
+                String::new()
+            }
+        }
+    };
+    let cleaned = Indicator {
+        code: i.code.trim().to_owned(),
+        name_vi: line("name_vi", &i.name_vi, 300, true),
+        name_en: line("name_en", &i.name_en, 300, true),
+        concept_vi: line("concept_vi", &i.concept_vi, 2000, true),
+        concept_en: line("concept_en", &i.concept_en, 2000, false),
+        formula: i.formula.clone(),
+        disaggregations: i.disaggregations.iter().map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()).collect(),
+        period: i.period.trim().to_owned(),
+        source: line("source", &i.source, 300, true),
+        agency: line("agency", &i.agency, 300, true),
+    };
+    if !valid_code(&cleaned.code) {
+        problems.push((
+            "code".to_owned(),
+            "lowercase dotted words such as `incidents.drowning` (letters, digits and _, at most 64 characters)".to_owned(),
+        ));
+    }
+    if cleaned.period != "year" {
+        problems.push(("period".to_owned(), "only `year` is computed".to_owned()));
+    }
+    let formula = if i.formula.trim().is_empty() {
+        problems.push(("formula".to_owned(), "required".to_owned()));
+        None
+    } else {
+        match parse_formula(&i.formula) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                problems.push(("formula".to_owned(), e.to_string()));
+                None
+            }
+        }
+    };
+    if let Some(f) = &formula {
+        let allowed: Vec<&str> = f.disaggregations(&cleaned.disaggregations).iter().map(|(name, _)| *name).collect();
+        let mut seen: Vec<&str> = Vec::new();
+        for (n, d) in cleaned.disaggregations.iter().enumerate() {
+            if seen.contains(&d.as_str()) {
+                problems.push((format!("disaggregations[{n}]"), format!("`{d}` is listed twice")));
+            } else if d != "unit" && !allowed.contains(&d.as_str()) {
+                let mut possible = vec!["unit".to_owned()];
+                possible.extend(f.fields_of_every_count());
+                problems.push((
+                    format!("disaggregations[{n}]"),
+                    format!("`{d}` is not a field of every count; one of: {}", possible.join(", ")),
+                ));
+            }
+            seen.push(d);
+        }
+    }
+    match (formula, problems.is_empty()) {
+        (Some(f), true) => Ok((cleaned, f)),
+        _ => Err(problems),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -887,6 +985,37 @@ mod tests {
 
     fn incidents(list: Vec<Fact>) -> Facts {
         Facts { incidents: list, ..Default::default() }
+    }
+
+    #[test]
+    fn definitions_are_checked_field_by_field_and_the_bundled_ones_pass() {
+        for (i, _) in parse_catalogue("catalogue.toml", crate::bundled::INDICATORS).unwrap() {
+            let (cleaned, _) = check_definition(&i).unwrap_or_else(|e| panic!("{}: {e:?}", i.code));
+            assert_eq!(cleaned, i);
+        }
+        for (code, ok) in
+            [("incidents.drowning", true), ("a.b_2.c", true), ("drowning", false), ("Incidents.x", false), ("a..b", false), ("a.2b", false)]
+        {
+            assert_eq!(valid_code(code), ok, "{code}");
+        }
+        let mut bad = parse_catalogue("catalogue.toml", crate::bundled::INDICATORS).unwrap()[0].0.clone();
+        bad.code = "Bad Code".into();
+        bad.name_en = " ".into();
+        bad.period = "month".into();
+        bad.formula = "count(incidents where colour = \"red\")".into();
+        let problems = check_definition(&bad).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["name_en", "code", "period", "formula"], "{problems:?}");
+        assert!(problems[3].1.starts_with("at character 23:"), "{problems:?}");
+        let mut bad = parse_catalogue("catalogue.toml", crate::bundled::INDICATORS).unwrap()[0].0.clone();
+        bad.formula = "count(incidents) / count(children)".into();
+        bad.disaggregations = vec!["unit".into(), "sex".into(), "unit".into()];
+        let problems = check_definition(&bad).unwrap_err();
+        assert_eq!(
+            problems.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(),
+            ["disaggregations[1]", "disaggregations[2]"],
+            "{problems:?}"
+        );
     }
 
     #[test]

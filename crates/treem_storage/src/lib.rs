@@ -28,7 +28,7 @@ pub use cases::{
 pub use facts::{case_fact, case_facts_sql, BulkChild, BulkLoad, CaseFactRow, FactStore};
 pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
-pub use plans::{PlanRow, PlanStore, UnitStatusRow};
+pub use plans::{IndicatorRow, PlanRow, PlanStore, UnitStatusRow};
 pub use register::{CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord, RegisterStore};
 pub use schema::{ColumnDescription, ColumnKind, ForeignKey, SchemaDescription, TableDescription};
 

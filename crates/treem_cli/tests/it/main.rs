@@ -7,6 +7,7 @@
 mod access;
 mod auth;
 mod cases;
+mod catalogue;
 mod cli;
 mod duplicates;
 mod engine;

@@ -85,6 +85,7 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::plan_budget))
         .routes(routes!(plans::public_statistics))
         .routes(routes!(plans::list_indicators))
+        .routes(routes!(plans::save_indicator))
         .routes(routes!(plans::indicator_values))
         .routes(routes!(plans::indicator_breakdown))
         .routes(routes!(plans::indicator_disaggregation))

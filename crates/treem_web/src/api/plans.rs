@@ -163,12 +163,11 @@ pub(crate) use crate::ui::hundredths;
     responses((status = 200, body = Vec<TargetProgressDto>), (status = 404, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn plan_progress(
     State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
     ApiActor(a): ApiActor,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<TargetProgressDto>>, ApiError> {
     let plan = app.plans.get(&code).await?;
-    let progress = figures.progress(&app, &a, &plan).await?;
+    let progress = app.plans.shared_progress(&a, &plan).await?;
     Ok(Json(
         progress
             .iter()
@@ -304,10 +303,9 @@ pub struct UnitTargetProgressDto {
     responses((status = 200, body = Vec<UnitTargetProgressDto>), (status = 404, body = ErrorEnvelope)))]
 pub async fn plan_unit_progress(
     State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<UnitTargetProgressDto>>, ApiError> {
-    let progress = Arc::unwrap_or_clone(figures.unit_progress(&app, &app.plans.get(&code).await?).await?);
+    let progress = Arc::unwrap_or_clone(app.plans.shared_unit_progress(&app.plans.get(&code).await?).await?);
     Ok(Json(
         progress
             .into_iter()
@@ -433,16 +431,22 @@ pub struct IndicatorDto {
     period: String,
     source: String,
     agency: String,
+    /// bundled (as released in data/indicators/catalogue.toml) or stored (saved through the UI or the API).
+    origin: String,
+    /// The stored revision to send back with `PUT /api/v1/indicators/{code}`; 0 when none is stored.
+    revision: i64,
 }
 
-/// The indicator catalogue (public metadata).
+/// The indicator catalogue (public metadata): the bundled entries, overlaid by the definitions
+/// saved through the UI or the API, then the new codes saved.
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "plans", responses((status = 200, body = Vec<IndicatorDto>)))]
 pub async fn list_indicators(State(app): State<Arc<App>>) -> Result<Json<Vec<IndicatorDto>>, ApiError> {
     Ok(Json(
         app.plans
-            .catalogue()?
-            .iter()
-            .map(|(i, f)| IndicatorDto {
+            .catalogue()
+            .await?
+            .with_meta()
+            .map(|((i, f), meta)| IndicatorDto {
                 code: i.code.clone(),
                 name_vi: i.name_vi.clone(),
                 name_en: i.name_en.clone(),
@@ -454,9 +458,95 @@ pub async fn list_indicators(State(app): State<Arc<App>>) -> Result<Json<Vec<Ind
                 period: i.period.clone(),
                 source: i.source.clone(),
                 agency: i.agency.clone(),
+                origin: meta.origin.as_str().into(),
+                revision: meta.revision,
             })
             .collect(),
     ))
+}
+
+/// An indicator definition to save: the catalogue's metadata and the revision edited.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorBody {
+    /// Optional; when present it must be the path's code.
+    #[serde(default)]
+    code: Option<String>,
+    name_vi: String,
+    name_en: String,
+    concept_vi: String,
+    #[serde(default)]
+    concept_en: String,
+    /// The formula (grammar in docs/PLANS.md); an error names the character position.
+    formula: String,
+    /// `unit`, or fields every count of the formula has.
+    #[serde(default)]
+    disaggregations: Vec<String>,
+    /// `year` (the only period computed).
+    period: String,
+    source: String,
+    /// A plan's agency id (A1…) or the agency's name.
+    agency: String,
+    /// The revision read from `GET /api/v1/indicators` (0 for a code with no stored definition:
+    /// a new one, or a bundled one changed for the first time); a stale one is refused with EDIT_CONFLICT.
+    revision: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanUseDto {
+    plan: String,
+    /// Where the plan names the indicator: `targets[T1]`, `baselines[B3]`, `public_indicators`.
+    uses: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorSavedDto {
+    code: String,
+    /// The stored revision now.
+    revision: i64,
+    created: bool,
+    formula_changed: bool,
+    /// Stored plans that name the indicator: their figures follow the saved formula from now on.
+    used_by: Vec<PlanUseDto>,
+}
+
+/// Adds an indicator or changes one (provincial officers and system administrators). The
+/// definition is checked field by field; nothing is stored when anything is wrong.
+#[utoipa::path(put, path = "/api/v1/indicators/{code}", tag = "plans", security(("token" = [])), request_body = IndicatorBody,
+    params(("code" = String, Path)),
+    responses((status = 201, body = IndicatorSavedDto), (status = 200, body = IndicatorSavedDto), (status = 403, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn save_indicator(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<IndicatorBody>,
+) -> Result<Response, ApiError> {
+    if b.code.as_ref().is_some_and(|c| *c != code) {
+        return Err(AppError::invalid("code", "not the code of the path").into());
+    }
+    let definition = treem_domain::indicator::Indicator {
+        code,
+        name_vi: b.name_vi,
+        name_en: b.name_en,
+        concept_vi: b.concept_vi,
+        concept_en: b.concept_en,
+        formula: b.formula,
+        disaggregations: b.disaggregations,
+        period: b.period,
+        source: b.source,
+        agency: b.agency,
+    };
+    let saved = app.plans.save_indicator(&a, &definition, Some(b.revision)).await?;
+    let status = if saved.created { StatusCode::CREATED } else { StatusCode::OK };
+    let body = IndicatorSavedDto {
+        code: saved.code,
+        revision: saved.revision,
+        created: saved.created,
+        formula_changed: saved.formula_changed,
+        used_by: saved.used_by.into_iter().map(|(plan, uses)| PlanUseDto { plan, uses }).collect(),
+    };
+    Ok((status, Json(body)).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -490,7 +580,7 @@ pub async fn indicator_values(
     if to < from {
         return Err(AppError::invalid("to", "not before `from`").into());
     }
-    let ratio = app.plans.catalogue()?.iter().any(|(i, f)| i.code == code && matches!(f, Formula::Ratio(..)));
+    let ratio = app.plans.catalogue().await?.iter().any(|(i, f)| i.code == code && matches!(f, Formula::Ratio(..)));
     let values = app.plans.indicator_values(&a, &code, from..=to).await?;
     Ok(Json(
         values
@@ -544,13 +634,9 @@ pub struct PublicIndicatorDto {
 /// The plan's public indicators by year over its whole area, with small counts suppressed; no sign-in.
 #[utoipa::path(get, path = "/api/v1/plans/{code}/public-statistics", tag = "plans", params(("code" = String, Path)),
     responses((status = 200, body = Vec<PublicIndicatorDto>), (status = 404, body = ErrorEnvelope)))]
-pub async fn public_statistics(
-    State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
-    Path(code): Path<String>,
-) -> Result<Json<Vec<PublicIndicatorDto>>, ApiError> {
+pub async fn public_statistics(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Vec<PublicIndicatorDto>>, ApiError> {
     use treem_domain::indicator::PublicValue;
-    let list = Arc::unwrap_or_clone(figures.public_statistics(&app, &app.plans.get(&code).await?).await?);
+    let list = Arc::unwrap_or_clone(app.plans.shared_public_statistics(&app.plans.get(&code).await?).await?);
     Ok(Json(
         list.into_iter()
             .map(|p| PublicIndicatorDto {

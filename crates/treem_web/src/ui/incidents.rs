@@ -113,10 +113,11 @@ pub async fn incidents_page(
     let mut behind = None;
     if let Some(code) = p.indicator.as_deref().filter(|c| !c.is_empty()) {
         let unit = behind_unit(p.unit.as_deref(), p.on.as_deref(), to).map_err(|e| ctx.error(e))?;
-        list = app.plans.incidents_behind(code, unit, list).map_err(|e| ctx.error(e))?;
+        list = app.plans.incidents_behind(code, unit, list).await.map_err(|e| ctx.error(e))?;
         let name = app
             .plans
             .catalogue()
+            .await
             .map_err(|e| ctx.error(e))?
             .iter()
             .find(|(i, _)| i.code == code)

@@ -9,7 +9,6 @@ use treem_app::App;
 use treem_domain::plan::Plan;
 
 use super::{pick, render, Chrome, PageContext, PageError};
-use crate::figures::PlanFigures;
 use crate::i18n::{translate, Lang};
 
 #[derive(Template)]
@@ -316,12 +315,7 @@ fn unit_target_lines(app: &App, p: &Plan, lang: Lang, progress: &[treem_app::pla
     }
 }
 
-pub async fn plan_page(
-    State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<PlanFigures>>,
-    ctx: PageContext,
-    Path(code): Path<String>,
-) -> Result<Response, PageError> {
+pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code): Path<String>) -> Result<Response, PageError> {
     let p = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
     let lang = ctx.lang;
     let agency =
@@ -397,7 +391,7 @@ pub async fn plan_page(
     }
     let progress = match active {
         Some(s) if s.actor.role.may(treem_domain::access::Action::List) => {
-            let progress = figures.progress(&app, &s.actor, &p).await.map_err(|e| ctx.error(e))?;
+            let progress = app.plans.shared_progress(&s.actor, &p).await.map_err(|e| ctx.error(e))?;
             Some(
                 progress
                     .iter()
@@ -423,8 +417,9 @@ pub async fn plan_page(
         }
         _ => None,
     };
-    let unit_progress = figures
-        .unit_progress(&app, &p)
+    let unit_progress = app
+        .plans
+        .shared_unit_progress(&p)
         .await
         .map_err(|e| ctx.error(e))?
         .iter()
@@ -455,7 +450,7 @@ pub async fn plan_page(
             (id.clone(), text, rows)
         })
         .collect();
-    let public = figures.public_statistics(&app, &p).await.map_err(|e| ctx.error(e))?;
+    let public = app.plans.shared_public_statistics(&p).await.map_err(|e| ctx.error(e))?;
     let public_years = public.first().map(|p| p.years.iter().map(|(y, _)| *y).collect()).unwrap_or_default();
     let public_rows = public
         .iter()
@@ -505,14 +500,13 @@ pub struct ChartParams {
 /// scope (the same figures as the plan page); `?download=1` saves it as a file.
 pub async fn target_chart(
     State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<PlanFigures>>,
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     Path((code, target)): Path<(String, String)>,
     axum::extract::Query(q): axum::extract::Query<ChartParams>,
 ) -> Result<Response, PageError> {
     let plan = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
-    let progress = figures.progress(&app, &s.actor, &plan).await.map_err(|e| ctx.error(e))?;
+    let progress = app.plans.shared_progress(&s.actor, &plan).await.map_err(|e| ctx.error(e))?;
     let t = progress.iter().find(|t| t.target_id == target).ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
     let text = plan.targets.iter().find(|x| x.id == target).map(|x| pick(ctx.lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default();
     let years: Vec<super::chart::ChartYear> = t

@@ -27,11 +27,7 @@ struct HomePage {
 /// (target id, status translation key, status)
 type GlanceTarget = (String, String, &'static str);
 
-pub async fn home(
-    State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
-    ctx: PageContext,
-) -> Response {
+pub async fn home(State(app): State<Arc<App>>, ctx: PageContext) -> Response {
     // The glance is a convenience: if plans cannot be read, the home page still opens.
     let mut plans = Vec::new();
     let listed = app.plans.shared().await.unwrap_or_else(|e| {
@@ -39,7 +35,7 @@ pub async fn home(
         Vec::new()
     });
     for p in listed {
-        let progress = figures.unit_progress(&app, &p).await.map(Arc::unwrap_or_clone).unwrap_or_else(|e| {
+        let progress = app.plans.shared_unit_progress(&p).await.map(Arc::unwrap_or_clone).unwrap_or_else(|e| {
             tracing::warn!(error = %e, "home page: plan progress not readable");
             Vec::new()
         });
