@@ -6,7 +6,9 @@
 //! the day changes (ages and the current year's counting day move), and every
 //! [`FULL_RELOAD_AFTER`] as a safety net. Cases are few: any case write reads their
 //! facts again. Whether a case is late also moves with the clock: it is brought up to
-//! date at each full reload (at most [`FULL_RELOAD_AFTER`] behind).
+//! date at each full reload (at most [`FULL_RELOAD_AFTER`] behind). Reported values
+//! are few too (elements × units × years): a saved value reads them all again, so the
+//! old value is replaced by the new one at once.
 //!
 //! One process per database is assumed: a second `treem serve` on the same
 //! PostgreSQL would hear the first one's writes only at its next full reload
@@ -36,6 +38,7 @@ pub struct FactSnapshot {
     pub incidents: Arc<Vec<Fact>>,
     pub children: Arc<Vec<Fact>>,
     pub cases: Arc<Vec<Fact>>,
+    pub reported: Arc<Vec<Fact>>,
 }
 
 impl FactSnapshot {
@@ -50,12 +53,18 @@ impl FactSnapshot {
             incidents: pick(FactKind::Incidents, &self.incidents),
             children: pick(FactKind::Children, &self.children),
             cases: pick(FactKind::Cases, &self.cases),
+            reported: pick(FactKind::Reported, &self.reported),
         }
     }
 
     /// Every fact, unfiltered.
     pub fn all(&self) -> Facts {
-        Facts { incidents: self.incidents.to_vec(), children: self.children.to_vec(), cases: self.cases.to_vec() }
+        Facts {
+            incidents: self.incidents.to_vec(),
+            children: self.children.to_vec(),
+            cases: self.cases.to_vec(),
+            reported: self.reported.to_vec(),
+        }
     }
 }
 
@@ -67,6 +76,8 @@ struct Pending {
     households: HashSet<i64>,
     /// A case was opened or moved a step: the case facts are read again (they are few).
     cases: bool,
+    /// A reported value was saved: the reported facts are read again (they are few).
+    reported: bool,
     /// Reload everything (a bulk load, or a write that could not be followed).
     full: bool,
 }
@@ -210,6 +221,12 @@ impl FactCache {
         result
     }
 
+    /// After a reported value was saved (or a save failed: a needless reading is cheap).
+    pub fn after_reported<T>(&self, result: T) -> T {
+        self.note(|p| p.reported = true);
+        result
+    }
+
     /// After a household's poverty status changed: read back with its children.
     pub fn after_household<T>(&self, household: i64, result: T) -> T {
         self.note(|p| {
@@ -289,7 +306,13 @@ impl FactCache {
             let id = record.id;
             register.put(Some(record), id);
         }
-        let snapshot = FactSnapshot { incidents: Arc::new(incidents), children: Arc::new(register.facts()), cases: Arc::new(cases) };
+        let reported = self.reported_facts(today).await?;
+        let snapshot = FactSnapshot {
+            incidents: Arc::new(incidents),
+            children: Arc::new(register.facts()),
+            cases: Arc::new(cases),
+            reported: Arc::new(reported),
+        };
         Ok((State { day: today, loaded_at: Instant::now(), register }, snapshot))
     }
 
@@ -302,8 +325,9 @@ impl FactCache {
             Arc::new(list)
         };
         let cases = if pending.cases { Arc::new(self.store.case_facts(treem_domain::audit::now_utc()).await?) } else { previous.cases };
+        let reported = if pending.reported { Arc::new(self.reported_facts(day).await?) } else { previous.reported };
         if pending.children.is_empty() && pending.households.is_empty() {
-            return Ok(FactSnapshot { incidents, children: previous.children, cases });
+            return Ok(FactSnapshot { incidents, children: previous.children, cases, reported });
         }
         let ids: Vec<i64> = pending.children.iter().copied().collect();
         let households: Vec<i64> = pending.households.iter().copied().collect();
@@ -330,6 +354,15 @@ impl FactCache {
         for i in touched(register) {
             register.apply(i, day, 1);
         }
-        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()), cases })
+        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()), cases, reported })
+    }
+
+    /// Every reported value as a fact on its year's counting day, sorted by day and unit.
+    async fn reported_facts(&self, today: Date) -> Result<Vec<Fact>, AppError> {
+        let rows = self.store.reported_values(&treem_storage::ReportedFilter::default()).await?;
+        let mut out: Vec<Fact> =
+            rows.iter().filter_map(|r| Fact::of_reported(&r.element, &r.sex, r.unit, r.year, r.value, today)).collect();
+        out.sort_by_key(|f| (f.day, f.unit, f.codes));
+        Ok(out)
     }
 }

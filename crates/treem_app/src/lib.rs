@@ -14,6 +14,7 @@ pub mod generate;
 pub mod incidents;
 pub mod plans;
 pub mod register;
+pub mod reported;
 pub mod units;
 
 use std::sync::Arc;
@@ -34,6 +35,7 @@ pub struct App {
     pub incidents: incidents::IncidentService,
     pub register: register::RegisterService,
     pub plans: plans::PlanService,
+    pub reported: reported::ReportedService,
     /// The indicator engine's facts, made fresh by the services' writes.
     pub facts: Arc<facts::FactCache>,
 }
@@ -51,6 +53,7 @@ impl App {
             incidents: incidents::IncidentService::new(store.clone(), units.clone(), facts.clone()),
             register: register::RegisterService::new(store.clone(), facts.clone()),
             plans: plans::PlanService::new(store.clone(), units.clone(), facts.clone()),
+            reported: reported::ReportedService::new(store.clone(), units.clone(), facts.clone()),
             cases: cases::CaseService::new(
                 store.clone(),
                 units.clone(),

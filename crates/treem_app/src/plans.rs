@@ -129,6 +129,7 @@ struct ScopedFacts {
     incidents: Arc<Vec<treem_domain::indicator::Fact>>,
     children: Arc<Vec<treem_domain::indicator::Fact>>,
     cases: Arc<Vec<treem_domain::indicator::Fact>>,
+    reported: Arc<Vec<treem_domain::indicator::Fact>>,
     catalog: Arc<treem_domain::units::UnitCatalog>,
     facts: Facts,
     counts: std::sync::Mutex<std::collections::HashMap<String, BTreeMap<i32, i64>>>,
@@ -144,6 +145,7 @@ impl ScopedFacts {
         Arc::ptr_eq(&self.incidents, &snapshot.incidents)
             && Arc::ptr_eq(&self.children, &snapshot.children)
             && Arc::ptr_eq(&self.cases, &snapshot.cases)
+            && Arc::ptr_eq(&self.reported, &snapshot.reported)
     }
 
     /// `count` by year over these facts, remembered for the life of this entry.
@@ -706,7 +708,8 @@ impl PlanService {
             return Ok(hit);
         }
         let facts = snapshot.filtered(|kind, unit, day| match kind {
-            FactKind::Incidents | FactKind::Cases => covers(unit, day),
+            // A reported value is checked on its year's counting day, at the reporting unit.
+            FactKind::Incidents | FactKind::Cases | FactKind::Reported => covers(unit, day),
             FactKind::Children => {
                 let last = catalog.get(unit).and_then(|u| u.validity.to).map_or(day, |to| day.min(to));
                 covers(unit, last)
@@ -717,6 +720,7 @@ impl PlanService {
             incidents: snapshot.incidents.clone(),
             children: snapshot.children.clone(),
             cases: snapshot.cases.clone(),
+            reported: snapshot.reported.clone(),
             catalog,
             facts,
             counts: Default::default(),

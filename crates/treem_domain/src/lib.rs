@@ -14,6 +14,7 @@ pub mod incident;
 pub mod indicator;
 pub mod plan;
 pub mod register;
+pub mod reported;
 pub mod text;
 pub mod totp;
 pub mod unit_import;

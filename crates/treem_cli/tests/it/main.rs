@@ -17,4 +17,5 @@ mod i18n;
 mod incidents;
 mod plans;
 mod register;
+mod reported;
 mod schema;

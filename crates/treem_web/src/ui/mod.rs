@@ -11,6 +11,7 @@ mod indicators;
 mod map;
 mod plans;
 mod register;
+mod reported;
 mod units;
 
 use askama::Template;
@@ -44,6 +45,7 @@ pub use incidents::{behind_unit, create_incident, incident_new_form, incident_pa
 pub use indicators::{breakdown_params, breakdown_xlsx, indicator_page, indicators_page};
 pub use plans::{plan_page, plans_page, target_chart};
 pub use register::{add_caregiver, add_circumstance, add_consent, add_risk, end_circumstance, set_profile, withdraw_consent};
+pub use reported::{reported_page, save_reported};
 pub use units::{add_unit_status, end_unit_status, home, unit_page, units_page};
 
 /// Navigation entries of capabilities still to come: shown, not linked.
@@ -56,6 +58,8 @@ pub struct NavUser {
     pub can_children: bool,
     pub can_admin: bool,
     pub can_audit: bool,
+    /// Reads reported values (every role with a unit scope).
+    pub can_reported: bool,
 }
 
 /// What every page's frame needs: language, navigation, the language switch.
@@ -120,6 +124,7 @@ impl PageContext {
                 can_children: s.actor.role.may(Action::List),
                 can_admin: s.actor.role.may(Action::ManageAccounts),
                 can_audit: s.actor.role.may(Action::ReadAudit),
+                can_reported: s.actor.may_read_reported().is_ok(),
             }),
             csrf: self.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default(),
         }
