@@ -17,7 +17,7 @@ use crate::{Actor, AppError};
 
 /// A value as typed in a form, sent to the API or read from a CSV row (text, so that
 /// every mistake is named by its field).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct ReportedInput {
     pub element: String,
     /// The unit's id.
@@ -213,14 +213,12 @@ impl ReportedService {
             return Err(AppError::invalid("file", format!("row 1: the header must be {}", wanted.join(","))));
         }
         let mut errors = Vec::new();
-        let mut checked = Vec::new();
-        let mut rows = Vec::new();
+        let mut inputs = Vec::new();
         for (n, line) in lines {
             let row = n + 1;
-            let prefix = format!("row {row}: ");
             let cells: Vec<&str> = line.splitn(6, ',').collect();
             if cells.len() < 5 {
-                errors.push((format!("{prefix}file"), "at least 5 comma-separated cells (element,unit,year,sex,value)".to_owned()));
+                errors.push((format!("row {row}: file"), "at least 5 comma-separated cells (element,unit,year,sex,value)".to_owned()));
                 continue;
             }
             let input = ReportedInput {
@@ -231,10 +229,36 @@ impl ReportedService {
                 value: cells[4].to_owned(),
                 note: cells.get(5).map(|s| s.trim().to_owned()).unwrap_or_default(),
             };
-            match self.check(&input, today, &prefix) {
+            inputs.push((format!("row {row}: "), input));
+        }
+        if inputs.is_empty() && errors.is_empty() {
+            return Err(AppError::invalid("file", "no rows after the header"));
+        }
+        self.save_all(actor, &inputs, errors, today).await
+    }
+
+    /// Enters or corrects many values at once (all or none), as [`Self::import_csv`] does;
+    /// errors are prefixed `value N: ` (counting from 0). For the demo and bulk callers.
+    pub async fn save_many(&self, actor: &Actor, inputs: &[ReportedInput]) -> Result<Vec<Saved>, AppError> {
+        let today = treem_domain::calendar::today_in_vietnam();
+        let labelled: Vec<(String, ReportedInput)> = inputs.iter().enumerate().map(|(i, v)| (format!("value {i}: "), v.clone())).collect();
+        self.save_all(actor, &labelled, Vec::new(), today).await
+    }
+
+    async fn save_all(
+        &self,
+        actor: &Actor,
+        inputs: &[(String, ReportedInput)],
+        mut errors: Vec<(String, String)>,
+        today: Date,
+    ) -> Result<Vec<Saved>, AppError> {
+        let mut checked = Vec::new();
+        let mut rows: Vec<&str> = Vec::new();
+        for (prefix, input) in inputs {
+            match self.check(input, today, prefix) {
                 Ok(c) => match actor.authorize_reported(c.element, c.row.unit, c.day) {
                     Ok(()) => {
-                        rows.push(row);
+                        rows.push(prefix);
                         checked.push(c);
                     }
                     Err(AppError::Forbidden) => {
@@ -246,18 +270,14 @@ impl ReportedService {
             }
         }
         for (i, c) in checked.iter().enumerate() {
-            if let Some(j) = checked[..i]
-                .iter()
-                .position(|o| (&o.row.element, o.row.unit, o.row.year, &o.row.sex) == (&c.row.element, c.row.unit, c.row.year, &c.row.sex))
-            {
-                errors.push((format!("row {}: unit", rows[i]), format!("the same value as row {}", rows[j])));
+            let same =
+                |o: &Checked| (&o.row.element, o.row.unit, o.row.year, &o.row.sex) == (&c.row.element, c.row.unit, c.row.year, &c.row.sex);
+            if let Some(j) = checked[..i].iter().position(same) {
+                errors.push((format!("{}unit", rows[i]), format!("the same value as {}", rows[j].trim_end_matches(": "))));
             }
         }
-        if checked.is_empty() && errors.is_empty() {
-            return Err(AppError::invalid("file", "no rows after the header"));
-        }
         let refs: Vec<&Checked> = checked.iter().collect();
-        if let Err(AppError::InvalidFields(more)) = self.check_one_level(&refs, |i| format!("row {}: ", rows[i])).await {
+        if let Err(AppError::InvalidFields(more)) = self.check_one_level(&refs, |i| rows[i].to_owned()).await {
             errors.extend(more);
         }
         if !errors.is_empty() {

@@ -229,3 +229,29 @@ async fn a_csv_file_is_stored_whole_or_not_at_all_and_the_page_enters_values() {
         assert!(page.body.contains("id=\"reported-empty\""), "{}", page.body);
     }
 }
+
+#[tokio::test]
+async fn the_demos_made_up_values_are_accepted_in_both_eras_and_show_in_the_indicators() {
+    let today = treem_domain::calendar::today_in_vietnam();
+    for t in apps().await {
+        t.account("tinh", "provincial_officer", "82", None).await;
+        let officer = t.token("tinh").await;
+        let actor = t.app.auth.actor_for("tinh", "test").await.unwrap();
+        let values = treem_app::generate::reported_values(&t.app.units.catalog(), today, 2013);
+        assert_eq!(values, treem_app::generate::reported_values(&t.app.units.catalog(), today, 2013), "deterministic");
+        let saved = t.app.reported.save_many(&actor, &values).await.unwrap_or_else(|e| panic!("{}: {e}", t.backend));
+        assert_eq!(saved.len(), values.len());
+        assert_eq!(saved.len(), 3 * 8 * 10 + 3 * 3);
+        for year in today.year() - 3..today.year() {
+            let expected: i64 = values
+                .iter()
+                .filter(|v| v.element == "children_taught_to_swim" && v.year == year.to_string())
+                .map(|v| v.value.parse::<i64>().unwrap())
+                .sum();
+            assert!(expected > 0);
+            assert_eq!(value(&t, &officer, "reported.children_taught_to_swim", year).await, Some(expected.to_string()), "{year}");
+            let share: f64 = value(&t, &officer, "reported.health_insurance_under6_share", year).await.unwrap().parse().unwrap();
+            assert!((85.0..=98.0).contains(&share), "{share}");
+        }
+    }
+}
