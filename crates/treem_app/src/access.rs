@@ -109,6 +109,29 @@ impl Actor {
         }
     }
 
+    /// Recording a movement of the Child Protection Fund of `unit` on `day`: provincial
+    /// officers, district officers and commune workers, for the funds of units in their
+    /// scope (`NotFound` otherwise); other roles none (`Forbidden`).
+    pub fn authorize_fund(&self, unit: UnitId, day: Date) -> Result<(), AppError> {
+        if !matches!(self.role, Role::ProvincialOfficer | Role::DistrictOfficer | Role::CommuneWorker) {
+            return Err(AppError::Forbidden);
+        }
+        if self.covers(unit, day) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// Reading fund movements: those who record them, and auditors; within scope.
+    pub fn may_read_fund(&self) -> Result<(), AppError> {
+        if matches!(self.role, Role::ProvincialOfficer | Role::DistrictOfficer | Role::CommuneWorker | Role::Auditor) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     /// Whether this actor sees sensitive fields of `kind` on records it may read.
     pub fn sees(&self, kind: SensitiveKind) -> bool {
         self.role.sees(kind)

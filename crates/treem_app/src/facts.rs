@@ -39,6 +39,7 @@ pub struct FactSnapshot {
     pub children: Arc<Vec<Fact>>,
     pub cases: Arc<Vec<Fact>>,
     pub reported: Arc<Vec<Fact>>,
+    pub fund: Arc<Vec<Fact>>,
 }
 
 impl FactSnapshot {
@@ -54,6 +55,7 @@ impl FactSnapshot {
             children: pick(FactKind::Children, &self.children),
             cases: pick(FactKind::Cases, &self.cases),
             reported: pick(FactKind::Reported, &self.reported),
+            fund: pick(FactKind::Fund, &self.fund),
         }
     }
 
@@ -64,6 +66,7 @@ impl FactSnapshot {
             children: self.children.to_vec(),
             cases: self.cases.to_vec(),
             reported: self.reported.to_vec(),
+            fund: self.fund.to_vec(),
         }
     }
 }
@@ -78,6 +81,8 @@ struct Pending {
     cases: bool,
     /// A reported value was saved: the reported facts are read again (they are few).
     reported: bool,
+    /// Fund movements recorded: they join the facts.
+    fund: Vec<Fact>,
     /// Reload everything (a bulk load, or a write that could not be followed).
     full: bool,
 }
@@ -227,6 +232,15 @@ impl FactCache {
         result
     }
 
+    /// After a fund movement was recorded: its fact joins the facts.
+    pub fn after_fund<E>(&self, movement: &treem_domain::fund::FundMovement, result: Result<i64, E>) -> Result<i64, E> {
+        if result.is_ok() {
+            let fact = movement.fact();
+            self.note(|p| p.fund.push(fact));
+        }
+        result
+    }
+
     /// After a household's poverty status changed: read back with its children.
     pub fn after_household<T>(&self, household: i64, result: T) -> T {
         self.note(|p| {
@@ -307,7 +321,11 @@ impl FactCache {
             register.put(Some(record), id);
         }
         let reported = self.reported_facts(today).await?;
+        let mut fund: Vec<Fact> =
+            self.store.fund_movements(&treem_storage::FundFilter::default()).await?.iter().map(|m| m.fact()).collect();
+        fund.sort_by_key(|f| (f.day, f.unit, f.codes));
         let snapshot = FactSnapshot {
+            fund: Arc::new(fund),
             incidents: Arc::new(incidents),
             children: Arc::new(register.facts()),
             cases: Arc::new(cases),
@@ -326,8 +344,15 @@ impl FactCache {
         };
         let cases = if pending.cases { Arc::new(self.store.case_facts(treem_domain::audit::now_utc()).await?) } else { previous.cases };
         let reported = if pending.reported { Arc::new(self.reported_facts(day).await?) } else { previous.reported };
+        let fund = if pending.fund.is_empty() {
+            previous.fund
+        } else {
+            let mut list = previous.fund.as_ref().clone();
+            list.extend(pending.fund);
+            Arc::new(list)
+        };
         if pending.children.is_empty() && pending.households.is_empty() {
-            return Ok(FactSnapshot { incidents, children: previous.children, cases, reported });
+            return Ok(FactSnapshot { incidents, children: previous.children, cases, reported, fund });
         }
         let ids: Vec<i64> = pending.children.iter().copied().collect();
         let households: Vec<i64> = pending.households.iter().copied().collect();
@@ -354,7 +379,7 @@ impl FactCache {
         for i in touched(register) {
             register.apply(i, day, 1);
         }
-        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()), cases, reported })
+        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()), cases, reported, fund })
     }
 
     /// Every reported value as a fact on its year's counting day, sorted by day and unit.

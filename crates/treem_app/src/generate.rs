@@ -622,3 +622,48 @@ pub fn reported_values(catalog: &UnitCatalog, today: Date, seed: u64) -> Vec<cra
     }
     out
 }
+
+/// Made-up movements of the Child Protection Funds (see `data/demo/README.md`): for the
+/// province and its first four communes on the map of 1 October of last year, a state-budget
+/// and a donated receipt and three disbursements each. Deterministic for a seed.
+pub fn fund_movements(catalog: &UnitCatalog, today: Date, seed: u64) -> Vec<crate::fund::FundInput> {
+    let mut rng = Rng::new(seed ^ 0x4655_4E44);
+    let Ok(day) = Date::from_calendar_date(today.year() - 1, Month::October, 1) else { return Vec::new() };
+    let Some(root) = catalog.by_code_on("82", day).filter(|u| u.level == UnitLevel::Province).or_else(|| catalog.by_code_on("87", day))
+    else {
+        return Vec::new();
+    };
+    let mut units = vec![root.id.0];
+    units.extend(
+        catalog
+            .subtree_on(root.id, day)
+            .into_iter()
+            .filter_map(|id| catalog.get(id))
+            .filter(|u| u.level == UnitLevel::Commune)
+            .map(|u| u.id.0)
+            .take(4),
+    );
+    let mut out = Vec::new();
+    for (i, unit) in units.into_iter().enumerate() {
+        let scale = if i == 0 { 20 } else { 1 };
+        let on = |days: i64| (day + Duration::days(days)).to_string();
+        let movement = |date: String, direction: &str, source: &str, purpose: &str, millions: u64| crate::fund::FundInput {
+            unit: unit.to_string(),
+            date,
+            direction: direction.into(),
+            source: source.into(),
+            purpose: purpose.into(),
+            amount: (millions * scale * 1_000_000).to_string(),
+            note: "dữ liệu mẫu".into(),
+        };
+        let list = [
+            movement(on(0), "receipt", "state_budget", "", 50 + rng.below(50)),
+            movement(on(10), "receipt", "domestic_donation", "", 20 + rng.below(80)),
+            movement(on(20), "disbursement", "", "support_children", 30 + rng.below(40)),
+            movement(on(30), "disbursement", "", "scholarships", 10 + rng.below(30)),
+            movement(on(40), "disbursement", "", "operations", 1 + rng.below(5)),
+        ];
+        out.extend(list);
+    }
+    out
+}

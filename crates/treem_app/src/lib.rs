@@ -10,6 +10,7 @@ pub mod cases;
 pub mod children;
 pub mod error;
 pub mod facts;
+pub mod fund;
 pub mod generate;
 pub mod incidents;
 pub mod plans;
@@ -36,6 +37,7 @@ pub struct App {
     pub register: register::RegisterService,
     pub plans: plans::PlanService,
     pub reported: reported::ReportedService,
+    pub fund: fund::FundService,
     /// The indicator engine's facts, made fresh by the services' writes.
     pub facts: Arc<facts::FactCache>,
 }
@@ -54,6 +56,7 @@ impl App {
             register: register::RegisterService::new(store.clone(), facts.clone()),
             plans: plans::PlanService::new(store.clone(), units.clone(), facts.clone()),
             reported: reported::ReportedService::new(store.clone(), units.clone(), facts.clone()),
+            fund: fund::FundService::new(store.clone(), units.clone(), facts.clone()),
             cases: cases::CaseService::new(
                 store.clone(),
                 units.clone(),

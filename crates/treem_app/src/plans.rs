@@ -130,6 +130,7 @@ struct ScopedFacts {
     children: Arc<Vec<treem_domain::indicator::Fact>>,
     cases: Arc<Vec<treem_domain::indicator::Fact>>,
     reported: Arc<Vec<treem_domain::indicator::Fact>>,
+    fund: Arc<Vec<treem_domain::indicator::Fact>>,
     catalog: Arc<treem_domain::units::UnitCatalog>,
     facts: Facts,
     counts: std::sync::Mutex<std::collections::HashMap<String, BTreeMap<i32, i64>>>,
@@ -146,6 +147,7 @@ impl ScopedFacts {
             && Arc::ptr_eq(&self.children, &snapshot.children)
             && Arc::ptr_eq(&self.cases, &snapshot.cases)
             && Arc::ptr_eq(&self.reported, &snapshot.reported)
+            && Arc::ptr_eq(&self.fund, &snapshot.fund)
     }
 
     /// `count` by year over these facts, remembered for the life of this entry.
@@ -709,7 +711,8 @@ impl PlanService {
         }
         let facts = snapshot.filtered(|kind, unit, day| match kind {
             // A reported value is checked on its year's counting day, at the reporting unit.
-            FactKind::Incidents | FactKind::Cases | FactKind::Reported => covers(unit, day),
+            // A fund movement on its day, at its fund's unit.
+            FactKind::Incidents | FactKind::Cases | FactKind::Reported | FactKind::Fund => covers(unit, day),
             FactKind::Children => {
                 let last = catalog.get(unit).and_then(|u| u.validity.to).map_or(day, |to| day.min(to));
                 covers(unit, last)
@@ -721,6 +724,7 @@ impl PlanService {
             children: snapshot.children.clone(),
             cases: snapshot.cases.clone(),
             reported: snapshot.reported.clone(),
+            fund: snapshot.fund.clone(),
             catalog,
             facts,
             counts: Default::default(),

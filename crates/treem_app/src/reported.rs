@@ -385,7 +385,7 @@ fn last_day_of_scope(units: &UnitService, root: UnitId) -> Date {
 
 /// A whole number, perhaps grouped by thousands as people write amounts (`2.500.000`,
 /// `2,500,000`, `2 500 000`): every group after the first has three digits, so `12.5` is refused.
-fn parse_whole(text: &str) -> Option<i64> {
+pub(crate) fn parse_whole(text: &str) -> Option<i64> {
     let text = text.trim();
     if let Ok(v) = text.parse::<i64>() {
         return Some(v);

@@ -314,6 +314,19 @@ async fn sql_counts(pool: &sqlx::SqlitePool, count: &Count, years: std::ops::Ran
             let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
             total += rows.iter().map(|r| r.2).sum::<i64>();
         }
+        FactKind::Fund => {
+            let mut sql = format!(
+                "SELECT unit_id, substr(moved_on, 1, 4) AS y, SUM(amount) FROM fund_movement WHERE moved_on BETWEEN '{}-01-01' AND '{}-12-31'",
+                years.start(),
+                years.end()
+            );
+            for c in &count.conditions {
+                sql.push_str(&format!(" AND {} IN ({})", c.field, sql_list(&c.values)));
+            }
+            sql.push_str(" GROUP BY unit_id, y");
+            let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
+            total += rows.iter().map(|r| r.2).sum::<i64>();
+        }
         FactKind::Children => {
             for year in years {
                 let Some(day) = counting_day(year, today).filter(|d| d.year() == year) else { continue };

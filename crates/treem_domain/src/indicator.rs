@@ -5,7 +5,7 @@
 //! formula := term [ "/" term ]                a count or sum, or a ratio shown in percent
 //! term    := ( "count" | "sum" ) "(" fact [ "where" cond { "and" cond } ] ")"
 //! fact    := "incidents" | "children" | "cases"          counted: count(…)
-//!          | "reported"                                  summed:  sum(…)
+//!          | "reported" | "fund"                         summed:  sum(…)
 //! cond    := field "=" string | field "in" "(" string { "," string } ")"
 //! ```
 //!
@@ -16,7 +16,8 @@
 //! they were received, by state, source, urgency, risk and lateness. `reported` values
 //! (aggregates agencies report, see [`crate::reported`]) are summed, by `element` and
 //! `sex` (absent when the element is not reported by sex): a value for a year is a fact
-//! on that year's counting day whose `count` is the value. A counted kind in `sum`, or
+//! on that year's counting day whose `count` is the value. `fund` movements of a Child
+//! Protection Fund are summed in đồng on their day, by direction, source and purpose. A counted kind in `sum`, or
 //! a summed one in `count`, is an error. Every error names the character position
 //! (1-based) where it was found.
 
@@ -109,6 +110,10 @@ pub fn reported_fields() -> &'static [(&'static str, &'static [&'static str])] {
     FIELDS.get_or_init(|| [("element", crate::reported::element_codes()), ("sex", &["male", "female"])])
 }
 
+/// The fields of a fund movement (see [`crate::fund`]).
+pub const FUND_FIELDS: &[(&str, &[&str])] =
+    &[("direction", crate::fund::DIRECTIONS), ("source", crate::fund::SOURCES), ("purpose", crate::fund::PURPOSES)];
+
 /// What a formula counts or sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -118,10 +123,12 @@ pub enum FactKind {
     Cases,
     /// Aggregate values reported by agencies (summed).
     Reported,
+    /// Movements of a Child Protection Fund, in đồng (summed).
+    Fund,
 }
 
 impl FactKind {
-    pub const ALL: [FactKind; 4] = [FactKind::Incidents, FactKind::Children, FactKind::Cases, FactKind::Reported];
+    pub const ALL: [FactKind; 5] = [FactKind::Incidents, FactKind::Children, FactKind::Cases, FactKind::Reported, FactKind::Fund];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -129,6 +136,7 @@ impl FactKind {
             FactKind::Children => "children",
             FactKind::Cases => "cases",
             FactKind::Reported => "reported",
+            FactKind::Fund => "fund",
         }
     }
 
@@ -138,13 +146,14 @@ impl FactKind {
             FactKind::Children => CHILD_FIELDS,
             FactKind::Cases => CASE_FIELDS,
             FactKind::Reported => reported_fields(),
+            FactKind::Fund => FUND_FIELDS,
         }
     }
 
     /// Whether its facts hold values to be summed (`sum(…)`) rather than records to be
     /// counted (`count(…)`).
     pub fn summed(self) -> bool {
-        matches!(self, FactKind::Reported)
+        matches!(self, FactKind::Reported | FactKind::Fund)
     }
 
     /// The formula word for this kind: `sum` or `count`.
@@ -467,6 +476,7 @@ pub struct Facts {
     pub children: Vec<Fact>,
     pub cases: Vec<Fact>,
     pub reported: Vec<Fact>,
+    pub fund: Vec<Fact>,
 }
 
 impl Facts {
@@ -476,6 +486,7 @@ impl Facts {
             FactKind::Children => &self.children,
             FactKind::Cases => &self.cases,
             FactKind::Reported => &self.reported,
+            FactKind::Fund => &self.fund,
         }
     }
 
@@ -485,10 +496,11 @@ impl Facts {
         self.children.retain(&mut keep);
         self.cases.retain(&mut keep);
         self.reported.retain(&mut keep);
+        self.fund.retain(&mut keep);
     }
 
     pub fn len(&self) -> usize {
-        self.incidents.len() + self.children.len() + self.cases.len() + self.reported.len()
+        self.incidents.len() + self.children.len() + self.cases.len() + self.reported.len() + self.fund.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -916,7 +928,7 @@ mod tests {
     #[test]
     fn errors_point_at_the_position() {
         let cases = [
-            ("count(households)", 7, "unknown fact `households`: one of incidents, children, cases, reported"),
+            ("count(households)", 7, "unknown fact `households`: one of incidents, children, cases, reported, fund"),
             (r#"count(children where kind = "abuse")"#, 22, "children have no field `kind`"),
             (r#"count(incidents where colour = "red")"#, 23, "no field `colour`"),
             (r#"count(incidents where kind = "abus")"#, 30, "`abus` is not a value of kind"),

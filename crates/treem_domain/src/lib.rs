@@ -9,6 +9,7 @@ pub mod case;
 pub mod child;
 pub mod csv;
 pub mod dedup;
+pub mod fund;
 pub mod import_error;
 pub mod incident;
 pub mod indicator;

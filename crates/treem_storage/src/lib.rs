@@ -31,7 +31,7 @@ pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
 pub use plans::{PlanRow, PlanStore, UnitStatusRow};
 pub use register::{CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord, RegisterStore};
-pub use reported::{ReportedFilter, ReportedRow, ReportedStore};
+pub use reported::{FundFilter, FundStore, ReportedFilter, ReportedRow, ReportedStore};
 pub use schema::{ColumnDescription, ColumnKind, ForeignKey, SchemaDescription, TableDescription};
 
 /// What can go wrong below the services. Codes are stable; messages never carry personal data.
@@ -94,6 +94,7 @@ pub trait Store:
     + PlanStore
     + FactStore
     + ReportedStore
+    + FundStore
     + Send
     + Sync
     + 'static

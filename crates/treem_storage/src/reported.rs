@@ -1,4 +1,4 @@
-//! Aggregate values reported by agencies (one per data element, unit, year and sex).
+//! Aggregate values reported by agencies (one per data element, unit, year and sex), and movements of the Child Protection Funds.
 
 use async_trait::async_trait;
 use treem_domain::audit::AuditEvent;
@@ -49,4 +49,25 @@ pub fn audit_with_values(audit: &AuditEvent, old: Option<i64>, new: i64) -> Audi
     audit.fields.push(format!("old={}", old.map_or_else(|| "none".to_owned(), |v| v.to_string())));
     audit.fields.push(format!("new={new}"));
     audit
+}
+
+/// Which fund movements to list; every `None` is "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FundFilter {
+    pub from: Option<time::Date>,
+    pub to: Option<time::Date>,
+}
+
+#[async_trait]
+pub trait FundStore: Send + Sync {
+    /// Records a movement by `recorded_by` with `audit` (its record key set to the new id) in one transaction.
+    async fn record_fund_movement(
+        &self,
+        m: &treem_domain::fund::FundMovement,
+        recorded_by: i64,
+        audit: &AuditEvent,
+    ) -> Result<i64, StorageError>;
+
+    /// Movements matching `filter`, by day and id (all of them for the facts' full reload).
+    async fn fund_movements(&self, filter: &FundFilter) -> Result<Vec<treem_domain::fund::FundMovement>, StorageError>;
 }

@@ -1,11 +1,12 @@
-//! Reported values on PostgreSQL.
+//! Reported values and fund movements on PostgreSQL.
 
 use async_trait::async_trait;
 use sqlx::Row;
 use treem_domain::audit::{now_utc, AuditEvent};
+use treem_domain::fund::FundMovement;
 use treem_domain::units::UnitId;
 use treem_storage::reported::audit_with_values;
-use treem_storage::{ReportedFilter, ReportedRow, ReportedStore, StorageError};
+use treem_storage::{FundFilter, FundStore, ReportedFilter, ReportedRow, ReportedStore, StorageError};
 
 use crate::accounts::append_audit;
 use crate::{map_err, read_ts, ts, PgStore};
@@ -92,6 +93,70 @@ impl ReportedStore for PgStore {
                     note: r.try_get(5).map_err(map_err)?,
                     reported_by: r.try_get(6).map_err(map_err)?,
                     reported_at: Some(read_ts(r, "reported_at")?),
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl FundStore for PgStore {
+    async fn record_fund_movement(&self, m: &FundMovement, recorded_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO fund_movement (unit_id, moved_on, direction, source, purpose, amount, note, recorded_by_id, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(m.unit.0)
+        .bind(m.moved_on)
+        .bind(&m.direction)
+        .bind(&m.source)
+        .bind(&m.purpose)
+        .bind(m.amount)
+        .bind(&m.note)
+        .bind(recorded_by)
+        .bind(ts(now_utc()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let mut audit = audit.clone();
+        audit.record_key = Some(id.to_string());
+        append_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    async fn fund_movements(&self, filter: &FundFilter) -> Result<Vec<FundMovement>, StorageError> {
+        let mut sql = "SELECT id, unit_id, moved_on, direction, source, purpose, amount, note FROM fund_movement WHERE 1 = 1".to_owned();
+        let mut n = 0;
+        if filter.from.is_some() {
+            n += 1;
+            sql.push_str(&format!(" AND moved_on >= ${n}"));
+        }
+        if filter.to.is_some() {
+            n += 1;
+            sql.push_str(&format!(" AND moved_on <= ${n}"));
+        }
+        sql.push_str(" ORDER BY moved_on, id");
+        let mut q = sqlx::query(&sql);
+        if let Some(d) = filter.from {
+            q = q.bind(d);
+        }
+        if let Some(d) = filter.to {
+            q = q.bind(d);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(FundMovement {
+                    id: r.try_get(0).map_err(map_err)?,
+                    unit: UnitId(r.try_get(1).map_err(map_err)?),
+                    moved_on: r.try_get(2).map_err(map_err)?,
+                    direction: r.try_get(3).map_err(map_err)?,
+                    source: r.try_get(4).map_err(map_err)?,
+                    purpose: r.try_get(5).map_err(map_err)?,
+                    amount: r.try_get(6).map_err(map_err)?,
+                    note: r.try_get(7).map_err(map_err)?,
                 })
             })
             .collect()

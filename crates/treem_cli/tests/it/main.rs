@@ -10,6 +10,7 @@ mod cases;
 mod cli;
 mod duplicates;
 mod engine;
+mod fund;
 mod harness;
 mod http_api;
 mod http_ui;

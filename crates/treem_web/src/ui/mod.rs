@@ -6,6 +6,7 @@ mod admin;
 mod cases;
 mod chart;
 mod children;
+mod fund;
 mod incidents;
 mod indicators;
 mod map;
@@ -41,6 +42,7 @@ pub use children::{
     child_edit_form, child_new_form, child_page, children_csv_response, children_export, children_page, create_child, duplicates_page,
     merge_child, unmerge_child, update_child,
 };
+pub use fund::{fund_page, record_fund};
 pub use incidents::{behind_unit, create_incident, incident_new_form, incident_page, incidents_page};
 pub use indicators::{breakdown_params, breakdown_xlsx, indicator_page, indicators_page};
 pub use plans::{plan_page, plans_page, target_chart};
@@ -60,6 +62,8 @@ pub struct NavUser {
     pub can_audit: bool,
     /// Reads reported values (every role with a unit scope).
     pub can_reported: bool,
+    /// Reads fund movements.
+    pub can_fund: bool,
 }
 
 /// What every page's frame needs: language, navigation, the language switch.
@@ -125,6 +129,7 @@ impl PageContext {
                 can_admin: s.actor.role.may(Action::ManageAccounts),
                 can_audit: s.actor.role.may(Action::ReadAudit),
                 can_reported: s.actor.may_read_reported().is_ok(),
+                can_fund: s.actor.may_read_fund().is_ok(),
             }),
             csrf: self.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default(),
         }

@@ -51,7 +51,7 @@ pub struct ReportedPage {
 }
 
 /// Digits grouped by thousands: 2.500.000.000 in Vietnamese, 2,500,000,000 in English.
-fn grouped(v: i64, sep: char) -> String {
+pub(crate) fn grouped(v: i64, sep: char) -> String {
     let digits = v.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
