@@ -1092,7 +1092,9 @@ impl PlanService {
             return Ok(hit);
         }
         let facts = snapshot.filtered(|kind, unit, day| match kind {
-            FactKind::Incidents | FactKind::Cases | FactKind::Units => covers(unit, day),
+            // A reported value is checked on its year's counting day, at the reporting unit;
+            // a fund movement on its day, at its fund's unit; a unit on the counting day.
+            FactKind::Incidents | FactKind::Cases | FactKind::Units | FactKind::Reported | FactKind::Fund => covers(unit, day),
             FactKind::Children => {
                 let last = catalog.get(unit).and_then(|u| u.validity.to).map_or(day, |to| day.min(to));
                 covers(unit, last)

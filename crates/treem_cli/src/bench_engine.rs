@@ -330,6 +330,29 @@ async fn sql_counts(pool: &sqlx::SqlitePool, count: &Count, years: std::ops::Ran
                 total += rows.iter().map(|r| r.1).sum::<i64>();
             }
         }
+        FactKind::Reported => {
+            let mut sql =
+                format!("SELECT unit_id, year, SUM(value) FROM reported_value WHERE year BETWEEN {} AND {}", years.start(), years.end());
+            for c in &count.conditions {
+                sql.push_str(&format!(" AND {} IN ({})", c.field, sql_list(&c.values)));
+            }
+            sql.push_str(" GROUP BY unit_id, year");
+            let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
+            total += rows.iter().map(|r| r.2).sum::<i64>();
+        }
+        FactKind::Fund => {
+            let mut sql = format!(
+                "SELECT unit_id, substr(moved_on, 1, 4) AS y, SUM(amount) FROM fund_movement WHERE moved_on BETWEEN '{}-01-01' AND '{}-12-31'",
+                years.start(),
+                years.end()
+            );
+            for c in &count.conditions {
+                sql.push_str(&format!(" AND {} IN ({})", c.field, sql_list(&c.values)));
+            }
+            sql.push_str(" GROUP BY unit_id, y");
+            let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
+            total += rows.iter().map(|r| r.2).sum::<i64>();
+        }
         FactKind::Children => {
             for year in years {
                 let Some(day) = counting_day(year, today).filter(|d| d.year() == year) else { continue };
@@ -439,7 +462,7 @@ fn national(seed: u64) -> Result<(), String> {
     }
     let mut incident_facts: Vec<Fact> = grouped.into_iter().map(|((unit, day, codes), count)| Fact { unit, day, codes, count }).collect();
     incident_facts.sort_by_key(|f| (f.day, f.unit));
-    let facts = Facts { incidents: incident_facts, children, cases: Vec::new(), units: Vec::new() };
+    let facts = Facts { incidents: incident_facts, children, ..Default::default() };
     println!(
         "  grouped into {} facts in {:.1} s (a full reload; {:.0} MiB as facts, RSS +{:.0} MiB)",
         facts.len(),

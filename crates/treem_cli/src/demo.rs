@@ -236,6 +236,17 @@ pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Re
         .map_err(|e| e.to_string())?;
     app.plans.import(treem_app::accounts::Operator::Cli, &demo).await.map_err(|e| format!("demo budget plan: {e}"))?;
     seed_unit_statuses(app, &officer).await?;
+    // Made-up figures reported by agencies (once per database: only when none is stored).
+    if app.reported.list(&officer, None, None, None).await.map_err(|e| e.to_string())?.is_empty() {
+        let values = treem_app::generate::reported_values(&app.units.catalog(), treem_domain::calendar::today_in_vietnam(), seed);
+        app.reported.save_many(&officer, &values).await.map_err(|e| format!("demo reported values: {e}"))?;
+    }
+    // Made-up movements of the Child Protection Funds (once per database).
+    if app.fund.list(&officer, None, None).await.map_err(|e| e.to_string())?.is_empty() {
+        for m in treem_app::generate::fund_movements(&app.units.catalog(), treem_domain::calendar::today_in_vietnam(), seed) {
+            app.fund.record(&officer, &m).await.map_err(|e| format!("demo fund movement: {e}"))?;
+        }
+    }
     // The generated province: the register's children and households and the
     // incidents behind the plan's indicators (once per database).
     let started = std::time::Instant::now();

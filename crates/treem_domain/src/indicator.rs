@@ -2,9 +2,10 @@
 //! and a formula in a small language, parsed and checked before use.
 //!
 //! ```text
-//! formula := count [ "/" count ]              a count, or a ratio shown in percent
-//! count   := "count" "(" fact [ "where" cond { "and" cond } ] ")"
-//! fact    := "incidents" | "children" | "cases" | "units"
+//! formula := term [ "/" term ]                a count or sum, or a ratio shown in percent
+//! term    := ( "count" | "sum" ) "(" fact [ "where" cond { "and" cond } ] ")"
+//! fact    := "incidents" | "children" | "cases" | "units"  counted: count(…)
+//!          | "reported" | "fund"                           summed:  sum(…)
 //! cond    := field "=" string | field "in" "(" string { "," string } ")"
 //! ```
 //!
@@ -14,8 +15,13 @@
 //! special circumstances on that day and disability; `cases` are counted in the year
 //! they were received, by state, source, urgency, risk and lateness; `units` are the
 //! administrative units existing on each year's counting day, by level and the dated
-//! statuses they hold then (child-friendly, running a model). Every error names the
-//! character position (1-based) where it was found.
+//! statuses they hold then (child-friendly, running a model). `reported` values
+//! (aggregates agencies report, see [`crate::reported`]) are summed, by `element` and
+//! `sex` (absent when the element is not reported by sex): a value for a year is a fact
+//! on that year's counting day whose `count` is the value. `fund` movements of a Child
+//! Protection Fund are summed in đồng on their day, by direction, source and purpose. A counted kind in `sum`, or
+//! a summed one in `count`, is an error. Every error names the character position
+//! (1-based) where it was found.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -122,7 +128,18 @@ pub const UNIT_FIELDS: &[(&str, &[&str])] = &[
 /// Age bands of children counted (ages in whole years on the counting day).
 pub const AGE_BANDS: &[&str] = &["0-5", "6-10", "11-15"];
 
-/// What a formula counts.
+/// The fields of a reported value: the bundled data elements' codes, and sex (absent
+/// when the element is not reported by sex). The element list is bundled data, read once.
+pub fn reported_fields() -> &'static [(&'static str, &'static [&'static str])] {
+    static FIELDS: std::sync::OnceLock<[(&'static str, &'static [&'static str]); 2]> = std::sync::OnceLock::new();
+    FIELDS.get_or_init(|| [("element", crate::reported::element_codes()), ("sex", &["male", "female"])])
+}
+
+/// The fields of a fund movement (see [`crate::fund`]).
+pub const FUND_FIELDS: &[(&str, &[&str])] =
+    &[("direction", crate::fund::DIRECTIONS), ("source", crate::fund::SOURCES), ("purpose", crate::fund::PURPOSES)];
+
+/// What a formula counts or sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FactKind {
@@ -130,10 +147,15 @@ pub enum FactKind {
     Children,
     Cases,
     Units,
+    /// Aggregate values reported by agencies (summed).
+    Reported,
+    /// Movements of a Child Protection Fund, in đồng (summed).
+    Fund,
 }
 
 impl FactKind {
-    pub const ALL: [FactKind; 4] = [FactKind::Incidents, FactKind::Children, FactKind::Cases, FactKind::Units];
+    pub const ALL: [FactKind; 6] =
+        [FactKind::Incidents, FactKind::Children, FactKind::Cases, FactKind::Units, FactKind::Reported, FactKind::Fund];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -141,6 +163,8 @@ impl FactKind {
             FactKind::Children => "children",
             FactKind::Cases => "cases",
             FactKind::Units => "units",
+            FactKind::Reported => "reported",
+            FactKind::Fund => "fund",
         }
     }
 
@@ -150,6 +174,23 @@ impl FactKind {
             FactKind::Children => CHILD_FIELDS,
             FactKind::Cases => CASE_FIELDS,
             FactKind::Units => UNIT_FIELDS,
+            FactKind::Reported => reported_fields(),
+            FactKind::Fund => FUND_FIELDS,
+        }
+    }
+
+    /// Whether its facts hold values to be summed (`sum(…)`) rather than records to be
+    /// counted (`count(…)`).
+    pub fn summed(self) -> bool {
+        matches!(self, FactKind::Reported | FactKind::Fund)
+    }
+
+    /// The formula word for this kind: `sum` or `count`.
+    pub fn verb(self) -> &'static str {
+        if self.summed() {
+            "sum"
+        } else {
+            "count"
         }
     }
 }
@@ -164,7 +205,8 @@ pub struct Condition {
     mask: u64,
 }
 
-/// `count(incidents where …)` or `count(children where …)`.
+/// `count(incidents where …)`, `count(children where …)`, `sum(reported where …)`: one
+/// term of a formula (a sum when its fact kind is summed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Count {
     pub fact: FactKind,
@@ -263,13 +305,6 @@ impl Parser {
         }
     }
 
-    fn expect_word(&mut self, word: &str) -> Result<(), FormulaError> {
-        match self.next() {
-            (Token::Word(w), _) if w == word => Ok(()),
-            (_, position) => Self::fail(position, format!("expected `{word}`")),
-        }
-    }
-
     fn text(&mut self, field: &str, allowed: &[&str]) -> Result<String, FormulaError> {
         match self.next() {
             (Token::Text(v), position) => {
@@ -310,7 +345,10 @@ impl Parser {
     }
 
     fn count(&mut self) -> Result<Count, FormulaError> {
-        self.expect_word("count")?;
+        let (verb, verb_at) = match self.next() {
+            (Token::Word(w), position) if w == "count" || w == "sum" => (w, position),
+            (_, position) => return Self::fail(position, "expected `count` or `sum`"),
+        };
         self.expect_symbol('(')?;
         let kinds = || FactKind::ALL.map(FactKind::as_str).join(", ");
         let fact = match self.next() {
@@ -318,8 +356,14 @@ impl Parser {
                 Some(k) => k,
                 None => return Self::fail(position, format!("unknown fact `{w}`: one of {}", kinds())),
             },
-            (_, position) => return Self::fail(position, format!("expected what to count: one of {}", kinds())),
+            (_, position) => return Self::fail(position, format!("expected what to count or sum: one of {}", kinds())),
         };
+        if fact.verb() != verb {
+            let what = if fact.summed() { "values are summed" } else { "are counted" };
+            let name = fact.as_str();
+            let verb = fact.verb();
+            return Self::fail(verb_at, format!("{name} {what}: use {verb}({name} …)"));
+        }
         let mut conditions = Vec::new();
         if self.peek().0 == Token::Word("where".into()) {
             self.next();
@@ -451,6 +495,15 @@ impl Fact {
         ];
         Self::new(FactKind::Incidents, f.unit, f.occurred_on, &fields, 1)
     }
+
+    /// A value reported for `year` as a fact: at the reporting unit, on the year's
+    /// counting day (see [`counting_day`]), the value as its count; `sex` `all` (not
+    /// reported by sex) is absent. None for a year after `today`'s.
+    pub fn of_reported(element: &str, sex: &str, unit: UnitId, year: i32, value: i64, today: time::Date) -> Option<Self> {
+        let day = counting_day(year, today).filter(|d| d.year() == year)?;
+        let sex = (sex != "all").then_some(sex);
+        Some(Self::new(FactKind::Reported, unit, day, &[("element", Some(element)), ("sex", sex)], value))
+    }
 }
 
 /// Every fact a formula may count, by kind.
@@ -460,6 +513,8 @@ pub struct Facts {
     pub children: Vec<Fact>,
     pub cases: Vec<Fact>,
     pub units: Vec<Fact>,
+    pub reported: Vec<Fact>,
+    pub fund: Vec<Fact>,
 }
 
 impl Facts {
@@ -469,6 +524,8 @@ impl Facts {
             FactKind::Children => &self.children,
             FactKind::Cases => &self.cases,
             FactKind::Units => &self.units,
+            FactKind::Reported => &self.reported,
+            FactKind::Fund => &self.fund,
         }
     }
 
@@ -478,10 +535,12 @@ impl Facts {
         self.children.retain(&mut keep);
         self.cases.retain(&mut keep);
         self.units.retain(&mut keep);
+        self.reported.retain(&mut keep);
+        self.fund.retain(&mut keep);
     }
 
     pub fn len(&self) -> usize {
-        self.incidents.len() + self.children.len() + self.cases.len() + self.units.len()
+        self.incidents.len() + self.children.len() + self.cases.len() + self.units.len() + self.reported.len() + self.fund.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -1217,7 +1276,7 @@ mod tests {
     #[test]
     fn errors_point_at_the_position() {
         let cases = [
-            ("count(households)", 7, "unknown fact `households`: one of incidents, children, cases"),
+            ("count(households)", 7, "unknown fact `households`: one of incidents, children, cases, reported, fund"),
             (r#"count(children where kind = "abuse")"#, 22, "children have no field `kind`"),
             (r#"count(incidents where colour = "red")"#, 23, "no field `colour`"),
             (r#"count(incidents where kind = "abus")"#, 30, "`abus` is not a value of kind"),
@@ -1225,14 +1284,53 @@ mod tests {
             (r#"count(incidents where kind = "abuse)"#, 30, "not closed"),
             ("count(incidents) * 2", 18, "unexpected character `*`"),
             ("count(incidents) count(incidents)", 18, "unexpected text"),
-            ("sum(incidents)", 1, "expected `count`"),
-            ("", 1, "expected `count`"),
+            ("sum(incidents)", 1, "incidents are counted: use count(incidents …)"),
+            ("count(reported)", 1, "reported values are summed: use sum(reported …)"),
+            (r#"count(incidents) / sum(reported where colour = "x")"#, 39, "reported have no field `colour`: one of element, sex"),
+            (r#"sum(reported where element = "apples")"#, 30, "`apples` is not a value of element: one of children_under6"),
+            (r#"sum(reported where sex = "all")"#, 26, "`all` is not a value of sex"),
+            ("total(reported)", 1, "expected `count` or `sum`"),
+            ("", 1, "expected `count` or `sum`"),
         ];
         for (text, position, message) in cases {
             let e = parse_formula(text).unwrap_err();
             assert_eq!(e.position, position, "{text}: {e}");
             assert!(e.message.contains(message), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn reported_values_are_summed_on_the_years_counting_day() {
+        let d = |y, m, day| time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), day).unwrap();
+        let today = d(2026, 3, 1);
+        let value = |element: &str, sex: &str, year: i32, v: i64| Fact::of_reported(element, sex, UnitId(3), year, v, today).unwrap();
+        let facts = Facts {
+            reported: vec![
+                value("children_under6_health_insurance", "male", 2025, 900),
+                value("children_under6_health_insurance", "female", 2025, 850),
+                value("children_under6", "male", 2025, 1000),
+                value("children_under6", "female", 2025, 1000),
+                value("preschool_investment_pilot_communes", "all", 2025, 2_500_000_000),
+                value("children_under6", "male", 2026, 10),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(facts.reported[0].day, d(2025, 12, 31));
+        assert_eq!(facts.reported[5].day, today);
+        assert!(Fact::of_reported("children_under6", "male", UnitId(3), 2027, 1, today).is_none());
+        let share = parse_formula(
+            r#"sum(reported where element = "children_under6_health_insurance") / sum(reported where element = "children_under6")"#,
+        )
+        .unwrap();
+        // 1,750 of 2,000 = 87.5 %; girls alone 850 of 1,000.
+        assert_eq!(yearly_values(&share, &facts, 2025..=2025), vec![(2025, Some(8750))]);
+        assert_eq!(yearly_values(&share.restricted("sex", "female").unwrap(), &facts, 2025..=2025), vec![(2025, Some(8500))]);
+        let money = parse_formula(r#"sum(reported where element = "preschool_investment_pilot_communes")"#).unwrap();
+        assert_eq!(yearly_values(&money, &facts, 2024..=2025), vec![(2024, Some(0)), (2025, Some(2_500_000_000))]);
+        let fields: Vec<&str> = share.disaggregations(&["sex".to_owned(), "age_band".to_owned()]).iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, vec!["sex"]);
+        // A ratio of a count by a sum is allowed (children in the register per reported birth, say).
+        assert!(parse_formula(r#"count(children) / sum(reported where element = "births_registered")"#).is_ok());
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/units/{id}/statuses", post(ui::add_unit_status))
         .route("/units/{id}/statuses/{status}/end", post(ui::end_unit_status))
         .route("/plans", get(ui::plans_page))
+        .route("/reported", get(ui::reported_page).post(ui::save_reported))
+        .route("/fund", get(ui::fund_page).post(ui::record_fund))
         .route("/indicators", get(ui::indicators_page))
         .route("/indicators/new", get(ui::indicator_new_form).post(ui::create_indicator))
         .route("/indicators/{code}", get(ui::indicator_page))
