@@ -216,6 +216,8 @@ pub struct IndicatorSaved {
     pub revision: i64,
     /// The code was not in the catalogue before.
     pub created: bool,
+    /// Something was written (saving the definition as it is changes nothing and is not audited).
+    pub changed: bool,
     pub formula_changed: bool,
     /// Stored plans naming the indicator, each with where (`targets[T1]`, `baselines[B3]`,
     /// `public_indicators`): their figures follow the new formula from now on.
@@ -852,6 +854,16 @@ impl PlanService {
             }
         }
         let used_by = self.plans_using(&indicator.code).await?;
+        if old.is_some_and(|(o, _)| *o == indicator) {
+            return Ok(IndicatorSaved {
+                code: indicator.code,
+                revision: base,
+                created: false,
+                changed: false,
+                formula_changed: false,
+                used_by,
+            });
+        }
         let old_formula = old.map(|(i, _)| i.formula.clone());
         let mut changed: Vec<String> = Vec::new();
         match old {
@@ -897,6 +909,7 @@ impl PlanService {
             code: indicator.code.clone(),
             revision,
             created: old.is_none(),
+            changed: true,
             formula_changed: old_formula.as_deref() != Some(indicator.formula.as_str()),
             used_by,
         })
