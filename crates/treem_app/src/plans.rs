@@ -869,7 +869,7 @@ impl PlanService {
         match old {
             None => changed.push("created".into()),
             Some((o, _)) => {
-                let pairs: [(&str, bool); 10] = [
+                let pairs: [(&str, bool); 9] = [
                     ("name_vi", o.name_vi != indicator.name_vi),
                     ("name_en", o.name_en != indicator.name_en),
                     ("concept_vi", o.concept_vi != indicator.concept_vi),
@@ -879,7 +879,6 @@ impl PlanService {
                     ("period", o.period != indicator.period),
                     ("source", o.source != indicator.source),
                     ("agency", o.agency != indicator.agency),
-                    ("code", false),
                 ];
                 changed.extend(pairs.iter().filter(|(_, c)| *c).map(|(f, _)| (*f).to_owned()));
             }
