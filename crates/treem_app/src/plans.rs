@@ -219,6 +219,8 @@ pub struct IndicatorSaved {
     pub revision: i64,
     /// The code was not in the catalogue before.
     pub created: bool,
+    /// Something was written (saving the definition as it is changes nothing and is not audited).
+    pub changed: bool,
     pub formula_changed: bool,
     /// Stored plans naming the indicator, each with where (`targets[T1]`, `baselines[B3]`,
     /// `public_indicators`): their figures follow the new formula from now on.
@@ -962,12 +964,22 @@ impl PlanService {
             }
         }
         let used_by = self.plans_using(&indicator.code).await?;
+        if old.is_some_and(|(o, _)| *o == indicator) {
+            return Ok(IndicatorSaved {
+                code: indicator.code,
+                revision: base,
+                created: false,
+                changed: false,
+                formula_changed: false,
+                used_by,
+            });
+        }
         let old_formula = old.map(|(i, _)| i.formula.clone());
         let mut changed: Vec<String> = Vec::new();
         match old {
             None => changed.push("created".into()),
             Some((o, _)) => {
-                let pairs: [(&str, bool); 10] = [
+                let pairs: [(&str, bool); 9] = [
                     ("name_vi", o.name_vi != indicator.name_vi),
                     ("name_en", o.name_en != indicator.name_en),
                     ("concept_vi", o.concept_vi != indicator.concept_vi),
@@ -977,7 +989,6 @@ impl PlanService {
                     ("period", o.period != indicator.period),
                     ("source", o.source != indicator.source),
                     ("agency", o.agency != indicator.agency),
-                    ("code", false),
                 ];
                 changed.extend(pairs.iter().filter(|(_, c)| *c).map(|(f, _)| (*f).to_owned()));
             }
@@ -1007,6 +1018,7 @@ impl PlanService {
             code: indicator.code.clone(),
             revision,
             created: old.is_none(),
+            changed: true,
             formula_changed: old_formula.as_deref() != Some(indicator.formula.as_str()),
             used_by,
         })

@@ -146,6 +146,14 @@ async fn an_officer_adds_and_changes_indicators_through_the_api_and_every_figure
         // The current revision is accepted.
         let r = t.api("PUT", "/api/v1/indicators/incidents.sexual_abuse", &officer, Some(definition(fatal, 1))).await;
         assert_eq!((r.status, r.json()["revision"].as_i64()), (StatusCode::OK, Some(2)), "{}", r.body);
+        // The same definition again writes nothing (no revision, no audit entry).
+        let r = t.api("PUT", "/api/v1/indicators/incidents.sexual_abuse", &officer, Some(definition(fatal, 2))).await;
+        assert_eq!(
+            (r.status, r.json()["revision"].as_i64(), r.json()["changed"].as_bool()),
+            (StatusCode::OK, Some(2), Some(false)),
+            "{}",
+            r.body
+        );
         assert_eq!(t1_actual(&t, &officer, 2015).await, 3);
         assert_eq!(breakdown_total(&t, &officer, "incidents.sexual_abuse", 2015).await, 3);
 

@@ -505,6 +505,8 @@ pub struct IndicatorSavedDto {
     /// The stored revision now.
     revision: i64,
     created: bool,
+    /// false when the definition sent is the one in the catalogue: nothing was written.
+    changed: bool,
     formula_changed: bool,
     /// Stored plans that name the indicator: their figures follow the saved formula from now on.
     used_by: Vec<PlanUseDto>,
@@ -543,6 +545,7 @@ pub async fn save_indicator(
         code: saved.code,
         revision: saved.revision,
         created: saved.created,
+        changed: saved.changed,
         formula_changed: saved.formula_changed,
         used_by: saved.used_by.into_iter().map(|(plan, uses)| PlanUseDto { plan, uses }).collect(),
     };
