@@ -74,6 +74,80 @@ impl Actor {
         }
     }
 
+    /// Whether this actor may add or change indicators of the catalogue (public metadata
+    /// that every dashboard computes): provincial officers and system administrators.
+    pub fn may_edit_catalogue(&self) -> bool {
+        matches!(self.role, Role::ProvincialOfficer | Role::SystemAdmin)
+    }
+
+    /// Adding or changing an indicator: provincial officers and system administrators;
+    /// any other role lacks the function (403), as for importing a plan.
+    pub fn authorize_catalogue_edit(&self) -> Result<(), AppError> {
+        if self.may_edit_catalogue() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Reporting a value of `element` for `unit` (checked on the year's counting day): an
+    /// agency reporter the elements of its own agency (the account's agency is the element's
+    /// agency id or that agency's name in the founding plan); a provincial officer any element;
+    /// a district officer the elements reported at district level or below; a commune
+    /// worker those reported at commune level; others none (`Forbidden`). The unit must be
+    /// in scope (`NotFound` otherwise).
+    pub fn authorize_reported(&self, element: &treem_domain::reported::DataElement, unit: UnitId, day: Date) -> Result<(), AppError> {
+        use treem_domain::units::UnitLevel;
+        let allowed = match self.role {
+            Role::ProvincialOfficer => true,
+            Role::AgencyReporter => self.agency.as_deref().is_some_and(|a| treem_domain::reported::agency_matches(&element.agency, a)),
+            Role::DistrictOfficer => matches!(element.level(), UnitLevel::District | UnitLevel::Commune),
+            Role::CommuneWorker => element.level() == UnitLevel::Commune,
+            _ => false,
+        };
+        if !allowed {
+            return Err(AppError::Forbidden);
+        }
+        if self.covers(unit, day) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// Reading reported values (aggregates, not personal data): every role with a unit
+    /// scope, within it; the administrator (no scope) none.
+    pub fn may_read_reported(&self) -> Result<(), AppError> {
+        if self.role == Role::SystemAdmin {
+            Err(AppError::Forbidden)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Recording a movement of the Child Protection Fund of `unit` on `day`: provincial
+    /// officers, district officers and commune workers, for the funds of units in their
+    /// scope (`NotFound` otherwise); other roles none (`Forbidden`).
+    pub fn authorize_fund(&self, unit: UnitId, day: Date) -> Result<(), AppError> {
+        if !matches!(self.role, Role::ProvincialOfficer | Role::DistrictOfficer | Role::CommuneWorker) {
+            return Err(AppError::Forbidden);
+        }
+        if self.covers(unit, day) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// Reading fund movements: those who record them, and auditors; within scope.
+    pub fn may_read_fund(&self) -> Result<(), AppError> {
+        if matches!(self.role, Role::ProvincialOfficer | Role::DistrictOfficer | Role::CommuneWorker | Role::Auditor) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     /// Whether this actor sees sensitive fields of `kind` on records it may read.
     pub fn sees(&self, kind: SensitiveKind) -> bool {
         self.role.sees(kind)

@@ -6,7 +6,9 @@
 //! the day changes (ages and the current year's counting day move), and every
 //! [`FULL_RELOAD_AFTER`] as a safety net. Cases are few: any case write reads their
 //! facts again. Whether a case is late also moves with the clock: it is brought up to
-//! date at each full reload (at most [`FULL_RELOAD_AFTER`] behind).
+//! date at each full reload (at most [`FULL_RELOAD_AFTER`] behind). Reported values
+//! are few too (elements × units × years): a saved value reads them all again, so the
+//! old value is replaced by the new one at once.
 //!
 //! One process per database is assumed: a second `treem serve` on the same
 //! PostgreSQL would hear the first one's writes only at its next full reload
@@ -18,10 +20,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use time::Date;
 use treem_domain::incident::IncidentFields;
-use treem_domain::indicator::{child_facts, counting_day, ChildCoder, ChildRecord, Count, Fact, FactKind, Facts, FIELD_COUNT};
+use treem_domain::indicator::{child_facts, counting_day, unit_facts, ChildCoder, ChildRecord, Count, Fact, FactKind, Facts, FIELD_COUNT};
 use treem_domain::units::UnitId;
 use treem_storage::Store;
 
+use crate::units::UnitService;
 use crate::AppError;
 
 /// Children are counted from this year on (the founding plan's baseline year is 2012).
@@ -36,6 +39,9 @@ pub struct FactSnapshot {
     pub incidents: Arc<Vec<Fact>>,
     pub children: Arc<Vec<Fact>>,
     pub cases: Arc<Vec<Fact>>,
+    pub units: Arc<Vec<Fact>>,
+    pub reported: Arc<Vec<Fact>>,
+    pub fund: Arc<Vec<Fact>>,
 }
 
 impl FactSnapshot {
@@ -50,12 +56,34 @@ impl FactSnapshot {
             incidents: pick(FactKind::Incidents, &self.incidents),
             children: pick(FactKind::Children, &self.children),
             cases: pick(FactKind::Cases, &self.cases),
+            units: pick(FactKind::Units, &self.units),
+            reported: pick(FactKind::Reported, &self.reported),
+            fund: pick(FactKind::Fund, &self.fund),
         }
+    }
+
+    /// Whether `other` is this very snapshot (the same shared lists).
+    pub fn same_as(&self, other: &FactSnapshot) -> bool {
+        // Destructured, so that a new kind of fact cannot be left out of the comparison.
+        let FactSnapshot { incidents, children, cases, units, reported, fund } = self;
+        Arc::ptr_eq(incidents, &other.incidents)
+            && Arc::ptr_eq(children, &other.children)
+            && Arc::ptr_eq(cases, &other.cases)
+            && Arc::ptr_eq(units, &other.units)
+            && Arc::ptr_eq(reported, &other.reported)
+            && Arc::ptr_eq(fund, &other.fund)
     }
 
     /// Every fact, unfiltered.
     pub fn all(&self) -> Facts {
-        Facts { incidents: self.incidents.to_vec(), children: self.children.to_vec(), cases: self.cases.to_vec() }
+        Facts {
+            incidents: self.incidents.to_vec(),
+            children: self.children.to_vec(),
+            cases: self.cases.to_vec(),
+            units: self.units.to_vec(),
+            reported: self.reported.to_vec(),
+            fund: self.fund.to_vec(),
+        }
     }
 }
 
@@ -67,6 +95,12 @@ struct Pending {
     households: HashSet<i64>,
     /// A case was opened or moved a step: the case facts are read again (they are few).
     cases: bool,
+    /// A unit status was recorded or ended: the unit facts are made again (they are few).
+    units: bool,
+    /// A reported value was saved: the reported facts are read again (they are few).
+    reported: bool,
+    /// Fund movements recorded: they join the facts.
+    fund: Vec<Fact>,
     /// Reload everything (a bulk load, or a write that could not be followed).
     full: bool,
 }
@@ -142,6 +176,8 @@ struct State {
 
 pub struct FactCache {
     store: Arc<dyn Store>,
+    /// The map of units, for the unit facts.
+    unit_map: Arc<UnitService>,
     current: RwLock<Option<(Date, FactSnapshot)>>,
     dirty: AtomicBool,
     pending: Mutex<Pending>,
@@ -150,9 +186,10 @@ pub struct FactCache {
 }
 
 impl FactCache {
-    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
+    pub(crate) fn new(store: Arc<dyn Store>, unit_map: Arc<UnitService>) -> Self {
         Self {
             store,
+            unit_map,
             current: RwLock::new(None),
             dirty: AtomicBool::new(true),
             pending: Mutex::new(Pending { full: true, ..Default::default() }),
@@ -207,6 +244,27 @@ impl FactCache {
     /// After a case was opened or moved a step (its state, risk or tasks changed).
     pub fn after_case<T>(&self, result: T) -> T {
         self.note(|p| p.cases = true);
+        result
+    }
+
+    /// After a unit status was recorded or ended.
+    pub fn after_unit_status<T>(&self, result: T) -> T {
+        self.note(|p| p.units = true);
+        result
+    }
+
+    /// After a reported value was saved (or a save failed: a needless reading is cheap).
+    pub fn after_reported<T>(&self, result: T) -> T {
+        self.note(|p| p.reported = true);
+        result
+    }
+
+    /// After a fund movement was recorded: its fact joins the facts.
+    pub fn after_fund<E>(&self, movement: &treem_domain::fund::FundMovement, result: Result<i64, E>) -> Result<i64, E> {
+        if result.is_ok() {
+            let fact = movement.fact();
+            self.note(|p| p.fund.push(fact));
+        }
         result
     }
 
@@ -316,7 +374,19 @@ impl FactCache {
             let id = record.id;
             register.put(Some(record), id);
         }
-        let snapshot = FactSnapshot { incidents: Arc::new(incidents), children: Arc::new(register.facts()), cases: Arc::new(cases) };
+        let units = Arc::new(self.unit_facts(today).await?);
+        let reported = self.reported_facts(today).await?;
+        let mut fund: Vec<Fact> =
+            self.store.fund_movements(&treem_storage::FundFilter::default()).await?.iter().map(|m| m.fact()).collect();
+        fund.sort_by_key(|f| (f.day, f.unit, f.codes));
+        let snapshot = FactSnapshot {
+            fund: Arc::new(fund),
+            incidents: Arc::new(incidents),
+            children: Arc::new(register.facts()),
+            cases: Arc::new(cases),
+            reported: Arc::new(reported),
+            units,
+        };
         Ok((State { day: today, loaded_at: Instant::now(), register }, snapshot))
     }
 
@@ -329,8 +399,17 @@ impl FactCache {
             Arc::new(list)
         };
         let cases = if pending.cases { Arc::new(self.store.case_facts(treem_domain::audit::now_utc()).await?) } else { previous.cases };
+        let units = if pending.units { Arc::new(self.unit_facts(day).await?) } else { previous.units };
+        let reported = if pending.reported { Arc::new(self.reported_facts(day).await?) } else { previous.reported };
+        let fund = if pending.fund.is_empty() {
+            previous.fund
+        } else {
+            let mut list = previous.fund.as_ref().clone();
+            list.extend(pending.fund);
+            Arc::new(list)
+        };
         if pending.children.is_empty() && pending.households.is_empty() {
-            return Ok(FactSnapshot { incidents, children: previous.children, cases });
+            return Ok(FactSnapshot { incidents, children: previous.children, cases, reported, fund, units });
         }
         let ids: Vec<i64> = pending.children.iter().copied().collect();
         let households: Vec<i64> = pending.households.iter().copied().collect();
@@ -357,6 +436,22 @@ impl FactCache {
         for i in touched(register) {
             register.apply(i, day, 1);
         }
-        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()), cases })
+        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()), cases, reported, fund, units })
+    }
+
+    /// Every unit on each year's counting day with the statuses it holds then.
+    async fn unit_facts(&self, today: Date) -> Result<Vec<Fact>, AppError> {
+        let statuses = self.store.unit_statuses().await?;
+        let spans: Vec<_> = statuses.iter().map(|s| (s.unit, s.kind.as_str(), s.valid_from, s.valid_to)).collect();
+        Ok(unit_facts(&self.unit_map.catalog(), &spans, FIRST_YEAR..=today.year(), today))
+    }
+
+    /// Every reported value as a fact on its year's counting day, sorted by day and unit.
+    async fn reported_facts(&self, today: Date) -> Result<Vec<Fact>, AppError> {
+        let rows = self.store.reported_values(&treem_storage::ReportedFilter::default()).await?;
+        let mut out: Vec<Fact> =
+            rows.iter().filter_map(|r| Fact::of_reported(&r.element, &r.sex, r.unit, r.year, r.value, today)).collect();
+        out.sort_by_key(|f| (f.day, f.unit, f.codes));
+        Ok(out)
     }
 }

@@ -10,10 +10,13 @@ pub mod cases;
 pub mod children;
 pub mod error;
 pub mod facts;
+pub mod figures;
+pub mod fund;
 pub mod generate;
 pub mod incidents;
 pub mod plans;
 pub mod register;
+pub mod reported;
 pub mod units;
 
 use std::sync::Arc;
@@ -34,6 +37,8 @@ pub struct App {
     pub incidents: incidents::IncidentService,
     pub register: register::RegisterService,
     pub plans: plans::PlanService,
+    pub reported: reported::ReportedService,
+    pub fund: fund::FundService,
     /// The indicator engine's facts, made fresh by the services' writes.
     pub facts: Arc<facts::FactCache>,
 }
@@ -43,7 +48,7 @@ impl App {
     pub async fn new(store: Arc<dyn Store>, settings: auth::AuthSettings) -> Result<Arc<Self>, AppError> {
         let units = Arc::new(units::UnitService::new(store.clone()).await?);
         let auth = Arc::new(auth::AuthService::new(store.clone(), units.clone(), settings));
-        let facts = Arc::new(facts::FactCache::new(store.clone()));
+        let facts = Arc::new(facts::FactCache::new(store.clone(), units.clone()));
         Ok(Arc::new(Self {
             accounts: accounts::AccountService::new(store.clone(), units.clone(), auth.clone()),
             children: children::ChildService::new(store.clone(), units.clone(), facts.clone()),
@@ -51,6 +56,8 @@ impl App {
             incidents: incidents::IncidentService::new(store.clone(), units.clone(), facts.clone()),
             register: register::RegisterService::new(store.clone(), facts.clone()),
             plans: plans::PlanService::new(store.clone(), units.clone(), facts.clone()),
+            reported: reported::ReportedService::new(store.clone(), units.clone(), facts.clone()),
+            fund: fund::FundService::new(store.clone(), units.clone(), facts.clone()),
             cases: cases::CaseService::new(
                 store.clone(),
                 units.clone(),

@@ -7,14 +7,19 @@ use treem_domain::access::Action;
 use treem_domain::access::Role;
 use treem_domain::audit::Outcome;
 use treem_domain::indicator::{
-    counts_on_map, parse_catalogue, percent_hundredths, public_yearly_values, FactKind, Facts, Formula, Indicator, PublicValue,
+    check_definition, counts_on_map, parse_catalogue, percent_hundredths, public_values_together, FactKind, Facts, Formula, Indicator,
+    PublicValue,
 };
-use treem_domain::plan::{check_plan, relative_change_progress, unit_status_progress, Plan, StatusYear, YearProgress, UNIT_STATUSES};
+use treem_domain::plan::{
+    check_plan, milestone_status, relative_change_progress, unit_status_progress, unit_target_progress, MilestoneUnit, Plan, StatusYear,
+    UnitTargetYears, YearProgress, YearStatus, UNIT_STATUSES,
+};
 use treem_domain::units::{UnitId, UnitLevel};
-use treem_storage::{PlanRow, Store, UnitStatusRow};
+use treem_storage::{IndicatorRow, PlanRow, StorageError, Store, UnitStatusRow};
 
 use crate::accounts::Operator;
 use crate::facts::FactCache;
+use crate::figures::PlanFigures;
 use crate::units::UnitService;
 use crate::Actor;
 use crate::AppError;
@@ -105,6 +110,123 @@ pub struct PublicIndicator {
     pub years: Vec<(i32, PublicValue)>,
 }
 
+/// Where a catalogue entry's definition comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// data/indicators/catalogue.toml, as released.
+    Bundled,
+    /// Saved through the UI or the API (a new code, or a bundled one changed).
+    Stored,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Bundled => "bundled",
+            Origin::Stored => "stored",
+        }
+    }
+}
+
+/// Where an entry comes from and the revision an edit of it starts from (0: none stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryMeta {
+    pub origin: Origin,
+    pub revision: i64,
+    /// The bundled entry has this code too (a stored one overlays it).
+    pub bundled: bool,
+    pub saved_at: Option<String>,
+}
+
+/// The effective indicator catalogue: the bundled entries, each overlaid by a stored
+/// definition of the same code, then the stored new codes (by code). Derefs to the
+/// entries; `meta` runs parallel to them.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    entries: Vec<(Indicator, Formula)>,
+    meta: Vec<EntryMeta>,
+}
+
+impl std::ops::Deref for Catalogue {
+    type Target = [(Indicator, Formula)];
+    fn deref(&self) -> &[(Indicator, Formula)] {
+        &self.entries
+    }
+}
+
+impl Catalogue {
+    /// The bundled entries overlaid by `stored` (each parsed and checked again: a stored
+    /// definition the formula language no longer accepts is an error, not a silent gap).
+    fn effective(bundled: &[(Indicator, Formula)], stored: &[IndicatorRow]) -> Result<Self, AppError> {
+        let mut parsed = BTreeMap::new();
+        for row in stored {
+            let broken = |e: String| AppError::Internal(format!("stored indicator {}: {e}", row.code));
+            let i: Indicator = serde_json::from_str(&row.document).map_err(|e| broken(e.to_string()))?;
+            let (i, f) = check_definition(&i).map_err(|e| broken(format!("{e:?}")))?;
+            parsed.insert(row.code.clone(), (i, f, row));
+        }
+        let mut out = Catalogue::default();
+        for (i, f) in bundled {
+            match parsed.remove(&i.code) {
+                Some((si, sf, row)) => {
+                    out.entries.push((si, sf));
+                    out.meta.push(EntryMeta {
+                        origin: Origin::Stored,
+                        revision: row.revision,
+                        bundled: true,
+                        saved_at: Some(row.saved_at.clone()),
+                    });
+                }
+                None => {
+                    out.entries.push((i.clone(), f.clone()));
+                    out.meta.push(EntryMeta { origin: Origin::Bundled, revision: 0, bundled: true, saved_at: None });
+                }
+            }
+        }
+        for (_, (i, f, row)) in parsed {
+            out.entries.push((i, f));
+            out.meta.push(EntryMeta {
+                origin: Origin::Stored,
+                revision: row.revision,
+                bundled: false,
+                saved_at: Some(row.saved_at.clone()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The entry of `code`.
+    pub fn find(&self, code: &str) -> Option<&(Indicator, Formula)> {
+        self.entries.iter().find(|(i, _)| i.code == code)
+    }
+
+    /// Every entry with where it comes from.
+    pub fn with_meta(&self) -> impl Iterator<Item = (&(Indicator, Formula), &EntryMeta)> {
+        self.entries.iter().zip(&self.meta)
+    }
+
+    /// Where the entry of `code` comes from.
+    pub fn meta(&self, code: &str) -> Option<&EntryMeta> {
+        self.entries.iter().position(|(i, _)| i.code == code).and_then(|n| self.meta.get(n))
+    }
+}
+
+/// What saving an indicator did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorSaved {
+    pub code: String,
+    /// The stored revision now (send it back with the next edit).
+    pub revision: i64,
+    /// The code was not in the catalogue before.
+    pub created: bool,
+    /// Something was written (saving the definition as it is changes nothing and is not audited).
+    pub changed: bool,
+    pub formula_changed: bool,
+    /// Stored plans naming the indicator, each with where (`targets[T1]`, `baselines[B3]`,
+    /// `public_indicators`): their figures follow the new formula from now on.
+    pub used_by: Vec<(String, Vec<String>)>,
+}
+
 /// A unit status as typed in a form or sent to the API.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct UnitStatusInput {
@@ -122,28 +244,44 @@ pub struct TargetProgress {
     pub years: Vec<YearProgress>,
 }
 
+/// A milestone and the units it names; `status` is none when it follows no unit status.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MilestoneProgress {
+    pub target_id: String,
+    pub status: Option<YearStatus>,
+    pub units: Vec<MilestoneUnit>,
+}
+
+/// One unit target's progress; `years` is none when the reader may not see its counts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnitTargetProgress {
+    /// Its index in the plan's `unit_targets`.
+    pub index: usize,
+    pub target_id: String,
+    pub unit: UnitId,
+    pub years: Option<UnitTargetYears>,
+}
+
 /// Facts filtered to one scope, for one snapshot of the facts and one unit map, with
 /// the counts by year already made from them (a dashboard asks the same ones again).
 struct ScopedFacts {
     root: Option<UnitId>,
-    incidents: Arc<Vec<treem_domain::indicator::Fact>>,
-    children: Arc<Vec<treem_domain::indicator::Fact>>,
-    cases: Arc<Vec<treem_domain::indicator::Fact>>,
+    /// The snapshot these were filtered from.
+    source: crate::facts::FactSnapshot,
     catalog: Arc<treem_domain::units::UnitCatalog>,
     facts: Facts,
     counts: std::sync::Mutex<std::collections::HashMap<String, BTreeMap<i32, i64>>>,
     breakdowns: std::sync::Mutex<std::collections::HashMap<BreakdownKey, Breakdown>>,
 }
 
-/// A breakdown already made: (indicator, year, map date, level).
-type BreakdownKey = (String, i32, time::Date, &'static str);
+/// A breakdown already made: (indicator, its formula, year, map date, level). The formula
+/// is part of the key, so that an entry made before an indicator was changed is never served.
+type BreakdownKey = (String, String, i32, time::Date, &'static str);
 
 impl ScopedFacts {
     /// Whether these were filtered from `snapshot`.
     fn is_of(&self, snapshot: &crate::facts::FactSnapshot) -> bool {
-        Arc::ptr_eq(&self.incidents, &snapshot.incidents)
-            && Arc::ptr_eq(&self.children, &snapshot.children)
-            && Arc::ptr_eq(&self.cases, &snapshot.cases)
+        self.source.same_as(snapshot)
     }
 
     /// `count` by year over these facts, remembered for the life of this entry.
@@ -219,15 +357,20 @@ impl<T> Kept<T> {
 
 pub struct PlanService {
     store: Arc<dyn Store>,
-    units: Arc<UnitService>,
-    facts: Arc<FactCache>,
+    pub(crate) units: Arc<UnitService>,
+    pub(crate) facts: Arc<FactCache>,
     scoped: std::sync::Mutex<Vec<Arc<ScopedFacts>>>,
     /// Every unit status (written only through this service, read by every dashboard).
     statuses: Kept<Vec<UnitStatusRow>>,
     /// Every plan, parsed (written only through `import`).
     plans: Kept<Vec<Arc<Plan>>>,
     /// The bundled indicator catalogue, parsed once (a test keeps it valid).
-    catalogue: Result<Vec<(Indicator, Formula)>, String>,
+    bundled: Result<Vec<(Indicator, Formula)>, String>,
+    /// The effective catalogue (bundled overlaid by stored definitions; written only through
+    /// `save_indicator`).
+    catalogue: Kept<Catalogue>,
+    /// The plans' figures shared between requests (`figures.rs`).
+    figures: PlanFigures,
 }
 
 /// Parses a plan file; a syntax error names the line and column.
@@ -243,12 +386,14 @@ pub fn parse_plan_toml(file: &str, text: &str) -> Result<Plan, AppError> {
 
 impl PlanService {
     pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<FactCache>) -> Self {
-        let catalogue = parse_catalogue("data/indicators/catalogue.toml", treem_domain::bundled::INDICATORS).map_err(|e| e.join("; "));
+        let bundled = parse_catalogue("data/indicators/catalogue.toml", treem_domain::bundled::INDICATORS).map_err(|e| e.join("; "));
         Self {
             store,
             units,
             facts,
-            catalogue,
+            bundled,
+            catalogue: Kept::default(),
+            figures: PlanFigures::default(),
             scoped: std::sync::Mutex::new(Vec::new()),
             statuses: Kept::default(),
             plans: Kept::default(),
@@ -256,12 +401,17 @@ impl PlanService {
     }
 
     /// Checks and stores a plan (a new one, or a new version of the same code).
+    /// Whether `actor` may import plans (the pages offer the form only to them).
+    pub fn may_import(actor: &Actor) -> bool {
+        matches!(actor.role, Role::SystemAdmin | Role::ProvincialOfficer)
+    }
+
     /// Provincial officers, administrators and the command line may do this.
     /// Importing the same document again changes nothing and writes no audit entry.
     pub async fn import(&self, by: Operator<'_>, plan: &Plan) -> Result<PlanImport, AppError> {
         let event = match &by {
             Operator::Admin(a) => {
-                if !matches!(a.role, Role::SystemAdmin | Role::ProvincialOfficer) {
+                if !Self::may_import(a) {
                     return Err(AppError::Forbidden);
                 }
                 a.event("plan.import", Outcome::Ok)
@@ -274,7 +424,7 @@ impl PlanService {
             }
         };
         let mut problems = check_plan(plan).err().unwrap_or_default();
-        let catalogue = self.catalogue()?;
+        let catalogue = self.catalogue().await?;
         for t in &plan.targets {
             if let Some(code) = &t.indicator {
                 match catalogue.iter().find(|(i, _)| &i.code == code) {
@@ -368,7 +518,7 @@ impl PlanService {
         actor.require(Action::List)?;
         let today = treem_domain::calendar::today_in_vietnam();
         let facts = self.facts_in_scope(actor).await?;
-        let catalogue = self.catalogue()?;
+        let catalogue = self.catalogue().await?;
         let mut out = Vec::new();
         for t in plan.targets.iter().filter(|t| t.kind == "relative_annual_change") {
             let Some(code) = &t.indicator else { continue };
@@ -407,7 +557,8 @@ impl PlanService {
                 let allowed: &[UnitLevel] =
                     if input.kind == "child_friendly" { &[UnitLevel::Commune] } else { &[UnitLevel::District, UnitLevel::Commune] };
                 if !allowed.contains(&u.level) {
-                    errors.push(("unit_id".to_owned(), "a commune (child-friendly) or a district or commune (the model)".to_owned()));
+                    errors
+                        .push(("unit_id".to_owned(), "a commune (child-friendly) or a district or commune (a model or pilot)".to_owned()));
                 }
             }
         }
@@ -421,6 +572,7 @@ impl PlanService {
             .add_unit_status(&row, actor.account_id, &actor.event("unit_status.add", Outcome::Ok).record("unit", unit.id.0))
             .await;
         self.statuses.forget();
+        let added = self.facts.after_unit_status(added);
         Ok(added?)
     }
 
@@ -436,6 +588,7 @@ impl PlanService {
         let event = actor.event("unit_status.end", Outcome::Ok).record("unit", status.unit.0);
         let ended = self.store.end_unit_status(id, to, &event).await;
         self.statuses.forget();
+        let ended = self.facts.after_unit_status(ended);
         if ended? {
             Ok(())
         } else {
@@ -476,6 +629,91 @@ impl PlanService {
         Ok(out)
     }
 
+    /// The plan's milestones that follow a unit status (T4: the pilot ran in the units it
+    /// names by its deadline), public as unit statuses are. Rules in docs/PLANS.md.
+    pub async fn milestone_progress(&self, plan: &Plan) -> Result<Vec<MilestoneProgress>, AppError> {
+        let catalog = self.units.catalog();
+        let statuses = self.all_unit_statuses().await?;
+        let today = treem_domain::calendar::today_in_vietnam();
+        let scope_on = treem_domain::unit_import::parse_date(&plan.scope_unit_on);
+        let start = time::Date::from_calendar_date(plan.period_from, time::Month::January, 1).ok();
+        let mut out = Vec::new();
+        for t in plan.targets.iter().filter(|t| t.kind == "milestone") {
+            let Some(kind) = t.status.as_deref() else {
+                out.push(MilestoneProgress { target_id: t.id.clone(), status: None, units: Vec::new() });
+                continue;
+            };
+            let last = time::Date::from_calendar_date(t.deadline, time::Month::December, 31).ok();
+            let units: Vec<MilestoneUnit> = t
+                .units
+                .iter()
+                .map(|code| {
+                    let unit = scope_on.and_then(|on| catalog.by_code_on(code, on));
+                    // The first day within the plan's period, up to the deadline, the unit held the status.
+                    let since = unit.and_then(|u| {
+                        statuses
+                            .iter()
+                            .filter(|s| s.unit == u.id && s.kind == kind)
+                            .filter(|s| last.is_none_or(|l| s.valid_from <= l) && start.is_none_or(|f| s.valid_to.is_none_or(|to| to >= f)))
+                            .map(|s| start.map_or(s.valid_from, |f| s.valid_from.max(f)))
+                            .min()
+                    });
+                    MilestoneUnit { code: code.clone(), name: unit.map(|u| u.name.clone()), since }
+                })
+                .collect();
+            out.push(MilestoneProgress { target_id: t.id.clone(), status: milestone_status(t.deadline, &units, today), units });
+        }
+        Ok(out)
+    }
+
+    /// Each unit target of the plan, year by year. Counts and shares of units holding a
+    /// status are public (as [`Self::unit_progress`]); a relative change counts records, so
+    /// it is computed only for a signed-in reader whose scope holds the whole unit
+    /// (otherwise `OutOfScope`), from the facts that reach the unit on the map of the day
+    /// its code is read.
+    pub async fn unit_target_progress(&self, actor: Option<&Actor>, plan: &Plan) -> Result<Vec<UnitTargetProgress>, AppError> {
+        let catalog = self.units.catalog();
+        let statuses = self.all_unit_statuses().await?;
+        let today = treem_domain::calendar::today_in_vietnam();
+        let mut out = Vec::new();
+        for (index, u) in plan.unit_targets.iter().enumerate() {
+            let Some(t) = plan.targets.iter().find(|t| t.id == u.target) else { continue };
+            let Some(on) = treem_domain::unit_import::parse_date(&u.unit_on) else { continue };
+            let Some(unit) = catalog.by_code_on(&u.unit_code, on) else { continue };
+            let mut counts = BTreeMap::new();
+            if t.kind == "relative_annual_change" {
+                let covered = actor.filter(|a| a.role.may(Action::List) && a.covers(unit.id, on));
+                let (Some(actor), Some(code)) = (covered, &t.indicator) else {
+                    out.push(UnitTargetProgress { index, target_id: t.id.clone(), unit: unit.id, years: None });
+                    continue;
+                };
+                let catalogue = self.catalogue().await?;
+                let Some((_, Formula::Count(count))) = catalogue.iter().find(|(i, _)| &i.code == code) else { continue };
+                let facts = self.facts_in_scope(actor).await?;
+                for f in facts.of(count.fact).iter().filter(|f| count.matches(f)) {
+                    if treem_domain::indicator::reaches(&catalog, f.unit, f.day, unit.id, on) {
+                        *counts.entry(f.day.year()).or_default() += f.count;
+                    }
+                }
+            }
+            let kind = t.status.clone().unwrap_or_default();
+            let years = unit_target_progress(t, u, today, &counts, |level, day| {
+                let (mut n, mut total) = (0, 0);
+                for id in catalog.subtree_on(unit.id, day) {
+                    let Some(member) = catalog.get(id).filter(|m| m.level.as_str() == level) else { continue };
+                    total += 1;
+                    n +=
+                        i64::from(statuses.iter().any(|s| {
+                            s.unit == member.id && s.kind == kind && s.valid_from <= day && s.valid_to.is_none_or(|to| day <= to)
+                        }));
+                }
+                (n, total)
+            });
+            out.push(UnitTargetProgress { index, target_id: t.id.clone(), unit: unit.id, years });
+        }
+        Ok(out)
+    }
+
     /// The plan's public indicators by year over the plan's area (the scope unit's subtree
     /// through its life), counts from 1 to 9 suppressed. Needs no sign-in.
     pub async fn public_statistics(&self, plan: &Plan) -> Result<Vec<PublicIndicator>, AppError> {
@@ -486,16 +724,15 @@ impl PlanService {
         let area = self.units.catalog().scope_of(root);
         let facts = self.scoped_facts(Some(root), |unit, day| area.contains(unit, day)).await?;
         let last = plan.period_to.min(treem_domain::calendar::today_in_vietnam().year());
-        let catalogue = self.catalogue()?;
-        Ok(plan
-            .public_indicators
-            .iter()
-            .filter_map(|code| catalogue.iter().find(|(i, _)| &i.code == code))
-            .map(|(i, formula)| PublicIndicator {
-                indicator: i.clone(),
-                ratio: matches!(formula, Formula::Ratio(..)),
-                years: public_yearly_values(formula, &facts, (plan.period_from - 1)..=last),
-            })
+        let catalogue = self.catalogue().await?;
+        let published: Vec<&(Indicator, Formula)> =
+            plan.public_indicators.iter().filter_map(|code| catalogue.iter().find(|(i, _)| &i.code == code)).collect();
+        let formulas: Vec<&Formula> = published.iter().map(|(_, f)| f).collect();
+        let values = public_values_together(&formulas, &facts, (plan.period_from - 1)..=last);
+        Ok(published
+            .into_iter()
+            .zip(values)
+            .map(|((i, formula), years)| PublicIndicator { indicator: i.clone(), ratio: matches!(formula, Formula::Ratio(..)), years })
             .collect())
     }
 
@@ -512,9 +749,10 @@ impl PlanService {
         level: UnitLevel,
     ) -> Result<Breakdown, AppError> {
         actor.require(Action::List)?;
-        let (_, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+        let catalogue = self.catalogue().await?;
+        let (indicator, formula) = catalogue.find(code).ok_or(AppError::NotFound)?;
         let facts = self.facts_in_scope(actor).await?;
-        let key = (code.to_owned(), year, map_on, level.as_str());
+        let key = (code.to_owned(), indicator.formula.clone(), year, map_on, level.as_str());
         if let Some(hit) = facts.breakdowns.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(hit);
         }
@@ -567,7 +805,12 @@ impl PlanService {
         actor.require(Action::List)?;
         let facts = self.facts_in_scope(actor).await?;
         let catalog = self.units.catalog();
-        Ok(self.catalogue()?.iter().map(|(i, formula)| indicator_table(&catalog, i, formula, &facts, years.clone(), map_on)).collect())
+        Ok(self
+            .catalogue()
+            .await?
+            .iter()
+            .map(|(i, formula)| indicator_table(&catalog, i, formula, &facts, years.clone(), map_on))
+            .collect())
     }
 
     /// An indicator for one year broken down by one of the fields it publishes (sex, age
@@ -575,7 +818,8 @@ impl PlanService {
     /// recorded for the field comes back as `not_recorded`, so the parts add up to the total.
     pub async fn indicator_disaggregation(&self, actor: &Actor, code: &str, field: &str, year: i32) -> Result<Disaggregation, AppError> {
         actor.require(Action::List)?;
-        let (indicator, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+        let catalogue = self.catalogue().await?;
+        let (indicator, formula) = catalogue.find(code).ok_or(AppError::NotFound)?;
         let fields = formula.disaggregations(&indicator.disaggregations);
         let Some((field, values)) = fields.iter().find(|(f, _)| *f == field) else {
             let names: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
@@ -612,7 +856,7 @@ impl PlanService {
             return Ok(Vec::new());
         }
         let facts = self.facts_in_scope(actor).await?;
-        let catalogue = self.catalogue()?;
+        let catalogue = self.catalogue().await?;
         Ok(linked
             .into_iter()
             .filter_map(|(b, code, year)| {
@@ -632,13 +876,14 @@ impl PlanService {
     /// Of `records` (incidents the caller was allowed to list), those counted by the
     /// indicator's figure (its numerator) for the unit `unit` of the map of its date,
     /// or for the whole scope: the drill-down from a number to the records behind it.
-    pub fn incidents_behind(
+    pub async fn incidents_behind(
         &self,
         code: &str,
         unit: Option<(UnitId, time::Date)>,
         records: Vec<crate::incidents::IncidentView>,
     ) -> Result<Vec<crate::incidents::IncidentView>, AppError> {
-        let (_, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+        let catalogue = self.catalogue().await?;
+        let (_, formula) = catalogue.find(code).ok_or(AppError::NotFound)?;
         let count = match formula {
             Formula::Count(c) | Formula::Ratio(c, _) => c,
         };
@@ -675,7 +920,8 @@ impl PlanService {
         unit: Option<(UnitId, time::Date)>,
     ) -> Result<(FactKind, Vec<i64>), AppError> {
         actor.require(Action::List)?;
-        let (_, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+        let catalogue = self.catalogue().await?;
+        let (_, formula) = catalogue.find(code).ok_or(AppError::NotFound)?;
         let count = match formula {
             Formula::Count(c) | Formula::Ratio(c, _) => c,
         };
@@ -691,6 +937,9 @@ impl PlanService {
         };
         let ids = match count.fact {
             FactKind::Incidents => return Err(AppError::invalid("indicator", "this indicator counts incidents: see /incidents")),
+            FactKind::Units | FactKind::Reported | FactKind::Fund => {
+                return Err(AppError::invalid("indicator", "only figures of incidents, children and cases open their records"))
+            }
             FactKind::Children => {
                 let Some(day) = treem_domain::indicator::counting_day(year, treem_domain::calendar::today_in_vietnam()) else {
                     return Ok((count.fact, Vec::new()));
@@ -715,9 +964,161 @@ impl PlanService {
         self.units.catalog().by_code_on(&plan.scope_unit_code, on).map(|u| u.id)
     }
 
-    /// The indicator catalogue.
-    pub fn catalogue(&self) -> Result<&[(Indicator, Formula)], AppError> {
-        self.catalogue.as_deref().map_err(|e| AppError::Internal(format!("the indicator catalogue is broken: {e}")))
+    /// The effective indicator catalogue: the bundled entries overlaid by the stored
+    /// definitions, kept until the next save.
+    pub async fn catalogue(&self) -> Result<Arc<Catalogue>, AppError> {
+        self.catalogue
+            .get_or_load(|| async {
+                let bundled = self.bundled.as_deref().map_err(|e| AppError::Internal(format!("the indicator catalogue is broken: {e}")))?;
+                Catalogue::effective(bundled, &self.store.indicator_definitions().await?)
+            })
+            .await
+    }
+
+    /// Changes whenever the catalogue may have changed (for figures kept elsewhere).
+    pub fn catalogue_version(&self) -> u64 {
+        self.catalogue.version()
+    }
+
+    /// Adds an indicator to the catalogue or changes one (a bundled one is overlaid, not
+    /// edited: its file stays as released). Provincial officers and system administrators
+    /// only. The definition is checked field by field (the formula's error names its
+    /// character position). `base_revision` is the revision the caller edited (0 for an
+    /// entry with no stored definition); `None` asks for a new code only. A stale revision
+    /// is an edit conflict. Every figure computed with the old definition is dropped.
+    pub async fn save_indicator(
+        &self,
+        actor: &Actor,
+        definition: &Indicator,
+        base_revision: Option<i64>,
+    ) -> Result<IndicatorSaved, AppError> {
+        actor.authorize_catalogue_edit()?;
+        let (indicator, formula) = check_definition(definition).map_err(AppError::InvalidFields)?;
+        let catalogue = self.catalogue().await?;
+        let old = catalogue.find(&indicator.code);
+        let meta = catalogue.meta(&indicator.code);
+        if base_revision.is_none() && old.is_some() {
+            return Err(AppError::invalid("code", format!("`{}` is already in the catalogue: edit it instead", indicator.code)));
+        }
+        let base = base_revision.unwrap_or(0);
+        if base < 0 || meta.map_or(0, |m| m.revision) != base {
+            return Err(AppError::EditConflict);
+        }
+        for plan in self.shared().await?.iter() {
+            for t in plan.targets.iter().filter(|t| t.indicator.as_deref() == Some(indicator.code.as_str())) {
+                if t.kind == "relative_annual_change" && matches!(formula, Formula::Ratio(..)) {
+                    return Err(AppError::invalid(
+                        "formula",
+                        format!(
+                            "plan {} target {} follows this indicator as a yearly change, which needs a count, not a ratio",
+                            plan.code, t.id
+                        ),
+                    ));
+                }
+            }
+        }
+        let used_by = self.plans_using(&indicator.code).await?;
+        if old.is_some_and(|(o, _)| *o == indicator) {
+            return Ok(IndicatorSaved {
+                code: indicator.code,
+                revision: base,
+                created: false,
+                changed: false,
+                formula_changed: false,
+                used_by,
+            });
+        }
+        let old_formula = old.map(|(i, _)| i.formula.clone());
+        let mut changed: Vec<String> = Vec::new();
+        match old {
+            None => changed.push("created".into()),
+            Some((o, _)) => {
+                let pairs: [(&str, bool); 9] = [
+                    ("name_vi", o.name_vi != indicator.name_vi),
+                    ("name_en", o.name_en != indicator.name_en),
+                    ("concept_vi", o.concept_vi != indicator.concept_vi),
+                    ("concept_en", o.concept_en != indicator.concept_en),
+                    ("formula", o.formula != indicator.formula),
+                    ("disaggregations", o.disaggregations != indicator.disaggregations),
+                    ("period", o.period != indicator.period),
+                    ("source", o.source != indicator.source),
+                    ("agency", o.agency != indicator.agency),
+                ];
+                changed.extend(pairs.iter().filter(|(_, c)| *c).map(|(f, _)| (*f).to_owned()));
+            }
+        }
+        // Formulas are public metadata (no personal data): the entry keeps both, so the
+        // log says what every figure was computed with before and after.
+        changed.push(format!("old formula: {}", old_formula.as_deref().unwrap_or("(none)")));
+        changed.push(format!("new formula: {}", indicator.formula));
+        let mut event = actor.event("indicator.save", Outcome::Ok).record("indicator", &indicator.code);
+        event.fields = changed;
+        let document = serde_json::to_string(&indicator).map_err(|e| AppError::Internal(e.to_string()))?;
+        let row = IndicatorRow {
+            code: indicator.code.clone(),
+            document,
+            revision: base + 1,
+            saved_by: Some(actor.account_id),
+            saved_at: String::new(),
+        };
+        let saved = self.store.save_indicator_definition(&row, base, actor.account_id, &event).await;
+        self.forget_figures();
+        let revision = match saved {
+            Ok(r) => r,
+            Err(StorageError::Conflict(_)) => return Err(AppError::EditConflict),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(IndicatorSaved {
+            code: indicator.code.clone(),
+            revision,
+            created: old.is_none(),
+            changed: true,
+            formula_changed: old_formula.as_deref() != Some(indicator.formula.as_str()),
+            used_by,
+        })
+    }
+
+    /// The stored plans that name the indicator `code`, each with where: `targets[T1]`,
+    /// `baselines[B3]`, `public_indicators`.
+    pub async fn plans_using(&self, code: &str) -> Result<Vec<(String, Vec<String>)>, AppError> {
+        let mut out = Vec::new();
+        for plan in self.shared().await?.iter() {
+            let mut uses: Vec<String> =
+                plan.targets.iter().filter(|t| t.indicator.as_deref() == Some(code)).map(|t| format!("targets[{}]", t.id)).collect();
+            uses.extend(plan.baselines.iter().filter(|b| b.indicator.as_deref() == Some(code)).map(|b| format!("baselines[{}]", b.id)));
+            if plan.public_indicators.iter().any(|p| p == code) {
+                uses.push("public_indicators".into());
+            }
+            if !uses.is_empty() {
+                out.push((plan.code.clone(), uses));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Drops the catalogue and every figure computed from it: the scoped facts' memos
+    /// (their breakdowns), the shared plan figures. Called after every catalogue write.
+    fn forget_figures(&self) {
+        self.catalogue.forget();
+        if let Ok(mut list) = self.scoped.lock() {
+            list.clear();
+        }
+        self.figures.forget();
+    }
+
+    /// [`Self::progress`], shared by the callers of one scope until its inputs change.
+    pub async fn shared_progress(&self, actor: &Actor, plan: &Arc<Plan>) -> Result<Arc<Vec<TargetProgress>>, AppError> {
+        self.figures.progress(self, actor, plan).await
+    }
+
+    /// [`Self::public_statistics`], shared by every reader until its inputs change.
+    pub async fn shared_public_statistics(&self, plan: &Arc<Plan>) -> Result<Arc<Vec<PublicIndicator>>, AppError> {
+        self.figures.public_statistics(self, plan).await
+    }
+
+    /// [`Self::unit_progress`], shared by every reader while the statuses are unchanged.
+    pub async fn shared_unit_progress(&self, plan: &Arc<Plan>) -> Result<crate::figures::UnitProgress, AppError> {
+        self.figures.unit_progress(self, plan).await
     }
 
     /// An indicator's value for each year of `years`, counted within the caller's scope,
@@ -729,7 +1130,8 @@ impl PlanService {
         years: std::ops::RangeInclusive<i32>,
     ) -> Result<Vec<(i32, Option<i64>)>, AppError> {
         actor.require(Action::List)?;
-        let (_, formula) = self.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+        let catalogue = self.catalogue().await?;
+        let (_, formula) = catalogue.find(code).ok_or(AppError::NotFound)?;
         if years.end() - years.start() > 100 {
             return Err(AppError::invalid("years", "at most 100 years at once"));
         }
@@ -756,7 +1158,9 @@ impl PlanService {
             return Ok(hit);
         }
         let facts = snapshot.filtered(|kind, unit, day| match kind {
-            FactKind::Incidents | FactKind::Cases => covers(unit, day),
+            // A reported value is checked on its year's counting day, at the reporting unit;
+            // a fund movement on its day, at its fund's unit; a unit on the counting day.
+            FactKind::Incidents | FactKind::Cases | FactKind::Units | FactKind::Reported | FactKind::Fund => covers(unit, day),
             FactKind::Children => {
                 let last = catalog.get(unit).and_then(|u| u.validity.to).map_or(day, |to| day.min(to));
                 covers(unit, last)
@@ -764,9 +1168,7 @@ impl PlanService {
         });
         let entry = Arc::new(ScopedFacts {
             root,
-            incidents: snapshot.incidents.clone(),
-            children: snapshot.children.clone(),
-            cases: snapshot.cases.clone(),
+            source: snapshot.clone(),
             catalog,
             facts,
             counts: Default::default(),

@@ -99,7 +99,7 @@ async fn province(scale: Scale, seed: u64, database: Option<String>) -> Result<(
     let engine_2013 = ms(t);
 
     // Baseline: the same counts by plain SQL GROUP BY, straight on the database.
-    let catalogue = app.plans.catalogue().map_err(|e| e.to_string())?.to_vec();
+    let catalogue = app.plans.catalogue().await.map_err(|e| e.to_string())?.to_vec();
     let (sql, sql_total, engine_total) = if url.starts_with("sqlite") {
         let pool = sqlx::SqlitePool::connect(&url).await.map_err(|e| e.to_string())?;
         // Fair to SQL: the bulk load's write-ahead log folded into the database, tables analysed.
@@ -252,8 +252,8 @@ fn counts_of(formula: &Formula) -> Vec<&Count> {
 
 /// `values` as an SQL list. They come from the formula's checked vocabulary (never
 /// from a user in this benchmark), so quoting them here is safe.
-fn sql_list(values: &[String]) -> String {
-    values.iter().map(|v| format!("'{}'", v.replace('\'', ""))).collect::<Vec<_>>().join(", ")
+fn sql_list(values: &[impl AsRef<str>]) -> String {
+    values.iter().map(|v| format!("'{}'", v.as_ref().replace('\'', ""))).collect::<Vec<_>>().join(", ")
 }
 
 fn years_before(day: Date, years: i32) -> Date {
@@ -296,14 +296,63 @@ async fn sql_counts(pool: &sqlx::SqlitePool, count: &Count, years: std::ops::Ran
                     "state" | "source" => sql.push_str(&format!(" AND k.{} IN ({})", c.field, sql_list(&c.values))),
                     "risk" => sql.push_str(&format!(" AND k.risk_level IN ({})", sql_list(&c.values))),
                     "urgent" if has("true") != has("false") => sql.push_str(&format!(" AND k.urgent = {}", i32::from(has("true")))),
-                    "late" if has("true") != has("false") => sql.push_str(&format!(
-                        " AND {} EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id AND ((t.done_at IS NOT NULL AND t.done_at > t.due_at) OR (t.done_at IS NULL AND t.due_at < '{now}')))",
-                        if has("true") { "" } else { "NOT" }
-                    )),
+                    field if field.starts_with("late") && has("true") != has("false") => {
+                        let stage = treem_domain::indicator::CASE_STAGES.iter().find(|(f, _)| *f == field);
+                        let of_kind = stage.map(|(_, kinds)| format!(" AND t.kind IN ({})", sql_list(kinds))).unwrap_or_default();
+                        sql.push_str(&format!(
+                            " AND {} EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id{of_kind} AND ((t.done_at IS NOT NULL AND t.done_at > t.due_at) OR (t.done_at IS NULL AND t.due_at < '{now}')))",
+                            if has("true") { "" } else { "NOT" }
+                        ))
+                    }
                     _ => {}
                 }
             }
             sql.push_str(" GROUP BY k.unit_id, y");
+            let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
+            total += rows.iter().map(|r| r.2).sum::<i64>();
+        }
+        FactKind::Units => {
+            for year in years.clone() {
+                let Some(day) = counting_day(year, today).filter(|d| d.year() == year) else { continue };
+                let mut sql = format!(
+                    "SELECT u.id, COUNT(*) FROM admin_unit u WHERE u.valid_from <= '{day}' AND (u.valid_to IS NULL OR u.valid_to >= '{day}')"
+                );
+                for c in &count.conditions {
+                    let has = |v: &str| c.values.iter().any(|x| x == v);
+                    match c.field {
+                        "level" => sql.push_str(&format!(" AND u.level IN ({})", sql_list(&c.values))),
+                        status if has("true") != has("false") => sql.push_str(&format!(
+                            " AND {} EXISTS (SELECT 1 FROM unit_status s WHERE s.unit_id = u.id AND s.kind = '{status}' AND s.valid_from <= '{day}' AND (s.valid_to IS NULL OR s.valid_to >= '{day}'))",
+                            if has("true") { "" } else { "NOT" }
+                        )),
+                        _ => {}
+                    }
+                }
+                sql.push_str(" GROUP BY u.id");
+                let rows: Vec<(i64, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
+                total += rows.iter().map(|r| r.1).sum::<i64>();
+            }
+        }
+        FactKind::Reported => {
+            let mut sql =
+                format!("SELECT unit_id, year, SUM(value) FROM reported_value WHERE year BETWEEN {} AND {}", years.start(), years.end());
+            for c in &count.conditions {
+                sql.push_str(&format!(" AND {} IN ({})", c.field, sql_list(&c.values)));
+            }
+            sql.push_str(" GROUP BY unit_id, year");
+            let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
+            total += rows.iter().map(|r| r.2).sum::<i64>();
+        }
+        FactKind::Fund => {
+            let mut sql = format!(
+                "SELECT unit_id, substr(moved_on, 1, 4) AS y, SUM(amount) FROM fund_movement WHERE moved_on BETWEEN '{}-01-01' AND '{}-12-31'",
+                years.start(),
+                years.end()
+            );
+            for c in &count.conditions {
+                sql.push_str(&format!(" AND {} IN ({})", c.field, sql_list(&c.values)));
+            }
+            sql.push_str(" GROUP BY unit_id, y");
             let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
             total += rows.iter().map(|r| r.2).sum::<i64>();
         }
@@ -419,7 +468,7 @@ fn national(seed: u64) -> Result<(), String> {
     }
     let mut incident_facts: Vec<Fact> = grouped.into_iter().map(|((unit, day, codes), count)| Fact { unit, day, codes, count }).collect();
     incident_facts.sort_by_key(|f| (f.day, f.unit));
-    let facts = Facts { incidents: incident_facts, children, cases };
+    let facts = Facts { incidents: incident_facts, children, cases, ..Default::default() };
     println!(
         "  grouped into {} facts in {:.1} s (a full reload; {:.0} MiB as facts, RSS +{:.0} MiB)",
         facts.len(),

@@ -236,6 +236,17 @@ pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Re
         .map_err(|e| e.to_string())?;
     app.plans.import(treem_app::accounts::Operator::Cli, &demo).await.map_err(|e| format!("demo budget plan: {e}"))?;
     seed_unit_statuses(app, &officer).await?;
+    // Made-up figures reported by agencies (once per database: only when none is stored).
+    if app.reported.list(&officer, None, None, None).await.map_err(|e| e.to_string())?.is_empty() {
+        let values = treem_app::generate::reported_values(&app.units.catalog(), treem_domain::calendar::today_in_vietnam(), seed);
+        app.reported.save_many(&officer, &values).await.map_err(|e| format!("demo reported values: {e}"))?;
+    }
+    // Made-up movements of the Child Protection Funds (once per database).
+    if app.fund.list(&officer, None, None).await.map_err(|e| e.to_string())?.is_empty() {
+        for m in treem_app::generate::fund_movements(&app.units.catalog(), treem_domain::calendar::today_in_vietnam(), seed) {
+            app.fund.record(&officer, &m).await.map_err(|e| format!("demo fund movement: {e}"))?;
+        }
+    }
     // The generated province: the register's children and households, the incidents
     // behind the plan's indicators and the cases (once per database).
     let started = std::time::Instant::now();
@@ -253,7 +264,9 @@ pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Re
 /// Made-up decisions on real units of the 2013-era province, so that the plan's unit
 /// targets show figures: the community-based model in 6 districts and 50 communes from
 /// mid-2014, 3 more districts and 45 more communes from 2017 (T3a and T3b met); communes
-/// recognised child-friendly in waves reaching 85 % by 2015 (T5 missed) and 95 % by 2018.
+/// recognised child-friendly in waves reaching 85 % by 2015 (T5 missed) and 95 % by 2018;
+/// the pilot for juveniles in conflict with the law in Cao Lãnh city (866) from 2014 and
+/// Cao Lãnh district (873) from 2015 (T4 reached).
 async fn seed_unit_statuses(app: &App, officer: &treem_app::Actor) -> Result<(), String> {
     if !app.plans.unit_statuses(None).await.map_err(|e| e.to_string())?.is_empty() {
         return Ok(());
@@ -274,6 +287,9 @@ async fn seed_unit_statuses(app: &App, officer: &treem_app::Actor) -> Result<(),
     let mut next = communes.iter();
     for (n, from) in waves {
         plan.extend(next.by_ref().take(n).map(|c| (*c, "child_friendly", from)));
+    }
+    for (code, from) in [("866", "2014-04-01"), ("873", "2015-01-15")] {
+        plan.extend(catalog.by_code_on(code, on).map(|u| (u.id.0, "juvenile_diversion_pilot", from)));
     }
     for (unit, kind, from) in plan {
         let input = treem_app::plans::UnitStatusInput {

@@ -44,3 +44,6 @@ pub const DEMO_PLAN_BUDGETS: &str = include_str!("../../../data/demo/plan-budget
 
 /// The indicator catalogue (see `data/indicators/catalogue.toml`).
 pub const INDICATORS: &str = include_str!("../../../data/indicators/catalogue.toml");
+
+/// The data elements agencies report (see `data/indicators/data-elements.toml`).
+pub const DATA_ELEMENTS: &str = include_str!("../../../data/indicators/data-elements.toml");

@@ -2,9 +2,10 @@
 //! and a formula in a small language, parsed and checked before use.
 //!
 //! ```text
-//! formula := count [ "/" count ]              a count, or a ratio shown in percent
-//! count   := "count" "(" fact [ "where" cond { "and" cond } ] ")"
-//! fact    := "incidents" | "children" | "cases"
+//! formula := term [ "/" term ]                a count or sum, or a ratio shown in percent
+//! term    := ( "count" | "sum" ) "(" fact [ "where" cond { "and" cond } ] ")"
+//! fact    := "incidents" | "children" | "cases" | "units"  counted: count(…)
+//!          | "reported" | "fund"                           summed:  sum(…)
 //! cond    := field "=" string | field "in" "(" string { "," string } ")"
 //! ```
 //!
@@ -12,8 +13,15 @@
 //! incident; `children` are the register's children under 16 on the last day of each
 //! year (today for the current year), by sex, age band, household poverty that year,
 //! special circumstances on that day and disability; `cases` are counted in the year
-//! they were received, by state, source, urgency, risk and lateness. Every error names
-//! the character position (1-based) where it was found.
+//! they were received, by state, source, urgency, risk and lateness; `units` are the
+//! administrative units existing on each year's counting day, by level and the dated
+//! statuses they hold then (child-friendly, running a model). `reported` values
+//! (aggregates agencies report, see [`crate::reported`]) are summed, by `element` and
+//! `sex` (absent when the element is not reported by sex): a value for a year is a fact
+//! on that year's counting day whose `count` is the value. `fund` movements of a Child
+//! Protection Fund are summed in đồng on their day, by direction, source and purpose. A counted kind in `sum`, or
+//! a summed one in `count`, is an error. Every error names the character position
+//! (1-based) where it was found.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -92,28 +100,71 @@ pub const CASE_FIELDS: &[(&str, &[&str])] = &[
     ("risk", &["low", "medium", "high"]),
     // Some step's task was done after its due time, or is still open past it.
     ("late", &["true", "false"]),
+    // The same, for the steps of one stage (see `CASE_STAGES`).
+    ("late_verify", &["true", "false"]),
+    ("late_assessment", &["true", "false"]),
+    ("late_plan", &["true", "false"]),
+];
+
+/// The stages whose timeliness a case fact carries: (field, the task kinds of the
+/// stage). Verification is due within 12 clock hours of the report (Decree 56, Art. 9
+/// in practice); assessment covers the initial and detailed assessments and the
+/// emergency intervention; planning covers drafting, approving and starting the plan.
+pub const CASE_STAGES: &[(&str, &[&str])] = &[
+    ("late_verify", &["verify"]),
+    ("late_assessment", &["initial_assessment", "emergency_intervention", "detailed_assessment"]),
+    ("late_plan", &["draft_plan", "approve_plan", "start_plan"]),
+];
+
+/// The fields of an administrative unit counted on a year's counting day: its level and
+/// whether it holds each dated status then (the statuses of `plan::UNIT_STATUSES`).
+pub const UNIT_FIELDS: &[(&str, &[&str])] = &[
+    ("level", &["province", "district", "commune", "hamlet"]),
+    ("child_friendly", &["true", "false"]),
+    ("community_based_protection", &["true", "false"]),
+    ("juvenile_diversion_pilot", &["true", "false"]),
 ];
 
 /// Age bands of children counted (ages in whole years on the counting day).
 pub const AGE_BANDS: &[&str] = &["0-5", "6-10", "11-15"];
 
-/// What a formula counts.
+/// The fields of a reported value: the bundled data elements' codes, and sex (absent
+/// when the element is not reported by sex). The element list is bundled data, read once.
+pub fn reported_fields() -> &'static [(&'static str, &'static [&'static str])] {
+    static FIELDS: std::sync::OnceLock<[(&'static str, &'static [&'static str]); 2]> = std::sync::OnceLock::new();
+    FIELDS.get_or_init(|| [("element", crate::reported::element_codes()), ("sex", &["male", "female"])])
+}
+
+/// The fields of a fund movement (see [`crate::fund`]).
+pub const FUND_FIELDS: &[(&str, &[&str])] =
+    &[("direction", crate::fund::DIRECTIONS), ("source", crate::fund::SOURCES), ("purpose", crate::fund::PURPOSES)];
+
+/// What a formula counts or sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FactKind {
     Incidents,
     Children,
     Cases,
+    Units,
+    /// Aggregate values reported by agencies (summed).
+    Reported,
+    /// Movements of a Child Protection Fund, in đồng (summed).
+    Fund,
 }
 
 impl FactKind {
-    pub const ALL: [FactKind; 3] = [FactKind::Incidents, FactKind::Children, FactKind::Cases];
+    pub const ALL: [FactKind; 6] =
+        [FactKind::Incidents, FactKind::Children, FactKind::Cases, FactKind::Units, FactKind::Reported, FactKind::Fund];
 
     pub fn as_str(self) -> &'static str {
         match self {
             FactKind::Incidents => "incidents",
             FactKind::Children => "children",
             FactKind::Cases => "cases",
+            FactKind::Units => "units",
+            FactKind::Reported => "reported",
+            FactKind::Fund => "fund",
         }
     }
 
@@ -122,6 +173,24 @@ impl FactKind {
             FactKind::Incidents => INCIDENT_FIELDS,
             FactKind::Children => CHILD_FIELDS,
             FactKind::Cases => CASE_FIELDS,
+            FactKind::Units => UNIT_FIELDS,
+            FactKind::Reported => reported_fields(),
+            FactKind::Fund => FUND_FIELDS,
+        }
+    }
+
+    /// Whether its facts hold values to be summed (`sum(…)`) rather than records to be
+    /// counted (`count(…)`).
+    pub fn summed(self) -> bool {
+        matches!(self, FactKind::Reported | FactKind::Fund)
+    }
+
+    /// The formula word for this kind: `sum` or `count`.
+    pub fn verb(self) -> &'static str {
+        if self.summed() {
+            "sum"
+        } else {
+            "count"
         }
     }
 }
@@ -136,7 +205,8 @@ pub struct Condition {
     mask: u64,
 }
 
-/// `count(incidents where …)` or `count(children where …)`.
+/// `count(incidents where …)`, `count(children where …)`, `sum(reported where …)`: one
+/// term of a formula (a sum when its fact kind is summed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Count {
     pub fact: FactKind,
@@ -235,13 +305,6 @@ impl Parser {
         }
     }
 
-    fn expect_word(&mut self, word: &str) -> Result<(), FormulaError> {
-        match self.next() {
-            (Token::Word(w), _) if w == word => Ok(()),
-            (_, position) => Self::fail(position, format!("expected `{word}`")),
-        }
-    }
-
     fn text(&mut self, field: &str, allowed: &[&str]) -> Result<String, FormulaError> {
         match self.next() {
             (Token::Text(v), position) => {
@@ -282,7 +345,10 @@ impl Parser {
     }
 
     fn count(&mut self) -> Result<Count, FormulaError> {
-        self.expect_word("count")?;
+        let (verb, verb_at) = match self.next() {
+            (Token::Word(w), position) if w == "count" || w == "sum" => (w, position),
+            (_, position) => return Self::fail(position, "expected `count` or `sum`"),
+        };
         self.expect_symbol('(')?;
         let kinds = || FactKind::ALL.map(FactKind::as_str).join(", ");
         let fact = match self.next() {
@@ -290,8 +356,14 @@ impl Parser {
                 Some(k) => k,
                 None => return Self::fail(position, format!("unknown fact `{w}`: one of {}", kinds())),
             },
-            (_, position) => return Self::fail(position, format!("expected what to count: one of {}", kinds())),
+            (_, position) => return Self::fail(position, format!("expected what to count or sum: one of {}", kinds())),
         };
+        if fact.verb() != verb {
+            let what = if fact.summed() { "values are summed" } else { "are counted" };
+            let name = fact.as_str();
+            let verb = fact.verb();
+            return Self::fail(verb_at, format!("{name} {what}: use {verb}({name} …)"));
+        }
         let mut conditions = Vec::new();
         if self.peek().0 == Token::Word("where".into()) {
             self.next();
@@ -381,6 +453,14 @@ impl Formula {
         })
     }
 
+    /// The names of every field the formula's counts share.
+    pub fn fields_of_every_count(&self) -> Vec<String> {
+        self.disaggregations(&FactKind::ALL.iter().flat_map(|k| k.fields().iter().map(|(f, _)| (*f).to_owned())).collect::<Vec<_>>())
+            .iter()
+            .map(|(f, _)| (*f).to_owned())
+            .collect()
+    }
+
     /// The fields the formula may be broken down by: those its indicator publishes
     /// (`disaggregations`) that every count of it has, with their values.
     pub fn disaggregations(&self, published: &[String]) -> Vec<(&'static str, &'static [&'static str])> {
@@ -415,6 +495,15 @@ impl Fact {
         ];
         Self::new(FactKind::Incidents, f.unit, f.occurred_on, &fields, 1)
     }
+
+    /// A value reported for `year` as a fact: at the reporting unit, on the year's
+    /// counting day (see [`counting_day`]), the value as its count; `sex` `all` (not
+    /// reported by sex) is absent. None for a year after `today`'s.
+    pub fn of_reported(element: &str, sex: &str, unit: UnitId, year: i32, value: i64, today: time::Date) -> Option<Self> {
+        let day = counting_day(year, today).filter(|d| d.year() == year)?;
+        let sex = (sex != "all").then_some(sex);
+        Some(Self::new(FactKind::Reported, unit, day, &[("element", Some(element)), ("sex", sex)], value))
+    }
 }
 
 /// Every fact a formula may count, by kind.
@@ -423,6 +512,9 @@ pub struct Facts {
     pub incidents: Vec<Fact>,
     pub children: Vec<Fact>,
     pub cases: Vec<Fact>,
+    pub units: Vec<Fact>,
+    pub reported: Vec<Fact>,
+    pub fund: Vec<Fact>,
 }
 
 impl Facts {
@@ -431,6 +523,9 @@ impl Facts {
             FactKind::Incidents => &self.incidents,
             FactKind::Children => &self.children,
             FactKind::Cases => &self.cases,
+            FactKind::Units => &self.units,
+            FactKind::Reported => &self.reported,
+            FactKind::Fund => &self.fund,
         }
     }
 
@@ -439,10 +534,13 @@ impl Facts {
         self.incidents.retain(&mut keep);
         self.children.retain(&mut keep);
         self.cases.retain(&mut keep);
+        self.units.retain(&mut keep);
+        self.reported.retain(&mut keep);
+        self.fund.retain(&mut keep);
     }
 
     pub fn len(&self) -> usize {
-        self.incidents.len() + self.children.len() + self.cases.len()
+        self.incidents.len() + self.children.len() + self.cases.len() + self.units.len() + self.reported.len() + self.fund.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -672,6 +770,38 @@ pub fn child_facts(
     out
 }
 
+/// One dated status of a unit, as unit facts need it: (unit, status, first day, last day).
+pub type UnitStatusSpan<'a> = (UnitId, &'a str, time::Date, Option<time::Date>);
+
+/// The unit facts of `years`: every unit existing on the year's counting day (31
+/// December, or `today` for the current year), one fact each, with its level and
+/// whether it holds each status of [`UNIT_FIELDS`] on that day. Sorted by day and unit.
+pub fn unit_facts(
+    catalog: &UnitCatalog,
+    statuses: &[UnitStatusSpan<'_>],
+    years: std::ops::RangeInclusive<i32>,
+    today: time::Date,
+) -> Vec<Fact> {
+    let mut held: std::collections::HashMap<UnitId, Vec<&UnitStatusSpan<'_>>> = std::collections::HashMap::new();
+    for span in statuses {
+        held.entry(span.0).or_default().push(span);
+    }
+    let mut out = Vec::new();
+    for year in years {
+        let Some(day) = counting_day(year, today) else { continue };
+        for u in catalog.units().iter().filter(|u| u.validity.contains(day)) {
+            let statuses = held.get(&u.id).map(Vec::as_slice).unwrap_or_default();
+            let holds = |kind: &str| statuses.iter().any(|(_, k, from, to)| *k == kind && *from <= day && to.is_none_or(|t| day <= t));
+            let flags: Vec<String> = UNIT_FIELDS[1..].iter().map(|(status, _)| holds(status).to_string()).collect();
+            let mut fields = vec![("level", Some(u.level.as_str()))];
+            fields.extend(UNIT_FIELDS[1..].iter().zip(&flags).map(|((status, _), v)| (*status, Some(v.as_str()))));
+            out.push(Fact::new(FactKind::Units, u.id, day, &fields, 1));
+        }
+    }
+    out.sort_by_key(|f| (f.day, f.unit));
+    out
+}
+
 /// `num ÷ den` in hundredths of a percent, rounded half up; none when `den` is 0.
 pub fn percent_hundredths(num: i64, den: i64) -> Option<i64> {
     (den != 0).then(|| (i128::from(num) * 10_000 + i128::from(den) / 2) / i128::from(den)).and_then(|v| i64::try_from(v).ok())
@@ -758,6 +888,83 @@ pub fn public_yearly_values(formula: &Formula, facts: &Facts, years: std::ops::R
     }
 }
 
+/// The public values of several indicators published side by side (a plan's public
+/// statistics), with **complementary suppression**: besides each count from 1 to 9, a
+/// count is suppressed in a year when another published count holds all of its records
+/// that year and the two differ by 1 to 9 (the difference would count those few
+/// children: 15 abuse cases next to 12 sexual-abuse cases give 3 others away). The
+/// smaller, contained count is the one withheld; a ratio is withheld when a count it is
+/// built on is. Containment is read from the facts themselves (every record the smaller
+/// count matches, the larger matches too), so it holds however the formulas are
+/// written. Known limit: only differences of two counts are checked, not sums of three
+/// or more (docs/PLANS.md).
+pub fn public_values_together(formulas: &[&Formula], facts: &Facts, years: std::ops::RangeInclusive<i32>) -> Vec<Vec<(i32, PublicValue)>> {
+    let counts_of = |f: &Formula| -> Vec<Count> {
+        match f {
+            Formula::Count(c) => vec![c.clone()],
+            Formula::Ratio(n, d) => vec![n.clone(), d.clone()],
+        }
+    };
+    let mut counts: Vec<Count> = Vec::new();
+    for c in formulas.iter().flat_map(|f| counts_of(f)) {
+        if !counts.iter().any(|o| o.key() == c.key()) {
+            counts.push(c);
+        }
+    }
+    let by_year: Vec<BTreeMap<i32, i64>> = counts.iter().map(|c| c.by_year(facts)).collect();
+    let value = |i: usize, y: i32| by_year[i].get(&y).copied().unwrap_or(0);
+    // withheld[(count index, year)]: a small count, or a contained one a small difference away.
+    let mut withheld: std::collections::HashSet<(usize, i32)> = std::collections::HashSet::new();
+    for (i, _) in counts.iter().enumerate() {
+        for y in years.clone() {
+            if small(value(i, y)) {
+                withheld.insert((i, y));
+            }
+        }
+    }
+    for (a, small_count) in counts.iter().enumerate() {
+        for (b, large) in counts.iter().enumerate() {
+            if a == b || small_count.fact != large.fact {
+                continue;
+            }
+            // The years in which some record of `a` is not one of `b`.
+            let mut escapes: std::collections::HashSet<i32> = std::collections::HashSet::new();
+            for f in facts.of(small_count.fact) {
+                if small_count.matches(f) && !large.matches(f) {
+                    escapes.insert(f.day.year());
+                }
+            }
+            for y in years.clone() {
+                let (n, m) = (value(a, y), value(b, y));
+                if !escapes.contains(&y) && small(m - n) {
+                    withheld.insert((a, y));
+                }
+            }
+        }
+    }
+    let index = |c: &Count| counts.iter().position(|o| o.key() == c.key()).unwrap_or(0);
+    formulas
+        .iter()
+        .map(|f| {
+            years
+                .clone()
+                .map(|y| {
+                    let hidden = counts_of(f).iter().any(|c| withheld.contains(&(index(c), y)));
+                    let shown = match (f, hidden) {
+                        (_, true) => PublicValue::Suppressed,
+                        (Formula::Count(c), false) => PublicValue::Shown(value(index(c), y)),
+                        (Formula::Ratio(n, d), false) => match percent_hundredths(value(index(n), y), value(index(d), y)) {
+                            Some(v) => PublicValue::Shown(v),
+                            None => PublicValue::NoData,
+                        },
+                    };
+                    (y, shown)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Reads and checks a catalogue file: every formula parses, codes are unique. Each
 /// problem names the indicator and, for formulas, the position.
 pub fn parse_catalogue(file: &str, text: &str) -> Result<Vec<(Indicator, Formula)>, Vec<String>> {
@@ -784,6 +991,96 @@ pub fn parse_catalogue(file: &str, text: &str) -> Result<Vec<(Indicator, Formula
     }
 }
 
+/// Whether `code` is an indicator code: lowercase dotted words (`incidents.sexual_abuse`),
+/// each a letter then letters, digits or `_`, at least two words, at most 64 characters.
+pub fn valid_code(code: &str) -> bool {
+    let words: Vec<&str> = code.split('.').collect();
+    code.len() <= 64
+        && words.len() >= 2
+        && words.iter().all(|w| {
+            let mut chars = w.chars();
+            chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
+/// Checks an indicator definition typed by a person: the code's syntax, the names, the
+/// period, the formula (an error names its character position), the disaggregations (the
+/// formula's fields, or `unit`) and the one-line texts. Returns the definition with its
+/// texts cleaned (NFC, whitespace collapsed) and the parsed formula, or every problem
+/// by field.
+pub fn check_definition(i: &Indicator) -> Result<(Indicator, Formula), Vec<(String, String)>> {
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut line = |field: &str, value: &str, max: usize, required: bool| -> String {
+        if value.trim().is_empty() {
+            if required {
+                problems.push((field.to_owned(), "required".to_owned()));
+            }
+            return String::new();
+        }
+        match crate::text::clean_line(value, max) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push((field.to_owned(), format!("{e} (one line, at most {max} characters)")));
+                String::new()
+            }
+        }
+    };
+    let cleaned = Indicator {
+        code: i.code.trim().to_owned(),
+        name_vi: line("name_vi", &i.name_vi, 300, true),
+        name_en: line("name_en", &i.name_en, 300, true),
+        concept_vi: line("concept_vi", &i.concept_vi, 2000, true),
+        concept_en: line("concept_en", &i.concept_en, 2000, false),
+        formula: i.formula.clone(),
+        disaggregations: i.disaggregations.iter().map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()).collect(),
+        period: i.period.trim().to_owned(),
+        source: line("source", &i.source, 300, true),
+        agency: line("agency", &i.agency, 300, true),
+    };
+    if !valid_code(&cleaned.code) {
+        problems.push((
+            "code".to_owned(),
+            "lowercase dotted words such as `incidents.drowning` (letters, digits and _, at most 64 characters)".to_owned(),
+        ));
+    }
+    if cleaned.period != "year" {
+        problems.push(("period".to_owned(), "only `year` is computed".to_owned()));
+    }
+    let formula = if i.formula.trim().is_empty() {
+        problems.push(("formula".to_owned(), "required".to_owned()));
+        None
+    } else {
+        match parse_formula(&i.formula) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                problems.push(("formula".to_owned(), e.to_string()));
+                None
+            }
+        }
+    };
+    if let Some(f) = &formula {
+        let allowed: Vec<&str> = f.disaggregations(&cleaned.disaggregations).iter().map(|(name, _)| *name).collect();
+        let mut seen: Vec<&str> = Vec::new();
+        for (n, d) in cleaned.disaggregations.iter().enumerate() {
+            if seen.contains(&d.as_str()) {
+                problems.push((format!("disaggregations[{n}]"), format!("`{d}` is listed twice")));
+            } else if d != "unit" && !allowed.contains(&d.as_str()) {
+                let mut possible = vec!["unit".to_owned()];
+                possible.extend(f.fields_of_every_count());
+                problems.push((
+                    format!("disaggregations[{n}]"),
+                    format!("`{d}` is not a field of every count; one of: {}", possible.join(", ")),
+                ));
+            }
+            seen.push(d);
+        }
+    }
+    match (formula, problems.is_empty()) {
+        (Some(f), true) => Ok((cleaned, f)),
+        _ => Err(problems),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -795,6 +1092,37 @@ mod tests {
 
     fn incidents(list: Vec<Fact>) -> Facts {
         Facts { incidents: list, ..Default::default() }
+    }
+
+    #[test]
+    fn definitions_are_checked_field_by_field_and_the_bundled_ones_pass() {
+        for (i, _) in parse_catalogue("catalogue.toml", crate::bundled::INDICATORS).unwrap() {
+            let (cleaned, _) = check_definition(&i).unwrap_or_else(|e| panic!("{}: {e:?}", i.code));
+            assert_eq!(cleaned, i);
+        }
+        for (code, ok) in
+            [("incidents.drowning", true), ("a.b_2.c", true), ("drowning", false), ("Incidents.x", false), ("a..b", false), ("a.2b", false)]
+        {
+            assert_eq!(valid_code(code), ok, "{code}");
+        }
+        let mut bad = parse_catalogue("catalogue.toml", crate::bundled::INDICATORS).unwrap()[0].0.clone();
+        bad.code = "Bad Code".into();
+        bad.name_en = " ".into();
+        bad.period = "month".into();
+        bad.formula = "count(incidents where colour = \"red\")".into();
+        let problems = check_definition(&bad).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["name_en", "code", "period", "formula"], "{problems:?}");
+        assert!(problems[3].1.starts_with("at character 23:"), "{problems:?}");
+        let mut bad = parse_catalogue("catalogue.toml", crate::bundled::INDICATORS).unwrap()[0].0.clone();
+        bad.formula = "count(incidents) / count(children)".into();
+        bad.disaggregations = vec!["unit".into(), "sex".into(), "unit".into()];
+        let problems = check_definition(&bad).unwrap_err();
+        assert_eq!(
+            problems.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(),
+            ["disaggregations[1]", "disaggregations[2]"],
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -916,9 +1244,87 @@ mod tests {
     }
 
     #[test]
+    fn published_side_by_side_a_small_difference_is_withheld_too() {
+        let facts = incidents(vec![
+            // 2013: 12 sexual abuse among 15 abuse cases: the other 3 would be given away.
+            fact(&[("kind", "abuse"), ("abuse_form", "xam_hai_tinh_duc")], 2013, 12),
+            fact(&[("kind", "abuse"), ("abuse_form", "bao_luc")], 2013, 3),
+            // 2014: 12 among 30: nothing small anywhere.
+            fact(&[("kind", "abuse"), ("abuse_form", "xam_hai_tinh_duc")], 2014, 12),
+            fact(&[("kind", "abuse"), ("abuse_form", "bao_luc")], 2014, 18),
+            // 2015: 10 drownings and 12 sexual abuse: not contained in each other, nothing withheld.
+            fact(&[("kind", "abuse"), ("abuse_form", "xam_hai_tinh_duc")], 2015, 12),
+            fact(&[("kind", "abuse"), ("abuse_form", "bao_luc")], 2015, 40),
+            fact(&[("kind", "accident"), ("injury", "drowning")], 2015, 10),
+        ]);
+        let abuse = parse_formula(r#"count(incidents where kind = "abuse")"#).unwrap();
+        // Written without `kind`, yet contained in the abuse count: read from the facts.
+        let sexual = parse_formula(r#"count(incidents where abuse_form = "xam_hai_tinh_duc")"#).unwrap();
+        let share =
+            parse_formula(r#"count(incidents where abuse_form = "xam_hai_tinh_duc") / count(incidents where kind = "abuse")"#).unwrap();
+        let drowning = parse_formula(r#"count(incidents where injury = "drowning")"#).unwrap();
+        let out = public_values_together(&[&abuse, &sexual, &share, &drowning], &facts, 2013..=2015);
+        use PublicValue::{Shown, Suppressed};
+        assert_eq!(out[0], vec![(2013, Shown(15)), (2014, Shown(30)), (2015, Shown(52))]);
+        assert_eq!(out[1], vec![(2013, Suppressed), (2014, Shown(12)), (2015, Shown(12))]);
+        assert_eq!(out[2], vec![(2013, Suppressed), (2014, Shown(4000)), (2015, Shown(2308))]);
+        assert_eq!(out[3], vec![(2013, Shown(0)), (2014, Shown(0)), (2015, Shown(10))]);
+        // Alone, each is only suppressed when small itself.
+        assert_eq!(public_yearly_values(&sexual, &facts, 2013..=2013), vec![(2013, Shown(12))]);
+    }
+
+    #[test]
+    fn units_are_counted_on_each_counting_day_with_the_statuses_they_hold_then() {
+        use crate::units::{AdminUnit, ParentLink, UnitType, Validity};
+        use time::macros::date;
+        let old = Some(date!(2025 - 06 - 30));
+        let unit = |id: i64, level: UnitLevel, from: time::Date, to: Option<time::Date>| AdminUnit {
+            id: UnitId(id),
+            code: id.to_string(),
+            name: format!("U{id}"),
+            level,
+            unit_type: UnitType::Xa,
+            validity: Validity { from, to },
+            lat: None,
+            lon: None,
+            area_km2: None,
+        };
+        let start = date!(2012 - 01 - 01);
+        let units = vec![
+            unit(1, UnitLevel::District, start, old),
+            unit(2, UnitLevel::Commune, start, old),
+            unit(3, UnitLevel::Commune, date!(2016 - 01 - 01), old),
+            unit(4, UnitLevel::Commune, date!(2025 - 07 - 01), None),
+        ];
+        let link = |c: i64, from: time::Date| ParentLink { child: UnitId(c), parent: UnitId(1), validity: Validity { from, to: old } };
+        let catalog = UnitCatalog::new(units, vec![link(2, start), link(3, date!(2016 - 01 - 01))], vec![]);
+        let statuses = [
+            (UnitId(2), "child_friendly", date!(2014 - 09 - 01), None),
+            (UnitId(3), "child_friendly", date!(2016 - 03 - 01), Some(date!(2017 - 06 - 30))),
+            (UnitId(1), "community_based_protection", date!(2014 - 06 - 01), None),
+        ];
+        let facts = Facts { units: unit_facts(&catalog, &statuses, 2013..=2026, date!(2026 - 11 - 29)), ..Default::default() };
+        let share =
+            parse_formula(r#"count(units where level = "commune" and child_friendly = "true") / count(units where level = "commune")"#)
+                .unwrap();
+        let got = yearly_values(&share, &facts, 2013..=2026);
+        // 2013: 0 of 1; 2014–15: 1 of 1; 2016: 2 of 2; 2017: 1 of 2 (the second lost it mid-year);
+        // from July 2025 the old communes are gone and the new one holds nothing.
+        let want = [(2013, 0), (2014, 10_000), (2015, 10_000), (2016, 10_000), (2017, 5_000), (2024, 5_000), (2025, 0), (2026, 0)];
+        for (year, v) in want {
+            assert_eq!(got.iter().find(|(y, _)| *y == year).and_then(|(_, v)| *v), Some(v), "{year}");
+        }
+        let model = parse_formula(r#"count(units where level = "district" and community_based_protection = "true")"#).unwrap();
+        assert_eq!(yearly_values(&model, &facts, 2013..=2014), vec![(2013, Some(0)), (2014, Some(1))]);
+        // The statuses a unit fact carries are the plan's statuses, in order.
+        let names: Vec<&str> = UNIT_FIELDS[1..].iter().map(|(f, _)| *f).collect();
+        assert_eq!(names, crate::plan::UNIT_STATUSES);
+    }
+
+    #[test]
     fn errors_point_at_the_position() {
         let cases = [
-            ("count(households)", 7, "unknown fact `households`: one of incidents, children, cases"),
+            ("count(households)", 7, "unknown fact `households`: one of incidents, children, cases, reported, fund"),
             (r#"count(children where kind = "abuse")"#, 22, "children have no field `kind`"),
             (r#"count(incidents where colour = "red")"#, 23, "no field `colour`"),
             (r#"count(incidents where kind = "abus")"#, 30, "`abus` is not a value of kind"),
@@ -926,14 +1332,53 @@ mod tests {
             (r#"count(incidents where kind = "abuse)"#, 30, "not closed"),
             ("count(incidents) * 2", 18, "unexpected character `*`"),
             ("count(incidents) count(incidents)", 18, "unexpected text"),
-            ("sum(incidents)", 1, "expected `count`"),
-            ("", 1, "expected `count`"),
+            ("sum(incidents)", 1, "incidents are counted: use count(incidents …)"),
+            ("count(reported)", 1, "reported values are summed: use sum(reported …)"),
+            (r#"count(incidents) / sum(reported where colour = "x")"#, 39, "reported have no field `colour`: one of element, sex"),
+            (r#"sum(reported where element = "apples")"#, 30, "`apples` is not a value of element: one of children_under6"),
+            (r#"sum(reported where sex = "all")"#, 26, "`all` is not a value of sex"),
+            ("total(reported)", 1, "expected `count` or `sum`"),
+            ("", 1, "expected `count` or `sum`"),
         ];
         for (text, position, message) in cases {
             let e = parse_formula(text).unwrap_err();
             assert_eq!(e.position, position, "{text}: {e}");
             assert!(e.message.contains(message), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn reported_values_are_summed_on_the_years_counting_day() {
+        let d = |y, m, day| time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), day).unwrap();
+        let today = d(2026, 3, 1);
+        let value = |element: &str, sex: &str, year: i32, v: i64| Fact::of_reported(element, sex, UnitId(3), year, v, today).unwrap();
+        let facts = Facts {
+            reported: vec![
+                value("children_under6_health_insurance", "male", 2025, 900),
+                value("children_under6_health_insurance", "female", 2025, 850),
+                value("children_under6", "male", 2025, 1000),
+                value("children_under6", "female", 2025, 1000),
+                value("preschool_investment_pilot_communes", "all", 2025, 2_500_000_000),
+                value("children_under6", "male", 2026, 10),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(facts.reported[0].day, d(2025, 12, 31));
+        assert_eq!(facts.reported[5].day, today);
+        assert!(Fact::of_reported("children_under6", "male", UnitId(3), 2027, 1, today).is_none());
+        let share = parse_formula(
+            r#"sum(reported where element = "children_under6_health_insurance") / sum(reported where element = "children_under6")"#,
+        )
+        .unwrap();
+        // 1,750 of 2,000 = 87.5 %; girls alone 850 of 1,000.
+        assert_eq!(yearly_values(&share, &facts, 2025..=2025), vec![(2025, Some(8750))]);
+        assert_eq!(yearly_values(&share.restricted("sex", "female").unwrap(), &facts, 2025..=2025), vec![(2025, Some(8500))]);
+        let money = parse_formula(r#"sum(reported where element = "preschool_investment_pilot_communes")"#).unwrap();
+        assert_eq!(yearly_values(&money, &facts, 2024..=2025), vec![(2024, Some(0)), (2025, Some(2_500_000_000))]);
+        let fields: Vec<&str> = share.disaggregations(&["sex".to_owned(), "age_band".to_owned()]).iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, vec!["sex"]);
+        // A ratio of a count by a sum is allowed (children in the register per reported birth, say).
+        assert!(parse_formula(r#"count(children) / sum(reported where element = "births_registered")"#).is_ok());
     }
 
     #[test]

@@ -364,7 +364,17 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
                     }
                 }
             }
-            "milestone" if t.units.is_empty() => errors.push((at("units"), "a milestone names the units concerned".into())),
+            "milestone" => {
+                if t.units.is_empty() {
+                    errors.push((at("units"), "a milestone names the units concerned".into()));
+                }
+                if t.status.as_deref().is_some_and(|s| !UNIT_STATUSES.contains(&s)) {
+                    errors.push((
+                        at("status"),
+                        format!("the unit status that shows the milestone reached: one of {}", UNIT_STATUSES.join(", ")),
+                    ));
+                }
+            }
             _ => {}
         }
     }
@@ -661,7 +671,7 @@ pub fn budget_totals(p: &Plan) -> BudgetTotals {
 }
 
 /// Dated statuses a unit can hold (recorded with the decision that conferred them).
-pub const UNIT_STATUSES: &[&str] = &["child_friendly", "community_based_protection"];
+pub const UNIT_STATUSES: &[&str] = &["child_friendly", "community_based_protection", "juvenile_diversion_pilot"];
 
 /// One leg of a unit-count target in one year ("> 45 communes").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -702,29 +712,41 @@ pub fn unit_status_progress(
     t: &Target,
     first_year: i32,
     today: time::Date,
+    count: impl FnMut(&str, time::Date) -> (i64, i64),
+) -> Vec<StatusYear> {
+    let legs: Vec<(&Leg, i64)> = t.legs.iter().map(|l| (l, l.value.saturating_mul(100))).collect();
+    status_years(t.kind == "unit_share_with_status", &legs, first_year, t.deadline, today, count)
+}
+
+/// Year by year from `first_year` to `deadline` (or today): whether every leg holds, a
+/// leg's value given in hundredths (a share of 12.5 % is 1250).
+fn status_years(
+    share: bool,
+    legs: &[(&Leg, i64)],
+    first_year: i32,
+    deadline: i32,
+    today: time::Date,
     mut count: impl FnMut(&str, time::Date) -> (i64, i64),
 ) -> Vec<StatusYear> {
-    let share = t.kind == "unit_share_with_status";
     let mut out = Vec::new();
-    for year in first_year..=t.deadline.min(today.year()) {
+    for year in first_year..=deadline.min(today.year()) {
         let Ok(year_end) = time::Date::from_calendar_date(year, time::Month::December, 31) else { continue };
         let on = year_end.min(today);
-        let legs: Vec<LegProgress> = t
-            .legs
+        let legs: Vec<LegProgress> = legs
             .iter()
-            .map(|l| {
+            .map(|(l, hundredths)| {
                 let (n, total) = count(&l.level, on);
-                // A share compares n/total with value % exactly: n × 100 against value × total.
+                // A share compares n/total with value % exactly: n × 10,000 against value in hundredths × total.
                 let met = if share {
-                    total > 0 && compare(i128::from(n) * 100, &l.operator, i128::from(l.value) * i128::from(total))
+                    total > 0 && compare(i128::from(n) * 10_000, &l.operator, i128::from(*hundredths) * i128::from(total))
                 } else {
-                    compare(i128::from(n), &l.operator, i128::from(l.value))
+                    compare(i128::from(n) * 100, &l.operator, i128::from(*hundredths))
                 };
-                LegProgress { level: l.level.clone(), operator: l.operator.clone(), value: l.value, count: n, total, met }
+                LegProgress { level: l.level.clone(), operator: l.operator.clone(), value: hundredths / 100, count: n, total, met }
             })
             .collect();
         let met = !legs.is_empty() && legs.iter().all(|l| l.met);
-        let status = match (met, year == t.deadline, on < year_end) {
+        let status = match (met, year == deadline, on < year_end) {
             (true, true, false) => YearStatus::Achieved,
             (true, _, _) => YearStatus::OnTrack,
             (false, true, false) => YearStatus::Missed,
@@ -734,6 +756,72 @@ pub fn unit_status_progress(
         out.push(StatusYear { year, on, legs, status });
     }
     out
+}
+
+/// How one unit's entry of a plan's targets stands, year by year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "years", rename_all = "snake_case")]
+pub enum UnitTargetYears {
+    /// A relative yearly change: the unit's count against its own compounding ceiling.
+    Change(Vec<YearProgress>),
+    /// A count or share of the unit's units holding a status.
+    Status(Vec<StatusYear>),
+}
+
+/// The progress of one unit target (`u`, refining `t`). A relative change compounds the
+/// unit's own yearly change from the year before `from_year` over `counts` (the unit's
+/// count by year); a count or share is counted year by year over the unit's subtree by
+/// `count(level, day)` as for the whole plan. None when the entry does not fit its target
+/// (the plan's check reports why).
+pub fn unit_target_progress(
+    t: &Target,
+    u: &UnitTarget,
+    today: time::Date,
+    counts: &std::collections::BTreeMap<i32, i64>,
+    count: impl FnMut(&str, time::Date) -> (i64, i64),
+) -> Option<UnitTargetYears> {
+    match t.kind.as_str() {
+        "relative_annual_change" => {
+            let own = Target { change_percent: Some(u.value.clone()), from_year: Some(u.from_year), deadline: u.to_year, ..t.clone() };
+            own.compounded_ppm(0)?;
+            Some(UnitTargetYears::Change(relative_change_progress(&own, counts, today)))
+        }
+        "unit_count_with_status" | "unit_share_with_status" => {
+            let level = unit_target_level(u, t)?;
+            let leg = t.legs.iter().find(|l| l.level == level)?;
+            let hundredths = parse_hundredths(&u.value)?;
+            let share = t.kind == "unit_share_with_status";
+            Some(UnitTargetYears::Status(status_years(share, &[(leg, hundredths)], u.from_year, u.to_year, today, count)))
+        }
+        _ => None,
+    }
+}
+
+/// One unit a milestone names, and when it held the milestone's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MilestoneUnit {
+    pub code: String,
+    /// The unit's name on the plan's scope day; none when the code names no unit then.
+    pub name: Option<String>,
+    /// The first day the unit held the status within the plan's period up to the deadline.
+    pub since: Option<time::Date>,
+}
+
+/// Where a milestone stands: achieved when every unit it names held its status on some
+/// day from the plan's start to the deadline's last day; missed when the deadline passed
+/// without; before that, on track when every unit holds it already, at risk in the
+/// deadline year when some unit does not yet, not yet otherwise. A milestone with no
+/// status to follow is not measured (none).
+pub fn milestone_status(deadline: i32, units: &[MilestoneUnit], today: time::Date) -> Option<YearStatus> {
+    let last = time::Date::from_calendar_date(deadline, time::Month::December, 31).ok()?;
+    let all = !units.is_empty() && units.iter().all(|u| u.since.is_some_and(|d| d <= last));
+    Some(match (today > last, all) {
+        (true, true) => YearStatus::Achieved,
+        (true, false) => YearStatus::Missed,
+        (false, true) => YearStatus::OnTrack,
+        (false, false) if today.year() == deadline => YearStatus::AtRisk,
+        (false, false) => YearStatus::NotYet,
+    })
 }
 
 /// How a target stands in one year; the rules are in docs/PLANS.md.
@@ -947,6 +1035,62 @@ mod tests {
         assert_eq!(unit_status_progress(&t, 2015, date!(2026 - 01 - 01), |_, _| (126, 141))[0].status, YearStatus::Missed);
         // No communes at all is never a met share (no division by zero).
         assert_eq!(unit_status_progress(&t, 2015, date!(2026 - 01 - 01), |_, _| (0, 0))[0].status, YearStatus::Missed);
+    }
+
+    #[test]
+    fn a_unit_target_is_its_own_target_over_its_own_years() {
+        use time::macros::date;
+        let mut t = t1();
+        t.deadline = 2020;
+        let u = |value: &str, from_year, to_year, level: Option<&str>| UnitTarget {
+            target: t.id.clone(),
+            unit_code: "866".into(),
+            unit_on: "2021-12-31".into(),
+            from_year,
+            to_year,
+            value: value.into(),
+            level: level.map(str::to_owned),
+        };
+        // The unit's own −10 % a year from a base of 100 in 2015: ceilings 90, 81.
+        let counts: std::collections::BTreeMap<i32, i64> = [(2015, 100), (2016, 90), (2017, 82)].into_iter().collect();
+        let Some(UnitTargetYears::Change(years)) =
+            unit_target_progress(&t, &u("-10", 2016, 2017, None), date!(2026 - 01 - 01), &counts, |_, _| (0, 0))
+        else {
+            panic!("a relative change")
+        };
+        let got: Vec<_> = years.iter().map(|y| (y.year, y.target_hundredths, y.status)).collect();
+        assert_eq!(
+            got,
+            vec![(2015, None, YearStatus::Baseline), (2016, Some(9_000), YearStatus::Achieved), (2017, Some(8_100), YearStatus::Missed)]
+        );
+        assert_eq!(unit_target_progress(&t, &u("lots", 2016, 2017, None), date!(2026 - 01 - 01), &counts, |_, _| (0, 0)), None);
+        // A share with decimals: more than 62.5 % of the unit's communes; 5/8 is not more, 6/8 is.
+        t.kind = "unit_share_with_status".into();
+        t.legs = vec![Leg { level: "commune".into(), operator: ">".into(), value: 90 }];
+        let share = u("62.5", 2019, 2020, None);
+        let Some(UnitTargetYears::Status(years)) =
+            unit_target_progress(&t, &share, date!(2026 - 01 - 01), &counts, |_, on| if on.year() == 2019 { (5, 8) } else { (6, 8) })
+        else {
+            panic!("a share")
+        };
+        let got: Vec<_> = years.iter().map(|y| (y.year, y.status)).collect();
+        assert_eq!(got, vec![(2019, YearStatus::NotYet), (2020, YearStatus::Achieved)]);
+        // A level the target does not count is no progress (the plan's check names it).
+        assert_eq!(unit_target_progress(&t, &u("50", 2019, 2020, Some("district")), date!(2026 - 01 - 01), &counts, |_, _| (1, 1)), None);
+    }
+
+    #[test]
+    fn a_milestone_is_reached_when_every_unit_held_its_status_by_the_deadline() {
+        use time::macros::date;
+        let unit = |since: Option<time::Date>| MilestoneUnit { code: "873".into(), name: None, since };
+        let both = [unit(Some(date!(2014 - 03 - 01))), unit(Some(date!(2016 - 12 - 31)))];
+        assert_eq!(milestone_status(2016, &both, date!(2026 - 01 - 01)), Some(YearStatus::Achieved));
+        let late = [unit(Some(date!(2014 - 03 - 01))), unit(Some(date!(2017 - 01 - 01)))];
+        assert_eq!(milestone_status(2016, &late, date!(2026 - 01 - 01)), Some(YearStatus::Missed));
+        assert_eq!(milestone_status(2016, &late, date!(2016 - 05 - 01)), Some(YearStatus::AtRisk));
+        assert_eq!(milestone_status(2016, &late, date!(2015 - 05 - 01)), Some(YearStatus::NotYet));
+        assert_eq!(milestone_status(2016, &both[..1], date!(2015 - 05 - 01)), Some(YearStatus::OnTrack));
+        assert_eq!(milestone_status(2016, &[], date!(2026 - 01 - 01)), Some(YearStatus::Missed), "naming no unit is never reached");
     }
     /// A small plan of 2013–2020 with a relative-change target, a two-leg count and a share.
     fn small_plan(extra: &str) -> Plan {

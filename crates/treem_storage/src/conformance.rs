@@ -252,6 +252,36 @@ pub async fn the_audit_chain_links_and_verifies(store: &dyn Store) {
     assert!(none.is_empty(), "a percent sign matches only itself");
 }
 
+pub async fn indicator_definitions_are_revisioned_with_their_audit(store: &dyn Store) {
+    migrated(store).await;
+    let by = an_account(store, "tinh").await;
+    let row = |document: &str| crate::IndicatorRow {
+        code: "incidents.drowning".into(),
+        document: document.into(),
+        revision: 0,
+        saved_by: None,
+        saved_at: String::new(),
+    };
+    let audit = |n: i64| AuditEvent::new("indicator.save", Outcome::Ok).record("indicator", n);
+    assert_eq!(store.save_indicator_definition(&row("{\"v\":1}"), 0, by, &audit(1)).await.unwrap(), 1);
+    // A second first save, and a stale revision, are conflicts that write nothing.
+    for base in [0, 2] {
+        let refused = store.save_indicator_definition(&row("{\"v\":9}"), base, by, &audit(9)).await;
+        assert!(matches!(refused, Err(crate::StorageError::Conflict(_))), "{base}: {refused:?}");
+    }
+    assert_eq!(store.save_indicator_definition(&row("{\"v\":2}"), 1, by, &audit(2)).await.unwrap(), 2);
+    let all = store.indicator_definitions().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!((all[0].document.as_str(), all[0].revision, all[0].saved_by), ("{\"v\":2}", 2, Some(by)));
+    assert!(all[0].saved_at.ends_with('Z'), "{}", all[0].saved_at);
+    let entries = store
+        .audit_entries(&crate::AuditFilter { action_prefix: Some("indicator.".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    let keys: Vec<_> = entries.iter().filter_map(|e| e.event.record_key.clone()).collect();
+    assert_eq!(keys, vec!["2", "1"]);
+}
+
 pub async fn children_are_stored_read_with_audit_and_versioned(store: &dyn Store) {
     with_real_units(store).await;
     let by = an_account(store, "worker").await;
@@ -426,7 +456,8 @@ macro_rules! conformance_tests {
             accounts_sessions_and_tokens,
             the_audit_chain_links_and_verifies,
             children_are_stored_read_with_audit_and_versioned,
-            cases_steps_tasks_and_referrals
+            cases_steps_tasks_and_referrals,
+            indicator_definitions_are_revisioned_with_their_audit
         );
     };
     (@each $store:path, $($name:ident),*) => {

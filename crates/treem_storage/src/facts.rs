@@ -11,6 +11,67 @@ use treem_domain::units::UnitId;
 
 use crate::StorageError;
 
+/// The query of case facts, the same on both databases but for how the current time
+/// is written (`now`: `?1` on SQLite, `$1` on PostgreSQL) and how a timestamp becomes
+/// the UTC day (`day`). A task is late when done after its due time, or still open past
+/// it; `late` is any task, then one column per stage of `CASE_STAGES`.
+pub fn case_facts_sql(now: &str, day: &str) -> String {
+    let (columns, stages) = case_fact_columns(now);
+    format!(
+        "SELECT k.unit_id, {day} AS day, k.state, k.source, k.urgent, k.risk_level, {columns}, COUNT(*) \
+         FROM child_case k GROUP BY k.unit_id, day, k.state, k.source, k.urgent, k.risk_level, late, {stages}"
+    )
+}
+
+/// [`case_facts_sql`] case by case, ungrouped: the same columns with a count of 1, then
+/// the case's id, in id order (the drill-down from a figure to its cases).
+pub fn case_facts_each_sql(now: &str, day: &str) -> String {
+    let (columns, _) = case_fact_columns(now);
+    format!("SELECT k.unit_id, {day} AS day, k.state, k.source, k.urgent, k.risk_level, {columns}, CAST(1 AS BIGINT), k.id FROM child_case k ORDER BY k.id")
+}
+
+/// The lateness columns of a case fact (any task, then one per stage) and the stages' names.
+fn case_fact_columns(now: &str) -> (String, String) {
+    let late = |kinds: Option<&[&str]>| {
+        let of_kind = kinds
+            .map(|k| format!(" AND t.kind IN ({})", k.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ")))
+            .unwrap_or_default();
+        format!(
+            "EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id{of_kind} AND ((t.done_at IS NOT NULL AND t.done_at > t.due_at) OR (t.done_at IS NULL AND t.due_at < {now})))"
+        )
+    };
+    let mut columns = vec![format!("{} AS late", late(None))];
+    for (field, kinds) in treem_domain::indicator::CASE_STAGES {
+        columns.push(format!("{} AS {field}", late(Some(kinds))));
+    }
+    let stages: Vec<&str> = treem_domain::indicator::CASE_STAGES.iter().map(|(f, _)| *f).collect();
+    (columns.join(", "), stages.join(", "))
+}
+
+/// One row of [`case_facts_sql`], as read.
+pub struct CaseFactRow<'a> {
+    pub unit: UnitId,
+    pub day: Date,
+    pub state: &'a str,
+    pub source: &'a str,
+    pub urgent: bool,
+    pub risk: Option<&'a str>,
+    /// The any-task column, then one per stage of `CASE_STAGES`.
+    pub late: &'a [bool],
+    pub count: i64,
+}
+
+/// One row of [`case_facts_sql`] as a fact.
+pub fn case_fact(row: CaseFactRow<'_>) -> treem_domain::indicator::Fact {
+    let CaseFactRow { unit, day, state, source, urgent, risk, late, count } = row;
+    let urgent = urgent.to_string();
+    let late: Vec<String> = late.iter().map(bool::to_string).collect();
+    let mut fields = vec![("state", Some(state)), ("source", Some(source)), ("urgent", Some(urgent.as_str())), ("risk", risk)];
+    let names = std::iter::once("late").chain(treem_domain::indicator::CASE_STAGES.iter().map(|(f, _)| *f));
+    fields.extend(names.zip(late.iter()).map(|(name, v)| (name, Some(v.as_str()))));
+    treem_domain::indicator::Fact::new(treem_domain::indicator::FactKind::Cases, unit, day, &fields, count)
+}
+
 /// Generated records, linked by their place in these lists (not by ids, which the
 /// store assigns). Written in one transaction with one audit entry.
 #[derive(Debug, Clone, Default)]

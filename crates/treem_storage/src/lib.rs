@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod migrations;
 pub mod plans;
 pub mod register;
+pub mod reported;
 pub mod schema;
 
 use async_trait::async_trait;
@@ -25,11 +26,12 @@ pub use cases::{
     CaseChanges, CaseQuery, CaseRecord, CaseStore, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite,
     TaskQuery, TaskRecord,
 };
-pub use facts::{BulkCase, BulkChild, BulkLoad, FactStore};
+pub use facts::{case_fact, case_facts_each_sql, case_facts_sql, BulkCase, BulkChild, BulkLoad, CaseFactRow, FactStore};
 pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
-pub use plans::{PlanRow, PlanStore, UnitStatusRow};
+pub use plans::{IndicatorRow, PlanRow, PlanStore, UnitStatusRow};
 pub use register::{CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord, RegisterStore};
+pub use reported::{FundFilter, FundStore, ReportedFilter, ReportedRow, ReportedStore};
 pub use schema::{ColumnDescription, ColumnKind, ForeignKey, SchemaDescription, TableDescription};
 
 /// What can go wrong below the services. Codes are stable; messages never carry personal data.
@@ -83,7 +85,19 @@ pub struct UnitImportSummary {
 /// applies completely or leaves nothing behind.
 #[async_trait]
 pub trait Store:
-    AccountStore + AuditStore + ChildStore + CaseStore + IncidentStore + RegisterStore + PlanStore + FactStore + Send + Sync + 'static
+    AccountStore
+    + AuditStore
+    + ChildStore
+    + CaseStore
+    + IncidentStore
+    + RegisterStore
+    + PlanStore
+    + FactStore
+    + ReportedStore
+    + FundStore
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 

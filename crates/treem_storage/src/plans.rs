@@ -30,6 +30,30 @@ pub trait PlanStore: Send + Sync {
     async fn end_unit_status(&self, id: i64, valid_to: Date, audit: &AuditEvent) -> Result<bool, StorageError>;
     /// Every unit status, oldest first (a province has hundreds, not millions).
     async fn unit_statuses(&self) -> Result<Vec<UnitStatusRow>, StorageError>;
+    /// Every indicator definition saved through the UI or the API, by code.
+    async fn indicator_definitions(&self) -> Result<Vec<IndicatorRow>, StorageError>;
+    /// Inserts or replaces the definition of `row.code` when its stored revision is still
+    /// `base_revision` (0: none stored yet), with `audit` in the same transaction; returns
+    /// the new revision. A stale `base_revision` is `StorageError::Conflict("revision")`.
+    async fn save_indicator_definition(
+        &self,
+        row: &IndicatorRow,
+        base_revision: i64,
+        saved_by: i64,
+        audit: &AuditEvent,
+    ) -> Result<i64, StorageError>;
+}
+
+/// An indicator definition as stored: the checked `treem_domain::indicator::Indicator` as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorRow {
+    pub code: String,
+    pub document: String,
+    /// 1 for the first save, one more for each save after it.
+    pub revision: i64,
+    pub saved_by: Option<i64>,
+    /// RFC 3339, UTC.
+    pub saved_at: String,
 }
 
 /// A dated status of an administrative unit, with the decision that conferred it.

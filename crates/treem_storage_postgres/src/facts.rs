@@ -39,19 +39,16 @@ impl FactStore for PgStore {
     }
 
     async fn case_facts(&self, now: time::OffsetDateTime) -> Result<Vec<treem_domain::indicator::Fact>, StorageError> {
-        let sql = "SELECT k.unit_id, (k.received_at AT TIME ZONE 'UTC')::date AS day, k.state, k.source, k.urgent, k.risk_level, \
-             EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id AND ((t.done_at IS NOT NULL AND t.done_at > t.due_at) OR (t.done_at IS NULL AND t.due_at < $1))) AS late, COUNT(*) \
-             FROM child_case k GROUP BY k.unit_id, day, k.state, k.source, k.urgent, k.risk_level, late";
-        let rows = sqlx::query(sql).bind(now).fetch_all(&self.pool).await.map_err(map_err)?;
-        rows.iter().map(|r| case_fact(r, 0, r.try_get(7).map_err(map_err)?)).collect()
+        let sql = treem_storage::case_facts_sql("$1", "(k.received_at AT TIME ZONE 'UTC')::date");
+        let rows = sqlx::query(&sql).bind(now).fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(case_fact).collect()
     }
 
     async fn case_facts_each(&self, now: time::OffsetDateTime) -> Result<Vec<(i64, treem_domain::indicator::Fact)>, StorageError> {
-        let sql = "SELECT k.id, k.unit_id, (k.received_at AT TIME ZONE 'UTC')::date AS day, k.state, k.source, k.urgent, k.risk_level, \
-             EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id AND ((t.done_at IS NOT NULL AND t.done_at > t.due_at) OR (t.done_at IS NULL AND t.due_at < $1))) AS late \
-             FROM child_case k ORDER BY k.id";
-        let rows = sqlx::query(sql).bind(now).fetch_all(&self.pool).await.map_err(map_err)?;
-        rows.iter().map(|r| Ok((r.try_get(0).map_err(map_err)?, case_fact(r, 1, 1)?))).collect()
+        let sql = treem_storage::case_facts_each_sql("$1", "(k.received_at AT TIME ZONE 'UTC')::date");
+        let rows = sqlx::query(&sql).bind(now).fetch_all(&self.pool).await.map_err(map_err)?;
+        let id_at = 8 + treem_domain::indicator::CASE_STAGES.len();
+        rows.iter().map(|r| Ok((r.try_get(id_at).map_err(map_err)?, case_fact(r)?))).collect()
     }
 
     async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError> {
@@ -300,26 +297,21 @@ impl PgStore {
     }
 }
 
-/// A case fact from a row of unit, day, state, source, urgent, risk and late starting at column `first`.
-fn case_fact(r: &sqlx::postgres::PgRow, first: usize, count: i64) -> Result<treem_domain::indicator::Fact, StorageError> {
-    let urgent: bool = r.try_get(first + 4).map_err(map_err)?;
-    let late: bool = r.try_get(first + 6).map_err(map_err)?;
-    let (urgent, late) = (urgent.to_string(), late.to_string());
-    let state: String = r.try_get(first + 2).map_err(map_err)?;
-    let source: String = r.try_get(first + 3).map_err(map_err)?;
-    let risk: Option<String> = r.try_get(first + 5).map_err(map_err)?;
-    let fields = [
-        ("state", Some(state.as_str())),
-        ("source", Some(source.as_str())),
-        ("urgent", Some(urgent.as_str())),
-        ("risk", risk.as_deref()),
-        ("late", Some(late.as_str())),
-    ];
-    Ok(treem_domain::indicator::Fact::new(
-        treem_domain::indicator::FactKind::Cases,
-        UnitId(r.try_get(first).map_err(map_err)?),
-        r.try_get(first + 1).map_err(map_err)?,
-        &fields,
-        count,
-    ))
+/// A row of [`treem_storage::case_facts_sql`] (or of its case-by-case form) as a fact.
+fn case_fact(r: &sqlx::postgres::PgRow) -> Result<treem_domain::indicator::Fact, StorageError> {
+    let stages = treem_domain::indicator::CASE_STAGES.len();
+    let state: String = r.try_get(2).map_err(map_err)?;
+    let source: String = r.try_get(3).map_err(map_err)?;
+    let risk: Option<String> = r.try_get(5).map_err(map_err)?;
+    let late = (6..=6 + stages).map(|i| r.try_get::<bool, _>(i)).collect::<Result<Vec<bool>, _>>().map_err(map_err)?;
+    Ok(treem_storage::case_fact(treem_storage::CaseFactRow {
+        unit: UnitId(r.try_get(0).map_err(map_err)?),
+        day: r.try_get(1).map_err(map_err)?,
+        state: &state,
+        source: &source,
+        urgent: r.try_get(4).map_err(map_err)?,
+        risk: risk.as_deref(),
+        late: &late,
+        count: r.try_get(7 + stages).map_err(map_err)?,
+    }))
 }

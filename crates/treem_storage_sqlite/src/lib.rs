@@ -9,6 +9,7 @@ mod facts;
 mod incidents;
 mod plans;
 mod register;
+mod reported;
 mod units;
 
 use async_trait::async_trait;
@@ -37,6 +38,9 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0008_birth_estimate", sql: include_str!("../migrations/0008_birth_estimate.sql") },
     Migration { name: "0009_plans", sql: include_str!("../migrations/0009_plans.sql") },
     Migration { name: "0010_unit_status", sql: include_str!("../migrations/0010_unit_status.sql") },
+    Migration { name: "0011_reported_values", sql: include_str!("../migrations/0011_reported_values.sql") },
+    Migration { name: "0012_indicator_catalogue", sql: include_str!("../migrations/0012_indicator_catalogue.sql") },
+    Migration { name: "0013_unit_status_pilot", sql: include_str!("../migrations/0013_unit_status_pilot.sql") },
 ];
 
 /// The oldest SQLite with `RETURNING` and `ON CONFLICT DO UPDATE`.

@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use sqlx::Row;
 use treem_domain::audit::{now_utc, AuditEvent};
 use treem_domain::units::UnitId;
-use treem_storage::{PlanRow, PlanStore, StorageError, UnitStatusRow};
+use treem_storage::{IndicatorRow, PlanRow, PlanStore, StorageError, UnitStatusRow};
 
 use crate::accounts::append_audit;
-use crate::{map_err, ts, SqliteStore};
+use crate::{map_err, read_ts, ts, SqliteStore};
 
 #[async_trait]
 impl PlanStore for SqliteStore {
@@ -114,5 +114,65 @@ impl PlanStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn indicator_definitions(&self) -> Result<Vec<IndicatorRow>, StorageError> {
+        let rows = sqlx::query("SELECT code, document, revision, saved_by_id, saved_at FROM indicator_definition ORDER BY code")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(IndicatorRow {
+                    code: r.try_get(0).map_err(map_err)?,
+                    document: r.try_get(1).map_err(map_err)?,
+                    revision: r.try_get(2).map_err(map_err)?,
+                    saved_by: r.try_get(3).map_err(map_err)?,
+                    saved_at: treem_domain::audit::timestamp_text(read_ts(r, "saved_at")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn save_indicator_definition(
+        &self,
+        row: &IndicatorRow,
+        base_revision: i64,
+        saved_by: i64,
+        audit: &AuditEvent,
+    ) -> Result<i64, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        let now = ts(now_utc());
+        let done = if base_revision == 0 {
+            // A first save: refused (as stale) when another one got there first.
+            sqlx::query(
+                "INSERT INTO indicator_definition (code, document, revision, saved_by_id, saved_at) VALUES (?, ?, 1, ?, ?) ON CONFLICT (code) DO NOTHING",
+            )
+            .bind(&row.code)
+            .bind(&row.document)
+            .bind(saved_by)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+        } else {
+            sqlx::query(
+                "UPDATE indicator_definition SET document = ?, revision = revision + 1, saved_by_id = ?, saved_at = ? WHERE code = ? AND revision = ?",
+            )
+            .bind(&row.document)
+            .bind(saved_by)
+            .bind(now)
+            .bind(&row.code)
+            .bind(base_revision)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+        };
+        if done.rows_affected() == 0 {
+            return Err(StorageError::Conflict("revision".into()));
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(base_revision + 1)
     }
 }

@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod error;
-pub mod figures;
 pub mod i18n;
 pub mod png;
 pub mod session;
@@ -45,9 +44,14 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/units/{id}/statuses", post(ui::add_unit_status))
         .route("/units/{id}/statuses/{status}/end", post(ui::end_unit_status))
         .route("/plans", get(ui::plans_page))
+        .route("/reported", get(ui::reported_page).post(ui::save_reported))
+        .route("/fund", get(ui::fund_page).post(ui::record_fund))
         .route("/indicators", get(ui::indicators_page))
+        .route("/indicators/new", get(ui::indicator_new_form).post(ui::create_indicator))
         .route("/indicators/{code}", get(ui::indicator_page))
         .route("/indicators/{code}/trend", get(ui::indicator_trend))
+        .route("/plans/import", get(ui::plan_import_form).post(ui::import_plan))
+        .route("/indicators/{code}/edit", get(ui::indicator_edit_form).post(ui::update_indicator))
         .route("/plans/{code}", get(ui::plan_page))
         .route("/plans/{code}/targets/{target}/chart.svg", get(ui::target_chart))
         .route("/login", get(ui::login_form).post(ui::login_submit))
@@ -107,7 +111,6 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(axum::Extension(session::CookiePolicy { secure: options.secure_cookies }))
-        .layer(axum::Extension(Arc::new(figures::PlanFigures::default())))
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(middleware::from_fn(remember_language))
         .layer(middleware::from_fn(security_headers))

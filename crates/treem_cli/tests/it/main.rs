@@ -7,9 +7,11 @@
 mod access;
 mod auth;
 mod cases;
+mod catalogue;
 mod cli;
 mod duplicates;
 mod engine;
+mod fund;
 mod harness;
 mod http_api;
 mod http_ui;
@@ -18,4 +20,5 @@ mod incidents;
 mod plans;
 mod png;
 mod register;
+mod reported;
 mod schema;

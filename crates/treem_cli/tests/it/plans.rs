@@ -197,6 +197,25 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
         assert_eq!(row("incidents.drowning")[3], (2015, "shown".into(), Some("10".into())));
         assert_eq!(row("incidents.sexual_abuse_share")[0].1, "suppressed", "2 of 2 would give the count away");
         assert_eq!(row("incidents.sexual_abuse_share")[3].1, "no_data");
+        // Side by side: 12 sexual-abuse cases among 15 abuse cases in 2016 would give the other 3 away.
+        for form in ["xam_hai_tinh_duc"; 12].into_iter().chain(["bao_luc"; 3]) {
+            let mut abuse = json!({"kind": "abuse", "occurred_on": "2016-03-02", "unit_id": hamlet, "children": [child], "abuse_form": form,
+                "setting": "family", "relation": "acquaintance"});
+            if form == "xam_hai_tinh_duc" {
+                abuse["sexual_subtype"] = json!("dam_o");
+            }
+            let r = t.api("POST", "/api/v1/incidents", &worker, Some(abuse.to_string())).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        let public = t.get("/api/v1/plans/dt-2013-ct20/public-statistics").await.json();
+        let in_2016 = |code: &str| {
+            let p = public.as_array().unwrap().iter().find(|p| p["code"] == code).unwrap();
+            let y = p["years"].as_array().unwrap().iter().find(|y| y["year"] == 2016).unwrap().clone();
+            (y["status"].as_str().unwrap().to_owned(), y["value"].as_str().map(str::to_owned))
+        };
+        assert_eq!(in_2016("incidents.abuse"), ("shown".into(), Some("15".into())), "{public}");
+        assert_eq!(in_2016("incidents.sexual_abuse"), ("suppressed".into(), None), "12 is not small, but 15 − 12 is");
+        assert_eq!(in_2016("incidents.sexual_abuse_share").0, "suppressed");
         let page = t.get("/plans/dt-2013-ct20").await.body;
         assert!(
             page.contains("data-public=\"incidents.drowning\"") && page.contains("<td>dưới 10</td>") && page.contains("<td>10</td>"),
@@ -327,6 +346,18 @@ async fn unit_statuses_are_recorded_by_officers_and_counted_by_the_unit_targets(
         let progress = t.get("/api/v1/plans/dt-2013-ct20/unit-progress").await.json();
         let t5 = progress.as_array().unwrap().iter().find(|p| p["target_id"] == "T5").unwrap();
         assert_eq!((t5["years"][2]["legs"][0]["count"].as_i64(), t5["years"][2]["status"].as_str()), (Some(1), Some("missed")));
+        // The same statuses are facts of the indicator engine, fresh after each save: 1 of 141 communes
+        // child-friendly at the end of 2015, 46 communes and 6 districts running the model.
+        let value = |code: &'static str| crate::engine::value(&t, &officer, code, 2015);
+        assert_eq!(value("units.child_friendly_commune_share").await.as_deref(), Some("0.71"));
+        assert_eq!(value("units.communes_with_protection_model").await.as_deref(), Some("46"));
+        assert_eq!(value("units.districts_with_protection_model").await.as_deref(), Some("6"));
+        let by_district = t
+            .api("GET", "/api/v1/indicators/units.communes_with_protection_model/breakdown?year=2015&level=district", &officer, None)
+            .await
+            .json();
+        let total: i64 = by_district["rows"].as_array().unwrap().iter().filter_map(|r| r["value"].as_str()?.parse::<i64>().ok()).sum();
+        assert_eq!(total, 46, "{by_district}");
         // Ending a status: not before its first day; then 2015 counts 45 communes and T3a is missed.
         let end = |to: &str| json!({"valid_to": to}).to_string();
         let r = t.api("POST", &format!("/api/v1/unit-statuses/{first}/end"), &officer, Some(end("2014-01-01"))).await;
@@ -345,6 +376,7 @@ async fn unit_statuses_are_recorded_by_officers_and_counted_by_the_unit_targets(
         let progress = t.get("/api/v1/plans/dt-2013-ct20/unit-progress").await.json();
         let t3a = progress.as_array().unwrap().iter().find(|p| p["target_id"] == "T3a").unwrap();
         assert_eq!((t3a["years"][2]["legs"][1]["count"].as_i64(), t3a["years"][2]["status"].as_str()), (Some(45), Some("missed")));
+        assert_eq!(value("units.communes_with_protection_model").await.as_deref(), Some("45"), "an ended status leaves the count at once");
         assert_eq!(t.get(&format!("/api/v1/unit-statuses?unit={}", communes[0])).await.json().as_array().unwrap().len(), 2);
         // The pages: public counts on the plan; the form on the unit page for the officer only.
         let plan = t.get("/plans/dt-2013-ct20").await.body;
@@ -731,11 +763,15 @@ async fn unit_targets_are_checked_against_the_units_of_their_years_and_shown_und
         let page = t.get("/plans/dt-2013-ct20").await.body.replace("&#62;", ">").replace("&gt;", ">");
         let t3a = page.split("data-unit-targets=\"T3a\"").nth(1).unwrap_or_else(|| panic!("{page}")).split("</table>").next().unwrap();
         assert!(
-            t3a.contains("<tr data-unit-target=\"0\"><td>Thành phố Cao Lãnh (866)</td><td>2013–2015</td><td>Xã: > 4</td></tr>"),
+            t3a.contains(
+                "<tr data-unit-target=\"0\" data-status=\"missed\"><td>Thành phố Cao Lãnh (866)</td><td>2013–2015</td><td>Xã: > 4</td><td>2015: 0 / 13</td><td>không đạt</td></tr>"
+            ),
             "{t3a}"
         );
         assert!(
-            page.contains("<tr data-unit-target=\"1\"><td>Huyện Cao Lãnh (873)</td><td>2013–2015</td><td>Xã: > 95 %</td></tr>"),
+            page.contains(
+                "<tr data-unit-target=\"1\" data-status=\"missed\"><td>Huyện Cao Lãnh (873)</td><td>2013–2015</td><td>Xã: > 95 %</td>"
+            ),
             "{page}"
         );
         // The demo plan: a yearly change per unit, and periods of one unit one after the other.
@@ -744,5 +780,45 @@ async fn unit_targets_are_checked_against_the_units_of_their_years_and_shown_und
         let page = t.get("/plans/demo-2021-kinh-phi?lang=en").await.body.replace("&#62;", ">").replace("&gt;", ">");
         assert!(page.contains("<td>Thành phố Cao Lãnh (866)</td><td>2021–2024</td><td>-7 % a year</td>"), "{page}");
         assert!(page.contains("<td>2023–2024</td><td>Commune: > 95 %</td>"), "{page}");
+    }
+}
+
+#[tokio::test]
+async fn plans_are_added_through_the_ui_by_pasting_their_document_and_refused_ones_keep_the_text() {
+    for t in apps().await {
+        t.account("tinh.87", "provincial_officer", "87", Some(date!(2013 - 12 - 31))).await;
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let worker = t.session("lan.xa").await;
+        assert_eq!(t.page("/plans/import", &worker).await.status, StatusCode::FORBIDDEN);
+        assert!(!t.page("/plans", &worker).await.body.contains("id=\"plan-import-link\""));
+        let officer = t.session("tinh.87").await;
+        assert!(t.page("/plans", &officer).await.body.contains("id=\"plan-import-link\""));
+        let form = t.page("/plans/import", &officer).await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = crate::harness::csrf_of(&form.body);
+        // A syntax error names its line; a wrong reference names its path; nothing is stored; the text comes back.
+        let text = treem_domain::bundled::PLAN_DONG_THAP_2013;
+        let broken = text.replacen("[[targets]]", "[[targets]\n", 1);
+        let r = t.post_form("/plans/import", Some(&officer), &[("csrf", &csrf), ("text", &broken)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("data-field=\"plan:line "), "{}", r.body);
+        let wrong = text.replacen("lead = \"A8\"", "lead = \"A99\"", 1);
+        let r = t.post_form("/plans/import", Some(&officer), &[("csrf", &csrf), ("text", &wrong)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("no agency `A99` in the plan") && r.body.contains("lead = &#34;A99&#34;"), "{}", r.body);
+        assert_eq!(t.get("/api/v1/plans").await.json(), json!([]), "nothing stored");
+        // Without the form's token: refused.
+        let r = t.post_form("/plans/import", Some(&officer), &[("csrf", "nope"), ("text", text)]).await;
+        assert_ne!(r.status, StatusCode::SEE_OTHER);
+        // A commune worker's post is refused whatever the token.
+        let their_csrf = crate::harness::csrf_of(&t.page("/account", &worker).await.body);
+        let r = t.post_form("/plans/import", Some(&worker), &[("csrf", &their_csrf), ("text", text)]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // The right document: stored, audited, and the reader is sent to it.
+        let r = t.post_form("/plans/import", Some(&officer), &[("csrf", &csrf), ("text", text)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.headers.get("location").and_then(|v| v.to_str().ok()), Some("/plans/dt-2013-ct20"));
+        assert_eq!(t.get("/api/v1/plans").await.json().as_array().map(Vec::len), Some(1));
+        assert_eq!(t.store_audit_actions("plan.import").await, 1);
     }
 }

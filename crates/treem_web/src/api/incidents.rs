@@ -87,7 +87,7 @@ pub async fn list_incidents(
     let mut list = app.incidents.list(&a, kind, date(&q, "from")?, to).await?;
     if let Some(code) = query_param(&q, "indicator").filter(|c| !c.is_empty()) {
         let unit = crate::ui::behind_unit(query_param(&q, "unit").as_deref(), query_param(&q, "on").as_deref(), to)?;
-        list = app.plans.incidents_behind(&code, unit, list)?;
+        list = app.plans.incidents_behind(&code, unit, list).await?;
     }
     Ok(Json(list.iter().map(|v| dto(v.id, &v.fields, None)).collect()))
 }

@@ -2,10 +2,12 @@
 //! handlers and their types (utoipa) and served at `/api/v1/openapi.json`.
 
 mod cases;
+mod fund;
 mod incidents;
 pub(crate) mod people;
 pub(crate) mod plans;
 mod register;
+mod reported;
 mod units;
 
 use axum::extract::{FromRequest, Request, State};
@@ -30,6 +32,8 @@ use crate::error::{ApiError, ErrorEnvelope};
          (name = "cases", description = "Case management under Decree 56/2017: steps, tasks, plan, referrals"),
          (name = "incidents", description = "Abuse, children in conflict with the law, accidents and injuries"),
          (name = "plans", description = "Plans as data: baselines, targets, tasks, agencies"),
+         (name = "reported", description = "Aggregate values reported by agencies, summed by indicators"),
+         (name = "fund", description = "Movements of the Child Protection Fund, summed by indicators"),
          (name = "accounts", description = "The caller, accounts, access tokens"), (name = "audit", description = "The audit log"), (name = "system", description = "Health"))
 )]
 struct ApiDoc;
@@ -80,9 +84,12 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::get_plan))
         .routes(routes!(plans::plan_progress))
         .routes(routes!(plans::plan_unit_progress))
+        .routes(routes!(plans::plan_milestones))
+        .routes(routes!(plans::plan_unit_targets))
         .routes(routes!(plans::plan_budget))
         .routes(routes!(plans::public_statistics))
         .routes(routes!(plans::list_indicators))
+        .routes(routes!(plans::save_indicator))
         .routes(routes!(plans::indicator_values))
         .routes(routes!(plans::indicator_breakdown))
         .routes(routes!(plans::indicator_disaggregation))
@@ -90,6 +97,9 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::check_formula))
         .routes(routes!(plans::list_unit_statuses, plans::add_unit_status))
         .routes(routes!(plans::end_unit_status))
+        .routes(routes!(reported::list_reported, reported::save_reported))
+        .routes(routes!(reported::import_reported))
+        .routes(routes!(fund::list_fund, fund::record_fund))
         .routes(routes!(people::me))
         .routes(routes!(people::list_children, people::create_child))
         .routes(routes!(people::export_children))

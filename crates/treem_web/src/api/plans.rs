@@ -163,28 +163,18 @@ pub(crate) use crate::ui::hundredths;
     responses((status = 200, body = Vec<TargetProgressDto>), (status = 404, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn plan_progress(
     State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
     ApiActor(a): ApiActor,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<TargetProgressDto>>, ApiError> {
     let plan = app.plans.get(&code).await?;
-    let progress = figures.progress(&app, &a, &plan).await?;
+    let progress = app.plans.shared_progress(&a, &plan).await?;
     Ok(Json(
         progress
             .iter()
             .map(|t| TargetProgressDto {
                 target_id: t.target_id.clone(),
                 indicator: t.indicator.clone(),
-                years: t
-                    .years
-                    .iter()
-                    .map(|y| YearDto {
-                        year: y.year,
-                        actual: y.actual,
-                        ceiling: y.target_hundredths.map(hundredths),
-                        status: y.status.as_str().into(),
-                    })
-                    .collect(),
+                years: t.years.iter().map(year_dto).collect(),
             })
             .collect(),
     ))
@@ -313,35 +303,114 @@ pub struct UnitTargetProgressDto {
     responses((status = 200, body = Vec<UnitTargetProgressDto>), (status = 404, body = ErrorEnvelope)))]
 pub async fn plan_unit_progress(
     State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<UnitTargetProgressDto>>, ApiError> {
-    let progress = Arc::unwrap_or_clone(figures.unit_progress(&app, &app.plans.get(&code).await?).await?);
+    let progress = Arc::unwrap_or_clone(app.plans.shared_unit_progress(&app.plans.get(&code).await?).await?);
     Ok(Json(
         progress
             .into_iter()
-            .map(|(target_id, years)| UnitTargetProgressDto {
-                target_id,
-                years: years
+            .map(|(target_id, years)| UnitTargetProgressDto { target_id, years: years.into_iter().map(status_year_dto).collect() })
+            .collect(),
+    ))
+}
+
+fn year_dto(y: &treem_domain::plan::YearProgress) -> YearDto {
+    YearDto { year: y.year, actual: y.actual, ceiling: y.target_hundredths.map(hundredths), status: y.status.as_str().into() }
+}
+
+fn status_year_dto(y: treem_domain::plan::StatusYear) -> StatusYearDto {
+    StatusYearDto {
+        year: y.year,
+        on: y.on.to_string(),
+        legs: y
+            .legs
+            .into_iter()
+            .map(|l| LegDto { level: l.level, operator: l.operator, value: l.value, count: l.count, total: l.total, met: l.met })
+            .collect(),
+        status: y.status.as_str().into(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MilestoneUnitDto {
+    code: String,
+    /// The unit's name on the plan's scope day; absent when the code names no unit then.
+    name: Option<String>,
+    /// The first day within the plan's period, up to the deadline, the unit held the status.
+    #[schema(format = Date)]
+    since: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MilestoneDto {
+    target_id: String,
+    /// achieved, missed, on_track, at_risk or not_yet; absent when the milestone follows no unit status.
+    status: Option<String>,
+    units: Vec<MilestoneUnitDto>,
+}
+
+/// The plan's milestones (T4) and whether each unit they name held their status by the deadline: public.
+#[utoipa::path(get, path = "/api/v1/plans/{code}/milestones", tag = "plans", params(("code" = String, Path)),
+    responses((status = 200, body = Vec<MilestoneDto>), (status = 404, body = ErrorEnvelope)))]
+pub async fn plan_milestones(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Vec<MilestoneDto>>, ApiError> {
+    let plan = app.plans.get(&code).await?;
+    let list = app.plans.milestone_progress(&plan).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|m| MilestoneDto {
+                target_id: m.target_id,
+                status: m.status.map(|s| s.as_str().to_owned()),
+                units: m
+                    .units
                     .into_iter()
-                    .map(|y| StatusYearDto {
-                        year: y.year,
-                        on: y.on.to_string(),
-                        legs: y
-                            .legs
-                            .into_iter()
-                            .map(|l| LegDto {
-                                level: l.level,
-                                operator: l.operator,
-                                value: l.value,
-                                count: l.count,
-                                total: l.total,
-                                met: l.met,
-                            })
-                            .collect(),
-                        status: y.status.as_str().into(),
-                    })
+                    .map(|u| MilestoneUnitDto { code: u.code, name: u.name, since: u.since.map(|d| d.to_string()) })
                     .collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitEntryProgressDto {
+    /// The entry's index in the plan's `unit_targets`.
+    index: usize,
+    target_id: String,
+    unit_id: i64,
+    /// change (a relative yearly change: `change_years`), status (a count or share: `status_years`),
+    /// or out_of_scope (the unit's records are not all in the caller's scope: nothing is counted).
+    kind: String,
+    change_years: Vec<YearDto>,
+    status_years: Vec<StatusYearDto>,
+}
+
+/// Each unit target of the plan year by year: counts and shares of units from their recorded statuses,
+/// relative changes from the records, only for a unit wholly in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/plans/{code}/unit-targets", tag = "plans", security(("token" = [])), params(("code" = String, Path)),
+    responses((status = 200, body = Vec<UnitEntryProgressDto>), (status = 404, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]
+pub async fn plan_unit_targets(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<UnitEntryProgressDto>>, ApiError> {
+    use treem_domain::plan::UnitTargetYears;
+    let plan = app.plans.get(&code).await?;
+    let list = app.plans.unit_target_progress(Some(&a), &plan).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|p| {
+                let (kind, change_years, status_years) = match p.years {
+                    None => ("out_of_scope", Vec::new(), Vec::new()),
+                    Some(UnitTargetYears::Change(years)) => ("change", years.iter().map(year_dto).collect(), Vec::new()),
+                    Some(UnitTargetYears::Status(years)) => ("status", Vec::new(), years.into_iter().map(status_year_dto).collect()),
+                };
+                UnitEntryProgressDto {
+                    index: p.index,
+                    target_id: p.target_id,
+                    unit_id: p.unit.0,
+                    kind: kind.into(),
+                    change_years,
+                    status_years,
+                }
             })
             .collect(),
     ))
@@ -362,16 +431,22 @@ pub struct IndicatorDto {
     period: String,
     source: String,
     agency: String,
+    /// bundled (as released in data/indicators/catalogue.toml) or stored (saved through the UI or the API).
+    origin: String,
+    /// The stored revision to send back with `PUT /api/v1/indicators/{code}`; 0 when none is stored.
+    revision: i64,
 }
 
-/// The indicator catalogue (public metadata).
+/// The indicator catalogue (public metadata): the bundled entries, overlaid by the definitions
+/// saved through the UI or the API, then the new codes saved.
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "plans", responses((status = 200, body = Vec<IndicatorDto>)))]
 pub async fn list_indicators(State(app): State<Arc<App>>) -> Result<Json<Vec<IndicatorDto>>, ApiError> {
     Ok(Json(
         app.plans
-            .catalogue()?
-            .iter()
-            .map(|(i, f)| IndicatorDto {
+            .catalogue()
+            .await?
+            .with_meta()
+            .map(|((i, f), meta)| IndicatorDto {
                 code: i.code.clone(),
                 name_vi: i.name_vi.clone(),
                 name_en: i.name_en.clone(),
@@ -383,9 +458,98 @@ pub async fn list_indicators(State(app): State<Arc<App>>) -> Result<Json<Vec<Ind
                 period: i.period.clone(),
                 source: i.source.clone(),
                 agency: i.agency.clone(),
+                origin: meta.origin.as_str().into(),
+                revision: meta.revision,
             })
             .collect(),
     ))
+}
+
+/// An indicator definition to save: the catalogue's metadata and the revision edited.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorBody {
+    /// Optional; when present it must be the path's code.
+    #[serde(default)]
+    code: Option<String>,
+    name_vi: String,
+    name_en: String,
+    concept_vi: String,
+    #[serde(default)]
+    concept_en: String,
+    /// The formula (grammar in docs/PLANS.md); an error names the character position.
+    formula: String,
+    /// `unit`, or fields every count of the formula has.
+    #[serde(default)]
+    disaggregations: Vec<String>,
+    /// `year` (the only period computed).
+    period: String,
+    source: String,
+    /// A plan's agency id (A1…) or the agency's name.
+    agency: String,
+    /// The revision read from `GET /api/v1/indicators` (0 for a code with no stored definition:
+    /// a new one, or a bundled one changed for the first time); a stale one is refused with EDIT_CONFLICT.
+    revision: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanUseDto {
+    plan: String,
+    /// Where the plan names the indicator: `targets[T1]`, `baselines[B3]`, `public_indicators`.
+    uses: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorSavedDto {
+    code: String,
+    /// The stored revision now.
+    revision: i64,
+    created: bool,
+    /// false when the definition sent is the one in the catalogue: nothing was written.
+    changed: bool,
+    formula_changed: bool,
+    /// Stored plans that name the indicator: their figures follow the saved formula from now on.
+    used_by: Vec<PlanUseDto>,
+}
+
+/// Adds an indicator or changes one (provincial officers and system administrators). The
+/// definition is checked field by field; nothing is stored when anything is wrong.
+#[utoipa::path(put, path = "/api/v1/indicators/{code}", tag = "plans", security(("token" = [])), request_body = IndicatorBody,
+    params(("code" = String, Path)),
+    responses((status = 201, body = IndicatorSavedDto), (status = 200, body = IndicatorSavedDto), (status = 403, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn save_indicator(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<IndicatorBody>,
+) -> Result<Response, ApiError> {
+    if b.code.as_ref().is_some_and(|c| *c != code) {
+        return Err(AppError::invalid("code", "not the code of the path").into());
+    }
+    let definition = treem_domain::indicator::Indicator {
+        code,
+        name_vi: b.name_vi,
+        name_en: b.name_en,
+        concept_vi: b.concept_vi,
+        concept_en: b.concept_en,
+        formula: b.formula,
+        disaggregations: b.disaggregations,
+        period: b.period,
+        source: b.source,
+        agency: b.agency,
+    };
+    let saved = app.plans.save_indicator(&a, &definition, Some(b.revision)).await?;
+    let status = if saved.created { StatusCode::CREATED } else { StatusCode::OK };
+    let body = IndicatorSavedDto {
+        code: saved.code,
+        revision: saved.revision,
+        created: saved.created,
+        changed: saved.changed,
+        formula_changed: saved.formula_changed,
+        used_by: saved.used_by.into_iter().map(|(plan, uses)| PlanUseDto { plan, uses }).collect(),
+    };
+    Ok((status, Json(body)).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -419,7 +583,7 @@ pub async fn indicator_values(
     if to < from {
         return Err(AppError::invalid("to", "not before `from`").into());
     }
-    let ratio = app.plans.catalogue()?.iter().any(|(i, f)| i.code == code && matches!(f, Formula::Ratio(..)));
+    let ratio = app.plans.catalogue().await?.iter().any(|(i, f)| i.code == code && matches!(f, Formula::Ratio(..)));
     let values = app.plans.indicator_values(&a, &code, from..=to).await?;
     Ok(Json(
         values
@@ -473,13 +637,9 @@ pub struct PublicIndicatorDto {
 /// The plan's public indicators by year over its whole area, with small counts suppressed; no sign-in.
 #[utoipa::path(get, path = "/api/v1/plans/{code}/public-statistics", tag = "plans", params(("code" = String, Path)),
     responses((status = 200, body = Vec<PublicIndicatorDto>), (status = 404, body = ErrorEnvelope)))]
-pub async fn public_statistics(
-    State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
-    Path(code): Path<String>,
-) -> Result<Json<Vec<PublicIndicatorDto>>, ApiError> {
+pub async fn public_statistics(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Vec<PublicIndicatorDto>>, ApiError> {
     use treem_domain::indicator::PublicValue;
-    let list = Arc::unwrap_or_clone(figures.public_statistics(&app, &app.plans.get(&code).await?).await?);
+    let list = Arc::unwrap_or_clone(app.plans.shared_public_statistics(&app.plans.get(&code).await?).await?);
     Ok(Json(
         list.into_iter()
             .map(|p| PublicIndicatorDto {

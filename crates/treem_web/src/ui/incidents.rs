@@ -99,7 +99,8 @@ pub async fn behind(
     if fact != kind {
         return Err(AppError::invalid("indicator", format!("this indicator counts {}", fact.as_str())));
     }
-    let (indicator, formula) = app.plans.catalogue()?.iter().find(|(i, _)| i.code == code).ok_or(AppError::NotFound)?;
+    let catalogue = app.plans.catalogue().await?;
+    let (indicator, formula) = catalogue.find(code).ok_or(AppError::NotFound)?;
     let catalog = app.units.catalog();
     Ok((
         Behind {
@@ -154,10 +155,11 @@ pub async fn incidents_page(
     let mut behind = None;
     if let Some(code) = p.indicator.as_deref().filter(|c| !c.is_empty()) {
         let unit = behind_unit(p.unit.as_deref(), p.on.as_deref(), to).map_err(|e| ctx.error(e))?;
-        list = app.plans.incidents_behind(code, unit, list).map_err(|e| ctx.error(e))?;
+        list = app.plans.incidents_behind(code, unit, list).await.map_err(|e| ctx.error(e))?;
         let name = app
             .plans
             .catalogue()
+            .await
             .map_err(|e| ctx.error(e))?
             .iter()
             .find(|(i, _)| i.code == code)

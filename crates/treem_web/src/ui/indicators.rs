@@ -26,6 +26,8 @@ pub struct IndicatorView {
     pub values: Vec<String>,
     /// The yearly values as a small chart, with a plan target's ceilings (signed-in only).
     pub trend: Option<super::chart::Svg>,
+    /// bundled or stored (saved through the UI or the API).
+    pub origin: &'static str,
 }
 
 #[derive(Template)]
@@ -37,6 +39,8 @@ struct IndicatorsPage {
     years: Option<Vec<i32>>,
     formula: String,
     check: Option<String>,
+    /// The reader may add and change indicators.
+    may_edit: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -90,12 +94,11 @@ fn trend_svg(
 /// The first target (oldest plan first) following each indicator, whose ceilings the trend draws.
 async fn trend_targets(
     app: &App,
-    figures: &crate::figures::PlanFigures,
     actor: &treem_app::Actor,
 ) -> Result<std::collections::BTreeMap<String, (String, Vec<YearProgress>)>, treem_app::AppError> {
     let mut targets = std::collections::BTreeMap::new();
     for plan in app.plans.shared().await? {
-        for t in Arc::unwrap_or_clone(figures.progress(app, actor, &plan).await?) {
+        for t in Arc::unwrap_or_clone(app.plans.shared_progress(actor, &plan).await?) {
             targets.entry(t.indicator.clone()).or_insert((format!("{} {}", plan.code, t.target_id), t.years));
         }
     }
@@ -111,7 +114,6 @@ pub struct TrendParams {
 /// An indicator's trend chart as on `/indicators`, as a file: SVG, or PNG with `?format=png`.
 pub async fn indicator_trend(
     State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     axum::extract::Path(code): axum::extract::Path<String>,
@@ -121,13 +123,14 @@ pub async fn indicator_trend(
     let (indicator, formula) = app
         .plans
         .catalogue()
+        .await
         .map_err(|e| ctx.error(e))?
         .iter()
         .find(|(i, _)| i.code == code)
         .cloned()
         .ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
     let this_year = treem_domain::calendar::today_in_vietnam().year();
-    let targets = trend_targets(&app, &figures, &s.actor).await.map_err(|e| ctx.error(e))?;
+    let targets = trend_targets(&app, &s.actor).await.map_err(|e| ctx.error(e))?;
     let target = targets.get(&code);
     let from = target.and_then(|(_, years)| years.first()).map_or(this_year - 5, |y| y.year.min(this_year - 5));
     let values = app.plans.indicator_values(&s.actor, &code, from..=this_year).await.map_err(|e| ctx.error(e))?;
@@ -147,23 +150,22 @@ pub async fn indicator_trend(
 
 pub async fn indicators_page(
     State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
     ctx: PageContext,
     Query(p): Query<IndicatorsParams>,
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
-    let catalogue = app.plans.catalogue().map_err(|e| ctx.error(e))?;
+    let catalogue = app.plans.catalogue().await.map_err(|e| ctx.error(e))?;
     let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
     let actor = active.map(|s| &s.actor).filter(|a| a.role.may(treem_domain::access::Action::List));
     let this_year = treem_domain::calendar::today_in_vietnam().year();
     let years = actor.map(|_| ((this_year - 5)..=this_year).collect::<Vec<i32>>());
     // The first target (oldest plan first) following each indicator draws its ceilings.
     let targets = match actor {
-        Some(a) => trend_targets(&app, &figures, a).await.map_err(|e| ctx.error(e))?,
+        Some(a) => trend_targets(&app, a).await.map_err(|e| ctx.error(e))?,
         None => Default::default(),
     };
     let mut list = Vec::new();
-    for (i, formula) in catalogue {
+    for ((i, formula), meta) in catalogue.with_meta() {
         let name = pick(lang, &i.name_vi, &i.name_en).to_owned();
         let (values, trend) = match actor {
             Some(a) => {
@@ -185,14 +187,16 @@ pub async fn indicators_page(
             agency: i.agency.clone(),
             values,
             trend,
+            origin: meta.origin.as_str(),
         });
     }
+    let may_edit = active.is_some_and(|s| s.actor.may_edit_catalogue());
     let formula = p.formula.unwrap_or_default();
     let check = (!formula.trim().is_empty()).then(|| match parse_formula(&formula) {
         Ok(_) => translate(lang, "indicators.formula_ok").to_owned(),
         Err(e) => format!("{} {}: {}", translate(lang, "indicators.formula_error"), e.position, e.message),
     });
-    Ok(render(StatusCode::OK, &IndicatorsPage { c: ctx.chrome("plan"), list, years, formula, check }))
+    Ok(render(StatusCode::OK, &IndicatorsPage { c: ctx.chrome("plan"), list, years, formula, check, may_edit }))
 }
 
 #[derive(Template)]
@@ -369,6 +373,7 @@ pub async fn indicator_page(
     let (indicator, formula) = app
         .plans
         .catalogue()
+        .await
         .map_err(|e| ctx.error(e))?
         .iter()
         .find(|(i, _)| i.code == code)
@@ -442,10 +447,217 @@ pub async fn indicator_page(
                 treem_domain::indicator::FactKind::Incidents => "/incidents",
                 treem_domain::indicator::FactKind::Children => "/children",
                 treem_domain::indicator::FactKind::Cases => "/cases",
+                treem_domain::indicator::FactKind::Units
+                | treem_domain::indicator::FactKind::Reported
+                | treem_domain::indicator::FactKind::Fund => "",
             },
         },
         ratio: matches!(&formula, Formula::Ratio(..)),
         c: ctx.chrome("plan"),
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// An indicator definition as typed in the form (every field kept as typed, so that an
+/// error never loses what the user wrote).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct IndicatorForm {
+    #[serde(default)]
+    csrf: String,
+    /// The revision the form was opened on; empty for a new indicator.
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name_vi: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    concept_vi: String,
+    #[serde(default)]
+    concept_en: String,
+    #[serde(default)]
+    formula: String,
+    /// Comma-separated.
+    #[serde(default)]
+    disaggregations: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    agency: String,
+}
+
+impl IndicatorForm {
+    fn of(i: &treem_domain::indicator::Indicator, revision: i64) -> Self {
+        Self {
+            csrf: String::new(),
+            revision: revision.to_string(),
+            code: i.code.clone(),
+            name_vi: i.name_vi.clone(),
+            name_en: i.name_en.clone(),
+            concept_vi: i.concept_vi.clone(),
+            concept_en: i.concept_en.clone(),
+            formula: i.formula.clone(),
+            disaggregations: i.disaggregations.join(", "),
+            period: i.period.clone(),
+            source: i.source.clone(),
+            agency: i.agency.clone(),
+        }
+    }
+
+    fn definition(&self) -> treem_domain::indicator::Indicator {
+        treem_domain::indicator::Indicator {
+            code: self.code.trim().to_owned(),
+            name_vi: self.name_vi.clone(),
+            name_en: self.name_en.clone(),
+            concept_vi: self.concept_vi.clone(),
+            concept_en: self.concept_en.clone(),
+            formula: self.formula.clone(),
+            disaggregations: self.disaggregations.split(',').map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()).collect(),
+            period: self.period.clone(),
+            source: self.source.clone(),
+            agency: self.agency.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "indicator_form.html")]
+struct IndicatorFormPage {
+    c: Chrome,
+    /// A new indicator (the code is typed) or an edit (the code is fixed).
+    new: bool,
+    action: String,
+    f: IndicatorForm,
+    errors: Vec<(String, String)>,
+    /// The formula's error, with its position, shown under the field.
+    formula_error: Option<String>,
+    /// The revision just saved, after a save.
+    saved: Option<String>,
+    /// Plans naming this indicator: (plan code, where).
+    used_by: Vec<(String, String)>,
+    /// Fields each fact may be broken down by, as a hint: (fact, fields).
+    fields_hint: Vec<(&'static str, String)>,
+}
+
+fn form_page(
+    ctx: &PageContext,
+    new: bool,
+    f: IndicatorForm,
+    errors: Vec<(String, String)>,
+    saved: Option<String>,
+    used_by: Vec<(String, Vec<String>)>,
+) -> Response {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let formula_error = errors.iter().find(|(field, _)| field == "formula").map(|(_, m)| m.clone());
+    let action = if new { "/indicators/new".to_owned() } else { format!("/indicators/{}/edit", f.code) };
+    let fields_hint = treem_domain::indicator::FactKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.fields().iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")))
+        .collect();
+    let page = IndicatorFormPage {
+        c: ctx.chrome("plan"),
+        new,
+        action,
+        f,
+        errors,
+        formula_error,
+        saved,
+        used_by: used_by.into_iter().map(|(plan, uses)| (plan, uses.join(", "))).collect(),
+        fields_hint,
+    };
+    render(status, &page)
+}
+
+/// What a refused save says, field by field; other errors become the error page.
+fn field_errors(e: treem_app::AppError) -> Result<Vec<(String, String)>, treem_app::AppError> {
+    use treem_app::AppError;
+    match e {
+        AppError::InvalidFields(list) => Ok(list),
+        AppError::Invalid { field, message } => Ok(vec![(field, message)]),
+        AppError::EditConflict => Ok(vec![("revision".into(), AppError::EditConflict.to_string())]),
+        other => Err(other),
+    }
+}
+
+/// The form for a new indicator (provincial officers and administrators).
+pub async fn indicator_new_form(ctx: PageContext, crate::session::SignedIn(s): crate::session::SignedIn) -> Result<Response, PageError> {
+    s.actor.authorize_catalogue_edit().map_err(|e| ctx.error(e))?;
+    let f = IndicatorForm { period: "year".into(), disaggregations: "unit".into(), ..Default::default() };
+    Ok(form_page(&ctx, true, f, Vec::new(), None, Vec::new()))
+}
+
+#[derive(serde::Deserialize)]
+pub struct EditParams {
+    /// Set after a save: the revision saved.
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// The form to change an indicator (a bundled one is overlaid by the saved definition).
+pub async fn indicator_edit_form(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    crate::session::SignedIn(s): crate::session::SignedIn,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(p): Query<EditParams>,
+) -> Result<Response, PageError> {
+    s.actor.authorize_catalogue_edit().map_err(|e| ctx.error(e))?;
+    let catalogue = app.plans.catalogue().await.map_err(|e| ctx.error(e))?;
+    let (i, _) = catalogue.find(&code).ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
+    let revision = catalogue.meta(&code).map_or(0, |m| m.revision);
+    let used_by = app.plans.plans_using(&code).await.map_err(|e| ctx.error(e))?;
+    let saved = p.saved.filter(|r| r.parse::<i64>().is_ok());
+    Ok(form_page(&ctx, false, IndicatorForm::of(i, revision), Vec::new(), saved, used_by))
+}
+
+/// Saves a new indicator; an error shows the form again with what was typed.
+pub async fn create_indicator(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    crate::session::SignedIn(s): crate::session::SignedIn,
+    axum::Form(f): axum::Form<IndicatorForm>,
+) -> Result<Response, PageError> {
+    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    save(&app, &ctx, &s.actor, f, None).await
+}
+
+/// Saves a changed indicator; an error shows the form again with what was typed.
+pub async fn update_indicator(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    crate::session::SignedIn(s): crate::session::SignedIn,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    axum::Form(mut f): axum::Form<IndicatorForm>,
+) -> Result<Response, PageError> {
+    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    // The code is the page's, never the form's.
+    f.code = code;
+    let Ok(revision) = f.revision.trim().parse::<i64>() else {
+        return Ok(form_page(&ctx, false, f, vec![("revision".into(), "missing: open the form again".into())], None, Vec::new()));
+    };
+    save(&app, &ctx, &s.actor, f, Some(revision)).await
+}
+
+async fn save(
+    app: &App,
+    ctx: &PageContext,
+    actor: &treem_app::Actor,
+    f: IndicatorForm,
+    revision: Option<i64>,
+) -> Result<Response, PageError> {
+    match app.plans.save_indicator(actor, &f.definition(), revision).await {
+        Ok(saved) => Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
+            "/indicators/{}/edit?saved={}",
+            saved.code, saved.revision
+        )))),
+        Err(e) => {
+            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            let used_by = if revision.is_some() { app.plans.plans_using(&f.code).await.unwrap_or_default() } else { Vec::new() };
+            Ok(form_page(ctx, revision.is_none(), f, errors, None, used_by))
+        }
+    }
 }

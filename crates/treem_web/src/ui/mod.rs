@@ -6,11 +6,13 @@ mod admin;
 mod cases;
 mod chart;
 mod children;
+mod fund;
 mod incidents;
 mod indicators;
 mod map;
 mod plans;
 mod register;
+mod reported;
 mod units;
 
 use askama::Template;
@@ -40,10 +42,15 @@ pub use children::{
     child_edit_form, child_new_form, child_page, children_csv_response, children_export, children_page, create_child, duplicates_page,
     merge_child, unmerge_child, update_child,
 };
+pub use fund::{fund_page, record_fund};
 pub use incidents::{behind_unit, create_incident, incident_new_form, incident_page, incidents_page};
-pub use indicators::{breakdown_params, breakdown_xlsx, indicator_page, indicator_trend, indicators_page};
-pub use plans::{plan_page, plans_page, target_chart};
+pub use indicators::{
+    breakdown_params, breakdown_xlsx, create_indicator, indicator_edit_form, indicator_new_form, indicator_page, indicator_trend,
+    indicators_page, update_indicator,
+};
+pub use plans::{import_plan, plan_import_form, plan_page, plans_page, target_chart};
 pub use register::{add_caregiver, add_circumstance, add_consent, add_risk, end_circumstance, set_profile, withdraw_consent};
+pub use reported::{reported_page, save_reported};
 pub use units::{add_unit_status, end_unit_status, home, unit_page, units_page};
 
 /// Navigation entries of capabilities still to come: shown, not linked.
@@ -56,6 +63,10 @@ pub struct NavUser {
     pub can_children: bool,
     pub can_admin: bool,
     pub can_audit: bool,
+    /// Reads reported values (every role with a unit scope).
+    pub can_reported: bool,
+    /// Reads fund movements.
+    pub can_fund: bool,
 }
 
 /// What every page's frame needs: language, navigation, the language switch.
@@ -120,6 +131,8 @@ impl PageContext {
                 can_children: s.actor.role.may(Action::List),
                 can_admin: s.actor.role.may(Action::ManageAccounts),
                 can_audit: s.actor.role.may(Action::ReadAudit),
+                can_reported: s.actor.may_read_reported().is_ok(),
+                can_fund: s.actor.may_read_fund().is_ok(),
             }),
             csrf: self.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default(),
         }

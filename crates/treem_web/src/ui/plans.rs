@@ -9,7 +9,6 @@ use treem_app::App;
 use treem_domain::plan::Plan;
 
 use super::{pick, render, Chrome, PageContext, PageError};
-use crate::figures::PlanFigures;
 use crate::i18n::{translate, Lang};
 
 #[derive(Template)]
@@ -17,6 +16,8 @@ use crate::i18n::{translate, Lang};
 struct PlansPage {
     c: Chrome,
     rows: Vec<(String, String, String)>,
+    /// The reader may add plans (the link to the import form).
+    may_import: bool,
 }
 
 pub async fn plans_page(State(app): State<Arc<App>>, ctx: PageContext) -> Result<Response, PageError> {
@@ -25,7 +26,60 @@ pub async fn plans_page(State(app): State<Arc<App>>, ctx: PageContext) -> Result
         .iter()
         .map(|p| (p.code.clone(), pick(ctx.lang, &p.title_vi, &p.title_en).to_owned(), format!("{}–{}", p.period_from, p.period_to)))
         .collect();
-    Ok(render(StatusCode::OK, &PlansPage { c: ctx.chrome("plan"), rows }))
+    let may_import = ctx
+        .session
+        .as_ref()
+        .is_some_and(|s| s.state == treem_app::auth::SessionState::Active && treem_app::plans::PlanService::may_import(&s.actor));
+    Ok(render(StatusCode::OK, &PlansPage { c: ctx.chrome("plan"), rows, may_import }))
+}
+
+#[derive(Template)]
+#[template(path = "plan_import.html")]
+struct PlanImportPage {
+    c: Chrome,
+    /// The plan document as pasted (kept when it is refused).
+    text: String,
+    /// (where, what): a path such as `targets[T1].lead`, or `plan:line 12` for a syntax error.
+    errors: Vec<(String, String)>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct PlanImportForm {
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// The form to add or replace a plan by pasting its document (the format of
+/// `data/plans/README.md`): provincial officers and administrators.
+pub async fn plan_import_form(ctx: PageContext, crate::session::SignedIn(s): crate::session::SignedIn) -> Result<Response, PageError> {
+    if !treem_app::plans::PlanService::may_import(&s.actor) {
+        return Err(ctx.error(treem_app::AppError::Forbidden));
+    }
+    Ok(render(StatusCode::OK, &PlanImportPage { c: ctx.chrome("plan"), text: String::new(), errors: Vec::new() }))
+}
+
+/// Checks and stores a pasted plan; a refused one comes back with every problem named
+/// and the text as it was typed.
+pub async fn import_plan(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    crate::session::SignedIn(s): crate::session::SignedIn,
+    axum::Form(f): axum::Form<PlanImportForm>,
+) -> Result<Response, PageError> {
+    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
+    let outcome = match treem_app::plans::parse_plan_toml("plan", &f.text) {
+        Ok(plan) => app.plans.import(treem_app::accounts::Operator::Admin(&s.actor), &plan).await.map(|_| plan.code),
+        Err(e) => Err(e),
+    };
+    let errors = match outcome {
+        Ok(code) => return Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!("/plans/{code}")))),
+        Err(treem_app::AppError::InvalidFields(list)) => list,
+        Err(treem_app::AppError::Invalid { field, message }) => vec![(field, message)],
+        Err(other) => return Err(ctx.error(other)),
+    };
+    let page = PlanImportPage { c: ctx.chrome("plan"), text: f.text, errors };
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
 pub struct BaselineLine {
@@ -60,6 +114,11 @@ pub struct UnitTargetLine {
     pub unit: String,
     pub years: String,
     pub value: String,
+    /// The last year counted, as "year: count / ceiling" or "year: units / all"; empty when not counted.
+    pub latest: String,
+    /// The last year's status (`year_status.…`), or why nothing is counted (`plan.unit_target_…`).
+    pub status_key: String,
+    pub status: &'static str,
 }
 
 /// A task with its budget lines.
@@ -104,6 +163,7 @@ struct PlanPage {
     agencies: Vec<(String, String)>,
     /// Unit-count targets: (target id, text, rows of (year, day counted, counts, status key, status)).
     unit_progress: Vec<(String, String, Vec<UnitProgressRow>)>,
+    milestones: Vec<MilestoneView>,
     code: String,
     /// Public statistics: the years, then (indicator code, name, values as shown).
     public_years: Vec<i32>,
@@ -114,6 +174,15 @@ struct PlanPage {
 
 /// (year, day counted, counts, status translation key, status)
 type UnitProgressRow = (i32, time::Date, String, String, &'static str);
+
+/// A milestone: its status and the units it names with the first day each held the status.
+pub struct MilestoneView {
+    pub target_id: String,
+    pub text: String,
+    pub status_key: String,
+    pub status: &'static str,
+    pub units: Vec<(String, Option<time::Date>)>,
+}
 
 pub struct ProgressView {
     pub target_id: String,
@@ -193,8 +262,10 @@ fn budget_sum_row(lang: Lang, label: String, s: &treem_domain::plan::BudgetSum) 
     }
 }
 
-/// The unit targets under each target: the unit's name on the day its code is read, the years, the value.
-fn unit_target_lines(app: &App, p: &Plan, lang: Lang, targets: &mut [TargetLine]) {
+/// The unit targets under each target: the unit's name on the day its code is read, the years, the
+/// value, and how its last counted year stands (`progress` from the plan service).
+fn unit_target_lines(app: &App, p: &Plan, lang: Lang, progress: &[treem_app::plans::UnitTargetProgress], targets: &mut [TargetLine]) {
+    use treem_domain::plan::UnitTargetYears;
     let catalog = app.units.catalog();
     for (index, u) in p.unit_targets.iter().enumerate() {
         let (Some(line), Some(t)) = (targets.iter_mut().find(|t| t.id == u.target), p.targets.iter().find(|t| t.id == u.target)) else {
@@ -213,22 +284,60 @@ fn unit_target_lines(app: &App, p: &Plan, lang: Lang, targets: &mut [TargetLine]
             }
             None => u.value.clone(),
         };
-        line.units.push(UnitTargetLine { index, unit: name, years: format!("{}–{}", u.from_year, u.to_year), value });
+        let counted = progress.iter().find(|g| g.index == index);
+        let (latest, status_key, status) = match counted.map(|g| &g.years) {
+            None => (String::new(), "plan.unit_target_not_counted".to_owned(), "not_counted"),
+            Some(None) => (String::new(), "plan.unit_target_out_of_scope".to_owned(), "out_of_scope"),
+            Some(Some(UnitTargetYears::Change(years))) => match years.last() {
+                None => (String::new(), "plan.unit_target_not_started".to_owned(), "not_started"),
+                Some(y) => {
+                    let ceiling = y.target_hundredths.map(|h| format!(" / {}", super::hundredths(h))).unwrap_or_default();
+                    (format!("{}: {}{ceiling}", y.year, y.actual), format!("year_status.{}", y.status.as_str()), y.status.as_str())
+                }
+            },
+            Some(Some(UnitTargetYears::Status(years))) => match years.last() {
+                None => (String::new(), "plan.unit_target_not_started".to_owned(), "not_started"),
+                Some(y) => {
+                    let legs: Vec<String> = y.legs.iter().map(|l| format!("{} / {}", l.count, l.total)).collect();
+                    (format!("{}: {}", y.year, legs.join(" · ")), format!("year_status.{}", y.status.as_str()), y.status.as_str())
+                }
+            },
+        };
+        line.units.push(UnitTargetLine {
+            index,
+            unit: name,
+            years: format!("{}–{}", u.from_year, u.to_year),
+            value,
+            latest,
+            status_key,
+            status,
+        });
     }
 }
 
-pub async fn plan_page(
-    State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<PlanFigures>>,
-    ctx: PageContext,
-    Path(code): Path<String>,
-) -> Result<Response, PageError> {
+pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code): Path<String>) -> Result<Response, PageError> {
     let p = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
     let lang = ctx.lang;
     let agency =
         |id: &str| p.agencies.iter().find(|a| a.id == id).map(|a| pick(lang, &a.name_vi, &a.name_en).to_owned()).unwrap_or_default();
     let (mut baselines, mut targets) = view(&p, lang);
-    unit_target_lines(&app, &p, lang, &mut targets);
+    let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
+    let entries = app.plans.unit_target_progress(active.map(|s| &s.actor), &p).await.map_err(|e| ctx.error(e))?;
+    unit_target_lines(&app, &p, lang, &entries, &mut targets);
+    let milestones = app
+        .plans
+        .milestone_progress(&p)
+        .await
+        .map_err(|e| ctx.error(e))?
+        .into_iter()
+        .map(|m| MilestoneView {
+            text: p.targets.iter().find(|x| x.id == m.target_id).map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default(),
+            status_key: m.status.map_or_else(|| "plan.milestone_not_measured".to_owned(), |s| format!("year_status.{}", s.as_str())),
+            status: m.status.map_or("not_measured", |s| s.as_str()),
+            units: m.units.into_iter().map(|u| (u.name.map_or_else(|| u.code.clone(), |n| format!("{n} ({})", u.code)), u.since)).collect(),
+            target_id: m.target_id,
+        })
+        .collect();
     let budget = app.plans.budget_totals(&code).await.map_err(|e| ctx.error(e))?;
     let whole_period = translate(lang, "plan.budget_whole_period");
     let budget_by_source = budget.by_source.iter().map(|(source, s)| budget_sum_row(lang, format!("budget_source.{source}"), s)).collect();
@@ -269,7 +378,6 @@ pub async fn plan_page(
         .collect();
     let mut solutions: Vec<_> = p.solutions.iter().collect();
     solutions.sort_by(|a, b| treem_domain::text::cmp_vi(&a.id, &b.id));
-    let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
     if let Some(s) = active.filter(|s| s.actor.role.may(treem_domain::access::Action::List)) {
         for (id, _, value, ratio) in app.plans.baselines_recomputed(&s.actor, &p).await.map_err(|e| ctx.error(e))? {
             if let Some(line) = baselines.iter_mut().find(|b| b.id == id) {
@@ -283,7 +391,7 @@ pub async fn plan_page(
     }
     let progress = match active {
         Some(s) if s.actor.role.may(treem_domain::access::Action::List) => {
-            let progress = figures.progress(&app, &s.actor, &p).await.map_err(|e| ctx.error(e))?;
+            let progress = app.plans.shared_progress(&s.actor, &p).await.map_err(|e| ctx.error(e))?;
             Some(
                 progress
                     .iter()
@@ -309,8 +417,9 @@ pub async fn plan_page(
         }
         _ => None,
     };
-    let unit_progress = figures
-        .unit_progress(&app, &p)
+    let unit_progress = app
+        .plans
+        .shared_unit_progress(&p)
         .await
         .map_err(|e| ctx.error(e))?
         .iter()
@@ -341,7 +450,7 @@ pub async fn plan_page(
             (id.clone(), text, rows)
         })
         .collect();
-    let public = figures.public_statistics(&app, &p).await.map_err(|e| ctx.error(e))?;
+    let public = app.plans.shared_public_statistics(&p).await.map_err(|e| ctx.error(e))?;
     let public_years = public.first().map(|p| p.years.iter().map(|(y, _)| *y).collect()).unwrap_or_default();
     let public_rows = public
         .iter()
@@ -355,6 +464,7 @@ pub async fn plan_page(
         public_rows,
         code: code.clone(),
         unit_progress,
+        milestones,
         c: ctx.chrome("plan"),
         title: pick(lang, &p.title_vi, &p.title_en).to_owned(),
         issuer: pick(lang, &p.issuer_vi, &p.issuer_en).to_owned(),
@@ -393,14 +503,13 @@ pub struct ChartParams {
 /// scope (the same figures as the plan page); `?download=1` saves it as a file.
 pub async fn target_chart(
     State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<PlanFigures>>,
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     Path((code, target)): Path<(String, String)>,
     axum::extract::Query(q): axum::extract::Query<ChartParams>,
 ) -> Result<Response, PageError> {
     let plan = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
-    let progress = figures.progress(&app, &s.actor, &plan).await.map_err(|e| ctx.error(e))?;
+    let progress = app.plans.shared_progress(&s.actor, &plan).await.map_err(|e| ctx.error(e))?;
     let t = progress.iter().find(|t| t.target_id == target).ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
     let text = plan.targets.iter().find(|x| x.id == target).map(|x| pick(ctx.lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default();
     let years: Vec<super::chart::ChartYear> = t

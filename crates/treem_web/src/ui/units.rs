@@ -27,11 +27,7 @@ struct HomePage {
 /// (target id, status translation key, status)
 type GlanceTarget = (String, String, &'static str);
 
-pub async fn home(
-    State(app): State<Arc<App>>,
-    axum::Extension(figures): axum::Extension<Arc<crate::figures::PlanFigures>>,
-    ctx: PageContext,
-) -> Response {
+pub async fn home(State(app): State<Arc<App>>, ctx: PageContext) -> Response {
     // The glance is a convenience: if plans cannot be read, the home page still opens.
     let mut plans = Vec::new();
     let listed = app.plans.shared().await.unwrap_or_else(|e| {
@@ -39,14 +35,22 @@ pub async fn home(
         Vec::new()
     });
     for p in listed {
-        let progress = figures.unit_progress(&app, &p).await.map(Arc::unwrap_or_clone).unwrap_or_else(|e| {
+        let progress = app.plans.shared_unit_progress(&p).await.map(Arc::unwrap_or_clone).unwrap_or_else(|e| {
             tracing::warn!(error = %e, "home page: plan progress not readable");
             Vec::new()
         });
-        let targets = progress
+        let mut targets: Vec<GlanceTarget> = progress
             .into_iter()
             .filter_map(|(id, years)| years.last().map(|y| (id, format!("year_status.{}", y.status.as_str()), y.status.as_str())))
             .collect();
+        let milestones = app.plans.milestone_progress(&p).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "home page: milestones not readable");
+            Vec::new()
+        });
+        targets.extend(
+            milestones.into_iter().filter_map(|m| m.status.map(|s| (m.target_id, format!("year_status.{}", s.as_str()), s.as_str()))),
+        );
+        targets.sort_by(|a, b| a.0.cmp(&b.0));
         let title = super::pick(ctx.lang, &p.title_vi, &p.title_en).to_owned();
         plans.push((p.code.clone(), title, targets));
     }

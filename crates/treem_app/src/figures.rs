@@ -1,9 +1,10 @@
 //! The plans' figures (the plan page and its charts, the home page's glance, the
 //! catalogue's trends, the plan API), computed once and shared by the requests that
 //! would compute the same thing: a dashboard under load is read far more often than
-//! the records behind it change.
+//! the records behind it change. Kept by `PlanService` (with its other memos, so that
+//! every cache of computed figures sits in one place and a catalogue save drops them).
 //!
-//! Nothing here decides or computes: each figure is still one `treem_app` call,
+//! Nothing here decides or computes: each figure is still one `PlanService` call,
 //! and an entry is served only while everything that call reads is unchanged,
 //! so a figure read after a save still includes it. What a call reads, and how
 //! its key knows it is unchanged:
@@ -15,15 +16,14 @@
 //!   whole only when the identity differs);
 //! - the caller's scope: one shared `ScopeSet` per scope unit (identity, then whole);
 //! - unit statuses: the plan service's version number, changed by every status write;
+//! - the indicator catalogue: the plan service's catalogue version, changed by every
+//!   indicator save (which also drops every entry);
 //! - the day in Vietnam (a year's status depends on it).
-//!
-//! The lasting fix belongs in `treem_app` (see docs/PERFORMANCE.md): there the
-//! service knows when its inputs change without comparing them.
 
+use crate::plans::{PlanService, PublicIndicator, TargetProgress};
+use crate::{Actor, AppError};
 use std::sync::{Arc, Mutex};
 use time::Date;
-use treem_app::plans::{PublicIndicator, TargetProgress};
-use treem_app::{Actor, App, AppError};
 use treem_domain::access::ScopeSet;
 use treem_domain::indicator::Fact;
 use treem_domain::plan::{Plan, StatusYear};
@@ -34,17 +34,25 @@ use treem_domain::units::UnitCatalog;
 struct Moment {
     incidents: Arc<Vec<Fact>>,
     children: Arc<Vec<Fact>>,
+    cases: Arc<Vec<Fact>>,
     catalog: Arc<UnitCatalog>,
+    /// The indicator catalogue's version.
+    indicators: u64,
     today: Date,
 }
 
 impl Moment {
-    async fn now(app: &App) -> Result<Self, AppError> {
-        let facts = app.facts.snapshot().await?;
+    async fn now(plans: &PlanService) -> Result<Self, AppError> {
+        // The catalogue's version first: a figure computed from an older catalogue is
+        // then kept under an older version, never served after the save.
+        let indicators = plans.catalogue_version();
+        let facts = plans.facts.snapshot().await?;
         Ok(Self {
             incidents: facts.incidents,
             children: facts.children,
-            catalog: app.units.catalog(),
+            cases: facts.cases,
+            catalog: plans.units.catalog(),
+            indicators,
             today: treem_domain::calendar::today_in_vietnam(),
         })
     }
@@ -52,7 +60,9 @@ impl Moment {
     fn same(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.incidents, &other.incidents)
             && Arc::ptr_eq(&self.children, &other.children)
+            && Arc::ptr_eq(&self.cases, &other.cases)
             && Arc::ptr_eq(&self.catalog, &other.catalog)
+            && self.indicators == other.indicators
             && self.today == other.today
     }
 }
@@ -68,7 +78,7 @@ fn same_plan(a: &Arc<Plan>, b: &Arc<Plan>) -> bool {
 fn same_scope(a: &Arc<ScopeSet>, b: &Arc<ScopeSet>) -> bool {
     Arc::ptr_eq(a, b) || a == b
 }
-type UnitProgress = Arc<Vec<(String, Vec<StatusYear>)>>;
+pub type UnitProgress = Arc<Vec<(String, Vec<StatusYear>)>>;
 
 /// Unit-target progress reads no facts: its entries are kept apart, so that reading it
 /// never waits for the fact cache to reload after a save.
@@ -92,7 +102,7 @@ struct Entries {
 const MAX_ENTRIES: usize = 256;
 
 #[derive(Default)]
-pub struct PlanFigures {
+pub(crate) struct PlanFigures {
     entries: Mutex<Option<Entries>>,
     units: Mutex<Vec<UnitEntry>>,
 }
@@ -123,44 +133,54 @@ impl PlanFigures {
         }
     }
 
-    /// [`treem_app::plans::PlanService::progress`], shared by callers of one scope.
-    pub async fn progress(&self, app: &App, actor: &Actor, plan: &Arc<Plan>) -> Result<Arc<Vec<TargetProgress>>, AppError> {
+    /// Drops every entry (an indicator was saved).
+    pub(crate) fn forget(&self) {
+        *self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+
+    /// [`PlanService::progress`], shared by callers of one scope.
+    pub(crate) async fn progress(
+        &self,
+        plans: &PlanService,
+        actor: &Actor,
+        plan: &Arc<Plan>,
+    ) -> Result<Arc<Vec<TargetProgress>>, AppError> {
         actor.require(treem_domain::access::Action::List)?;
-        let moment = Moment::now(app).await?;
+        let moment = Moment::now(plans).await?;
         let found = self.with(&moment, |e| {
             e.progress.iter().find(|(p, s, _)| same_plan(p, plan) && same_scope(s, &actor.scope)).map(|(_, _, v)| v.clone())
         });
         if let Some(v) = found {
             return Ok(v);
         }
-        let value = Arc::new(app.plans.progress(actor, plan).await?);
+        let value = Arc::new(plans.progress(actor, plan).await?);
         self.store(&moment, |e| keep(&mut e.progress, (plan.clone(), actor.scope.clone(), value.clone())));
         Ok(value)
     }
 
-    /// [`treem_app::plans::PlanService::public_statistics`], shared by every reader.
-    pub async fn public_statistics(&self, app: &App, plan: &Arc<Plan>) -> Result<Arc<Vec<PublicIndicator>>, AppError> {
-        let moment = Moment::now(app).await?;
+    /// [`PlanService::public_statistics`], shared by every reader.
+    pub(crate) async fn public_statistics(&self, plans: &PlanService, plan: &Arc<Plan>) -> Result<Arc<Vec<PublicIndicator>>, AppError> {
+        let moment = Moment::now(plans).await?;
         if let Some(v) = self.with(&moment, |e| e.public.iter().find(|(p, _)| same_plan(p, plan)).map(|(_, v)| v.clone())) {
             return Ok(v);
         }
-        let value = Arc::new(app.plans.public_statistics(plan).await?);
+        let value = Arc::new(plans.public_statistics(plan).await?);
         self.store(&moment, |e| keep(&mut e.public, (plan.clone(), value.clone())));
         Ok(value)
     }
 
-    /// [`treem_app::plans::PlanService::unit_progress`], shared by every reader while the statuses are unchanged.
-    pub async fn unit_progress(&self, app: &App, plan: &Arc<Plan>) -> Result<UnitProgress, AppError> {
-        let catalog = app.units.catalog();
+    /// [`PlanService::unit_progress`], shared by every reader while the statuses are unchanged.
+    pub(crate) async fn unit_progress(&self, plans: &PlanService, plan: &Arc<Plan>) -> Result<UnitProgress, AppError> {
+        let catalog = plans.units.catalog();
         let today = treem_domain::calendar::today_in_vietnam();
-        let statuses = app.plans.unit_statuses_version();
+        let statuses = plans.unit_statuses_version();
         let same =
             |e: &UnitEntry| Arc::ptr_eq(&e.catalog, &catalog) && e.today == today && same_plan(&e.plan, plan) && e.statuses == statuses;
         let found = self.units.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().find(|e| same(e)).map(|e| e.value.clone());
         if let Some(v) = found {
             return Ok(v);
         }
-        let value = Arc::new(app.plans.unit_progress(plan).await?);
+        let value = Arc::new(plans.unit_progress(plan).await?);
         let mut units = self.units.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // One entry per plan: an older one is outdated.
         units.retain(|e| e.plan.code != plan.code);
