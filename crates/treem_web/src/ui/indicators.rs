@@ -334,7 +334,19 @@ pub async fn indicator_page(
         Formula::Count(_) => b.rows.iter().filter_map(|r| r.2).sum::<i64>().to_string(),
         Formula::Ratio(..) => String::new(),
     };
-    let field_label = |f: &str| translate(lang, &format!("disaggregation.{f}")).to_owned();
+    // A field's label may depend on the fact kind (a fund's `source` is where money comes from, a case's where a report did).
+    let kind = match &formula {
+        Formula::Count(c) | Formula::Ratio(c, _) => c.fact.as_str(),
+    };
+    let field_label = |f: &str| {
+        let own = format!("disaggregation.{kind}.{f}");
+        let label = translate(lang, &own);
+        if label == own {
+            translate(lang, &format!("disaggregation.{f}")).to_owned()
+        } else {
+            label.to_owned()
+        }
+    };
     let by_fields: Vec<(String, String)> =
         formula.disaggregations(&indicator.disaggregations).iter().map(|(f, _)| (f.to_string(), field_label(f))).collect();
     let by = match p.by.as_deref().filter(|b| !b.is_empty()) {
