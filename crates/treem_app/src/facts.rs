@@ -8,7 +8,8 @@
 //! facts again. Whether a case is late also moves with the clock: it is brought up to
 //! date at each full reload (at most [`FULL_RELOAD_AFTER`] behind). Reported values
 //! are few too (elements × units × years): a saved value reads them all again, so the
-//! old value is replaced by the new one at once.
+//! old value is replaced by the new one at once. A recorded fund movement joins the
+//! facts as it is recorded, like an incident.
 //!
 //! One process per database is assumed: a second `treem serve` on the same
 //! PostgreSQL would hear the first one's writes only at its next full reload

@@ -262,6 +262,14 @@ pub struct UnitTargetProgress {
     pub years: Option<UnitTargetYears>,
 }
 
+/// One unit's subtree on the map of a day (the 2013-era tree or the 2025 one), to
+/// restrict an indicator's values or disaggregation to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Within {
+    pub unit: UnitId,
+    pub on: time::Date,
+}
+
 /// Facts filtered to one scope, for one snapshot of the facts and one unit map, with
 /// the counts by year already made from them (a dashboard asks the same ones again).
 struct ScopedFacts {
@@ -816,7 +824,14 @@ impl PlanService {
     /// An indicator for one year broken down by one of the fields it publishes (sex, age
     /// band, form, setting…), within the caller's scope. For a count, what has no value
     /// recorded for the field comes back as `not_recorded`, so the parts add up to the total.
-    pub async fn indicator_disaggregation(&self, actor: &Actor, code: &str, field: &str, year: i32) -> Result<Disaggregation, AppError> {
+    pub async fn indicator_disaggregation(
+        &self,
+        actor: &Actor,
+        code: &str,
+        field: &str,
+        year: i32,
+        within: Option<Within>,
+    ) -> Result<Disaggregation, AppError> {
         actor.require(Action::List)?;
         let catalogue = self.catalogue().await?;
         let (indicator, formula) = catalogue.find(code).ok_or(AppError::NotFound)?;
@@ -829,7 +844,14 @@ impl PlanService {
             ));
         };
         let facts = self.facts_in_scope(actor).await?;
-        let value_of = |f: &Formula| facts.yearly_values(f, year..=year).first().and_then(|(_, v)| *v);
+        let restricted = within.map(|w| self.facts_within(actor, &facts, w)).transpose()?;
+        let value_of = |f: &Formula| {
+            let values = match &restricted {
+                None => facts.yearly_values(f, year..=year),
+                Some(r) => treem_domain::indicator::yearly_values(f, r, year..=year),
+            };
+            values.first().and_then(|(_, v)| *v)
+        };
         let rows: Vec<(String, Option<i64>)> =
             values.iter().filter_map(|v| formula.restricted(field, v).map(|f| (v.to_string(), value_of(&f)))).collect();
         let total = value_of(formula);
@@ -1128,6 +1150,7 @@ impl PlanService {
         actor: &Actor,
         code: &str,
         years: std::ops::RangeInclusive<i32>,
+        within: Option<Within>,
     ) -> Result<Vec<(i32, Option<i64>)>, AppError> {
         actor.require(Action::List)?;
         let catalogue = self.catalogue().await?;
@@ -1136,7 +1159,24 @@ impl PlanService {
             return Err(AppError::invalid("years", "at most 100 years at once"));
         }
         let facts = self.facts_in_scope(actor).await?;
-        Ok(facts.yearly_values(formula, years))
+        match within {
+            None => Ok(facts.yearly_values(formula, years)),
+            Some(w) => Ok(treem_domain::indicator::yearly_values(formula, &self.facts_within(actor, &facts, w)?, years)),
+        }
+    }
+
+    /// The caller's facts restricted to one unit's subtree on the map of a day. The unit
+    /// must exist that day and lie within the caller's scope (otherwise not found, as a
+    /// record would be).
+    fn facts_within(&self, actor: &Actor, facts: &ScopedFacts, within: Within) -> Result<Facts, AppError> {
+        let catalog = self.units.catalog();
+        if catalog.get(within.unit).is_none_or(|u| !u.validity.contains(within.on)) {
+            return Err(AppError::invalid("unit", format!("no such unit on {}", within.on)));
+        }
+        if !actor.covers(within.unit, within.on) {
+            return Err(AppError::NotFound);
+        }
+        Ok(treem_domain::indicator::within_unit(&catalog, facts, within.unit, within.on))
     }
 
     /// Facts of the caller's scope, each (unit, day) checked as for reading the records.

@@ -348,18 +348,18 @@ impl ReportedService {
         Ok(out)
     }
 
-    /// The units the caller may report for in `year` (the scope's subtree on the year's
-    /// counting day, hamlets left out), for the form: (id, code, name).
+    /// The units the caller may report for in `year` (those in scope on the year's counting
+    /// day, of either map, hamlets left out), for the form: (id, code, name).
     pub fn form_units(&self, actor: &Actor, year: i32) -> Vec<(UnitId, String, String)> {
-        let (Some(root), Some(day)) = (actor.scope_unit, counting_day(year, treem_domain::calendar::today_in_vietnam())) else {
+        let Some(day) = counting_day(year, treem_domain::calendar::today_in_vietnam()) else { return Vec::new() };
+        if actor.scope_unit.is_none() {
             return Vec::new();
-        };
+        }
         let catalog = self.units.catalog();
         catalog
-            .subtree_on(root, day)
-            .into_iter()
-            .filter_map(|id| catalog.get(id))
-            .filter(|u| u.level != UnitLevel::Hamlet && actor.covers(u.id, day))
+            .units()
+            .iter()
+            .filter(|u| u.level != UnitLevel::Hamlet && u.validity.contains(day) && actor.covers(u.id, day))
             .map(|u| (u.id, u.code.clone(), u.name.clone()))
             .collect()
     }

@@ -233,7 +233,7 @@ async fn province(scale: Scale, seed: u64, database: Option<String>) -> Result<(
 }
 
 async fn value(app: &Arc<App>, actor: &treem_app::Actor, code: &str, year: i32) -> Result<i64, String> {
-    let v = app.plans.indicator_values(actor, code, year..=year).await.map_err(|e| e.to_string())?;
+    let v = app.plans.indicator_values(actor, code, year..=year, None).await.map_err(|e| e.to_string())?;
     Ok(v.first().and_then(|(_, v)| *v).unwrap_or(0))
 }
 

@@ -595,9 +595,26 @@ fn commune_of(catalog: &UnitCatalog, unit: UnitId, day: time::Date) -> UnitId {
 /// `map_on` (its commune carried there and rolled up). A record of a commune split in
 /// 2025 reaches every unit that received a share of it.
 pub fn reaches(catalog: &UnitCatalog, unit: UnitId, day: time::Date, target: UnitId, map_on: time::Date) -> bool {
-    let commune = commune_of(catalog, unit, day);
+    commune_reaches(catalog, commune_of(catalog, unit, day), target, map_on)
+}
+
+fn commune_reaches(catalog: &UnitCatalog, commune: UnitId, target: UnitId, map_on: time::Date) -> bool {
     let moved = catalog.reaggregate(&BTreeMap::from([(commune, 1_000_000)]), map_on, None);
     catalog.roll_up(&moved.counts, map_on).get(&target).is_some_and(|n| *n > 0)
+}
+
+/// The facts counted under `target` on the map of `map_on` (as [`reaches`] decides): one
+/// unit's subtree, of either era of the map. Each commune's path onto the map is worked
+/// out once. A commune split in 2025 counts wholly under every unit that received a share
+/// of it (a breakdown apportions it instead, flagged as an estimate).
+pub fn within_unit(catalog: &UnitCatalog, facts: &Facts, target: UnitId, map_on: time::Date) -> Facts {
+    let mut by_commune: std::collections::HashMap<UnitId, bool> = std::collections::HashMap::new();
+    let mut out = facts.clone();
+    out.retain(|f| {
+        let commune = commune_of(catalog, f.unit, f.day);
+        *by_commune.entry(commune).or_insert_with(|| commune_reaches(catalog, commune, target, map_on))
+    });
+    out
 }
 
 /// `count` for every year of `years` and every unit of the map of `map_on` (the
@@ -1324,7 +1341,7 @@ mod tests {
     #[test]
     fn errors_point_at_the_position() {
         let cases = [
-            ("count(households)", 7, "unknown fact `households`: one of incidents, children, cases, reported, fund"),
+            ("count(households)", 7, "unknown fact `households`: one of incidents, children, cases, units, reported, fund"),
             (r#"count(children where kind = "abuse")"#, 22, "children have no field `kind`"),
             (r#"count(incidents where colour = "red")"#, 23, "no field `colour`"),
             (r#"count(incidents where kind = "abus")"#, 30, "`abus` is not a value of kind"),

@@ -123,6 +123,23 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
         let list = t.page(&format!("/incidents?indicator=incidents.sexual_abuse&year=2015&unit={unit}&on=2015-12-31"), &session).await;
         assert_eq!(list.body.matches("data-incident-id=").count(), figure);
         assert!(list.body.contains("id=\"incidents-behind\""));
+        // Any unit's subtree × year × disaggregation: the district's value equals its breakdown figure,
+        // and broken down by setting within the district, the parts add up to it.
+        let within = format!("unit={unit}&on=2015-12-31");
+        let r = t.api("GET", &format!("/api/v1/indicators/incidents.sexual_abuse/values?from=2015&to=2015&{within}"), &officer, None).await;
+        assert_eq!(r.json()[0]["value"].as_str(), Some(figure.to_string().as_str()), "{}", r.body);
+        let uri = format!("/api/v1/indicators/incidents.sexual_abuse/disaggregation?by=setting&year=2015&{within}");
+        let d = t.api("GET", &uri, &officer, None).await.json();
+        let parts: i64 = d["rows"].as_array().unwrap().iter().filter_map(|r| r["figure"].as_str()?.parse::<i64>().ok()).sum();
+        assert_eq!(
+            (parts + d["not_recorded"].as_i64().unwrap_or(0), d["total"].as_str()),
+            (figure as i64, Some(figure.to_string().as_str())),
+            "{d}"
+        );
+        // Outside the reader's scope: not found, as a record would be; a unit that did not exist that day: named.
+        assert_eq!(t.api("GET", &uri, &worker, None).await.status, StatusCode::NOT_FOUND);
+        let r = t.api("GET", &format!("/api/v1/indicators/incidents.sexual_abuse/values?unit={unit}&on=2026-01-01"), &officer, None).await;
+        assert_eq!(r.json()["error"]["field"], "unit", "{}", r.body);
     }
 }
 

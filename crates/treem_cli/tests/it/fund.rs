@@ -108,6 +108,9 @@ async fn fund_movements_move_the_fund_indicators_at_once_within_scope() {
         let r = t.post_form("/fund", Some(&s), &form).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(value(&t, &officer, "fund.receipts", year).await - r0, 152_000_000);
+        // Broken down by source, the field reads as the source of the money, not of a report.
+        let page = t.page(&format!("/indicators/fund.receipts?year={year}&by=source"), &s).await.body;
+        assert!(page.contains("data-by=\"source\"") && page.contains(">Nguồn thu</a>") && !page.contains(">Nguồn tin<"), "{page}");
 
         // The facts kept by the saves equal a full reload.
         let kept = t.app.facts.snapshot().await.unwrap();

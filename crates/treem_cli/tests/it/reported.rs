@@ -224,6 +224,11 @@ async fn a_csv_file_is_stored_whole_or_not_at_all_and_the_page_enters_values() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("value"), "{}", r.body);
+        // For a year before the 2025 reform the form offers that year's communes.
+        let old_my_ngai = t.unit_id("29881", date!(2020 - 12 - 31));
+        let page = t.page("/reported?year=2020", &s).await;
+        assert!(page.body.contains(&format!("<option value=\"{old_my_ngai}\">")), "{}", page.body);
+        assert!(!page.body.contains(&format!("<option value=\"{my_ngai}\">")));
         let district = t.session("huyen").await;
         let page = t.page(&format!("/reported?year={year}"), &district).await;
         assert!(page.body.contains("id=\"reported-empty\""), "{}", page.body);

@@ -561,7 +561,8 @@ pub struct IndicatorValueDto {
 
 /// An indicator by year within the caller's scope, computed from the records as they are now.
 #[utoipa::path(get, path = "/api/v1/indicators/{code}/values", tag = "plans", security(("token" = [])),
-    params(("code" = String, Path), ("from" = Option<i32>, Query, description = "first year; default five years ago"), ("to" = Option<i32>, Query, description = "last year; default this year")),
+    params(("code" = String, Path), ("from" = Option<i32>, Query, description = "first year; default five years ago"), ("to" = Option<i32>, Query, description = "last year; default this year"),
+        ("unit" = Option<i64>, Query, description = "only this unit's subtree (in the caller's scope)"), ("on" = Option<String>, Query, description = "the day whose map `unit` is read on; default today")),
     responses((status = 200, body = Vec<IndicatorValueDto>), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn indicator_values(
     State(app): State<Arc<App>>,
@@ -584,7 +585,8 @@ pub async fn indicator_values(
         return Err(AppError::invalid("to", "not before `from`").into());
     }
     let ratio = app.plans.catalogue().await?.iter().any(|(i, f)| i.code == code && matches!(f, Formula::Ratio(..)));
-    let values = app.plans.indicator_values(&a, &code, from..=to).await?;
+    let within = crate::ui::within_param(crate::ui::query_param(&q, "unit").as_deref(), crate::ui::query_param(&q, "on").as_deref())?;
+    let values = app.plans.indicator_values(&a, &code, from..=to, within).await?;
     Ok(Json(
         values
             .into_iter()
@@ -746,7 +748,8 @@ pub struct DisaggregationDto {
 
 /// An indicator for one year by the values of one of the fields it publishes, within the caller's scope.
 #[utoipa::path(get, path = "/api/v1/indicators/{code}/disaggregation", tag = "plans", security(("token" = [])),
-    params(("code" = String, Path), ("by" = String, Query, description = "a field the indicator publishes: sex, age_band, setting…"), ("year" = Option<i32>, Query)),
+    params(("code" = String, Path), ("by" = String, Query, description = "a field the indicator publishes: sex, age_band, setting…"), ("year" = Option<i32>, Query),
+        ("unit" = Option<i64>, Query, description = "only this unit's subtree (in the caller's scope)"), ("on" = Option<String>, Query, description = "the day whose map `unit` is read on; default today")),
     responses((status = 200, body = DisaggregationDto), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn indicator_disaggregation(
     State(app): State<Arc<App>>,
@@ -758,7 +761,8 @@ pub async fn indicator_disaggregation(
     let param = |n: &str| crate::ui::query_param(&q, n);
     let (year, _, _) = crate::ui::breakdown_params(param("year").as_deref(), None, None)?;
     let by = param("by").unwrap_or_default();
-    let d = app.plans.indicator_disaggregation(&a, &code, &by, year).await?;
+    let within = crate::ui::within_param(param("unit").as_deref(), param("on").as_deref())?;
+    let d = app.plans.indicator_disaggregation(&a, &code, &by, year, within).await?;
     let show = |v: i64| if d.ratio { hundredths(v) } else { v.to_string() };
     Ok(Json(DisaggregationDto {
         year,

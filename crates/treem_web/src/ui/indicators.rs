@@ -133,7 +133,7 @@ pub async fn indicator_trend(
     let targets = trend_targets(&app, &s.actor).await.map_err(|e| ctx.error(e))?;
     let target = targets.get(&code);
     let from = target.and_then(|(_, years)| years.first()).map_or(this_year - 5, |y| y.year.min(this_year - 5));
-    let values = app.plans.indicator_values(&s.actor, &code, from..=this_year).await.map_err(|e| ctx.error(e))?;
+    let values = app.plans.indicator_values(&s.actor, &code, from..=this_year, None).await.map_err(|e| ctx.error(e))?;
     let name = pick(lang, &indicator.name_vi, &indicator.name_en).to_owned();
     match p.format.as_deref() {
         Some("png") => {
@@ -171,7 +171,7 @@ pub async fn indicators_page(
             Some(a) => {
                 let target = targets.get(&i.code);
                 let from = target.and_then(|(_, years)| years.first()).map_or(this_year - 5, |y| y.year.min(this_year - 5));
-                let all = app.plans.indicator_values(a, &i.code, from..=this_year).await.map_err(|e| ctx.error(e))?;
+                let all = app.plans.indicator_values(a, &i.code, from..=this_year, None).await.map_err(|e| ctx.error(e))?;
                 let values = all.iter().filter(|(y, _)| *y >= this_year - 5).map(|(_, v)| value_text(lang, formula, *v)).collect();
                 (values, Some(trend_svg(lang, &name, formula, &all, target)))
             }
@@ -251,6 +251,19 @@ pub struct BreakdownParams {
     /// A field to break the year's figure down by (sex, age band, setting…).
     #[serde(default)]
     by: Option<String>,
+}
+
+/// Reads `unit` (an id) and `on` (the day whose map it is read on; default today) as
+/// typed: none when no unit is given.
+pub fn within_param(unit: Option<&str>, on: Option<&str>) -> Result<Option<treem_app::plans::Within>, treem_app::AppError> {
+    use treem_app::AppError;
+    let Some(unit) = unit.map(str::trim).filter(|u| !u.is_empty()) else { return Ok(None) };
+    let unit = unit.parse::<i64>().map_err(|_| AppError::invalid("unit", "a unit's number (id)"))?;
+    let on = match on.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => treem_domain::unit_import::parse_date(d).ok_or_else(|| AppError::invalid("on", "a date as YYYY-MM-DD"))?,
+        None => treem_domain::calendar::today_in_vietnam(),
+    };
+    Ok(Some(treem_app::plans::Within { unit: treem_domain::units::UnitId(unit), on }))
 }
 
 /// Reads year, map date and level as typed, with defaults: this year, its last day (or
@@ -405,13 +418,25 @@ pub async fn indicator_page(
         Formula::Count(_) => b.rows.iter().filter_map(|r| r.2).sum::<i64>().to_string(),
         Formula::Ratio(..) => String::new(),
     };
-    let field_label = |f: &str| translate(lang, &format!("disaggregation.{f}")).to_owned();
+    // A field's label may depend on the fact kind (a fund's `source` is where money comes from, a case's where a report did).
+    let kind = match &formula {
+        Formula::Count(c) | Formula::Ratio(c, _) => c.fact.as_str(),
+    };
+    let field_label = |f: &str| {
+        let own = format!("disaggregation.{kind}.{f}");
+        let label = translate(lang, &own);
+        if label == own {
+            translate(lang, &format!("disaggregation.{f}")).to_owned()
+        } else {
+            label.to_owned()
+        }
+    };
     let by_fields: Vec<(String, String)> =
         formula.disaggregations(&indicator.disaggregations).iter().map(|(f, _)| (f.to_string(), field_label(f))).collect();
     let by = match p.by.as_deref().filter(|b| !b.is_empty()) {
         None => None,
         Some(field) => {
-            let d = app.plans.indicator_disaggregation(&s.actor, &code, field, year).await.map_err(|e| ctx.error(e))?;
+            let d = app.plans.indicator_disaggregation(&s.actor, &code, field, year, None).await.map_err(|e| ctx.error(e))?;
             let rows = d
                 .rows
                 .iter()

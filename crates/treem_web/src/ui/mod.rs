@@ -46,7 +46,7 @@ pub use fund::{fund_page, record_fund};
 pub use incidents::{behind_unit, create_incident, incident_new_form, incident_page, incidents_page};
 pub use indicators::{
     breakdown_params, breakdown_xlsx, create_indicator, indicator_edit_form, indicator_new_form, indicator_page, indicator_trend,
-    indicators_page, update_indicator,
+    indicators_page, update_indicator, within_param,
 };
 pub use plans::{import_plan, plan_import_form, plan_page, plans_page, target_chart};
 pub use register::{add_caregiver, add_circumstance, add_consent, add_risk, end_circumstance, set_profile, withdraw_consent};
