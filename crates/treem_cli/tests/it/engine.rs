@@ -136,6 +136,19 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
             (figure as i64, Some(figure.to_string().as_str())),
             "{d}"
         );
+        // The page: each unit of the breakdown opens the breakdown by field within it.
+        let page = t.page("/indicators/incidents.sexual_abuse?year=2015&on=2015-12-31&level=district&by=setting", &session).await.body;
+        assert!(page.contains(&format!("data-by-unit=\"{unit}\"")), "{page}");
+        let page = t
+            .page(&format!("/indicators/incidents.sexual_abuse?year=2015&on=2015-12-31&level=district&by=setting&unit={unit}"), &session)
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body.contains("id=\"disaggregation-unit\"")
+                && page.body.contains(&format!("<th id=\"disaggregation-total\">{figure}</th>")),
+            "{}",
+            page.body
+        );
         // Outside the reader's scope: not found, as a record would be; a unit that did not exist that day: named.
         assert_eq!(t.api("GET", &uri, &worker, None).await.status, StatusCode::NOT_FOUND);
         let r = t.api("GET", &format!("/api/v1/indicators/incidents.sexual_abuse/values?unit={unit}&on=2026-01-01"), &officer, None).await;

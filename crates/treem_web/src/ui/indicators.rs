@@ -220,6 +220,10 @@ struct IndicatorPage {
     /// The fields this indicator may be broken down by: (code, label).
     by_fields: Vec<(String, String)>,
     by: Option<ByView>,
+    /// The unit whose subtree the breakdown by field covers: (id, name); none: the whole scope.
+    within: Option<(i64, String)>,
+    /// The field the units' "by field" links open (the one chosen, or the first).
+    unit_by: String,
     /// The list the figures link to, the records behind them (`/incidents`, `/children`
     /// or `/cases`); for a ratio, its numerator's records.
     drill: &'static str,
@@ -251,6 +255,9 @@ pub struct BreakdownParams {
     /// A field to break the year's figure down by (sex, age band, setting…).
     #[serde(default)]
     by: Option<String>,
+    /// The unit (id, on the map of `on`) whose subtree the breakdown by field covers; none: the whole scope.
+    #[serde(default)]
+    unit: Option<String>,
 }
 
 /// Reads `unit` (an id) and `on` (the day whose map it is read on; default today) as
@@ -433,10 +440,14 @@ pub async fn indicator_page(
     };
     let by_fields: Vec<(String, String)> =
         formula.disaggregations(&indicator.disaggregations).iter().map(|(f, _)| (f.to_string(), field_label(f))).collect();
+    // The breakdown by field may cover one unit's subtree, read on the map of the page's day.
+    let on_text = on.to_string();
+    let within = within_param(p.unit.as_deref(), Some(&on_text)).map_err(|e| ctx.error(e))?;
+    let unit_by = p.by.clone().filter(|b| by_fields.iter().any(|(f, _)| f == b)).or_else(|| by_fields.first().map(|(f, _)| f.clone()));
     let by = match p.by.as_deref().filter(|b| !b.is_empty()) {
         None => None,
         Some(field) => {
-            let d = app.plans.indicator_disaggregation(&s.actor, &code, field, year, None).await.map_err(|e| ctx.error(e))?;
+            let d = app.plans.indicator_disaggregation(&s.actor, &code, field, year, within).await.map_err(|e| ctx.error(e))?;
             let rows = d
                 .rows
                 .iter()
@@ -467,6 +478,8 @@ pub async fn indicator_page(
         estimated: b.estimated,
         by_fields,
         by,
+        within: within.map(|w| (w.unit.0, app.units.catalog().get(w.unit).map(|u| u.name.clone()).unwrap_or_default())),
+        unit_by: unit_by.unwrap_or_default(),
         drill: match &formula {
             Formula::Count(c) | Formula::Ratio(c, _) => match c.fact {
                 treem_domain::indicator::FactKind::Incidents => "/incidents",
