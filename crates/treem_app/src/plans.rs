@@ -1179,6 +1179,11 @@ impl PlanService {
         Ok(treem_domain::indicator::within_unit(&catalog, facts, within.unit, within.on))
     }
 
+    /// One indicator of the catalogue with its parsed formula (not found when no such code).
+    pub async fn indicator(&self, code: &str) -> Result<(Indicator, Formula), AppError> {
+        self.catalogue().await?.find(code).cloned().ok_or(AppError::NotFound)
+    }
+
     /// Facts of the caller's scope, each (unit, day) checked as for reading the records.
     async fn facts_in_scope(&self, actor: &Actor) -> Result<Arc<ScopedFacts>, AppError> {
         self.scoped_facts(actor.scope_unit, |unit, day| actor.covers(unit, day)).await

@@ -584,7 +584,7 @@ pub async fn indicator_values(
     if to < from {
         return Err(AppError::invalid("to", "not before `from`").into());
     }
-    let ratio = app.plans.catalogue().await?.iter().any(|(i, f)| i.code == code && matches!(f, Formula::Ratio(..)));
+    let ratio = matches!(app.plans.indicator(&code).await?.1, Formula::Ratio(..));
     let within = crate::ui::within_param(crate::ui::query_param(&q, "unit").as_deref(), crate::ui::query_param(&q, "on").as_deref())?;
     let values = app.plans.indicator_values(&a, &code, from..=to, within).await?;
     Ok(Json(

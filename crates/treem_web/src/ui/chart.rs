@@ -167,31 +167,44 @@ pub struct TrendYear {
 
 /// A small line chart of yearly values, with a dashed line for a target's ceilings when
 /// there are any. Every year's point has a `<title>` with the year and the value.
+/// The geometry of a trend chart, the same for its SVG and its PNG drawing: the size,
+/// the margins, the plot area and the scale's top (hundredths, rounded up to a whole 1).
+struct TrendFrame {
+    w: i64,
+    h: i64,
+    left: i64,
+    right: i64,
+    margin_top: i64,
+    plot_w: i64,
+    plot_h: i64,
+    top: i64,
+}
+
+impl TrendFrame {
+    fn new(years: &[TrendYear]) -> Self {
+        let (w, h, left, right, margin_top, bottom) = (360, 164, 36, 12, 12, 54);
+        let max = years.iter().map(|y| y.value_hundredths.unwrap_or(0).max(y.ceiling_hundredths.unwrap_or(0))).max().unwrap_or(0);
+        let top = ((max + 99) / 100 * 100).max(100);
+        Self { w, h, left, right, margin_top, plot_w: w - left - right, plot_h: h - margin_top - bottom, top }
+    }
+}
+
 pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &[TrendYear]) -> Svg {
-    const W: i64 = 360;
-    const H: i64 = 164;
-    const LEFT: i64 = 36;
-    const RIGHT: i64 = 12;
-    const TOP: i64 = 12;
-    const BOTTOM: i64 = 54;
-    let plot_w = W - LEFT - RIGHT;
-    let plot_h = H - TOP - BOTTOM;
-    let max = years.iter().map(|y| y.value_hundredths.unwrap_or(0).max(y.ceiling_hundredths.unwrap_or(0))).max().unwrap_or(0);
-    let top = ((max + 99) / 100 * 100).max(100);
+    let TrendFrame { w, h, left, right, margin_top, plot_w, plot_h, top } = TrendFrame::new(years);
     let n = i64::try_from(years.len()).unwrap_or(1);
-    let x_of = |i: usize| LEFT + if n > 1 { i64::try_from(i).unwrap_or(0) * plot_w / (n - 1) } else { plot_w / 2 };
-    let y_of = |h: i64| TOP + plot_h - h.clamp(0, top) * plot_h / top;
+    let x_of = |i: usize| left + if n > 1 { i64::try_from(i).unwrap_or(0) * plot_w / (n - 1) } else { plot_w / 2 };
+    let y_of = |v: i64| margin_top + plot_h - v.clamp(0, top) * plot_h / top;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" class="trend" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{t}" font-family="sans-serif" font-size="11"><title>{t}</title><rect width="{W}" height="{H}" fill="#fff"/><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}" stroke="#555"/><line x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}" stroke="#555"/><text x="{lx}" y="{ty}" text-anchor="end">{v}</text><text x="{lx}" y="{zy}" text-anchor="end">0</text>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="trend" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{t}" font-family="sans-serif" font-size="11"><title>{t}</title><rect width="{w}" height="{h}" fill="#fff"/><line x1="{left}" y1="{margin_top}" x2="{left}" y2="{b}" stroke="#555"/><line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#555"/><text x="{lx}" y="{ty}" text-anchor="end">{v}</text><text x="{lx}" y="{zy}" text-anchor="end">0</text>"##,
         t = esc(title),
-        b = TOP + plot_h,
-        r = W - RIGHT,
-        lx = LEFT - 4,
-        ty = TOP + 4,
+        b = margin_top + plot_h,
+        r = w - right,
+        lx = left - 4,
+        ty = margin_top + 4,
         v = top / 100,
-        zy = TOP + plot_h + 4,
+        zy = margin_top + plot_h + 4,
     );
     // The values: a line broken where there is no data, a dot per year.
     let mut segments: Vec<Vec<String>> = vec![Vec::new()];
@@ -219,7 +232,7 @@ pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &
     for (i, y) in years.iter().enumerate() {
         let (cy, fill) = match y.value_hundredths {
             Some(v) => (y_of(v), "#4a7ab5"),
-            None => (TOP + plot_h, "none"),
+            None => (margin_top + plot_h, "none"),
         };
         let _ = write!(
             svg,
@@ -231,30 +244,30 @@ pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &
     }
     // The first and last years under the axis, and the legend.
     if let (Some(first), Some(last)) = (years.first(), years.last()) {
-        let ly = TOP + plot_h + 14;
-        let _ = write!(svg, r#"<text x="{LEFT}" y="{ly}" text-anchor="start">{}</text>"#, first.year);
+        let ly = margin_top + plot_h + 14;
+        let _ = write!(svg, r#"<text x="{left}" y="{ly}" text-anchor="start">{}</text>"#, first.year);
         if years.len() > 1 {
-            let _ = write!(svg, r#"<text x="{}" y="{ly}" text-anchor="end">{}</text>"#, W - RIGHT, last.year);
+            let _ = write!(svg, r#"<text x="{}" y="{ly}" text-anchor="end">{}</text>"#, w - right, last.year);
         }
     }
     // The legend, one line each: the values, then the ceilings if drawn.
-    let ly = H - 22;
+    let ly = h - 22;
     let _ = write!(
         svg,
-        r##"<line x1="{LEFT}" y1="{m}" x2="{l1}" y2="{m}" stroke="#4a7ab5" stroke-width="2"/><text x="{t1}" y="{ly}">{vl}</text>"##,
+        r##"<line x1="{left}" y1="{m}" x2="{l1}" y2="{m}" stroke="#4a7ab5" stroke-width="2"/><text x="{t1}" y="{ly}">{vl}</text>"##,
         m = ly - 4,
-        l1 = LEFT + 16,
-        t1 = LEFT + 20,
+        l1 = left + 16,
+        t1 = left + 20,
         vl = esc(value_label)
     );
     if ceiling.len() > 1 {
-        let ly = H - 6;
+        let ly = h - 6;
         let _ = write!(
             svg,
-            r##"<line x1="{LEFT}" y1="{m}" x2="{l1}" y2="{m}" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="4 3"/><text x="{t1}" y="{ly}">{cl}</text>"##,
+            r##"<line x1="{left}" y1="{m}" x2="{l1}" y2="{m}" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="4 3"/><text x="{t1}" y="{ly}">{cl}</text>"##,
             m = ly - 4,
-            l1 = LEFT + 16,
-            t1 = LEFT + 20,
+            l1 = left + 16,
+            t1 = left + 20,
             cl = esc(ceiling_label)
         );
     }
@@ -267,24 +280,15 @@ pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &
 /// title is only its `<title>`, so the PNG has none either; texts in capitals without diacritics.
 pub fn trend_chart_png(value_label: &str, ceiling_label: &str, years: &[TrendYear]) -> Vec<u8> {
     use crate::png::{Anchor, Canvas, AXIS, BLACK, BLUE, RED};
-    const W: i64 = 360;
-    const H: i64 = 164;
-    const LEFT: i64 = 36;
-    const RIGHT: i64 = 12;
-    const TOP: i64 = 12;
-    const BOTTOM: i64 = 54;
-    let plot_w = W - LEFT - RIGHT;
-    let plot_h = H - TOP - BOTTOM;
-    let max = years.iter().map(|y| y.value_hundredths.unwrap_or(0).max(y.ceiling_hundredths.unwrap_or(0))).max().unwrap_or(0);
-    let top = ((max + 99) / 100 * 100).max(100);
+    let TrendFrame { w, h, left, right, margin_top, plot_w, plot_h, top } = TrendFrame::new(years);
     let n = i64::try_from(years.len()).unwrap_or(1);
-    let x_of = |i: usize| LEFT + if n > 1 { i64::try_from(i).unwrap_or(0) * plot_w / (n - 1) } else { plot_w / 2 };
-    let y_of = |h: i64| TOP + plot_h - h.clamp(0, top) * plot_h / top;
-    let mut c = Canvas::new(W as usize, H as usize);
-    c.line((LEFT, TOP), (LEFT, TOP + plot_h), 1, AXIS, None);
-    c.line((LEFT, TOP + plot_h), (W - RIGHT, TOP + plot_h), 1, AXIS, None);
-    c.text(LEFT - 4, TOP + 4, &(top / 100).to_string(), Anchor::End, BLACK);
-    c.text(LEFT - 4, TOP + plot_h + 4, "0", Anchor::End, BLACK);
+    let x_of = |i: usize| left + if n > 1 { i64::try_from(i).unwrap_or(0) * plot_w / (n - 1) } else { plot_w / 2 };
+    let y_of = |v: i64| margin_top + plot_h - v.clamp(0, top) * plot_h / top;
+    let mut c = Canvas::new(w as usize, h as usize);
+    c.line((left, margin_top), (left, margin_top + plot_h), 1, AXIS, None);
+    c.line((left, margin_top + plot_h), (w - right, margin_top + plot_h), 1, AXIS, None);
+    c.text(left - 4, margin_top + 4, &(top / 100).to_string(), Anchor::End, BLACK);
+    c.text(left - 4, margin_top + plot_h + 4, "0", Anchor::End, BLACK);
     for pair in years.windows(2).enumerate() {
         let (i, [a, b]) = pair else { continue };
         if let (Some(va), Some(vb)) = (a.value_hundredths, b.value_hundredths) {
@@ -300,23 +304,23 @@ pub fn trend_chart_png(value_label: &str, ceiling_label: &str, years: &[TrendYea
     for (i, y) in years.iter().enumerate() {
         match y.value_hundredths {
             Some(v) => c.disc(x_of(i) as f64 + 0.5, y_of(v) as f64 + 0.5, 3.0, BLUE),
-            None => c.ring(x_of(i) as f64 + 0.5, (TOP + plot_h) as f64 + 0.5, 3.0, 1.0, BLUE),
+            None => c.ring(x_of(i) as f64 + 0.5, (margin_top + plot_h) as f64 + 0.5, 3.0, 1.0, BLUE),
         }
     }
     if let (Some(first), Some(last)) = (years.first(), years.last()) {
-        let ly = TOP + plot_h + 14;
-        c.text(LEFT, ly, &first.year.to_string(), Anchor::Start, BLACK);
+        let ly = margin_top + plot_h + 14;
+        c.text(left, ly, &first.year.to_string(), Anchor::Start, BLACK);
         if years.len() > 1 {
-            c.text(W - RIGHT, ly, &last.year.to_string(), Anchor::End, BLACK);
+            c.text(w - right, ly, &last.year.to_string(), Anchor::End, BLACK);
         }
     }
-    let ly = H - 22;
-    c.line((LEFT, ly - 4), (LEFT + 16, ly - 4), 2, BLUE, None);
-    c.text(LEFT + 20, ly, value_label, Anchor::Start, BLACK);
+    let ly = h - 22;
+    c.line((left, ly - 4), (left + 16, ly - 4), 2, BLUE, None);
+    c.text(left + 20, ly, value_label, Anchor::Start, BLACK);
     if ceiling.len() > 1 {
-        let ly = H - 6;
-        c.line((LEFT, ly - 4), (LEFT + 16, ly - 4), 1, RED, Some((4, 3)));
-        c.text(LEFT + 20, ly, ceiling_label, Anchor::Start, BLACK);
+        let ly = h - 6;
+        c.line((left, ly - 4), (left + 16, ly - 4), 1, RED, Some((4, 3)));
+        c.text(left + 20, ly, ceiling_label, Anchor::Start, BLACK);
     }
     c.to_png()
 }

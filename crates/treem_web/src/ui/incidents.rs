@@ -156,15 +156,8 @@ pub async fn incidents_page(
     if let Some(code) = p.indicator.as_deref().filter(|c| !c.is_empty()) {
         let unit = behind_unit(p.unit.as_deref(), p.on.as_deref(), to).map_err(|e| ctx.error(e))?;
         list = app.plans.incidents_behind(code, unit, list).await.map_err(|e| ctx.error(e))?;
-        let name = app
-            .plans
-            .catalogue()
-            .await
-            .map_err(|e| ctx.error(e))?
-            .iter()
-            .find(|(i, _)| i.code == code)
-            .map(|(i, _)| super::pick(ctx.lang, &i.name_vi, &i.name_en).to_owned())
-            .unwrap_or_default();
+        let (indicator, _) = app.plans.indicator(code).await.map_err(|e| ctx.error(e))?;
+        let name = super::pick(ctx.lang, &indicator.name_vi, &indicator.name_en).to_owned();
         let unit_name = unit.and_then(|(u, _)| catalog.get(u)).map(|u| u.name.clone()).unwrap_or_default();
         let back =
             format!("/indicators/{code}?year={}&on={}", year.unwrap_or_default(), unit.map(|(_, on)| on.to_string()).unwrap_or_default());

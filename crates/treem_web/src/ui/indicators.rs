@@ -120,15 +120,7 @@ pub async fn indicator_trend(
     Query(p): Query<TrendParams>,
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
-    let (indicator, formula) = app
-        .plans
-        .catalogue()
-        .await
-        .map_err(|e| ctx.error(e))?
-        .iter()
-        .find(|(i, _)| i.code == code)
-        .cloned()
-        .ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
+    let (indicator, formula) = app.plans.indicator(&code).await.map_err(|e| ctx.error(e))?;
     let this_year = treem_domain::calendar::today_in_vietnam().year();
     let targets = trend_targets(&app, &s.actor).await.map_err(|e| ctx.error(e))?;
     let target = targets.get(&code);
@@ -390,15 +382,7 @@ pub async fn indicator_page(
     Query(p): Query<BreakdownParams>,
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
-    let (indicator, formula) = app
-        .plans
-        .catalogue()
-        .await
-        .map_err(|e| ctx.error(e))?
-        .iter()
-        .find(|(i, _)| i.code == code)
-        .cloned()
-        .ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
+    let (indicator, formula) = app.plans.indicator(&code).await.map_err(|e| ctx.error(e))?;
     let (year, on, level) = breakdown_params(p.year.as_deref(), p.on.as_deref(), p.level.as_deref()).map_err(|e| ctx.error(e))?;
     let b = app.plans.indicator_breakdown(&s.actor, &code, year, on, level).await.map_err(|e| ctx.error(e))?;
     let name = pick(lang, &indicator.name_vi, &indicator.name_en).to_owned();
