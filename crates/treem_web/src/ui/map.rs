@@ -35,6 +35,21 @@ const R_MAX: f64 = 22.0;
 const BLUE: &str = "#4a7ab5";
 const GREY: &str = "#888";
 
+/// The legend's circles, the largest value and half of it: (centre x, radius, value),
+/// and the x where the legend goes on.
+fn legend_circles(max: i64) -> (Vec<(f64, f64, i64)>, f64) {
+    let mut x = MARGIN + R_MAX;
+    let mut out = Vec::new();
+    if max > 0 {
+        for v in [max, max / 2].into_iter().filter(|v| *v > 0) {
+            let r = radius(v, max);
+            out.push((x, r, v));
+            x += r + 120.0;
+        }
+    }
+    (out, x)
+}
+
 /// The radius of a value's circle: area proportional to the value (0 is a dot).
 fn radius(value: i64, max: i64) -> f64 {
     if value <= 0 || max <= 0 {
@@ -115,18 +130,11 @@ pub fn unit_map_png(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64
     }
     let ly = H - LEGEND / 2.0;
     c.text(MARGIN as i64, (ly - R_MAX - 4.0) as i64, text.legend, Anchor::Start, BLACK);
-    let mut x = MARGIN + R_MAX;
-    if max > 0 {
-        for v in [max, max / 2] {
-            if v <= 0 {
-                continue;
-            }
-            let r = radius(v, max);
-            c.disc(x, ly, r, LIGHT_BLUE);
-            c.ring(x, ly, r, 1.0, BLUE);
-            c.text((x + r + 4.0) as i64, (ly + 4.0) as i64, &format(v), Anchor::Start, BLACK);
-            x += r + 120.0;
-        }
+    let (circles, x) = legend_circles(max);
+    for (x, r, v) in circles {
+        c.disc(x, ly, r, LIGHT_BLUE);
+        c.ring(x, ly, r, 1.0, BLUE);
+        c.text((x + r + 4.0) as i64, (ly + 4.0) as i64, &format(v), Anchor::Start, BLACK);
     }
     c.ring(x, ly, 4.0, 1.5, GREY);
     c.text((x + 10.0) as i64, (ly + 4.0) as i64, text.no_data, Anchor::Start, BLACK);
@@ -164,22 +172,15 @@ pub fn unit_map(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) ->
     // The legend: the largest value, half of it, and "no data".
     let ly = H - LEGEND / 2.0;
     let _ = write!(svg, r#"<text x="{MARGIN}" y="{y}">{l}</text>"#, y = ly - R_MAX - 4.0, l = esc(text.legend));
-    let mut x = MARGIN + R_MAX;
-    if max > 0 {
-        for v in [max, max / 2] {
-            if v <= 0 {
-                continue;
-            }
-            let r = radius(v, max);
-            let _ = write!(
-                svg,
-                r#"<ellipse cx="{x:.1}" cy="{ly:.1}" rx="{r:.1}" ry="{r:.1}" fill="{BLUE}" fill-opacity="0.6" stroke="{BLUE}"/><text x="{tx:.1}" y="{ty:.1}">{l}</text>"#,
-                tx = x + r + 4.0,
-                ty = ly + 4.0,
-                l = esc(&format(v)),
-            );
-            x += r + 120.0;
-        }
+    let (circles, x) = legend_circles(max);
+    for (x, r, v) in circles {
+        let _ = write!(
+            svg,
+            r#"<ellipse cx="{x:.1}" cy="{ly:.1}" rx="{r:.1}" ry="{r:.1}" fill="{BLUE}" fill-opacity="0.6" stroke="{BLUE}"/><text x="{tx:.1}" y="{ty:.1}">{l}</text>"#,
+            tx = x + r + 4.0,
+            ty = ly + 4.0,
+            l = esc(&format(v)),
+        );
     }
     let _ = write!(
         svg,
