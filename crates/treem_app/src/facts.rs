@@ -119,10 +119,6 @@ struct Register {
     grouped: HashMap<GroupKey, i64>,
 }
 
-fn status(s: &str) -> Option<&'static str> {
-    ["poor", "near_poor", "neither"].into_iter().find(|p| *p == s)
-}
-
 impl Register {
     fn facts_of(&self, record: &ChildRecord, day: Date) -> Vec<Fact> {
         let poverty = &self.poverty;
@@ -367,7 +363,7 @@ impl FactCache {
         let cases = self.store.case_facts(treem_domain::audit::now_utc()).await?;
         let children = self.store.child_records().await?;
         let poverty: HashMap<(i64, i32), &'static str> =
-            self.store.household_poverty().await?.into_iter().filter_map(|(h, y, s)| Some(((h, y), status(&s)?))).collect();
+            self.store.household_poverty().await?.into_iter().map(|(h, y, s)| ((h, y), s)).collect();
         let mut register = Register { poverty, ..Default::default() };
         let grouped = child_facts(&children, |h, y| register.poverty.get(&(h, y)).copied(), FIRST_YEAR..=today.year(), today);
         register.grouped = grouped.into_iter().map(|f| ((f.unit, f.day, f.codes), f.count)).collect();
@@ -429,7 +425,7 @@ impl FactCache {
             register.apply(i, day, -1);
         }
         register.poverty.retain(|(h, _), _| !pending.households.contains(h));
-        register.poverty.extend(poverty.into_iter().filter_map(|(h, y, s)| Some(((h, y), status(&s)?))));
+        register.poverty.extend(poverty.into_iter().map(|(h, y, s)| ((h, y), s)));
         let mut found: HashMap<i64, ChildRecord> = records.into_iter().map(|r| (r.id, r)).collect();
         for id in &ids {
             register.put(found.remove(id), *id);

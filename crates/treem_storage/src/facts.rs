@@ -48,6 +48,15 @@ fn case_fact_columns(now: &str) -> (String, String) {
     (columns.join(", "), stages.join(", "))
 }
 
+/// A household's poverty status as stored, as one of the codes the facts use: rows
+/// come by the million, so no string is kept per row.
+pub fn poverty_code(status: &str) -> Result<&'static str, StorageError> {
+    ["poor", "near_poor", "neither"]
+        .into_iter()
+        .find(|p| *p == status)
+        .ok_or_else(|| StorageError::Other(format!("household_poverty.status `{status}` is not poor, near_poor or neither")))
+}
+
 /// One row of [`case_facts_sql`], as read.
 pub struct CaseFactRow<'a> {
     pub unit: UnitId,
@@ -133,13 +142,13 @@ pub trait FactStore {
     async fn child_records(&self) -> Result<Vec<ChildRecord>, StorageError>;
 
     /// Every household's poverty status by year: (household, year, status).
-    async fn household_poverty(&self) -> Result<Vec<(i64, i32, String)>, StorageError>;
+    async fn household_poverty(&self) -> Result<Vec<(i64, i32, &'static str)>, StorageError>;
 
     /// The children of `ids` that are in the register and not merged into another record.
     async fn child_records_of(&self, ids: &[i64]) -> Result<Vec<ChildRecord>, StorageError>;
 
     /// The poverty statuses of `households`: (household, year, status).
-    async fn household_poverty_of(&self, households: &[i64]) -> Result<Vec<(i64, i32, String)>, StorageError>;
+    async fn household_poverty_of(&self, households: &[i64]) -> Result<Vec<(i64, i32, &'static str)>, StorageError>;
 
     /// Every case counted by unit, day received (UTC, as scope checks it), state, source,
     /// urgency, risk and lateness (a task done after its due time, or open past it at `now`).

@@ -1,6 +1,7 @@
 //! The indicator engine's reads and the generator's bulk write, on PostgreSQL.
 
 use async_trait::async_trait;
+use futures_util::TryStreamExt;
 use sqlx::{Postgres, QueryBuilder, Row};
 use std::collections::HashMap;
 use treem_domain::audit::{now_utc, AuditEvent};
@@ -26,7 +27,7 @@ impl FactStore for PgStore {
         self.records(None).await
     }
 
-    async fn household_poverty(&self) -> Result<Vec<(i64, i32, String)>, StorageError> {
+    async fn household_poverty(&self) -> Result<Vec<(i64, i32, &'static str)>, StorageError> {
         self.poverty(None).await
     }
 
@@ -34,7 +35,7 @@ impl FactStore for PgStore {
         self.records(Some(ids)).await
     }
 
-    async fn household_poverty_of(&self, households: &[i64]) -> Result<Vec<(i64, i32, String)>, StorageError> {
+    async fn household_poverty_of(&self, households: &[i64]) -> Result<Vec<(i64, i32, &'static str)>, StorageError> {
         self.poverty(Some(households)).await
     }
 
@@ -248,10 +249,12 @@ impl PgStore {
         if let Some(ids) = ids {
             q = q.bind(ids.to_vec());
         }
-        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
-        let mut index = HashMap::with_capacity(rows.len());
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
+        // Streamed: a province's register is hundreds of thousands of rows, and holding
+        // them all as rows costs far more than the records made of them.
+        let mut rows = q.fetch(&self.pool);
+        let mut index = HashMap::new();
+        let mut out = Vec::new();
+        while let Some(r) = rows.try_next().await.map_err(map_err)? {
             let id: i64 = r.try_get(0).map_err(map_err)?;
             index.insert(id, out.len());
             out.push(ChildRecord {
@@ -271,7 +274,8 @@ impl PgStore {
         if let Some(ids) = ids {
             q = q.bind(ids.to_vec());
         }
-        for r in &q.fetch_all(&self.pool).await.map_err(map_err)? {
+        let mut rows = q.fetch(&self.pool);
+        while let Some(r) = rows.try_next().await.map_err(map_err)? {
             if let Some(i) = index.get(&r.try_get::<i64, _>(0).map_err(map_err)?) {
                 out[*i].circumstances.push((r.try_get(1).map_err(map_err)?, r.try_get(2).map_err(map_err)?));
             }
@@ -280,20 +284,22 @@ impl PgStore {
     }
 
     /// Poverty statuses by year (all, or those of `households`).
-    async fn poverty(&self, households: Option<&[i64]>) -> Result<Vec<(i64, i32, String)>, StorageError> {
+    async fn poverty(&self, households: Option<&[i64]>) -> Result<Vec<(i64, i32, &'static str)>, StorageError> {
         let only = if households.is_some() { " WHERE household_id = ANY($1)" } else { "" };
         let sql = format!("SELECT household_id, year, status FROM household_poverty{only}");
         let mut q = sqlx::query(&sql);
         if let Some(ids) = households {
             q = q.bind(ids.to_vec());
         }
-        let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let year: i64 = r.try_get(1).map_err(map_err)?;
-                Ok((r.try_get(0).map_err(map_err)?, i32::try_from(year).unwrap_or(0), r.try_get(2).map_err(map_err)?))
-            })
-            .collect()
+        let mut rows = q.fetch(&self.pool);
+        let mut out = Vec::new();
+        while let Some(r) = rows.try_next().await.map_err(map_err)? {
+            let year: i64 = r.try_get(1).map_err(map_err)?;
+            let status: &str = r.try_get(2).map_err(map_err)?;
+            let household: i64 = r.try_get(0).map_err(map_err)?;
+            out.push((household, i32::try_from(year).unwrap_or(0), treem_storage::poverty_code(status)?));
+        }
+        Ok(out)
     }
 }
 
