@@ -11,9 +11,9 @@
 //! old value is replaced by the new one at once. A recorded fund movement joins the
 //! facts as it is recorded, like an incident.
 //!
-//! One process per database is assumed: a second `treem serve` on the same
-//! PostgreSQL would hear the first one's writes only at its next full reload
-//! (docs/PLANS.md, gaps).
+//! Writes of other processes on the same PostgreSQL database are announced by the
+//! database (a trigger on the audit log, NOTIFY) and taken like this process's own
+//! ([`FactCache::heard`]); a SQLite file belongs to one process.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -102,6 +102,9 @@ struct Pending {
     reported: bool,
     /// Fund movements recorded: they join the facts.
     fund: Vec<Fact>,
+    /// Another process wrote incidents or fund movements: they are read again whole.
+    incidents_again: bool,
+    fund_again: bool,
     /// Reload everything (a bulk load, or a write that could not be followed).
     full: bool,
 }
@@ -265,6 +268,39 @@ impl FactCache {
         result
     }
 
+    /// A write another process committed (heard from the database): the facts it may
+    /// change are read again at the next reading, as after a write of this process.
+    /// Returns whether the write touches anything the facts hold.
+    pub fn heard(&self, write: &treem_storage::HeardWrite) -> bool {
+        let id = || write.record_key.as_deref().and_then(|k| k.parse::<i64>().ok());
+        let area = write.action.split('.').next().unwrap_or_default();
+        let read_only = write.action.ends_with(".read") || write.action.ends_with(".export") || write.action.contains(".read_");
+        if write.is_lost() || write.action == "demo.generate" || write.action.starts_with("units.") {
+            self.reload();
+            return true;
+        }
+        if read_only {
+            return false;
+        }
+        match (area, write.record_type.as_deref(), id()) {
+            ("incident", ..) => self.note(|p| p.incidents_again = true),
+            ("child", Some("child"), Some(child)) => self.note(|p| {
+                p.children.insert(child);
+            }),
+            ("household", Some("household"), Some(h)) => self.note(|p| {
+                p.households.insert(h);
+            }),
+            // A child or household write that does not name its record: everything again.
+            ("child" | "household", ..) => self.reload(),
+            ("case" | "referral", ..) => self.note(|p| p.cases = true),
+            ("unit_status", ..) => self.note(|p| p.units = true),
+            ("reported", ..) => self.note(|p| p.reported = true),
+            ("fund", ..) => self.note(|p| p.fund_again = true),
+            _ => return false,
+        }
+        true
+    }
+
     /// After a household's poverty status changed: read back with its children.
     pub fn after_household<T>(&self, household: i64, result: T) -> T {
         self.note(|p| {
@@ -373,11 +409,8 @@ impl FactCache {
         }
         let units = Arc::new(self.unit_facts(today).await?);
         let reported = self.reported_facts(today).await?;
-        let mut fund: Vec<Fact> =
-            self.store.fund_movements(&treem_storage::FundFilter::default()).await?.iter().map(|m| m.fact()).collect();
-        fund.sort_by_key(|f| (f.day, f.unit, f.codes));
         let snapshot = FactSnapshot {
-            fund: Arc::new(fund),
+            fund: Arc::new(self.fund_facts().await?),
             incidents: Arc::new(incidents),
             children: Arc::new(register.facts()),
             cases: Arc::new(cases),
@@ -388,7 +421,9 @@ impl FactCache {
     }
 
     async fn update(&self, state: &mut State, previous: FactSnapshot, pending: Pending, day: Date) -> Result<FactSnapshot, AppError> {
-        let incidents = if pending.incidents.is_empty() {
+        let incidents = if pending.incidents_again {
+            Arc::new(self.store.incident_facts().await?)
+        } else if pending.incidents.is_empty() {
             previous.incidents
         } else {
             let mut list = previous.incidents.as_ref().clone();
@@ -398,7 +433,9 @@ impl FactCache {
         let cases = if pending.cases { Arc::new(self.store.case_facts(treem_domain::audit::now_utc()).await?) } else { previous.cases };
         let units = if pending.units { Arc::new(self.unit_facts(day).await?) } else { previous.units };
         let reported = if pending.reported { Arc::new(self.reported_facts(day).await?) } else { previous.reported };
-        let fund = if pending.fund.is_empty() {
+        let fund = if pending.fund_again {
+            Arc::new(self.fund_facts().await?)
+        } else if pending.fund.is_empty() {
             previous.fund
         } else {
             let mut list = previous.fund.as_ref().clone();
@@ -441,6 +478,14 @@ impl FactCache {
         let statuses = self.store.unit_statuses().await?;
         let spans: Vec<_> = statuses.iter().map(|s| (s.unit, s.kind.as_str(), s.valid_from, s.valid_to)).collect();
         Ok(unit_facts(&self.unit_map.catalog(), &spans, FIRST_YEAR..=today.year(), today))
+    }
+
+    /// Every fund movement as a fact, sorted by day and unit.
+    async fn fund_facts(&self) -> Result<Vec<Fact>, AppError> {
+        let mut fund: Vec<Fact> =
+            self.store.fund_movements(&treem_storage::FundFilter::default()).await?.iter().map(|m| m.fact()).collect();
+        fund.sort_by_key(|f| (f.day, f.unit, f.codes));
+        Ok(fund)
     }
 
     /// Every reported value as a fact on its year's counting day, sorted by day and unit.

@@ -49,7 +49,7 @@ impl App {
         let units = Arc::new(units::UnitService::new(store.clone()).await?);
         let auth = Arc::new(auth::AuthService::new(store.clone(), units.clone(), settings));
         let facts = Arc::new(facts::FactCache::new(store.clone(), units.clone()));
-        Ok(Arc::new(Self {
+        let app = Arc::new(Self {
             accounts: accounts::AccountService::new(store.clone(), units.clone(), auth.clone()),
             children: children::ChildService::new(store.clone(), units.clone(), facts.clone()),
             audit: audit::AuditService::new(store.clone()),
@@ -70,7 +70,21 @@ impl App {
             auth,
             units,
             store,
-        }))
+        });
+        // Writes of other processes on the same database (PostgreSQL) reach the kept facts
+        // and figures as this process's own do. A weak handle: the listener must not keep
+        // a dropped app alive.
+        let weak = Arc::downgrade(&app);
+        let heard = move |write: Option<treem_storage::HeardWrite>| {
+            let Some(app) = weak.upgrade() else { return false };
+            if let Some(write) = write {
+                app.facts.heard(&write);
+                app.plans.heard(&write);
+            }
+            true
+        };
+        app.store.hear_writes(Arc::new(heard)).await?;
+        Ok(app)
     }
 
     /// Whether the database answers.

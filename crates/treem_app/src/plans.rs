@@ -1118,6 +1118,22 @@ impl PlanService {
         Ok(out)
     }
 
+    /// Another process wrote something this service keeps (a plan, a unit status, an
+    /// indicator definition; heard from the database): drops what it keeps of that kind
+    /// and every figure computed from it.
+    pub fn heard(&self, write: &treem_storage::HeardWrite) {
+        let area = write.action.split('.').next().unwrap_or_default();
+        if write.is_lost() || area == "plan" {
+            self.plans.forget();
+        }
+        if write.is_lost() || area == "unit_status" {
+            self.statuses.forget();
+        }
+        if write.is_lost() || area == "indicator" || area == "plan" || area == "unit_status" {
+            self.forget_figures();
+        }
+    }
+
     /// Drops the catalogue and every figure computed from it: the scoped facts' memos
     /// (their breakdowns), the shared plan figures. Called after every catalogue write.
     fn forget_figures(&self) {

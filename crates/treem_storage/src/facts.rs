@@ -57,6 +57,30 @@ pub fn poverty_code(status: &str) -> Result<&'static str, StorageError> {
         .ok_or_else(|| StorageError::Other(format!("household_poverty.status `{status}` is not poor, near_poor or neither")))
 }
 
+/// Called with each write heard (see [`FactStore::hear_writes`]); answers whether to go on.
+pub type WriteListener = std::sync::Arc<dyn Fn(Option<HeardWrite>) -> bool + Send + Sync>;
+
+/// A write another process committed, as its audit entry names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct HeardWrite {
+    pub action: String,
+    #[serde(default)]
+    pub record_type: Option<String>,
+    #[serde(default)]
+    pub record_key: Option<String>,
+}
+
+impl HeardWrite {
+    /// Writes may have been missed (the channel was lost): everything must be read again.
+    pub fn lost() -> Self {
+        Self { action: "*".into(), record_type: None, record_key: None }
+    }
+
+    pub fn is_lost(&self) -> bool {
+        self.action == "*"
+    }
+}
+
 /// One row of [`case_facts_sql`], as read.
 pub struct CaseFactRow<'a> {
     pub unit: UnitId,
@@ -159,4 +183,11 @@ pub trait FactStore {
 
     /// Writes `data` in one transaction with `audit`, the records created by `created_by`.
     async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError>;
+
+    /// Starts hearing the writes *other processes* make to the same database, calling
+    /// `heard` with each committed one (its audit entry's action and record), with
+    /// `HeardWrite::lost()` when some may have been missed, and with none every few seconds
+    /// when all is quiet; hearing stops when `heard` answers false (its listener is gone).
+    /// False when the backend has no such channel (SQLite: one process owns the file).
+    async fn hear_writes(&self, heard: WriteListener) -> Result<bool, StorageError>;
 }

@@ -26,7 +26,10 @@ pub use cases::{
     CaseChanges, CaseQuery, CaseRecord, CaseStore, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite,
     TaskQuery, TaskRecord,
 };
-pub use facts::{case_fact, case_facts_each_sql, case_facts_sql, poverty_code, BulkCase, BulkChild, BulkLoad, CaseFactRow, FactStore};
+pub use facts::{
+    case_fact, case_facts_each_sql, case_facts_sql, poverty_code, BulkCase, BulkChild, BulkLoad, CaseFactRow, FactStore, HeardWrite,
+    WriteListener,
+};
 pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
 pub use plans::{IndicatorRow, PlanRow, PlanStore, UnitStatusRow};

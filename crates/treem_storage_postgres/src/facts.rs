@@ -52,6 +52,44 @@ impl FactStore for PgStore {
         rows.iter().map(|r| Ok((r.try_get(id_at).map_err(map_err)?, case_fact(r)?))).collect()
     }
 
+    async fn hear_writes(&self, heard: treem_storage::WriteListener) -> Result<bool, StorageError> {
+        // Every committed audit entry is announced on `treem_writes` with the writer's
+        // application_name (migration 0014); this process's own are skipped.
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await.map_err(map_err)?;
+        listener.listen("treem_writes").await.map_err(map_err)?;
+        let own = self.instance.clone();
+        tokio::spawn(async move {
+            #[derive(serde::Deserialize)]
+            struct Announced {
+                by: String,
+                #[serde(flatten)]
+                write: treem_storage::HeardWrite,
+            }
+            loop {
+                let go_on = match tokio::time::timeout(std::time::Duration::from_secs(5), listener.try_recv()).await {
+                    // Quiet: ask whether anyone still listens.
+                    Err(_) => heard(None),
+                    Ok(Ok(Some(n))) => match serde_json::from_str::<Announced>(n.payload()) {
+                        Ok(a) if a.by == own => heard(None),
+                        Ok(a) => heard(Some(a.write)),
+                        Err(_) => heard(Some(treem_storage::HeardWrite::lost())),
+                    },
+                    // The connection dropped (it reconnects on the next call): writes may have been missed.
+                    Ok(Ok(None)) => heard(Some(treem_storage::HeardWrite::lost())),
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "write notices: the listener failed; trying again in 1 s");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        heard(Some(treem_storage::HeardWrite::lost()))
+                    }
+                };
+                if !go_on {
+                    break;
+                }
+            }
+        });
+        Ok(true)
+    }
+
     async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         // Other writers wait until the ids given below are taken.

@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0011_reported_values", sql: include_str!("../migrations/0011_reported_values.sql") },
     Migration { name: "0012_indicator_catalogue", sql: include_str!("../migrations/0012_indicator_catalogue.sql") },
     Migration { name: "0013_unit_status_pilot", sql: include_str!("../migrations/0013_unit_status_pilot.sql") },
+    Migration { name: "0014_write_notices", sql: include_str!("../migrations/0014_write_notices.sql") },
 ];
 
 /// Key of the advisory lock that serialises appends to the audit chain.
@@ -74,20 +75,29 @@ pub(crate) async fn lock_audit_chain(conn: &mut sqlx::PgConnection) -> Result<()
 /// Key of the advisory lock that serialises migrations between processes.
 const MIGRATION_LOCK: i64 = 0x7472_6565_6d00_0001;
 
+/// Stores opened by this process so far (part of each one's `application_name`).
+static INSTANCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    /// This process's name on its connections (`application_name`), by which it tells
+    /// its own announced writes from other processes' (see `hear_writes`).
+    pub(crate) instance: String,
 }
 
 impl PgStore {
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
         let options = PgConnectOptions::from_str(url).map_err(|e| StorageError::Config(format!("not a valid PostgreSQL URL: {e}")))?;
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let instance = format!("treem-{}-{nanos:08x}-{}", std::process::id(), INSTANCES.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        let options = options.application_name(&instance);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
             .map_err(|e| StorageError::Config(format!("cannot connect to PostgreSQL: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self { pool, instance })
     }
 
     /// The pool, for test harnesses that create and drop databases.

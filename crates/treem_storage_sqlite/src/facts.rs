@@ -52,6 +52,11 @@ impl FactStore for SqliteStore {
         rows.iter().map(|r| Ok((r.try_get(id_at).map_err(map_err)?, case_fact(r)?))).collect()
     }
 
+    async fn hear_writes(&self, _heard: treem_storage::WriteListener) -> Result<bool, StorageError> {
+        // One process owns a SQLite file (docs/ARCHITECTURE.md): nobody else writes.
+        Ok(false)
+    }
+
     async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let now = ts(now_utc());

@@ -689,3 +689,54 @@ fn thousandths_as_hundredths(thousandths: i64) -> String {
     let h = (thousandths + 5) / 10;
     format!("{}.{:02}", h / 100, h % 100)
 }
+
+/// Two `treem serve` processes on one PostgreSQL database: what one saves reaches the
+/// other's figures (announced by the database), and neither counts its own write twice.
+#[tokio::test]
+async fn a_second_process_on_the_same_postgresql_follows_the_first_ones_writes() {
+    let today = treem_domain::calendar::today_in_vietnam();
+    let year = today.year();
+    let Some(t) = apps().await.into_iter().find(|t| t.backend == "postgres") else { return };
+    t.account("lan.xa", "commune_worker", "29884", None).await;
+    let worker = t.token("lan.xa").await;
+    let store = treem_storage_postgres::PgStore::connect(&t.url).await.unwrap();
+    let other = treem_app::App::new(std::sync::Arc::new(store), treem_app::auth::AuthSettings::default()).await.unwrap();
+    let actor = other.auth.actor_for("lan.xa", "test").await.unwrap();
+    let value = |app: std::sync::Arc<treem_app::App>, code: &'static str| {
+        let actor = actor.clone();
+        async move { app.plans.indicator_values(&actor, code, year..=year, None).await.unwrap()[0].1.unwrap_or(0) }
+    };
+    let drowning = value(other.clone(), "incidents.drowning").await;
+    let children = value(other.clone(), "children.under_16").await;
+    // The first process saves a child and an incident.
+    let commune = t.unit_id("29884", today);
+    let child = json!({"full_name": "Lê Thị Sen", "sex": "female", "birth_date": "2017-07-07", "residence_unit_id": commune});
+    let child = t.api("POST", "/api/v1/children", &worker, Some(child.to_string())).await.json()["id"].as_i64().unwrap();
+    let incident = json!({"kind": "accident", "occurred_on": today.to_string(), "unit_id": commune, "injury": "drowning", "fatal": false, "children": [child]});
+    assert_eq!(t.api("POST", "/api/v1/incidents", &worker, Some(incident.to_string())).await.status, StatusCode::CREATED);
+    // The second hears it: within a few seconds at most (notices are delivered on commit).
+    let mut waited = 0;
+    while (value(other.clone(), "incidents.drowning").await, value(other.clone(), "children.under_16").await)
+        != (drowning + 1, children + 1)
+    {
+        assert!(waited < 100, "the second process never saw the first one's writes");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    // Neither counts a write twice: the writer skips its own notices.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(value(t.app.clone(), "incidents.drowning").await, drowning + 1);
+    assert_eq!(value(other.clone(), "incidents.drowning").await, drowning + 1);
+    // A unit status recorded by the first reaches the second's unit facts and its kept statuses.
+    t.account("tinh", "provincial_officer", "82", None).await;
+    let officer = t.token("tinh").await;
+    let status = json!({"unit_id": commune, "kind": "child_friendly", "valid_from": "2026-01-02", "decision": "QĐ 7"});
+    assert_eq!(t.api("POST", "/api/v1/unit-statuses", &officer, Some(status.to_string())).await.status, StatusCode::CREATED);
+    let mut waited = 0;
+    while other.plans.unit_statuses(None).await.unwrap().is_empty() || value(other.clone(), "units.child_friendly_commune_share").await == 0
+    {
+        assert!(waited < 100, "the second process never saw the unit status");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+}
