@@ -57,7 +57,7 @@ pub struct Disaggregation {
 }
 
 /// An indicator for every year and every unit of one map.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndicatorTable {
     pub code: String,
     pub ratio: bool,
@@ -76,13 +76,76 @@ pub fn indicator_table(
     years: std::ops::RangeInclusive<i32>,
     map_on: time::Date,
 ) -> IndicatorTable {
-    let (num, den) = match formula {
-        Formula::Count(c) => (counts_on_map(catalog, c, facts, years, map_on), None),
-        Formula::Ratio(n, d) => {
-            (counts_on_map(catalog, n, facts, years.clone(), map_on), Some(counts_on_map(catalog, d, facts, years, map_on)))
+    let count = |c| counts_on_map(catalog, c, facts, years.clone(), map_on);
+    match formula {
+        Formula::Count(c) => table_of(indicator, &count(c), None),
+        Formula::Ratio(n, d) => table_of(indicator, &count(n), Some(&count(d))),
+    }
+}
+
+/// Every indicator of `entries`, as [`indicator_table`] gives each, with every distinct
+/// count made once (a ratio's denominator is often another indicator's count: all cases,
+/// all children) and the counts spread over the machine's cores. For batch work (the
+/// whole engine at once): it keeps the calling thread until done.
+pub fn indicator_tables(
+    catalog: &treem_domain::units::UnitCatalog,
+    entries: &[(Indicator, Formula)],
+    facts: &Facts,
+    years: std::ops::RangeInclusive<i32>,
+    map_on: time::Date,
+) -> Vec<IndicatorTable> {
+    let counts_of = |f: &Formula| -> Vec<treem_domain::indicator::Count> {
+        match f {
+            Formula::Count(c) => vec![c.clone()],
+            Formula::Ratio(n, d) => vec![n.clone(), d.clone()],
         }
     };
-    let values = match &den {
+    let mut distinct: Vec<(String, treem_domain::indicator::Count)> = Vec::new();
+    for c in entries.iter().flat_map(|(_, f)| counts_of(f)) {
+        let key = c.key();
+        if !distinct.iter().any(|(k, _)| *k == key) {
+            distinct.push((key, c));
+        }
+    }
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, distinct.len().max(1));
+    let mut made: std::collections::HashMap<String, treem_domain::indicator::MapCounts> = std::collections::HashMap::new();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (distinct, years) = (&distinct, years.clone());
+                scope.spawn(move || {
+                    distinct
+                        .iter()
+                        .skip(t)
+                        .step_by(threads)
+                        .map(|(key, c)| (key.clone(), counts_on_map(catalog, c, facts, years.clone(), map_on)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for worker in workers {
+            // A worker that panicked takes the whole computation with it, never a silent gap.
+            made.extend(worker.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+    });
+    let empty = treem_domain::indicator::MapCounts::default();
+    let get = |c: &treem_domain::indicator::Count| made.get(&c.key()).unwrap_or(&empty);
+    entries
+        .iter()
+        .map(|(i, f)| match f {
+            Formula::Count(c) => table_of(i, get(c), None),
+            Formula::Ratio(n, d) => table_of(i, get(n), Some(get(d))),
+        })
+        .collect()
+}
+
+/// An indicator's table from its counts on the map (a ratio's numerator and denominator).
+fn table_of(
+    indicator: &Indicator,
+    num: &treem_domain::indicator::MapCounts,
+    den: Option<&treem_domain::indicator::MapCounts>,
+) -> IndicatorTable {
+    let values = match den {
         None => num.by_year.iter().map(|(y, units)| (*y, units.iter().map(|(u, n)| (*u, Some(*n))).collect())).collect(),
         Some(den) => den
             .by_year
@@ -97,8 +160,8 @@ pub fn indicator_table(
         code: indicator.code.clone(),
         ratio: den.is_some(),
         values,
-        unmapped: num.unmapped + den.as_ref().map_or(0, |d| d.unmapped),
-        estimated: num.estimated || den.as_ref().is_some_and(|d| d.estimated),
+        unmapped: num.unmapped + den.map_or(0, |d| d.unmapped),
+        estimated: num.estimated || den.is_some_and(|d| d.estimated),
     }
 }
 
@@ -813,12 +876,7 @@ impl PlanService {
         actor.require(Action::List)?;
         let facts = self.facts_in_scope(actor).await?;
         let catalog = self.units.catalog();
-        Ok(self
-            .catalogue()
-            .await?
-            .iter()
-            .map(|(i, formula)| indicator_table(&catalog, i, formula, &facts, years.clone(), map_on))
-            .collect())
+        Ok(indicator_tables(&catalog, &self.catalogue().await?, &facts, years, map_on))
     }
 
     /// An indicator for one year broken down by one of the fields it publishes (sex, age

@@ -28,6 +28,21 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
         assert!(!t.app.load_generated(&data, officer_id, "sample seed 7").await.unwrap());
         assert_eq!(t.store_audit_actions("demo.generate").await, 1);
         let officer = t.token("tinh").await;
+        // The whole engine at once (distinct counts made once, over the cores) gives what each
+        // indicator gives alone, on either map.
+        let actor = t.app.auth.actor_for("tinh", "test").await.unwrap();
+        let catalogue = t.app.plans.catalogue().await.unwrap();
+        let facts = t.app.facts.snapshot().await.unwrap().all();
+        for map_on in [date!(2013 - 12 - 31), today] {
+            let all = t.app.plans.recompute_all(&actor, 2012..=today.year(), map_on).await.unwrap();
+            let catalog = t.app.units.catalog();
+            let one_by_one: Vec<_> = catalogue
+                .iter()
+                .map(|(i, f)| treem_app::plans::indicator_table(&catalog, i, f, &facts, 2012..=today.year(), map_on))
+                .collect();
+            assert_eq!(all.len(), catalogue.len());
+            assert!(all == one_by_one, "recompute_all differs from one indicator at a time on the map of {map_on}");
+        }
         // The plan's B3 and B4 (end of 2012), recomputed from the register's records.
         assert_eq!(value(&t, &officer, "children.under_16", 2012).await.as_deref(), Some("8750"), "{}", t.backend);
         assert_eq!(value(&t, &officer, "children.poor_household_share", 2012).await.as_deref(), Some("11.28"));
