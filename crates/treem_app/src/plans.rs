@@ -48,10 +48,13 @@ pub struct Breakdown {
 #[derive(Debug, Clone)]
 pub struct Disaggregation {
     pub field: &'static str,
+    /// A second field crossed with the first (`by=sex,age_band`), if asked for.
+    pub second: Option<&'static str>,
     pub ratio: bool,
-    /// (value code, figure): a count, or a percentage in hundredths; none is "no data".
-    pub rows: Vec<(String, Option<i64>)>,
-    /// Counts only: records with no value for the field.
+    /// (value code, the second field's value code when crossed, figure): a count, or a
+    /// percentage in hundredths; none is "no data".
+    pub rows: Vec<(String, Option<String>, Option<i64>)>,
+    /// Counts only: records with no value for the field (for either field, when crossed).
     pub not_recorded: Option<i64>,
     pub total: Option<i64>,
 }
@@ -894,12 +897,18 @@ impl PlanService {
         let catalogue = self.catalogue().await?;
         let (indicator, formula) = catalogue.find(code).ok_or(AppError::NotFound)?;
         let fields = formula.disaggregations(&indicator.disaggregations);
-        let Some((field, values)) = fields.iter().find(|(f, _)| *f == field) else {
-            let names: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
-            return Err(AppError::invalid(
-                "by",
-                format!("one of: {}", if names.is_empty() { "(none)".to_owned() } else { names.join(", ") }),
-            ));
+        let names: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+        let published = || format!("one of: {}", if names.is_empty() { "(none)".to_owned() } else { names.join(", ") });
+        // One field, or two crossed ("sex,age_band").
+        let asked: Vec<&str> = field.split(',').map(str::trim).collect();
+        if asked.len() > 2 || (asked.len() == 2 && asked[0] == asked[1]) {
+            return Err(AppError::invalid("by", format!("one field, or two different fields separated by a comma: {}", published())));
+        }
+        let find = |name: &str| fields.iter().find(|(f, _)| *f == name).copied();
+        let Some((field, values)) = find(asked[0]) else { return Err(AppError::invalid("by", published())) };
+        let second = match asked.get(1) {
+            None => None,
+            Some(name) => Some(find(name).ok_or_else(|| AppError::invalid("by", published()))?),
         };
         let facts = self.facts_in_scope(actor).await?;
         let restricted = within.map(|w| self.facts_within(actor, &facts, w)).transpose()?;
@@ -910,14 +919,33 @@ impl PlanService {
             };
             values.first().and_then(|(_, v)| *v)
         };
-        let rows: Vec<(String, Option<i64>)> =
-            values.iter().filter_map(|v| formula.restricted(field, v).map(|f| (v.to_string(), value_of(&f)))).collect();
+        let mut rows: Vec<(String, Option<String>, Option<i64>)> = Vec::new();
+        for v in values {
+            let Some(by_first) = formula.restricted(field, v) else { continue };
+            match second {
+                None => rows.push((v.to_string(), None, value_of(&by_first))),
+                Some((other, others)) => {
+                    for w in others {
+                        if let Some(both) = by_first.restricted(other, w) {
+                            rows.push((v.to_string(), Some(w.to_string()), value_of(&both)));
+                        }
+                    }
+                }
+            }
+        }
         let total = value_of(formula);
         let not_recorded = match formula {
-            Formula::Count(_) => total.map(|t| t - rows.iter().filter_map(|r| r.1).sum::<i64>()),
+            Formula::Count(_) => total.map(|t| t - rows.iter().filter_map(|r| r.2).sum::<i64>()),
             Formula::Ratio(..) => None,
         };
-        Ok(Disaggregation { field, ratio: matches!(formula, Formula::Ratio(..)), rows, not_recorded, total })
+        Ok(Disaggregation {
+            field,
+            second: second.map(|(f, _)| f),
+            ratio: matches!(formula, Formula::Ratio(..)),
+            rows,
+            not_recorded,
+            total,
+        })
     }
 
     /// The baselines that name an indicator, recomputed from the records for their

@@ -70,6 +70,37 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
         let d = r.json();
         let figures: Vec<i64> = d["rows"].as_array().unwrap().iter().map(|r| r["figure"].as_str().unwrap().parse().unwrap()).collect();
         assert_eq!((figures.len(), figures.iter().sum::<i64>(), d["not_recorded"].as_i64()), (2, 8750, Some(0)), "{d}");
+        // Two fields crossed: every sex × age band, the cells add up to the whole.
+        let r = t.api("GET", "/api/v1/indicators/children.under_16/disaggregation?by=sex,age_band&year=2012", &officer, None).await;
+        let d = r.json();
+        let cells: Vec<(String, String, i64)> = d["rows"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{d}"))
+            .iter()
+            .map(|r| {
+                (
+                    r["value"].as_str().unwrap().into(),
+                    r["second_value"].as_str().unwrap().into(),
+                    r["figure"].as_str().unwrap().parse().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            (cells.len(), cells.iter().map(|c| c.2).sum::<i64>(), d["not_recorded"].as_i64(), d["by"].as_str()),
+            (6, 8750, Some(0), Some("sex,age_band")),
+            "{d}"
+        );
+        let labels: Vec<(&str, &str)> = cells.iter().map(|c| (c.0.as_str(), c.1.as_str())).collect();
+        assert_eq!(labels[..2], [("male", "0-5"), ("male", "6-10")], "{d}");
+        assert_eq!(labels[5], ("female", "11-15"), "{d}");
+        for bad in ["sex,sex", "sex,colour", "sex,age_band,poverty"] {
+            let r = t.api("GET", &format!("/api/v1/indicators/children.under_16/disaggregation?by={bad}&year=2012"), &officer, None).await;
+            assert_eq!(r.json()["error"]["field"], "by", "{bad}: {}", r.body);
+        }
+        let page = t.page("/indicators/children.under_16?year=2012&by=sex", &session).await.body;
+        assert!(page.contains("data-cross=\"sex,age_band\""), "{page}");
+        let page = t.page("/indicators/children.under_16?year=2012&by=sex,age_band", &session).await.body;
+        assert!(page.contains("data-field=\"sex,age_band\"") && page.contains("<th id=\"disaggregation-total\">8750</th>"), "{page}");
         let r = t.api("GET", "/api/v1/indicators/children.poor_household_share/disaggregation?by=age_band&year=2012", &officer, None).await;
         assert_eq!(r.json()["total"], "11.28", "{}", r.body);
         let r = t.api("GET", "/api/v1/indicators/incidents.sexual_abuse/disaggregation?by=setting&year=2015", &officer, None).await;

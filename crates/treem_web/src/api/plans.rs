@@ -732,6 +732,9 @@ pub async fn indicator_breakdown(
 pub struct DisaggregationRowDto {
     /// The field's value code (female, 0-5, family…).
     value: String,
+    /// The second field's value code, when two fields are crossed (`by=sex,age_band`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    second_value: Option<String>,
     /// A count, or a percentage as a decimal string for ratios; absent is "no data".
     figure: Option<String>,
 }
@@ -748,7 +751,7 @@ pub struct DisaggregationDto {
 
 /// An indicator for one year by the values of one of the fields it publishes, within the caller's scope.
 #[utoipa::path(get, path = "/api/v1/indicators/{code}/disaggregation", tag = "plans", security(("token" = [])),
-    params(("code" = String, Path), ("by" = String, Query, description = "a field the indicator publishes: sex, age_band, setting…"), ("year" = Option<i32>, Query),
+    params(("code" = String, Path), ("by" = String, Query, description = "a field the indicator publishes (sex, age_band, setting…), or two crossed: sex,age_band"), ("year" = Option<i32>, Query),
         ("unit" = Option<i64>, Query, description = "only this unit's subtree (in the caller's scope)"), ("on" = Option<String>, Query, description = "the day whose map `unit` is read on; default today")),
     responses((status = 200, body = DisaggregationDto), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn indicator_disaggregation(
@@ -766,8 +769,12 @@ pub async fn indicator_disaggregation(
     let show = |v: i64| if d.ratio { hundredths(v) } else { v.to_string() };
     Ok(Json(DisaggregationDto {
         year,
-        by: d.field.to_owned(),
-        rows: d.rows.iter().map(|(value, v)| DisaggregationRowDto { value: value.clone(), figure: v.map(show) }).collect(),
+        by: d.second.map_or_else(|| d.field.to_owned(), |second| format!("{},{second}", d.field)),
+        rows: d
+            .rows
+            .iter()
+            .map(|(value, second, v)| DisaggregationRowDto { value: value.clone(), second_value: second.clone(), figure: v.map(show) })
+            .collect(),
         not_recorded: d.not_recorded,
         total: d.total.map(show),
     }))

@@ -224,8 +224,11 @@ struct IndicatorPage {
 
 /// The year's figure broken down by one field, as shown.
 struct ByView {
+    /// The field, or the two crossed ("sex,age_band").
     field: String,
     label: String,
+    /// Fields that may be crossed with the one chosen: (the `by` value, label).
+    cross: Vec<(String, String)>,
     /// (value label, figure)
     rows: Vec<(String, String)>,
     /// Empty when every record has a value for the field.
@@ -435,16 +438,25 @@ pub async fn indicator_page(
             let rows = d
                 .rows
                 .iter()
-                .map(|(v, n)| (translate(lang, &format!("{}.{v}", d.field)).to_owned(), value_text(lang, &formula, *n)))
+                .map(|(v, w, n)| {
+                    let mut label = translate(lang, &format!("{}.{v}", d.field)).to_owned();
+                    if let (Some(w), Some(second)) = (w, d.second) {
+                        label = format!("{label} · {}", translate(lang, &format!("{second}.{w}")));
+                    }
+                    (label, value_text(lang, &formula, *n))
+                })
                 .collect();
             let not_recorded = d.not_recorded.filter(|n| *n != 0).map(|n| n.to_string()).unwrap_or_default();
-            Some(ByView {
-                field: d.field.to_owned(),
-                label: field_label(d.field),
-                rows,
-                not_recorded,
-                total: value_text(lang, &formula, d.total),
-            })
+            let (field, label) = match d.second {
+                None => (d.field.to_owned(), field_label(d.field)),
+                Some(second) => (format!("{},{second}", d.field), format!("{} × {}", field_label(d.field), field_label(second))),
+            };
+            // With one field chosen, each other field may be crossed with it.
+            let cross = match d.second {
+                None => by_fields.iter().filter(|(f, _)| f != d.field).map(|(f, l)| (format!("{},{f}", d.field), l.clone())).collect(),
+                Some(_) => Vec::new(),
+            };
+            Some(ByView { field, label, cross, rows, not_recorded, total: value_text(lang, &formula, d.total) })
         }
     };
     let page = IndicatorPage {
