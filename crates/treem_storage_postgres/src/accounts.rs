@@ -37,6 +37,13 @@ fn decode_account(r: &PgRow) -> Result<AccountRecord, StorageError> {
 }
 
 /// Appends an event to the chain inside the caller's transaction.
+/// [`append_audit`] for the record just written, whose id the entry carries.
+pub(crate) async fn append_audit_for(conn: &mut PgConnection, e: &AuditEvent, id: i64) -> Result<(), StorageError> {
+    let mut e = e.clone();
+    e.record_key = Some(id.to_string());
+    append_audit(conn, &e).await
+}
+
 pub(crate) async fn append_audit(conn: &mut PgConnection, e: &AuditEvent) -> Result<(), StorageError> {
     lock_audit_chain(&mut *conn).await?;
     let last = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await.map_err(map_err)?;
@@ -148,9 +155,7 @@ impl AccountStore for PgStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        let mut audit = audit.clone();
-        audit.record_key = Some(id.to_string());
-        append_audit(&mut tx, &audit).await?;
+        append_audit_for(&mut tx, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -318,9 +323,7 @@ impl AccountStore for PgStore {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(map_err)?;
-        let mut audit = audit.clone();
-        audit.record_key = Some(id.to_string());
-        append_audit(&mut tx, &audit).await?;
+        append_audit_for(&mut tx, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -453,9 +456,7 @@ impl ChildStore for PgStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        let mut audit = audit.clone();
-        audit.record_key = Some(id.to_string());
-        append_audit(&mut tx, &audit).await?;
+        append_audit_for(&mut tx, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }

@@ -10,7 +10,7 @@ use treem_domain::incident::{
 use treem_domain::units::UnitId;
 use treem_storage::{IncidentQuery, IncidentRecord, IncidentStore, StorageError};
 
-use crate::accounts::append_audit;
+use crate::accounts::append_audit_for;
 use crate::{map_err, ts, unit_list, PgStore, UNITS_IN};
 
 const COLUMNS: &str =
@@ -86,9 +86,7 @@ impl IncidentStore for PgStore {
                 .await
                 .map_err(map_err)?;
         }
-        let mut audit = audit.clone();
-        audit.record_key = Some(id.to_string());
-        append_audit(&mut tx, &audit).await?;
+        append_audit_for(&mut tx, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }

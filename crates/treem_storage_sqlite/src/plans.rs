@@ -6,7 +6,7 @@ use treem_domain::audit::{now_utc, AuditEvent};
 use treem_domain::units::UnitId;
 use treem_storage::{IndicatorRow, PlanRow, PlanStore, StorageError, UnitStatusRow};
 
-use crate::accounts::append_audit;
+use crate::accounts::{append_audit, append_audit_for};
 use crate::{map_err, read_ts, ts, SqliteStore};
 
 #[async_trait]
@@ -74,9 +74,7 @@ impl PlanStore for SqliteStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        let mut audit = audit.clone();
-        audit.record_key = Some(id.to_string());
-        append_audit(&mut tx, &audit).await?;
+        append_audit_for(&mut tx, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
