@@ -762,13 +762,9 @@ impl PlanService {
                     continue;
                 };
                 let catalogue = self.catalogue().await?;
-                let Some((_, Formula::Count(count))) = catalogue.iter().find(|(i, _)| &i.code == code) else { continue };
+                let Some((_, Formula::Count(count))) = catalogue.find(code) else { continue };
                 let facts = self.facts_in_scope(actor).await?;
-                for f in facts.of(count.fact).iter().filter(|f| count.matches(f)) {
-                    if treem_domain::indicator::reaches(&catalog, f.unit, f.day, unit.id, on) {
-                        *counts.entry(f.day.year()).or_default() += f.count;
-                    }
-                }
+                counts = treem_domain::indicator::count_within(&catalog, count, &facts, unit.id, on);
             }
             let kind = t.status.clone().unwrap_or_default();
             let years = unit_target_progress(t, u, today, &counts, |level, day| {

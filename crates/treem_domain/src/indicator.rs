@@ -608,13 +608,30 @@ fn commune_reaches(catalog: &UnitCatalog, commune: UnitId, target: UnitId, map_o
 /// out once. A commune split in 2025 counts wholly under every unit that received a share
 /// of it (a breakdown apportions it instead, flagged as an estimate).
 pub fn within_unit(catalog: &UnitCatalog, facts: &Facts, target: UnitId, map_on: time::Date) -> Facts {
-    let mut by_commune: std::collections::HashMap<UnitId, bool> = std::collections::HashMap::new();
+    let mut keep = reaching(catalog, target, map_on);
     let mut out = facts.clone();
-    out.retain(|f| {
+    out.retain(|f| keep(f));
+    out
+}
+
+/// `count` by year over the facts under `target` on the map of `map_on` (as [`within_unit`]
+/// keeps them), without copying any fact.
+pub fn count_within(catalog: &UnitCatalog, count: &Count, facts: &Facts, target: UnitId, map_on: time::Date) -> BTreeMap<i32, i64> {
+    let mut keep = reaching(catalog, target, map_on);
+    let mut out = BTreeMap::new();
+    for f in facts.of(count.fact).iter().filter(|f| count.matches(f) && keep(f)) {
+        *out.entry(f.day.year()).or_default() += f.count;
+    }
+    out
+}
+
+/// Whether a fact reaches `target` on the map of `map_on`, each commune's path worked out once.
+fn reaching(catalog: &UnitCatalog, target: UnitId, map_on: time::Date) -> impl FnMut(&Fact) -> bool + '_ {
+    let mut by_commune: std::collections::HashMap<UnitId, bool> = std::collections::HashMap::new();
+    move |f| {
         let commune = commune_of(catalog, f.unit, f.day);
         *by_commune.entry(commune).or_insert_with(|| commune_reaches(catalog, commune, target, map_on))
-    });
-    out
+    }
 }
 
 /// `count` for every year of `years` and every unit of the map of `map_on` (the
