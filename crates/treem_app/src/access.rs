@@ -153,3 +153,33 @@ impl Actor {
         self.role.sees(kind)
     }
 }
+
+/// A fresh record id drawn at random from the OS's generator, for the records whose
+/// existence a reader may be denied (incidents, group memberships): ids handed out in
+/// sequence would show a hidden record by the gap it leaves. Below 2^53, so that it is
+/// exact in JavaScript too; never 0.
+pub(crate) fn random_id() -> i64 {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    loop {
+        let id = i64::try_from(OsRng.next_u64() >> 11).unwrap_or(0);
+        if id > 0 {
+            return id;
+        }
+    }
+}
+
+/// Runs `insert` with a random id, again with a new one should it collide (2^53 ids: a
+/// collision is a once-in-a-lifetime event, but it must not fail a save).
+pub(crate) async fn with_random_id<F, Fut>(mut insert: F) -> Result<i64, treem_storage::StorageError>
+where
+    F: FnMut(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<i64, treem_storage::StorageError>>,
+{
+    let mut tries = 0;
+    loop {
+        match insert(random_id()).await {
+            Err(treem_storage::StorageError::Conflict(_)) if tries < 3 => tries += 1,
+            other => return other,
+        }
+    }
+}

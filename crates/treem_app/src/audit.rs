@@ -14,6 +14,23 @@ pub struct AuditService {
     store: Arc<dyn Store>,
 }
 
+/// A page of the log as one reader may see it.
+#[derive(Debug, Clone)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// The position of the next (older) page, when there may be one.
+    pub next: Option<String>,
+}
+
+/// `2026-01-01T00:00:01.000000Z~2`: the moment of the last entry shown and how many
+/// entries of that very moment were shown.
+fn parse_cursor(c: &str) -> Option<(Option<time::OffsetDateTime>, i64)> {
+    let (at, skip) = c.split_once('~')?;
+    let at = treem_domain::audit::parse_timestamp_text(at)?;
+    let skip = skip.parse::<i64>().ok().filter(|n| (0..=10_000).contains(n))?;
+    Some((Some(at), skip))
+}
+
 /// The result of `treem audit verify`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainCheck {
@@ -26,11 +43,34 @@ impl AuditService {
         Self { store }
     }
 
-    /// Entries for the auditor's page, newest first (at most 200 a page).
-    pub async fn list(&self, actor: &Actor, mut filter: AuditFilter) -> Result<Vec<AuditEntry>, AppError> {
+    /// Entries for the auditor's page, newest first (at most 200 a page), from the
+    /// position `cursor` of a previous page (its [`AuditPage::next`]). The reader is shown
+    /// the log as if the entries about the sensitive classes its role does not see had
+    /// never been made: they are left out in SQL, and neither ids nor hashes nor a total
+    /// (each of which would tell of a gap) leave this service.
+    pub async fn list(&self, actor: &Actor, mut filter: AuditFilter, cursor: Option<&str>) -> Result<AuditPage, AppError> {
         actor.require(Action::ReadAudit)?;
-        filter.limit = filter.limit.clamp(1, 200);
-        Ok(self.store.audit_entries(&filter).await?)
+        let limit = filter.limit.clamp(1, 200);
+        let (before_at, skip) = match cursor.map(str::trim).filter(|c| !c.is_empty()) {
+            None => (None, 0),
+            Some(c) => parse_cursor(c).ok_or_else(|| AppError::invalid("before", "not a position given by a page of the log"))?,
+        };
+        filter.before_at = before_at;
+        filter.visible = Some(actor.role.visibility());
+        filter.limit = limit + skip;
+        let mut entries = self.store.audit_entries(&filter).await?;
+        // The first `skip` entries made at the cursor's moment were on the previous page.
+        if let Some(at) = before_at.map(treem_domain::audit::timestamp_text) {
+            let shown = entries.iter().take(usize::try_from(skip).unwrap_or(0)).take_while(|e| e.at == at).count();
+            entries.drain(..shown);
+        }
+        entries.truncate(usize::try_from(limit).unwrap_or(0));
+        let next = (i64::try_from(entries.len()).unwrap_or(0) == limit).then(|| entries.last()).flatten().map(|last| {
+            let same = entries.iter().rev().take_while(|e| e.at == last.at).count();
+            let carried = if before_at.map(treem_domain::audit::timestamp_text).as_deref() == Some(last.at.as_str()) { skip } else { 0 };
+            format!("{}~{}", last.at, carried + i64::try_from(same).unwrap_or(0))
+        });
+        Ok(AuditPage { entries, next })
     }
 
     /// Recomputes the whole chain.

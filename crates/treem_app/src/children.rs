@@ -6,11 +6,11 @@ use std::sync::Arc;
 use time::Date;
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
-use treem_domain::child::{age_on, check_child, Child, ChildFields, ChildInput, HivStatus, Sex};
+use treem_domain::child::{age_on, check_child, ChangedParts, Child, ChildFields, ChildInput, HivStatus, Sex};
 use treem_domain::dedup::{find_duplicates, Candidate};
 use treem_domain::text::search_key;
 use treem_domain::units::UnitId;
-use treem_storage::{ChildQuery, StorageError, Store};
+use treem_storage::{ChildQuery, ChildUpdate, StorageError, Store};
 
 use crate::access::Actor;
 use crate::units::UnitService;
@@ -38,10 +38,12 @@ pub struct ChildView {
     pub hiv_status: Masked<Option<HivStatus>>,
     pub abuse_notes: Masked<Option<String>>,
     pub offence_notes: Masked<Option<String>>,
+    /// The version as the caller sees it (send it back with an edit): changes of the
+    /// classes it does not see do not move it.
     pub version: i64,
-    /// The record this one was merged into, if it is a merged duplicate.
+    /// The record this one was merged into, if it is a merged duplicate in the caller's scope.
     pub merged_into: Option<i64>,
-    /// Records merged into this one (their ids and names).
+    /// Records merged into this one that are in the caller's scope (their ids and names).
     pub merged: Vec<(i64, String)>,
 }
 
@@ -119,6 +121,11 @@ fn summary(c: &Child) -> ChildSummary {
     }
 }
 
+/// The class of a sensitive field of the child record.
+fn sensitive_class(field: &str) -> Option<SensitiveKind> {
+    treem_domain::child::SENSITIVE_FIELDS.iter().find(|(f, _)| *f == field).map(|(_, k)| *k)
+}
+
 /// Names of the sensitive fields `actor` sees.
 fn visible_sensitive(actor: &Actor) -> Vec<&'static str> {
     treem_domain::child::SENSITIVE_FIELDS.iter().filter(|(_, k)| actor.sees(*k)).map(|(f, _)| *f).collect()
@@ -167,18 +174,26 @@ impl ChildService {
         actor.require(Action::Write)?;
         Self::check_sensitive_input(actor, input)?;
         let fields = self.checked(actor, input)?;
-        let mut set = vec!["full_name", "sex", "birth_date", "residence_unit_id", "registered_on"];
-        for (f, present) in [
+        // The core fields in one entry; each sensitive class recorded in one of its own,
+        // marked with its class, so that the log reads to a reader without that class
+        // exactly as if nothing of it had been recorded.
+        let mut events = vec![actor.event("child.create", Outcome::Ok).record("child", "").fields(&[
+            "full_name",
+            "sex",
+            "birth_date",
+            "residence_unit_id",
+            "registered_on",
+        ])];
+        for (field, present) in [
             ("hiv_status", fields.hiv_status.is_some()),
             ("abuse_notes", fields.abuse_notes.is_some()),
             ("offence_notes", fields.offence_notes.is_some()),
         ] {
             if present {
-                set.push(f);
+                events.push(actor.event("child.create", Outcome::Ok).record("child", "").fields(&[field]).class(sensitive_class(field)));
             }
         }
-        let event = actor.event("child.create", Outcome::Ok).record("child", "").fields(&set);
-        Ok(self.facts.after_new_child(self.store.create_child(&fields, actor.account_id, &event).await)?)
+        Ok(self.facts.after_new_child(self.store.create_child(&fields, actor.account_id, &events).await)?)
     }
 
     /// Reads a child in scope. Out of scope answers `NotFound` (and the attempt
@@ -186,11 +201,12 @@ impl ChildService {
     /// transaction that reads the record.
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<ChildView, AppError> {
         actor.require(Action::Read)?;
-        let Some(probe) = self.store.child(id, None).await? else { return Err(AppError::NotFound) };
-        if !actor.covers(probe.residence_unit, probe.registered_on) {
+        // A missing id and one out of scope take the same path: one reading, one `denied`
+        // entry, the same answer (their timing must not tell them apart either).
+        let Some(_) = self.store.child(id, None).await?.filter(|p| actor.covers(p.residence_unit, p.registered_on)) else {
             self.store.audit(&actor.event("child.read", Outcome::Denied).record("child", id)).await?;
             return Err(AppError::NotFound);
-        }
+        };
         let mut shown = vec!["full_name", "sex", "birth_date", "residence_unit_id"];
         shown.extend(visible_sensitive(actor));
         let event = actor.event("child.read", Outcome::Ok).record("child", id).fields(&shown);
@@ -207,9 +223,18 @@ impl ChildService {
             hiv_status: mask(actor.sees(SensitiveKind::HivStatus), c.hiv_status),
             abuse_notes: mask(actor.sees(SensitiveKind::AbuseDetails), c.abuse_notes),
             offence_notes: mask(actor.sees(SensitiveKind::OffenceDetails), c.offence_notes),
-            version: c.version,
+            version: c.versions.seen(actor.role.visibility()),
             merged_into: c.merged_into,
-            merged: self.store.merged_into(id).await?.into_iter().map(|m| (m.id, m.full_name)).collect(),
+            // Only the merged records the caller could read itself: the others are no
+            // business of this reader (their names would leak out of scope).
+            merged: self
+                .store
+                .merged_into(id)
+                .await?
+                .into_iter()
+                .filter(|m| actor.covers(m.residence_unit, m.registered_on))
+                .map(|m| (m.id, m.full_name))
+                .collect(),
         })
     }
 
@@ -408,14 +433,14 @@ impl ChildService {
         Ok(out)
     }
 
-    /// Updates a child in scope, refusing a stale `version`.
+    /// Updates a child in scope, refusing a stale `version` (as the caller saw it). Only
+    /// the sensitive classes the caller sees are written; the others stay as stored.
     pub async fn update(&self, actor: &Actor, id: i64, version: i64, input: &ChildInput) -> Result<(), AppError> {
         actor.require(Action::Write)?;
-        let Some(old) = self.store.child(id, None).await? else { return Err(AppError::NotFound) };
-        if !actor.covers(old.residence_unit, old.registered_on) {
+        let Some(old) = self.store.child(id, None).await?.filter(|o| actor.covers(o.residence_unit, o.registered_on)) else {
             self.store.audit(&actor.event("child.update", Outcome::Denied).record("child", id)).await?;
             return Err(AppError::NotFound);
-        }
+        };
         Self::check_sensitive_input(actor, input)?;
         let mut fields = self.checked(actor, input)?;
         // Fields the role cannot see are kept as stored, never blanked.
@@ -428,21 +453,35 @@ impl ChildService {
         if !actor.sees(SensitiveKind::OffenceDetails) {
             fields.offence_notes.clone_from(&old.offence_notes);
         }
-        let changed: Vec<&str> = [
+        let core: Vec<&str> = [
             ("full_name", fields.full_name != old.full_name),
             ("sex", fields.sex != old.sex),
-            ("birth_date", fields.birth_date != old.birth_date),
+            ("birth_date", fields.birth_date != old.birth_date || fields.birth_date_estimated != old.birth_date_estimated),
             ("residence_unit_id", fields.residence_unit != old.residence_unit),
             ("registered_on", fields.registered_on != old.registered_on),
-            ("hiv_status", fields.hiv_status != old.hiv_status),
-            ("abuse_notes", fields.abuse_notes != old.abuse_notes),
-            ("offence_notes", fields.offence_notes != old.offence_notes),
         ]
         .into_iter()
         .filter_map(|(f, c)| c.then_some(f))
         .collect();
-        let event = actor.event("child.update", Outcome::Ok).record("child", id).fields(&changed);
-        match self.facts.after_child(id, self.store.update_child(id, version, &fields, &event).await) {
+        let changed = ChangedParts {
+            core: !core.is_empty(),
+            hiv: fields.hiv_status != old.hiv_status,
+            abuse: fields.abuse_notes != old.abuse_notes,
+            offence: fields.offence_notes != old.offence_notes,
+        };
+        // The core fields changed in one entry; each sensitive class changed in one of
+        // its own, marked with its class (see `create`).
+        let mut events = Vec::new();
+        if changed.core {
+            events.push(actor.event("child.update", Outcome::Ok).record("child", id).fields(&core));
+        }
+        for (field, moved) in [("hiv_status", changed.hiv), ("abuse_notes", changed.abuse), ("offence_notes", changed.offence)] {
+            if moved {
+                events.push(actor.event("child.update", Outcome::Ok).record("child", id).fields(&[field]).class(sensitive_class(field)));
+            }
+        }
+        let update = ChildUpdate { fields: &fields, view: actor.role.visibility(), expected: version, changed };
+        match self.facts.after_child(id, self.store.update_child(id, &update, &events).await) {
             Err(StorageError::Conflict(_)) => Err(AppError::EditConflict),
             other => Ok(other?),
         }

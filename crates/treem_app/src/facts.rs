@@ -20,8 +20,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use time::Date;
+use treem_domain::access::Visibility;
 use treem_domain::incident::IncidentFields;
-use treem_domain::indicator::{child_facts, counting_day, unit_facts, ChildCoder, ChildRecord, Count, Fact, FactKind, Facts, FIELD_COUNT};
+use treem_domain::indicator::{
+    child_facts, counting_day, incident_fact_class, unit_facts, ChildCoder, ChildRecord, Count, Fact, FactKind, Facts, FIELD_COUNT,
+};
 use treem_domain::units::UnitId;
 use treem_storage::Store;
 
@@ -38,7 +41,11 @@ pub const FULL_RELOAD_AFTER: Duration = Duration::from_secs(15 * 60);
 #[derive(Clone)]
 pub struct FactSnapshot {
     pub incidents: Arc<Vec<Fact>>,
+    /// The children as the full view counts them (every sensitive class seen).
     pub children: Arc<Vec<Fact>>,
+    /// The children as each partial view counts them ([`Visibility::partial_views`]):
+    /// as if the memberships of the groups it does not see had never been recorded.
+    pub children_seen: Arc<Vec<(Visibility, Arc<Vec<Fact>>)>>,
     pub cases: Arc<Vec<Fact>>,
     pub units: Arc<Vec<Fact>>,
     pub reported: Arc<Vec<Fact>>,
@@ -46,29 +53,47 @@ pub struct FactSnapshot {
 }
 
 impl FactSnapshot {
-    /// The facts for which `keep(kind, unit, day)` holds (an actor's scope). `keep` is
-    /// asked once per unit and day, not once per fact.
-    pub fn filtered(&self, mut keep: impl FnMut(FactKind, UnitId, Date) -> bool) -> Facts {
-        let mut pick = |kind: FactKind, list: &[Fact]| -> Vec<Fact> {
+    /// The facts a reader of `view` may count, for which `keep(kind, unit, day)` holds
+    /// (an actor's scope). `keep` is asked once per unit and day, not once per fact.
+    /// Incidents of a class the view does not see are left out, and children are
+    /// counted as that view counts them: the figures are those of a register in which
+    /// the hidden attributes had never been recorded.
+    pub fn filtered(&self, view: Visibility, mut keep: impl FnMut(FactKind, UnitId, Date) -> bool) -> Facts {
+        let mut pick = |kind: FactKind, list: &[Fact], seen: &dyn Fn(&Fact) -> bool| -> Vec<Fact> {
             let mut memo: HashMap<(UnitId, Date), bool> = HashMap::new();
-            list.iter().filter(|f| *memo.entry((f.unit, f.day)).or_insert_with(|| keep(kind, f.unit, f.day))).cloned().collect()
+            list.iter().filter(|f| seen(f) && *memo.entry((f.unit, f.day)).or_insert_with(|| keep(kind, f.unit, f.day))).cloned().collect()
         };
+        let everything = |_: &Fact| true;
         Facts {
-            incidents: pick(FactKind::Incidents, &self.incidents),
-            children: pick(FactKind::Children, &self.children),
-            cases: pick(FactKind::Cases, &self.cases),
-            units: pick(FactKind::Units, &self.units),
-            reported: pick(FactKind::Reported, &self.reported),
-            fund: pick(FactKind::Fund, &self.fund),
+            incidents: pick(FactKind::Incidents, &self.incidents, &|f| view.sees(incident_fact_class(f))),
+            children: pick(FactKind::Children, self.children_of(view), &everything),
+            cases: pick(FactKind::Cases, &self.cases, &everything),
+            units: pick(FactKind::Units, &self.units, &everything),
+            reported: pick(FactKind::Reported, &self.reported, &everything),
+            fund: pick(FactKind::Fund, &self.fund, &everything),
+        }
+    }
+
+    /// The child facts as `view` counts them.
+    fn children_of(&self, view: Visibility) -> &[Fact] {
+        if !view.hides_any() {
+            return &self.children;
+        }
+        match self.children_seen.iter().find(|(v, _)| *v == view) {
+            Some((_, list)) => list,
+            // A view the engine does not keep (no role that lists has it): nothing is
+            // counted rather than too much.
+            None => &[],
         }
     }
 
     /// Whether `other` is this very snapshot (the same shared lists).
     pub fn same_as(&self, other: &FactSnapshot) -> bool {
         // Destructured, so that a new kind of fact cannot be left out of the comparison.
-        let FactSnapshot { incidents, children, cases, units, reported, fund } = self;
+        let FactSnapshot { incidents, children, children_seen, cases, units, reported, fund } = self;
         Arc::ptr_eq(incidents, &other.incidents)
             && Arc::ptr_eq(children, &other.children)
+            && Arc::ptr_eq(children_seen, &other.children_seen)
             && Arc::ptr_eq(cases, &other.cases)
             && Arc::ptr_eq(units, &other.units)
             && Arc::ptr_eq(reported, &other.reported)
@@ -120,21 +145,56 @@ struct Register {
     by_household: HashMap<i64, Vec<usize>>,
     poverty: HashMap<(i64, i32), &'static str>,
     grouped: HashMap<GroupKey, i64>,
+    /// For each partial view, how its child facts differ from the full view's: only the
+    /// few children with a membership of a group the view does not see contribute, so a
+    /// view costs what those children cost, not a second register.
+    deltas: Vec<(Visibility, HashMap<GroupKey, i64>)>,
+}
+
+fn add_to(map: &mut HashMap<GroupKey, i64>, f: &Fact, by: i64) {
+    let key = (f.unit, f.day, f.codes);
+    let entry = map.entry(key).or_default();
+    *entry += by;
+    if *entry == 0 {
+        map.remove(&key);
+    }
 }
 
 impl Register {
-    fn facts_of(&self, record: &ChildRecord, day: Date) -> Vec<Fact> {
-        let poverty = &self.poverty;
-        child_facts(std::slice::from_ref(record), |h, y| poverty.get(&(h, y)).copied(), FIRST_YEAR..=day.year(), day)
+    fn new(poverty: HashMap<(i64, i32), &'static str>) -> Self {
+        let deltas = Visibility::partial_views().into_iter().map(|v| (v, HashMap::new())).collect();
+        Self { poverty, deltas, ..Default::default() }
     }
 
+    fn facts_of(&self, record: &ChildRecord, day: Date, view: Visibility) -> Vec<Fact> {
+        let poverty = &self.poverty;
+        child_facts(std::slice::from_ref(record), |h, y| poverty.get(&(h, y)).copied(), FIRST_YEAR..=day.year(), day, view)
+    }
+
+    /// Adds (`sign` 1) or takes away (-1) the contribution of record `i`.
     fn apply(&mut self, i: usize, day: Date, sign: i64) {
-        let Some(record) = self.records.get(i).and_then(Option::as_ref) else { return };
-        for f in self.facts_of(record, day) {
-            let entry = self.grouped.entry((f.unit, f.day, f.codes)).or_default();
-            *entry += sign * f.count;
-            if *entry == 0 {
-                self.grouped.remove(&(f.unit, f.day, f.codes));
+        let Some(record) = self.records.get(i).and_then(Option::as_ref).cloned() else { return };
+        let full = self.facts_of(&record, day, Visibility::ALL);
+        for f in &full {
+            add_to(&mut self.grouped, f, sign * f.count);
+        }
+        self.apply_deltas(&record, &full, day, sign);
+    }
+
+    /// The partial views' part of [`Self::apply`], given the record's full-view facts.
+    fn apply_deltas(&mut self, record: &ChildRecord, full: &[Fact], day: Date, sign: i64) {
+        for v in 0..self.deltas.len() {
+            let view = self.deltas[v].0;
+            if record.circumstances.iter().all(|p| view.sees(p.class)) {
+                continue;
+            }
+            let seen = self.facts_of(record, day, view);
+            let delta = &mut self.deltas[v].1;
+            for f in &seen {
+                add_to(delta, f, sign * f.count);
+            }
+            for f in full {
+                add_to(delta, f, -sign * f.count);
             }
         }
     }
@@ -165,6 +225,35 @@ impl Register {
             self.grouped.iter().map(|((unit, day, codes), count)| Fact { unit: *unit, day: *day, codes: *codes, count: *count }).collect();
         out.sort_by_key(|f| (f.day, f.unit, f.codes));
         out
+    }
+
+    /// The child facts of every partial view: the full view's corrected by the view's delta.
+    fn facts_seen(&self, full: &[Fact]) -> Vec<(Visibility, Arc<Vec<Fact>>)> {
+        self.deltas
+            .iter()
+            .map(|(view, delta)| {
+                let mut grouped: HashMap<GroupKey, i64> = HashMap::with_capacity(delta.len());
+                for (key, by) in delta {
+                    grouped.insert(*key, *by);
+                }
+                let mut out: Vec<Fact> = Vec::with_capacity(full.len());
+                for f in full {
+                    let by = grouped.remove(&(f.unit, f.day, f.codes)).unwrap_or(0);
+                    if f.count + by != 0 {
+                        out.push(Fact { count: f.count + by, ..f.clone() });
+                    }
+                }
+                // Groups only the view has (a child counted without its hidden group).
+                out.extend(grouped.into_iter().filter(|(_, by)| *by != 0).map(|((unit, day, codes), count)| Fact {
+                    unit,
+                    day,
+                    codes,
+                    count,
+                }));
+                out.sort_by_key(|f| (f.day, f.unit, f.codes));
+                (*view, Arc::new(out))
+            })
+            .collect()
     }
 }
 
@@ -362,7 +451,13 @@ impl FactCache {
     /// same rules as the figures: [`ChildCoder`]) whose residence unit `keep` accepts
     /// (asked once per unit), in id order, from the register as it is now (every write
     /// heard). Only ids: the records themselves are read through the ordinary list.
-    pub async fn children_counted(&self, count: &Count, year: i32, mut keep: impl FnMut(UnitId) -> bool) -> Result<Vec<i64>, AppError> {
+    pub async fn children_counted(
+        &self,
+        count: &Count,
+        year: i32,
+        view: Visibility,
+        mut keep: impl FnMut(UnitId) -> bool,
+    ) -> Result<Vec<i64>, AppError> {
         self.snapshot().await?;
         let state = self.state.lock().await;
         let Some(state) = state.as_ref() else { return Ok(Vec::new()) };
@@ -377,7 +472,7 @@ impl FactCache {
             .flatten()
             .filter(|r| *memo.entry(r.unit).or_insert_with(|| keep(r.unit)))
             .filter(|r| {
-                coder.codes(r, &poverty, year, day).is_some_and(|codes| count.matches(&Fact { unit: r.unit, day, codes, count: 1 }))
+                coder.codes(r, &poverty, year, day, view).is_some_and(|codes| count.matches(&Fact { unit: r.unit, day, codes, count: 1 }))
             })
             .map(|r| r.id)
             .collect();
@@ -400,19 +495,27 @@ impl FactCache {
         let children = self.store.child_records().await?;
         let poverty: HashMap<(i64, i32), &'static str> =
             self.store.household_poverty().await?.into_iter().map(|(h, y, s)| ((h, y), s)).collect();
-        let mut register = Register { poverty, ..Default::default() };
-        let grouped = child_facts(&children, |h, y| register.poverty.get(&(h, y)).copied(), FIRST_YEAR..=today.year(), today);
+        let mut register = Register::new(poverty);
+        let grouped =
+            child_facts(&children, |h, y| register.poverty.get(&(h, y)).copied(), FIRST_YEAR..=today.year(), today, Visibility::ALL);
         register.grouped = grouped.into_iter().map(|f| ((f.unit, f.day, f.codes), f.count)).collect();
         for record in children {
             let id = record.id;
+            if record.circumstances.iter().any(|p| p.class.is_some()) {
+                let full = register.facts_of(&record, today, Visibility::ALL);
+                register.apply_deltas(&record, &full, today, 1);
+            }
             register.put(Some(record), id);
         }
+        let children = Arc::new(register.facts());
+        let children_seen = Arc::new(register.facts_seen(&children));
         let units = Arc::new(self.unit_facts(today).await?);
         let reported = self.reported_facts(today).await?;
         let snapshot = FactSnapshot {
             fund: Arc::new(self.fund_facts().await?),
             incidents: Arc::new(incidents),
-            children: Arc::new(register.facts()),
+            children,
+            children_seen,
             cases: Arc::new(cases),
             reported: Arc::new(reported),
             units,
@@ -443,7 +546,15 @@ impl FactCache {
             Arc::new(list)
         };
         if pending.children.is_empty() && pending.households.is_empty() {
-            return Ok(FactSnapshot { incidents, children: previous.children, cases, reported, fund, units });
+            return Ok(FactSnapshot {
+                incidents,
+                children: previous.children,
+                children_seen: previous.children_seen,
+                cases,
+                reported,
+                fund,
+                units,
+            });
         }
         let ids: Vec<i64> = pending.children.iter().copied().collect();
         let households: Vec<i64> = pending.households.iter().copied().collect();
@@ -470,7 +581,9 @@ impl FactCache {
         for i in touched(register) {
             register.apply(i, day, 1);
         }
-        Ok(FactSnapshot { incidents, children: Arc::new(register.facts()), cases, reported, fund, units })
+        let children = Arc::new(register.facts());
+        let children_seen = Arc::new(register.facts_seen(&children));
+        Ok(FactSnapshot { incidents, children, children_seen, cases, reported, fund, units })
     }
 
     /// Every unit on each year's counting day with the statuses it holds then.

@@ -24,7 +24,7 @@ use crate::plans::{PlanService, PublicIndicator, TargetProgress};
 use crate::{Actor, AppError};
 use std::sync::{Arc, Mutex};
 use time::Date;
-use treem_domain::access::ScopeSet;
+use treem_domain::access::{ScopeSet, Visibility};
 use treem_domain::indicator::Fact;
 use treem_domain::plan::{Plan, StatusYear};
 use treem_domain::units::UnitCatalog;
@@ -34,6 +34,7 @@ use treem_domain::units::UnitCatalog;
 struct Moment {
     incidents: Arc<Vec<Fact>>,
     children: Arc<Vec<Fact>>,
+    children_seen: Arc<Vec<(Visibility, Arc<Vec<Fact>>)>>,
     cases: Arc<Vec<Fact>>,
     catalog: Arc<UnitCatalog>,
     /// The indicator catalogue's version.
@@ -50,6 +51,7 @@ impl Moment {
         Ok(Self {
             incidents: facts.incidents,
             children: facts.children,
+            children_seen: facts.children_seen,
             cases: facts.cases,
             catalog: plans.units.catalog(),
             indicators,
@@ -60,6 +62,7 @@ impl Moment {
     fn same(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.incidents, &other.incidents)
             && Arc::ptr_eq(&self.children, &other.children)
+            && Arc::ptr_eq(&self.children_seen, &other.children_seen)
             && Arc::ptr_eq(&self.cases, &other.cases)
             && Arc::ptr_eq(&self.catalog, &other.catalog)
             && self.indicators == other.indicators
@@ -67,7 +70,7 @@ impl Moment {
     }
 }
 
-type ProgressEntry = (Arc<Plan>, Arc<ScopeSet>, Arc<Vec<TargetProgress>>);
+type ProgressEntry = (Arc<Plan>, Arc<ScopeSet>, Visibility, Arc<Vec<TargetProgress>>);
 type PublicEntry = (Arc<Plan>, Arc<Vec<PublicIndicator>>);
 
 /// The same plan: the same shared version, or an equal one.
@@ -148,13 +151,17 @@ impl PlanFigures {
         actor.require(treem_domain::access::Action::List)?;
         let moment = Moment::now(plans).await?;
         let found = self.with(&moment, |e| {
-            e.progress.iter().find(|(p, s, _)| same_plan(p, plan) && same_scope(s, &actor.scope)).map(|(_, _, v)| v.clone())
+            // Readers of one scope share figures only if they see the same classes.
+            e.progress
+                .iter()
+                .find(|(p, s, view, _)| same_plan(p, plan) && same_scope(s, &actor.scope) && *view == actor.role.visibility())
+                .map(|(_, _, _, v)| v.clone())
         });
         if let Some(v) = found {
             return Ok(v);
         }
         let value = Arc::new(plans.progress(actor, plan).await?);
-        self.store(&moment, |e| keep(&mut e.progress, (plan.clone(), actor.scope.clone(), value.clone())));
+        self.store(&moment, |e| keep(&mut e.progress, (plan.clone(), actor.scope.clone(), actor.role.visibility(), value.clone())));
         Ok(value)
     }
 

@@ -15,7 +15,7 @@ use treem_domain::case::{after, apply, due_at, intake_tasks, CaseAction, CaseSna
 use treem_domain::incident::{
     AbuseForm, IncidentFields, IncidentKind, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype,
 };
-use treem_domain::indicator::ChildRecord;
+use treem_domain::indicator::{ChildRecord, CircumstancePeriod};
 use treem_domain::units::{UnitCatalog, UnitId, UnitLevel};
 use treem_storage::{BulkCase, BulkChild, BulkLoad};
 
@@ -355,9 +355,9 @@ fn counted_on(c: &Child, day: Date) -> bool {
 
 /// The register as the indicator engine reads it (what the store would return).
 pub fn child_records(r: &Register) -> Vec<ChildRecord> {
-    let mut spans: Vec<Vec<(Date, Option<Date>)>> = vec![Vec::new(); r.children.len()];
-    for (c, _, from, to) in &r.circumstances {
-        spans[*c].push((*from, *to));
+    let mut spans: Vec<Vec<CircumstancePeriod>> = vec![Vec::new(); r.children.len()];
+    for (c, group, from, to) in &r.circumstances {
+        spans[*c].push(CircumstancePeriod::of_group(group, *from, *to));
     }
     r.children
         .iter()

@@ -47,6 +47,11 @@ impl IncidentService {
         actor.require(Action::Write)?;
         let fields = check_incident(input, &self.units.catalog(), treem_domain::calendar::today_in_vietnam())
             .map_err(|errors| AppError::InvalidFields(errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect()))?;
+        // A role that may not see incidents of a kind may not record one either: it
+        // would vanish from its own lists the moment it was saved.
+        if !actor.role.visibility().sees(fields.kind.sensitivity()) {
+            return Err(AppError::invalid("kind", "your role may not record this kind of incident"));
+        }
         if !actor.covers(fields.unit, fields.occurred_on) {
             return Err(AppError::invalid("unit_id", "this unit is outside your area"));
         }
@@ -65,26 +70,34 @@ impl IncidentService {
                 _ => return Err(AppError::invalid("case_id", "choose a case in your area")),
             }
         }
-        let event = actor.event("incident.create", Outcome::Ok).record("incident", "").fields(&[
-            "kind",
-            "occurred_on",
-            "unit_id",
-            "children",
-            "details",
-        ]);
-        Ok(self.facts.after_incident(&fields, self.store.create_incident(&fields, actor.account_id, &event).await)?)
+        // The entry carries the incident's class: readers of the log who do not see it
+        // are shown the log as if the incident had never been recorded.
+        let event = actor
+            .event("incident.create", Outcome::Ok)
+            .record("incident", "")
+            .fields(&["kind", "occurred_on", "unit_id", "children", "details"])
+            .class(fields.kind.sensitivity());
+        let saved = crate::access::with_random_id(|id| self.store.create_incident(&fields, id, actor.account_id, &event)).await;
+        Ok(self.facts.after_incident(&fields, saved)?)
     }
 
+    /// Reads an incident. A missing id, one outside scope and one of a class the role
+    /// does not see are answered alike (`NotFound`) by the same work: one reading and
+    /// one `denied` audit entry.
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<IncidentView, AppError> {
         actor.require(Action::Read)?;
-        let Some(probe) = self.store.incident(id, None).await? else { return Err(AppError::NotFound) };
-        if !actor.covers(probe.fields.unit, probe.fields.occurred_on) {
+        let probe = self
+            .store
+            .incident(id, None)
+            .await?
+            .filter(|p| actor.covers(p.fields.unit, p.fields.occurred_on) && actor.role.visibility().sees(p.fields.kind.sensitivity()));
+        let Some(probe) = probe else {
             self.store.audit(&actor.event("incident.read", Outcome::Denied).record("incident", id)).await?;
             return Err(AppError::NotFound);
-        }
+        };
         let sees = actor.sees(detail_kind(probe.fields.kind));
         let shown: &[&str] = if sees { &["kind", "children", "details"] } else { &["kind", "children"] };
-        let event = actor.event("incident.read", Outcome::Ok).record("incident", id).fields(shown);
+        let event = actor.event("incident.read", Outcome::Ok).record("incident", id).fields(shown).class(probe.fields.kind.sensitivity());
         let r = self.store.incident(id, Some(&event)).await?.ok_or(AppError::NotFound)?;
         let notes = if sees { Masked::Shown(r.fields.notes.clone()) } else { Masked::Hidden };
         let mut fields = r.fields;
@@ -92,7 +105,8 @@ impl IncidentService {
         Ok(IncidentView { id: r.id, fields, notes })
     }
 
-    /// Incidents in scope that happened in `[from, to]`, without their details.
+    /// Incidents in scope that happened in `[from, to]`, without their details; only
+    /// those of the kinds the role sees (the others are filtered in SQL, as if absent).
     pub async fn list(
         &self,
         actor: &Actor,
@@ -106,7 +120,11 @@ impl IncidentService {
         loop {
             let q = IncidentQuery {
                 units: actor.scope.units(),
-                kind: kind.map(|k| k.as_str().to_owned()),
+                kinds: IncidentKind::ALL
+                    .iter()
+                    .copied()
+                    .filter(|k| kind.is_none_or(|wanted| wanted == *k) && actor.role.visibility().sees(k.sensitivity()))
+                    .collect(),
                 from,
                 to,
                 after_id: after,

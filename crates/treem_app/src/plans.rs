@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use treem_domain::access::Action;
 use treem_domain::access::Role;
+use treem_domain::access::{Action, Visibility};
 use treem_domain::audit::Outcome;
 use treem_domain::indicator::{
     check_definition, counts_on_map, parse_catalogue, percent_hundredths, public_values_together, FactKind, Facts, Formula, Indicator,
@@ -340,6 +340,8 @@ pub struct Within {
 /// the counts by year already made from them (a dashboard asks the same ones again).
 struct ScopedFacts {
     root: Option<UnitId>,
+    /// The sensitive classes the readers of these facts see.
+    view: Visibility,
     /// The snapshot these were filtered from.
     source: crate::facts::FactSnapshot,
     catalog: Arc<treem_domain::units::UnitCatalog>,
@@ -792,7 +794,9 @@ impl PlanService {
         }
         let Some(root) = self.area_root(plan) else { return Ok(Vec::new()) };
         let area = self.units.catalog().scope_of(root);
-        let facts = self.scoped_facts(Some(root), |unit, day| area.contains(unit, day)).await?;
+        // Every class is counted: public figures are protected by disclosure control
+        // (closed years only, small counts suppressed), not by a reader's role.
+        let facts = self.scoped_facts(Some(root), Visibility::ALL, |unit, day| area.contains(unit, day)).await?;
         let last = plan.period_to.min(treem_domain::calendar::today_in_vietnam().year());
         let catalogue = self.catalogue().await?;
         let published: Vec<&(Indicator, Formula)> =
@@ -1048,7 +1052,7 @@ impl PlanService {
                 let Some(day) = treem_domain::indicator::counting_day(year, treem_domain::calendar::today_in_vietnam()) else {
                     return Ok((count.fact, Vec::new()));
                 };
-                self.facts.children_counted(count, year, |u| reaches(u, day)).await?
+                self.facts.children_counted(count, year, actor.role.visibility(), |u| reaches(u, day)).await?
             }
             FactKind::Cases => self
                 .store
@@ -1282,9 +1286,10 @@ impl PlanService {
         self.catalogue().await?.find(code).cloned().ok_or(AppError::NotFound)
     }
 
-    /// Facts of the caller's scope, each (unit, day) checked as for reading the records.
+    /// Facts of the caller's scope, each (unit, day) checked as for reading the records,
+    /// counted as the caller's role sees them (hidden classes as if never recorded).
     async fn facts_in_scope(&self, actor: &Actor) -> Result<Arc<ScopedFacts>, AppError> {
-        self.scoped_facts(actor.scope_unit, |unit, day| actor.covers(unit, day)).await
+        self.scoped_facts(actor.scope_unit, actor.role.visibility(), |unit, day| actor.covers(unit, day)).await
     }
 
     /// The current facts of the units and days `covers` accepts, where `covers` is the
@@ -1293,14 +1298,19 @@ impl PlanService {
     /// year's counting day, possibly after its residence unit was dissolved (2025): it
     /// is checked on the last day that unit existed, as its record would be. The result
     /// is shared by every reading of the same scope until the facts or the map change.
-    async fn scoped_facts(&self, root: Option<UnitId>, covers: impl Fn(UnitId, time::Date) -> bool) -> Result<Arc<ScopedFacts>, AppError> {
+    async fn scoped_facts(
+        &self,
+        root: Option<UnitId>,
+        view: Visibility,
+        covers: impl Fn(UnitId, time::Date) -> bool,
+    ) -> Result<Arc<ScopedFacts>, AppError> {
         let snapshot = self.facts.snapshot().await?;
         let catalog = self.units.catalog();
-        let same = |e: &ScopedFacts| e.root == root && e.is_of(&snapshot) && Arc::ptr_eq(&e.catalog, &catalog);
+        let same = |e: &ScopedFacts| e.root == root && e.view == view && e.is_of(&snapshot) && Arc::ptr_eq(&e.catalog, &catalog);
         if let Some(hit) = self.scoped.lock().ok().and_then(|list| list.iter().find(|e| same(e)).cloned()) {
             return Ok(hit);
         }
-        let facts = snapshot.filtered(|kind, unit, day| match kind {
+        let facts = snapshot.filtered(view, |kind, unit, day| match kind {
             // A reported value is checked on its year's counting day, at the reporting unit;
             // a fund movement on its day, at its fund's unit; a unit on the counting day.
             FactKind::Incidents | FactKind::Cases | FactKind::Units | FactKind::Reported | FactKind::Fund => covers(unit, day),
@@ -1311,6 +1321,7 @@ impl PlanService {
         });
         let entry = Arc::new(ScopedFacts {
             root,
+            view,
             source: snapshot.clone(),
             catalog,
             facts,

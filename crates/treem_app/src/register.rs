@@ -13,7 +13,7 @@ use treem_domain::register::{
     check_circumstance, check_consent, consent_satisfied, group_sensitivity, CAREGIVER_RELATIONS, POVERTY, SCHOOL_STATUS,
 };
 pub use treem_storage::{CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord};
-use treem_storage::{StorageError, Store};
+use treem_storage::{NewDated, StorageError, Store};
 
 use crate::access::Actor;
 use crate::AppError;
@@ -23,10 +23,9 @@ use crate::AppError;
 pub struct RegisterView {
     pub profile: ChildProfile,
     pub household: Option<HouseholdRecord>,
-    /// Group memberships; those of a sensitive group the caller may not see are left out
-    /// and counted in `hidden_circumstances`.
+    /// Group memberships; those of a sensitive group the caller may not see are left out,
+    /// without a trace (not even a count: the count would be the secret).
     pub circumstances: Vec<DatedRecord>,
-    pub hidden_circumstances: usize,
     pub risks: Vec<DatedRecord>,
     pub caregivers: Vec<CaregiverRecord>,
     pub consents: Vec<ConsentRecord>,
@@ -78,10 +77,21 @@ impl RegisterService {
         }
     }
 
-    /// The register entry (a read of a child record: the service reading the core
-    /// record audits it; this adds the sensitive group memberships shown).
+    /// The register entry: household, caregivers with their contacts, groups, consent. It
+    /// is personal data, so every read is audited, and the entry names what the role is
+    /// shown, never what the child has (the same entry for every child).
     pub async fn view(&self, actor: &Actor, child_id: i64) -> Result<RegisterView, AppError> {
         let c = self.child(actor, child_id, Action::Read).await?;
+        let mut shown = vec!["household", "caregivers", "consents", "risks", "profile", "circumstances"];
+        shown.extend(
+            treem_domain::register::GROUPS
+                .iter()
+                .filter_map(|g| group_sensitivity(g))
+                .filter(|k| actor.sees(*k))
+                .map(|k| k.as_str())
+                .collect::<std::collections::BTreeSet<_>>(),
+        );
+        self.store.audit(&actor.event("child.read_register", Outcome::Ok).record("child", child_id).fields(&shown)).await?;
         let profile = self.store.profile(child_id).await?;
         let household = match profile.household_id {
             Some(h) => self.store.household(h).await?,
@@ -89,23 +99,16 @@ impl RegisterService {
         };
         let all = self.store.dated(Dated::Circumstance, child_id).await?;
         let visible = |d: &DatedRecord| group_sensitivity(&d.what).is_none_or(|k| actor.sees(k));
-        let hidden_circumstances = all.iter().filter(|d| !visible(d)).count();
         let circumstances: Vec<DatedRecord> = all.into_iter().filter(|d| visible(d)).collect();
         let consents = self.store.consents(child_id).await?;
         let today = today_in_vietnam();
         let active: Vec<&str> =
             consents.iter().filter(|k| k.given_on <= today && k.withdrawn_on.is_none_or(|w| w > today)).map(|k| k.kind.as_str()).collect();
         let consent_ok = consent_satisfied(c.birth_date, today, &active);
-        if circumstances.iter().any(|d| group_sensitivity(&d.what).is_some()) {
-            self.store
-                .audit(&actor.event("child.read_circumstances", Outcome::Ok).record("child", child_id).fields(&["circumstances"]))
-                .await?;
-        }
         Ok(RegisterView {
             profile,
             household,
             circumstances,
-            hidden_circumstances,
             risks: self.store.dated(Dated::Risk, child_id).await?,
             caregivers: self.store.caregivers(child_id).await?,
             consents,
@@ -205,10 +208,22 @@ impl RegisterService {
         if group_sensitivity(g.group).is_some_and(|k| !actor.sees(k)) {
             return Err(AppError::invalid("group", "your role may not record this group"));
         }
-        let event = actor.event("child.circumstance_add", Outcome::Ok).record("child", child_id).fields(&["circumstances"]);
-        Ok(self
-            .facts
-            .after_child(child_id, self.store.add_dated(Dated::Circumstance, child_id, g.group, g.began_on, g.ended_on, &event).await)?)
+        // Marked with the group's class: a reader of the log without it is shown the log
+        // as if the membership had never been recorded.
+        let event = actor
+            .event("child.circumstance_add", Outcome::Ok)
+            .record("child", child_id)
+            .fields(&["circumstances"])
+            .class(group_sensitivity(g.group));
+        Ok(self.facts.after_child(
+            child_id,
+            crate::access::with_random_id(|id| {
+                let row = NewDated { id, child_id, what: g.group, began_on: g.began_on, ended_on: g.ended_on };
+                let event = &event;
+                async move { self.store.add_dated(Dated::Circumstance, &row, event).await }
+            })
+            .await,
+        )?)
     }
 
     pub async fn add_risk(&self, actor: &Actor, child_id: i64, factors: &str, began: &str) -> Result<i64, AppError> {
@@ -220,7 +235,12 @@ impl RegisterService {
             .filter(|d| *d <= today_in_vietnam())
             .ok_or_else(|| AppError::invalid("began_on", "a date, not in the future"))?;
         let event = actor.event("child.risk_add", Outcome::Ok).record("child", child_id).fields(&["risk"]);
-        Ok(self.store.add_dated(Dated::Risk, child_id, &factors, began, None, &event).await?)
+        let (factors, event) = (&factors, &event);
+        Ok(crate::access::with_random_id(|id| async move {
+            let row = NewDated { id, child_id, what: factors, began_on: began, ended_on: None };
+            self.store.add_dated(Dated::Risk, &row, event).await
+        })
+        .await?)
     }
 
     /// Ends a group membership or a risk on `ended`.
@@ -229,15 +249,21 @@ impl RegisterService {
         let ended: Date = treem_domain::unit_import::parse_date(ended.trim())
             .filter(|d| *d <= today_in_vietnam())
             .ok_or_else(|| AppError::invalid("ended_on", "a date, not in the future"))?;
+        let mut class = None;
+        let mut row = id;
         if table == Dated::Circumstance {
             let rows = self.store.dated(Dated::Circumstance, child_id).await?;
-            if rows.iter().find(|d| d.id == id).and_then(|d| group_sensitivity(&d.what)).is_some_and(|k| !actor.sees(k)) {
-                return Err(AppError::NotFound);
+            class = rows.iter().find(|d| d.id == id).and_then(|d| group_sensitivity(&d.what));
+            if class.is_some_and(|k| !actor.sees(k)) {
+                // A row the caller may not see is answered as a row that does not exist,
+                // by the same work: an update that matches nothing.
+                row = 0;
+                class = None;
             }
         }
-        let event = actor.event("child.dated_end", Outcome::Ok).record("child", child_id).fields(&["ended_on"]);
+        let event = actor.event("child.dated_end", Outcome::Ok).record("child", child_id).fields(&["ended_on"]).class(class);
         self.facts
-            .after_child(child_id, self.store.end_dated(table, child_id, id, ended, &event).await)
+            .after_child(child_id, self.store.end_dated(table, child_id, row, ended, &event).await)
             .map_err(conflict("ended_on", "already ended, or ends before it began"))
     }
 

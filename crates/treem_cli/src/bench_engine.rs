@@ -10,6 +10,7 @@ use time::Date;
 use treem_app::generate::{self, Communes, Rng, Scale};
 use treem_app::plans::indicator_table;
 use treem_app::App;
+use treem_domain::access::Visibility;
 use treem_domain::incident::IncidentInput;
 use treem_domain::indicator::{child_facts, counting_day, Count, Fact, FactKind, Facts, Formula, INCIDENT_FIELDS};
 use treem_domain::units::{AdminUnit, ParentLink, UnitCatalog, UnitId, UnitLevel, UnitType, Validity};
@@ -460,7 +461,7 @@ fn national(seed: u64) -> Result<(), String> {
     drop(register);
     let rss_before = rss_mib();
     let t = Instant::now();
-    let children = child_facts(&records, |h, y| poverty.get(&(h, y)).copied(), 2012..=today.year(), today);
+    let children = child_facts(&records, |h, y| poverty.get(&(h, y)).copied(), 2012..=today.year(), today, Visibility::ALL);
     let mut grouped: HashMap<(UnitId, Date, [u8; 8]), i64> = HashMap::new();
     for f in &incidents {
         let fact = Fact::of_incident(f);

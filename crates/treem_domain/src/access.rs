@@ -111,6 +111,11 @@ impl Role {
     pub fn sees(self, kind: SensitiveKind) -> bool {
         self.permits(Action::Read).contains(&kind)
     }
+
+    /// The sensitive classes this role sees ([`Visibility`]).
+    pub fn visibility(self) -> Visibility {
+        Visibility::of_role(self)
+    }
 }
 
 /// What is being done.
@@ -152,6 +157,79 @@ pub enum SensitiveKind {
     ReporterIdentity,
     /// Marker in the permission table: "allowed, no sensitive field implied".
     Any,
+}
+
+/// The sensitive classes one reader sees. Everything that reader is shown, listed,
+/// filtered or counted is computed as if the attributes of the other classes had never
+/// been recorded (docs/SECURITY.md, "Privacy as a property"): a count, an empty list or a
+/// drill-down must not tell a child with a hidden attribute from one without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Visibility(u8);
+
+impl Visibility {
+    /// The classes that are attributes of a child or of a record about one.
+    pub const CLASSES: [SensitiveKind; 4] =
+        [SensitiveKind::HivStatus, SensitiveKind::AbuseDetails, SensitiveKind::OffenceDetails, SensitiveKind::ReporterIdentity];
+    /// Every class seen (officers, commune workers; public statistics, which are protected
+    /// by disclosure control instead: closed periods, small counts suppressed).
+    pub const ALL: Self = Self(0b1111);
+    pub const NONE: Self = Self(0);
+
+    fn bit(kind: SensitiveKind) -> u8 {
+        match kind {
+            SensitiveKind::HivStatus => 1,
+            SensitiveKind::AbuseDetails => 2,
+            SensitiveKind::OffenceDetails => 4,
+            SensitiveKind::ReporterIdentity => 8,
+            SensitiveKind::Any => 0,
+        }
+    }
+
+    /// What a role sees when it reads a record.
+    pub fn of_role(role: Role) -> Self {
+        Self(role.permits(Action::Read).iter().fold(0, |acc, k| acc | Self::bit(*k)))
+    }
+
+    /// Whether attributes of `kind` are seen; `None` (an attribute of no class) always is.
+    pub fn sees(self, kind: Option<SensitiveKind>) -> bool {
+        kind.is_none_or(|k| k == SensitiveKind::Any || self.0 & Self::bit(k) != 0)
+    }
+
+    /// Whether some class is hidden.
+    pub fn hides_any(self) -> bool {
+        self != Self::ALL
+    }
+
+    /// The distinct views of the roles that list records, other than [`Self::ALL`]: the
+    /// variants the indicator engine keeps besides the full one.
+    pub fn partial_views() -> Vec<Self> {
+        let mut out: Vec<Self> =
+            Role::ALL.iter().filter(|r| r.may(Action::List)).map(|r| Self::of_role(*r)).filter(|v| v.hides_any()).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The classes seen, by name (for logs and docs; never a value).
+    pub fn names(self) -> Vec<&'static str> {
+        Self::CLASSES.iter().filter(|k| self.sees(Some(**k))).map(|k| k.as_str()).collect()
+    }
+}
+
+impl SensitiveKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AbuseDetails => "abuse_details",
+            Self::HivStatus => "hiv_status",
+            Self::OffenceDetails => "offence_details",
+            Self::ReporterIdentity => "reporter_identity",
+            Self::Any => "any",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Visibility::CLASSES.into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 /// The units inside an account's scope, with the periods during which each was
@@ -251,5 +329,25 @@ mod tests {
         assert!(!Role::Auditor.may(Action::Write));
         assert!(Role::Auditor.may(Action::ReadAudit));
         assert!(Role::CommuneWorker.sees(SensitiveKind::AbuseDetails));
+    }
+
+    #[test]
+    fn visibility_follows_the_role_table() {
+        for role in Role::ALL {
+            let v = role.visibility();
+            for kind in Visibility::CLASSES {
+                assert_eq!(v.sees(Some(kind)), role.sees(kind), "{role:?} {kind:?}");
+            }
+            assert!(v.sees(None));
+        }
+        assert_eq!(Role::CommuneWorker.visibility(), Visibility::ALL);
+        assert!(!Role::PoliceLiaison.visibility().sees(Some(SensitiveKind::HivStatus)));
+        // Police liaison (no HIV) and hamlet collaborators and auditors (none of the classes).
+        let partial = Visibility::partial_views();
+        assert_eq!(partial.len(), 2, "{partial:?}");
+        assert!(partial.contains(&Role::Auditor.visibility()));
+        for k in Visibility::CLASSES {
+            assert_eq!(SensitiveKind::parse(k.as_str()), Some(k));
+        }
     }
 }

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::access::SensitiveKind;
+
 /// The hash the first entry links to.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -47,6 +49,11 @@ pub struct AuditEvent {
     /// Names of the fields changed or the sensitive fields shown.
     pub fields: Vec<String>,
     pub outcome: Outcome,
+    /// The sensitive class the entry is about, when it records an attribute of one
+    /// (HIV status, abuse or offence details): the log is shown to each reader without
+    /// the entries of the classes that reader does not see, as if they had never been
+    /// made. Reads and writes of ordinary fields carry none.
+    pub sensitivity: Option<SensitiveKind>,
 }
 
 impl AuditEvent {
@@ -60,7 +67,14 @@ impl AuditEvent {
             record_key: None,
             fields: Vec::new(),
             outcome,
+            sensitivity: None,
         }
+    }
+
+    /// Marks the entry as about an attribute of `class` (none: an ordinary entry).
+    pub fn class(mut self, class: Option<SensitiveKind>) -> Self {
+        self.sensitivity = class.filter(|k| *k != SensitiveKind::Any);
+        self
     }
 
     pub fn record(mut self, kind: &str, key: impl ToString) -> Self {
@@ -105,6 +119,11 @@ pub fn entry_hash(prev_hash: &str, id: i64, at: &str, e: &AuditEvent) -> String 
     put(e.record_key.as_deref().unwrap_or_default());
     put(&e.fields.join(","));
     put(e.outcome.as_str());
+    // Appended only when present, so that the entries written before the field existed
+    // keep their hashes; the length prefixes keep the two encodings apart.
+    if let Some(class) = e.sensitivity {
+        put(class.as_str());
+    }
     hex(&h.finalize())
 }
 
@@ -196,5 +215,18 @@ mod tests {
         let mut c = chain(5);
         c[4].event.fields.clear();
         assert_eq!(verify_chain(&c).unwrap_err().0, 5);
+        // The class is part of what is chained: dropping it (to show a hidden entry as an
+        // ordinary one) or adding it breaks the hash.
+        let mut c = chain(5);
+        c[1].event.sensitivity = Some(SensitiveKind::HivStatus);
+        assert_eq!(verify_chain(&c).unwrap_err().0, 2);
+    }
+
+    #[test]
+    fn an_entry_without_a_class_hashes_as_before_the_class_existed() {
+        let e = AuditEvent::new("child.read", Outcome::Ok).record("child", 7).fields(&["full_name"]);
+        let known = entry_hash(GENESIS, 1, "2026-01-01T00:00:01.000000Z", &e);
+        assert_eq!(known, entry_hash(GENESIS, 1, "2026-01-01T00:00:01.000000Z", &e.clone().class(None)));
+        assert_ne!(known, entry_hash(GENESIS, 1, "2026-01-01T00:00:01.000000Z", &e.class(Some(SensitiveKind::AbuseDetails))));
     }
 }

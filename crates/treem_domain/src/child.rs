@@ -5,7 +5,7 @@
 use serde::Serialize;
 use time::Date;
 
-use crate::access::SensitiveKind;
+use crate::access::{SensitiveKind, Visibility};
 use crate::text::{clean_line, nfc, search_key, TextError};
 use crate::units::{UnitCatalog, UnitId, UnitLevel};
 
@@ -79,9 +79,42 @@ pub struct Child {
     pub hiv_status: Option<HivStatus>,
     pub abuse_notes: Option<String>,
     pub offence_notes: Option<String>,
-    pub version: i64,
+    pub versions: ChildVersions,
     /// Set when this record was merged into another as its duplicate.
     pub merged_into: Option<i64>,
+}
+
+/// The change counters of a child record: one for its core fields and one for each
+/// sensitive class, so that a change of a class a reader does not see does not move the
+/// version that reader sees (a moved version would tell of the change).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ChildVersions {
+    pub core: i64,
+    pub hiv: i64,
+    pub abuse: i64,
+    pub offence: i64,
+}
+
+impl ChildVersions {
+    /// The version a reader of `view` sees and sends back with an edit: the sum of the
+    /// counters of the parts it sees. Counters only grow, so any change that reader
+    /// could see raises the sum, and no change it cannot see moves it.
+    pub fn seen(&self, view: Visibility) -> i64 {
+        let part = |kind, n: i64| if view.sees(Some(kind)) { n } else { 0 };
+        self.core
+            + part(SensitiveKind::HivStatus, self.hiv)
+            + part(SensitiveKind::AbuseDetails, self.abuse)
+            + part(SensitiveKind::OffenceDetails, self.offence)
+    }
+}
+
+/// Which parts of a child record an edit changed (see [`ChildVersions`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChangedParts {
+    pub core: bool,
+    pub hiv: bool,
+    pub abuse: bool,
+    pub offence: bool,
 }
 
 /// A checked child, ready to store.

@@ -1115,7 +1115,7 @@ mod tests {
             hiv_status: None,
             abuse_notes: None,
             offence_notes: None,
-            version: 1,
+            versions: crate::child::ChildVersions { core: 1, ..Default::default() },
             birth_date_estimated: false,
             merged_into: None,
         };

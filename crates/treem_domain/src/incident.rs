@@ -28,6 +28,20 @@ codes!(
     /// What kind of incident.
     IncidentKind { Abuse = "abuse", ConflictWithLaw = "conflict_with_law", Accident = "accident" }
 );
+impl IncidentKind {
+    /// The sensitive class an incident of this kind is, as a whole: that a child was
+    /// abused, or was in conflict with the law, is itself the attribute (Law on Children
+    /// Art. 10 groups i–m, e). A reader without the class is answered as if the incident
+    /// had never been recorded. Accidents belong to no class.
+    pub fn sensitivity(self) -> Option<crate::access::SensitiveKind> {
+        match self {
+            Self::Abuse => Some(crate::access::SensitiveKind::AbuseDetails),
+            Self::ConflictWithLaw => Some(crate::access::SensitiveKind::OffenceDetails),
+            Self::Accident => None,
+        }
+    }
+}
+
 codes!(
     /// The six forms of abuse (Law on Children Art. 4, cl. 5–9).
     AbuseForm { Violence = "bao_luc", Exploitation = "boc_lot", SexualAbuse = "xam_hai_tinh_duc", Trafficking = "mua_ban", Neglect = "bo_roi_bo_mat", Other = "khac" }

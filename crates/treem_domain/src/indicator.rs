@@ -26,6 +26,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use crate::access::{SensitiveKind, Visibility};
 use crate::incident::{AbuseForm, IncidentKind, InjuryKind, JusticeStage, Relation, Setting, SexualSubtype};
 use crate::units::{UnitCatalog, UnitId, UnitLevel};
 
@@ -689,8 +690,31 @@ pub struct ChildRecord {
     pub female: bool,
     pub disability: bool,
     pub household: Option<i64>,
-    /// Periods in any special circumstance (Law on Children Art. 10): first day, last day if ended.
-    pub circumstances: Vec<(time::Date, Option<time::Date>)>,
+    /// Periods in any special circumstance (Law on Children Art. 10).
+    pub circumstances: Vec<CircumstancePeriod>,
+}
+
+/// A period in one group of special circumstances: first day, last day if ended, and the
+/// sensitive class of the group (`register::group_sensitivity`): a reader who does not
+/// see that class counts the child as if the period had never been recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CircumstancePeriod {
+    pub began: time::Date,
+    pub ended: Option<time::Date>,
+    pub class: Option<SensitiveKind>,
+}
+
+impl CircumstancePeriod {
+    /// A period in the group `code` (a … o, `dd` for đ).
+    pub fn of_group(code: &str, began: time::Date, ended: Option<time::Date>) -> Self {
+        Self { began, ended, class: crate::register::group_sensitivity(code) }
+    }
+}
+
+/// The sensitive class of an incident fact (by its kind; see `IncidentKind::sensitivity`).
+pub fn incident_fact_class(fact: &Fact) -> Option<SensitiveKind> {
+    let code = usize::from(fact.codes[0]);
+    code.checked_sub(1).and_then(|i| IncidentKind::ALL.get(i)).and_then(|k| k.sensitivity())
 }
 
 /// The day a year's children are counted: its last day, or `today` for the current year.
@@ -742,6 +766,7 @@ impl ChildCoder {
         poverty: &impl Fn(i64, i32) -> Option<&'static str>,
         year: i32,
         day: time::Date,
+        view: Visibility,
     ) -> Option<[u8; FIELD_COUNT]> {
         if c.birth_date > day {
             return None;
@@ -765,7 +790,7 @@ impl ChildCoder {
             "neither" => self.poverty[2],
             _ => 0,
         });
-        let special = c.circumstances.iter().any(|(from, to)| *from <= day && to.is_none_or(|t| day <= t));
+        let special = c.circumstances.iter().any(|p| view.sees(p.class) && p.began <= day && p.ended.is_none_or(|t| day <= t));
         codes[3] = self.yes_no[0][usize::from(special)];
         codes[4] = self.yes_no[1][usize::from(c.disability)];
         Some(codes)
@@ -780,19 +805,20 @@ pub fn counting_days(years: std::ops::RangeInclusive<i32>, today: time::Date) ->
 /// Groups the register into yearly child facts: every child under 16 on the counting
 /// day of each year of `years` (born on or before it), coded by sex, age band, the
 /// household's poverty status that year (`poverty(household, year)`), special
-/// circumstances on that day and disability.
+/// circumstances on that day (those of the classes `view` sees) and disability.
 pub fn child_facts(
     children: &[ChildRecord],
     poverty: impl Fn(i64, i32) -> Option<&'static str>,
     years: std::ops::RangeInclusive<i32>,
     today: time::Date,
+    view: Visibility,
 ) -> Vec<Fact> {
     let coder = ChildCoder::new();
     let mut groups: std::collections::HashMap<(UnitId, i32, [u8; FIELD_COUNT]), i64> = std::collections::HashMap::new();
     let days = counting_days(years, today);
     for c in children {
         for &(year, day) in &days {
-            if let Some(codes) = coder.codes(c, &poverty, year, day) {
+            if let Some(codes) = coder.codes(c, &poverty, year, day, view) {
                 *groups.entry((c.unit, year, codes)).or_default() += 1;
             }
         }
@@ -1175,7 +1201,7 @@ mod tests {
             // Turns 16 on 2013-06-01: counted in 2012 only.
             child(d(1997, 6, 1), "female", Some(1), vec![]),
             // Born mid-2013: counted from 2013, aged 0.
-            child(d(2013, 7, 1), "male", Some(2), vec![(d(2013, 12, 1), Some(d(2014, 1, 31)))]),
+            child(d(2013, 7, 1), "male", Some(2), vec![CircumstancePeriod::of_group("a", d(2013, 12, 1), Some(d(2014, 1, 31)))]),
             child(d(2005, 1, 1), "male", None, vec![]),
         ];
         let poverty = |h: i64, y: i32| match (h, y) {
@@ -1184,7 +1210,7 @@ mod tests {
             _ => None,
         };
         let today = d(2014, 3, 15);
-        let facts = Facts { children: child_facts(&children, poverty, 2012..=2015, today), ..Default::default() };
+        let facts = Facts { children: child_facts(&children, poverty, 2012..=2015, today, Visibility::ALL), ..Default::default() };
         let all = parse_formula("count(children)").unwrap();
         assert_eq!(yearly_values(&all, &facts, 2012..=2015), vec![(2012, Some(2)), (2013, Some(2)), (2014, Some(2)), (2015, Some(0))]);
         let poor = parse_formula(r#"count(children where poverty = "poor") / count(children)"#).unwrap();
@@ -1195,6 +1221,46 @@ mod tests {
         assert_eq!(facts.children.iter().find(|f| f.day.year() == 2014).map(|f| f.day), Some(today));
         assert_eq!(age_on(d(2005, 1, 1), d(2014, 12, 31)), 9);
         assert_eq!(age_on(d(2004, 3, 16), d(2014, 3, 15)), 9);
+    }
+
+    #[test]
+    fn a_reader_counts_children_as_if_hidden_groups_had_never_been_recorded() {
+        let d = |y, m, day| time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), day).unwrap();
+        let child = |id, circumstances| ChildRecord {
+            id,
+            unit: UnitId(7),
+            birth_date: d(2010, 1, 1),
+            female: true,
+            disability: false,
+            household: None,
+            circumstances,
+        };
+        let began = d(2015, 1, 1);
+        // One child in group đ only (HIV), one in đ and a (orphan), one in none.
+        let with_hidden = [
+            child(1, vec![CircumstancePeriod::of_group("dd", began, None)]),
+            child(2, vec![CircumstancePeriod::of_group("dd", began, None), CircumstancePeriod::of_group("a", began, None)]),
+            child(3, vec![]),
+        ];
+        // The same register had đ never been recorded.
+        let without = [child(1, vec![]), child(2, vec![CircumstancePeriod::of_group("a", began, None)]), child(3, vec![])];
+        let today = d(2016, 6, 1);
+        let police = crate::access::Role::PoliceLiaison.visibility();
+        let count = |c: &[ChildRecord], v| child_facts(c, |_, _| None, 2014..=2016, today, v);
+        assert_eq!(count(&with_hidden, police), count(&without, Visibility::ALL));
+        assert_eq!(count(&with_hidden, Visibility::NONE), count(&without, Visibility::ALL));
+        assert_ne!(count(&with_hidden, Visibility::ALL), count(&without, Visibility::ALL), "the full view counts group đ");
+        let special = parse_formula(r#"count(children where special = "true")"#).unwrap();
+        let value = |v| yearly_values(&special, &Facts { children: count(&with_hidden, v), ..Default::default() }, 2016..=2016);
+        assert_eq!(value(Visibility::ALL), vec![(2016, Some(2))]);
+        assert_eq!(value(police), vec![(2016, Some(1))]);
+        // Incident facts carry their class by kind.
+        let abuse = fact(&[("kind", "abuse")], 2016, 1);
+        let law = fact(&[("kind", "conflict_with_law")], 2016, 1);
+        let accident = fact(&[("kind", "accident")], 2016, 1);
+        assert_eq!(incident_fact_class(&abuse), Some(SensitiveKind::AbuseDetails));
+        assert_eq!(incident_fact_class(&law), Some(SensitiveKind::OffenceDetails));
+        assert_eq!(incident_fact_class(&accident), None);
     }
 
     #[test]

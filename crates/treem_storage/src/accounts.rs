@@ -133,8 +133,12 @@ pub struct AuditFilter {
     pub action_prefix: Option<String>,
     pub record_type: Option<String>,
     pub record_key: Option<String>,
-    /// Entries with an id below this (keyset pagination, newest first).
-    pub before_id: Option<i64>,
+    /// Entries made at or before this moment (pagination by time, newest first: the ids
+    /// are not shown to readers, since a gap in them would tell of an entry left out).
+    pub before_at: Option<time::OffsetDateTime>,
+    /// Only the entries whose sensitive class this view sees (`None`: every entry, for the
+    /// command line and verification).
+    pub visible: Option<treem_domain::access::Visibility>,
     pub limit: i64,
 }
 
@@ -168,8 +172,8 @@ pub struct ChildQuery {
 
 #[async_trait]
 pub trait ChildStore: Send + Sync {
-    /// Stores a child; the audit event's record key is set to the new id.
-    async fn create_child(&self, c: &ChildFields, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError>;
+    /// Stores a child; each audit event's record key is set to the new id.
+    async fn create_child(&self, c: &ChildFields, created_by: i64, audit: &[AuditEvent]) -> Result<i64, StorageError>;
     /// Reads a child; when `audit` is given it is appended in the same
     /// transaction, so a read that cannot be audited does not happen.
     async fn child(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<Child>, StorageError>;
@@ -180,6 +184,31 @@ pub trait ChildStore: Send + Sync {
     async fn set_merged(&self, id: i64, into: Option<i64>, audit: &AuditEvent) -> Result<(), StorageError>;
     /// The records merged into `id`.
     async fn merged_into(&self, id: i64) -> Result<Vec<Child>, StorageError>;
-    /// Fails with `Conflict("version")` when the stored version is not `expected_version`.
-    async fn update_child(&self, id: i64, expected_version: i64, c: &ChildFields, audit: &AuditEvent) -> Result<(), StorageError>;
+    /// Writes the core fields and the sensitive fields of the classes `u.view` sees (the
+    /// others are left as stored, never overwritten), moves the counters of the parts that
+    /// changed, and appends the audit events; fails with `Conflict("version")` when the
+    /// version as that view sees it is no longer `u.expected`.
+    async fn update_child(&self, id: i64, u: &ChildUpdate<'_>, audit: &[AuditEvent]) -> Result<(), StorageError>;
+}
+
+/// An edit of a child record by a writer who sees the classes of `view`.
+#[derive(Debug, Clone, Copy)]
+pub struct ChildUpdate<'a> {
+    pub fields: &'a ChildFields,
+    pub view: treem_domain::access::Visibility,
+    /// The version as the writer saw it (`ChildVersions::seen(view)`).
+    pub expected: i64,
+    pub changed: treem_domain::child::ChangedParts,
+}
+
+impl ChildUpdate<'_> {
+    /// Whether the writer writes the fields of `kind` (it sees them).
+    pub fn writes(&self, kind: treem_domain::access::SensitiveKind) -> bool {
+        self.view.sees(Some(kind))
+    }
+
+    /// 1 when the writer's version counts the counter of `kind`, else 0 (bound into SQL).
+    pub fn counts(&self, kind: treem_domain::access::SensitiveKind) -> i64 {
+        i64::from(self.writes(kind))
+    }
 }

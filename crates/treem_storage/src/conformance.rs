@@ -243,11 +243,28 @@ pub async fn the_audit_chain_links_and_verifies(store: &dyn Store) {
     let page = store.audit_entries(&crate::AuditFilter { record_key: Some("7".into()), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].event.fields, vec!["full_name", "hiv_status"]);
+    let at_19 = chain.iter().find(|e| e.id == 19).map(|e| treem_domain::audit::parse_timestamp_text(&e.at).unwrap());
     let newest = store
-        .audit_entries(&crate::AuditFilter { action_prefix: Some("child.".into()), before_id: Some(20), limit: 5, ..Default::default() })
+        .audit_entries(&crate::AuditFilter { action_prefix: Some("child.".into()), before_at: at_19, limit: 5, ..Default::default() })
         .await
         .unwrap();
     assert_eq!(newest.iter().map(|e| e.id).collect::<Vec<_>>(), vec![19, 18, 17, 16, 15]);
+    // Entries of a sensitive class are left out for a view that does not see it.
+    let hidden = AuditEvent::new("child.update", Outcome::Ok)
+        .record("child", 7)
+        .fields(&["hiv_status"])
+        .class(Some(treem_domain::access::SensitiveKind::HivStatus));
+    store.audit(&hidden).await.unwrap();
+    let about_7 = |visible| crate::AuditFilter { record_key: Some("7".into()), visible, limit: 10, ..Default::default() };
+    let police = treem_domain::access::Role::PoliceLiaison.visibility();
+    assert_eq!(store.audit_entries(&about_7(Some(police))).await.unwrap().len(), 1);
+    assert_eq!(store.audit_entries(&about_7(Some(treem_domain::access::Visibility::NONE))).await.unwrap().len(), 1);
+    let all = store.audit_entries(&about_7(None)).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].event.sensitivity, Some(treem_domain::access::SensitiveKind::HivStatus), "the class is stored");
+    let seen = store.audit_entries(&about_7(Some(treem_domain::access::Visibility::ALL))).await.unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(treem_domain::audit::verify_chain(&store.audit_chain().await.unwrap()), Ok(21), "the class is chained and verifies");
     let none = store.audit_entries(&crate::AuditFilter { action_prefix: Some("%".into()), limit: 5, ..Default::default() }).await.unwrap();
     assert!(none.is_empty(), "a percent sign matches only itself");
 }
@@ -297,7 +314,7 @@ pub async fn children_are_stored_read_with_audit_and_versioned(store: &dyn Store
         ..Default::default()
     };
     let fields = treem_domain::child::check_child(&input, &c, date!(2026 - 01 - 01)).unwrap();
-    let id = store.create_child(&fields, by, &AuditEvent::new("child.create", Outcome::Ok).record("child", "")).await.unwrap();
+    let id = store.create_child(&fields, by, &[AuditEvent::new("child.create", Outcome::Ok).record("child", "")]).await.unwrap();
     let read = AuditEvent::new("child.read", Outcome::Ok).record("child", id).fields(&["hiv_status"]);
     let child = store.child(id, Some(&read)).await.unwrap().unwrap();
     assert_eq!(child.full_name, "Nguyễn Thị Ánh");
@@ -324,13 +341,49 @@ pub async fn children_are_stored_read_with_audit_and_versioned(store: &dyn Store
     assert!(store.list_children(&q(vec![UnitId(1)], None)).await.unwrap().is_empty());
     assert!(store.list_children(&q(vec![], None)).await.unwrap().is_empty());
     // Optimistic concurrency: the second writer with the old version is refused.
-    let write = AuditEvent::new("child.update", Outcome::Ok).record("child", id).fields(&["full_name"]);
+    use treem_domain::access::{Role, Visibility};
+    use treem_domain::child::ChangedParts;
+    let write = [AuditEvent::new("child.update", Outcome::Ok).record("child", id).fields(&["full_name"])];
     let mut renamed = fields.clone();
     renamed.full_name = "Nguyễn Thị Ánh Hồng".into();
-    store.update_child(id, 1, &renamed, &write).await.unwrap();
-    assert!(matches!(store.update_child(id, 1, &fields, &write).await, Err(crate::StorageError::Conflict(_))));
-    assert!(matches!(store.update_child(424_242, 1, &fields, &write).await, Err(crate::StorageError::NotFound)));
-    assert_eq!(store.child(id, None).await.unwrap().unwrap().version, 2);
+    let core = ChangedParts { core: true, ..Default::default() };
+    let update = |f, view, expected, changed| crate::ChildUpdate { fields: f, view, expected, changed };
+    store.update_child(id, &update(&renamed, Visibility::ALL, 1, core), &write).await.unwrap();
+    assert!(matches!(
+        store.update_child(id, &update(&fields, Visibility::ALL, 1, core), &write).await,
+        Err(crate::StorageError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.update_child(424_242, &update(&fields, Visibility::ALL, 1, core), &write).await,
+        Err(crate::StorageError::NotFound)
+    ));
+    let stored = store.child(id, None).await.unwrap().unwrap();
+    assert_eq!(stored.versions.core, 2);
+    // A change of HIV status by a worker moves only its own counter: the version the
+    // police liaison sees (it does not see HIV status) stays, and its edit keeps the status.
+    let police = Role::PoliceLiaison.visibility();
+    let seen_by_police = stored.versions.seen(police);
+    let mut positive = renamed.clone();
+    positive.hiv_status = Some(treem_domain::child::HivStatus::Positive);
+    let hiv = ChangedParts { hiv: true, ..Default::default() };
+    store.update_child(id, &update(&positive, Visibility::ALL, stored.versions.seen(Visibility::ALL), hiv), &write).await.unwrap();
+    let after = store.child(id, None).await.unwrap().unwrap();
+    assert_eq!((after.versions.core, after.versions.hiv), (2, 1));
+    assert_eq!(after.versions.seen(police), seen_by_police, "a change the police cannot see does not move its version");
+    assert_ne!(after.versions.seen(Visibility::ALL), stored.versions.seen(Visibility::ALL));
+    // The police liaison's edit, from the version it saw, writes the core fields only.
+    let mut by_police = renamed.clone();
+    by_police.full_name = "Nguyễn Thị Ánh".into();
+    by_police.hiv_status = None;
+    store.update_child(id, &update(&by_police, police, seen_by_police, core), &write).await.unwrap();
+    let last = store.child(id, None).await.unwrap().unwrap();
+    assert_eq!(last.full_name, "Nguyễn Thị Ánh");
+    assert_eq!(last.hiv_status, Some(treem_domain::child::HivStatus::Positive), "a class the writer does not see is kept as stored");
+    // A stale full-view version is refused after a change it did not see.
+    assert!(matches!(
+        store.update_child(id, &update(&positive, Visibility::ALL, after.versions.seen(Visibility::ALL), core), &write).await,
+        Err(crate::StorageError::Conflict(_))
+    ));
     assert_eq!(treem_domain::audit::verify_chain(&store.audit_chain().await.unwrap()).map(|n| n > 0), Ok(true));
 }
 
@@ -349,7 +402,7 @@ pub async fn cases_steps_tasks_and_referrals(store: &dyn Store) {
         ..Default::default()
     };
     let fields = treem_domain::child::check_child(&input, &c, date!(2026 - 02 - 01)).unwrap();
-    let child = store.create_child(&fields, by, &AuditEvent::new("child.create", Outcome::Ok)).await.unwrap();
+    let child = store.create_child(&fields, by, &[AuditEvent::new("child.create", Outcome::Ok)]).await.unwrap();
     let t0 = time::macros::datetime!(2026-02-02 08:00 UTC);
     let new = crate::NewCase {
         child_id: child,

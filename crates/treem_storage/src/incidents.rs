@@ -18,7 +18,8 @@ pub struct IncidentRecord {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IncidentQuery {
     pub units: Vec<UnitId>,
-    pub kind: Option<String>,
+    /// Only incidents of these kinds (the caller's filter within what the reader may see).
+    pub kinds: Vec<treem_domain::incident::IncidentKind>,
     pub from: Option<Date>,
     pub to: Option<Date>,
     pub after_id: Option<i64>,
@@ -27,8 +28,10 @@ pub struct IncidentQuery {
 
 #[async_trait]
 pub trait IncidentStore: Send + Sync {
-    /// Stores an incident with its children; the audit key is set to the new id.
-    async fn create_incident(&self, f: &IncidentFields, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError>;
+    /// Stores an incident with its children under the id given (drawn at random by the
+    /// caller: ids in sequence would show a hidden incident by its gap); the audit key is
+    /// set to the id.
+    async fn create_incident(&self, f: &IncidentFields, id: i64, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError>;
     /// An incident; with `audit`, the entry is appended in the reading transaction.
     async fn incident(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<IncidentRecord>, StorageError>;
     /// Incidents by unit and date of occurrence, in id order.

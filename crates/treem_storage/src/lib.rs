@@ -19,8 +19,8 @@ use treem_domain::unit_import::ParsedFiles;
 use treem_domain::units::UnitCatalog;
 
 pub use accounts::{
-    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore, NewAccount, NewSession, SessionRecord,
-    ThrottleState, TokenRecord,
+    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore, ChildUpdate, NewAccount, NewSession,
+    SessionRecord, ThrottleState, TokenRecord,
 };
 pub use cases::{
     CaseChanges, CaseQuery, CaseRecord, CaseStore, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite,
@@ -33,7 +33,7 @@ pub use facts::{
 pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
 pub use plans::{IndicatorRow, PlanRow, PlanStore, UnitStatusRow};
-pub use register::{CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord, RegisterStore};
+pub use register::{CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord, NewDated, RegisterStore};
 pub use reported::{FundFilter, FundStore, ReportedFilter, ReportedRow, ReportedStore};
 pub use schema::{ColumnDescription, ColumnKind, ForeignKey, SchemaDescription, TableDescription};
 

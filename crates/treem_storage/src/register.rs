@@ -64,20 +64,23 @@ pub enum Dated {
     Risk,
 }
 
+/// A group membership or a risk to add.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDated<'a> {
+    pub id: i64,
+    pub child_id: i64,
+    pub what: &'a str,
+    pub began_on: Date,
+    pub ended_on: Option<Date>,
+}
+
 #[async_trait]
 pub trait RegisterStore: Send + Sync {
     async fn profile(&self, child_id: i64) -> Result<ChildProfile, StorageError>;
     async fn set_profile(&self, child_id: i64, p: &ChildProfile, audit: &AuditEvent) -> Result<(), StorageError>;
-    /// Adds a group membership (`what` = group code) or a risk (`what` = factors).
-    async fn add_dated(
-        &self,
-        table: Dated,
-        child_id: i64,
-        what: &str,
-        began_on: Date,
-        ended_on: Option<Date>,
-        audit: &AuditEvent,
-    ) -> Result<i64, StorageError>;
+    /// Adds a group membership (`what` = group code) or a risk (`what` = factors) with the
+    /// row's id (drawn at random by the caller: ids in sequence would show a hidden row by its gap).
+    async fn add_dated(&self, table: Dated, row: &NewDated<'_>, audit: &AuditEvent) -> Result<i64, StorageError>;
     async fn end_dated(&self, table: Dated, child_id: i64, id: i64, ended_on: Date, audit: &AuditEvent) -> Result<(), StorageError>;
     async fn dated(&self, table: Dated, child_id: i64) -> Result<Vec<DatedRecord>, StorageError>;
     async fn add_caregiver(&self, child_id: i64, c: &CaregiverRecord, audit: &AuditEvent) -> Result<i64, StorageError>;

@@ -9,8 +9,8 @@ use treem_domain::audit::{entry_hash, now_utc, AuditEntry, AuditEvent, Outcome, 
 use treem_domain::child::{Child, ChildFields, HivStatus, Sex};
 use treem_domain::units::UnitId;
 use treem_storage::{
-    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore, NewAccount, NewSession, SessionRecord,
-    StorageError, ThrottleState, TokenRecord,
+    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore, ChildUpdate, NewAccount, NewSession,
+    SessionRecord, StorageError, ThrottleState, TokenRecord,
 };
 
 use crate::{lock_audit_chain, map_err, read_ts, read_ts_opt, ts, PgStore};
@@ -55,8 +55,8 @@ pub(crate) async fn append_audit(conn: &mut PgConnection, e: &AuditEvent) -> Res
     let at = now_utc();
     let hash = entry_hash(&prev_hash, id, &treem_domain::audit::timestamp_text(at), e);
     sqlx::query(
-        "INSERT INTO audit_log (id, at, actor_id, actor_label, source, action, record_type, record_key, fields, outcome, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        "INSERT INTO audit_log (id, at, actor_id, actor_label, source, action, record_type, record_key, fields, outcome, prev_hash, hash, sensitivity) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(id)
     .bind(ts(at))
@@ -70,6 +70,7 @@ pub(crate) async fn append_audit(conn: &mut PgConnection, e: &AuditEvent) -> Res
     .bind(e.outcome.as_str())
     .bind(&prev_hash)
     .bind(&hash)
+    .bind(e.sensitivity.map(|k| k.as_str()))
     .execute(&mut *conn)
     .await
     .map_err(map_err)?;
@@ -113,6 +114,12 @@ fn decode_audit(r: &PgRow) -> Result<AuditEntry, StorageError> {
             fields: if fields.is_empty() { Vec::new() } else { fields.split(',').map(str::to_owned).collect() },
             // An unknown outcome keeps its text so verification reports the entry as altered.
             outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Failed),
+            // An unknown class reads as the most restricted one seen by nobody but the
+            // full view; verification then reports the entry as altered.
+            sensitivity: r
+                .try_get::<Option<String>, _>("sensitivity")
+                .map_err(map_err)?
+                .map(|k| treem_domain::access::SensitiveKind::parse(&k).unwrap_or(treem_domain::access::SensitiveKind::HivStatus)),
         },
         prev_hash: r.try_get("prev_hash").map_err(map_err)?,
         hash: r.try_get("hash").map_err(map_err)?,
@@ -383,7 +390,8 @@ impl AuditStore for PgStore {
     async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StorageError> {
         let rows = sqlx::query(
             "SELECT * FROM audit_log WHERE ($1::BIGINT IS NULL OR actor_id = $2) AND ($3::TEXT IS NULL OR action LIKE $4 ESCAPE '\\') \
-             AND ($5::TEXT IS NULL OR record_type = $6) AND ($7::TEXT IS NULL OR record_key = $8) AND ($9::BIGINT IS NULL OR id < $10) ORDER BY id DESC LIMIT $11",
+             AND ($5::TEXT IS NULL OR record_type = $6) AND ($7::TEXT IS NULL OR record_key = $8) AND ($9::TIMESTAMPTZ IS NULL OR at <= $10) \
+             AND ($11::TEXT[] IS NULL OR sensitivity IS NULL OR sensitivity = ANY($12)) ORDER BY at DESC, id DESC LIMIT $13",
         )
         .bind(f.actor_id)
         .bind(f.actor_id)
@@ -393,8 +401,10 @@ impl AuditStore for PgStore {
         .bind(f.record_type.as_deref())
         .bind(f.record_key.as_deref())
         .bind(f.record_key.as_deref())
-        .bind(f.before_id)
-        .bind(f.before_id)
+        .bind(f.before_at.map(ts))
+        .bind(f.before_at.map(ts))
+        .bind(f.visible.map(|v| v.names().iter().map(|n| (*n).to_owned()).collect::<Vec<String>>()))
+        .bind(f.visible.map(|v| v.names().iter().map(|n| (*n).to_owned()).collect::<Vec<String>>()))
         .bind(f.limit)
         .fetch_all(&self.pool)
         .await
@@ -408,7 +418,8 @@ impl AuditStore for PgStore {
 }
 
 const CHILD_COLUMNS: &str =
-    "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version, merged_into_id, birth_date_estimated";
+    "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version, hiv_version, \
+     abuse_version, offence_version, merged_into_id, birth_date_estimated";
 
 fn decode_child(r: &PgRow) -> Result<Child, StorageError> {
     let sex: String = r.try_get("sex").map_err(map_err)?;
@@ -426,14 +437,19 @@ fn decode_child(r: &PgRow) -> Result<Child, StorageError> {
             .transpose()?,
         abuse_notes: r.try_get("abuse_notes").map_err(map_err)?,
         offence_notes: r.try_get("offence_notes").map_err(map_err)?,
-        version: r.try_get("version").map_err(map_err)?,
+        versions: treem_domain::child::ChildVersions {
+            core: r.try_get("version").map_err(map_err)?,
+            hiv: r.try_get("hiv_version").map_err(map_err)?,
+            abuse: r.try_get("abuse_version").map_err(map_err)?,
+            offence: r.try_get("offence_version").map_err(map_err)?,
+        },
         merged_into: r.try_get("merged_into_id").map_err(map_err)?,
     })
 }
 
 #[async_trait]
 impl ChildStore for PgStore {
-    async fn create_child(&self, c: &ChildFields, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
+    async fn create_child(&self, c: &ChildFields, created_by: i64, audit: &[AuditEvent]) -> Result<i64, StorageError> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let now = ts(now_utc());
         let id: i64 = sqlx::query_scalar(
@@ -456,7 +472,9 @@ impl ChildStore for PgStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit_for(&mut tx, audit, id).await?;
+        for event in audit {
+            append_audit_for(&mut tx, event, id).await?;
+        }
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -521,11 +539,22 @@ impl ChildStore for PgStore {
         sqlx::query(&sql).bind(id).fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_child).collect()
     }
 
-    async fn update_child(&self, id: i64, expected_version: i64, c: &ChildFields, audit: &AuditEvent) -> Result<(), StorageError> {
+    async fn update_child(&self, id: i64, u: &ChildUpdate<'_>, audit: &[AuditEvent]) -> Result<(), StorageError> {
+        use treem_domain::access::SensitiveKind::{AbuseDetails, HivStatus as Hiv, OffenceDetails};
         let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let c = u.fields;
+        let moved = |b: bool| i64::from(b);
+        // Only the classes the writer sees are written, and only their counters are part
+        // of the version it checks (see `ChildVersions::seen`).
         let done = sqlx::query(
-            "UPDATE child SET full_name = $1, name_search = $2, sex = $3, birth_date = $4, residence_unit_id = $5, registered_on = $6, hiv_status = $7, \
-             abuse_notes = $8, offence_notes = $9, updated_at = $10, version = version + 1, birth_date_estimated = $11 WHERE id = $12 AND version = $13",
+            "UPDATE child SET full_name = $1, name_search = $2, sex = $3, birth_date = $4, residence_unit_id = $5, registered_on = $6, \
+             birth_date_estimated = $7, updated_at = $8, \
+             hiv_status = CASE WHEN $9 = 1 THEN $10 ELSE hiv_status END, \
+             abuse_notes = CASE WHEN $11 = 1 THEN $12 ELSE abuse_notes END, \
+             offence_notes = CASE WHEN $13 = 1 THEN $14 ELSE offence_notes END, \
+             version = version + $15, hiv_version = hiv_version + $16, abuse_version = abuse_version + $17, \
+             offence_version = offence_version + $18 \
+             WHERE id = $19 AND version + $9 * hiv_version + $11 * abuse_version + $13 * offence_version = $20",
         )
         .bind(&c.full_name)
         .bind(&c.name_search)
@@ -533,13 +562,20 @@ impl ChildStore for PgStore {
         .bind(c.birth_date)
         .bind(c.residence_unit.0)
         .bind(c.registered_on)
-        .bind(c.hiv_status.map(HivStatus::as_str))
-        .bind(&c.abuse_notes)
-        .bind(&c.offence_notes)
-        .bind(ts(now_utc()))
         .bind(c.birth_date_estimated)
+        .bind(ts(now_utc()))
+        .bind(u.counts(Hiv))
+        .bind(c.hiv_status.map(HivStatus::as_str))
+        .bind(u.counts(AbuseDetails))
+        .bind(&c.abuse_notes)
+        .bind(u.counts(OffenceDetails))
+        .bind(&c.offence_notes)
+        .bind(moved(u.changed.core))
+        .bind(moved(u.changed.hiv && u.writes(Hiv)))
+        .bind(moved(u.changed.abuse && u.writes(AbuseDetails)))
+        .bind(moved(u.changed.offence && u.writes(OffenceDetails)))
         .bind(id)
-        .bind(expected_version)
+        .bind(u.expected)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -548,7 +584,9 @@ impl ChildStore for PgStore {
                 sqlx::query_scalar("SELECT id FROM child WHERE id = $1").bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?;
             return Err(if exists.is_some() { StorageError::Conflict("version".into()) } else { StorageError::NotFound });
         }
-        append_audit(&mut tx, audit).await?;
+        for event in audit {
+            append_audit(&mut tx, event).await?;
+        }
         tx.commit().await.map_err(map_err)
     }
 }

@@ -51,13 +51,15 @@ fn decode(r: &PgRow) -> Result<IncidentRecord, StorageError> {
 
 #[async_trait]
 impl IncidentStore for PgStore {
-    async fn create_incident(&self, f: &IncidentFields, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
+    async fn create_incident(&self, f: &IncidentFields, id: i64, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let now = ts(now_utc());
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO incident (kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, offence, justice_stage, justice_measure, \
-             injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1) RETURNING id",
+            "INSERT INTO incident (id, kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, offence, justice_stage, justice_measure, \
+             injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) OVERRIDING SYSTEM VALUE \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1) RETURNING id",
         )
+        .bind(id)
         .bind(f.kind.as_str())
         .bind(f.occurred_on)
         .bind(f.unit.0)
@@ -97,17 +99,16 @@ impl IncidentStore for PgStore {
     }
 
     async fn list_incidents(&self, q: &IncidentQuery) -> Result<Vec<IncidentRecord>, StorageError> {
-        if q.units.is_empty() {
+        if q.units.is_empty() || q.kinds.is_empty() {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {COLUMNS} FROM incident i WHERE i.unit_id {UNITS_IN} AND (CAST($2 AS TEXT) IS NULL OR i.kind = $3) \
-             AND i.occurred_on >= $4 AND i.occurred_on <= $5 AND i.id > $6 ORDER BY i.id LIMIT $7"
+            "SELECT {COLUMNS} FROM incident i WHERE i.unit_id {UNITS_IN} AND i.kind = ANY($2) \
+             AND i.occurred_on >= $3 AND i.occurred_on <= $4 AND i.id > $5 ORDER BY i.id LIMIT $6"
         );
         sqlx::query(&sql)
             .bind(unit_list(&q.units))
-            .bind(q.kind.as_deref())
-            .bind(q.kind.as_deref())
+            .bind(q.kinds.iter().map(|k| k.as_str().to_owned()).collect::<Vec<String>>())
             .bind(q.from.unwrap_or(time::macros::date!(1900 - 01 - 01)))
             .bind(q.to.unwrap_or(time::Date::MAX))
             .bind(q.after_id.unwrap_or(0))

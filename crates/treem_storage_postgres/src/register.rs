@@ -6,7 +6,9 @@ use time::Date;
 use treem_domain::audit::{now_utc, AuditEvent};
 use treem_domain::register::Consent;
 use treem_domain::units::UnitId;
-use treem_storage::{CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord, RegisterStore, StorageError};
+use treem_storage::{
+    CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord, NewDated, RegisterStore, StorageError,
+};
 
 use crate::accounts::append_audit;
 use crate::{map_err, ts, PgStore};
@@ -59,23 +61,18 @@ impl RegisterStore for PgStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn add_dated(
-        &self,
-        table: Dated,
-        child_id: i64,
-        what: &str,
-        began_on: Date,
-        ended_on: Option<Date>,
-        audit: &AuditEvent,
-    ) -> Result<i64, StorageError> {
+    async fn add_dated(&self, table: Dated, row: &NewDated<'_>, audit: &AuditEvent) -> Result<i64, StorageError> {
         let (t, col) = dated_sql(table);
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let sql = format!("INSERT INTO {t} (child_id, {col}, began_on, ended_on, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id");
+        let sql = format!(
+            "INSERT INTO {t} (id, child_id, {col}, began_on, ended_on, created_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
+        );
         let id: i64 = sqlx::query_scalar(&sql)
-            .bind(child_id)
-            .bind(what)
-            .bind(began_on)
-            .bind(ended_on)
+            .bind(row.id)
+            .bind(row.child_id)
+            .bind(row.what)
+            .bind(row.began_on)
+            .bind(row.ended_on)
             .bind(ts(now_utc()))
             .fetch_one(&mut *tx)
             .await

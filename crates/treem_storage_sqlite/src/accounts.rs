@@ -9,8 +9,8 @@ use treem_domain::audit::{entry_hash, now_utc, AuditEntry, AuditEvent, Outcome, 
 use treem_domain::child::{Child, ChildFields, HivStatus, Sex};
 use treem_domain::units::UnitId;
 use treem_storage::{
-    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore, NewAccount, NewSession, SessionRecord,
-    StorageError, ThrottleState, TokenRecord,
+    AccountChange, AccountRecord, AccountStore, AuditFilter, AuditStore, ChildQuery, ChildStore, ChildUpdate, NewAccount, NewSession,
+    SessionRecord, StorageError, ThrottleState, TokenRecord,
 };
 
 use crate::{lock_audit_chain, map_err, read_ts, read_ts_opt, ts, SqliteStore};
@@ -55,8 +55,8 @@ pub(crate) async fn append_audit(conn: &mut SqliteConnection, e: &AuditEvent) ->
     let at = now_utc();
     let hash = entry_hash(&prev_hash, id, &treem_domain::audit::timestamp_text(at), e);
     sqlx::query(
-        "INSERT INTO audit_log (id, at, actor_id, actor_label, source, action, record_type, record_key, fields, outcome, prev_hash, hash) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (id, at, actor_id, actor_label, source, action, record_type, record_key, fields, outcome, prev_hash, hash, sensitivity) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(ts(at))
@@ -70,6 +70,7 @@ pub(crate) async fn append_audit(conn: &mut SqliteConnection, e: &AuditEvent) ->
     .bind(e.outcome.as_str())
     .bind(&prev_hash)
     .bind(&hash)
+    .bind(e.sensitivity.map(|k| k.as_str()))
     .execute(&mut *conn)
     .await
     .map_err(map_err)?;
@@ -113,6 +114,12 @@ fn decode_audit(r: &SqliteRow) -> Result<AuditEntry, StorageError> {
             fields: if fields.is_empty() { Vec::new() } else { fields.split(',').map(str::to_owned).collect() },
             // An unknown outcome keeps its text so verification reports the entry as altered.
             outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Failed),
+            // An unknown class reads as the most restricted one seen by nobody but the
+            // full view; verification then reports the entry as altered.
+            sensitivity: r
+                .try_get::<Option<String>, _>("sensitivity")
+                .map_err(map_err)?
+                .map(|k| treem_domain::access::SensitiveKind::parse(&k).unwrap_or(treem_domain::access::SensitiveKind::HivStatus)),
         },
         prev_hash: r.try_get("prev_hash").map_err(map_err)?,
         hash: r.try_get("hash").map_err(map_err)?,
@@ -385,7 +392,8 @@ impl AuditStore for SqliteStore {
     async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StorageError> {
         let rows = sqlx::query(
             "SELECT * FROM audit_log WHERE (? IS NULL OR actor_id = ?) AND (? IS NULL OR action LIKE ? ESCAPE '\\') \
-             AND (? IS NULL OR record_type = ?) AND (? IS NULL OR record_key = ?) AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
+             AND (? IS NULL OR record_type = ?) AND (? IS NULL OR record_key = ?) AND (? IS NULL OR at <= ?) \
+             AND (? IS NULL OR sensitivity IS NULL OR sensitivity IN (SELECT value FROM json_each(?))) ORDER BY at DESC, id DESC LIMIT ?",
         )
         .bind(f.actor_id)
         .bind(f.actor_id)
@@ -395,8 +403,10 @@ impl AuditStore for SqliteStore {
         .bind(f.record_type.as_deref())
         .bind(f.record_key.as_deref())
         .bind(f.record_key.as_deref())
-        .bind(f.before_id)
-        .bind(f.before_id)
+        .bind(f.before_at.map(ts))
+        .bind(f.before_at.map(ts))
+        .bind(f.visible.map(|_| 1))
+        .bind(f.visible.map(|v| format!("[{}]", v.names().iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(","))))
         .bind(f.limit)
         .fetch_all(&self.pool)
         .await
@@ -410,7 +420,8 @@ impl AuditStore for SqliteStore {
 }
 
 const CHILD_COLUMNS: &str =
-    "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version, merged_into_id, birth_date_estimated";
+    "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version, hiv_version, \
+     abuse_version, offence_version, merged_into_id, birth_date_estimated";
 
 fn decode_child(r: &SqliteRow) -> Result<Child, StorageError> {
     let sex: String = r.try_get("sex").map_err(map_err)?;
@@ -428,14 +439,19 @@ fn decode_child(r: &SqliteRow) -> Result<Child, StorageError> {
             .transpose()?,
         abuse_notes: r.try_get("abuse_notes").map_err(map_err)?,
         offence_notes: r.try_get("offence_notes").map_err(map_err)?,
-        version: r.try_get("version").map_err(map_err)?,
+        versions: treem_domain::child::ChildVersions {
+            core: r.try_get("version").map_err(map_err)?,
+            hiv: r.try_get("hiv_version").map_err(map_err)?,
+            abuse: r.try_get("abuse_version").map_err(map_err)?,
+            offence: r.try_get("offence_version").map_err(map_err)?,
+        },
         merged_into: r.try_get("merged_into_id").map_err(map_err)?,
     })
 }
 
 #[async_trait]
 impl ChildStore for SqliteStore {
-    async fn create_child(&self, c: &ChildFields, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
+    async fn create_child(&self, c: &ChildFields, created_by: i64, audit: &[AuditEvent]) -> Result<i64, StorageError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let now = ts(now_utc());
         let id: i64 = sqlx::query_scalar(
@@ -458,7 +474,9 @@ impl ChildStore for SqliteStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit_for(&mut tx, audit, id).await?;
+        for event in audit {
+            append_audit_for(&mut tx, event, id).await?;
+        }
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -526,11 +544,22 @@ impl ChildStore for SqliteStore {
         sqlx::query(&sql).bind(id).fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_child).collect()
     }
 
-    async fn update_child(&self, id: i64, expected_version: i64, c: &ChildFields, audit: &AuditEvent) -> Result<(), StorageError> {
+    async fn update_child(&self, id: i64, u: &ChildUpdate<'_>, audit: &[AuditEvent]) -> Result<(), StorageError> {
+        use treem_domain::access::SensitiveKind::{AbuseDetails, HivStatus as Hiv, OffenceDetails};
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        let c = u.fields;
+        let moved = |b: bool| i64::from(b);
+        // Only the classes the writer sees are written, and only their counters are part
+        // of the version it checks (see `ChildVersions::seen`).
         let done = sqlx::query(
-            "UPDATE child SET full_name = ?, name_search = ?, sex = ?, birth_date = ?, residence_unit_id = ?, registered_on = ?, hiv_status = ?, \
-             abuse_notes = ?, offence_notes = ?, updated_at = ?, version = version + 1, birth_date_estimated = ? WHERE id = ? AND version = ?",
+            "UPDATE child SET full_name = $1, name_search = $2, sex = $3, birth_date = $4, residence_unit_id = $5, registered_on = $6, \
+             birth_date_estimated = $7, updated_at = $8, \
+             hiv_status = CASE WHEN $9 = 1 THEN $10 ELSE hiv_status END, \
+             abuse_notes = CASE WHEN $11 = 1 THEN $12 ELSE abuse_notes END, \
+             offence_notes = CASE WHEN $13 = 1 THEN $14 ELSE offence_notes END, \
+             version = version + $15, hiv_version = hiv_version + $16, abuse_version = abuse_version + $17, \
+             offence_version = offence_version + $18 \
+             WHERE id = $19 AND version + $9 * hiv_version + $11 * abuse_version + $13 * offence_version = $20",
         )
         .bind(&c.full_name)
         .bind(&c.name_search)
@@ -538,13 +567,20 @@ impl ChildStore for SqliteStore {
         .bind(c.birth_date)
         .bind(c.residence_unit.0)
         .bind(c.registered_on)
-        .bind(c.hiv_status.map(HivStatus::as_str))
-        .bind(&c.abuse_notes)
-        .bind(&c.offence_notes)
-        .bind(ts(now_utc()))
         .bind(c.birth_date_estimated)
+        .bind(ts(now_utc()))
+        .bind(u.counts(Hiv))
+        .bind(c.hiv_status.map(HivStatus::as_str))
+        .bind(u.counts(AbuseDetails))
+        .bind(&c.abuse_notes)
+        .bind(u.counts(OffenceDetails))
+        .bind(&c.offence_notes)
+        .bind(moved(u.changed.core))
+        .bind(moved(u.changed.hiv && u.writes(Hiv)))
+        .bind(moved(u.changed.abuse && u.writes(AbuseDetails)))
+        .bind(moved(u.changed.offence && u.writes(OffenceDetails)))
         .bind(id)
-        .bind(expected_version)
+        .bind(u.expected)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -553,7 +589,9 @@ impl ChildStore for SqliteStore {
                 sqlx::query_scalar("SELECT id FROM child WHERE id = ?").bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?;
             return Err(if exists.is_some() { StorageError::Conflict("version".into()) } else { StorageError::NotFound });
         }
-        append_audit(&mut tx, audit).await?;
+        for event in audit {
+            append_audit(&mut tx, event).await?;
+        }
         tx.commit().await.map_err(map_err)
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use treem_domain::audit::{now_utc, AuditEvent};
 use treem_domain::case::{CaseState, RiskLevel, TaskKind};
 use treem_domain::incident::{AbuseForm, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype};
-use treem_domain::indicator::ChildRecord;
+use treem_domain::indicator::{ChildRecord, CircumstancePeriod};
 use treem_domain::units::UnitId;
 use treem_storage::{BulkLoad, FactStore, StorageError};
 
@@ -266,7 +266,7 @@ impl SqliteStore {
         }
         drop(rows);
         let only = if ids.is_some() { " WHERE child_id IN (SELECT value FROM json_each(?))" } else { "" };
-        let sql = format!("SELECT child_id, began_on, ended_on FROM child_circumstance{only}");
+        let sql = format!("SELECT child_id, group_code, began_on, ended_on FROM child_circumstance{only}");
         let mut q = sqlx::query(&sql);
         if let Some(ids) = ids {
             q = q.bind(id_list(ids));
@@ -274,7 +274,12 @@ impl SqliteStore {
         let mut rows = q.fetch(&self.pool);
         while let Some(r) = rows.try_next().await.map_err(map_err)? {
             if let Some(i) = index.get(&r.try_get::<i64, _>(0).map_err(map_err)?) {
-                out[*i].circumstances.push((r.try_get(1).map_err(map_err)?, r.try_get(2).map_err(map_err)?));
+                let group: String = r.try_get(1).map_err(map_err)?;
+                out[*i].circumstances.push(CircumstancePeriod::of_group(
+                    &group,
+                    r.try_get(2).map_err(map_err)?,
+                    r.try_get(3).map_err(map_err)?,
+                ));
             }
         }
         Ok(out)

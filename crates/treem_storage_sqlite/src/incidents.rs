@@ -51,13 +51,14 @@ fn decode(r: &SqliteRow) -> Result<IncidentRecord, StorageError> {
 
 #[async_trait]
 impl IncidentStore for SqliteStore {
-    async fn create_incident(&self, f: &IncidentFields, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
+    async fn create_incident(&self, f: &IncidentFields, id: i64, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         let now = ts(now_utc());
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO incident (kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, offence, justice_stage, justice_measure, \
-             injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
+            "INSERT INTO incident (id, kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, offence, justice_stage, justice_measure, \
+             injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
         )
+        .bind(id)
         .bind(f.kind.as_str())
         .bind(f.occurred_on)
         .bind(f.unit.0)
@@ -97,17 +98,16 @@ impl IncidentStore for SqliteStore {
     }
 
     async fn list_incidents(&self, q: &IncidentQuery) -> Result<Vec<IncidentRecord>, StorageError> {
-        if q.units.is_empty() {
+        if q.units.is_empty() || q.kinds.is_empty() {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {COLUMNS} FROM incident i WHERE i.unit_id {UNITS_IN} AND (CAST(? AS TEXT) IS NULL OR i.kind = ?) \
+            "SELECT {COLUMNS} FROM incident i WHERE i.unit_id {UNITS_IN} AND i.kind IN (SELECT value FROM json_each(?)) \
              AND i.occurred_on >= ? AND i.occurred_on <= ? AND i.id > ? ORDER BY i.id LIMIT ?"
         );
         sqlx::query(&sql)
             .bind(unit_list(&q.units))
-            .bind(q.kind.as_deref())
-            .bind(q.kind.as_deref())
+            .bind(format!("[{}]", q.kinds.iter().map(|k| format!("\"{}\"", k.as_str())).collect::<Vec<_>>().join(",")))
             .bind(q.from.unwrap_or(time::macros::date!(1900 - 01 - 01)))
             .bind(q.to.unwrap_or(time::Date::MAX))
             .bind(q.after_id.unwrap_or(0))

@@ -156,7 +156,7 @@ async fn failed_sign_ins_slow_down_and_never_tell_which_part_was_wrong() {
         // Every attempt is in the audit log, without the password.
         let chain = t.app.audit.verify().await.unwrap();
         assert!(matches!(chain, ChainCheck::Intact { .. }));
-        let admin_view = t.app.audit.list(&t.app.auth.actor_for("lan.xa", "t").await.unwrap(), Default::default()).await;
+        let admin_view = t.app.audit.list(&t.app.auth.actor_for("lan.xa", "t").await.unwrap(), Default::default(), None).await;
         assert!(admin_view.is_err(), "a commune worker may not read the audit log");
     }
 }
@@ -243,7 +243,7 @@ async fn sensitive_fields_follow_the_role_and_every_read_is_audited_once() {
         let body = serde_json::json!({"full_name": "Nguyễn <img src=x onerror=alert(1)>", "sex": "male", "birth_date": "2013-03-03", "residence_unit_id": hamlet,
             "hiv_status": "positive", "abuse_notes": "chi tiết", "offence_notes": "vi phạm"});
         let id = t.api("POST", "/api/v1/children", &worker, Some(body.to_string())).await.json()["id"].as_i64().unwrap();
-        let reads_before = t.app.audit.list(&t.app.auth.actor_for("lan.xa", "t").await.unwrap(), Default::default()).await.is_err();
+        let reads_before = t.app.audit.list(&t.app.auth.actor_for("lan.xa", "t").await.unwrap(), Default::default(), None).await.is_err();
         assert!(reads_before, "workers do not read the audit log");
         let count_reads = || async { t.store_audit_actions("child.read").await };
         let before = count_reads().await;

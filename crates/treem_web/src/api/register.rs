@@ -59,9 +59,9 @@ pub struct RegisterDto {
     health_insurance: Option<bool>,
     birth_registered_on: Option<String>,
     household: Option<HouseholdDto>,
-    /// Group memberships the caller may see; `hidden_circumstances` counts the others.
+    /// Group memberships of the groups the caller's role sees (the others are not
+    /// mentioned at all).
     circumstances: Vec<DatedDto>,
-    hidden_circumstances: usize,
     risks: Vec<DatedDto>,
     caregivers: Vec<CaregiverDto>,
     consents: Vec<ConsentDto>,
@@ -91,7 +91,6 @@ pub async fn get_register(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Pa
             poverty: h.poverty,
         }),
         circumstances: v.circumstances.iter().map(dated).collect(),
-        hidden_circumstances: v.hidden_circumstances,
         risks: v.risks.iter().map(dated).collect(),
         caregivers: v
             .caregivers

@@ -158,7 +158,8 @@ struct ChildPage {
     v: ChildView,
     sex_key: String,
     residence: String,
-    hiv: String,
+    /// The sensitive fields, each only for a role that sees it (no row otherwise).
+    hiv: Option<String>,
     abuse: Option<String>,
     offence: Option<String>,
     can_write: bool,
@@ -181,9 +182,9 @@ pub async fn child_page(
     let v = app.children.get(&s.actor, id).await.map_err(|e| ctx.error(e))?;
     let catalog = app.units.catalog();
     let hiv = match &v.hiv_status {
-        Masked::Shown(Some(h)) => format!("hiv.{}", h.as_str()),
-        Masked::Shown(None) => "hiv.none".into(),
-        Masked::Hidden => "field.hidden".into(),
+        Masked::Shown(Some(h)) => Some(format!("hiv.{}", h.as_str())),
+        Masked::Shown(None) => Some("hiv.none".into()),
+        Masked::Hidden => None,
     };
     let reg = app.register.view(&s.actor, id).await.map_err(|e| ctx.error(e))?;
     let keyed = |prefix: &str, codes: &[&'static str]| codes.iter().map(|c| (*c, format!("{prefix}.{c}"))).collect::<Vec<_>>();
