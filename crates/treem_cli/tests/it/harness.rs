@@ -145,6 +145,14 @@ impl TestApp {
         Reply { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
     }
 
+    /// The status and the body's bytes (for downloads that are not text).
+    pub async fn send_raw(&self, req: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024).await.unwrap();
+        (status, bytes.to_vec())
+    }
+
     pub async fn get(&self, uri: &str) -> Reply {
         self.send(Request::get(uri).body(Body::empty()).unwrap()).await
     }

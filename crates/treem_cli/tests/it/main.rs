@@ -19,6 +19,7 @@ mod i18n;
 mod incidents;
 mod plans;
 mod png;
+mod privacy;
 mod register;
 mod reported;
 mod schema;
