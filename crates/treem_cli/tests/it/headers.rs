@@ -1,0 +1,119 @@
+//! Response headers the browser enforces (docs/ASVS.md, chapter V3): the policies on
+//! every kind of response, HSTS behind TLS only, the sign-out's Clear-Site-Data, no
+//! CORS grant, and no TRACE.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use tower::ServiceExt;
+
+use crate::harness::{apps, csrf_of, TestApp};
+
+/// A router over the same app as served behind TLS (`TREEM_SECURE_COOKIES=true`).
+fn behind_tls(t: &TestApp) -> axum::Router {
+    treem_web::router(t.app.clone(), treem_web::WebOptions { max_body_bytes: 64 * 1024, secure_cookies: true })
+}
+
+async fn headers_of(router: &axum::Router, req: Request<Body>) -> (StatusCode, HeaderMap) {
+    let res = router.clone().oneshot(req).await.unwrap();
+    (res.status(), res.headers().clone())
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn value<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
+    h.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+/// Every kind of response: a page, an error page, JSON, an API error, the stylesheet, the
+/// OpenAPI document, a 401 from the API.
+const PATHS: [&str; 7] = ["/", "/nope", "/api/v1/units", "/api/v1/nothing", "/static/app.css", "/api/v1/openapi.json", "/api/v1/children"];
+
+#[tokio::test]
+async fn every_response_carries_the_browser_policies() {
+    for t in apps().await {
+        for path in PATHS {
+            let (_, h) = headers_of(&t.router, get(path)).await;
+            assert_eq!(value(&h, "cross-origin-opener-policy"), "same-origin", "{path}");
+            assert_eq!(value(&h, "cross-origin-resource-policy"), "same-origin", "{path}");
+            assert_eq!(value(&h, "x-content-type-options"), "nosniff", "{path}");
+            assert_eq!(value(&h, "referrer-policy"), "same-origin", "{path}");
+            let csp = value(&h, "content-security-policy");
+            for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self'"] {
+                assert!(csp.contains(directive), "{path}: {directive} missing from {csp}");
+            }
+            // Pages run as documents; everything else is sandboxed if opened directly.
+            let is_page = value(&h, "content-type").starts_with("text/html");
+            assert_eq!(csp.ends_with("; sandbox"), !is_page, "{path}: {csp}");
+            // Plain HTTP: no HSTS (browsers ignore it there, and it would claim TLS that is not there).
+            assert!(h.get("strict-transport-security").is_none(), "{path}");
+            // No CORS grant to anyone, whatever Origin is sent.
+            let (_, h) =
+                headers_of(&t.router, Request::get(path).header(header::ORIGIN, "https://evil.example").body(Body::empty()).unwrap()).await;
+            assert!(h.get("access-control-allow-origin").is_none(), "{path}");
+            assert!(h.get("access-control-allow-credentials").is_none(), "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn hsts_for_a_year_with_subdomains_on_every_response_behind_tls() {
+    for t in apps().await {
+        let router = behind_tls(&t);
+        for path in PATHS {
+            let (_, h) = headers_of(&router, get(path)).await;
+            let hsts = value(&h, "strict-transport-security");
+            let max_age: u64 = hsts
+                .split(';')
+                .find_map(|d| d.trim().strip_prefix("max-age="))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{path}: no max-age in {hsts:?}"));
+            assert!(max_age >= 31_536_000, "{path}: {hsts}");
+            assert!(hsts.split(';').any(|d| d.trim() == "includeSubDomains"), "{path}: {hsts}");
+        }
+        // Also on a refused request that never reaches a handler.
+        let refused = Request::post("/login").header("sec-fetch-site", "cross-site").body(Body::empty()).unwrap();
+        let (status, h) = headers_of(&router, refused).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(h.get("strict-transport-security").is_some());
+    }
+}
+
+#[tokio::test]
+async fn signing_out_asks_the_browser_to_drop_its_cache_and_storage_only() {
+    for t in apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let s = t.session("lan.xa").await;
+        let csrf = csrf_of(&t.page("/account", &s).await.body);
+        let r = t.post_form("/logout", Some(&s), &[("csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let clear = value(&r.headers, "clear-site-data");
+        assert!(clear.contains("\"cache\"") && clear.contains("\"storage\""), "{clear:?}");
+        // "cookies" would sign people out of every site of the registrable domain.
+        assert!(!clear.contains("cookies"), "{clear:?}");
+        assert!(
+            r.headers.get_all("set-cookie").iter().any(|c| c.to_str().unwrap().contains("Max-Age=0")),
+            "the session cookie itself is removed"
+        );
+        // Other answers do not clear anything.
+        assert!(t.page("/", &s).await.headers.get("clear-site-data").is_none());
+    }
+}
+
+#[tokio::test]
+async fn trace_is_not_answered() {
+    for t in apps().await {
+        for path in ["/", "/api/v1/units", "/login"] {
+            let req = Request::builder()
+                .method("TRACE")
+                .uri(path)
+                .header(header::COOKIE, "treem_session=secret-cookie-value")
+                .body(Body::empty())
+                .unwrap();
+            let r = t.send(req).await;
+            assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+            assert!(!r.body.contains("secret-cookie-value"), "{path}: the request is never echoed");
+        }
+    }
+}
