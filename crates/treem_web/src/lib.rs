@@ -112,7 +112,7 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(axum::Extension(session::CookiePolicy { secure: options.secure_cookies }))
         .layer(middleware::from_fn(refuse_cross_site))
-        .layer(middleware::from_fn(remember_language))
+        .layer(middleware::from_fn_with_state(options, remember_language))
         .layer(middleware::from_fn_with_state(options, security_headers))
         .layer(middleware::from_fn(log_request))
         .with_state(app)
@@ -160,12 +160,14 @@ async fn refuse_cross_site(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// `?lang=en` switches the language and remembers it in a cookie.
-async fn remember_language(req: Request, next: Next) -> Response {
+/// `?lang=en` switches the language and remembers it in a cookie (`Secure` behind TLS,
+/// like the session cookie).
+async fn remember_language(State(options): State<WebOptions>, req: Request, next: Next) -> Response {
     let chosen = query_param(req.uri().query().unwrap_or_default(), "lang").and_then(|l| Lang::parse(&l));
     let mut res = next.run(req).await;
     if let Some(lang) = chosen {
-        let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", lang.code());
+        let secure = if options.secure_cookies { "; Secure" } else { "" };
+        let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", lang.code());
         if let Ok(v) = HeaderValue::from_str(&cookie) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }

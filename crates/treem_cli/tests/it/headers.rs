@@ -117,3 +117,29 @@ async fn trace_is_not_answered() {
         }
     }
 }
+
+#[tokio::test]
+async fn behind_tls_every_cookie_is_secure() {
+    for t in apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let router = behind_tls(&t);
+        let sign_in = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("username=lan.xa&password={}&next=%2F", crate::harness::PASSWORD)))
+            .unwrap();
+        let (status, h) = headers_of(&router, sign_in).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (_, lang) = headers_of(&router, get("/?lang=en")).await;
+        let cookies: Vec<String> =
+            h.get_all("set-cookie").iter().chain(lang.get_all("set-cookie").iter()).map(|c| c.to_str().unwrap().to_owned()).collect();
+        assert_eq!(cookies.len(), 2, "{cookies:?}");
+        for c in &cookies {
+            let attributes: Vec<&str> = c.split(';').map(str::trim).collect();
+            assert!(attributes.contains(&"Secure") && attributes.contains(&"HttpOnly"), "{c}");
+            assert!(attributes.iter().any(|a| a.starts_with("SameSite=")), "{c}");
+        }
+        // Over plain HTTP the language cookie cannot be Secure (the browser would drop it).
+        let plain = t.get("/?lang=en").await;
+        assert!(!plain.headers.get("set-cookie").unwrap().to_str().unwrap().contains("Secure"));
+    }
+}
