@@ -18,6 +18,7 @@ mod http_api;
 mod http_ui;
 mod i18n;
 mod incidents;
+mod passwords;
 mod plans;
 mod png;
 mod register;
