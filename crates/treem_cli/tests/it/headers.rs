@@ -39,6 +39,10 @@ async fn every_response_carries_the_browser_policies() {
             assert_eq!(value(&h, "cross-origin-resource-policy"), "same-origin", "{path}");
             assert_eq!(value(&h, "x-content-type-options"), "nosniff", "{path}");
             assert_eq!(value(&h, "referrer-policy"), "same-origin", "{path}");
+            // Every body says what it is, text with its character set (V4.1.1).
+            let content_type = value(&h, "content-type");
+            assert!(!content_type.is_empty(), "{path}");
+            assert!(!content_type.starts_with("text/") || content_type.ends_with("charset=utf-8"), "{path}: {content_type}");
             let csp = value(&h, "content-security-policy");
             for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self'"] {
                 assert!(csp.contains(directive), "{path}: {directive} missing from {csp}");

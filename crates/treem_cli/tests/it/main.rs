@@ -24,3 +24,4 @@ mod png;
 mod register;
 mod reported;
 mod schema;
+mod sessions;
