@@ -9,6 +9,7 @@ mod auth;
 mod cases;
 mod catalogue;
 mod cli;
+mod docs;
 mod duplicates;
 mod engine;
 mod fund;
