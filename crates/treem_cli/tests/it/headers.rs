@@ -1,6 +1,6 @@
 //! Response headers the browser enforces (docs/ASVS.md, chapter V3): the policies on
 //! every kind of response, HSTS behind TLS only, the sign-out's Clear-Site-Data, no
-//! CORS grant, and no TRACE.
+//! CORS grant, no TRACE, and no request smuggling past the HTTP parser.
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
@@ -145,5 +145,47 @@ async fn behind_tls_every_cookie_is_secure() {
         // Over plain HTTP the language cookie cannot be Secure (the browser would drop it).
         let plain = t.get("/?lang=en").await;
         assert!(!plain.headers.get("set-cookie").unwrap().to_str().unwrap().contains("Secure"));
+    }
+}
+
+/// Sends raw bytes to a real listener and returns everything it answers until it closes
+/// the connection (or a second passes).
+async fn raw_exchange(router: axum::Router, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
+    });
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), stream.read_to_end(&mut answer)).await;
+    server.abort();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_request_with_both_content_length_and_transfer_encoding_smuggles_nothing() {
+    for t in apps().await {
+        // CL.TE: Content-Length covers the chunked terminator and a hidden request; Transfer-Encoding ends the body early.
+        let hidden = "GET /api/v1/units/999999999 HTTP/1.1\r\nHost: t\r\n\r\n";
+        let body = format!("0\r\n\r\n{hidden}");
+        let request = format!(
+            "POST /api/v1/units/reaggregate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nTransfer-Encoding: chunked\r\n\r\n{body}",
+            body.len()
+        );
+        let answer = raw_exchange(t.router.clone(), request.as_bytes()).await;
+        let responses = answer.matches("HTTP/1.1 ").count();
+        assert!(responses <= 1, "one message, one answer at most ({}): {answer}", t.backend);
+        assert!(!answer.contains("NOT_FOUND"), "the hidden request was not answered: {answer}");
+        assert!(answer.to_ascii_lowercase().contains("connection: close"), "the connection is closed after such a message (RFC 9112 §6.1)");
+        // Control: the same two requests pipelined honestly get two answers, so the count above can see a second one.
+        let honest = format!(
+            "POST /api/v1/units/reaggregate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}{hidden}"
+        );
+        let answer = raw_exchange(t.router.clone(), honest.as_bytes()).await;
+        assert_eq!(answer.matches("HTTP/1.1 ").count(), 2, "{answer}");
+        assert!(answer.contains("NOT_FOUND"), "{answer}");
     }
 }
