@@ -166,7 +166,7 @@ pub fn check_new_password(password: &str, username: &str) -> Result<(), AppError
         return Err(AppError::invalid("password", format!("use at most {MAX_PASSWORD} characters")));
     }
     let lower = password.to_lowercase();
-    if COMMON_PASSWORDS.contains(&lower.as_str()) || lower.contains(username) {
+    if COMMON_PASSWORDS.contains(&lower.as_str()) || treem_domain::passwords::weakness(password).is_some() || lower.contains(username) {
         return Err(AppError::invalid("password", "this password is too easy to guess"));
     }
     Ok(())

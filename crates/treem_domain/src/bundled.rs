@@ -47,3 +47,12 @@ pub const INDICATORS: &str = include_str!("../../../data/indicators/catalogue.to
 
 /// The data elements agencies report (see `data/indicators/data-elements.toml`).
 pub const DATA_ELEMENTS: &str = include_str!("../../../data/indicators/data-elements.toml");
+
+/// The 3,000 most common passwords of 8–128 characters (see `data/passwords/README.md`).
+pub const COMMON_PASSWORDS: &str = include_str!("../../../data/passwords/common-passwords.txt");
+
+/// Passwords common in Vietnam that the list above lacks (see `data/passwords/README.md`).
+pub const COMMON_PASSWORDS_VI: &str = include_str!("../../../data/passwords/common-passwords-vi.txt");
+
+/// Words of treem's context that a password may not consist of (see `data/passwords/README.md`).
+pub const PASSWORD_CONTEXT_WORDS: &str = include_str!("../../../data/passwords/context-words.txt");

@@ -13,6 +13,7 @@ pub mod fund;
 pub mod import_error;
 pub mod incident;
 pub mod indicator;
+pub mod passwords;
 pub mod plan;
 pub mod register;
 pub mod reported;
