@@ -96,14 +96,15 @@ impl CaseService {
         treem_domain::case::due_at(due, received_at, now, &*self.working_days)
     }
 
-    /// A case in the actor's scope (for `action`), or `NotFound` (audited as denied).
+    /// A case in the actor's scope (for `action`), or `NotFound`. A missing id and one out
+    /// of scope take the same path (one reading, one `denied` entry): neither the answer
+    /// nor the work tells them apart.
     async fn scoped(&self, actor: &Actor, id: i64, action: Action) -> Result<CaseRecord, AppError> {
         actor.require(action)?;
-        let Some(c) = self.store.case(id, None).await? else { return Err(AppError::NotFound) };
-        if !actor.covers(c.unit, c.received_at.date()) {
+        let Some(c) = self.store.case(id, None).await?.filter(|c| actor.covers(c.unit, c.received_at.date())) else {
             self.store.audit(&actor.event(&format!("case.{}", action.as_str()), Outcome::Denied).record("case", id)).await?;
             return Err(AppError::NotFound);
-        }
+        };
         Ok(c)
     }
 

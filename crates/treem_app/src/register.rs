@@ -69,11 +69,16 @@ impl RegisterService {
         Self { store, facts }
     }
 
+    /// The child in scope, or `NotFound` for a missing id and one out of scope alike (the
+    /// same reading, the same `denied` entry).
     async fn child(&self, actor: &Actor, id: i64, action: Action) -> Result<Child, AppError> {
         actor.require(action)?;
         match self.store.child(id, None).await? {
             Some(c) if actor.covers(c.residence_unit, c.registered_on) => Ok(c),
-            _ => Err(AppError::NotFound),
+            _ => {
+                self.store.audit(&actor.event(&format!("child.{}", action.as_str()), Outcome::Denied).record("child", id)).await?;
+                Err(AppError::NotFound)
+            }
         }
     }
 
