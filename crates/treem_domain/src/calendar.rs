@@ -316,6 +316,11 @@ pub fn today_in_vietnam() -> time::Date {
     now.checked_to_offset(VIETNAM_OFFSET).map_or(now.date(), |t| t.date())
 }
 
+/// The day a moment falls on in Vietnam (UTC+7).
+pub fn date_in_vietnam(at: time::OffsetDateTime) -> time::Date {
+    at.checked_to_offset(VIETNAM_OFFSET).map_or(at.date(), |t| t.date())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

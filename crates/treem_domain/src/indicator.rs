@@ -898,7 +898,7 @@ pub fn yearly_values_from(
 
 /// A value as published to the public: small counts are suppressed so that no child
 /// can be recognised in them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum PublicValue {
     /// A count, or a percentage in hundredths for a ratio.
@@ -907,6 +907,23 @@ pub enum PublicValue {
     Suppressed,
     /// A ratio whose denominator is zero.
     NoData,
+    /// Not in that year's release (the indicator was made public after it).
+    NotReleased,
+}
+
+/// One closed year of a plan's public statistics as published: each public indicator's
+/// value, computed once when the year is first published and kept so (two readings of
+/// the public figures never differ by one new record).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicRelease {
+    pub values: BTreeMap<String, PublicValue>,
+}
+
+/// The years of `from..=to` whose public statistics may be published on `today`: the
+/// closed ones (a year is published from the day after it ends), never the open year.
+pub fn releasable_years(from: i32, to: i32, today: time::Date) -> std::ops::RangeInclusive<i32> {
+    from..=to.min(today.year() - 1)
 }
 
 /// The smallest count published; 1 to `PUBLIC_MIN - 1` is suppressed (0 is shown).
@@ -1221,6 +1238,15 @@ mod tests {
         assert_eq!(facts.children.iter().find(|f| f.day.year() == 2014).map(|f| f.day), Some(today));
         assert_eq!(age_on(d(2005, 1, 1), d(2014, 12, 31)), 9);
         assert_eq!(age_on(d(2004, 3, 16), d(2014, 3, 15)), 9);
+    }
+
+    #[test]
+    fn only_closed_years_are_released() {
+        let d = |y, m, day| time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), day).unwrap();
+        assert_eq!(releasable_years(2012, 2030, d(2026, 12, 31)), 2012..=2025, "never the open year, even on its last day");
+        assert_eq!(releasable_years(2012, 2030, d(2027, 1, 1)), 2012..=2026, "from the day after it ends");
+        assert_eq!(releasable_years(2012, 2020, d(2026, 6, 1)), 2012..=2020, "not beyond the plan");
+        assert!(releasable_years(2026, 2030, d(2026, 6, 1)).is_empty());
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub use facts::{
 };
 pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
-pub use plans::{IndicatorRow, PlanRow, PlanStore, UnitStatusRow};
+pub use plans::{IndicatorRow, PlanRow, PlanStore, PublicReleaseRow, UnitStatusRow};
 pub use register::{CaregiverRecord, ChildProfile, ConsentRecord, Dated, DatedRecord, HouseholdRecord, NewDated, RegisterStore};
 pub use reported::{FundFilter, FundStore, ReportedFilter, ReportedRow, ReportedStore};
 pub use schema::{ColumnDescription, ColumnKind, ForeignKey, SchemaDescription, TableDescription};

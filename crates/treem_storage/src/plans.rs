@@ -42,6 +42,22 @@ pub trait PlanStore: Send + Sync {
         saved_by: i64,
         audit: &AuditEvent,
     ) -> Result<i64, StorageError>;
+    /// The releases of a plan's public statistics, oldest year first.
+    async fn public_releases(&self, plan_code: &str) -> Result<Vec<PublicReleaseRow>, StorageError>;
+    /// Stores a release unless that plan's year is already released (then nothing is
+    /// written, not even `audit`); returns whether it was stored.
+    async fn add_public_release(&self, row: &PublicReleaseRow, audit: &AuditEvent) -> Result<bool, StorageError>;
+}
+
+/// The public statistics of one plan for one closed year, as published: computed once,
+/// then kept (two readings never differ by one new record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicReleaseRow {
+    pub plan_code: String,
+    pub year: i64,
+    pub published_at: time::OffsetDateTime,
+    /// The values as JSON (serialised `treem_domain::indicator::PublicRelease`).
+    pub body: String,
 }
 
 /// An indicator definition as stored: the checked `treem_domain::indicator::Indicator` as JSON.

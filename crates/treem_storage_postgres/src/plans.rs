@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use treem_domain::audit::{now_utc, AuditEvent};
 use treem_domain::units::UnitId;
-use treem_storage::{IndicatorRow, PlanRow, PlanStore, StorageError, UnitStatusRow};
+use treem_storage::{IndicatorRow, PlanRow, PlanStore, PublicReleaseRow, StorageError, UnitStatusRow};
 
 use crate::accounts::{append_audit, append_audit_for};
 use crate::{map_err, read_ts, ts, PgStore};
@@ -172,5 +172,43 @@ impl PlanStore for PgStore {
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(base_revision + 1)
+    }
+    async fn public_releases(&self, plan_code: &str) -> Result<Vec<PublicReleaseRow>, StorageError> {
+        let rows = sqlx::query("SELECT plan_code, year, published_at, body FROM public_release WHERE plan_code = $1 ORDER BY year")
+            .bind(plan_code)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(PublicReleaseRow {
+                    plan_code: r.try_get(0).map_err(map_err)?,
+                    year: r.try_get(1).map_err(map_err)?,
+                    published_at: read_ts(r, "published_at")?,
+                    body: r.try_get(3).map_err(map_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_public_release(&self, row: &PublicReleaseRow, audit: &AuditEvent) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        // A release is never replaced: the first one stored for a year is the one published.
+        let done = sqlx::query(
+            "INSERT INTO public_release (plan_code, year, published_at, body) VALUES ($1, $2, $3, $4) ON CONFLICT (plan_code, year) DO NOTHING",
+        )
+        .bind(&row.plan_code)
+        .bind(row.year)
+        .bind(ts(row.published_at))
+        .bind(&row.body)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
     }
 }

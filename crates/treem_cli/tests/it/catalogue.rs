@@ -115,7 +115,9 @@ async fn an_officer_adds_and_changes_indicators_through_the_api_and_every_figure
         assert_eq!(value(&t, &worker, "incidents.sexual_abuse", 2015).await.as_deref(), Some("10"));
         assert_eq!(breakdown_total(&t, &officer, "incidents.sexual_abuse", 2015).await, 10);
         assert_eq!(t1_actual(&t, &officer, 2015).await, 10);
-        assert_eq!(public_value(&t, "incidents.sexual_abuse", 2015).await.as_deref(), Some("10"));
+        // Except the public statistics of closed years: those were published and are kept as
+        // published (a new definition counts in the releases still to come).
+        assert_eq!(public_value(&t, "incidents.sexual_abuse", 2015).await.as_deref(), Some("0"));
         assert_eq!(listed(&t, "incidents.sexual_abuse").await, Some((accidents.into(), "stored".into(), 1)));
 
         // A stale revision is refused, and changes nothing.

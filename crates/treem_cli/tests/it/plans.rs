@@ -175,6 +175,16 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
             let drowning = json!({"kind": "accident", "occurred_on": "2015-09-20", "unit_id": hamlet, "children": [child], "injury": "drowning", "fatal": false});
             assert_eq!(t.api("POST", "/api/v1/incidents", &worker, Some(drowning.to_string())).await.status, StatusCode::CREATED);
         }
+        // Side by side: 12 sexual-abuse cases among 15 abuse cases in 2016 would give the other 3 away.
+        for form in ["xam_hai_tinh_duc"; 12].into_iter().chain(["bao_luc"; 3]) {
+            let mut abuse = json!({"kind": "abuse", "occurred_on": "2016-03-02", "unit_id": hamlet, "children": [child], "abuse_form": form,
+                "setting": "family", "relation": "acquaintance"});
+            if form == "xam_hai_tinh_duc" {
+                abuse["sexual_subtype"] = json!("dam_o");
+            }
+            let r = t.api("POST", "/api/v1/incidents", &worker, Some(abuse.to_string())).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
         let public = t.get("/api/v1/plans/dt-2013-ct20/public-statistics").await.json();
         let row = |code: &str| -> Vec<(i64, String, Option<String>)> {
             let p = public.as_array().unwrap_or_else(|| panic!("{public}")).iter().find(|p| p["code"] == code).unwrap();
@@ -197,16 +207,15 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
         assert_eq!(row("incidents.drowning")[3], (2015, "shown".into(), Some("10".into())));
         assert_eq!(row("incidents.sexual_abuse_share")[0].1, "suppressed", "2 of 2 would give the count away");
         assert_eq!(row("incidents.sexual_abuse_share")[3].1, "no_data");
-        // Side by side: 12 sexual-abuse cases among 15 abuse cases in 2016 would give the other 3 away.
-        for form in ["xam_hai_tinh_duc"; 12].into_iter().chain(["bao_luc"; 3]) {
-            let mut abuse = json!({"kind": "abuse", "occurred_on": "2016-03-02", "unit_id": hamlet, "children": [child], "abuse_form": form,
-                "setting": "family", "relation": "acquaintance"});
-            if form == "xam_hai_tinh_duc" {
-                abuse["sexual_subtype"] = json!("dam_o");
-            }
-            let r = t.api("POST", "/api/v1/incidents", &worker, Some(abuse.to_string())).await;
-            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        }
+        // Published once, kept as published: a drowning recorded later for 2015 does not
+        // move the public figure (two readings would otherwise give it away).
+        let first = t.get("/api/v1/plans/dt-2013-ct20/public-statistics").await.body;
+        let late = json!({"kind": "accident", "occurred_on": "2015-10-01", "unit_id": hamlet, "children": [child], "injury": "drowning", "fatal": false});
+        assert_eq!(t.api("POST", "/api/v1/incidents", &worker, Some(late.to_string())).await.status, StatusCode::CREATED);
+        let again = t.get("/api/v1/plans/dt-2013-ct20/public-statistics").await;
+        assert_eq!(again.body, first, "the released figures do not move");
+        assert_eq!(t.raw_count("SELECT COUNT(*) FROM public_release").await, 9, "2012–2020, once each");
+        assert_eq!(t.store_audit_actions("public.release").await, 9, "each release is audited");
         let public = t.get("/api/v1/plans/dt-2013-ct20/public-statistics").await.json();
         let in_2016 = |code: &str| {
             let p = public.as_array().unwrap().iter().find(|p| p["code"] == code).unwrap();

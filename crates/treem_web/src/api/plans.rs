@@ -620,7 +620,11 @@ pub async fn check_formula(ApiJson(b): ApiJson<FormulaBody>) -> Result<Json<Form
 #[derive(Serialize, ToSchema)]
 pub struct PublicYearDto {
     year: i32,
-    /// shown, suppressed (a count from 1 to 9, or a ratio built on one) or no_data (a ratio without denominator).
+    /// When this closed year's figures were published (once; they are never recomputed), YYYY-MM-DD in Vietnam.
+    #[schema(format = Date)]
+    published_on: String,
+    /// shown, suppressed (a count from 1 to 9, a small difference between two published counts, or a ratio built on
+    /// one), no_data (a ratio without denominator) or not_released (the indicator was made public after that year's release).
     status: String,
     /// The count, or the percentage as a decimal string for ratios; only when shown.
     value: Option<String>,
@@ -636,7 +640,8 @@ pub struct PublicIndicatorDto {
     years: Vec<PublicYearDto>,
 }
 
-/// The plan's public indicators by year over its whole area, with small counts suppressed; no sign-in.
+/// The plan's public indicators by year over its whole area, with small counts suppressed; no sign-in. Only closed
+/// years are published, each once (from the day after it ends) and kept as published: never the open year, never live.
 #[utoipa::path(get, path = "/api/v1/plans/{code}/public-statistics", tag = "plans", params(("code" = String, Path)),
     responses((status = 200, body = Vec<PublicIndicatorDto>), (status = 404, body = ErrorEnvelope)))]
 pub async fn public_statistics(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Vec<PublicIndicatorDto>>, ApiError> {
@@ -652,12 +657,20 @@ pub async fn public_statistics(State(app): State<Arc<App>>, Path(code): Path<Str
                 years: p
                     .years
                     .into_iter()
-                    .map(|(year, v)| match v {
-                        PublicValue::Shown(n) => {
-                            PublicYearDto { year, status: "shown".into(), value: Some(if p.ratio { hundredths(n) } else { n.to_string() }) }
-                        }
-                        PublicValue::Suppressed => PublicYearDto { year, status: "suppressed".into(), value: None },
-                        PublicValue::NoData => PublicYearDto { year, status: "no_data".into(), value: None },
+                    .map(|(year, v)| {
+                        let published_on = p
+                            .published
+                            .iter()
+                            .find(|(y, _)| *y == year)
+                            .map(|(_, at)| treem_domain::calendar::date_in_vietnam(*at).to_string())
+                            .unwrap_or_default();
+                        let (status, value) = match v {
+                            PublicValue::Shown(n) => ("shown", Some(if p.ratio { hundredths(n) } else { n.to_string() })),
+                            PublicValue::Suppressed => ("suppressed", None),
+                            PublicValue::NoData => ("no_data", None),
+                            PublicValue::NotReleased => ("not_released", None),
+                        };
+                        PublicYearDto { year, published_on, status: status.into(), value }
                     })
                     .collect(),
             })

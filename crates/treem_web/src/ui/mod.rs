@@ -94,14 +94,7 @@ impl Chrome {
 
     /// A date as people write it: 01/07/2025 in Vietnamese, 1 Jul 2025 in English.
     pub fn date(&self, d: &Date) -> String {
-        match self.lang {
-            Lang::Vi => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
-            Lang::En => {
-                const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-                let m = MONTHS.get(usize::from(u8::from(d.month())).saturating_sub(1)).unwrap_or(&"");
-                format!("{} {m} {}", d.day(), d.year())
-            }
-        }
+        date_text(self.lang, d)
     }
 
     /// A date, or the translation of `key` when there is none (an open end).
@@ -272,4 +265,16 @@ pub fn pick<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
 pub fn hundredths(v: i64) -> String {
     let sign = if v < 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", (v / 100).abs(), (v % 100).abs())
+}
+
+/// A date as people write it: 01/07/2025 in Vietnamese, 1 Jul 2025 in English.
+pub fn date_text(lang: Lang, d: &Date) -> String {
+    match lang {
+        Lang::Vi => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
+        Lang::En => {
+            const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+            let m = MONTHS.get(usize::from(u8::from(d.month())).saturating_sub(1)).unwrap_or(&"");
+            format!("{} {m} {}", d.day(), d.year())
+        }
+    }
 }

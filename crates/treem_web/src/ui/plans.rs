@@ -166,7 +166,8 @@ struct PlanPage {
     milestones: Vec<MilestoneView>,
     code: String,
     /// Public statistics: the years, then (indicator code, name, values as shown).
-    public_years: Vec<i32>,
+    /// Each published year with the day it was published.
+    public_years: Vec<(i32, String)>,
     public_rows: Vec<(String, String, Vec<String>)>,
     /// None when nobody is signed in: counts are shown within a scope only.
     progress: Option<Vec<ProgressView>>,
@@ -451,7 +452,12 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
         })
         .collect();
     let public = app.plans.shared_public_statistics(&p).await.map_err(|e| ctx.error(e))?;
-    let public_years = public.first().map(|p| p.years.iter().map(|(y, _)| *y).collect()).unwrap_or_default();
+    let public_years = public
+        .first()
+        .map(|p| {
+            p.published.iter().map(|(y, at)| (*y, crate::ui::date_text(lang, &treem_domain::calendar::date_in_vietnam(*at)))).collect()
+        })
+        .unwrap_or_default();
     let public_rows = public
         .iter()
         .map(|p| {
@@ -547,5 +553,6 @@ pub fn public_value_text(lang: Lang, ratio: bool, v: treem_domain::indicator::Pu
         PublicValue::Shown(n) => n.to_string(),
         PublicValue::Suppressed => translate(lang, "plan.suppressed").to_owned(),
         PublicValue::NoData => translate(lang, "indicators.no_data").to_owned(),
+        PublicValue::NotReleased => translate(lang, "plan.not_released").to_owned(),
     }
 }
