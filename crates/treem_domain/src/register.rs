@@ -44,6 +44,9 @@ pub fn group_sensitivity(code: &str) -> Option<SensitiveKind> {
     }
 }
 
+/// A child is a person under 16 (Law on Children 2016, Art. 1).
+pub const CHILD_AGE_LIMIT: i32 = 16;
+
 pub const SCHOOL_STATUS: &[&str] = &["not_school_age", "in_school", "out_of_school"];
 pub const POVERTY: &[&str] = &["poor", "near_poor", "neither"];
 pub const CONSENT_KINDS: &[&str] = &["child", "legal_representative", "legal_basis"];
@@ -80,8 +83,10 @@ pub struct Circumstance {
 
 /// Checks a group membership for a child born on `birth`: the group is one of the
 /// 14, it begins no earlier than birth, ends after it began, and the child was
-/// under 16 when it began (a child in law); group e (conflict with the law) may
-/// continue to 18 for justice matters.
+/// under 16 when it began. Art. 10 lists groups of *children*, and a child is a person
+/// under 16 (Law on Children Art. 1): every group, e) included, begins before 16. A
+/// juvenile of 16 or 17 in conflict with the law is an incident (`conflict_with_law`),
+/// not group e).
 pub fn check_circumstance(group: &str, began_on: &str, ended_on: &str, birth: Date, today: Date) -> Result<Circumstance, Vec<FieldError>> {
     let mut errors = Vec::new();
     let g = parse_group(group);
@@ -93,11 +98,8 @@ pub fn check_circumstance(group: &str, began_on: &str, ended_on: &str, birth: Da
     if let Some(b) = began {
         if b < birth {
             errors.push(err("began_on", "is before the child's birth"));
-        } else {
-            let limit = if g == Some("e") { 18 } else { 16 };
-            if age_on(birth, b) >= limit {
-                errors.push(err("began_on", format!("the child was {limit} or older then")));
-            }
+        } else if age_on(birth, b) >= CHILD_AGE_LIMIT {
+            errors.push(err("began_on", format!("the child was {CHILD_AGE_LIMIT} or older then: Art. 10 covers children under 16")));
         }
         if ended.is_some_and(|e| e < b) {
             errors.push(err("ended_on", "is before it began"));
@@ -186,10 +188,18 @@ mod tests {
         let e = check_circumstance("x", "2010-01-01", "2009-01-01", BIRTH, TODAY).unwrap_err();
         let fields: Vec<&str> = e.iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["group", "began_on", "ended_on"]);
-        // Not a child any more at 16, except for justice matters up to 18.
+        // Not a child any more at 16: no group begins then, e) (conflict with the law) included.
         let old = date!(2008 - 01 - 01);
-        assert!(check_circumstance("a", "2025-01-01", "", old, TODAY).is_err());
-        assert!(check_circumstance("e", "2025-01-01", "", old, TODAY).is_ok());
+        for group in GROUPS {
+            let e = check_circumstance(group, "2025-01-01", "", old, TODAY).unwrap_err();
+            assert_eq!(e[0].field, "began_on", "{group}");
+            assert!(e[0].message.contains("under 16"), "{group}: {}", e[0].message);
+            // The day before the 16th birthday is still a child's.
+            assert!(check_circumstance(group, "2023-12-31", "", old, TODAY).is_ok(), "{group}");
+            assert!(check_circumstance(group, "2024-01-01", "", old, TODAY).is_err(), "{group}");
+        }
+        // A membership begun before 16 may run on past it (its end is not limited).
+        assert!(check_circumstance("e", "2023-06-01", "2025-06-01", old, TODAY).is_ok());
     }
 
     #[test]

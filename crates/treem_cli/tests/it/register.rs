@@ -131,6 +131,24 @@ async fn circumstances_risk_household_and_consent() {
             .json()["error"]["fields"][0]["field"],
             "birth_date"
         );
+        // Art. 10 covers children under 16: group e) may not begin at 16 or 17 either.
+        let older = json!({"full_name": "Phan Văn Lớn", "sex": "male", "birth_date": "2009-06-01", "residence_unit_id": hamlet});
+        let older = t.api("POST", "/api/v1/children", &token, Some(older.to_string())).await.json()["id"].as_i64().unwrap();
+        let group_e = |began: &str| {
+            let body = json!({"group": "e", "began_on": began}).to_string();
+            let (t, token) = (&t, token.clone());
+            async move { t.api("POST", &format!("/api/v1/children/{older}/circumstances"), &token, Some(body)).await }
+        };
+        let r = group_e("2025-06-01").await;
+        assert_eq!(
+            (r.status, r.json()["error"]["fields"][0]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("began_on")),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("under 16"), "{}", r.body);
+        assert_eq!(group_e("2025-05-31").await.status, StatusCode::CREATED, "the day before the 16th birthday");
+        assert_eq!(t.raw_count(&format!("SELECT COUNT(*) FROM child_circumstance WHERE child_id = {older}")).await, 1);
         // The page shows the section.
         let s = t.session("lan.xa").await;
         let page = t.page(&format!("/children/{id}"), &s).await.body;
