@@ -270,9 +270,12 @@ async fn the_generator_is_deterministic_seasonal_and_on_the_map_of_each_day() {
             state = *to;
         }
         assert_eq!(state, k.state);
-        // The first tasks are due 12 hours after receipt; tasks of working days fall due at
+        // An urgent case's first tasks are due 12 hours after receipt (Decree 56 Art. 26(3)),
+        // another's verification one working day after it; tasks of working days fall due at
         // 17:00 in Vietnam on a working day of the holiday calendar.
-        assert_eq!(k.tasks[0], (treem_domain::case::TaskKind::Verify, k.received_at + time::Duration::hours(12), k.tasks[0].2));
+        let verify_due =
+            if k.urgent { k.received_at + time::Duration::hours(12) } else { calendar.working_days_deadline(k.received_at, 1) };
+        assert_eq!(k.tasks[0], (treem_domain::case::TaskKind::Verify, verify_due, k.tasks[0].2));
         for (kind, due, _) in &k.tasks {
             if matches!(kind, treem_domain::case::TaskKind::DetailedAssessment | treem_domain::case::TaskKind::ApprovePlan) {
                 let local = due.to_offset(time::macros::offset!(+7));
