@@ -107,9 +107,11 @@ pub const CASE_FIELDS: &[(&str, &[&str])] = &[
 ];
 
 /// The stages whose timeliness a case fact carries: (field, the task kinds of the
-/// stage). Verification is due within 12 clock hours of the report (Decree 56, Art. 9
-/// in practice); assessment covers the initial and detailed assessments and the
-/// emergency intervention; planning covers drafting, approving and starting the plan.
+/// stage). Each task's deadline and its source are `case::DEADLINES`: verification is
+/// due within a local default of working days, or within the 12 hours of Decree 56
+/// Art. 26(3) when the report is urgent; assessment covers the initial and detailed
+/// assessments and the emergency intervention (Art. 26(3)); planning covers drafting
+/// (Art. 28(1)), approving (the procedure sheet) and starting the plan.
 pub const CASE_STAGES: &[(&str, &[&str])] = &[
     ("late_verify", &["verify"]),
     ("late_assessment", &["initial_assessment", "emergency_intervention", "detailed_assessment"]),
