@@ -9,6 +9,7 @@ use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
 use treem_domain::calendar::today_in_vietnam;
 use treem_domain::child::{clean_text, Child};
+use treem_domain::consent::{Instrument, Instruments};
 use treem_domain::register::{
     check_circumstance, check_consent, consent_satisfied, group_sensitivity, CAREGIVER_RELATIONS, POVERTY, SCHOOL_STATUS,
 };
@@ -30,8 +31,18 @@ pub struct RegisterView {
     pub risks: Vec<DatedRecord>,
     pub caregivers: Vec<CaregiverRecord>,
     pub consents: Vec<ConsentRecord>,
-    /// Whether the active consents (or a legal basis) satisfy Decree 13/2023 today.
+    /// Whether the active consents (or a legal basis) satisfy today's instrument
+    /// (`consent_instrument`) for keeping the child in the register.
     pub consent_ok: bool,
+    /// The instrument in force today, by which `consent_ok` is judged.
+    pub consent_instrument: Option<&'static Instrument>,
+}
+
+impl RegisterView {
+    /// The instrument a consent record is judged by: the one in force on the day it was given.
+    pub fn instrument_of(&self, consent: &ConsentRecord) -> Option<&'static Instrument> {
+        Instruments::bundled().on(consent.given_on)
+    }
 }
 
 /// The profile as a form gives it.
@@ -95,7 +106,7 @@ impl RegisterService {
         let today = today_in_vietnam();
         let active: Vec<&str> =
             consents.iter().filter(|k| k.given_on <= today && k.withdrawn_on.is_none_or(|w| w > today)).map(|k| k.kind.as_str()).collect();
-        let consent_ok = consent_satisfied(c.birth_date, today, &active);
+        let consent_ok = consent_satisfied(c.birth_date, today, &active, Instruments::bundled()).unwrap_or(false);
         if circumstances.iter().any(|d| group_sensitivity(&d.what).is_some()) {
             self.store
                 .audit(&actor.event("child.read_circumstances", Outcome::Ok).record("child", child_id).fields(&["circumstances"]))
@@ -110,6 +121,7 @@ impl RegisterService {
             caregivers: self.store.caregivers(child_id).await?,
             consents,
             consent_ok,
+            consent_instrument: Instruments::bundled().on(today),
         })
     }
 
@@ -271,7 +283,8 @@ impl RegisterService {
         scope: &str,
     ) -> Result<i64, AppError> {
         let c = self.child(actor, child_id, Action::Write).await?;
-        let consent = check_consent(kind, given_by, given_on, scope, c.birth_date, today_in_vietnam()).map_err(fields)?;
+        let consent =
+            check_consent(kind, given_by, given_on, scope, c.birth_date, today_in_vietnam(), Instruments::bundled()).map_err(fields)?;
         let event = actor.event("child.consent_add", Outcome::Ok).record("child", child_id).fields(&["consent"]);
         Ok(self.store.add_consent(child_id, &consent, actor.account_id, &event).await?)
     }

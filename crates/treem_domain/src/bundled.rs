@@ -47,3 +47,6 @@ pub const INDICATORS: &str = include_str!("../../../data/indicators/catalogue.to
 
 /// The data elements agencies report (see `data/indicators/data-elements.toml`).
 pub const DATA_ELEMENTS: &str = include_str!("../../../data/indicators/data-elements.toml");
+
+/// The instruments on consent to processing a child's data, by period (see `data/consent/README.md`).
+pub const CONSENT_INSTRUMENTS: &str = include_str!("../../../data/consent/instruments.toml");
