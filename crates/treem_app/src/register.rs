@@ -191,6 +191,8 @@ impl RegisterService {
             let head = head.ok_or_else(|| AppError::invalid("household_head", "name the head of the household"))?;
             let event = actor.event("household.save", Outcome::Ok).record("child", child_id).fields(&["household"]);
             let h = self.store.upsert_household(c.residence_unit, &code, &head, &event).await?;
+            // A new household is counted from now on (the household facts).
+            self.facts.after_household(h, ());
             if let Some((year, status)) = poverty {
                 let event = actor.event("household.poverty", Outcome::Ok).record("household", h).fields(&["poverty"]);
                 self.facts.after_household(h, self.store.set_poverty(h, year, &status, &event).await)?;
