@@ -13,6 +13,7 @@ mod duplicates;
 mod engine;
 mod fund;
 mod harness;
+mod households;
 mod http_api;
 mod http_ui;
 mod i18n;
