@@ -69,7 +69,9 @@ pub struct CaseService {
     /// Told of every case write (the indicator engine counts cases).
     facts: Arc<crate::facts::FactCache>,
     units: Arc<UnitService>,
-    deadlines: Deadlines,
+    /// The deadlines in force: the law's, and the local defaults as configured
+    /// (`case_deadlines` setting, [`CaseService::set_deadlines`]).
+    deadlines: std::sync::RwLock<Deadlines>,
     working_days: WorkingDays,
 }
 
@@ -89,7 +91,21 @@ impl CaseService {
         deadlines: Deadlines,
         working_days: WorkingDays,
     ) -> Self {
-        Self { store, units, facts, deadlines, working_days }
+        Self { store, units, facts, deadlines: std::sync::RwLock::new(deadlines), working_days }
+    }
+
+    /// The deadlines in force.
+    pub fn deadlines(&self) -> Deadlines {
+        self.deadlines.read().map_or_else(|p| *p.into_inner(), |d| *d)
+    }
+
+    /// Replaces the configurable deadlines (start-up: the `case_deadlines` setting,
+    /// checked by `Deadlines::with_overrides`, which refuses to change a legal one).
+    pub fn set_deadlines(&self, deadlines: Deadlines) {
+        match self.deadlines.write() {
+            Ok(mut d) => *d = deadlines,
+            Err(p) => *p.into_inner() = deadlines,
+        }
     }
 
     fn due(&self, due: Due, received_at: OffsetDateTime, now: OffsetDateTime) -> OffsetDateTime {
@@ -146,8 +162,10 @@ impl CaseService {
             received_at,
             created_by: actor.account_id,
         };
+        // An intake's deadlines run from the report's receipt, however late it is recorded.
+        let deadlines = self.deadlines();
         let tasks: Vec<(TaskKind, OffsetDateTime)> =
-            intake_tasks(intake.urgent, &self.deadlines).into_iter().map(|(k, d)| (k, self.due(d, received_at, now))).collect();
+            intake_tasks(intake.urgent, &deadlines).into_iter().map(|(k, d)| (k, self.due(d, received_at, received_at))).collect();
         let event = actor.event("case.create", Outcome::Ok).record("case", "").fields(&[
             "child_id",
             "source",
@@ -257,11 +275,12 @@ impl CaseService {
         let snapshot = CaseSnapshot {
             state: c.state,
             received_at: c.received_at,
+            urgent: c.urgent,
             risk: c.risk,
             interventions: usize::try_from(c.interventions).unwrap_or(0),
             last_review_safe: c.last_review_safe,
         };
-        let step = apply(&snapshot, action, now, &self.deadlines).map_err(AppError::Case)?;
+        let step = apply(&snapshot, action, now, &self.deadlines()).map_err(AppError::Case)?;
         let next = after(&snapshot, action, &step);
         let (note, mut changes) = match action {
             CaseAction::Verify { note } | CaseAction::AssessDetailed { note } | CaseAction::Close { note } => {

@@ -9,7 +9,8 @@
 //! date at each full reload (at most [`FULL_RELOAD_AFTER`] behind). Reported values
 //! are few too (elements × units × years): a saved value reads them all again, so the
 //! old value is replaced by the new one at once. A recorded fund movement joins the
-//! facts as it is recorded, like an incident.
+//! facts as it is recorded, like an incident. A household saved or given a poverty
+//! status is read back alone: its old household facts out, its new ones in.
 //!
 //! Writes of other processes on the same PostgreSQL database are announced by the
 //! database (a trigger on the audit log, NOTIFY) and taken like this process's own
@@ -23,9 +24,10 @@ use time::Date;
 use treem_domain::access::Visibility;
 use treem_domain::incident::IncidentFields;
 use treem_domain::indicator::{
-    child_facts, counting_day, incident_fact_class, unit_facts, ChildCoder, ChildRecord, Count, Fact, FactKind, Facts, FIELD_COUNT,
+    child_facts, counting_day, household_facts, incident_fact_class, unit_facts, ChildCoder, ChildRecord, Count, Fact, FactKind, Facts,
+    HouseholdEntry, FIELD_COUNT,
 };
-use treem_domain::units::UnitId;
+use treem_domain::units::{UnitCatalog, UnitId};
 use treem_storage::Store;
 
 use crate::units::UnitService;
@@ -50,6 +52,7 @@ pub struct FactSnapshot {
     pub units: Arc<Vec<Fact>>,
     pub reported: Arc<Vec<Fact>>,
     pub fund: Arc<Vec<Fact>>,
+    pub households: Arc<Vec<Fact>>,
 }
 
 impl FactSnapshot {
@@ -71,6 +74,7 @@ impl FactSnapshot {
             units: pick(FactKind::Units, &self.units, &everything),
             reported: pick(FactKind::Reported, &self.reported, &everything),
             fund: pick(FactKind::Fund, &self.fund, &everything),
+            households: pick(FactKind::Households, &self.households, &everything),
         }
     }
 
@@ -90,7 +94,7 @@ impl FactSnapshot {
     /// Whether `other` is this very snapshot (the same shared lists).
     pub fn same_as(&self, other: &FactSnapshot) -> bool {
         // Destructured, so that a new kind of fact cannot be left out of the comparison.
-        let FactSnapshot { incidents, children, children_seen, cases, units, reported, fund } = self;
+        let FactSnapshot { incidents, children, children_seen, cases, units, reported, fund, households } = self;
         Arc::ptr_eq(incidents, &other.incidents)
             && Arc::ptr_eq(children, &other.children)
             && Arc::ptr_eq(children_seen, &other.children_seen)
@@ -98,6 +102,7 @@ impl FactSnapshot {
             && Arc::ptr_eq(units, &other.units)
             && Arc::ptr_eq(reported, &other.reported)
             && Arc::ptr_eq(fund, &other.fund)
+            && Arc::ptr_eq(households, &other.households)
     }
 
     /// Every fact, unfiltered.
@@ -109,6 +114,7 @@ impl FactSnapshot {
             units: self.units.to_vec(),
             reported: self.reported.to_vec(),
             fund: self.fund.to_vec(),
+            households: self.households.to_vec(),
         }
     }
 }
@@ -261,6 +267,51 @@ struct State {
     day: Date,
     loaded_at: Instant,
     register: Register,
+    households: HouseholdFacts,
+}
+
+/// The register's households as their facts are built (each on every counting day, at
+/// its unit, by its poverty that year), so that one household's change is a small
+/// correction. Their poverty is the register's (`Register::poverty`).
+#[derive(Default)]
+struct HouseholdFacts {
+    units: HashMap<i64, UnitId>,
+    grouped: HashMap<GroupKey, i64>,
+}
+
+impl HouseholdFacts {
+    fn load(catalog: &UnitCatalog, entries: &[HouseholdEntry], poverty: &HashMap<(i64, i32), &'static str>, day: Date) -> Self {
+        let grouped = household_facts(catalog, entries, |h, y| poverty.get(&(h, y)).copied(), FIRST_YEAR..=day.year(), day);
+        Self {
+            units: entries.iter().map(|e| (e.id, e.unit)).collect(),
+            grouped: grouped.into_iter().map(|f| ((f.unit, f.day, f.codes), f.count)).collect(),
+        }
+    }
+
+    fn apply(
+        &mut self,
+        catalog: &UnitCatalog,
+        entry: HouseholdEntry,
+        poverty: impl Fn(i64, i32) -> Option<&'static str>,
+        day: Date,
+        sign: i64,
+    ) {
+        for f in household_facts(catalog, &[entry], poverty, FIRST_YEAR..=day.year(), day) {
+            let key = (f.unit, f.day, f.codes);
+            let n = self.grouped.entry(key).or_default();
+            *n += sign * f.count;
+            if *n == 0 {
+                self.grouped.remove(&key);
+            }
+        }
+    }
+
+    fn facts(&self) -> Vec<Fact> {
+        let mut out: Vec<Fact> =
+            self.grouped.iter().map(|((unit, day, codes), count)| Fact { unit: *unit, day: *day, codes: *codes, count: *count }).collect();
+        out.sort_by_key(|f| (f.day, f.unit, f.codes));
+        out
+    }
 }
 
 pub struct FactCache {
@@ -390,7 +441,8 @@ impl FactCache {
         true
     }
 
-    /// After a household's poverty status changed: read back with its children.
+    /// After a household was saved or its poverty status changed: read back with its
+    /// children, and its own household facts corrected.
     pub fn after_household<T>(&self, household: i64, result: T) -> T {
         self.note(|p| {
             p.households.insert(household);
@@ -511,7 +563,9 @@ impl FactCache {
         let children_seen = Arc::new(register.facts_seen(&children));
         let units = Arc::new(self.unit_facts(today).await?);
         let reported = self.reported_facts(today).await?;
+        let households = HouseholdFacts::load(&self.unit_map.catalog(), &self.store.household_entries().await?, &register.poverty, today);
         let snapshot = FactSnapshot {
+            households: Arc::new(households.facts()),
             fund: Arc::new(self.fund_facts().await?),
             incidents: Arc::new(incidents),
             children,
@@ -520,7 +574,7 @@ impl FactCache {
             reported: Arc::new(reported),
             units,
         };
-        Ok((State { day: today, loaded_at: Instant::now(), register }, snapshot))
+        Ok((State { day: today, loaded_at: Instant::now(), register, households }, snapshot))
     }
 
     async fn update(&self, state: &mut State, previous: FactSnapshot, pending: Pending, day: Date) -> Result<FactSnapshot, AppError> {
@@ -545,6 +599,8 @@ impl FactCache {
             list.extend(pending.fund);
             Arc::new(list)
         };
+        // Before the child facts take the households' new poverty (they read the old one).
+        let counted_households = self.correct_households(state, &pending.households, day, previous.households).await?;
         if pending.children.is_empty() && pending.households.is_empty() {
             return Ok(FactSnapshot {
                 incidents,
@@ -554,6 +610,7 @@ impl FactCache {
                 reported,
                 fund,
                 units,
+                households: counted_households,
             });
         }
         let ids: Vec<i64> = pending.children.iter().copied().collect();
@@ -583,7 +640,39 @@ impl FactCache {
         }
         let children = Arc::new(register.facts());
         let children_seen = Arc::new(register.facts_seen(&children));
-        Ok(FactSnapshot { incidents, children, children_seen, cases, reported, fund, units })
+        Ok(FactSnapshot { incidents, children, children_seen, cases, reported, fund, units, households: counted_households })
+    }
+
+    /// The household facts after the households of `ids` changed (created, or a poverty
+    /// status set): each one's old contribution out (with the poverty the register still
+    /// holds), its new one in (read back alone). Unchanged without any.
+    async fn correct_households(
+        &self,
+        state: &mut State,
+        ids: &HashSet<i64>,
+        day: Date,
+        previous: Arc<Vec<Fact>>,
+    ) -> Result<Arc<Vec<Fact>>, AppError> {
+        if ids.is_empty() {
+            return Ok(previous);
+        }
+        let list: Vec<i64> = ids.iter().copied().collect();
+        let entries = self.store.household_entries_of(&list).await?;
+        let poverty: HashMap<(i64, i32), &'static str> =
+            self.store.household_poverty_of(&list).await?.into_iter().map(|(h, y, s)| ((h, y), s)).collect();
+        // The map the facts were made with: a unit import is seen at the next full reload.
+        let catalog = self.unit_map.catalog();
+        let old = &state.register.poverty;
+        for id in &list {
+            if let Some(unit) = state.households.units.remove(id) {
+                state.households.apply(&catalog, HouseholdEntry { id: *id, unit }, |h, y| old.get(&(h, y)).copied(), day, -1);
+            }
+        }
+        for entry in entries {
+            state.households.units.insert(entry.id, entry.unit);
+            state.households.apply(&catalog, entry, |h, y| poverty.get(&(h, y)).copied(), day, 1);
+        }
+        Ok(Arc::new(state.households.facts()))
     }
 
     /// Every unit on each year's counting day with the statuses it holds then.

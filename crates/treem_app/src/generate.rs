@@ -685,7 +685,7 @@ fn walk(
         actions.push(A::Close { note: note() });
     }
     let stall_at = (rng.below(100) < STALLED).then(|| rng.below(actions.len() as u64) as usize);
-    let mut snap = CaseSnapshot { state: CaseState::Received, received_at, risk: None, interventions: 1, last_review_safe: None };
+    let mut snap = CaseSnapshot { state: CaseState::Received, received_at, urgent, risk: None, interventions: 1, last_review_safe: None };
     let mut k = BulkCase {
         child,
         unit,

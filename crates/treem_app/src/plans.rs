@@ -1096,7 +1096,7 @@ impl PlanService {
         };
         let ids = match count.fact {
             FactKind::Incidents => return Err(AppError::invalid("indicator", "this indicator counts incidents: see /incidents")),
-            FactKind::Units | FactKind::Reported | FactKind::Fund => {
+            FactKind::Units | FactKind::Reported | FactKind::Fund | FactKind::Households => {
                 return Err(AppError::invalid("indicator", "only figures of incidents, children and cases open their records"))
             }
             FactKind::Children => {
@@ -1365,7 +1365,8 @@ impl PlanService {
             // A reported value is checked on its year's counting day, at the reporting unit;
             // a fund movement on its day, at its fund's unit; a unit on the counting day.
             FactKind::Incidents | FactKind::Cases | FactKind::Units | FactKind::Reported | FactKind::Fund => covers(unit, day),
-            FactKind::Children => {
+            // A household too, at its unit.
+            FactKind::Children | FactKind::Households => {
                 let last = catalog.get(unit).and_then(|u| u.validity.to).map_or(day, |to| day.min(to));
                 covers(unit, last)
             }

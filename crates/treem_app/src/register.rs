@@ -9,6 +9,7 @@ use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
 use treem_domain::calendar::today_in_vietnam;
 use treem_domain::child::{clean_text, Child};
+use treem_domain::consent::{Instrument, Instruments};
 use treem_domain::register::{
     check_circumstance, check_consent, consent_satisfied, group_sensitivity, CAREGIVER_RELATIONS, POVERTY, SCHOOL_STATUS,
 };
@@ -29,8 +30,18 @@ pub struct RegisterView {
     pub risks: Vec<DatedRecord>,
     pub caregivers: Vec<CaregiverRecord>,
     pub consents: Vec<ConsentRecord>,
-    /// Whether the active consents (or a legal basis) satisfy Decree 13/2023 today.
+    /// Whether the active consents (or a legal basis) satisfy today's instrument
+    /// (`consent_instrument`) for keeping the child in the register.
     pub consent_ok: bool,
+    /// The instrument in force today, by which `consent_ok` is judged.
+    pub consent_instrument: Option<&'static Instrument>,
+}
+
+impl RegisterView {
+    /// The instrument a consent record is judged by: the one in force on the day it was given.
+    pub fn instrument_of(&self, consent: &ConsentRecord) -> Option<&'static Instrument> {
+        Instruments::bundled().on(consent.given_on)
+    }
 }
 
 /// The profile as a form gives it.
@@ -109,7 +120,7 @@ impl RegisterService {
         let today = today_in_vietnam();
         let active: Vec<&str> =
             consents.iter().filter(|k| k.given_on <= today && k.withdrawn_on.is_none_or(|w| w > today)).map(|k| k.kind.as_str()).collect();
-        let consent_ok = consent_satisfied(c.birth_date, today, &active);
+        let consent_ok = consent_satisfied(c.birth_date, today, &active, Instruments::bundled()).unwrap_or(false);
         Ok(RegisterView {
             profile,
             household,
@@ -118,6 +129,7 @@ impl RegisterService {
             caregivers: self.store.caregivers(child_id).await?,
             consents,
             consent_ok,
+            consent_instrument: Instruments::bundled().on(today),
         })
     }
 
@@ -187,6 +199,8 @@ impl RegisterService {
             let head = head.ok_or_else(|| AppError::invalid("household_head", "name the head of the household"))?;
             let event = actor.event("household.save", Outcome::Ok).record("child", child_id).fields(&["household"]);
             let h = self.store.upsert_household(c.residence_unit, &code, &head, &event).await?;
+            // A new household is counted from now on (the household facts).
+            self.facts.after_household(h, ());
             if let Some((year, status)) = poverty {
                 let event = actor.event("household.poverty", Outcome::Ok).record("household", h).fields(&["poverty"]);
                 self.facts.after_household(h, self.store.set_poverty(h, year, &status, &event).await)?;
@@ -302,7 +316,8 @@ impl RegisterService {
         scope: &str,
     ) -> Result<i64, AppError> {
         let c = self.child(actor, child_id, Action::Write).await?;
-        let consent = check_consent(kind, given_by, given_on, scope, c.birth_date, today_in_vietnam()).map_err(fields)?;
+        let consent =
+            check_consent(kind, given_by, given_on, scope, c.birth_date, today_in_vietnam(), Instruments::bundled()).map_err(fields)?;
         let event = actor.event("child.consent_add", Outcome::Ok).record("child", child_id).fields(&["consent"]);
         Ok(self.store.add_consent(child_id, &consent, actor.account_id, &event).await?)
     }

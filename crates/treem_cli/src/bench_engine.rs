@@ -398,6 +398,24 @@ async fn sql_counts(pool: &sqlx::SqlitePool, count: &Count, years: std::ops::Ran
                 total += rows.iter().map(|r| r.1).sum::<i64>();
             }
         }
+        FactKind::Households => {
+            for year in years {
+                if counting_day(year, today).filter(|d| d.year() == year).is_none() {
+                    continue;
+                }
+                let mut sql = format!(
+                    "SELECT h.unit_id, COUNT(*) FROM household h LEFT JOIN household_poverty p ON p.household_id = h.id AND p.year = {year} WHERE 1 = 1"
+                );
+                for c in &count.conditions {
+                    if c.field == "poverty" {
+                        sql.push_str(&format!(" AND p.status IN ({})", sql_list(&c.values)));
+                    }
+                }
+                sql.push_str(" GROUP BY h.unit_id");
+                let rows: Vec<(i64, i64)> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(|e| e.to_string())?;
+                total += rows.iter().map(|r| r.1).sum::<i64>();
+            }
+        }
     }
     Ok(total)
 }

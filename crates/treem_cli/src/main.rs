@@ -290,6 +290,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             store.migrate().await.map_err(|e| e.to_string())?;
             let summary = demo::import_units(store.as_ref()).await?;
             let app = App::new(store, auth_settings(&s)).await.map_err(|e| e.to_string())?;
+            configure_cases(&s, &app)?;
             let loaded = demo::seed(&app, scale, seed).await?;
             println!("treem demo");
             println!("  database: {}", s.database_url);
@@ -396,7 +397,16 @@ fn auth_settings(s: &Settings) -> AuthSettings {
 
 async fn serve(s: &Settings, store: Arc<dyn treem_storage::Store>) -> Result<(), String> {
     let app = App::new(store, auth_settings(s)).await.map_err(|e| e.to_string())?;
+    configure_cases(s, &app)?;
     serve_app(s, app).await
+}
+
+/// The case deadlines of the `case_deadlines` setting (the local defaults a province
+/// changes; a legal deadline cannot be changed).
+fn configure_cases(s: &Settings, app: &App) -> Result<(), String> {
+    let deadlines = treem_domain::case::Deadlines::with_overrides(&s.case_deadlines).map_err(|e| format!("case_deadlines: {e}"))?;
+    app.cases.set_deadlines(deadlines);
+    Ok(())
 }
 
 async fn serve_app(s: &Settings, app: Arc<App>) -> Result<(), String> {

@@ -19,6 +19,7 @@ pub struct PartialSettings {
     pub session_absolute_hours: Option<String>,
     pub require_mfa: Option<String>,
     pub secure_cookies: Option<String>,
+    pub case_deadlines: Option<String>,
 }
 
 /// The settings in force.
@@ -38,6 +39,9 @@ pub struct Settings {
     pub require_mfa: bool,
     /// Mark cookies `Secure`: set when users reach treem over HTTPS (behind a TLS proxy).
     pub secure_cookies: bool,
+    /// Changes to the configurable case deadlines (`key = n, …`; checked by
+    /// `treem_domain::case::Deadlines::with_overrides` at start-up); empty: the defaults.
+    pub case_deadlines: String,
 }
 
 impl fmt::Debug for Settings {
@@ -51,6 +55,7 @@ impl fmt::Debug for Settings {
             .field("session_absolute_hours", &self.session_absolute_hours)
             .field("require_mfa", &self.require_mfa)
             .field("secure_cookies", &self.secure_cookies)
+            .field("case_deadlines", &self.case_deadlines)
             .finish()
     }
 }
@@ -232,6 +237,7 @@ impl Settings {
         )?;
         let require_mfa = flag("require_mfa", pick("require_mfa", &flags.require_mfa, &file.require_mfa)?, true)?;
         let secure_cookies = flag("secure_cookies", pick("secure_cookies", &flags.secure_cookies, &file.secure_cookies)?, false)?;
+        let case_deadlines = pick("case_deadlines", &flags.case_deadlines, &file.case_deadlines)?.map(|f| f.value).unwrap_or_default();
         Ok(Settings {
             listen,
             database_url: DatabaseUrl::new(database_url),
@@ -241,6 +247,7 @@ impl Settings {
             session_absolute_hours,
             require_mfa,
             secure_cookies,
+            case_deadlines,
         })
     }
 }
@@ -269,6 +276,13 @@ mod tests {
         assert_eq!(s.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
         let d = Settings::load(&PartialSettings::default(), None, &env_of(&[])).unwrap();
         assert_eq!(d.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(d.case_deadlines, "", "no change to the case deadlines by default");
+        std::fs::write(&file, "case_deadlines = \"verify_working_days = 2\"\n").unwrap();
+        let from_file = Settings::load(&PartialSettings::default(), Some(&file), &env_of(&[])).unwrap();
+        assert_eq!(from_file.case_deadlines, "verify_working_days = 2");
+        let from_env =
+            Settings::load(&PartialSettings::default(), Some(&file), &env_of(&[("TREEM_CASE_DEADLINES", "close_working_days = 4")]));
+        assert_eq!(from_env.unwrap().case_deadlines, "close_working_days = 4");
     }
 
     #[test]

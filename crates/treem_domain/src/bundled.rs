@@ -56,3 +56,6 @@ pub const COMMON_PASSWORDS_VI: &str = include_str!("../../../data/passwords/comm
 
 /// Words of treem's context that a password may not consist of (see `data/passwords/README.md`).
 pub const PASSWORD_CONTEXT_WORDS: &str = include_str!("../../../data/passwords/context-words.txt");
+
+/// The instruments on consent to processing a child's data, by period (see `data/consent/README.md`).
+pub const CONSENT_INSTRUMENTS: &str = include_str!("../../../data/consent/instruments.toml");

@@ -4,7 +4,7 @@
 //! ```text
 //! formula := term [ "/" term ]                a count or sum, or a ratio shown in percent
 //! term    := ( "count" | "sum" ) "(" fact [ "where" cond { "and" cond } ] ")"
-//! fact    := "incidents" | "children" | "cases" | "units"  counted: count(…)
+//! fact    := "incidents" | "children" | "cases" | "units" | "households"  counted: count(…)
 //!          | "reported" | "fund"                           summed:  sum(…)
 //! cond    := field "=" string | field "in" "(" string { "," string } ")"
 //! ```
@@ -15,7 +15,9 @@
 //! special circumstances on that day and disability; `cases` are counted in the year
 //! they were received, by state, source, urgency, risk and lateness; `units` are the
 //! administrative units existing on each year's counting day, by level and the dated
-//! statuses they hold then (child-friendly, running a model). `reported` values
+//! statuses they hold then (child-friendly, running a model); `households` are the
+//! register's households on each year's counting day, at their unit, by their poverty
+//! status that year (see [`household_facts`]). `reported` values
 //! (aggregates agencies report, see [`crate::reported`]) are summed, by `element` and
 //! `sex` (absent when the element is not reported by sex): a value for a year is a fact
 //! on that year's counting day whose `count` is the value. `fund` movements of a Child
@@ -108,9 +110,11 @@ pub const CASE_FIELDS: &[(&str, &[&str])] = &[
 ];
 
 /// The stages whose timeliness a case fact carries: (field, the task kinds of the
-/// stage). Verification is due within 12 clock hours of the report (Decree 56, Art. 9
-/// in practice); assessment covers the initial and detailed assessments and the
-/// emergency intervention; planning covers drafting, approving and starting the plan.
+/// stage). Each task's deadline and its source are `case::DEADLINES`: verification is
+/// due within a local default of working days, or within the 12 hours of Decree 56
+/// Art. 26(3) when the report is urgent; assessment covers the initial and detailed
+/// assessments and the emergency intervention (Art. 26(3)); planning covers drafting
+/// (Art. 28(1)), approving (the procedure sheet) and starting the plan.
 pub const CASE_STAGES: &[(&str, &[&str])] = &[
     ("late_verify", &["verify"]),
     ("late_assessment", &["initial_assessment", "emergency_intervention", "detailed_assessment"]),
@@ -125,6 +129,10 @@ pub const UNIT_FIELDS: &[(&str, &[&str])] = &[
     ("community_based_protection", &["true", "false"]),
     ("juvenile_diversion_pilot", &["true", "false"]),
 ];
+
+/// The fields of a household counted on a year's counting day: its poverty status that
+/// year (absent when none was recorded for the year).
+pub const HOUSEHOLD_FIELDS: &[(&str, &[&str])] = &[("poverty", &["poor", "near_poor", "neither"])];
 
 /// Age bands of children counted (ages in whole years on the counting day).
 pub const AGE_BANDS: &[&str] = &["0-5", "6-10", "11-15"];
@@ -152,11 +160,20 @@ pub enum FactKind {
     Reported,
     /// Movements of a Child Protection Fund, in đồng (summed).
     Fund,
+    /// The register's households on each year's counting day.
+    Households,
 }
 
 impl FactKind {
-    pub const ALL: [FactKind; 6] =
-        [FactKind::Incidents, FactKind::Children, FactKind::Cases, FactKind::Units, FactKind::Reported, FactKind::Fund];
+    pub const ALL: [FactKind; 7] = [
+        FactKind::Incidents,
+        FactKind::Children,
+        FactKind::Cases,
+        FactKind::Units,
+        FactKind::Reported,
+        FactKind::Fund,
+        FactKind::Households,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -166,6 +183,7 @@ impl FactKind {
             FactKind::Units => "units",
             FactKind::Reported => "reported",
             FactKind::Fund => "fund",
+            FactKind::Households => "households",
         }
     }
 
@@ -177,6 +195,7 @@ impl FactKind {
             FactKind::Units => UNIT_FIELDS,
             FactKind::Reported => reported_fields(),
             FactKind::Fund => FUND_FIELDS,
+            FactKind::Households => HOUSEHOLD_FIELDS,
         }
     }
 
@@ -516,6 +535,7 @@ pub struct Facts {
     pub units: Vec<Fact>,
     pub reported: Vec<Fact>,
     pub fund: Vec<Fact>,
+    pub households: Vec<Fact>,
 }
 
 impl Facts {
@@ -527,6 +547,7 @@ impl Facts {
             FactKind::Units => &self.units,
             FactKind::Reported => &self.reported,
             FactKind::Fund => &self.fund,
+            FactKind::Households => &self.households,
         }
     }
 
@@ -538,10 +559,17 @@ impl Facts {
         self.units.retain(&mut keep);
         self.reported.retain(&mut keep);
         self.fund.retain(&mut keep);
+        self.households.retain(&mut keep);
     }
 
     pub fn len(&self) -> usize {
-        self.incidents.len() + self.children.len() + self.cases.len() + self.units.len() + self.reported.len() + self.fund.len()
+        self.incidents.len()
+            + self.children.len()
+            + self.cases.len()
+            + self.units.len()
+            + self.reported.len()
+            + self.fund.len()
+            + self.households.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -826,6 +854,51 @@ pub fn child_facts(
     let day_of: BTreeMap<i32, time::Date> = days.into_iter().collect();
     let mut out: Vec<Fact> =
         groups.into_iter().filter_map(|((unit, year, codes), count)| Some(Fact { unit, day: *day_of.get(&year)?, codes, count })).collect();
+    out.sort_by_key(|f| (f.day, f.unit, f.codes));
+    out
+}
+
+/// A household of the register as the yearly counts need it: its unit (a household's
+/// unit does not change: its code is unique within it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HouseholdEntry {
+    pub id: i64,
+    pub unit: UnitId,
+}
+
+/// The code of a poverty status as a household fact holds it (0: none recorded).
+pub fn household_codes(poverty: Option<&str>) -> [u8; FIELD_COUNT] {
+    let mut codes = [0u8; FIELD_COUNT];
+    codes[0] = poverty.and_then(|p| value_code(FactKind::Households, 0, p)).unwrap_or(0);
+    codes
+}
+
+/// The household facts of `years`: every household of the register on the counting day
+/// of each year (31 December, or `today` for the current year) from the day its unit
+/// came into being, at that unit, coded by its poverty status that year
+/// (`poverty(household, year)`; none recorded is no value), one count each, grouped by
+/// unit, day and status and sorted. A household has no dates of its own in the register:
+/// the register is read as a description of the province's households, so one is counted
+/// in every year its unit existed or its successors exist (a household of a commune
+/// dissolved in 2025 is counted after, carried onto the new map; one recorded on a 2025
+/// commune is not counted before 1 July 2025), those of a year with no status recorded
+/// included. A unit not in `catalog` is counted in every year.
+pub fn household_facts(
+    catalog: &UnitCatalog,
+    households: &[HouseholdEntry],
+    poverty: impl Fn(i64, i32) -> Option<&'static str>,
+    years: std::ops::RangeInclusive<i32>,
+    today: time::Date,
+) -> Vec<Fact> {
+    let days = counting_days(years, today);
+    let mut groups: std::collections::HashMap<(UnitId, time::Date, [u8; FIELD_COUNT]), i64> = std::collections::HashMap::new();
+    for h in households {
+        let from = catalog.get(h.unit).map(|u| u.validity.from);
+        for &(year, day) in days.iter().filter(|(_, day)| from.is_none_or(|f| f <= *day)) {
+            *groups.entry((h.unit, day, household_codes(poverty(h.id, year)))).or_default() += 1;
+        }
+    }
+    let mut out: Vec<Fact> = groups.into_iter().map(|((unit, day, codes), count)| Fact { unit, day, codes, count }).collect();
     out.sort_by_key(|f| (f.day, f.unit, f.codes));
     out
 }
@@ -1448,9 +1521,131 @@ mod tests {
     }
 
     #[test]
+    fn households_are_counted_on_each_counting_day_by_their_status_that_year() {
+        let d = |y, m, day| time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), day).unwrap();
+        let households = [
+            HouseholdEntry { id: 1, unit: UnitId(7) },
+            HouseholdEntry { id: 2, unit: UnitId(7) },
+            HouseholdEntry { id: 3, unit: UnitId(8) },
+            HouseholdEntry { id: 4, unit: UnitId(8) },
+        ];
+        let poverty = |h: i64, y: i32| match (h, y) {
+            (1, 2012) => Some("poor"),
+            (1, 2013) => Some("near_poor"),
+            (2, 2012 | 2013) => Some("neither"),
+            (3, 2012) => Some("poor"),
+            (3, 2013) => Some("poor"),
+            _ => None,
+        };
+        let today = d(2014, 3, 15);
+        let no_map = UnitCatalog::default();
+        let facts = Facts { households: household_facts(&no_map, &households, poverty, 2012..=2015, today), ..Default::default() };
+        // Every household every year (up to today's); the status of that year, none recorded is no value.
+        let all = parse_formula("count(households)").unwrap();
+        assert_eq!(yearly_values(&all, &facts, 2012..=2015), vec![(2012, Some(4)), (2013, Some(4)), (2014, Some(4)), (2015, Some(0))]);
+        let poor = parse_formula(r#"count(households where poverty = "poor") / count(households)"#).unwrap();
+        assert_eq!(yearly_values(&poor, &facts, 2012..=2014), vec![(2012, Some(5000)), (2013, Some(2500)), (2014, Some(0))]);
+        let near = parse_formula(r#"count(households where poverty = "near_poor") / count(households)"#).unwrap();
+        assert_eq!(yearly_values(&near, &facts, 2012..=2013), vec![(2012, Some(0)), (2013, Some(2500))]);
+        // The same as counting the list directly, year by year and unit by unit.
+        for year in 2012..=2014 {
+            for unit in [UnitId(7), UnitId(8)] {
+                let direct = households.iter().filter(|h| h.unit == unit && poverty(h.id, year) == Some("poor")).count() as i64;
+                let engine: i64 = facts
+                    .households
+                    .iter()
+                    .filter(|f| f.unit == unit && f.day.year() == year && poor_count(&poor).matches(f))
+                    .map(|f| f.count)
+                    .sum();
+                assert_eq!(engine, direct, "{year} {unit:?}");
+            }
+        }
+        // Grouped: one fact per unit, day and status; the current year's on today.
+        assert_eq!(facts.households.iter().map(|f| f.count).sum::<i64>(), 12);
+        assert_eq!(facts.households.iter().filter(|f| f.day == today).map(|f| f.count).sum::<i64>(), 4);
+        assert!(facts.households.windows(2).all(|w| (w[0].day, w[0].unit, w[0].codes) < (w[1].day, w[1].unit, w[1].codes)));
+        // Broken down by status, the parts and the not recorded add up to the whole.
+        let by = |v: &str| yearly_values(&all.restricted("poverty", v).unwrap(), &facts, 2013..=2013)[0].1;
+        assert_eq!((by("poor"), by("near_poor"), by("neither")), (Some(1), Some(1), Some(1)));
+        assert_eq!(all.disaggregations(&["poverty".to_owned(), "sex".to_owned()]).iter().map(|(f, _)| *f).collect::<Vec<_>>(), ["poverty"]);
+        // A household share needs households on both sides: a count of children is not one of its fields.
+        assert!(parse_formula(r#"count(households where poverty = "poor") / count(children)"#).is_ok());
+    }
+
+    fn poor_count(f: &Formula) -> Count {
+        match f {
+            Formula::Ratio(n, _) | Formula::Count(n) => n.clone(),
+        }
+    }
+
+    #[test]
+    fn household_breakdowns_carry_the_old_communes_onto_either_map() {
+        use crate::units::{AdminUnit, ParentLink, Succession, UnitType, Validity};
+        use time::macros::date;
+        let old = Some(date!(2025 - 06 - 30));
+        let unit = |id: i64, level: UnitLevel, from: time::Date, to: Option<time::Date>| AdminUnit {
+            id: UnitId(id),
+            code: id.to_string(),
+            name: format!("U{id}"),
+            level,
+            unit_type: UnitType::Xa,
+            validity: Validity { from, to },
+            lat: None,
+            lon: None,
+            area_km2: None,
+        };
+        let start = date!(2012 - 01 - 01);
+        let reform = date!(2025 - 07 - 01);
+        let units = vec![
+            unit(1, UnitLevel::Province, start, None),
+            unit(2, UnitLevel::District, start, old),
+            unit(3, UnitLevel::Commune, start, old),
+            unit(4, UnitLevel::Commune, start, old),
+            unit(5, UnitLevel::Commune, reform, None),
+        ];
+        let link = |c: i64, p: i64, from: time::Date, to: Option<time::Date>| ParentLink {
+            child: UnitId(c),
+            parent: UnitId(p),
+            validity: Validity { from, to },
+        };
+        let links = vec![link(2, 1, start, old), link(3, 2, start, old), link(4, 2, start, old), link(5, 1, reform, None)];
+        let merged = |from: i64| Succession { from: UnitId(from), to: UnitId(5), effective: reform, share_ppm: 1_000_000 };
+        let catalog = UnitCatalog::new(units, links, vec![merged(3), merged(4)]);
+        let households = [
+            HouseholdEntry { id: 1, unit: UnitId(3) },
+            HouseholdEntry { id: 2, unit: UnitId(3) },
+            HouseholdEntry { id: 3, unit: UnitId(4) },
+            HouseholdEntry { id: 4, unit: UnitId(5) },
+        ];
+        let poverty = |h: i64, _: i32| if h == 1 || h == 3 { Some("poor") } else { None };
+        let today = date!(2026 - 11 - 29);
+        let facts = Facts { households: household_facts(&catalog, &households, poverty, 2013..=2026, today), ..Default::default() };
+        let poor = poor_count(&parse_formula(r#"count(households where poverty = "poor")"#).unwrap());
+        // On the 2013 map: each old commune, their district and the province.
+        let on_2013 = counts_on_map(&catalog, &poor, &facts, 2013..=2013, date!(2013 - 12 - 31));
+        let y = &on_2013.by_year[&2013];
+        assert_eq!((y.get(&UnitId(3)), y.get(&UnitId(4)), y.get(&UnitId(2)), y.get(&UnitId(1))), (Some(&1), Some(&1), Some(&2), Some(&2)));
+        // On today's map the old communes' households are carried into the merged one.
+        let all = Count { fact: FactKind::Households, conditions: Vec::new() };
+        let on_today = counts_on_map(&catalog, &all, &facts, 2013..=2026, today);
+        // A household recorded on the 2025 commune is counted from the day it exists: not in 2013.
+        assert_eq!(on_today.by_year[&2013].get(&UnitId(5)), Some(&3));
+        assert_eq!(on_today.by_year[&2024].get(&UnitId(5)), Some(&3));
+        assert_eq!(on_today.by_year[&2025].get(&UnitId(5)), Some(&4));
+        assert_eq!(on_today.by_year[&2026].get(&UnitId(1)), Some(&4));
+        let back = counts_on_map(&catalog, &all, &facts, 2013..=2013, date!(2013 - 12 - 31));
+        assert_eq!((back.by_year[&2013].get(&UnitId(1)), back.estimated, back.unmapped), (Some(&3), false, 0));
+        // The old communes' households are still counted after 2025, carried onto the new map.
+        assert_eq!(facts.households.iter().filter(|f| f.day.year() == 2026 && f.unit != UnitId(5)).map(|f| f.count).sum::<i64>(), 3);
+        assert_eq!((on_today.unmapped, on_2013.unmapped, on_2013.estimated), (0, 0, false));
+    }
+
+    #[test]
     fn errors_point_at_the_position() {
         let cases = [
-            ("count(households)", 7, "unknown fact `households`: one of incidents, children, cases, units, reported, fund"),
+            ("count(families)", 7, "unknown fact `families`: one of incidents, children, cases, units, reported, fund, households"),
+            (r#"count(households where sex = "male")"#, 24, "households have no field `sex`: one of poverty"),
+            ("sum(households)", 1, "households are counted: use count(households …)"),
             (r#"count(children where kind = "abuse")"#, 22, "children have no field `kind`"),
             (r#"count(incidents where colour = "red")"#, 23, "no field `colour`"),
             (r#"count(incidents where kind = "abus")"#, 30, "`abus` is not a value of kind"),

@@ -2,13 +2,15 @@
 //! (Law on Children Art. 10) each with its dates, the "at risk" flag with its
 //! factors, caregivers and the legal representative, the household with its
 //! yearly poverty status, school and health-insurance status, birth
-//! registration, and consent to processing (Decree 13/2023 Art. 20).
+//! registration, and consent to processing (judged by the instrument in force on each
+//! day: `crate::consent`).
 
 use serde::Serialize;
 use time::Date;
 
 use crate::access::SensitiveKind;
 use crate::child::{age_on, clean_text, FieldError};
+use crate::consent::Instruments;
 
 /// One of the 14 groups of Art. 10, with the ASCII codes used in exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -43,6 +45,9 @@ pub fn group_sensitivity(code: &str) -> Option<SensitiveKind> {
         _ => None,
     }
 }
+
+/// A child is a person under 16 (Law on Children 2016, Art. 1).
+pub const CHILD_AGE_LIMIT: i32 = 16;
 
 pub const SCHOOL_STATUS: &[&str] = &["not_school_age", "in_school", "out_of_school"];
 pub const POVERTY: &[&str] = &["poor", "near_poor", "neither"];
@@ -80,8 +85,10 @@ pub struct Circumstance {
 
 /// Checks a group membership for a child born on `birth`: the group is one of the
 /// 14, it begins no earlier than birth, ends after it began, and the child was
-/// under 16 when it began (a child in law); group e (conflict with the law) may
-/// continue to 18 for justice matters.
+/// under 16 when it began. Art. 10 lists groups of *children*, and a child is a person
+/// under 16 (Law on Children Art. 1): every group, e) included, begins before 16. A
+/// juvenile of 16 or 17 in conflict with the law is an incident (`conflict_with_law`),
+/// not group e).
 pub fn check_circumstance(group: &str, began_on: &str, ended_on: &str, birth: Date, today: Date) -> Result<Circumstance, Vec<FieldError>> {
     let mut errors = Vec::new();
     let g = parse_group(group);
@@ -93,11 +100,8 @@ pub fn check_circumstance(group: &str, began_on: &str, ended_on: &str, birth: Da
     if let Some(b) = began {
         if b < birth {
             errors.push(err("began_on", "is before the child's birth"));
-        } else {
-            let limit = if g == Some("e") { 18 } else { 16 };
-            if age_on(birth, b) >= limit {
-                errors.push(err("began_on", format!("the child was {limit} or older then")));
-            }
+        } else if age_on(birth, b) >= CHILD_AGE_LIMIT {
+            errors.push(err("began_on", format!("the child was {CHILD_AGE_LIMIT} or older then: Art. 10 covers children under 16")));
         }
         if ended.is_some_and(|e| e < b) {
             errors.push(err("ended_on", "is before it began"));
@@ -118,8 +122,10 @@ pub struct Consent {
     pub scope: String,
 }
 
-/// Checks a consent: the child's own consent needs a child aged 7 or more on the
-/// day (Decree 13/2023 Art. 20); a legal basis instead of consent names it.
+/// Checks a consent: the child's own consent needs a child old enough on the day, as the
+/// instrument in force that day says (7 under Decree 13/2023 Art. 20 and under Law
+/// 91/2025 Art. 24; a day before any instrument of the table has no age rule); a legal
+/// basis instead of consent names it.
 pub fn check_consent(
     kind: &str,
     given_by: &str,
@@ -127,6 +133,7 @@ pub fn check_consent(
     scope: &str,
     birth: Date,
     today: Date,
+    instruments: &Instruments,
 ) -> Result<Consent, Vec<FieldError>> {
     let mut errors = Vec::new();
     let kind = CONSENT_KINDS.iter().copied().find(|k| *k == kind.trim());
@@ -143,8 +150,11 @@ pub fn check_consent(
     }
     let on = date("given_on", given_on, today).map_err(|e| errors.push(e)).ok();
     if let (Some("child"), Some(d)) = (kind, on) {
-        if age_on(birth, d) < 7 {
-            errors.push(err("kind", "a child's own consent is recorded from the age of 7"));
+        if let Some(i) = instruments.on(d).filter(|i| age_on(birth, d) < i.child_consent_from_age) {
+            errors.push(err(
+                "kind",
+                format!("a child's own consent is recorded from the age of {} ({})", i.child_consent_from_age, i.citation),
+            ));
         }
     }
     match (kind, given_by, on, scope) {
@@ -153,13 +163,12 @@ pub fn check_consent(
     }
 }
 
-/// Whether processing a child's data has what Decree 13/2023 asks on `on`: a legal
-/// basis, or the representative's consent, plus the child's own from age 7.
-pub fn consent_satisfied(birth: Date, on: Date, active_kinds: &[&str]) -> bool {
-    if active_kinds.contains(&"legal_basis") {
-        return true;
-    }
-    active_kinds.contains(&"legal_representative") && (age_on(birth, on) < 7 || active_kinds.contains(&"child"))
+/// Whether keeping a child's data in the register has, on `on`, what the instrument in
+/// force that day asks (`Instrument::register_allowed`): a legal basis, or the consents
+/// it needs (Decree 13/2023: the representative's, plus the child's own from 7; Law
+/// 91/2025: the legal representative's). None when no instrument of the table is in force.
+pub fn consent_satisfied(birth: Date, on: Date, active_kinds: &[&str], instruments: &Instruments) -> Option<bool> {
+    instruments.on(on).map(|i| i.register_allowed(age_on(birth, on), active_kinds))
 }
 
 #[cfg(test)]
@@ -186,19 +195,38 @@ mod tests {
         let e = check_circumstance("x", "2010-01-01", "2009-01-01", BIRTH, TODAY).unwrap_err();
         let fields: Vec<&str> = e.iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["group", "began_on", "ended_on"]);
-        // Not a child any more at 16, except for justice matters up to 18.
+        // Not a child any more at 16: no group begins then, e) (conflict with the law) included.
         let old = date!(2008 - 01 - 01);
-        assert!(check_circumstance("a", "2025-01-01", "", old, TODAY).is_err());
-        assert!(check_circumstance("e", "2025-01-01", "", old, TODAY).is_ok());
+        for group in GROUPS {
+            let e = check_circumstance(group, "2025-01-01", "", old, TODAY).unwrap_err();
+            assert_eq!(e[0].field, "began_on", "{group}");
+            assert!(e[0].message.contains("under 16"), "{group}: {}", e[0].message);
+            // The day before the 16th birthday is still a child's.
+            assert!(check_circumstance(group, "2023-12-31", "", old, TODAY).is_ok(), "{group}");
+            assert!(check_circumstance(group, "2024-01-01", "", old, TODAY).is_err(), "{group}");
+        }
+        // A membership begun before 16 may run on past it (its end is not limited).
+        assert!(check_circumstance("e", "2023-06-01", "2025-06-01", old, TODAY).is_ok());
     }
 
     #[test]
-    fn consent_rules() {
-        assert_eq!(check_consent("child", "Trẻ", "2020-01-01", "chia sẻ với trường", BIRTH, TODAY).unwrap_err()[0].field, "kind");
-        assert!(check_consent("child", "Trẻ", "2024-01-01", "chia sẻ với trường", BIRTH, TODAY).is_ok());
-        assert!(consent_satisfied(BIRTH, date!(2021 - 01 - 01), &["legal_representative"]));
-        assert!(!consent_satisfied(BIRTH, TODAY, &["legal_representative"]), "from 7, the child's own consent too");
-        assert!(consent_satisfied(BIRTH, TODAY, &["legal_representative", "child"]));
-        assert!(consent_satisfied(BIRTH, TODAY, &["legal_basis"]));
+    fn consent_rules_follow_the_instrument_of_the_day() {
+        let t = Instruments::bundled();
+        let check = |kind: &str, on: &str| check_consent(kind, "Trẻ", on, "chia sẻ với trường", BIRTH, TODAY, t);
+        let e = check("child", "2020-01-01").unwrap_err();
+        assert_eq!(e[0].field, "kind");
+        assert!(e[0].message.contains("from the age of 7") && e[0].message.contains("Luật Trẻ em"), "{}", e[0].message);
+        let e = check("child", "2022-05-31").unwrap_err();
+        assert!(e[0].message.contains("Luật Trẻ em"), "aged 6 in 2022, under the Law on Children: {}", e[0].message);
+        assert!(check("child", "2022-06-01").is_ok(), "7 on that day");
+        assert!(check("child", "2024-01-01").is_ok());
+        // Under Decree 13 (2025) a child of 10 needs its own consent too; under Law 91 (2026), not to be kept.
+        assert_eq!(consent_satisfied(BIRTH, date!(2021 - 01 - 01), &["legal_representative"], t), Some(true));
+        assert_eq!(consent_satisfied(BIRTH, date!(2025 - 07 - 01), &["legal_representative"], t), Some(false));
+        assert_eq!(consent_satisfied(BIRTH, date!(2025 - 07 - 01), &["legal_representative", "child"], t), Some(true));
+        assert_eq!(consent_satisfied(BIRTH, TODAY, &["legal_representative"], t), Some(true));
+        assert_eq!(consent_satisfied(BIRTH, TODAY, &[], t), Some(false));
+        assert_eq!(consent_satisfied(BIRTH, TODAY, &["legal_basis"], t), Some(true));
+        assert_eq!(consent_satisfied(BIRTH, date!(2016 - 01 - 01), &["legal_basis"], t), None, "before any instrument");
     }
 }

@@ -1,12 +1,12 @@
-//! What the indicator engine reads (children as the yearly counts need them, household
-//! poverty by year) and the one bulk write the demo generator makes.
+//! What the indicator engine reads (children as the yearly counts need them, households
+//! and their poverty by year) and the one bulk write the demo generator makes.
 
 use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 use treem_domain::audit::AuditEvent;
 use treem_domain::case::{CaseSource, CaseState, RiskLevel, TaskKind};
 use treem_domain::incident::IncidentFields;
-use treem_domain::indicator::ChildRecord;
+use treem_domain::indicator::{ChildRecord, HouseholdEntry};
 use treem_domain::units::UnitId;
 
 use crate::StorageError;
@@ -173,6 +173,12 @@ pub trait FactStore {
 
     /// The poverty statuses of `households`: (household, year, status).
     async fn household_poverty_of(&self, households: &[i64]) -> Result<Vec<(i64, i32, &'static str)>, StorageError>;
+
+    /// Every household of the register with its unit, in id order (the household facts).
+    async fn household_entries(&self) -> Result<Vec<HouseholdEntry>, StorageError>;
+
+    /// The households of `ids` that exist, with their units, in id order.
+    async fn household_entries_of(&self, ids: &[i64]) -> Result<Vec<HouseholdEntry>, StorageError>;
 
     /// Every case counted by unit, day received (UTC, as scope checks it), state, source,
     /// urgency, risk and lateness (a task done after its due time, or open past it at `now`).

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use treem_domain::audit::{now_utc, AuditEvent};
 use treem_domain::case::{CaseState, RiskLevel, TaskKind};
 use treem_domain::incident::{AbuseForm, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype};
-use treem_domain::indicator::{ChildRecord, CircumstancePeriod};
+use treem_domain::indicator::{ChildRecord, CircumstancePeriod, HouseholdEntry};
 use treem_domain::units::UnitId;
 use treem_storage::{BulkLoad, FactStore, StorageError};
 
@@ -37,6 +37,14 @@ impl FactStore for PgStore {
 
     async fn household_poverty_of(&self, households: &[i64]) -> Result<Vec<(i64, i32, &'static str)>, StorageError> {
         self.poverty(Some(households)).await
+    }
+
+    async fn household_entries(&self) -> Result<Vec<HouseholdEntry>, StorageError> {
+        self.household_units(None).await
+    }
+
+    async fn household_entries_of(&self, ids: &[i64]) -> Result<Vec<HouseholdEntry>, StorageError> {
+        self.household_units(Some(ids)).await
     }
 
     async fn case_facts(&self, now: time::OffsetDateTime) -> Result<Vec<treem_domain::indicator::Fact>, StorageError> {
@@ -322,6 +330,22 @@ impl PgStore {
                     r.try_get(3).map_err(map_err)?,
                 ));
             }
+        }
+        Ok(out)
+    }
+
+    /// Households with their units (all, or those of `ids`), in id order; streamed.
+    async fn household_units(&self, ids: Option<&[i64]>) -> Result<Vec<HouseholdEntry>, StorageError> {
+        let only = if ids.is_some() { " WHERE id = ANY($1)" } else { "" };
+        let sql = format!("SELECT id, unit_id FROM household{only} ORDER BY id");
+        let mut q = sqlx::query(&sql);
+        if let Some(ids) = ids {
+            q = q.bind(ids.to_vec());
+        }
+        let mut rows = q.fetch(&self.pool);
+        let mut out = Vec::new();
+        while let Some(r) = rows.try_next().await.map_err(map_err)? {
+            out.push(HouseholdEntry { id: r.try_get(0).map_err(map_err)?, unit: UnitId(r.try_get(1).map_err(map_err)?) });
         }
         Ok(out)
     }

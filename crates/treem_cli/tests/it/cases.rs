@@ -104,14 +104,16 @@ async fn a_hotline_report_walks_every_step_to_closure() {
 async fn overdue_tasks_referrals_conflicts_and_scope() {
     for t in apps().await {
         let (token, child) = setup(&t).await;
-        // A report received 13 hours ago is already overdue.
+        // An urgent report received 13 hours ago is already overdue (the 12 hours of Art. 26(3)).
         let received =
             (time::OffsetDateTime::now_utc() - time::Duration::hours(13)).format(&time::format_description::well_known::Rfc3339).unwrap();
-        let open = json!({"child_id": child, "source": "school", "summary": "Trẻ nghỉ học nhiều ngày", "received_at": received});
+        let open =
+            json!({"child_id": child, "source": "school", "summary": "Trẻ nghỉ học nhiều ngày", "received_at": received, "urgent": true});
         let id = t.api("POST", "/api/v1/cases", &token, Some(open.to_string())).await.json()["id"].as_i64().unwrap();
         let overdue = t.api("GET", "/api/v1/tasks?overdue=1", &token, None).await.json();
-        assert_eq!(overdue.as_array().unwrap().len(), 1);
-        assert_eq!(overdue[0]["kind"], "verify");
+        let mut kinds: Vec<&str> = overdue.as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
+        kinds.sort_unstable();
+        assert_eq!(kinds, ["emergency_intervention", "verify"]);
         assert_eq!(t.api("GET", "/api/v1/cases?overdue=1", &token, None).await.json().as_array().unwrap().len(), 1);
         // The overdue list on the page too.
         let s = t.session("lan.xa").await;
@@ -184,6 +186,83 @@ async fn overdue_tasks_referrals_conflicts_and_scope() {
         let r =
             t.api("POST", "/api/v1/cases", &other, Some(json!({"child_id": child, "source": "police", "summary": "x"}).to_string())).await;
         assert_eq!(r.json()["error"]["field"], "child_id");
+    }
+}
+
+/// The due time of a task in a case's API view.
+fn due_of(case: &serde_json::Value, kind: &str) -> time::OffsetDateTime {
+    let task = case["tasks"].as_array().unwrap().iter().find(|t| t["kind"] == kind).unwrap_or_else(|| panic!("no {kind}: {case}"));
+    time::OffsetDateTime::parse(task["due_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap()
+}
+
+#[tokio::test]
+async fn only_the_emergency_path_runs_on_12_hours_and_each_deadline_names_its_source() {
+    let calendar = treem_domain::calendar::HolidayCalendar::bundled();
+    for t in apps().await {
+        let (token, child) = setup(&t).await;
+        let received_at = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() - time::Duration::hours(13);
+        let received = received_at.format(&time::format_description::well_known::Rfc3339).unwrap();
+        let open = |urgent: bool| {
+            json!({"child_id": child, "source": "school", "summary": "Trẻ nghỉ học nhiều ngày", "received_at": received, "urgent": urgent})
+                .to_string()
+        };
+        // Not urgent: verification within one working day of receipt (a local default), not overdue 13 hours on.
+        let normal = t.api("POST", "/api/v1/cases", &token, Some(open(false))).await.json()["id"].as_i64().unwrap();
+        let case = t.api("GET", &format!("/api/v1/cases/{normal}"), &token, None).await.json();
+        let kinds: Vec<&str> = case["tasks"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["verify"], "{case}");
+        assert_eq!(due_of(&case, "verify"), calendar.working_days_deadline(received_at, 1));
+        assert_eq!(case["tasks"][0]["overdue"], false);
+        assert_eq!(case["tasks"][0]["deadline_source"], json!({"kind": "local_default", "citation": null}));
+        assert!(t.api("GET", "/api/v1/tasks?overdue=1", &token, None).await.json().as_array().unwrap().is_empty());
+        // Urgent: verification and the emergency intervention within 12 hours of receipt (Art. 26(3)).
+        let urgent = t.api("POST", "/api/v1/cases", &token, Some(open(true))).await.json()["id"].as_i64().unwrap();
+        let case = t.api("GET", &format!("/api/v1/cases/{urgent}"), &token, None).await.json();
+        for kind in ["verify", "emergency_intervention"] {
+            assert_eq!(due_of(&case, kind), received_at + time::Duration::hours(12), "{kind}");
+        }
+        let law = json!({"kind": "law", "citation": "Nghị định 56/2017/NĐ-CP, Điều 26 khoản 3"});
+        assert!(case["tasks"].as_array().unwrap().iter().all(|t| t["deadline_source"] == law && t["overdue"] == true), "{case}");
+        // The normal case walked on: initial assessment 2 working days after verification;
+        // low risk, detailed assessment 5; drafting 5 (Art. 28(1)); approval 7 (procedure sheet).
+        let step = |body: serde_json::Value| {
+            let (t, token) = (&t, token.clone());
+            async move {
+                let r = act(t, &token, normal, body).await;
+                assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+                let case = t.api("GET", &format!("/api/v1/cases/{normal}"), &token, None).await.json();
+                let at = case["steps"].as_array().unwrap().last().unwrap()["at"].as_str().unwrap().to_owned();
+                (case, time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).unwrap())
+            }
+        };
+        let (case, at) = step(json!({"action": "verify", "note": "Đã gặp trẻ"})).await;
+        assert_eq!(due_of(&case, "initial_assessment"), calendar.working_days_deadline(at, 2));
+        let (case, at) = step(json!({"action": "assess_initial", "risk": "low", "note": "Nguy cơ thấp"})).await;
+        assert_eq!(due_of(&case, "detailed_assessment"), calendar.working_days_deadline(at, 5));
+        let (case, at) = step(json!({"action": "assess_detailed", "note": "Mẫu 03"})).await;
+        assert_eq!(due_of(&case, "draft_plan"), calendar.working_days_deadline(at, 5));
+        let task = case["tasks"].as_array().unwrap().iter().find(|t| t["kind"] == "draft_plan").unwrap();
+        assert_eq!(task["deadline_source"], json!({"kind": "law", "citation": "Nghị định 56/2017/NĐ-CP, Điều 28 khoản 1"}));
+        let i = json!({"kind": "education_support", "responsible": "Trường tiểu học"});
+        assert_eq!(
+            t.api("POST", &format!("/api/v1/cases/{normal}/interventions"), &token, Some(i.to_string())).await.status,
+            StatusCode::CREATED
+        );
+        let (case, at) = step(json!({"action": "draft_plan", "note": "Hỗ trợ học tập"})).await;
+        assert_eq!(due_of(&case, "approve_plan"), calendar.working_days_deadline(at, 7));
+        let task = case["tasks"].as_array().unwrap().iter().find(|t| t["kind"] == "approve_plan").unwrap();
+        assert_eq!(task["deadline_source"]["kind"], "procedure_sheet", "{task}");
+        // The case page names each source.
+        let s = t.session("lan.xa").await;
+        let page = t.page(&format!("/cases/{urgent}"), &s).await.body;
+        assert!(page.contains("<small data-deadline-source>(Nghị định 56/2017/NĐ-CP, Điều 26 khoản 3)</small>"), "{page}");
+        // A configured local default is used for the next report; the law's cannot be changed.
+        let configured = treem_domain::case::Deadlines::with_overrides("verify_working_days = 3").unwrap();
+        t.app.cases.set_deadlines(configured);
+        let third = t.api("POST", "/api/v1/cases", &token, Some(open(false))).await.json()["id"].as_i64().unwrap();
+        let case = t.api("GET", &format!("/api/v1/cases/{third}"), &token, None).await.json();
+        assert_eq!(due_of(&case, "verify"), calendar.working_days_deadline(received_at, 3));
+        assert!(treem_domain::case::Deadlines::with_overrides("emergency_hours = 24").is_err());
     }
 }
 

@@ -156,3 +156,25 @@ fn the_http_bench_signs_in_and_counts_requests_without_errors() {
         assert!(numbers[7].parse::<u64>().unwrap() > 0, "no requests counted on {path}: {row}");
     }
 }
+
+#[test]
+fn a_legal_case_deadline_cannot_be_configured_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    assert!(treem(&["migrate", "--create", "--database", &url]).0);
+    for (setting, message) in [
+        ("emergency_hours = 24", "set by law (Nghị định 56/2017/NĐ-CP, Điều 26 khoản 3)"),
+        ("verify_working_days = 0", "a whole number from 1 to 60"),
+        ("colour = 2", "not a case deadline"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_treem"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", &url])
+            .env_remove("TREEM_CONFIG")
+            .env("TREEM_CASE_DEADLINES", setting)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{setting}");
+        assert!(err.contains("case_deadlines") && err.contains(message), "{setting}: {err}");
+    }
+}

@@ -60,7 +60,32 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
                 (b["id"].as_str().unwrap().into(), b["stated_percent"].as_str().unwrap().into(), b["recomputed"].as_str().unwrap().into())
             })
             .collect();
-        assert_eq!(checks, vec![("B3".into(), "11.28".into(), "11.28".into()), ("B4".into(), "1.92".into(), "1.92".into())], "{}", r.body);
+        // B1 and B2 (poor and near-poor households) from the generated households: the share
+        // counted directly in what was generated (households are not calibrated to the plan's).
+        // A household is counted from the day its unit exists: those of 2025 communes are not in 2012.
+        let catalog = t.app.units.catalog();
+        let counted: Vec<bool> = data
+            .households
+            .iter()
+            .map(|(_, _, unit)| catalog.get(*unit).is_some_and(|u| u.validity.from <= date!(2012 - 12 - 31)))
+            .collect();
+        assert!(counted.iter().any(|c| !c), "some generated households are on 2025 communes");
+        let share_2012 = |status: &str| {
+            let with = data.poverty.iter().filter(|(h, year, s)| *year == 2012 && *s == status && counted[*h]).count();
+            percent(with, counted.iter().filter(|c| **c).count())
+        };
+        assert_eq!(
+            checks,
+            vec![
+                ("B1".into(), "10.01".into(), share_2012("poor")),
+                ("B2".into(), "7.51".into(), share_2012("near_poor")),
+                ("B3".into(), "11.28".into(), "11.28".into()),
+                ("B4".into(), "1.92".into(), "1.92".into())
+            ],
+            "{}",
+            r.body
+        );
+        assert_eq!(value(&t, &officer, "households.poor_share", 2012).await, Some(share_2012("poor")));
         let session = t.session("tinh").await;
         let page = t.page("/plans/dt-2013-ct20", &session).await;
         assert!(page.body.contains("<td data-recomputed>11.28 %</td>"), "{}", page.body);
@@ -270,9 +295,12 @@ async fn the_generator_is_deterministic_seasonal_and_on_the_map_of_each_day() {
             state = *to;
         }
         assert_eq!(state, k.state);
-        // The first tasks are due 12 hours after receipt; tasks of working days fall due at
+        // An urgent case's first tasks are due 12 hours after receipt (Decree 56 Art. 26(3)),
+        // another's verification one working day after it; tasks of working days fall due at
         // 17:00 in Vietnam on a working day of the holiday calendar.
-        assert_eq!(k.tasks[0], (treem_domain::case::TaskKind::Verify, k.received_at + time::Duration::hours(12), k.tasks[0].2));
+        let verify_due =
+            if k.urgent { k.received_at + time::Duration::hours(12) } else { calendar.working_days_deadline(k.received_at, 1) };
+        assert_eq!(k.tasks[0], (treem_domain::case::TaskKind::Verify, verify_due, k.tasks[0].2));
         for (kind, due, _) in &k.tasks {
             if matches!(kind, treem_domain::case::TaskKind::DetailedAssessment | treem_domain::case::TaskKind::ApprovePlan) {
                 let local = due.to_offset(time::macros::offset!(+7));
@@ -345,6 +373,7 @@ async fn facts_corrected_after_each_save_equal_a_full_reload() {
         t.app.facts.reload();
         let reloaded = t.app.facts.snapshot().await.unwrap();
         assert_eq!(sums(&corrected.children), sums(&reloaded.children), "{}", t.backend);
+        assert_eq!(sums(&corrected.households), sums(&reloaded.households), "{}", t.backend);
         assert_eq!(sums(&corrected.incidents), sums(&reloaded.incidents), "{}", t.backend);
     }
 }
@@ -453,7 +482,7 @@ async fn all_pages(t: &TestApp, token: &str, uri: &str, children: bool) -> Vec<s
 }
 
 /// "12.34" for `num ÷ den` in percent, as the API shows a ratio.
-fn percent(num: usize, den: usize) -> String {
+pub(crate) fn percent(num: usize, den: usize) -> String {
     let h = (num as i64 * 10_000 + den as i64 / 2) / den as i64;
     format!("{}.{:02}", h / 100, h % 100)
 }

@@ -15,6 +15,7 @@ mod engine;
 mod fund;
 mod harness;
 mod headers;
+mod households;
 mod http_api;
 mod http_ui;
 mod i18n;

@@ -58,29 +58,53 @@ async fn circumstances_risk_household_and_consent() {
             t.api("PUT", &format!("/api/v1/children/{id}/profile"), &token, Some(early.to_string())).await.json()["error"]["field"],
             "birth_registered_on"
         );
-        // Consent: the child is 10; the representative alone is not enough.
-        assert_eq!(post("consents", json!({"kind": "legal_representative", "given_by": "Phan Thị Bảy", "given_on": "2026-01-10", "scope": "chia sẻ với trường học"})).await.status, StatusCode::CREATED);
-        let reg = t.api("GET", &format!("/api/v1/children/{id}/register"), &token, None).await.json();
-        assert_eq!(reg["consent_ok"], false);
-        let own = post(
-            "consents",
-            json!({"kind": "child", "given_by": "Phan Văn Lực", "given_on": "2026-01-10", "scope": "chia sẻ với trường học"}),
-        )
-        .await
-        .json()["id"]
-            .as_i64()
-            .unwrap();
-        let reg = t.api("GET", &format!("/api/v1/children/{id}/register"), &token, None).await.json();
-        assert_eq!(reg["consent_ok"], true);
+        // Consent, judged by the instrument in force on each record's day and today's for the check.
+        let consent = |kind: &str, by: &str, on: &str| {
+            let body = json!({"kind": kind, "given_by": by, "given_on": on, "scope": "lưu trong hệ thống thông tin trẻ em"});
+            let post = &post;
+            async move {
+                let r = post("consents", body).await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+                r.json()["id"].as_i64().unwrap()
+            }
+        };
+        let register = || async { t.api("GET", &format!("/api/v1/children/{id}/register"), &token, None).await.json() };
+        let withdraw = |consent: i64| {
+            let (t, token) = (&t, token.clone());
+            async move {
+                let r = t.api("POST", &format!("/api/v1/children/{id}/consents/{consent}/withdraw"), &token, None).await;
+                assert_eq!(r.status, StatusCode::NO_CONTENT);
+            }
+        };
+        // Given in 2025 under Decree 13/2023 (the child, 9, would have had to consent too); today,
+        // under Law 91/2025, the representative's consent alone allows keeping the register.
+        let by_decree = consent("legal_representative", "Phan Thị Bảy", "2025-09-01").await;
+        let reg = register().await;
+        assert_eq!(reg["consents"][0]["instrument"]["id"], "nd-13-2023", "{reg}");
+        assert_eq!(reg["consents"][0]["instrument"]["citation"], "Nghị định 13/2023/NĐ-CP, Điều 20 khoản 2");
+        assert_eq!(reg["consent_instrument"]["id"], "luat-91-2025");
+        assert_eq!(reg["consent_instrument"]["citation"], "Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15, Điều 24 khoản 2");
+        assert_eq!((reg["consent_instrument"]["child_consent_from_age"].as_i64(), reg["consent_ok"].as_bool()), (Some(7), Some(true)));
+        withdraw(by_decree).await;
+        assert_eq!(register().await["consent_ok"], false);
+        // The child's own consent alone is not enough; with the representative's it is.
+        let own = consent("child", "Phan Văn Lực", "2026-01-10").await;
+        let reg = register().await;
+        assert_eq!((reg["consent_ok"].as_bool(), reg["consents"][1]["instrument"]["id"].as_str()), (Some(false), Some("luat-91-2025")));
+        let by_law = consent("legal_representative", "Phan Thị Bảy", "2026-01-10").await;
+        assert_eq!(register().await["consent_ok"], true);
+        // A child's own consent before 7 is refused, citing the instrument of that day.
+        let r = post("consents", json!({"kind": "child", "given_by": "Phan Văn Lực", "given_on": "2022-01-01", "scope": "x"})).await;
+        assert_eq!(r.json()["error"]["fields"][0]["field"], "kind", "{}", r.body);
+        assert!(r.body.contains("from the age of 7") && r.body.contains("Luật Trẻ em 102/2016/QH13"), "{}", r.body);
+        let reg = register().await;
         assert_eq!(reg["household"]["poverty"], json!([[2025, "near_poor"]]));
         assert_eq!(reg["circumstances"].as_array().unwrap().len(), 2);
         assert_eq!(reg["caregivers"][0]["legal_representative"], true);
         // Withdrawal stops it.
-        assert_eq!(
-            t.api("POST", &format!("/api/v1/children/{id}/consents/{own}/withdraw"), &token, None).await.status,
-            StatusCode::NO_CONTENT
-        );
-        assert_eq!(t.api("GET", &format!("/api/v1/children/{id}/register"), &token, None).await.json()["consent_ok"], false);
+        withdraw(by_law).await;
+        assert_eq!(register().await["consent_ok"], false);
+        let _ = own;
         // The hamlet collaborator does not see the HIV group (đ), nor may record it.
         let collab = t.token("mai.ap").await;
         let seen = t.api("GET", &format!("/api/v1/children/{id}/register"), &collab, None).await.json();
@@ -133,11 +157,36 @@ async fn circumstances_risk_household_and_consent() {
             .json()["error"]["fields"][0]["field"],
             "birth_date"
         );
+        // Art. 10 covers children under 16: group e) may not begin at 16 or 17 either.
+        let older = json!({"full_name": "Phan Văn Lớn", "sex": "male", "birth_date": "2009-06-01", "residence_unit_id": hamlet});
+        let older = t.api("POST", "/api/v1/children", &token, Some(older.to_string())).await.json()["id"].as_i64().unwrap();
+        let group_e = |began: &str| {
+            let body = json!({"group": "e", "began_on": began}).to_string();
+            let (t, token) = (&t, token.clone());
+            async move { t.api("POST", &format!("/api/v1/children/{older}/circumstances"), &token, Some(body)).await }
+        };
+        let r = group_e("2025-06-01").await;
+        assert_eq!(
+            (r.status, r.json()["error"]["fields"][0]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("began_on")),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("under 16"), "{}", r.body);
+        assert_eq!(group_e("2025-05-31").await.status, StatusCode::CREATED, "the day before the 16th birthday");
+        assert_eq!(t.raw_count(&format!("SELECT COUNT(*) FROM child_circumstance WHERE child_id = {older}")).await, 1);
         // The page shows the section.
         let s = t.session("lan.xa").await;
         let page = t.page(&format!("/children/{id}"), &s).await.body;
         assert!(
             page.contains("data-group=\"dd\"") && page.contains("Phan Văn Tám") && page.contains("id=\"consent-status\" data-ok=\"false\"")
+        );
+        // The page names the instrument of each record and of today's check.
+        assert!(page.contains("data-instrument=\"nd-13-2023\">Nghị định 13/2023/NĐ-CP, Điều 20 khoản 2</small>"), "{page}");
+        assert!(page.contains("data-instrument=\"luat-91-2025\""), "{page}");
+        assert!(
+            page.contains("<small id=\"consent-instrument\">(theo Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15, Điều 24 khoản 2)</small>"),
+            "{page}"
         );
     }
 }

@@ -141,6 +141,27 @@ pub struct TaskDto {
     due_at: String,
     done_at: Option<String>,
     overdue: bool,
+    /// Where the deadline comes from (in a case's view; absent in the task lists and
+    /// for the review, whose date the chair sets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deadline_source: Option<DeadlineSourceDto>,
+}
+
+/// The source of a task's deadline: `law` (with the article and clause), `procedure_sheet`
+/// (with the procedure) or `local_default` (configurable).
+#[derive(Serialize, ToSchema)]
+pub struct DeadlineSourceDto {
+    kind: &'static str,
+    citation: Option<&'static str>,
+}
+
+fn deadline_source(kind: treem_domain::case::TaskKind, urgent: bool) -> Option<DeadlineSourceDto> {
+    use treem_domain::case::DeadlineSource as S;
+    Some(match treem_domain::case::deadline_source(kind, urgent)? {
+        S::Law { citation } => DeadlineSourceDto { kind: "law", citation: Some(citation) },
+        S::ProcedureSheet { citation } => DeadlineSourceDto { kind: "procedure_sheet", citation: Some(citation) },
+        S::LocalDefault => DeadlineSourceDto { kind: "local_default", citation: None },
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -233,6 +254,7 @@ pub async fn get_case(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(i
                 due_at: timestamp_text(t.due_at),
                 done_at: t.done_at.map(timestamp_text),
                 overdue: t.done_at.is_none() && t.due_at < now,
+                deadline_source: deadline_source(t.kind, r.urgent),
             })
             .collect(),
         steps: v
@@ -404,6 +426,7 @@ pub async fn tasks(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(
                 due_at: timestamp_text(t.due_at),
                 done_at: None,
                 overdue: t.due_at < now,
+                deadline_source: None,
             })
             .collect(),
     ))

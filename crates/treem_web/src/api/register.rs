@@ -40,6 +40,39 @@ pub struct ConsentDto {
     given_on: String,
     scope: String,
     withdrawn_on: Option<String>,
+    /// The instrument in force on `given_on`, by which the record is judged (none before
+    /// the first one of `data/consent/instruments.toml`).
+    instrument: Option<InstrumentDto>,
+}
+
+/// A legal instrument on consent (`data/consent/instruments.toml`).
+#[derive(Serialize, ToSchema)]
+pub struct InstrumentDto {
+    id: String,
+    name_vi: String,
+    name_en: String,
+    /// The article and clause of the rule.
+    citation: String,
+    in_force_from: String,
+    /// The age from which the child's own consent counts.
+    child_consent_from_age: i32,
+    /// `all_processing` or `disclosure`: what the child's own consent is needed for.
+    child_consent_for: &'static str,
+}
+
+fn instrument(i: &treem_domain::consent::Instrument) -> InstrumentDto {
+    InstrumentDto {
+        id: i.id.clone(),
+        name_vi: i.name_vi.clone(),
+        name_en: i.name_en.clone(),
+        citation: i.citation.clone(),
+        in_force_from: i.in_force_from.to_string(),
+        child_consent_from_age: i.child_consent_from_age,
+        child_consent_for: match i.child_consent_for {
+            treem_domain::consent::ConsentFor::AllProcessing => "all_processing",
+            treem_domain::consent::ConsentFor::Disclosure => "disclosure",
+        },
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -65,8 +98,9 @@ pub struct RegisterDto {
     risks: Vec<DatedDto>,
     caregivers: Vec<CaregiverDto>,
     consents: Vec<ConsentDto>,
-    /// Whether consents (or a legal basis) satisfy Decree 13/2023 today.
+    /// Whether consents (or a legal basis) satisfy today's instrument (`consent_instrument`).
     consent_ok: bool,
+    consent_instrument: Option<InstrumentDto>,
 }
 
 fn dated(d: &treem_app::register::DatedRecord) -> DatedDto {
@@ -78,6 +112,19 @@ fn dated(d: &treem_app::register::DatedRecord) -> DatedDto {
     responses((status = 200, body = RegisterDto), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_register(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> Result<Json<RegisterDto>, ApiError> {
     let v = app.register.view(&a, id).await?;
+    let consents = v
+        .consents
+        .iter()
+        .map(|c| ConsentDto {
+            id: c.id,
+            kind: c.kind.clone(),
+            given_by: c.given_by.clone(),
+            given_on: c.given_on.to_string(),
+            scope: c.scope.clone(),
+            withdrawn_on: c.withdrawn_on.map(|d| d.to_string()),
+            instrument: v.instrument_of(c).map(instrument),
+        })
+        .collect();
     Ok(Json(RegisterDto {
         disability: v.profile.disability,
         school_status: v.profile.school_status.clone(),
@@ -103,19 +150,9 @@ pub async fn get_register(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Pa
                 phone: c.phone,
             })
             .collect(),
-        consents: v
-            .consents
-            .into_iter()
-            .map(|c| ConsentDto {
-                id: c.id,
-                kind: c.kind,
-                given_by: c.given_by,
-                given_on: c.given_on.to_string(),
-                scope: c.scope,
-                withdrawn_on: c.withdrawn_on.map(|d| d.to_string()),
-            })
-            .collect(),
+        consents,
         consent_ok: v.consent_ok,
+        consent_instrument: v.consent_instrument.map(instrument),
     }))
 }
 

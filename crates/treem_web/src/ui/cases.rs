@@ -240,6 +240,8 @@ pub struct TaskLine {
     pub overdue: bool,
     pub child_name: String,
     pub assignee: String,
+    /// Where the deadline comes from: the article, or "local default" (case page only).
+    pub source: String,
 }
 
 pub struct InterventionLine {
@@ -350,6 +352,16 @@ async fn case_view(
                 overdue: t.done_at.is_none() && t.due_at < now,
                 child_name: t.child_name.clone(),
                 assignee: t.assignee_name.clone().unwrap_or_default(),
+                source: match treem_domain::case::deadline_source(t.kind, r.urgent) {
+                    Some(treem_domain::case::DeadlineSource::Law { citation }) => citation.to_owned(),
+                    Some(treem_domain::case::DeadlineSource::ProcedureSheet { citation }) => {
+                        format!("{}: {citation}", crate::i18n::translate(ctx.lang, "tasks.procedure_sheet"))
+                    }
+                    Some(treem_domain::case::DeadlineSource::LocalDefault) => {
+                        crate::i18n::translate(ctx.lang, "tasks.local_default").to_owned()
+                    }
+                    None => String::new(),
+                },
             })
             .collect(),
         interventions: v
@@ -583,6 +595,7 @@ pub async fn tasks_page(
             overdue: t.done_at.is_none() && t.due_at < now,
             child_name: t.child_name.clone(),
             assignee: t.assignee_name.clone().unwrap_or_default(),
+            source: String::new(),
         })
         .collect();
     Ok(render(StatusCode::OK, &TasksPage { c: ctx.chrome("cases"), rows }))

@@ -483,7 +483,8 @@ pub async fn indicator_page(
                 treem_domain::indicator::FactKind::Cases => "/cases",
                 treem_domain::indicator::FactKind::Units
                 | treem_domain::indicator::FactKind::Reported
-                | treem_domain::indicator::FactKind::Fund => "",
+                | treem_domain::indicator::FactKind::Fund
+                | treem_domain::indicator::FactKind::Households => "",
             },
         },
         ratio: matches!(&formula, Formula::Ratio(..)),
