@@ -87,6 +87,11 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// Closes every connection of the pool (a database that is to be copied must have none).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
         let options = PgConnectOptions::from_str(url).map_err(|e| StorageError::Config(format!("not a valid PostgreSQL URL: {e}")))?;
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
@@ -294,6 +299,29 @@ pub async fn create_database(admin: &PgStore, name: &str) -> Result<(), StorageE
     check_identifier(name)?;
     let sql = format!("CREATE DATABASE \"{name}\"");
     (&admin.pool).execute(sql.as_str()).await.map(|_| ()).map_err(map_err)
+}
+
+/// Creates database `name` as a copy of database `template` (which nobody may be connected to).
+pub async fn create_database_from(admin: &PgStore, name: &str, template: &str) -> Result<(), StorageError> {
+    check_identifier(name)?;
+    check_identifier(template)?;
+    let sql = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+    (&admin.pool).execute(sql.as_str()).await.map(|_| ()).map_err(map_err)
+}
+
+/// Renames database `from` to `to` (nobody may be connected to it).
+pub async fn rename_database(admin: &PgStore, from: &str, to: &str) -> Result<(), StorageError> {
+    check_identifier(from)?;
+    check_identifier(to)?;
+    let sql = format!("ALTER DATABASE \"{from}\" RENAME TO \"{to}\"");
+    (&admin.pool).execute(sql.as_str()).await.map(|_| ()).map_err(map_err)
+}
+
+/// Whether database `name` exists.
+pub async fn database_exists(admin: &PgStore, name: &str) -> Result<bool, StorageError> {
+    let found: Option<i32> =
+        sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1").bind(name).fetch_optional(&admin.pool).await.map_err(map_err)?;
+    Ok(found.is_some())
 }
 
 /// Drops database `name`, closing other sessions on it first.

@@ -53,6 +53,14 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Writes the log back into the database file and closes every connection (so that the
+    /// file alone is the whole database, and may be copied).
+    pub async fn close(&self) -> Result<(), StorageError> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await.map_err(map_err)?;
+        self.pool.close().await;
+        Ok(())
+    }
+
     /// Opens `sqlite://PATH`. With `create`, a missing file is created; without
     /// it, a missing file is an error (a typo must not start an empty database).
     pub async fn connect(url: &str, create: bool) -> Result<Self, StorageError> {

@@ -42,8 +42,14 @@ impl Drop for TestApp {
     }
 }
 
+/// The PostgreSQL server of the tests. Locally, none means the PostgreSQL half is skipped;
+/// in CI (`CI` set, as `.ci/run` runs) a missing URL fails the run rather than pass on one engine.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("TREEM_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+    let url = std::env::var("TREEM_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    if url.is_none() && std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+        panic!("CI is set but TREEM_TEST_POSTGRES_URL is not: the PostgreSQL half of the tests would be skipped");
+    }
+    url
 }
 
 pub async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
@@ -67,6 +73,91 @@ pub async fn postgres_store(admin_url: &str) -> (Arc<dyn Store>, (String, String
     (Arc::new(store), (admin_url.to_owned(), name))
 }
 
+/// A database migrated and holding the bundled units (and the demo hamlets), made once
+/// and copied for each test: a copy takes milliseconds where migrating and importing the
+/// units takes most of a second (the Rust registry server does the same).
+async fn seed(store: &dyn Store) {
+    store.migrate().await.unwrap();
+    let mut files = treem_domain::bundled::admin_unit_files().unwrap();
+    let hamlets = treem_domain::bundled::demo_hamlet_files().unwrap();
+    files.units.extend(hamlets.units);
+    files.successions.extend(hamlets.successions);
+    store
+        .import_units(&files, &treem_domain::audit::AuditEvent::new("units.import", treem_domain::audit::Outcome::Ok))
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+/// Runs `work` on a runtime of its own (each test has its own runtime; what is made once
+/// for all of them must not belong to any of them).
+fn on_own_runtime<T: Send + 'static>(work: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(work)).join().unwrap()
+}
+
+/// What the template depends on: the migrations and the unit files. A new migration or
+/// unit file makes a new template; an old one is simply not used again.
+fn template_key() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for m in treem_storage_sqlite::MIGRATIONS.iter().chain(treem_storage_postgres::MIGRATIONS) {
+        m.name.hash(&mut h);
+        m.sql.hash(&mut h);
+    }
+    for (name, bytes) in treem_domain::bundled::ADMIN_UNIT_FILES.iter().chain(treem_domain::bundled::DEMO_HAMLET_FILES) {
+        name.hash(&mut h);
+        bytes.hash(&mut h);
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// The SQLite template file of this test process.
+fn sqlite_template() -> &'static std::path::Path {
+    static TEMPLATE: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> = std::sync::OnceLock::new();
+    &TEMPLATE
+        .get_or_init(|| {
+            on_own_runtime(async {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("template.db");
+                let store = SqliteStore::connect(&format!("sqlite://{}", path.display()), true).await.unwrap();
+                seed(&store).await;
+                store.close().await.unwrap();
+                (dir, path)
+            })
+        })
+        .1
+}
+
+/// The PostgreSQL template database on the server of `admin_url`: made once per content
+/// (see [`template_key`]) and kept between runs, built under another name and renamed, so
+/// that a run stopped halfway never leaves a half-made template.
+fn postgres_template(admin_url: &str) -> String {
+    static TEMPLATE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let admin_url = admin_url.to_owned();
+    TEMPLATE
+        .get_or_init(move || {
+            on_own_runtime(async move {
+                let name = format!("treem_tpl_{}", template_key());
+                let admin = PgStore::connect(&admin_url).await.unwrap();
+                if !treem_storage_postgres::database_exists(&admin, &name).await.unwrap() {
+                    let building = format!("treem_tplb_{}", std::process::id());
+                    let _ = drop_database(&admin, &building).await;
+                    create_database(&admin, &building).await.unwrap();
+                    let store = PgStore::connect(&url_with_database(&admin_url, &building)).await.unwrap();
+                    seed(&store).await;
+                    store.close().await;
+                    // Another process may have finished the same template meanwhile.
+                    if treem_storage_postgres::rename_database(&admin, &building, &name).await.is_err() {
+                        let _ = drop_database(&admin, &building).await;
+                    }
+                }
+                admin.close().await;
+                name
+            })
+        })
+        .clone()
+}
+
 async fn build(
     backend: &'static str,
     url: String,
@@ -85,27 +176,46 @@ async fn build_with(
     dir: Option<tempfile::TempDir>,
     settings: AuthSettings,
 ) -> TestApp {
+    // The copy of the template is migrated already: this only checks it.
     store.migrate().await.unwrap();
-    let mut files = treem_domain::bundled::admin_unit_files().unwrap();
-    let hamlets = treem_domain::bundled::demo_hamlet_files().unwrap();
-    files.units.extend(hamlets.units);
-    files.successions.extend(hamlets.successions);
-    store
-        .import_units(&files, &treem_domain::audit::AuditEvent::new("units.import", treem_domain::audit::Outcome::Ok))
-        .await
-        .unwrap()
-        .unwrap();
     let app = App::new(store.clone(), settings).await.unwrap();
     let router = treem_web::router(app.clone(), treem_web::WebOptions { max_body_bytes: 64 * 1024, secure_cookies: false });
     TestApp { backend, url, app, router, cleanup, _dir: dir }
 }
 
+/// A copy of the SQLite template in a folder of its own.
+async fn seeded_sqlite() -> (Arc<dyn Store>, tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("it.db");
+    std::fs::copy(sqlite_template(), &path).unwrap();
+    let url = format!("sqlite://{}", path.display());
+    (Arc::new(SqliteStore::connect(&url, false).await.unwrap()), dir, url)
+}
+
+/// A copy of the PostgreSQL template; returns the store and (admin URL, name) for dropping it.
+async fn seeded_postgres(admin_url: &str) -> (Arc<dyn Store>, (String, String)) {
+    let template = postgres_template(admin_url);
+    let name = format!("treem_it{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let admin = PgStore::connect(admin_url).await.unwrap();
+    let _ = drop_database(&admin, &name).await;
+    // Copies of one template made at the same moment may meet on its lock: try again.
+    let mut tries = 0;
+    while let Err(e) = treem_storage_postgres::create_database_from(&admin, &name, &template).await {
+        tries += 1;
+        assert!(tries < 20, "copying the template: {e}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    admin.close().await;
+    let store = PgStore::connect(&url_with_database(admin_url, &name)).await.unwrap();
+    (Arc::new(store), (admin_url.to_owned(), name))
+}
+
 /// Like [`apps`], with the given sign-in policy.
 pub async fn apps_with(settings: AuthSettings) -> Vec<TestApp> {
-    let (store, dir, url) = sqlite_store_url().await;
+    let (store, dir, url) = seeded_sqlite().await;
     let mut out = vec![build_with("sqlite", url, store, None, Some(dir), settings).await];
     if let Some(admin) = postgres_url() {
-        let (store, cleanup) = postgres_store(&admin).await;
+        let (store, cleanup) = seeded_postgres(&admin).await;
         let url = url_with_database(&admin, &cleanup.1);
         out.push(build_with("postgres", url, store, Some(cleanup), None, settings).await);
     }
@@ -114,10 +224,10 @@ pub async fn apps_with(settings: AuthSettings) -> Vec<TestApp> {
 
 /// One app per available backend: SQLite always, PostgreSQL when configured.
 pub async fn apps() -> Vec<TestApp> {
-    let (store, dir, url) = sqlite_store_url().await;
+    let (store, dir, url) = seeded_sqlite().await;
     let mut out = vec![build("sqlite", url, store, None, Some(dir)).await];
     if let Some(admin) = postgres_url() {
-        let (store, cleanup) = postgres_store(&admin).await;
+        let (store, cleanup) = seeded_postgres(&admin).await;
         let url = url_with_database(&admin, &cleanup.1);
         out.push(build("postgres", url, store, Some(cleanup), None).await);
     }
