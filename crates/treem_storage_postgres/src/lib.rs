@@ -2,13 +2,22 @@
 //! backend; the SQL differs only where the engines do (placeholders, identity
 //! columns, `timestamptz`, locking).
 
+#[path = "../../treem_storage/sql/accounts.rs"]
 mod accounts;
+#[path = "../../treem_storage/sql/cases.rs"]
 mod cases;
+mod dialect;
+#[path = "../../treem_storage/sql/facts.rs"]
 mod facts;
+#[path = "../../treem_storage/sql/incidents.rs"]
 mod incidents;
+#[path = "../../treem_storage/sql/plans.rs"]
 mod plans;
+#[path = "../../treem_storage/sql/register.rs"]
 mod register;
+#[path = "../../treem_storage/sql/reported.rs"]
 mod reported;
+#[path = "../../treem_storage/sql/units.rs"]
 mod units;
 
 use async_trait::async_trait;
@@ -43,35 +52,6 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0014_write_notices", sql: include_str!("../migrations/0014_write_notices.sql") },
     Migration { name: "0015_privacy_classes", sql: include_str!("../migrations/0015_privacy_classes.sql") },
 ];
-
-/// Key of the advisory lock that serialises appends to the audit chain.
-const AUDIT_LOCK: i64 = 0x7472_6565_6d00_0002;
-
-/// Timestamps go to PostgreSQL as `timestamptz`.
-pub(crate) fn ts(t: time::OffsetDateTime) -> time::OffsetDateTime {
-    t
-}
-
-pub(crate) fn read_ts(r: &sqlx::postgres::PgRow, col: &str) -> Result<time::OffsetDateTime, StorageError> {
-    r.try_get(col).map_err(map_err)
-}
-
-pub(crate) fn read_ts_opt(r: &sqlx::postgres::PgRow, col: &str) -> Result<Option<time::OffsetDateTime>, StorageError> {
-    r.try_get(col).map_err(map_err)
-}
-
-/// The SQL that matches a column against the list of unit ids bound as `$1`.
-pub(crate) const UNITS_IN: &str = "= ANY($1)";
-
-/// Unit ids as the one array parameter of [`UNITS_IN`].
-pub(crate) fn unit_list(units: &[treem_domain::units::UnitId]) -> Vec<i64> {
-    units.iter().map(|u| u.0).collect()
-}
-
-/// Serialises appenders until the transaction ends, so each entry links to the last.
-pub(crate) async fn lock_audit_chain(conn: &mut sqlx::PgConnection) -> Result<(), StorageError> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_LOCK).execute(conn).await.map(|_| ()).map_err(map_err)
-}
 
 /// Key of the advisory lock that serialises migrations between processes.
 const MIGRATION_LOCK: i64 = 0x7472_6565_6d00_0001;

@@ -3,13 +3,22 @@
 //! Writes start with `BEGIN IMMEDIATE`, so a read-then-write transaction never
 //! fails halfway with SQLITE_BUSY.
 
+#[path = "../../treem_storage/sql/accounts.rs"]
 mod accounts;
+#[path = "../../treem_storage/sql/cases.rs"]
 mod cases;
+mod dialect;
+#[path = "../../treem_storage/sql/facts.rs"]
 mod facts;
+#[path = "../../treem_storage/sql/incidents.rs"]
 mod incidents;
+#[path = "../../treem_storage/sql/plans.rs"]
 mod plans;
+#[path = "../../treem_storage/sql/register.rs"]
 mod register;
+#[path = "../../treem_storage/sql/reported.rs"]
 mod reported;
+#[path = "../../treem_storage/sql/units.rs"]
 mod units;
 
 use async_trait::async_trait;
@@ -134,52 +143,6 @@ pub(crate) fn map_err(e: sqlx::Error) -> StorageError {
     }
 }
 
-/// A timestamp as SQLite keeps it: fixed-width RFC 3339 UTC text.
-pub(crate) fn ts(t: time::OffsetDateTime) -> String {
-    treem_domain::audit::timestamp_text(t)
-}
-
-pub(crate) fn read_ts(r: &sqlx::sqlite::SqliteRow, col: &str) -> Result<time::OffsetDateTime, StorageError> {
-    let s: String = r.try_get(col).map_err(map_err)?;
-    treem_domain::audit::parse_timestamp_text(&s).ok_or_else(|| StorageError::Other(format!("{col} holds a malformed timestamp")))
-}
-
-pub(crate) fn read_ts_opt(r: &sqlx::sqlite::SqliteRow, col: &str) -> Result<Option<time::OffsetDateTime>, StorageError> {
-    let s: Option<String> = r.try_get(col).map_err(map_err)?;
-    s.map(|s| {
-        treem_domain::audit::parse_timestamp_text(&s).ok_or_else(|| StorageError::Other(format!("{col} holds a malformed timestamp")))
-    })
-    .transpose()
-}
-
-/// The SQL that matches a column against a list of unit ids bound as one parameter.
-pub(crate) const UNITS_IN: &str = "IN (SELECT value FROM json_each(?))";
-
-/// Unit ids as the one parameter of [`UNITS_IN`]: a JSON array of integers we produced, never spliced into SQL.
-pub(crate) fn unit_list(units: &[treem_domain::units::UnitId]) -> String {
-    format!("[{}]", units.iter().map(|u| u.0.to_string()).collect::<Vec<_>>().join(","))
-}
-
-/// On SQLite the write transaction (`BEGIN IMMEDIATE`) already serialises appends.
-pub(crate) async fn lock_audit_chain(_conn: &mut sqlx::SqliteConnection) -> Result<(), StorageError> {
-    Ok(())
-}
-
-/// Now as fixed-width RFC 3339 UTC text, so text order is time order.
-pub(crate) fn now_text() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
-        now.microsecond()
-    )
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
@@ -203,7 +166,7 @@ impl Store for SqliteStore {
             sqlx::query("INSERT INTO treem_migration (name, checksum, applied_at) VALUES (?, ?, ?)")
                 .bind(m.name)
                 .bind(m.checksum())
-                .bind(now_text())
+                .bind(treem_domain::audit::timestamp_text(treem_domain::audit::now_utc()))
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;

@@ -1,7 +1,6 @@
-//! Incidents on PostgreSQL.
+//! Incidents: SQL shared by both engines (see README.md).
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
 use sqlx::Row;
 use treem_domain::audit::{now_utc, AuditEvent};
 use treem_domain::incident::{
@@ -11,19 +10,22 @@ use treem_domain::units::UnitId;
 use treem_storage::{IncidentQuery, IncidentRecord, IncidentStore, StorageError};
 
 use crate::accounts::append_audit_for;
-use crate::{map_err, ts, unit_list, PgStore, UNITS_IN};
+use crate::dialect::{begin_write, id_list, ids_joined, in_ids, in_texts, map_err, text_list, DbRow, DbStore, Stamp, OVERRIDING};
 
-const COLUMNS: &str =
-    "i.id, i.kind, i.occurred_on, i.unit_id, i.abuse_form, i.sexual_subtype, i.setting, i.relation, i.offence, i.justice_stage, \
-     i.justice_measure, i.injury, i.fatal, i.notes, i.case_id, i.version, \
-     (SELECT string_agg(child_id::text, ',' ORDER BY child_id) FROM incident_child c WHERE c.incident_id = i.id) AS children";
+static COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "i.id, i.kind, i.occurred_on, i.unit_id, i.abuse_form, i.sexual_subtype, i.setting, i.relation, i.offence, i.justice_stage, \
+         i.justice_measure, i.injury, i.fatal, i.notes, i.case_id, i.version, {} AS children",
+        ids_joined("child_id", "FROM incident_child c WHERE c.incident_id = i.id")
+    )
+});
 
-fn opt<T>(r: &PgRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, StorageError> {
+fn opt<T>(r: &DbRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, StorageError> {
     let v: Option<String> = r.try_get(col).map_err(map_err)?;
     v.map(|v| parse(&v).ok_or_else(|| StorageError::Other(format!("incident.{col} holds `{v}`")))).transpose()
 }
 
-fn decode(r: &PgRow) -> Result<IncidentRecord, StorageError> {
+fn decode(r: &DbRow) -> Result<IncidentRecord, StorageError> {
     let kind: String = r.try_get("kind").map_err(map_err)?;
     let children: Option<String> = r.try_get("children").map_err(map_err)?;
     Ok(IncidentRecord {
@@ -50,36 +52,37 @@ fn decode(r: &PgRow) -> Result<IncidentRecord, StorageError> {
 }
 
 #[async_trait]
-impl IncidentStore for PgStore {
+impl IncidentStore for DbStore {
     async fn create_incident(&self, f: &IncidentFields, id: i64, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let now = ts(now_utc());
-        let id: i64 = sqlx::query_scalar(
+        let mut tx = begin_write(&self.pool).await?;
+        let now = Stamp(now_utc());
+        let sql = format!(
             "INSERT INTO incident (id, kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, offence, justice_stage, justice_measure, \
-             injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) OVERRIDING SYSTEM VALUE \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1) RETURNING id",
-        )
-        .bind(id)
-        .bind(f.kind.as_str())
-        .bind(f.occurred_on)
-        .bind(f.unit.0)
-        .bind(f.abuse_form.map(AbuseForm::as_str))
-        .bind(f.sexual_subtype.map(SexualSubtype::as_str))
-        .bind(f.setting.map(Setting::as_str))
-        .bind(f.relation.map(Relation::as_str))
-        .bind(&f.offence)
-        .bind(f.justice_stage.map(JusticeStage::as_str))
-        .bind(f.justice_measure.map(JusticeMeasure::as_str))
-        .bind(f.injury.map(InjuryKind::as_str))
-        .bind(f.fatal)
-        .bind(&f.notes)
-        .bind(f.case_id)
-        .bind(created_by)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
+             injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) {OVERRIDING} \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1) RETURNING id"
+        );
+        let id: i64 = sqlx::query_scalar(&sql)
+            .bind(id)
+            .bind(f.kind.as_str())
+            .bind(f.occurred_on)
+            .bind(f.unit.0)
+            .bind(f.abuse_form.map(AbuseForm::as_str))
+            .bind(f.sexual_subtype.map(SexualSubtype::as_str))
+            .bind(f.setting.map(Setting::as_str))
+            .bind(f.relation.map(Relation::as_str))
+            .bind(&f.offence)
+            .bind(f.justice_stage.map(JusticeStage::as_str))
+            .bind(f.justice_measure.map(JusticeMeasure::as_str))
+            .bind(f.injury.map(InjuryKind::as_str))
+            .bind(f.fatal)
+            .bind(&f.notes)
+            .bind(f.case_id)
+            .bind(created_by)
+            .bind(now)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
         for child in &f.children {
             sqlx::query("INSERT INTO incident_child (incident_id, child_id) VALUES ($1, $2)")
                 .bind(id)
@@ -94,7 +97,7 @@ impl IncidentStore for PgStore {
     }
 
     async fn incident(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<IncidentRecord>, StorageError> {
-        let sql = format!("SELECT {COLUMNS} FROM incident i WHERE i.id = $1");
+        let sql = format!("SELECT {} FROM incident i WHERE i.id = $1", *COLUMNS);
         self.fetch_audited(&sql, id, audit, decode).await
     }
 
@@ -103,12 +106,15 @@ impl IncidentStore for PgStore {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {COLUMNS} FROM incident i WHERE i.unit_id {UNITS_IN} AND i.kind = ANY($2) \
-             AND i.occurred_on >= $3 AND i.occurred_on <= $4 AND i.id > $5 ORDER BY i.id LIMIT $6"
+            "SELECT {} FROM incident i WHERE {} AND {} \
+             AND i.occurred_on >= $3 AND i.occurred_on <= $4 AND i.id > $5 ORDER BY i.id LIMIT $6",
+            *COLUMNS,
+            in_ids("i.unit_id", 1),
+            in_texts("i.kind", 2)
         );
         sqlx::query(&sql)
-            .bind(unit_list(&q.units))
-            .bind(q.kinds.iter().map(|k| k.as_str().to_owned()).collect::<Vec<String>>())
+            .bind(id_list(q.units.iter().map(|u| u.0)))
+            .bind(text_list(q.kinds.iter().map(|k| k.as_str())))
             .bind(q.from.unwrap_or(time::macros::date!(1900 - 01 - 01)))
             .bind(q.to.unwrap_or(time::Date::MAX))
             .bind(q.after_id.unwrap_or(0))

@@ -1,8 +1,7 @@
-//! Case management on SQLite: cases, steps, tasks, interventions, providers, referrals.
+//! Case management on PostgreSQL: cases, steps, tasks, interventions, providers, referrals.
 
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 use time::{Date, OffsetDateTime};
 use treem_domain::audit::{now_utc, AuditEvent};
 use treem_domain::case::{CaseSource, CaseState, RiskLevel, TaskKind};
@@ -13,7 +12,7 @@ use treem_storage::{
 };
 
 use crate::accounts::append_audit;
-use crate::{map_err, read_ts, read_ts_opt, ts, unit_list, SqliteStore, UNITS_IN};
+use crate::dialect::*;
 
 fn bad(col: &str, v: &str) -> StorageError {
     StorageError::Other(format!("{col} holds `{v}`"))
@@ -23,7 +22,7 @@ const CASE_COLUMNS: &str = "k.id, k.child_id, c.full_name AS child_name, k.unit_
      k.summary, k.urgent, k.risk_level, k.plan_summary, k.plan_approved_by, k.review_at, k.last_review_safe, k.received_at, k.closed_at, k.version, \
      (SELECT COUNT(*) FROM case_intervention i WHERE i.case_id = k.id AND i.status <> 'cancelled') AS interventions";
 
-fn decode_case(r: &SqliteRow) -> Result<CaseRecord, StorageError> {
+fn decode_case(r: &DbRow) -> Result<CaseRecord, StorageError> {
     let state: String = r.try_get("state").map_err(map_err)?;
     let source: String = r.try_get("source").map_err(map_err)?;
     let risk: Option<String> = r.try_get("risk_level").map_err(map_err)?;
@@ -42,10 +41,10 @@ fn decode_case(r: &SqliteRow) -> Result<CaseRecord, StorageError> {
         risk: risk.map(|v| RiskLevel::parse(&v).ok_or_else(|| bad("child_case.risk_level", &v))).transpose()?,
         plan_summary: r.try_get("plan_summary").map_err(map_err)?,
         plan_approved_by: r.try_get("plan_approved_by").map_err(map_err)?,
-        review_at: read_ts_opt(r, "review_at")?,
+        review_at: r.try_get::<Option<Stamp>, _>("review_at").map_err(map_err)?.map(|s| s.0),
         last_review_safe: r.try_get("last_review_safe").map_err(map_err)?,
-        received_at: read_ts(r, "received_at")?,
-        closed_at: read_ts_opt(r, "closed_at")?,
+        received_at: r.try_get::<Stamp, _>("received_at").map_err(map_err)?.0,
+        closed_at: r.try_get::<Option<Stamp>, _>("closed_at").map_err(map_err)?.map(|s| s.0),
         version: r.try_get("version").map_err(map_err)?,
         interventions: r.try_get("interventions").map_err(map_err)?,
     })
@@ -56,7 +55,7 @@ const TASK_COLUMNS: &str =
 const TASK_FROM: &str =
     "case_task t JOIN child_case k ON k.id = t.case_id JOIN child c ON c.id = k.child_id LEFT JOIN account a ON a.id = t.assignee_id";
 
-fn decode_task(r: &SqliteRow) -> Result<TaskRecord, StorageError> {
+fn decode_task(r: &DbRow) -> Result<TaskRecord, StorageError> {
     let kind: String = r.try_get("kind").map_err(map_err)?;
     Ok(TaskRecord {
         id: r.try_get("id").map_err(map_err)?,
@@ -65,34 +64,32 @@ fn decode_task(r: &SqliteRow) -> Result<TaskRecord, StorageError> {
         kind: TaskKind::parse(&kind).ok_or_else(|| bad("case_task.kind", &kind))?,
         assignee: r.try_get("assignee_id").map_err(map_err)?,
         assignee_name: r.try_get("assignee_name").map_err(map_err)?,
-        due_at: read_ts(r, "due_at")?,
-        done_at: read_ts_opt(r, "done_at")?,
+        due_at: r.try_get::<Stamp, _>("due_at").map_err(map_err)?.0,
+        done_at: r.try_get::<Option<Stamp>, _>("done_at").map_err(map_err)?.map(|s| s.0),
         child_name: r.try_get("child_name").map_err(map_err)?,
     })
 }
 
 async fn insert_tasks(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     case_id: i64,
     unit: UnitId,
     tasks: &[(TaskKind, OffsetDateTime)],
     assignee: Option<i64>,
 ) -> Result<(), StorageError> {
-    let now = ts(now_utc());
+    let now = Stamp(now_utc());
     for (kind, due) in tasks {
         // One open task per kind: a step that asks again for work already pending adds nothing.
         sqlx::query(
-            "INSERT INTO case_task (case_id, unit_id, kind, assignee_id, due_at, created_at) SELECT ?, ?, ?, ?, ?, ? \
-             WHERE NOT EXISTS (SELECT 1 FROM case_task WHERE case_id = ? AND kind = ? AND done_at IS NULL)",
+            "INSERT INTO case_task (case_id, unit_id, kind, assignee_id, due_at, created_at) SELECT $1, $2, $3, $4, $5, $6 \
+             WHERE NOT EXISTS (SELECT 1 FROM case_task WHERE case_id = $1 AND kind = $3 AND done_at IS NULL)",
         )
         .bind(case_id)
         .bind(unit.0)
         .bind(kind.as_str())
         .bind(assignee)
-        .bind(ts(*due))
-        .bind(&now)
-        .bind(case_id)
-        .bind(kind.as_str())
+        .bind(Stamp(*due))
+        .bind(now)
         .execute(&mut *conn)
         .await
         .map_err(map_err)?;
@@ -107,7 +104,7 @@ fn with_key(audit: &AuditEvent, id: i64) -> AuditEvent {
 }
 
 #[async_trait]
-impl CaseStore for SqliteStore {
+impl CaseStore for DbStore {
     async fn create_case(
         &self,
         c: &NewCase,
@@ -115,11 +112,11 @@ impl CaseStore for SqliteStore {
         assignee: Option<i64>,
         audit: &AuditEvent,
     ) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
-        let now = ts(now_utc());
+        let mut tx = begin_write(&self.pool).await?;
+        let now = Stamp(now_utc());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO child_case (child_id, unit_id, state, source, source_ref, reporter_name, reporter_contact, summary, urgent, received_at, \
-             created_by_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
+             created_by_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING id",
         )
         .bind(c.child_id)
         .bind(c.unit.0)
@@ -130,10 +127,10 @@ impl CaseStore for SqliteStore {
         .bind(&c.reporter_contact)
         .bind(&c.summary)
         .bind(c.urgent)
-        .bind(ts(c.received_at))
+        .bind(Stamp(c.received_at))
         .bind(c.created_by)
-        .bind(&now)
-        .bind(&now)
+        .bind(now)
+        .bind(now)
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -144,7 +141,7 @@ impl CaseStore for SqliteStore {
     }
 
     async fn case(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<CaseRecord>, StorageError> {
-        let sql = format!("SELECT {CASE_COLUMNS} FROM child_case k JOIN child c ON c.id = k.child_id WHERE k.id = ?");
+        let sql = format!("SELECT {CASE_COLUMNS} FROM child_case k JOIN child c ON c.id = k.child_id WHERE k.id = $1");
         self.fetch_audited(&sql, id, audit, decode_case).await
     }
 
@@ -154,23 +151,22 @@ impl CaseStore for SqliteStore {
         }
         let sql = format!(
             "SELECT {CASE_COLUMNS} FROM child_case k JOIN child c ON c.id = k.child_id WHERE k.unit_id {UNITS_IN} \
-             AND (CAST(? AS TEXT) IS NULL OR k.state = ?) \
-             AND (? = 0 OR EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id AND t.done_at IS NULL AND t.due_at < ?)) \
-             AND (CAST(? AS TEXT) IS NULL OR k.id IN (SELECT value FROM json_each(?))) \
-             AND k.id > ? ORDER BY k.id LIMIT ?"
+             AND (CAST($2 AS TEXT) IS NULL OR k.state = $3) \
+             AND ($4 = 0 OR EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id AND t.done_at IS NULL AND t.due_at < $5)) \
+             AND {} \
+             AND k.id > $6 ORDER BY k.id LIMIT $7",
+            opt_in_ids("k.id", 8)
         );
         let state = q.state.map(CaseState::as_str);
-        let ids = q.ids.as_ref().map(|ids| format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")));
         sqlx::query(&sql)
             .bind(unit_list(&q.units))
             .bind(state)
             .bind(state)
             .bind(i64::from(q.overdue_at.is_some()))
-            .bind(ts(q.overdue_at.unwrap_or_else(now_utc)))
-            .bind(ids.as_deref())
-            .bind(ids.as_deref())
+            .bind(Stamp(q.overdue_at.unwrap_or_else(now_utc)))
             .bind(q.after_id.unwrap_or(0))
             .bind(q.limit)
+            .bind(q.ids.as_deref().map(|ids| id_list(ids.iter().copied())))
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?
@@ -180,23 +176,23 @@ impl CaseStore for SqliteStore {
     }
 
     async fn apply_case_step(&self, id: i64, expected_version: i64, s: &StepWrite, audit: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let ch = &s.changes;
         let done = sqlx::query(
-            "UPDATE child_case SET state = ?, risk_level = COALESCE(?, risk_level), plan_summary = COALESCE(?, plan_summary), \
-             plan_approved_by = COALESCE(?, plan_approved_by), review_at = COALESCE(?, review_at), \
-             last_review_safe = CASE WHEN ? = 1 THEN ? ELSE last_review_safe END, closed_at = COALESCE(?, closed_at), \
-             updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND state = ?",
+            "UPDATE child_case SET state = $1, risk_level = COALESCE($2, risk_level), plan_summary = COALESCE($3, plan_summary), \
+             plan_approved_by = COALESCE($4, plan_approved_by), review_at = COALESCE($5, review_at), \
+             last_review_safe = CASE WHEN $6 = 1 THEN $7 ELSE last_review_safe END, closed_at = COALESCE($8, closed_at), \
+             updated_at = $9, version = version + 1 WHERE id = $10 AND version = $11 AND state = $12",
         )
         .bind(s.to.as_str())
         .bind(ch.risk.map(RiskLevel::as_str))
         .bind(&ch.plan_summary)
         .bind(&ch.plan_approved_by)
-        .bind(ch.review_at.map(ts))
+        .bind(ch.review_at.map(Stamp))
         .bind(i64::from(ch.last_review_safe.is_some()))
         .bind(ch.last_review_safe.flatten())
-        .bind(ch.closed_at.map(ts))
-        .bind(ts(s.at))
+        .bind(ch.closed_at.map(Stamp))
+        .bind(Stamp(s.at))
         .bind(id)
         .bind(expected_version)
         .bind(s.from.as_str())
@@ -205,23 +201,25 @@ impl CaseStore for SqliteStore {
         .map_err(map_err)?;
         if done.rows_affected() == 0 {
             let exists: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM child_case WHERE id = ?").bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?;
+                sqlx::query_scalar("SELECT id FROM child_case WHERE id = $1").bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?;
             return Err(if exists.is_some() { StorageError::Conflict("version".into()) } else { StorageError::NotFound });
         }
-        sqlx::query("INSERT INTO case_step (case_id, action, from_state, to_state, note, actor_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .bind(id)
-            .bind(s.action)
-            .bind(s.from.as_str())
-            .bind(s.to.as_str())
-            .bind(&s.note)
-            .bind(s.actor_id)
-            .bind(ts(s.at))
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO case_step (case_id, action, from_state, to_state, note, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(s.action)
+        .bind(s.from.as_str())
+        .bind(s.to.as_str())
+        .bind(&s.note)
+        .bind(s.actor_id)
+        .bind(Stamp(s.at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         for kind in &s.completes {
-            sqlx::query("UPDATE case_task SET done_at = ? WHERE case_id = ? AND kind = ? AND done_at IS NULL")
-                .bind(ts(s.at))
+            sqlx::query("UPDATE case_task SET done_at = $1 WHERE case_id = $2 AND kind = $3 AND done_at IS NULL")
+                .bind(Stamp(s.at))
                 .bind(id)
                 .bind(kind.as_str())
                 .execute(&mut *tx)
@@ -229,7 +227,7 @@ impl CaseStore for SqliteStore {
                 .map_err(map_err)?;
         }
         let unit: i64 =
-            sqlx::query_scalar("SELECT unit_id FROM child_case WHERE id = ?").bind(id).fetch_one(&mut *tx).await.map_err(map_err)?;
+            sqlx::query_scalar("SELECT unit_id FROM child_case WHERE id = $1").bind(id).fetch_one(&mut *tx).await.map_err(map_err)?;
         insert_tasks(&mut tx, id, UnitId(unit), &s.creates, s.assignee).await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_err)
@@ -238,7 +236,7 @@ impl CaseStore for SqliteStore {
     async fn case_steps(&self, case_id: i64) -> Result<Vec<StepRecord>, StorageError> {
         let rows = sqlx::query(
             "SELECT s.id, s.action, s.from_state, s.to_state, s.note, a.display_name, s.at FROM case_step s JOIN account a ON a.id = s.actor_id \
-             WHERE s.case_id = ? ORDER BY s.id",
+             WHERE s.case_id = $1 ORDER BY s.id",
         )
         .bind(case_id)
         .fetch_all(&self.pool)
@@ -253,14 +251,14 @@ impl CaseStore for SqliteStore {
                     to: r.try_get(3).map_err(map_err)?,
                     note: r.try_get(4).map_err(map_err)?,
                     actor: r.try_get(5).map_err(map_err)?,
-                    at: read_ts(r, "at")?,
+                    at: r.try_get::<Stamp, _>("at").map_err(map_err)?.0,
                 })
             })
             .collect()
     }
 
     async fn case_tasks(&self, case_id: i64) -> Result<Vec<TaskRecord>, StorageError> {
-        let sql = format!("SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.case_id = ? ORDER BY t.id");
+        let sql = format!("SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.case_id = $1 ORDER BY t.id");
         sqlx::query(&sql).bind(case_id).fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_task).collect()
     }
 
@@ -270,14 +268,14 @@ impl CaseStore for SqliteStore {
         }
         let sql = format!(
             "SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.unit_id {UNITS_IN} AND t.done_at IS NULL \
-             AND (? = 0 OR t.assignee_id = ?) AND t.due_at < ? ORDER BY t.due_at, t.id LIMIT ?"
+             AND ($2 = 0 OR t.assignee_id = $3) AND t.due_at < $4 ORDER BY t.due_at, t.id LIMIT $5"
         );
         let far = OffsetDateTime::new_utc(Date::MAX, time::Time::MIDNIGHT);
         sqlx::query(&sql)
             .bind(unit_list(&q.units))
             .bind(i64::from(q.assignee.is_some()))
             .bind(q.assignee.unwrap_or(0))
-            .bind(ts(q.due_before.unwrap_or(far)))
+            .bind(Stamp(q.due_before.unwrap_or(far)))
             .bind(q.limit)
             .fetch_all(&self.pool)
             .await
@@ -293,10 +291,9 @@ impl CaseStore for SqliteStore {
         }
         let sql = format!(
             "SELECT k.state, COUNT(*) FROM child_case k WHERE k.unit_id {UNITS_IN} GROUP BY k.state \
-             UNION ALL SELECT 'overdue_tasks', COUNT(*) FROM case_task t WHERE t.unit_id {UNITS_IN} AND t.done_at IS NULL AND t.due_at < ?"
+             UNION ALL SELECT 'overdue_tasks', COUNT(*) FROM case_task t WHERE t.unit_id {UNITS_IN} AND t.done_at IS NULL AND t.due_at < $2"
         );
-        let rows =
-            sqlx::query(&sql).bind(unit_list(units)).bind(unit_list(units)).bind(ts(now)).fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows = sqlx::query(&sql).bind(unit_list(units)).bind(Stamp(now)).fetch_all(&self.pool).await.map_err(map_err)?;
         rows.iter().map(|r| Ok((r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?))).collect()
     }
 
@@ -308,17 +305,17 @@ impl CaseStore for SqliteStore {
         due_on: Option<Date>,
         audit: &AuditEvent,
     ) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
-        let now = ts(now_utc());
+        let mut tx = begin_write(&self.pool).await?;
+        let now = Stamp(now_utc());
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO case_intervention (case_id, kind, responsible, due_on, status, created_at, updated_at, version) VALUES (?, ?, ?, ?, 'planned', ?, ?, 1) RETURNING id",
+            "INSERT INTO case_intervention (case_id, kind, responsible, due_on, status, created_at, updated_at, version) VALUES ($1, $2, $3, $4, 'planned', $5, $6, 1) RETURNING id",
         )
         .bind(case_id)
         .bind(kind)
         .bind(responsible)
         .bind(due_on)
-        .bind(&now)
-        .bind(&now)
+        .bind(now)
+        .bind(now)
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -335,13 +332,13 @@ impl CaseStore for SqliteStore {
         outcome: Option<&str>,
         audit: &AuditEvent,
     ) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query(
-            "UPDATE case_intervention SET status = ?, outcome = ?, updated_at = ?, version = version + 1 WHERE id = ? AND case_id = ?",
+            "UPDATE case_intervention SET status = $1, outcome = $2, updated_at = $3, version = version + 1 WHERE id = $4 AND case_id = $5",
         )
         .bind(status)
         .bind(outcome)
-        .bind(ts(now_utc()))
+        .bind(Stamp(now_utc()))
         .bind(id)
         .bind(case_id)
         .execute(&mut *tx)
@@ -356,7 +353,7 @@ impl CaseStore for SqliteStore {
 
     async fn interventions(&self, case_id: i64) -> Result<Vec<InterventionRecord>, StorageError> {
         let rows = sqlx::query(
-            "SELECT id, case_id, kind, responsible, due_on, status, outcome, version FROM case_intervention WHERE case_id = ? ORDER BY id",
+            "SELECT id, case_id, kind, responsible, due_on, status, outcome, version FROM case_intervention WHERE case_id = $1 ORDER BY id",
         )
         .bind(case_id)
         .fetch_all(&self.pool)
@@ -386,17 +383,18 @@ impl CaseStore for SqliteStore {
         phone: Option<&str>,
         audit: &AuditEvent,
     ) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO service_provider (name, kind, unit_id, phone, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
-                .bind(name)
-                .bind(kind)
-                .bind(unit.0)
-                .bind(phone)
-                .bind(ts(now_utc()))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO service_provider (name, kind, unit_id, phone, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(name)
+        .bind(kind)
+        .bind(unit.0)
+        .bind(phone)
+        .bind(Stamp(now_utc()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
         append_audit(&mut tx, &with_key(audit, id)).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
@@ -421,16 +419,16 @@ impl CaseStore for SqliteStore {
     }
 
     async fn create_referral(&self, case_id: i64, provider_id: i64, note: Option<&str>, audit: &AuditEvent) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
-        let now = ts(now_utc());
+        let mut tx = begin_write(&self.pool).await?;
+        let now = Stamp(now_utc());
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO referral (case_id, provider_id, status, note, created_at, updated_at, version) VALUES (?, ?, 'sent', ?, ?, ?, 1) RETURNING id",
+            "INSERT INTO referral (case_id, provider_id, status, note, created_at, updated_at, version) VALUES ($1, $2, 'sent', $3, $4, $5, 1) RETURNING id",
         )
         .bind(case_id)
         .bind(provider_id)
         .bind(note)
-        .bind(&now)
-        .bind(&now)
+        .bind(now)
+        .bind(now)
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -448,8 +446,8 @@ impl CaseStore for SqliteStore {
         reason: Option<&str>,
         audit: &AuditEvent,
     ) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
-        let current: Option<String> = sqlx::query_scalar("SELECT status FROM referral WHERE id = ? AND case_id = ?")
+        let mut tx = begin_write(&self.pool).await?;
+        let current: Option<String> = sqlx::query_scalar("SELECT status FROM referral WHERE id = $1 AND case_id = $2")
             .bind(id)
             .bind(case_id)
             .fetch_optional(&mut *tx)
@@ -460,10 +458,10 @@ impl CaseStore for SqliteStore {
             Some(c) if !from.contains(&c.as_str()) => return Err(StorageError::Conflict("status".into())),
             Some(_) => {}
         }
-        sqlx::query("UPDATE referral SET status = ?, reason = COALESCE(?, reason), updated_at = ?, version = version + 1 WHERE id = ?")
+        sqlx::query("UPDATE referral SET status = $1, reason = COALESCE($2, reason), updated_at = $3, version = version + 1 WHERE id = $4")
             .bind(status)
             .bind(reason)
-            .bind(ts(now_utc()))
+            .bind(Stamp(now_utc()))
             .bind(id)
             .execute(&mut *tx)
             .await
@@ -475,7 +473,7 @@ impl CaseStore for SqliteStore {
     async fn referrals(&self, case_id: i64) -> Result<Vec<ReferralRecord>, StorageError> {
         let rows = sqlx::query(
             "SELECT r.id, r.case_id, r.provider_id, p.name, r.status, r.note, r.reason, r.updated_at, r.version FROM referral r \
-             JOIN service_provider p ON p.id = r.provider_id WHERE r.case_id = ? ORDER BY r.id",
+             JOIN service_provider p ON p.id = r.provider_id WHERE r.case_id = $1 ORDER BY r.id",
         )
         .bind(case_id)
         .fetch_all(&self.pool)
@@ -491,7 +489,7 @@ impl CaseStore for SqliteStore {
                     status: r.try_get(4).map_err(map_err)?,
                     note: r.try_get(5).map_err(map_err)?,
                     reason: r.try_get(6).map_err(map_err)?,
-                    updated_at: read_ts(r, "updated_at")?,
+                    updated_at: r.try_get::<Stamp, _>("updated_at").map_err(map_err)?.0,
                     version: r.try_get(8).map_err(map_err)?,
                 })
             })

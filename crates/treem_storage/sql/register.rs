@@ -1,4 +1,4 @@
-//! The child register beyond the core record, on PostgreSQL.
+//! The child register beyond the core record,: the SQL of both engines, written once (`crates/treem_storage/sql/README.md`).
 
 use async_trait::async_trait;
 use sqlx::Row;
@@ -11,7 +11,7 @@ use treem_storage::{
 };
 
 use crate::accounts::append_audit;
-use crate::{map_err, ts, PgStore};
+use crate::dialect::*;
 
 fn dated_sql(table: Dated) -> (&'static str, &'static str) {
     match table {
@@ -21,7 +21,7 @@ fn dated_sql(table: Dated) -> (&'static str, &'static str) {
 }
 
 #[async_trait]
-impl RegisterStore for PgStore {
+impl RegisterStore for DbStore {
     async fn profile(&self, child_id: i64) -> Result<ChildProfile, StorageError> {
         let r =
             sqlx::query("SELECT household_id, disability, school_status, health_insurance, birth_registered_on FROM child WHERE id = $1")
@@ -39,7 +39,7 @@ impl RegisterStore for PgStore {
     }
 
     async fn set_profile(&self, child_id: i64, p: &ChildProfile, audit: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query(
             "UPDATE child SET household_id = $1, disability = $2, school_status = $3, health_insurance = $4, birth_registered_on = $5, updated_at = $6, \
              version = version + 1 WHERE id = $7",
@@ -49,7 +49,7 @@ impl RegisterStore for PgStore {
         .bind(&p.school_status)
         .bind(p.health_insurance)
         .bind(p.birth_registered_on)
-        .bind(ts(now_utc()))
+        .bind(Stamp(now_utc()))
         .bind(child_id)
         .execute(&mut *tx)
         .await
@@ -63,9 +63,9 @@ impl RegisterStore for PgStore {
 
     async fn add_dated(&self, table: Dated, row: &NewDated<'_>, audit: &AuditEvent) -> Result<i64, StorageError> {
         let (t, col) = dated_sql(table);
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let sql = format!(
-            "INSERT INTO {t} (id, child_id, {col}, began_on, ended_on, created_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
+            "INSERT INTO {t} (id, child_id, {col}, began_on, ended_on, created_at) {OVERRIDING} VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
         );
         let id: i64 = sqlx::query_scalar(&sql)
             .bind(row.id)
@@ -73,7 +73,7 @@ impl RegisterStore for PgStore {
             .bind(row.what)
             .bind(row.began_on)
             .bind(row.ended_on)
-            .bind(ts(now_utc()))
+            .bind(Stamp(now_utc()))
             .fetch_one(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -84,7 +84,7 @@ impl RegisterStore for PgStore {
 
     async fn end_dated(&self, table: Dated, child_id: i64, id: i64, ended_on: Date, audit: &AuditEvent) -> Result<(), StorageError> {
         let (t, _) = dated_sql(table);
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let sql = format!("UPDATE {t} SET ended_on = $1 WHERE id = $2 AND child_id = $3 AND ended_on IS NULL AND began_on <= $4");
         let done = sqlx::query(&sql).bind(ended_on).bind(id).bind(child_id).bind(ended_on).execute(&mut *tx).await.map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -111,7 +111,7 @@ impl RegisterStore for PgStore {
     }
 
     async fn add_caregiver(&self, child_id: i64, c: &CaregiverRecord, audit: &AuditEvent) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO child_caregiver (child_id, name, relation, legal_representative, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -120,7 +120,7 @@ impl RegisterStore for PgStore {
         .bind(&c.relation)
         .bind(c.legal_representative)
         .bind(&c.phone)
-        .bind(ts(now_utc()))
+        .bind(Stamp(now_utc()))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -150,7 +150,7 @@ impl RegisterStore for PgStore {
     }
 
     async fn add_consent(&self, child_id: i64, c: &Consent, recorded_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO child_consent (child_id, kind, given_by, given_on, scope, recorded_by_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -160,7 +160,7 @@ impl RegisterStore for PgStore {
         .bind(c.given_on)
         .bind(&c.scope)
         .bind(recorded_by)
-        .bind(ts(now_utc()))
+        .bind(Stamp(now_utc()))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -170,7 +170,7 @@ impl RegisterStore for PgStore {
     }
 
     async fn withdraw_consent(&self, child_id: i64, id: i64, on: Date, audit: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query(
             "UPDATE child_consent SET withdrawn_on = $1 WHERE id = $2 AND child_id = $3 AND withdrawn_on IS NULL AND given_on <= $4",
         )
@@ -210,8 +210,8 @@ impl RegisterStore for PgStore {
     }
 
     async fn upsert_household(&self, unit: UnitId, code: &str, head_name: &str, audit: &AuditEvent) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let now = ts(now_utc());
+        let mut tx = begin_write(&self.pool).await?;
+        let now = Stamp(now_utc());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO household (code, head_name, unit_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, 1) \
              ON CONFLICT (unit_id, code) DO UPDATE SET head_name = excluded.head_name, updated_at = excluded.updated_at, version = household.version + 1 RETURNING id",
@@ -230,7 +230,7 @@ impl RegisterStore for PgStore {
     }
 
     async fn set_poverty(&self, household_id: i64, year: i64, status: &str, audit: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query(
             "INSERT INTO household_poverty (household_id, year, status) VALUES ($1, $2, $3) ON CONFLICT (household_id, year) DO UPDATE SET status = excluded.status",
         )

@@ -1,4 +1,4 @@
-//! Plans on PostgreSQL.
+//! Plans: the SQL of both engines, written once (`crates/treem_storage/sql/README.md`).
 
 use async_trait::async_trait;
 use sqlx::Row;
@@ -7,15 +7,15 @@ use treem_domain::units::UnitId;
 use treem_storage::{IndicatorRow, PlanRow, PlanStore, PublicReleaseRow, StorageError, UnitStatusRow};
 
 use crate::accounts::{append_audit, append_audit_for};
-use crate::{map_err, read_ts, ts, PgStore};
+use crate::dialect::*;
 
 #[async_trait]
-impl PlanStore for PgStore {
+impl PlanStore for DbStore {
     async fn save_plan(&self, p: &PlanRow, audit: &AuditEvent) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let existed: Option<i64> =
             sqlx::query_scalar("SELECT id FROM plan WHERE code = $1").bind(&p.code).fetch_optional(&mut *tx).await.map_err(map_err)?;
-        let now = ts(now_utc());
+        let now = Stamp(now_utc());
         sqlx::query(
             "INSERT INTO plan (code, title_vi, issued_year, period_from, period_to, document, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1) \
              ON CONFLICT (code) DO UPDATE SET title_vi = excluded.title_vi, issued_year = excluded.issued_year, period_from = excluded.period_from, \
@@ -60,7 +60,7 @@ impl PlanStore for PgStore {
     }
 
     async fn add_unit_status(&self, st: &UnitStatusRow, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO unit_status (unit_id, kind, valid_from, valid_to, decision, created_by_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -70,7 +70,7 @@ impl PlanStore for PgStore {
         .bind(st.valid_to)
         .bind(&st.decision)
         .bind(created_by)
-        .bind(ts(now_utc()))
+        .bind(Stamp(now_utc()))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -80,7 +80,7 @@ impl PlanStore for PgStore {
     }
 
     async fn end_unit_status(&self, id: i64, valid_to: time::Date, audit: &AuditEvent) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query("UPDATE unit_status SET valid_to = $1 WHERE id = $2")
             .bind(valid_to)
             .bind(id)
@@ -126,7 +126,7 @@ impl PlanStore for PgStore {
                     document: r.try_get(1).map_err(map_err)?,
                     revision: r.try_get(2).map_err(map_err)?,
                     saved_by: r.try_get(3).map_err(map_err)?,
-                    saved_at: treem_domain::audit::timestamp_text(read_ts(r, "saved_at")?),
+                    saved_at: treem_domain::audit::timestamp_text(r.try_get::<Stamp, _>("saved_at").map_err(map_err)?.0),
                 })
             })
             .collect()
@@ -139,8 +139,8 @@ impl PlanStore for PgStore {
         saved_by: i64,
         audit: &AuditEvent,
     ) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let now = ts(now_utc());
+        let mut tx = begin_write(&self.pool).await?;
+        let now = Stamp(now_utc());
         let done = if base_revision == 0 {
             // A first save: refused (as stale) when another one got there first.
             sqlx::query(
@@ -184,7 +184,7 @@ impl PlanStore for PgStore {
                 Ok(PublicReleaseRow {
                     plan_code: r.try_get(0).map_err(map_err)?,
                     year: r.try_get(1).map_err(map_err)?,
-                    published_at: read_ts(r, "published_at")?,
+                    published_at: r.try_get::<Stamp, _>("published_at").map_err(map_err)?.0,
                     body: r.try_get(3).map_err(map_err)?,
                 })
             })
@@ -192,14 +192,14 @@ impl PlanStore for PgStore {
     }
 
     async fn add_public_release(&self, row: &PublicReleaseRow, audit: &AuditEvent) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         // A release is never replaced: the first one stored for a year is the one published.
         let done = sqlx::query(
             "INSERT INTO public_release (plan_code, year, published_at, body) VALUES ($1, $2, $3, $4) ON CONFLICT (plan_code, year) DO NOTHING",
         )
         .bind(&row.plan_code)
         .bind(row.year)
-        .bind(ts(row.published_at))
+        .bind(Stamp(row.published_at))
         .bind(&row.body)
         .execute(&mut *tx)
         .await

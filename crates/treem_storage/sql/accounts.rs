@@ -1,8 +1,7 @@
-//! Accounts, sessions, tokens, throttling, the audit chain and the register of children on PostgreSQL.
+//! Accounts, sessions, tokens, throttling, the audit chain and the register of children: the SQL of both engines, written once (`crates/treem_storage/sql/README.md`).
 
 use async_trait::async_trait;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::Row;
 use time::OffsetDateTime;
 use treem_domain::access::Role;
 use treem_domain::audit::{entry_hash, now_utc, AuditEntry, AuditEvent, Outcome, GENESIS};
@@ -13,12 +12,12 @@ use treem_storage::{
     SessionRecord, StorageError, ThrottleState, TokenRecord,
 };
 
-use crate::{lock_audit_chain, map_err, read_ts, read_ts_opt, ts, PgStore};
+use crate::dialect::*;
 
 const ACCOUNT_COLUMNS: &str =
     "a.id, a.username, a.display_name, a.password_hash, a.role, a.scope_unit_id, a.agency, a.totp_secret, a.totp_enabled, a.totp_last_step, a.disabled, a.version";
 
-fn decode_account(r: &PgRow) -> Result<AccountRecord, StorageError> {
+fn decode_account(r: &DbRow) -> Result<AccountRecord, StorageError> {
     let role: String = r.try_get("role").map_err(map_err)?;
     Ok(AccountRecord {
         id: r.try_get("id").map_err(map_err)?,
@@ -38,13 +37,13 @@ fn decode_account(r: &PgRow) -> Result<AccountRecord, StorageError> {
 
 /// Appends an event to the chain inside the caller's transaction.
 /// [`append_audit`] for the record just written, whose id the entry carries.
-pub(crate) async fn append_audit_for(conn: &mut PgConnection, e: &AuditEvent, id: i64) -> Result<(), StorageError> {
+pub(crate) async fn append_audit_for(conn: &mut Conn, e: &AuditEvent, id: i64) -> Result<(), StorageError> {
     let mut e = e.clone();
     e.record_key = Some(id.to_string());
     append_audit(conn, &e).await
 }
 
-pub(crate) async fn append_audit(conn: &mut PgConnection, e: &AuditEvent) -> Result<(), StorageError> {
+pub(crate) async fn append_audit(conn: &mut Conn, e: &AuditEvent) -> Result<(), StorageError> {
     lock_audit_chain(&mut *conn).await?;
     let last = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await.map_err(map_err)?;
     let (prev_id, prev_hash): (i64, String) = match last {
@@ -59,7 +58,7 @@ pub(crate) async fn append_audit(conn: &mut PgConnection, e: &AuditEvent) -> Res
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(id)
-    .bind(ts(at))
+    .bind(Stamp(at))
     .bind(e.actor_id)
     .bind(&e.actor_label)
     .bind(&e.source)
@@ -77,7 +76,7 @@ pub(crate) async fn append_audit(conn: &mut PgConnection, e: &AuditEvent) -> Res
     Ok(())
 }
 
-impl PgStore {
+impl DbStore {
     /// Reads one row by id; with `audit`, the entry is appended in the reading
     /// transaction, so a sensitive read that cannot be audited does not happen.
     pub(crate) async fn fetch_audited<T>(
@@ -85,12 +84,12 @@ impl PgStore {
         sql: &str,
         id: i64,
         audit: Option<&AuditEvent>,
-        decode: fn(&PgRow) -> Result<T, StorageError>,
+        decode: fn(&DbRow) -> Result<T, StorageError>,
     ) -> Result<Option<T>, StorageError> {
         let Some(a) = audit else {
             return sqlx::query(sql).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode).transpose();
         };
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let found = sqlx::query(sql).bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?.as_ref().map(decode).transpose()?;
         append_audit(&mut tx, a).await?;
         tx.commit().await.map_err(map_err)?;
@@ -98,12 +97,12 @@ impl PgStore {
     }
 }
 
-fn decode_audit(r: &PgRow) -> Result<AuditEntry, StorageError> {
+fn decode_audit(r: &DbRow) -> Result<AuditEntry, StorageError> {
     let outcome: String = r.try_get("outcome").map_err(map_err)?;
     let fields: String = r.try_get("fields").map_err(map_err)?;
     Ok(AuditEntry {
         id: r.try_get("id").map_err(map_err)?,
-        at: treem_domain::audit::timestamp_text(read_ts(r, "at")?),
+        at: treem_domain::audit::timestamp_text(r.try_get::<Stamp, _>("at").map_err(map_err)?.0),
         event: AuditEvent {
             actor_id: r.try_get("actor_id").map_err(map_err)?,
             actor_label: r.try_get("actor_label").map_err(map_err)?,
@@ -126,14 +125,14 @@ fn decode_audit(r: &PgRow) -> Result<AuditEntry, StorageError> {
     })
 }
 
-fn decode_token(r: &PgRow) -> Result<TokenRecord, StorageError> {
+fn decode_token(r: &DbRow) -> Result<TokenRecord, StorageError> {
     Ok(TokenRecord {
         id: r.try_get("token_id").map_err(map_err)?,
         account_id: r.try_get("token_account_id").map_err(map_err)?,
         name: r.try_get("token_name").map_err(map_err)?,
-        created_at: read_ts(r, "token_created_at")?,
-        last_used_at: read_ts_opt(r, "token_last_used_at")?,
-        revoked_at: read_ts_opt(r, "token_revoked_at")?,
+        created_at: r.try_get::<Stamp, _>("token_created_at").map_err(map_err)?.0,
+        last_used_at: r.try_get::<Option<Stamp>, _>("token_last_used_at").map_err(map_err)?.map(|s| s.0),
+        revoked_at: r.try_get::<Option<Stamp>, _>("token_revoked_at").map_err(map_err)?.map(|s| s.0),
     })
 }
 
@@ -141,9 +140,9 @@ const TOKEN_COLUMNS: &str = "t.id AS token_id, t.account_id AS token_account_id,
      t.last_used_at AS token_last_used_at, t.revoked_at AS token_revoked_at";
 
 #[async_trait]
-impl AccountStore for PgStore {
+impl AccountStore for DbStore {
     async fn create_account(&self, a: &NewAccount, audit: &AuditEvent) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let now = now_utc();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO account (username, display_name, password_hash, role, scope_unit_id, agency, totp_enabled, disabled, created_at, updated_at, version) \
@@ -157,8 +156,8 @@ impl AccountStore for PgStore {
         .bind(&a.agency)
         .bind(false)
         .bind(false)
-        .bind(ts(now))
-        .bind(ts(now))
+        .bind(Stamp(now))
+        .bind(Stamp(now))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -183,8 +182,8 @@ impl AccountStore for PgStore {
     }
 
     async fn change_account(&self, id: i64, change: &AccountChange, audit: Option<&AuditEvent>) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let now = ts(now_utc());
+        let mut tx = begin_write(&self.pool).await?;
+        let now = Stamp(now_utc());
         let q = match change {
             AccountChange::Disable => sqlx::query("UPDATE account SET disabled = $1, updated_at = $2, version = version + 1 WHERE id = $3").bind(true),
             AccountChange::Enable => sqlx::query("UPDATE account SET disabled = $1, updated_at = $2, version = version + 1 WHERE id = $3").bind(false),
@@ -215,14 +214,14 @@ impl AccountStore for PgStore {
     }
 
     async fn create_session(&self, s: &NewSession, audit: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, mfa_passed, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&s.token_hash)
             .bind(s.account_id)
             .bind(&s.csrf_token)
             .bind(s.mfa_passed)
-            .bind(ts(s.now))
-            .bind(ts(s.now))
+            .bind(Stamp(s.now))
+            .bind(Stamp(s.now))
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -243,14 +242,14 @@ impl AccountStore for PgStore {
             account: decode_account(&r)?,
             csrf_token: r.try_get("csrf_token").map_err(map_err)?,
             mfa_passed: r.try_get("mfa_passed").map_err(map_err)?,
-            created_at: read_ts(&r, "session_created_at")?,
-            last_seen_at: read_ts(&r, "last_seen_at")?,
+            created_at: r.try_get::<Stamp, _>("session_created_at").map_err(map_err)?.0,
+            last_seen_at: r.try_get::<Stamp, _>("last_seen_at").map_err(map_err)?.0,
         }))
     }
 
     async fn touch_session(&self, id: i64, now: OffsetDateTime) -> Result<(), StorageError> {
         sqlx::query("UPDATE session SET last_seen_at = $1 WHERE id = $2")
-            .bind(ts(now))
+            .bind(Stamp(now))
             .bind(id)
             .execute(&self.pool)
             .await
@@ -259,14 +258,14 @@ impl AccountStore for PgStore {
     }
 
     async fn pass_session_mfa(&self, id: i64, audit: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("UPDATE session SET mfa_passed = $1 WHERE id = $2").bind(true).bind(id).execute(&mut *tx).await.map_err(map_err)?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
     async fn delete_session(&self, id: i64, audit: Option<&AuditEvent>) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         sqlx::query("DELETE FROM session WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(map_err)?;
         if let Some(a) = audit {
             append_audit(&mut tx, a).await?;
@@ -276,8 +275,8 @@ impl AccountStore for PgStore {
 
     async fn purge_sessions(&self, created_before: OffsetDateTime, seen_before: OffsetDateTime) -> Result<u64, StorageError> {
         let done = sqlx::query("DELETE FROM session WHERE created_at < $1 OR last_seen_at < $2")
-            .bind(ts(created_before))
-            .bind(ts(seen_before))
+            .bind(Stamp(created_before))
+            .bind(Stamp(seen_before))
             .execute(&self.pool)
             .await
             .map_err(map_err)?;
@@ -295,8 +294,8 @@ impl AccountStore for PgStore {
         };
         Ok(Some(ThrottleState {
             failures: r.try_get("failures").map_err(map_err)?,
-            window_start: read_ts(&r, "window_start")?,
-            locked_until: read_ts(&r, "locked_until")?,
+            window_start: r.try_get::<Stamp, _>("window_start").map_err(map_err)?.0,
+            locked_until: r.try_get::<Stamp, _>("locked_until").map_err(map_err)?.0,
         }))
     }
 
@@ -307,8 +306,8 @@ impl AccountStore for PgStore {
         )
         .bind(key)
         .bind(s.failures)
-        .bind(ts(s.window_start))
-        .bind(ts(s.locked_until))
+        .bind(Stamp(s.window_start))
+        .bind(Stamp(s.locked_until))
         .execute(&self.pool)
         .await
         .map(|_| ())
@@ -320,13 +319,13 @@ impl AccountStore for PgStore {
     }
 
     async fn create_token(&self, account_id: i64, name: &str, token_hash: &str, audit: &AuditEvent) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let id: i64 =
             sqlx::query_scalar("INSERT INTO api_token (account_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
                 .bind(account_id)
                 .bind(name)
                 .bind(token_hash)
-                .bind(ts(now_utc()))
+                .bind(Stamp(now_utc()))
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(map_err)?;
@@ -347,7 +346,7 @@ impl AccountStore for PgStore {
         let stale = token.last_used_at.is_none_or(|t| now_utc() - t > time::Duration::minutes(5));
         if stale {
             sqlx::query("UPDATE api_token SET last_used_at = $1 WHERE id = $2")
-                .bind(ts(now_utc()))
+                .bind(Stamp(now_utc()))
                 .bind(token.id)
                 .execute(&self.pool)
                 .await
@@ -362,9 +361,9 @@ impl AccountStore for PgStore {
     }
 
     async fn revoke_token(&self, account_id: i64, token_id: i64, audit: &AuditEvent) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL")
-            .bind(ts(now_utc()))
+            .bind(Stamp(now_utc()))
             .bind(token_id)
             .bind(account_id)
             .execute(&mut *tx)
@@ -380,35 +379,38 @@ impl AccountStore for PgStore {
 }
 
 #[async_trait]
-impl AuditStore for PgStore {
+impl AuditStore for DbStore {
     async fn audit(&self, e: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         append_audit(&mut tx, e).await?;
         tx.commit().await.map_err(map_err)
     }
 
     async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT * FROM audit_log WHERE ($1::BIGINT IS NULL OR actor_id = $2) AND ($3::TEXT IS NULL OR action LIKE $4 ESCAPE '\\') \
-             AND ($5::TEXT IS NULL OR record_type = $6) AND ($7::TEXT IS NULL OR record_key = $8) AND ($9::TIMESTAMPTZ IS NULL OR at <= $10) \
-             AND ($11::TEXT[] IS NULL OR sensitivity IS NULL OR sensitivity = ANY($12)) ORDER BY at DESC, id DESC LIMIT $13",
-        )
-        .bind(f.actor_id)
-        .bind(f.actor_id)
-        .bind(f.action_prefix.as_deref())
-        .bind(f.action_prefix.as_deref().map(|p| format!("{}%", treem_domain::text::escape_like(p))))
-        .bind(f.record_type.as_deref())
-        .bind(f.record_type.as_deref())
-        .bind(f.record_key.as_deref())
-        .bind(f.record_key.as_deref())
-        .bind(f.before_at.map(ts))
-        .bind(f.before_at.map(ts))
-        .bind(f.visible.map(|v| v.names().iter().map(|n| (*n).to_owned()).collect::<Vec<String>>()))
-        .bind(f.visible.map(|v| v.names().iter().map(|n| (*n).to_owned()).collect::<Vec<String>>()))
-        .bind(f.limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)?;
+        let sql = format!(
+            "SELECT * FROM audit_log WHERE (CAST($1 AS BIGINT) IS NULL OR actor_id = $2) AND (CAST($3 AS TEXT) IS NULL OR action LIKE $4 ESCAPE '\\') \
+             AND (CAST($5 AS TEXT) IS NULL OR record_type = $6) AND (CAST($7 AS TEXT) IS NULL OR record_key = $8) AND ($9 IS NULL OR at <= $10) \
+             AND ($11 IS NULL OR sensitivity IS NULL OR {}) ORDER BY at DESC, id DESC LIMIT $13",
+            in_texts("sensitivity", 12)
+        );
+        let visible = f.visible.map(|v| text_list(v.names()));
+        let rows = sqlx::query(&sql)
+            .bind(f.actor_id)
+            .bind(f.actor_id)
+            .bind(f.action_prefix.as_deref())
+            .bind(f.action_prefix.as_deref().map(|p| format!("{}%", treem_domain::text::escape_like(p))))
+            .bind(f.record_type.as_deref())
+            .bind(f.record_type.as_deref())
+            .bind(f.record_key.as_deref())
+            .bind(f.record_key.as_deref())
+            .bind(f.before_at.map(Stamp))
+            .bind(f.before_at.map(Stamp))
+            .bind(visible.clone())
+            .bind(visible)
+            .bind(f.limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
         rows.iter().map(decode_audit).collect()
     }
 
@@ -421,7 +423,7 @@ const CHILD_COLUMNS: &str =
     "id, full_name, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, version, hiv_version, \
      abuse_version, offence_version, merged_into_id, birth_date_estimated";
 
-fn decode_child(r: &PgRow) -> Result<Child, StorageError> {
+fn decode_child(r: &DbRow) -> Result<Child, StorageError> {
     let sex: String = r.try_get("sex").map_err(map_err)?;
     let hiv: Option<String> = r.try_get("hiv_status").map_err(map_err)?;
     Ok(Child {
@@ -448,10 +450,10 @@ fn decode_child(r: &PgRow) -> Result<Child, StorageError> {
 }
 
 #[async_trait]
-impl ChildStore for PgStore {
+impl ChildStore for DbStore {
     async fn create_child(&self, c: &ChildFields, created_by: i64, audit: &[AuditEvent]) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let now = ts(now_utc());
+        let mut tx = begin_write(&self.pool).await?;
+        let now = Stamp(now_utc());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO child (full_name, name_search, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, \
              created_by_id, created_at, updated_at, version, birth_date_estimated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13) RETURNING id",
@@ -488,13 +490,14 @@ impl ChildStore for PgStore {
         if q.units.is_empty() {
             return Ok(Vec::new());
         }
-        let units: Vec<i64> = q.units.iter().map(|u| u.0).collect();
+        let units = unit_list(&q.units);
         let sql = format!(
-            "SELECT {CHILD_COLUMNS} FROM child WHERE residence_unit_id = ANY($1) AND merged_into_id IS NULL \
-             AND ($2::TEXT IS NULL OR name_search LIKE $3 ESCAPE '\\') \
-             AND ($4::TEXT IS NULL OR EXISTS (SELECT 1 FROM child_circumstance g WHERE g.child_id = child.id AND g.group_code = $5 AND g.ended_on IS NULL)) \
+            "SELECT {CHILD_COLUMNS} FROM child WHERE residence_unit_id {UNITS_IN} AND merged_into_id IS NULL \
+             AND (CAST($2 AS TEXT) IS NULL OR name_search LIKE $3 ESCAPE '\\') \
+             AND (CAST($4 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM child_circumstance g WHERE g.child_id = child.id AND g.group_code = $5 AND g.ended_on IS NULL)) \
              AND registered_on >= $6 AND registered_on <= $7 AND id > $8 \
-             AND ($10::BIGINT[] IS NULL OR id = ANY($10)) ORDER BY id LIMIT $9"
+             AND {} ORDER BY id LIMIT $9",
+            opt_in_ids("id", 10)
         );
         let pattern = q.name_contains.as_deref().map(|n| format!("%{}%", treem_domain::text::escape_like(n)));
         sqlx::query(&sql)
@@ -507,7 +510,7 @@ impl ChildStore for PgStore {
             .bind(q.registered_to.unwrap_or(time::macros::date!(9999 - 12 - 31)))
             .bind(q.after_id.unwrap_or(0))
             .bind(q.limit)
-            .bind(q.ids.as_deref())
+            .bind(q.ids.as_deref().map(|ids| id_list(ids.iter().copied())))
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?
@@ -517,10 +520,10 @@ impl ChildStore for PgStore {
     }
 
     async fn set_merged(&self, id: i64, into: Option<i64>, audit: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        let done = sqlx::query("UPDATE child SET merged_into_id = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND ($4::BIGINT IS NULL OR id <> $5)")
+        let mut tx = begin_write(&self.pool).await?;
+        let done = sqlx::query("UPDATE child SET merged_into_id = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND (CAST($4 AS BIGINT) IS NULL OR id <> $5)")
             .bind(into)
-            .bind(ts(now_utc()))
+            .bind(Stamp(now_utc()))
             .bind(id)
             .bind(into)
             .bind(into)
@@ -541,7 +544,7 @@ impl ChildStore for PgStore {
 
     async fn update_child(&self, id: i64, u: &ChildUpdate<'_>, audit: &[AuditEvent]) -> Result<(), StorageError> {
         use treem_domain::access::SensitiveKind::{AbuseDetails, HivStatus as Hiv, OffenceDetails};
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let c = u.fields;
         let moved = |b: bool| i64::from(b);
         // Only the classes the writer sees are written, and only their counters are part
@@ -563,7 +566,7 @@ impl ChildStore for PgStore {
         .bind(c.residence_unit.0)
         .bind(c.registered_on)
         .bind(c.birth_date_estimated)
-        .bind(ts(now_utc()))
+        .bind(Stamp(now_utc()))
         .bind(u.counts(Hiv))
         .bind(c.hiv_status.map(HivStatus::as_str))
         .bind(u.counts(AbuseDetails))

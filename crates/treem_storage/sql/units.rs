@@ -1,6 +1,6 @@
-//! Administrative units on PostgreSQL.
+//! Administrative units: the SQL of both engines, written once (`crates/treem_storage/sql/README.md`).
 
-use sqlx::{PgConnection, Row};
+use sqlx::Row;
 use std::collections::HashMap;
 use treem_domain::import_error::ImportErrors;
 use treem_domain::text::search_key;
@@ -8,9 +8,9 @@ use treem_domain::unit_import::{plan_import, ParsedFiles, UnitRef};
 use treem_domain::units::{AdminUnit, ParentLink, Succession, UnitCatalog, UnitId, UnitLevel, UnitType, Validity};
 use treem_storage::{StorageError, UnitImportSummary};
 
-use crate::map_err;
+use crate::dialect::*;
 
-fn decode_unit(r: &sqlx::postgres::PgRow) -> Result<AdminUnit, StorageError> {
+fn decode_unit(r: &DbRow) -> Result<AdminUnit, StorageError> {
     let level: String = r.try_get("level").map_err(map_err)?;
     let unit_type: String = r.try_get("unit_type").map_err(map_err)?;
     Ok(AdminUnit {
@@ -26,7 +26,7 @@ fn decode_unit(r: &sqlx::postgres::PgRow) -> Result<AdminUnit, StorageError> {
     })
 }
 
-pub(crate) async fn load(conn: &mut PgConnection) -> Result<UnitCatalog, StorageError> {
+pub(crate) async fn load(conn: &mut Conn) -> Result<UnitCatalog, StorageError> {
     let units =
         sqlx::query("SELECT id, code, name, level, unit_type, valid_from, valid_to, lat, lon, area_km2 FROM admin_unit ORDER BY id")
             .fetch_all(&mut *conn)
@@ -66,13 +66,13 @@ pub(crate) async fn load(conn: &mut PgConnection) -> Result<UnitCatalog, Storage
 }
 
 /// Checks and writes an import inside the caller's write transaction.
-pub(crate) async fn import(conn: &mut PgConnection, files: &ParsedFiles) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
+pub(crate) async fn import(conn: &mut Conn, files: &ParsedFiles) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
     let existing = load(conn).await?;
     let plan = match plan_import(&existing, files) {
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };
-    let now = time::OffsetDateTime::now_utc();
+    let now = Stamp(treem_domain::audit::now_utc());
     let mut new_ids = Vec::with_capacity(plan.new_units.len());
     for u in &plan.new_units {
         let id: i64 = sqlx::query_scalar(

@@ -1,8 +1,8 @@
-//! The indicator engine's reads and the generator's bulk write, on PostgreSQL.
+//! The indicator engine's reads and the generator's bulk write: the SQL of both engines, written once (`crates/treem_storage/sql/README.md`).
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
-use sqlx::{Postgres, QueryBuilder, Row};
+use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
 use treem_domain::audit::{now_utc, AuditEvent};
 use treem_domain::case::{CaseState, RiskLevel, TaskKind};
@@ -16,13 +16,13 @@ type BulkCaseStep = (&'static str, CaseState, CaseState, Option<String>, time::O
 type BulkCaseTask = (TaskKind, time::OffsetDateTime, Option<time::OffsetDateTime>);
 
 use crate::accounts::append_audit;
-use crate::{map_err, ts, PgStore};
+use crate::dialect::*;
 
 /// Rows per INSERT: well under PostgreSQL's 65,535 bound parameters.
 const CHUNK: usize = 500;
 
 #[async_trait]
-impl FactStore for PgStore {
+impl FactStore for DbStore {
     async fn child_records(&self) -> Result<Vec<ChildRecord>, StorageError> {
         self.records(None).await
     }
@@ -48,66 +48,27 @@ impl FactStore for PgStore {
     }
 
     async fn case_facts(&self, now: time::OffsetDateTime) -> Result<Vec<treem_domain::indicator::Fact>, StorageError> {
-        let sql = treem_storage::case_facts_sql("$1", "(k.received_at AT TIME ZONE 'UTC')::date");
-        let rows = sqlx::query(&sql).bind(now).fetch_all(&self.pool).await.map_err(map_err)?;
+        let sql = treem_storage::case_facts_sql("$1", &day_of("k.received_at"));
+        let rows = sqlx::query(&sql).bind(Stamp(now)).fetch_all(&self.pool).await.map_err(map_err)?;
         rows.iter().map(case_fact).collect()
     }
 
     async fn case_facts_each(&self, now: time::OffsetDateTime) -> Result<Vec<(i64, treem_domain::indicator::Fact)>, StorageError> {
-        let sql = treem_storage::case_facts_each_sql("$1", "(k.received_at AT TIME ZONE 'UTC')::date");
-        let rows = sqlx::query(&sql).bind(now).fetch_all(&self.pool).await.map_err(map_err)?;
+        let sql = treem_storage::case_facts_each_sql("$1", &day_of("k.received_at"));
+        let rows = sqlx::query(&sql).bind(Stamp(now)).fetch_all(&self.pool).await.map_err(map_err)?;
         let id_at = 8 + treem_domain::indicator::CASE_STAGES.len();
         rows.iter().map(|r| Ok((r.try_get(id_at).map_err(map_err)?, case_fact(r)?))).collect()
     }
 
     async fn hear_writes(&self, heard: treem_storage::WriteListener) -> Result<bool, StorageError> {
-        // Every committed audit entry is announced on `treem_writes` with the writer's
-        // application_name (migration 0014); this process's own are skipped.
-        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await.map_err(map_err)?;
-        listener.listen("treem_writes").await.map_err(map_err)?;
-        let own = self.instance.clone();
-        tokio::spawn(async move {
-            #[derive(serde::Deserialize)]
-            struct Announced {
-                by: String,
-                #[serde(flatten)]
-                write: treem_storage::HeardWrite,
-            }
-            loop {
-                let go_on = match tokio::time::timeout(std::time::Duration::from_secs(5), listener.try_recv()).await {
-                    // Quiet: ask whether anyone still listens.
-                    Err(_) => heard(None),
-                    Ok(Ok(Some(n))) => match serde_json::from_str::<Announced>(n.payload()) {
-                        Ok(a) if a.by == own => heard(None),
-                        Ok(a) => heard(Some(a.write)),
-                        Err(_) => heard(Some(treem_storage::HeardWrite::lost())),
-                    },
-                    // The connection dropped (it reconnects on the next call): writes may have been missed.
-                    Ok(Ok(None)) => heard(Some(treem_storage::HeardWrite::lost())),
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "write notices: the listener failed; trying again in 1 s");
-                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                        heard(Some(treem_storage::HeardWrite::lost()))
-                    }
-                };
-                if !go_on {
-                    break;
-                }
-            }
-        });
-        Ok(true)
+        hear_writes(self, heard).await
     }
 
     async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         // Other writers wait until the ids given below are taken.
-        sqlx::query(
-            "LOCK TABLE household, household_poverty, child, child_circumstance, incident, incident_child, child_case IN SHARE ROW EXCLUSIVE MODE",
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        let now = ts(now_utc());
+        lock_tables(&mut tx, "household, household_poverty, child, child_circumstance, incident, incident_child, child_case").await?;
+        let now = Stamp(now_utc());
         // Ids are given here (after the highest in use, inside the write lock) so that
         // records can point at each other by their place in the lists.
         let next = |table: &'static str| format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
@@ -116,9 +77,9 @@ impl FactStore for PgStore {
         let incident0: i64 = sqlx::query_scalar(&next("incident")).fetch_one(&mut *tx).await.map_err(map_err)?;
         let id = |base: i64, i: usize| base + i64::try_from(i).unwrap_or(i64::MAX - base);
         for (n, chunk) in data.households.chunks(CHUNK).enumerate() {
-            let mut q = QueryBuilder::<Postgres>::new(
-                "INSERT INTO household (id, code, head_name, unit_id, created_at, updated_at, version) OVERRIDING SYSTEM VALUE ",
-            );
+            let mut q = QueryBuilder::<Db>::new(format!(
+                "INSERT INTO household (id, code, head_name, unit_id, created_at, updated_at, version) {OVERRIDING} "
+            ));
             q.push_values(chunk.iter().enumerate(), |mut b, (i, (code, head, unit))| {
                 b.push_bind(id(household0, n * CHUNK + i))
                     .push_bind(code)
@@ -131,17 +92,15 @@ impl FactStore for PgStore {
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }
         for chunk in data.poverty.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Postgres>::new("INSERT INTO household_poverty (household_id, year, status) ");
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO household_poverty (household_id, year, status) ");
             q.push_values(chunk, |mut b, (h, year, status)| {
                 b.push_bind(id(household0, *h)).push_bind(i64::from(*year)).push_bind(*status);
             });
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }
         for (n, chunk) in data.children.chunks(CHUNK).enumerate() {
-            let mut q = QueryBuilder::<Postgres>::new(
-                "INSERT INTO child (id, full_name, name_search, sex, birth_date, residence_unit_id, registered_on, household_id, disability, \
-                 created_by_id, created_at, updated_at, version) OVERRIDING SYSTEM VALUE ",
-            );
+            let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO child (id, full_name, name_search, sex, birth_date, residence_unit_id, registered_on, household_id, disability, \
+                 created_by_id, created_at, updated_at, version) {OVERRIDING} "));
             q.push_values(chunk.iter().enumerate(), |mut b, (i, c)| {
                 b.push_bind(id(child0, n * CHUNK + i))
                     .push_bind(&c.full_name)
@@ -160,18 +119,15 @@ impl FactStore for PgStore {
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }
         for chunk in data.circumstances.chunks(CHUNK) {
-            let mut q =
-                QueryBuilder::<Postgres>::new("INSERT INTO child_circumstance (child_id, group_code, began_on, ended_on, created_at) ");
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO child_circumstance (child_id, group_code, began_on, ended_on, created_at) ");
             q.push_values(chunk, |mut b, (c, group, from, to)| {
                 b.push_bind(id(child0, *c)).push_bind(*group).push_bind(*from).push_bind(*to).push_bind(now);
             });
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }
         for (n, chunk) in data.incidents.chunks(CHUNK).enumerate() {
-            let mut q = QueryBuilder::<Postgres>::new(
-                "INSERT INTO incident (id, kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, justice_stage, justice_measure, \
-                 injury, fatal, created_by_id, created_at, updated_at, version) OVERRIDING SYSTEM VALUE ",
-            );
+            let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO incident (id, kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, justice_stage, justice_measure, \
+                 injury, fatal, created_by_id, created_at, updated_at, version) {OVERRIDING} "));
             q.push_values(chunk.iter().enumerate(), |mut b, (i, (f, _))| {
                 b.push_bind(id(incident0, n * CHUNK + i))
                     .push_bind(f.kind.as_str())
@@ -195,7 +151,7 @@ impl FactStore for PgStore {
         let links: Vec<(i64, i64)> =
             data.incidents.iter().enumerate().filter_map(|(i, (_, c))| c.map(|c| (id(incident0, i), id(child0, c)))).collect();
         for chunk in links.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Postgres>::new("INSERT INTO incident_child (incident_id, child_id) ");
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO incident_child (incident_id, child_id) ");
             q.push_values(chunk, |mut b, (i, c)| {
                 b.push_bind(*i).push_bind(*c);
             });
@@ -204,10 +160,8 @@ impl FactStore for PgStore {
         // Cases: their ids given like the others', then their steps, tasks and interventions.
         let case0: i64 = sqlx::query_scalar(&next("child_case")).fetch_one(&mut *tx).await.map_err(map_err)?;
         for (n, chunk) in data.cases.chunks(CHUNK / 2).enumerate() {
-            let mut q = QueryBuilder::<Postgres>::new(
-                "INSERT INTO child_case (id, child_id, unit_id, state, source, reporter_name, summary, urgent, risk_level, plan_summary, \
-                 plan_approved_by, review_at, last_review_safe, received_at, closed_at, created_by_id, created_at, updated_at, version) OVERRIDING SYSTEM VALUE ",
-            );
+            let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO child_case (id, child_id, unit_id, state, source, reporter_name, summary, urgent, risk_level, plan_summary, \
+                 plan_approved_by, review_at, last_review_safe, received_at, closed_at, created_by_id, created_at, updated_at, version) {OVERRIDING} "));
             q.push_values(chunk.iter().enumerate(), |mut b, (i, k)| {
                 b.push_bind(id(case0, n * (CHUNK / 2) + i))
                     .push_bind(id(child0, k.child))
@@ -220,10 +174,10 @@ impl FactStore for PgStore {
                     .push_bind(k.risk.map(RiskLevel::as_str))
                     .push_bind(&k.plan_summary)
                     .push_bind(&k.plan_approved_by)
-                    .push_bind(k.review_at.map(ts))
+                    .push_bind(k.review_at.map(Stamp))
                     .push_bind(k.last_review_safe)
-                    .push_bind(ts(k.received_at))
-                    .push_bind(k.closed_at.map(ts))
+                    .push_bind(Stamp(k.received_at))
+                    .push_bind(k.closed_at.map(Stamp))
                     .push_bind(created_by)
                     .push_bind(now)
                     .push_bind(now)
@@ -234,7 +188,7 @@ impl FactStore for PgStore {
         let steps: Vec<(i64, &BulkCaseStep)> =
             data.cases.iter().enumerate().flat_map(|(i, k)| k.steps.iter().map(move |s| (id(case0, i), s))).collect();
         for chunk in steps.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Postgres>::new("INSERT INTO case_step (case_id, action, from_state, to_state, note, actor_id, at) ");
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO case_step (case_id, action, from_state, to_state, note, actor_id, at) ");
             q.push_values(chunk, |mut b, (case, (action, from, to, note, at))| {
                 b.push_bind(*case)
                     .push_bind(*action)
@@ -242,7 +196,7 @@ impl FactStore for PgStore {
                     .push_bind(to.as_str())
                     .push_bind(note)
                     .push_bind(created_by)
-                    .push_bind(ts(*at));
+                    .push_bind(Stamp(*at));
             });
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }
@@ -250,14 +204,14 @@ impl FactStore for PgStore {
             data.cases.iter().enumerate().flat_map(|(i, k)| k.tasks.iter().map(move |t| (id(case0, i), k.unit, t))).collect();
         for chunk in tasks.chunks(CHUNK) {
             let mut q =
-                QueryBuilder::<Postgres>::new("INSERT INTO case_task (case_id, unit_id, kind, assignee_id, due_at, done_at, created_at) ");
+                QueryBuilder::<Db>::new("INSERT INTO case_task (case_id, unit_id, kind, assignee_id, due_at, done_at, created_at) ");
             q.push_values(chunk, |mut b, (case, unit, (kind, due, done))| {
                 b.push_bind(*case)
                     .push_bind(unit.0)
                     .push_bind(kind.as_str())
                     .push_bind(created_by)
-                    .push_bind(ts(*due))
-                    .push_bind(done.map(ts))
+                    .push_bind(Stamp(*due))
+                    .push_bind(done.map(Stamp))
                     .push_bind(now);
             });
             q.build().execute(&mut *tx).await.map_err(map_err)?;
@@ -265,7 +219,7 @@ impl FactStore for PgStore {
         let plans: Vec<(i64, &(&'static str, String, &'static str))> =
             data.cases.iter().enumerate().flat_map(|(i, k)| k.interventions.iter().map(move |v| (id(case0, i), v))).collect();
         for chunk in plans.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Postgres>::new(
+            let mut q = QueryBuilder::<Db>::new(
                 "INSERT INTO case_intervention (case_id, kind, responsible, status, created_at, updated_at, version) ",
             );
             q.push_values(chunk, |mut b, (case, (kind, responsible, status))| {
@@ -274,26 +228,23 @@ impl FactStore for PgStore {
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }
         for table in ["household", "child", "incident", "child_case"] {
-            sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            after_given_ids(&mut tx, table).await?;
         }
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 }
 
-impl PgStore {
+impl DbStore {
     /// Children not merged away (all, or those of `ids`), with their circumstances.
     async fn records(&self, ids: Option<&[i64]>) -> Result<Vec<ChildRecord>, StorageError> {
-        let only = if ids.is_some() { " AND c.id = ANY($1)" } else { "" };
+        let only = if ids.is_some() { format!(" AND {}", in_ids("c.id", 1)) } else { String::new() };
         let sql = format!(
             "SELECT c.id, c.residence_unit_id, c.birth_date, c.sex, c.disability, c.household_id FROM child c WHERE c.merged_into_id IS NULL{only}"
         );
         let mut q = sqlx::query(&sql);
         if let Some(ids) = ids {
-            q = q.bind(ids.to_vec());
+            q = q.bind(id_list(ids.iter().copied()));
         }
         // Streamed: a province's register is hundreds of thousands of rows, and holding
         // them all as rows costs far more than the records made of them.
@@ -314,11 +265,11 @@ impl PgStore {
             });
         }
         drop(rows);
-        let only = if ids.is_some() { " WHERE child_id = ANY($1)" } else { "" };
+        let only = if ids.is_some() { format!(" WHERE {}", in_ids("child_id", 1)) } else { String::new() };
         let sql = format!("SELECT child_id, group_code, began_on, ended_on FROM child_circumstance{only}");
         let mut q = sqlx::query(&sql);
         if let Some(ids) = ids {
-            q = q.bind(ids.to_vec());
+            q = q.bind(id_list(ids.iter().copied()));
         }
         let mut rows = q.fetch(&self.pool);
         while let Some(r) = rows.try_next().await.map_err(map_err)? {
@@ -336,11 +287,11 @@ impl PgStore {
 
     /// Households with their units (all, or those of `ids`), in id order; streamed.
     async fn household_units(&self, ids: Option<&[i64]>) -> Result<Vec<HouseholdEntry>, StorageError> {
-        let only = if ids.is_some() { " WHERE id = ANY($1)" } else { "" };
+        let only = if ids.is_some() { format!(" WHERE {}", in_ids("id", 1)) } else { String::new() };
         let sql = format!("SELECT id, unit_id FROM household{only} ORDER BY id");
         let mut q = sqlx::query(&sql);
         if let Some(ids) = ids {
-            q = q.bind(ids.to_vec());
+            q = q.bind(id_list(ids.iter().copied()));
         }
         let mut rows = q.fetch(&self.pool);
         let mut out = Vec::new();
@@ -352,11 +303,11 @@ impl PgStore {
 
     /// Poverty statuses by year (all, or those of `households`).
     async fn poverty(&self, households: Option<&[i64]>) -> Result<Vec<(i64, i32, &'static str)>, StorageError> {
-        let only = if households.is_some() { " WHERE household_id = ANY($1)" } else { "" };
+        let only = if households.is_some() { format!(" WHERE {}", in_ids("household_id", 1)) } else { String::new() };
         let sql = format!("SELECT household_id, year, status FROM household_poverty{only}");
         let mut q = sqlx::query(&sql);
         if let Some(ids) = households {
-            q = q.bind(ids.to_vec());
+            q = q.bind(id_list(ids.iter().copied()));
         }
         let mut rows = q.fetch(&self.pool);
         let mut out = Vec::new();
@@ -371,7 +322,7 @@ impl PgStore {
 }
 
 /// A row of [`treem_storage::case_facts_sql`] (or of its case-by-case form) as a fact.
-fn case_fact(r: &sqlx::postgres::PgRow) -> Result<treem_domain::indicator::Fact, StorageError> {
+fn case_fact(r: &DbRow) -> Result<treem_domain::indicator::Fact, StorageError> {
     let stages = treem_domain::indicator::CASE_STAGES.len();
     let state: String = r.try_get(2).map_err(map_err)?;
     let source: String = r.try_get(3).map_err(map_err)?;

@@ -1,4 +1,4 @@
-//! Reported values and fund movements on PostgreSQL.
+//! Reported values and fund movements: the SQL of both engines, written once (`crates/treem_storage/sql/README.md`).
 
 use async_trait::async_trait;
 use sqlx::Row;
@@ -9,15 +9,15 @@ use treem_storage::reported::audit_with_values;
 use treem_storage::{FundFilter, FundStore, ReportedFilter, ReportedRow, ReportedStore, StorageError};
 
 use crate::accounts::{append_audit, append_audit_for};
-use crate::{map_err, read_ts, ts, PgStore};
+use crate::dialect::*;
 
 #[async_trait]
-impl ReportedStore for PgStore {
+impl ReportedStore for DbStore {
     async fn save_reported(&self, rows: &[(ReportedRow, AuditEvent)], reported_by: i64) -> Result<Vec<Option<i64>>, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         // Reading the old value and writing the new one must not interleave with another save.
-        sqlx::query("LOCK TABLE reported_value IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await.map_err(map_err)?;
-        let now = ts(now_utc());
+        lock_tables(&mut tx, "reported_value").await?;
+        let now = Stamp(now_utc());
         let mut out = Vec::with_capacity(rows.len());
         for (row, audit) in rows {
             let old: Option<i64> =
@@ -67,7 +67,7 @@ impl ReportedStore for PgStore {
             sql.push_str(&format!(" AND element = ${}", next()));
         }
         if filter.units.is_some() {
-            sql.push_str(&format!(" AND unit_id = ANY(${})", next()));
+            sql.push_str(&format!(" AND {}", in_ids("unit_id", next())));
         }
         sql.push_str(" ORDER BY year, element, unit_id, sex");
         let mut q = sqlx::query(&sql);
@@ -78,7 +78,7 @@ impl ReportedStore for PgStore {
             q = q.bind(e);
         }
         if let Some(units) = &filter.units {
-            q = q.bind(units.iter().map(|u| u.0).collect::<Vec<i64>>());
+            q = q.bind(id_list(units.iter().map(|u| u.0)));
         }
         let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
         rows.iter()
@@ -92,7 +92,7 @@ impl ReportedStore for PgStore {
                     value: r.try_get(4).map_err(map_err)?,
                     note: r.try_get(5).map_err(map_err)?,
                     reported_by: r.try_get(6).map_err(map_err)?,
-                    reported_at: Some(read_ts(r, "reported_at")?),
+                    reported_at: Some(r.try_get::<Stamp, _>("reported_at").map_err(map_err)?.0),
                 })
             })
             .collect()
@@ -100,9 +100,9 @@ impl ReportedStore for PgStore {
 }
 
 #[async_trait]
-impl FundStore for PgStore {
+impl FundStore for DbStore {
     async fn record_fund_movement(&self, m: &FundMovement, recorded_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = begin_write(&self.pool).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO fund_movement (unit_id, moved_on, direction, source, purpose, amount, note, recorded_by_id, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -115,7 +115,7 @@ impl FundStore for PgStore {
         .bind(m.amount)
         .bind(&m.note)
         .bind(recorded_by)
-        .bind(ts(now_utc()))
+        .bind(Stamp(now_utc()))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
