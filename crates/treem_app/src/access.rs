@@ -61,51 +61,27 @@ impl Actor {
         }
     }
 
-    /// Recording a unit's status (child-friendly, running a model) follows a provincial
-    /// decision: provincial officers only, on units in their scope on the status's first day.
+    /// Recording a unit's status follows a provincial decision ([`Action::RecordUnitStatus`]),
+    /// on units in scope on the status's first day.
     pub fn authorize_unit_status(&self, unit: UnitId, date: Date) -> Result<(), AppError> {
-        if self.role != Role::ProvincialOfficer {
-            return Err(AppError::Forbidden);
-        }
-        if self.covers(unit, date) {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
-        }
+        self.authorize(Action::RecordUnitStatus, unit, date)
     }
 
-    /// Whether this actor may add or change indicators of the catalogue (public metadata
-    /// that every dashboard computes): provincial officers and system administrators.
+    /// Whether this actor may add or change indicators of the catalogue.
     pub fn may_edit_catalogue(&self) -> bool {
-        matches!(self.role, Role::ProvincialOfficer | Role::SystemAdmin)
+        self.role.may(Action::EditCatalogue)
     }
 
-    /// Adding or changing an indicator: provincial officers and system administrators;
-    /// any other role lacks the function (403), as for importing a plan.
+    /// Adding or changing an indicator ([`Action::EditCatalogue`]).
     pub fn authorize_catalogue_edit(&self) -> Result<(), AppError> {
-        if self.may_edit_catalogue() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        self.require(Action::EditCatalogue)
     }
 
-    /// Reporting a value of `element` for `unit` (checked on the year's counting day): an
-    /// agency reporter the elements of its own agency (the account's agency is the element's
-    /// agency id or that agency's name in the founding plan); a provincial officer any element;
-    /// a district officer the elements reported at district level or below; a commune
-    /// worker those reported at commune level; others none (`Forbidden`). The unit must be
-    /// in scope (`NotFound` otherwise).
+    /// Reporting a value of `element` for `unit` (checked on the year's counting day): the
+    /// role must have [`Action::ReportValues`] for that element (`Role::may_report_element`),
+    /// else `Forbidden`; the unit must be in scope, else `NotFound`.
     pub fn authorize_reported(&self, element: &treem_domain::reported::DataElement, unit: UnitId, day: Date) -> Result<(), AppError> {
-        use treem_domain::units::UnitLevel;
-        let allowed = match self.role {
-            Role::ProvincialOfficer => true,
-            Role::AgencyReporter => self.agency.as_deref().is_some_and(|a| treem_domain::reported::agency_matches(&element.agency, a)),
-            Role::DistrictOfficer => matches!(element.level(), UnitLevel::District | UnitLevel::Commune),
-            Role::CommuneWorker => element.level() == UnitLevel::Commune,
-            _ => false,
-        };
-        if !allowed {
+        if !self.role.may_report_element(self.agency.as_deref(), element) {
             return Err(AppError::Forbidden);
         }
         if self.covers(unit, day) {
@@ -115,37 +91,19 @@ impl Actor {
         }
     }
 
-    /// Reading reported values (aggregates, not personal data): every role with a unit
-    /// scope, within it; the administrator (no scope) none.
+    /// Reading reported values ([`Action::ReadReported`]).
     pub fn may_read_reported(&self) -> Result<(), AppError> {
-        if self.role == Role::SystemAdmin {
-            Err(AppError::Forbidden)
-        } else {
-            Ok(())
-        }
+        self.require(Action::ReadReported)
     }
 
-    /// Recording a movement of the Child Protection Fund of `unit` on `day`: provincial
-    /// officers, district officers and commune workers, for the funds of units in their
-    /// scope (`NotFound` otherwise); other roles none (`Forbidden`).
+    /// Recording a movement of the Child Protection Fund of `unit` on `day` ([`Action::RecordFund`]).
     pub fn authorize_fund(&self, unit: UnitId, day: Date) -> Result<(), AppError> {
-        if !matches!(self.role, Role::ProvincialOfficer | Role::DistrictOfficer | Role::CommuneWorker) {
-            return Err(AppError::Forbidden);
-        }
-        if self.covers(unit, day) {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
-        }
+        self.authorize(Action::RecordFund, unit, day)
     }
 
-    /// Reading fund movements: those who record them, and auditors; within scope.
+    /// Reading fund movements ([`Action::ReadFund`]), within scope.
     pub fn may_read_fund(&self) -> Result<(), AppError> {
-        if matches!(self.role, Role::ProvincialOfficer | Role::DistrictOfficer | Role::CommuneWorker | Role::Auditor) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        self.require(Action::ReadFund)
     }
 
     /// Whether this actor sees sensitive fields of `kind` on records it may read.

@@ -380,9 +380,7 @@ impl CaseService {
 
     /// Adds a service to the directory (provincial officers and administrators).
     pub async fn create_provider(&self, actor: &Actor, name: &str, kind: &str, unit_code: &str, phone: &str) -> Result<i64, AppError> {
-        if !matches!(actor.role, treem_domain::access::Role::ProvincialOfficer | treem_domain::access::Role::SystemAdmin) {
-            return Err(AppError::Forbidden);
-        }
+        actor.require(Action::ManageServices)?;
         let name = treem_domain::text::clean_line(name, 200).map_err(|e| AppError::invalid("name", e.to_string()))?;
         if !PROVIDER_KINDS.contains(&kind) {
             return Err(AppError::invalid("kind", "not a known kind of service"));

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use treem_domain::access::Role;
 use treem_domain::access::{Action, Visibility};
 use treem_domain::audit::Outcome;
 use treem_domain::indicator::{
@@ -481,7 +480,7 @@ impl PlanService {
     /// Checks and stores a plan (a new one, or a new version of the same code).
     /// Whether `actor` may import plans (the pages offer the form only to them).
     pub fn may_import(actor: &Actor) -> bool {
-        matches!(actor.role, Role::SystemAdmin | Role::ProvincialOfficer)
+        actor.role.may(Action::ImportPlan)
     }
 
     /// Provincial officers, administrators and the command line may do this.

@@ -98,8 +98,44 @@ impl Role {
             (Self::ProvincialOfficer | Self::DistrictOfficer | Self::CommuneWorker, Action::Export) => YES,
             (Self::SystemAdmin, Action::ManageAccounts) => YES,
             (Self::Auditor | Self::SystemAdmin, Action::ReadAudit) => YES,
+            // A unit's status (child-friendly, running a model) follows a provincial decision.
+            (Self::ProvincialOfficer, Action::RecordUnitStatus) => YES,
+            // The indicator catalogue and plans are public metadata every dashboard computes.
+            (Self::ProvincialOfficer | Self::SystemAdmin, Action::EditCatalogue | Action::ImportPlan | Action::ManageServices) => YES,
+            // Which data elements each may report: `Role::may_report_element`.
+            (Self::ProvincialOfficer | Self::DistrictOfficer | Self::CommuneWorker | Self::AgencyReporter, Action::ReportValues) => YES,
+            // Aggregates, not personal data: every role with a unit scope, within it.
+            (
+                Self::ProvincialOfficer
+                | Self::DistrictOfficer
+                | Self::CommuneWorker
+                | Self::HamletCollaborator
+                | Self::AgencyReporter
+                | Self::PoliceLiaison
+                | Self::Auditor,
+                Action::ReadReported,
+            ) => YES,
+            (Self::ProvincialOfficer | Self::DistrictOfficer | Self::CommuneWorker, Action::RecordFund) => YES,
+            (Self::ProvincialOfficer | Self::DistrictOfficer | Self::CommuneWorker | Self::Auditor, Action::ReadFund) => YES,
             _ => NONE,
         }
+    }
+
+    /// Whether this role may report a value of `element` (it has [`Action::ReportValues`]):
+    /// an agency reporter the elements of its own agency (`agency` is the account's: the
+    /// element's agency id or that agency's name in the founding plan), a provincial officer
+    /// any element, a district officer those reported at district level or below, a
+    /// commune worker those reported at commune level.
+    pub fn may_report_element(self, agency: Option<&str>, element: &crate::reported::DataElement) -> bool {
+        use crate::units::UnitLevel;
+        self.may(Action::ReportValues)
+            && match self {
+                Self::ProvincialOfficer => true,
+                Self::AgencyReporter => agency.is_some_and(|a| crate::reported::agency_matches(&element.agency, a)),
+                Self::DistrictOfficer => matches!(element.level(), UnitLevel::District | UnitLevel::Commune),
+                Self::CommuneWorker => element.level() == UnitLevel::Commune,
+                _ => false,
+            }
     }
 
     /// Whether the role may take `action` at all.
@@ -128,10 +164,42 @@ pub enum Action {
     Export,
     ManageAccounts,
     ReadAudit,
+    /// Record or end a unit's dated status (child-friendly, running a model).
+    RecordUnitStatus,
+    /// Add or change an indicator of the catalogue.
+    EditCatalogue,
+    /// Import a plan (a new one, or a new version).
+    ImportPlan,
+    /// Add a service to the directory.
+    ManageServices,
+    /// Report an aggregate value (which elements: [`Role::may_report_element`]).
+    ReportValues,
+    ReadReported,
+    /// Record a movement of a Child Protection Fund.
+    RecordFund,
+    ReadFund,
 }
 
 impl Action {
     pub const RECORD_ACTIONS: [Action; 4] = [Self::Read, Self::List, Self::Write, Self::Export];
+
+    /// Every function of the access table, in the order `docs/ACCESS.md` shows them.
+    pub const ALL: [Action; 14] = [
+        Self::Read,
+        Self::List,
+        Self::Write,
+        Self::Export,
+        Self::ManageAccounts,
+        Self::ReadAudit,
+        Self::RecordUnitStatus,
+        Self::EditCatalogue,
+        Self::ImportPlan,
+        Self::ManageServices,
+        Self::ReportValues,
+        Self::ReadReported,
+        Self::RecordFund,
+        Self::ReadFund,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -141,8 +209,43 @@ impl Action {
             Self::Export => "export",
             Self::ManageAccounts => "manage_accounts",
             Self::ReadAudit => "read_audit",
+            Self::RecordUnitStatus => "record_unit_status",
+            Self::EditCatalogue => "edit_catalogue",
+            Self::ImportPlan => "import_plan",
+            Self::ManageServices => "manage_services",
+            Self::ReportValues => "report_values",
+            Self::ReadReported => "read_reported",
+            Self::RecordFund => "record_fund",
+            Self::ReadFund => "read_fund",
         }
     }
+}
+
+/// The access table as CSV, one row per role: for each function, `yes` or `no`, and for
+/// reading a record, which sensitive classes are shown. `docs/access-functions.csv` is this
+/// text (a test keeps it so); `docs/ACCESS.md` renders it.
+pub fn functions_csv() -> String {
+    let mut out = String::from("role");
+    for a in Action::ALL {
+        out.push(',');
+        out.push_str(a.as_str());
+    }
+    for k in Visibility::CLASSES {
+        out.push_str(",sees_");
+        out.push_str(k.as_str());
+    }
+    out.push('\n');
+    for r in Role::ALL {
+        out.push_str(r.as_str());
+        for a in Action::ALL {
+            out.push_str(if r.may(a) { ",yes" } else { ",no" });
+        }
+        for k in Visibility::CLASSES {
+            out.push_str(if r.sees(k) { ",yes" } else { ",no" });
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Classes of sensitive fields (Decree 13/2023 "sensitive personal data"). A

@@ -299,3 +299,61 @@ fn the_auditors_rendering_matches_the_code() {
         }
     }
 }
+
+/// The one access table: `docs/access-functions.csv` is generated from `Role::permits`, and
+/// `docs/ACCESS.md` renders it; the record matrix's `deny` cells are exactly the functions the
+/// table does not grant.
+#[test]
+fn the_access_table_is_the_one_the_docs_and_the_matrix_show() {
+    use treem_domain::access::{functions_csv, Action, Role};
+    let root = format!("{}/../..", env!("CARGO_MANIFEST_DIR"));
+    let csv = std::fs::read_to_string(format!("{root}/docs/access-functions.csv")).unwrap();
+    assert_eq!(csv, functions_csv(), "docs/access-functions.csv is out of date: regenerate it from treem_domain::access::functions_csv");
+    let doc = std::fs::read_to_string(format!("{root}/docs/ACCESS.md")).unwrap();
+    for line in csv.lines() {
+        let rendered = format!("| {} |", line.split(',').collect::<Vec<_>>().join(" | "));
+        assert!(doc.contains(&rendered), "docs/ACCESS.md does not show: {line}");
+    }
+    for row in matrix() {
+        let role = Role::parse(&row["role"]).unwrap();
+        for action in Action::RECORD_ACTIONS {
+            let cell = row[action.as_str()].as_str();
+            if cell != "na" {
+                assert_eq!(cell == "deny", !role.may(action), "docs/access-matrix.csv {role:?} {action:?}: {cell}");
+            }
+        }
+    }
+}
+
+/// No service or handler decides access by naming roles: every permission is answered by
+/// `Role::permits` (domain) through `Actor` (`treem_app::access`). Naming a role elsewhere
+/// is allowed only to parse one or to list them all.
+#[test]
+fn no_role_is_checked_outside_the_access_table() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = std::path::PathBuf::from(format!("{}/..", env!("CARGO_MANIFEST_DIR")));
+    let mut files = Vec::new();
+    walk(&root.join("treem_app/src"), &mut files);
+    walk(&root.join("treem_web/src"), &mut files);
+    let mut found = Vec::new();
+    for file in files.iter().filter(|f| !f.ends_with("treem_app/src/access.rs")) {
+        for (n, line) in std::fs::read_to_string(file).unwrap().lines().enumerate() {
+            let names_a_role = line.contains("Role::") && !line.contains("Role::parse") && !line.contains("Role::ALL");
+            let compares_roles =
+                line.contains(".role ==") || line.contains(".role !=") || (line.contains("matches!(") && line.contains(".role"));
+            if names_a_role || compares_roles {
+                found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "role checks outside the access table:\n{}", found.join("\n"));
+}

@@ -633,7 +633,7 @@ async fn services_view(
             )
         })
         .collect();
-    let can_create = matches!(s.actor.role, treem_domain::access::Role::ProvincialOfficer | treem_domain::access::Role::SystemAdmin);
+    let can_create = s.actor.role.may(Action::ManageServices);
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(render(status, &ServicesPage { c: ctx.chrome("cases"), rows, kinds: keyed("provider", PROVIDER_KINDS), can_create, error }))
 }
