@@ -12,7 +12,6 @@ pub mod error;
 pub mod facts;
 pub mod figures;
 pub mod fund;
-pub mod generate;
 pub mod incidents;
 pub mod plans;
 pub mod register;

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use treem_app::auth::AuthSettings;
-use treem_app::generate::Scale;
 use treem_app::App;
+use treem_demo::Scale;
 
 use crate::{database, demo};
 

@@ -149,7 +149,7 @@ pub async fn import_units(store: &dyn treem_storage::Store) -> Result<treem_stor
     store.import_units(&files, &crate::cli_event("units.import", "treem-demo")).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
 }
 
-pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Result<Loaded, String> {
+pub async fn seed(app: &App, scale: treem_demo::Scale, seed: u64) -> Result<Loaded, String> {
     let mut accounts_created = 0;
     for a in ACCOUNTS {
         match app.accounts.by_username(Operator::Cli, a.username).await {
@@ -238,12 +238,12 @@ pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Re
     seed_unit_statuses(app, &officer).await?;
     // Made-up figures reported by agencies (once per database: only when none is stored).
     if app.reported.list(&officer, None, None, None).await.map_err(|e| e.to_string())?.is_empty() {
-        let values = treem_app::generate::reported_values(&app.units.catalog(), treem_domain::calendar::today_in_vietnam(), seed);
+        let values = treem_demo::reported_values(&app.units.catalog(), treem_domain::calendar::today_in_vietnam(), seed);
         app.reported.save_many(&officer, &values).await.map_err(|e| format!("demo reported values: {e}"))?;
     }
     // Made-up movements of the Child Protection Funds (once per database).
     if app.fund.list(&officer, None, None).await.map_err(|e| e.to_string())?.is_empty() {
-        for m in treem_app::generate::fund_movements(&app.units.catalog(), treem_domain::calendar::today_in_vietnam(), seed) {
+        for m in treem_demo::fund_movements(&app.units.catalog(), treem_domain::calendar::today_in_vietnam(), seed) {
             app.fund.record(&officer, &m).await.map_err(|e| format!("demo fund movement: {e}"))?;
         }
     }
@@ -251,7 +251,7 @@ pub async fn seed(app: &App, scale: treem_app::generate::Scale, seed: u64) -> Re
     // behind the plan's indicators and the cases (once per database).
     let started = std::time::Instant::now();
     let today = treem_domain::calendar::today_in_vietnam();
-    let data = treem_app::generate::bulk(scale, &app.units.catalog(), today, seed)?;
+    let data = treem_demo::bulk(scale, &app.units.catalog(), today, seed)?;
     let label = format!("{scale:?} seed {seed}").to_lowercase();
     let generated = app
         .load_generated(&data, officer.account_id, &label)

@@ -4,7 +4,6 @@
 mod bench;
 mod bench_engine;
 mod bench_http;
-use treem_app::generate;
 mod database;
 mod demo;
 
@@ -271,8 +270,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Demo { listen, database, scale, seed } => {
-            let scale = match generate::Scale::parse(&scale) {
-                Some(generate::Scale::National) | None => {
+            let scale = match treem_demo::Scale::parse(&scale) {
+                Some(treem_demo::Scale::National) | None => {
                     return Err(format!("--scale {scale}: use sample or province (the national scale is for `treem bench engine` only)"))
                 }
                 Some(s) => s,
@@ -330,8 +329,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Bench(BenchCommand::Indicators { incidents }) => bench::indicators(incidents),
         Command::Bench(BenchCommand::Engine { scale, seed, database }) => bench_engine::engine(&scale, seed, database).await,
         Command::Bench(BenchCommand::Http { connections, seconds, database, scale, seed }) => {
-            let scale = match generate::Scale::parse(&scale) {
-                Some(s @ (generate::Scale::Sample | generate::Scale::Province)) => s,
+            let scale = match treem_demo::Scale::parse(&scale) {
+                Some(s @ (treem_demo::Scale::Sample | treem_demo::Scale::Province)) => s,
                 _ => return Err(format!("--scale {scale}: use sample or province")),
             };
             bench_http::run(bench_http::Options { connections, seconds, database, scale, seed }).await

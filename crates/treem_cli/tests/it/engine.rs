@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 use time::macros::date;
-use treem_app::generate::{bulk, Scale};
+use treem_demo::{bulk, Scale};
 use treem_domain::incident::InjuryKind;
 
 use crate::harness::{apps, TestApp};

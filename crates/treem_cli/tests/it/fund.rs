@@ -133,7 +133,7 @@ async fn the_demos_made_up_fund_movements_are_accepted_and_summed() {
         t.account("tinh", "provincial_officer", "82", None).await;
         let officer = t.token("tinh").await;
         let actor = t.app.auth.actor_for("tinh", "test").await.unwrap();
-        let list = treem_app::generate::fund_movements(&t.app.units.catalog(), today, 2013);
+        let list = treem_demo::fund_movements(&t.app.units.catalog(), today, 2013);
         assert_eq!(list.len(), 25);
         for m in &list {
             t.app.fund.record(&actor, m).await.unwrap_or_else(|e| panic!("{}: {m:?}: {e}", t.backend));

@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use time::macros::date;
-use treem_app::generate::{bulk, Scale};
+use treem_demo::{bulk, Scale};
 
 use crate::harness::apps;
 use crate::plans::download;

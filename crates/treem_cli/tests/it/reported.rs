@@ -242,8 +242,8 @@ async fn the_demos_made_up_values_are_accepted_in_both_eras_and_show_in_the_indi
         t.account("tinh", "provincial_officer", "82", None).await;
         let officer = t.token("tinh").await;
         let actor = t.app.auth.actor_for("tinh", "test").await.unwrap();
-        let values = treem_app::generate::reported_values(&t.app.units.catalog(), today, 2013);
-        assert_eq!(values, treem_app::generate::reported_values(&t.app.units.catalog(), today, 2013), "deterministic");
+        let values = treem_demo::reported_values(&t.app.units.catalog(), today, 2013);
+        assert_eq!(values, treem_demo::reported_values(&t.app.units.catalog(), today, 2013), "deterministic");
         let saved = t.app.reported.save_many(&actor, &values).await.unwrap_or_else(|e| panic!("{}: {e}", t.backend));
         assert_eq!(saved.len(), values.len());
         assert_eq!(saved.len(), 3 * 8 * 10 + 3 * 3);

@@ -753,7 +753,7 @@ fn walk(
                 k.plan_summary = Some(summary.clone());
                 k.last_review_safe = None;
                 if k.interventions.is_empty() {
-                    let kind = *rng.pick(&crate::cases::INTERVENTION_KINDS[..4]);
+                    let kind = *rng.pick(&treem_app::cases::INTERVENTION_KINDS[..4]);
                     k.interventions.push((kind, "Công chức LĐ-TB&XH xã".into(), "planned"));
                 }
             }
@@ -842,11 +842,11 @@ pub fn bulk(scale: Scale, catalog: &UnitCatalog, today: Date, seed: u64) -> Resu
 /// under 6 and those with a health-insurance card (88–98 %), births registered and on
 /// time (85–97 %), children taught to swim, by sex; preschool investment in three
 /// communes. Deterministic for a seed.
-pub fn reported_values(catalog: &UnitCatalog, today: Date, seed: u64) -> Vec<crate::reported::ReportedInput> {
+pub fn reported_values(catalog: &UnitCatalog, today: Date, seed: u64) -> Vec<treem_app::reported::ReportedInput> {
     let mut rng = Rng::new(seed ^ 0x5245_504F_5254);
     let mut out = Vec::new();
     let mut value = |element: &str, unit: i64, year: i32, sex: &str, v: u64| {
-        out.push(crate::reported::ReportedInput {
+        out.push(treem_app::reported::ReportedInput {
             element: element.into(),
             unit: unit.to_string(),
             year: year.to_string(),
@@ -890,7 +890,7 @@ pub fn reported_values(catalog: &UnitCatalog, today: Date, seed: u64) -> Vec<cra
 /// Made-up movements of the Child Protection Funds (see `data/demo/README.md`): for the
 /// province and its first four communes on the map of 1 October of last year, a state-budget
 /// and a donated receipt and three disbursements each. Deterministic for a seed.
-pub fn fund_movements(catalog: &UnitCatalog, today: Date, seed: u64) -> Vec<crate::fund::FundInput> {
+pub fn fund_movements(catalog: &UnitCatalog, today: Date, seed: u64) -> Vec<treem_app::fund::FundInput> {
     let mut rng = Rng::new(seed ^ 0x4655_4E44);
     let Ok(day) = Date::from_calendar_date(today.year() - 1, Month::October, 1) else { return Vec::new() };
     let Some(root) = catalog.by_code_on("82", day).filter(|u| u.level == UnitLevel::Province).or_else(|| catalog.by_code_on("87", day))
@@ -911,7 +911,7 @@ pub fn fund_movements(catalog: &UnitCatalog, today: Date, seed: u64) -> Vec<crat
     for (i, unit) in units.into_iter().enumerate() {
         let scale = if i == 0 { 20 } else { 1 };
         let on = |days: i64| (day + Duration::days(days)).to_string();
-        let movement = |date: String, direction: &str, source: &str, purpose: &str, millions: u64| crate::fund::FundInput {
+        let movement = |date: String, direction: &str, source: &str, purpose: &str, millions: u64| treem_app::fund::FundInput {
             unit: unit.to_string(),
             date,
             direction: direction.into(),
