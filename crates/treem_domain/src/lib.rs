@@ -14,6 +14,7 @@ pub mod fund;
 pub mod import_error;
 pub mod incident;
 pub mod indicator;
+pub mod names;
 pub mod passwords;
 pub mod plan;
 pub mod register;
