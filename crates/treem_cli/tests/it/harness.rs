@@ -96,7 +96,9 @@ async fn build_with(
         .unwrap()
         .unwrap();
     let app = App::new(store.clone(), settings).await.unwrap();
-    let router = treem_web::router(app.clone(), treem_web::WebOptions { max_body_bytes: 64 * 1024, secure_cookies: false });
+    // 128 KiB: the founding plan pasted into the import form (the whole document, about 104 KB
+    // as this harness URL-encodes it) fits; the production default is 1 MiB.
+    let router = treem_web::router(app.clone(), treem_web::WebOptions { max_body_bytes: 128 * 1024, secure_cookies: false });
     TestApp { backend, url, app, router, cleanup, _dir: dir }
 }
 
