@@ -29,12 +29,33 @@ pub struct Plan {
     pub purpose_vi: String,
     #[serde(default)]
     pub purpose_en: String,
-    /// The yearly report's due day, MM-DD.
-    #[serde(default)]
+    /// The yearly report's due day, MM-DD (older files; `reporting` says it whole).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub report_due: String,
-    /// The agency that consolidates the reports.
-    #[serde(default)]
+    /// The agency that consolidates the reports (older files; `reporting` says it whole).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub report_consolidator: String,
+    /// Section II.2 ("Yêu cầu"), one paragraph each, as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements_vi: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements_en: Vec<String>,
+    /// The funding of the plan (the founding plan's III.4, "Kinh phí thực hiện"), as written.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub funding_vi: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub funding_en: String,
+    /// How the plan is carried out (the founding plan's section V), one paragraph each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub implementation_vi: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub implementation_en: Vec<String>,
+    /// Who reports to whom, and when: the structure of the reporting sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporting: Option<Reporting>,
+    /// The titles of the solution groups (a–d) as the document writes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub solution_groups: Vec<SolutionGroup>,
     #[serde(default)]
     pub baselines: Vec<Baseline>,
     #[serde(default)]
@@ -75,7 +96,24 @@ pub struct Baseline {
     /// reference date's year.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indicator: Option<String>,
+    /// Under which law's classification of children in special circumstances the figure
+    /// was counted (one of [`CLASSIFICATIONS`]); none when it is not such a count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<String>,
 }
+
+/// How children in special circumstances were classified when a figure was counted.
+/// `pre_law_2016`: before the Law on Children 2016 came into force (1 June 2017), under
+/// the terms of its time ("trẻ em có hoàn cảnh đặc biệt khó khăn", Law 25/2004/QH11);
+/// `law_2016_art10`: the 14 groups of Art. 10 of the Law on Children 2016, which the
+/// register records. A figure of one is never shown as the other.
+pub const CLASSIFICATIONS: &[&str] = &["pre_law_2016", "law_2016_art10"];
+
+/// The day the Law on Children 2016 (102/2016/QH13) came into force.
+pub const LAW_ON_CHILDREN_IN_FORCE: time::Date = time::macros::date!(2017 - 06 - 01);
+
+/// The classification the register (and so every recomputed figure) uses.
+pub const REGISTER_CLASSIFICATION: &str = "law_2016_art10";
 
 impl Baseline {
     /// The percentage in hundredths of a percent (10.01 % → 1001).
@@ -156,6 +194,38 @@ pub struct Target {
     /// milestone: the units concerned, by code.
     #[serde(default)]
     pub units: Vec<String>,
+    /// The agencies that coordinate (phối hợp).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coordinate: Vec<String>,
+    /// Which of `lead` and `coordinate` treem infers (from the agencies' duties) rather
+    /// than reads in the document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inferred_agencies: Vec<String>,
+    /// Whom the target counts, in the document's words, and the ages treem counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<Population>,
+}
+
+/// Whom a target counts: the document's words and the ages treem counts for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    /// As the document names them ("thanh, thiếu niên vi phạm pháp luật").
+    pub term_vi: String,
+    pub term_en: String,
+    /// The plan defines the ages itself; false: the ages are treem's choice (say why in the note).
+    #[serde(default)]
+    pub defined_by_plan: bool,
+    /// The youngest age counted, in whole years; none: no lower limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_from: Option<i32>,
+    /// Counted while younger than this; none: no upper limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_below: Option<i32>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note_vi: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note_en: String,
 }
 
 impl Target {
@@ -176,6 +246,95 @@ pub struct Agency {
     pub name_en: String,
     #[serde(default)]
     pub role: String,
+    /// Where the document sets its duties ("IV.8").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub section: String,
+    /// The heading of its duties exactly as the document writes it ("Đề nghị Ủy ban Mặt trận …").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub heading_vi: String,
+    /// How the plan addresses it (one of [`MANDATES`]); empty: not said.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub mandate: String,
+    /// Its duties, one paragraph or indent each, as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duties_vi: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duties_en: Vec<String>,
+}
+
+/// `directed`: the issuer assigns the duties (giao) to a body under it; `invited`: the
+/// issuer asks a body it does not direct ("Đề nghị": the Fatherland Front and the mass
+/// organisations are not under the People's Committee).
+pub const MANDATES: &[&str] = &["directed", "invited"];
+
+impl Agency {
+    pub fn invited(&self) -> bool {
+        self.mandate == "invited"
+    }
+}
+
+/// The reporting sentence of a plan, as structure a reporting cycle can use: who reports,
+/// to whom, through whom, by when and how often.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reporting {
+    /// Who reports, in the document's words.
+    pub reporters_vi: String,
+    pub reporters_en: String,
+    pub reporters: Vec<Reporter>,
+    /// The recipient the reports are addressed to (an id of `recipients`).
+    pub addressee: String,
+    /// The agency they are sent through, which consolidates them (an agency id).
+    pub consolidator: String,
+    /// Whom the consolidated report goes to.
+    pub recipients: Vec<Recipient>,
+    /// The due day, MM-DD.
+    pub due: String,
+    /// The due day in the document's words ("trước ngày 15 tháng 11").
+    pub due_vi: String,
+    pub due_en: String,
+    /// `before`: the report must arrive before the due day (the day itself is late);
+    /// `on_or_before`: the due day is still on time.
+    pub due_rule: String,
+    /// How often: `yearly` ("Định kỳ hàng năm").
+    pub frequency: String,
+    /// What the report covers (`calendar_year_to_date`, `twelve_months_to_due`); none: the
+    /// document does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_covered: Option<String>,
+}
+
+/// One reporter: an agency of the plan, or each unit of a level of that agency's kind
+/// (`each = "district"`: every district-level People's Committee reports on its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reporter {
+    pub agency: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub each: Option<String>,
+}
+
+/// A body outside the plan's agencies that receives reports (the People's Committee, the Party Committee).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    pub id: String,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
+pub const REPORT_DUE_RULES: &[&str] = &["before", "on_or_before"];
+pub const REPORT_FREQUENCIES: &[&str] = &["yearly"];
+pub const REPORT_PERIODS: &[&str] = &["calendar_year_to_date", "twelve_months_to_due"];
+
+/// The title of one group of solutions as the document writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolutionGroup {
+    /// a, b, c or d
+    pub id: String,
+    pub title_vi: String,
+    pub title_en: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,9 +343,14 @@ pub struct Task {
     pub id: String,
     pub text_vi: String,
     pub text_en: String,
+    /// The lead agency; empty when none is named or inferred.
+    #[serde(default)]
     pub lead: String,
     #[serde(default)]
     pub coordinate: Vec<String>,
+    /// Which of `lead` and `coordinate` treem infers rather than reads in the document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inferred_agencies: Vec<String>,
     /// The task's money, planned and spent, by source and year (absent when none is known).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub budget: Vec<BudgetLine>,
@@ -275,15 +439,27 @@ pub struct Solution {
     pub group: String,
     pub text_vi: String,
     pub text_en: String,
+    /// The lead agency; empty when none is named or inferred.
+    #[serde(default)]
     pub lead: String,
     #[serde(default)]
     pub coordinate: Vec<String>,
+    /// Which of `lead` and `coordinate` treem infers rather than reads in the document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inferred_agencies: Vec<String>,
 }
 
 /// The plan's four groups of solutions (a: direction, b: programmes, c: communication, d: resources).
 pub const SOLUTION_GROUPS: &[&str] = &["a", "b", "c", "d"];
 
-pub const TARGET_KINDS: &[&str] = &["umbrella", "relative_annual_change", "unit_count_with_status", "unit_share_with_status", "milestone"];
+pub const TARGET_KINDS: &[&str] =
+    &["umbrella", "relative_annual_change", "year_on_year_reduction", "unit_count_with_status", "unit_share_with_status", "milestone"];
+
+/// Whether a target kind is a yearly change of a count: compounded from a base year
+/// (`relative_annual_change`) or judged against each previous year (`year_on_year_reduction`).
+pub fn is_yearly_change(kind: &str) -> bool {
+    matches!(kind, "relative_annual_change" | "year_on_year_reduction")
+}
 
 /// Checks a plan; every problem names where it is (`targets[T3a].legs[1].operator`).
 pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
@@ -308,7 +484,8 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
     let mut seen = HashSet::new();
     let ids = p.baselines.iter().map(|b| ("baselines", &b.id)).chain(p.targets.iter().map(|t| ("targets", &t.id)));
     let ids = ids.chain(p.agencies.iter().map(|a| ("agencies", &a.id))).chain(p.tasks.iter().map(|t| ("tasks", &t.id)));
-    for (list, id) in ids.chain(p.solutions.iter().map(|s| ("solutions", &s.id))) {
+    let recipients = p.reporting.iter().flat_map(|r| &r.recipients).map(|r| ("reporting.recipients", &r.id));
+    for (list, id) in ids.chain(p.solutions.iter().map(|s| ("solutions", &s.id))).chain(recipients) {
         if id.is_empty() || !seen.insert(id.clone()) {
             bad(format!("{list}[{id}].id"), "ids must be present and unique in the plan");
         }
@@ -327,6 +504,7 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
         if b.numerator.is_none() && b.denominator.is_none() && b.percent.is_none() {
             errors.push((format!("baselines[{}]", b.id), "give at least one of numerator, denominator, percent".into()));
         }
+        check_classification(b, &mut errors);
     }
     for t in &p.targets {
         let at = |f: &str| format!("targets[{}].{f}", t.id);
@@ -334,16 +512,31 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
         if !TARGET_KINDS.contains(&t.kind.as_str()) {
             errors.push((at("kind"), format!("one of {}", TARGET_KINDS.join(", "))));
         }
+        for c in &t.coordinate {
+            agency(at("coordinate"), c, &mut errors);
+        }
+        check_inferred(&format!("targets[{}]", t.id), &t.lead, &t.coordinate, &t.inferred_agencies, &mut errors);
+        if let Some(pop) = &t.population {
+            check_population(&format!("targets[{}].population", t.id), pop, &mut errors);
+        }
         // Whether the indicator exists is checked against the catalogue by the importer.
-        if t.indicator.is_some() && t.kind != "relative_annual_change" {
-            errors.push((at("indicator"), "only relative yearly changes follow an indicator so far".into()));
+        if t.indicator.is_some() && !is_yearly_change(&t.kind) {
+            errors.push((at("indicator"), "only yearly changes follow an indicator so far".into()));
         }
         match t.kind.as_str() {
             "relative_annual_change" if t.change_percent.as_deref().and_then(parse_hundredths).is_none() => {
                 errors.push((at("change_percent"), "a relative yearly change needs its percentage".into()));
             }
-            "relative_annual_change" if t.from_year.is_none_or(|y| y > t.deadline) => {
-                errors.push((at("from_year"), "a relative yearly change needs its first year, not after the deadline".into()));
+            "year_on_year_reduction"
+                if t.change_percent.as_deref().and_then(parse_hundredths).is_none_or(|v| !(-9_999..0).contains(&v)) =>
+            {
+                errors.push((
+                    at("change_percent"),
+                    "a year-on-year reduction needs its yearly change in percent, below 0 and above -100, at most two decimals (\"-5\" for \"giảm 5%\")".into(),
+                ));
+            }
+            kind if is_yearly_change(kind) && t.from_year.is_none_or(|y| y > t.deadline) => {
+                errors.push((at("from_year"), "a yearly change needs its first year, not after the deadline".into()));
             }
             "unit_count_with_status" | "unit_share_with_status" => {
                 if !t.status.as_deref().is_some_and(|s| UNIT_STATUSES.contains(&s)) {
@@ -383,6 +576,7 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
         for c in &t.coordinate {
             agency(format!("tasks[{}].coordinate", t.id), c, &mut errors);
         }
+        check_inferred(&format!("tasks[{}]", t.id), &t.lead, &t.coordinate, &t.inferred_agencies, &mut errors);
         check_budget(p, t, &mut errors);
     }
     check_unit_target_fields(p, &mut errors);
@@ -391,16 +585,230 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
         for c in &s.coordinate {
             agency(format!("solutions[{}].coordinate", s.id), c, &mut errors);
         }
+        check_inferred(&format!("solutions[{}]", s.id), &s.lead, &s.coordinate, &s.inferred_agencies, &mut errors);
         if !SOLUTION_GROUPS.contains(&s.group.as_str()) {
             errors.push((format!("solutions[{}].group", s.id), "a, b, c or d".into()));
         }
     }
     agency("report_consolidator".into(), &p.report_consolidator, &mut errors);
+    check_document_text(p, &mut errors);
+    check_reporting(p, &agencies, &mut errors);
     if errors.is_empty() {
         Ok(())
     } else {
         Err(errors)
     }
+}
+
+/// The longest paragraph a plan's text may hold, in characters.
+pub const PARAGRAPH_MAX: usize = 5_000;
+
+/// One paragraph of the document's text: one line, already in NFC with single spaces.
+fn paragraph(path: String, text: &str, errors: &mut Vec<(String, String)>) {
+    if text.contains(['\n', '\r']) {
+        errors.push((path, "one paragraph per entry: no line breaks (make each paragraph its own entry)".into()));
+        return;
+    }
+    match crate::text::clean_line(text, PARAGRAPH_MAX) {
+        Ok(clean) if clean == text => {}
+        Ok(_) => errors.push((path, "write the text in Unicode NFC, with single spaces and none at either end".into())),
+        Err(e) => errors.push((path, format!("the text {e}"))),
+    }
+}
+
+/// Paragraphs in Vietnamese and their English: each checked, and one English paragraph
+/// for each Vietnamese one (or no English at all).
+fn paragraphs(path: &str, vi: &[String], en: &[String], errors: &mut Vec<(String, String)>) {
+    for (lang, list) in [("vi", vi), ("en", en)] {
+        for (i, text) in list.iter().enumerate() {
+            paragraph(format!("{path}_{lang}[{i}]"), text, errors);
+        }
+    }
+    if !en.is_empty() && en.len() != vi.len() {
+        errors.push((
+            format!("{path}_en"),
+            format!("{} paragraphs in Vietnamese, {} in English: translate each paragraph on its own", vi.len(), en.len()),
+        ));
+    }
+}
+
+/// The plan's own texts (requirements, funding, implementation), the agencies' duties
+/// and the solution groups' titles.
+fn check_document_text(p: &Plan, errors: &mut Vec<(String, String)>) {
+    paragraphs("requirements", &p.requirements_vi, &p.requirements_en, errors);
+    paragraphs("implementation", &p.implementation_vi, &p.implementation_en, errors);
+    for (field, text) in [("funding_vi", &p.funding_vi), ("funding_en", &p.funding_en)] {
+        if !text.is_empty() {
+            paragraph(field.into(), text, errors);
+        }
+    }
+    if p.funding_vi.is_empty() && !p.funding_en.is_empty() {
+        errors.push(("funding_vi".into(), "the Vietnamese text comes first: give funding_vi".into()));
+    }
+    for a in &p.agencies {
+        let at = |f: &str| format!("agencies[{}].{f}", a.id);
+        if !a.mandate.is_empty() && !MANDATES.contains(&a.mandate.as_str()) {
+            errors.push((
+                at("mandate"),
+                format!("`{}`: one of {} (invited: \"Đề nghị\", asked, not directed)", a.mandate, MANDATES.join(", ")),
+            ));
+        }
+        if !a.heading_vi.is_empty() {
+            paragraph(at("heading_vi"), &a.heading_vi, errors);
+        }
+        if !a.section.is_empty() && crate::text::clean_line(&a.section, 20).is_err() {
+            errors.push((at("section"), "the section of the document, such as IV.8 (one line, at most 20 characters)".into()));
+        }
+        paragraphs(&format!("agencies[{}].duties", a.id), &a.duties_vi, &a.duties_en, errors);
+    }
+    let mut groups = HashSet::new();
+    for (i, g) in p.solution_groups.iter().enumerate() {
+        if !SOLUTION_GROUPS.contains(&g.id.as_str()) || !groups.insert(g.id.as_str()) {
+            errors.push((format!("solution_groups[{i}].id"), "a, b, c or d, each once".into()));
+        }
+        paragraph(format!("solution_groups[{i}].title_vi"), &g.title_vi, errors);
+        paragraph(format!("solution_groups[{i}].title_en"), &g.title_en, errors);
+    }
+}
+
+/// An item's inferred agencies: each is its lead or one of its coordinating agencies.
+fn check_inferred(at: &str, lead: &str, coordinate: &[String], inferred: &[String], errors: &mut Vec<(String, String)>) {
+    for (i, id) in inferred.iter().enumerate() {
+        if id != lead && !coordinate.contains(id) {
+            errors.push((
+                format!("{at}.inferred_agencies[{i}]"),
+                format!("`{id}` is neither the lead nor a coordinating agency here: only those may be marked inferred"),
+            ));
+        } else if inferred[..i].contains(id) {
+            errors.push((format!("{at}.inferred_agencies[{i}]"), format!("`{id}` is listed twice")));
+        }
+    }
+}
+
+/// Whom a target counts: the document's words, and when the plan does not define the ages,
+/// the ages treem counts and a note saying it is treem's choice.
+fn check_population(at: &str, pop: &Population, errors: &mut Vec<(String, String)>) {
+    for (field, text) in [("term_vi", &pop.term_vi), ("term_en", &pop.term_en)] {
+        paragraph(format!("{at}.{field}"), text, errors);
+    }
+    for (field, age) in [("age_from", pop.age_from), ("age_below", pop.age_below)] {
+        if age.is_some_and(|a| !(0..=120).contains(&a)) {
+            errors.push((format!("{at}.{field}"), "an age in whole years, 0 to 120".into()));
+        }
+    }
+    if let (Some(from), Some(below)) = (pop.age_from, pop.age_below) {
+        if from >= below {
+            errors.push((format!("{at}.age_below"), format!("{below} is not above age_from {from}")));
+        }
+    }
+    if !pop.defined_by_plan {
+        if pop.age_from.is_none() && pop.age_below.is_none() {
+            errors.push((format!("{at}.age_below"), "the plan does not define the ages: state the ages treem counts".into()));
+        }
+        if pop.note_vi.is_empty() {
+            errors.push((
+                format!("{at}.note_vi"),
+                "the plan does not define the ages: say which treem counts and that it is treem's choice".into(),
+            ));
+        }
+    }
+    for (field, text) in [("note_vi", &pop.note_vi), ("note_en", &pop.note_en)] {
+        if !text.is_empty() {
+            paragraph(format!("{at}.{field}"), text, errors);
+        }
+    }
+}
+
+/// A baseline's classification is a known one and fits its date: a figure counted before
+/// the Law on Children 2016 came into force cannot be under its Art. 10, nor a later one
+/// under the older terms.
+fn check_classification(b: &Baseline, errors: &mut Vec<(String, String)>) {
+    let Some(c) = &b.classification else { return };
+    let at = format!("baselines[{}].classification", b.id);
+    if !CLASSIFICATIONS.contains(&c.as_str()) {
+        errors.push((at, format!("`{c}`: one of {}", CLASSIFICATIONS.join(", "))));
+        return;
+    }
+    let Some(on) = b.reference.as_deref().and_then(crate::unit_import::parse_date) else { return };
+    let before = on < LAW_ON_CHILDREN_IN_FORCE;
+    if before && c == "law_2016_art10" {
+        errors.push((at, format!("counted on {on}, before the Law on Children 2016 came into force (2017-06-01): use pre_law_2016")));
+    } else if !before && c == "pre_law_2016" {
+        errors.push((at, format!("counted on {on}, after the Law on Children 2016 came into force (2017-06-01): use law_2016_art10")));
+    }
+}
+
+/// The reporting structure: agencies and recipients that exist, a due day, known rules;
+/// the older `report_due` and `report_consolidator`, if also given, say the same.
+fn check_reporting(p: &Plan, agencies: &HashSet<&str>, errors: &mut Vec<(String, String)>) {
+    if !p.report_due.is_empty() && !valid_month_day(&p.report_due) {
+        errors.push(("report_due".into(), "a day of the year as MM-DD (\"11-15\")".into()));
+    }
+    let Some(r) = &p.reporting else { return };
+    let at = |f: &str| format!("reporting.{f}");
+    for (field, text) in
+        [("reporters_vi", &r.reporters_vi), ("reporters_en", &r.reporters_en), ("due_vi", &r.due_vi), ("due_en", &r.due_en)]
+    {
+        paragraph(at(field), text, errors);
+    }
+    if r.reporters.is_empty() {
+        errors.push((at("reporters"), "name who reports: at least one agency of the plan".into()));
+    }
+    for (i, rep) in r.reporters.iter().enumerate() {
+        if !agencies.contains(rep.agency.as_str()) {
+            errors.push((format!("reporting.reporters[{i}].agency"), format!("no agency `{}` in the plan", rep.agency)));
+        }
+        if rep.each.as_deref().is_some_and(|l| !matches!(l, "province" | "district" | "commune")) {
+            errors
+                .push((format!("reporting.reporters[{i}].each"), "province, district or commune: each unit of that level reports".into()));
+        }
+        if r.reporters[..i].iter().any(|o| o.agency == rep.agency) {
+            errors.push((format!("reporting.reporters[{i}].agency"), format!("`{}` is listed twice", rep.agency)));
+        }
+    }
+    if !agencies.contains(r.consolidator.as_str()) {
+        errors.push((at("consolidator"), format!("no agency `{}` in the plan", r.consolidator)));
+    }
+    if r.recipients.is_empty() {
+        errors.push((at("recipients"), "name whom the consolidated report goes to".into()));
+    }
+    for r2 in &r.recipients {
+        paragraph(format!("reporting.recipients[{}].name_vi", r2.id), &r2.name_vi, errors);
+        paragraph(format!("reporting.recipients[{}].name_en", r2.id), &r2.name_en, errors);
+    }
+    if !r.recipients.iter().any(|x| x.id == r.addressee) {
+        errors.push((at("addressee"), format!("no recipient `{}` in reporting.recipients", r.addressee)));
+    }
+    if !valid_month_day(&r.due) {
+        errors.push((at("due"), "a day of the year as MM-DD (\"11-15\")".into()));
+    }
+    if !REPORT_DUE_RULES.contains(&r.due_rule.as_str()) {
+        errors.push((at("due_rule"), format!("one of {} (\"trước ngày 15\" is before)", REPORT_DUE_RULES.join(", "))));
+    }
+    if !REPORT_FREQUENCIES.contains(&r.frequency.as_str()) {
+        errors.push((at("frequency"), format!("one of {}", REPORT_FREQUENCIES.join(", "))));
+    }
+    if r.period_covered.as_deref().is_some_and(|c| !REPORT_PERIODS.contains(&c)) {
+        errors
+            .push((at("period_covered"), format!("one of {}, or leave it out when the document does not say", REPORT_PERIODS.join(", "))));
+    }
+    if !p.report_due.is_empty() && p.report_due != r.due {
+        errors
+            .push(("report_due".into(), format!("{} differs from reporting.due {}: give the day once, in reporting", p.report_due, r.due)));
+    }
+    if !p.report_consolidator.is_empty() && p.report_consolidator != r.consolidator {
+        errors.push((
+            "report_consolidator".into(),
+            format!("{} differs from reporting.consolidator {}: name it once, in reporting", p.report_consolidator, r.consolidator),
+        ));
+    }
+}
+
+/// "11-15": a month and a day that exist in a leap year.
+fn valid_month_day(s: &str) -> bool {
+    let Some((m, d)) = s.split_once('-') else { return false };
+    let (Ok(m), Ok(d)) = (m.parse::<u8>(), d.parse::<u8>()) else { return false };
+    s.len() == 5 && time::Month::try_from(m).is_ok_and(|m| (1..=m.length(2024)).contains(&d))
 }
 
 /// A task's budget lines: a known source, a year inside the plan's period, planned and
@@ -441,7 +849,8 @@ fn check_budget(p: &Plan, t: &Task, errors: &mut Vec<(String, String)>) {
 }
 
 /// The target kinds that may be refined per unit.
-pub const UNIT_TARGET_KINDS: &[&str] = &["relative_annual_change", "unit_count_with_status", "unit_share_with_status"];
+pub const UNIT_TARGET_KINDS: &[&str] =
+    &["relative_annual_change", "year_on_year_reduction", "unit_count_with_status", "unit_share_with_status"];
 
 /// The level a unit target of a count or share counts: its own, or the target's only leg.
 pub fn unit_target_level<'a>(u: &'a UnitTarget, t: &'a Target) -> Option<&'a str> {
@@ -487,9 +896,11 @@ fn check_unit_target_fields(p: &Plan, errors: &mut Vec<(String, String)>) {
         }
         let value = parse_hundredths(&u.value);
         match t.kind.as_str() {
-            "relative_annual_change" => {
+            kind if is_yearly_change(kind) => {
                 if value.is_none_or(|v| v <= -10_000) {
                     errors.push((at("value"), "a yearly change in percent, more than -100, at most two decimals (\"-5\")".into()));
+                } else if kind == "year_on_year_reduction" && value.is_some_and(|v| v >= 0) {
+                    errors.push((at("value"), format!("{} is a year-on-year reduction: a negative change in percent (\"-5\")", t.id)));
                 }
                 if u.level.is_some() {
                     errors.push((at("level"), "only counts and shares have a level".into()));
@@ -573,7 +984,7 @@ pub fn check_unit_targets(p: &Plan, catalog: &crate::units::UnitCatalog) -> Vec<
         }
         let target = p.targets.iter().find(|t| t.id == u.target && UNIT_TARGET_KINDS.contains(&t.kind.as_str()));
         let level = target
-            .filter(|t| t.kind != "relative_annual_change")
+            .filter(|t| !is_yearly_change(&t.kind))
             .and_then(|t| unit_target_level(u, t).filter(|l| t.legs.iter().any(|leg| leg.level == *l)));
         if let Some(l) = level.and_then(crate::units::UnitLevel::parse) {
             if l < unit.level {
@@ -781,10 +1192,10 @@ pub fn unit_target_progress(
     count: impl FnMut(&str, time::Date) -> (i64, i64),
 ) -> Option<UnitTargetYears> {
     match t.kind.as_str() {
-        "relative_annual_change" => {
+        "relative_annual_change" | "year_on_year_reduction" => {
             let own = Target { change_percent: Some(u.value.clone()), from_year: Some(u.from_year), deadline: u.to_year, ..t.clone() };
             own.compounded_ppm(0)?;
-            Some(UnitTargetYears::Change(relative_change_progress(&own, counts, today)))
+            Some(UnitTargetYears::Change(yearly_change_progress(&own, counts, today)))
         }
         "unit_count_with_status" | "unit_share_with_status" => {
             let level = unit_target_level(u, t)?;
@@ -842,6 +1253,9 @@ pub enum YearStatus {
     OffTrack,
     /// A count target before its deadline, not met yet.
     NotYet,
+    /// A year-on-year target whose previous year counted nothing: there is no share of it
+    /// to take, so the year cannot be judged.
+    NoData,
 }
 
 impl YearStatus {
@@ -855,10 +1269,20 @@ impl YearStatus {
             Self::AtRisk => "at_risk",
             Self::OffTrack => "off_track",
             Self::NotYet => "not_yet",
+            Self::NoData => "no_data",
         }
     }
-    pub const ALL: [Self; 7] =
-        [Self::Baseline, Self::NoBaseline, Self::Achieved, Self::Missed, Self::OnTrack, Self::AtRisk, Self::OffTrack];
+    pub const ALL: [Self; 9] = [
+        Self::Baseline,
+        Self::NoBaseline,
+        Self::Achieved,
+        Self::Missed,
+        Self::OnTrack,
+        Self::AtRisk,
+        Self::OffTrack,
+        Self::NotYet,
+        Self::NoData,
+    ];
 }
 
 /// One year of a relative-change target: the count, the most it may be, the status.
@@ -866,9 +1290,94 @@ impl YearStatus {
 pub struct YearProgress {
     pub year: i32,
     pub actual: i64,
-    /// The year's ceiling in hundredths (base × (1 + change)^(years since base)); none for the base year.
+    /// The ceiling the year is judged against, in hundredths: base × (1 + change)^(years
+    /// since base) for a compounded change, (1 + change) × the previous year's count for a
+    /// year-on-year reduction; none for the base year and a year that cannot be judged.
     pub target_hundredths: Option<i64>,
     pub status: YearStatus,
+    /// A year-on-year reduction only: the compounded path from the base year, in hundredths,
+    /// shown beside the judgement as context (never what the year is judged against).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trajectory_hundredths: Option<i64>,
+}
+
+/// The progress of a yearly-change target by its kind: compounded from the base year, or
+/// judged year on year.
+pub fn yearly_change_progress(t: &Target, counts: &std::collections::BTreeMap<i32, i64>, today: time::Date) -> Vec<YearProgress> {
+    if t.kind == "year_on_year_reduction" {
+        year_on_year_progress(t, counts, today)
+    } else {
+        relative_change_progress(t, counts, today)
+    }
+}
+
+/// base × (1 + change)^(year − base year) in hundredths, rounded half up.
+fn compounded_hundredths(t: &Target, base: i64, years: i32) -> i64 {
+    let ppm = t.compounded_ppm(u32::try_from(years).unwrap_or(0)).unwrap_or(1_000_000);
+    i64::try_from((i128::from(base) * i128::from(ppm) * 100 + 500_000) / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// The progress of a "reduce by N % every year" target judged **year on year**: each year
+/// from `from_year` to the deadline (or today's year) against (1 + change) × the previous
+/// year's count, the change being negative (−5 %: at most 95 % of the previous year).
+///
+/// - A past year is *achieved* when its count is at most that ceiling, compared exactly
+///   (count × 10,000 ≤ previous × (10,000 + change in hundredths)): a count of exactly 95 %
+///   of the previous year is a reduction of 5 %, which is what "giảm 5%" asks; *missed* otherwise.
+/// - The current year is *on track* while its count so far is at most the ceiling pro-rated
+///   to today, *at risk* above that but within the ceiling, *off track* above the ceiling.
+/// - A year whose previous year counted nothing is *no data*: a share of nothing is not a
+///   reduction, and treem cannot tell "no case happened" from "no case was recorded".
+/// - The first row is the base year (the year before `from_year`), not judged (*no base*
+///   when it counted nothing).
+///
+/// Each year also carries the compounded path from the base year (base × 0.95^years) as
+/// context; a year is never judged against it. `counts` holds the indicator by year; a
+/// missing year is 0.
+pub fn year_on_year_progress(t: &Target, counts: &std::collections::BTreeMap<i32, i64>, today: time::Date) -> Vec<YearProgress> {
+    let (Some(first), Some(change)) = (t.from_year, t.change_percent.as_deref().and_then(parse_hundredths)) else { return Vec::new() };
+    // The share of the previous year allowed, in hundredths of a percent (−5 % → 9,500).
+    let factor = i128::from(10_000 + change);
+    let base_year = first - 1;
+    let base = counts.get(&base_year).copied().unwrap_or(0);
+    let mut out = Vec::new();
+    for year in base_year..=t.deadline.min(today.year()) {
+        let actual = counts.get(&year).copied().unwrap_or(0);
+        let trajectory = (base > 0 && year > base_year).then(|| compounded_hundredths(t, base, year - base_year));
+        if year == base_year {
+            let status = if base == 0 { YearStatus::NoBaseline } else { YearStatus::Baseline };
+            out.push(YearProgress { year, actual, target_hundredths: None, status, trajectory_hundredths: None });
+            continue;
+        }
+        let previous = counts.get(&(year - 1)).copied().unwrap_or(0);
+        if previous <= 0 {
+            out.push(YearProgress { year, actual, target_hundredths: None, status: YearStatus::NoData, trajectory_hundredths: trajectory });
+            continue;
+        }
+        // Both sides in ten-thousandths of a count, exactly.
+        let allowed = i128::from(previous) * factor;
+        let counted = i128::from(actual) * 10_000;
+        let status = if year < today.year() {
+            if counted <= allowed {
+                YearStatus::Achieved
+            } else {
+                YearStatus::Missed
+            }
+        } else {
+            let (day, days) = (i128::from(today.ordinal()), i128::from(time::util::days_in_year(year)));
+            if counted * days <= allowed * day {
+                YearStatus::OnTrack
+            } else if counted <= allowed {
+                YearStatus::AtRisk
+            } else {
+                YearStatus::OffTrack
+            }
+        };
+        // The ceiling shown, in hundredths of a count, rounded half up.
+        let shown = i64::try_from((allowed + 50) / 100).unwrap_or(i64::MAX);
+        out.push(YearProgress { year, actual, target_hundredths: Some(shown), status, trajectory_hundredths: trajectory });
+    }
+    out
 }
 
 /// The progress of a "change N % a year" target from its base year (the year before
@@ -883,7 +1392,7 @@ pub fn relative_change_progress(t: &Target, counts: &std::collections::BTreeMap<
         let actual = counts.get(&year).copied().unwrap_or(0);
         if year == base_year {
             let status = if base == 0 { YearStatus::NoBaseline } else { YearStatus::Baseline };
-            out.push(YearProgress { year, actual, target_hundredths: None, status });
+            out.push(YearProgress { year, actual, target_hundredths: None, status, trajectory_hundredths: None });
             continue;
         }
         let ppm = t.compounded_ppm(u32::try_from(year - base_year).unwrap_or(0)).unwrap_or(1_000_000);
@@ -910,7 +1419,7 @@ pub fn relative_change_progress(t: &Target, counts: &std::collections::BTreeMap<
                 YearStatus::OffTrack
             }
         };
-        out.push(YearProgress { year, actual, target_hundredths: Some(target), status });
+        out.push(YearProgress { year, actual, target_hundredths: Some(target), status, trajectory_hundredths: None });
     }
     out
 }
@@ -941,6 +1450,7 @@ mod tests {
             reference: None,
             source: String::new(),
             indicator: None,
+            classification: None,
         };
         let (low, high) = b(42_327, "10.01").derived_denominator().unwrap();
         assert!((422_636..=422_640).contains(&low) && (423_050..=423_060).contains(&high), "{low}–{high}");
@@ -968,6 +1478,9 @@ mod tests {
             status: None,
             legs: vec![],
             units: vec![],
+            coordinate: vec![],
+            inferred_agencies: vec![],
+            population: None,
         }
     }
 
@@ -1002,6 +1515,90 @@ mod tests {
         // Years after the deadline are not shown; years after today neither.
         assert_eq!(relative_change_progress(&t1(), &counts, date!(2026 - 01 - 01)).len(), 9);
         assert_eq!(relative_change_progress(&t1(), &counts, date!(2012 - 06 - 01)).len(), 1);
+    }
+
+    fn yoy() -> Target {
+        Target { kind: "year_on_year_reduction".into(), ..t1() }
+    }
+
+    /// (year, count, ceiling, status, trajectory) of a year-on-year row.
+    type YoyRow = (i32, i64, Option<i64>, YearStatus, Option<i64>);
+
+    fn yoy_rows(counts: &[(i32, i64)], today: time::Date) -> Vec<YoyRow> {
+        let counts: std::collections::BTreeMap<i32, i64> = counts.iter().copied().collect();
+        year_on_year_progress(&yoy(), &counts, today)
+            .into_iter()
+            .map(|y| (y.year, y.actual, y.target_hundredths, y.status, y.trajectory_hundredths))
+            .collect()
+    }
+
+    #[test]
+    fn a_yearly_reduction_of_five_percent_is_judged_against_the_year_before() {
+        use time::macros::date;
+        // 2012: 40 → 2013 may be at most 38 (95 % of 40); 2013 counted 38, exactly 95 %:
+        // a reduction of 5 % is what "giảm 5%" asks, so it is met.
+        // 2014 may be at most 36.10 (95 % of 38): 37 is missed.
+        // 2015 is judged against 2014's 37, not the base: at most 35.15, so 35 is met,
+        // although the compounded path from 2012 (34.30) would have called it missed.
+        let rows = yoy_rows(&[(2012, 40), (2013, 38), (2014, 37), (2015, 35)], date!(2026 - 01 - 01));
+        assert_eq!(
+            rows[..4],
+            [
+                (2012, 40, None, YearStatus::Baseline, None),
+                (2013, 38, Some(3_800), YearStatus::Achieved, Some(3_800)),
+                (2014, 37, Some(3_610), YearStatus::Missed, Some(3_610)),
+                (2015, 35, Some(3_515), YearStatus::Achieved, Some(3_430)),
+            ]
+        );
+        // 2016 counted nothing: met (0 ≤ 33.25). The years after follow a year that counted
+        // nothing, so they cannot be judged (no data), whatever they count.
+        assert_eq!(rows[4].3, YearStatus::Achieved);
+        assert_eq!((rows[5].0, rows[5].2, rows[5].3), (2017, None, YearStatus::NoData));
+        assert_eq!((rows[6].0, rows[6].2, rows[6].3), (2018, None, YearStatus::NoData));
+        // Once a year counts again, the next is judged against it: 2018's 2 against 95 % of 2017's 3.
+        let rows = yoy_rows(&[(2012, 40), (2016, 0), (2017, 3), (2018, 2), (2019, 2)], date!(2026 - 01 - 01));
+        assert_eq!((rows[5].3, rows[6].2, rows[6].3), (YearStatus::NoData, Some(285), YearStatus::Achieved));
+        assert_eq!((rows[7].2, rows[7].3), (Some(190), YearStatus::Missed), "2 after 2 is not a reduction");
+        // The years run from the base year to the deadline (2012–2020), and no further than today.
+        assert_eq!(rows.len(), 9);
+        assert_eq!(yoy_rows(&[(2012, 40)], date!(2012 - 06 - 01)).len(), 1);
+    }
+
+    #[test]
+    fn exactly_ninety_five_percent_meets_and_one_more_misses() {
+        use time::macros::date;
+        let later = date!(2026 - 01 - 01);
+        let status = |previous: i64, actual: i64| yoy_rows(&[(2012, previous), (2013, actual)], later)[1].3;
+        // Whole counts: 95 % of 20 is 19 exactly (met), of 41 is 38.95 (38 met, 39 missed).
+        assert_eq!((status(20, 19), status(20, 20)), (YearStatus::Achieved, YearStatus::Missed));
+        assert_eq!((status(41, 38), status(41, 39)), (YearStatus::Achieved, YearStatus::Missed));
+        // Under 20 a year, 95 % is more than one fewer: one fewer is enough, the same count misses.
+        assert_eq!((status(10, 9), status(10, 10)), (YearStatus::Achieved, YearStatus::Missed));
+        assert_eq!((status(1, 0), status(1, 1)), (YearStatus::Achieved, YearStatus::Missed));
+        // A change with decimals is compared exactly: −5.5 % of 41 allows 38.745, shown rounded 38.75.
+        let mut t = yoy();
+        t.change_percent = Some("-5.5".into());
+        let counts: std::collections::BTreeMap<i32, i64> = [(2012, 41), (2013, 39)].into();
+        let y = &year_on_year_progress(&t, &counts, later)[1];
+        assert_eq!((y.target_hundredths, y.status), (Some(3_875), YearStatus::Missed));
+    }
+
+    #[test]
+    fn the_current_year_is_judged_pro_rata_against_the_previous_year() {
+        use time::macros::date;
+        // 2015: at most 95 % of 2014's 40 = 38; on 2 July (day 183 of 365) that is 19.05 so far.
+        let on = date!(2015 - 07 - 02);
+        let row = |n: i64| yoy_rows(&[(2012, 50), (2013, 45), (2014, 40), (2015, n)], on)[3].3;
+        assert_eq!(
+            (row(19), row(20), row(38), row(39)),
+            (YearStatus::OnTrack, YearStatus::AtRisk, YearStatus::AtRisk, YearStatus::OffTrack)
+        );
+        // The trajectory beside it compounds from the base year: 50 × 0.95³ = 42.87.
+        assert_eq!(yoy_rows(&[(2012, 50), (2015, 1)], on)[3].4, Some(4_287));
+        // A base year that counted nothing gives no trajectory and leaves 2013 unjudged.
+        let rows = yoy_rows(&[(2013, 3), (2014, 2)], date!(2026 - 01 - 01));
+        assert_eq!((rows[0].3, rows[1].3, rows[1].4), (YearStatus::NoBaseline, YearStatus::NoData, None));
+        assert_eq!(rows[2].3, YearStatus::Achieved, "2 after 3 is at most 2.85");
     }
 
     #[test]
@@ -1471,5 +2068,240 @@ value = -5
         gone.unit_targets[0].unit_on = "2026-01-01".into();
         let e = check_unit_targets(&gone, &small_map());
         assert_eq!(e[0].1, "no unit with code 860 on 2026-01-01; the code names Thành phố Mỹ Tho from 2012-01-01 to 2025-06-30");
+    }
+
+    /// The document's text with its whitespace (line and page breaks, no-break spaces)
+    /// collapsed and its letters in lower case, for quoting.
+    fn source_text() -> String {
+        include_str!("../../../data/plans/dong-thap-2013.source.txt").split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    }
+
+    fn founding() -> Plan {
+        toml::from_str(crate::bundled::PLAN_DONG_THAP_2013).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_founding_plan_quotes_its_document_word_for_word() {
+        let p = founding();
+        assert_eq!(check_plan(&p), Ok(()));
+        let source = source_text();
+        let mut quoted: Vec<(String, String)> = Vec::new();
+        let mut add = |at: String, text: &str| quoted.push((at, text.to_owned()));
+        add("purpose_vi".into(), &p.purpose_vi);
+        add("funding_vi".into(), &p.funding_vi);
+        for (i, t) in p.requirements_vi.iter().enumerate() {
+            add(format!("requirements_vi[{i}]"), t);
+        }
+        for (i, t) in p.implementation_vi.iter().enumerate() {
+            add(format!("implementation_vi[{i}]"), t);
+        }
+        for b in &p.baselines {
+            add(format!("baselines[{}].name_vi", b.id), &b.name_vi);
+        }
+        for t in &p.targets {
+            add(format!("targets[{}].text_vi", t.id), &t.text_vi);
+            if let Some(pop) = &t.population {
+                add(format!("targets[{}].population.term_vi", t.id), &pop.term_vi);
+            }
+        }
+        for t in &p.tasks {
+            add(format!("tasks[{}].text_vi", t.id), &t.text_vi);
+        }
+        for s in &p.solutions {
+            add(format!("solutions[{}].text_vi", s.id), &s.text_vi);
+        }
+        for g in &p.solution_groups {
+            add(format!("solution_groups[{}].title_vi", g.id), &g.title_vi);
+        }
+        for a in &p.agencies {
+            add(format!("agencies[{}].heading_vi", a.id), &a.heading_vi);
+            for (i, d) in a.duties_vi.iter().enumerate() {
+                add(format!("agencies[{}].duties_vi[{i}]", a.id), d);
+            }
+        }
+        let r = p.reporting.as_ref().expect("the founding plan's reporting");
+        add("reporting.reporters_vi".into(), &r.reporters_vi);
+        add("reporting.due_vi".into(), &r.due_vi);
+        for x in &r.recipients {
+            add(format!("reporting.recipients[{}].name_vi", x.id), &x.name_vi);
+        }
+        let missing: Vec<&String> =
+            quoted.iter().filter(|(_, t)| t.is_empty() || !source.contains(&t.to_lowercase())).map(|(at, _)| at).collect();
+        assert!(missing.is_empty(), "not word for word in the document: {missing:?}");
+        assert!(quoted.len() > 60, "{} texts quoted", quoted.len());
+    }
+
+    #[test]
+    fn the_founding_plan_holds_the_whole_document_as_data() {
+        let p = founding();
+        // Section IV: all twelve agencies, in order, each with its duties in both languages.
+        assert_eq!(
+            p.agencies.iter().map(|a| a.section.as_str()).collect::<Vec<_>>(),
+            (1..=12).map(|i| format!("IV.{i}")).collect::<Vec<_>>()
+        );
+        for a in &p.agencies {
+            assert!(!a.duties_vi.is_empty() && a.duties_vi.len() == a.duties_en.len(), "{}", a.id);
+        }
+        assert_eq!(p.agencies[3].duties_vi.len(), 2, "IV.4 has two indents");
+        assert_eq!(p.agencies[11].duties_vi.len(), 6, "IV.12 has six indents");
+        // Only the Fatherland Front and the mass organisations are invited ("Đề nghị"), not directed.
+        let invited: Vec<&str> = p.agencies.iter().filter(|a| a.invited()).map(|a| a.id.as_str()).collect();
+        assert_eq!(invited, ["A11"]);
+        assert!(p.agencies[10].heading_vi.starts_with("Đề nghị "));
+        // Every indent of III.3, in full, with the document's own term.
+        assert_eq!(p.solutions.len(), 21);
+        let a10 = p.solutions.iter().find(|s| s.id == "a10").unwrap();
+        assert!(a10.text_vi.contains("lạm dụng sức lao động") && !a10.text_vi.contains("bóc lột"));
+        // The police coordinate the juvenile pilot, named by the document (IV.8), not inferred.
+        let t4 = p.targets.iter().find(|t| t.id == "T4").unwrap();
+        assert!(t4.coordinate.contains(&"A8".to_owned()) && !t4.inferred_agencies.contains(&"A8".to_owned()));
+        // a5 names the district People's Committees itself; the rest of its agencies are inferred.
+        let a5 = p.solutions.iter().find(|s| s.id == "a5").unwrap();
+        assert_eq!((a5.coordinate.as_slice(), a5.inferred_agencies.as_slice()), (&["A12".to_owned()][..], &["A9".to_owned()][..]));
+        // Every other lead or coordinating agency is marked inferred (the document names none).
+        for (at, lead, coordinate, inferred) in p
+            .tasks
+            .iter()
+            .map(|t| (t.id.as_str(), &t.lead, &t.coordinate, &t.inferred_agencies))
+            .chain(p.solutions.iter().filter(|s| s.id != "a5").map(|s| (s.id.as_str(), &s.lead, &s.coordinate, &s.inferred_agencies)))
+        {
+            for id in std::iter::once(lead).filter(|l| !l.is_empty()).chain(coordinate) {
+                assert!(inferred.contains(id), "{at}: {id} is not named by the document");
+            }
+        }
+        // T1 and T2 are judged year on year; T2 names its population as the document does.
+        for id in ["T1", "T2"] {
+            let t = p.targets.iter().find(|t| t.id == id).unwrap();
+            assert_eq!((t.kind.as_str(), t.change_percent.as_deref()), ("year_on_year_reduction", Some("-5")));
+            let pop = t.population.as_ref().unwrap();
+            assert!(!pop.defined_by_plan && pop.age_below == Some(18) && pop.note_vi.contains("lựa chọn của treem"), "{id}");
+        }
+        assert_eq!(p.targets[2].population.as_ref().unwrap().term_vi, "thanh, thiếu niên vi phạm pháp luật");
+        // Section V as structure: who reports, through whom, to whom, by when.
+        let r = p.reporting.as_ref().unwrap();
+        let reporters: Vec<(&str, Option<&str>)> = r.reporters.iter().map(|x| (x.agency.as_str(), x.each.as_deref())).collect();
+        assert_eq!(reporters.len(), 11);
+        assert_eq!(reporters[10], ("A12", Some("district")), "each district's People's Committee reports");
+        assert!(reporters.contains(&("A11", None)), "the mass organisations report");
+        assert_eq!(
+            (r.consolidator.as_str(), r.addressee.as_str(), r.due.as_str(), r.due_rule.as_str()),
+            ("A1", "ubnd-tinh", "11-15", "before")
+        );
+        assert_eq!(r.recipients.iter().map(|x| x.name_vi.as_str()).collect::<Vec<_>>(), ["Ủy ban nhân dân tỉnh", "Tỉnh ủy"]);
+        assert_eq!(r.period_covered, None, "the document does not say which period a report covers");
+        assert!(p.funding_vi.starts_with("Kinh phí thực hiện Kế hoạch") && p.requirements_vi.len() == 2 && p.implementation_vi.len() == 3);
+        // The 2012 figure of children in especially difficult circumstances keeps its own term.
+        let b4 = p.baselines.iter().find(|b| b.id == "B4").unwrap();
+        assert_eq!((b4.name_vi.as_str(), b4.classification.as_deref()), ("Trẻ em có hoàn cảnh đặc biệt khó khăn", Some("pre_law_2016")));
+    }
+
+    #[test]
+    fn the_documents_fields_are_checked_by_path() {
+        use unicode_normalization::UnicodeNormalization;
+        let good = small_plan("");
+        assert_eq!(check_plan(&good), Ok(()), "a plan without any of the new fields still loads");
+        let bad = small_plan(
+            r#"
+section = "IV.1"
+mandate = "asked"
+duties_vi = ["Chủ trì.", "Phối hợp\nvới"]
+duties_en = ["Lead."]
+[[tasks]]
+id = "N1"
+text_vi = "x"
+text_en = "x"
+coordinate = ["A1"]
+inferred_agencies = ["A1", "A9", "A1"]
+[[baselines]]
+id = "B4"
+name_vi = "Trẻ em có hoàn cảnh đặc biệt khó khăn"
+name_en = "x"
+numerator = 8029
+reference = "2012-12-31"
+source = "I"
+classification = "law_2016_art10"
+[[baselines]]
+id = "B9"
+name_vi = "x"
+name_en = "x"
+numerator = 1
+reference = "2020-12-31"
+source = "x"
+classification = "pre_law_2016"
+[[baselines]]
+id = "B10"
+name_vi = "x"
+name_en = "x"
+numerator = 1
+source = "x"
+classification = "art_10"
+[reporting]
+reporters_vi = "các sở"
+reporters_en = "departments"
+reporters = [{ agency = "A1" }, { agency = "A7", each = "hamlet" }]
+addressee = "nobody"
+consolidator = "A2"
+recipients = [{ id = "tinh-uy", name_vi = "Tỉnh ủy", name_en = "Party Committee" }]
+due = "11-31"
+due_vi = "trước ngày 31 tháng 11"
+due_en = "before 31 November"
+due_rule = "about"
+frequency = "monthly"
+"#,
+        );
+        let got = fields(&bad);
+        assert_eq!(
+            got,
+            vec![
+                "baselines[B4].classification",
+                "baselines[B9].classification",
+                "baselines[B10].classification",
+                "tasks[N1].inferred_agencies[1]",
+                "tasks[N1].inferred_agencies[2]",
+                "agencies[A1].mandate",
+                "agencies[A1].duties_vi[1]",
+                "agencies[A1].duties_en",
+                "reporting.reporters[1].agency",
+                "reporting.reporters[1].each",
+                "reporting.consolidator",
+                "reporting.addressee",
+                "reporting.due",
+                "reporting.due_rule",
+                "reporting.frequency",
+            ],
+            "{:#?}",
+            check_plan(&bad)
+        );
+        let errors = check_plan(&bad).unwrap_err();
+        let msg = |f: &str| errors.iter().find(|(at, _)| at == f).map(|(_, m)| m.clone()).unwrap();
+        assert!(msg("baselines[B4].classification").contains("before the Law on Children 2016 came into force"));
+        assert!(msg("tasks[N1].inferred_agencies[1]").contains("`A9` is neither the lead nor a coordinating agency"));
+        assert!(msg("agencies[A1].duties_en").contains("2 paragraphs in Vietnamese, 1 in English"));
+        assert!(msg("agencies[A1].duties_vi[1]").contains("no line breaks"));
+        // A population whose ages the plan does not define must say which ages treem counts.
+        let mut p = small_plan("");
+        p.targets[0].population = Some(Population {
+            term_vi: "thanh, thiếu niên vi phạm pháp luật".into(),
+            term_en: "youths".into(),
+            defined_by_plan: false,
+            age_from: Some(18),
+            age_below: Some(16),
+            note_vi: String::new(),
+            note_en: String::new(),
+        });
+        assert_eq!(fields(&p), vec!["targets[T1].population.age_below", "targets[T1].population.note_vi"]);
+        // Text not in NFC is refused, not silently changed.
+        p.targets[0].population = None;
+        p.requirements_vi = vec!["Yêu cầu".nfd().collect()];
+        assert_eq!(fields(&p), vec!["requirements_vi[0]"]);
+        // A year-on-year reduction needs a negative change; the older report fields must agree.
+        let mut p = small_plan("");
+        p.targets[0].kind = "year_on_year_reduction".into();
+        p.targets[0].change_percent = Some("5".into());
+        p.report_due = "11-16".into();
+        p.reporting = founding().reporting;
+        p.agencies.push(Agency { id: "A2".into(), ..p.agencies[0].clone() });
+        let got = fields(&p);
+        assert!(got.contains(&"targets[T1].change_percent".to_owned()) && got.contains(&"report_due".to_owned()), "{got:?}");
     }
 }

@@ -10,8 +10,8 @@ use treem_domain::indicator::{
     PublicValue,
 };
 use treem_domain::plan::{
-    check_plan, milestone_status, relative_change_progress, unit_status_progress, unit_target_progress, MilestoneUnit, Plan, StatusYear,
-    UnitTargetYears, YearProgress, YearStatus, UNIT_STATUSES,
+    check_plan, is_yearly_change, milestone_status, unit_status_progress, unit_target_progress, yearly_change_progress, MilestoneUnit,
+    Plan, StatusYear, UnitTargetYears, YearProgress, YearStatus, UNIT_STATUSES,
 };
 use treem_domain::units::{UnitId, UnitLevel};
 use treem_storage::{IndicatorRow, PlanRow, StorageError, Store, UnitStatusRow};

@@ -6,6 +6,9 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetProgress {
     pub target_id: String,
+    /// The target's kind: how its years are judged (compounded from the base year, or
+    /// against each previous year).
+    pub kind: String,
     pub indicator: String,
     pub years: Vec<YearProgress>,
 }
@@ -37,14 +40,15 @@ impl PlanService {
         let facts = self.facts_in_scope(actor).await?;
         let catalogue = self.catalogue().await?;
         let mut out = Vec::new();
-        for t in plan.targets.iter().filter(|t| t.kind == "relative_annual_change") {
+        for t in plan.targets.iter().filter(|t| is_yearly_change(&t.kind)) {
             let Some(code) = &t.indicator else { continue };
             let Some((_, Formula::Count(count))) = catalogue.iter().find(|(i, _)| &i.code == code) else { continue };
             let by_year = facts.by_year(count);
             out.push(TargetProgress {
                 target_id: t.id.clone(),
+                kind: t.kind.clone(),
                 indicator: code.clone(),
-                years: relative_change_progress(t, &by_year, today),
+                years: yearly_change_progress(t, &by_year, today),
             });
         }
         Ok(out)
@@ -130,7 +134,7 @@ impl PlanService {
             let Some(on) = treem_domain::unit_import::parse_date(&u.unit_on) else { continue };
             let Some(unit) = catalog.by_code_on(&u.unit_code, on) else { continue };
             let mut counts = BTreeMap::new();
-            if t.kind == "relative_annual_change" {
+            if is_yearly_change(&t.kind) {
                 let covered = actor.filter(|a| a.role.may(Action::List) && a.covers(unit.id, on));
                 let (Some(actor), Some(code)) = (covered, &t.indicator) else {
                     out.push(UnitTargetProgress { index, target_id: t.id.clone(), unit: unit.id, years: None });

@@ -88,7 +88,11 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
         assert_eq!(value(&t, &officer, "households.poor_share", 2012).await, Some(share_2012("poor")));
         let session = t.session("tinh").await;
         let page = t.page("/plans/dt-2013-ct20", &session).await;
-        assert!(page.body.contains("<td data-recomputed>11.28 %</td>"), "{}", page.body);
+        assert!(page.body.contains("<td data-recomputed>11,28 %</td>"), "{}", page.body);
+        // B4 (2012) is under the plan's older term: the register's Art. 10 share is shown as another classification.
+        assert!(page.body.contains(
+            "<span data-other-classification>Theo Điều 10 Luật Trẻ em 2016 (phân loại khác, không phải cùng số liệu): 1,92 %</span>"
+        ));
         // Broken down by sex and by age band, the parts add up to the whole.
         let r = t.api("GET", "/api/v1/indicators/children.under_16/disaggregation?by=sex&year=2012", &officer, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -684,10 +688,15 @@ async fn unit_targets_and_milestones_are_measured_from_the_records_and_the_unit_
             .collect();
         assert_eq!(years, (2013..=2016).map(|y| (i64::from(y), expected(y))).collect::<Vec<_>>(), "{}", t.backend);
         assert!(years.iter().any(|(_, n)| *n > 0), "the sample has abuse in the city");
-        // The ceilings compound the unit's own −10 % from its 2013 count.
-        let base = expected(2013);
+        // T1 is judged year on year: the unit's 2016 ceiling is its own −10 % of its 2015 count,
+        // and the path compounded from its 2013 count is beside it as context.
+        let (base, previous) = (expected(2013), expected(2015));
+        if previous > 0 {
+            assert_eq!(change["change_years"][3]["ceiling"].as_str(), Some(thousandths_as_hundredths(previous * 900).as_str()), "{change}");
+            assert_eq!(change["change_years"][3]["previous"].as_i64(), Some(previous));
+        }
         if base > 0 {
-            assert_eq!(change["change_years"][3]["ceiling"].as_str(), Some(thousandths_as_hundredths(base * 729).as_str()));
+            assert_eq!(change["change_years"][3]["trajectory"].as_str(), Some(thousandths_as_hundredths(base * 729).as_str()));
         }
         // A commune worker of 2025 holds none of the 2013 city: its count is not shown to them.
         let worker = t.token("lan.xa").await;

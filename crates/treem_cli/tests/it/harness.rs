@@ -179,7 +179,9 @@ async fn build_with(
     // The copy of the template is migrated already: this only checks it.
     store.migrate().await.unwrap();
     let app = App::new(store.clone(), settings).await.unwrap();
-    let router = treem_web::router(app.clone(), treem_web::WebOptions { max_body_bytes: 64 * 1024, secure_cookies: false });
+    // 128 KiB: the founding plan pasted into the import form (the whole document, about 104 KB
+    // as this harness URL-encodes it) fits; the production default is 1 MiB.
+    let router = treem_web::router(app.clone(), treem_web::WebOptions { max_body_bytes: 128 * 1024, secure_cookies: false });
     TestApp { backend, url, app, router, cleanup, _dir: dir }
 }
 

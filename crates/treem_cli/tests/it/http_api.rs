@@ -94,8 +94,8 @@ async fn bad_bodies_get_the_envelope() {
         assert_eq!(negative.status, StatusCode::UNPROCESSABLE_ENTITY);
         let bad_date = t.post_json("/api/v1/units/reaggregate", r#"{"target_date":"31/12/2013","counts":[]}"#).await;
         assert_eq!(bad_date.json()["error"]["field"], "target_date");
-        // Over the body limit (64 KiB in tests): 413 in the envelope.
-        let big = format!(r#"{{"target_date":"2025-07-01","counts":[{}]}}"#, vec![r#"{"unit_id":1,"count":1}"#; 5000].join(","));
+        // Over the body limit (128 KiB in tests): 413 in the envelope.
+        let big = format!(r#"{{"target_date":"2025-07-01","counts":[{}]}}"#, vec![r#"{"unit_id":1,"count":1}"#; 10_000].join(","));
         let r = t.post_json("/api/v1/units/reaggregate", big).await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(r.json()["error"]["code"], "PAYLOAD_TOO_LARGE");

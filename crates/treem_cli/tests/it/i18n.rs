@@ -74,6 +74,20 @@ fn every_key_used_exists() {
     for g in treem_domain::plan::SOLUTION_GROUPS {
         assert!(vi.contains(&format!("solution_group.{g}")), "solution group {g}");
     }
+    for c in treem_domain::plan::CLASSIFICATIONS {
+        assert!(vi.contains(&format!("classification.{c}")), "classification {c}");
+    }
+    let periods = treem_domain::plan::REPORT_PERIODS.iter().chain(&["not_stated"]);
+    for (prefix, list) in
+        [("report_due_rule", treem_domain::plan::REPORT_DUE_RULES), ("report_frequency", treem_domain::plan::REPORT_FREQUENCIES)]
+    {
+        for v in list {
+            assert!(vi.contains(&format!("{prefix}.{v}")), "{prefix} {v}");
+        }
+    }
+    for p in periods {
+        assert!(vi.contains(&format!("report_period.{p}")), "report period {p}");
+    }
     // Every field a catalogue indicator may be broken down by, and each of its values.
     for kind in treem_domain::indicator::FactKind::ALL {
         for (field, values) in kind.fields() {

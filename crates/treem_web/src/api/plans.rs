@@ -142,15 +142,30 @@ pub struct YearDto {
     year: i32,
     /// What the indicator counted that year within the caller's scope.
     actual: i64,
-    /// The most the target allows that year (decimal); absent for the base year.
+    /// Year on year only: the previous year's count, which the year is judged against;
+    /// absent for the base year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous: Option<i64>,
+    /// The most the target allows that year (decimal): compounded from the base year, or
+    /// (1 + change) × the previous year's count year on year; absent for the base year and
+    /// for a year that cannot be judged.
     ceiling: Option<String>,
-    /// baseline, no_baseline, achieved, missed, on_track, at_risk or off_track (docs/PLANS.md).
+    /// baseline, no_baseline, achieved, missed, on_track, at_risk, off_track or no_data (docs/PLANS.md).
     status: String,
+    /// Year on year only: the compounded path from the base year (decimal), context beside
+    /// the judgement, never what the year is judged against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trajectory: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct TargetProgressDto {
     target_id: String,
+    /// relative_annual_change or year_on_year_reduction
+    kind: String,
+    /// How each year is judged: `compounded` (against base × (1 + change)^years) or
+    /// `previous_year` (against (1 + change) × the previous year's count).
+    rule: String,
     indicator: String,
     years: Vec<YearDto>,
 }
@@ -171,10 +186,15 @@ pub async fn plan_progress(
     Ok(Json(
         progress
             .iter()
-            .map(|t| TargetProgressDto {
-                target_id: t.target_id.clone(),
-                indicator: t.indicator.clone(),
-                years: t.years.iter().map(year_dto).collect(),
+            .map(|t| {
+                let yoy = t.kind == "year_on_year_reduction";
+                TargetProgressDto {
+                    target_id: t.target_id.clone(),
+                    rule: if yoy { "previous_year" } else { "compounded" }.into(),
+                    kind: t.kind.clone(),
+                    indicator: t.indicator.clone(),
+                    years: years_dto(&t.years, yoy),
+                }
             })
             .collect(),
     ))
@@ -315,7 +335,23 @@ pub async fn plan_unit_progress(
 }
 
 fn year_dto(y: &treem_domain::plan::YearProgress) -> YearDto {
-    YearDto { year: y.year, actual: y.actual, ceiling: y.target_hundredths.map(hundredths), status: y.status.as_str().into() }
+    YearDto {
+        year: y.year,
+        actual: y.actual,
+        previous: None,
+        ceiling: y.target_hundredths.map(hundredths),
+        status: y.status.as_str().into(),
+        trajectory: y.trajectory_hundredths.map(hundredths),
+    }
+}
+
+/// A yearly change's years; year on year, each after the first with the count it is judged against.
+fn years_dto(years: &[treem_domain::plan::YearProgress], year_on_year: bool) -> Vec<YearDto> {
+    years
+        .iter()
+        .enumerate()
+        .map(|(i, y)| YearDto { previous: if year_on_year && i > 0 { Some(years[i - 1].actual) } else { None }, ..year_dto(y) })
+        .collect()
 }
 
 fn status_year_dto(y: treem_domain::plan::StatusYear) -> StatusYearDto {
@@ -398,9 +434,10 @@ pub async fn plan_unit_targets(
     Ok(Json(
         list.into_iter()
             .map(|p| {
+                let yoy = plan.targets.iter().any(|t| t.id == p.target_id && t.kind == "year_on_year_reduction");
                 let (kind, change_years, status_years) = match p.years {
                     None => ("out_of_scope", Vec::new(), Vec::new()),
-                    Some(UnitTargetYears::Change(years)) => ("change", years.iter().map(year_dto).collect(), Vec::new()),
+                    Some(UnitTargetYears::Change(years)) => ("change", years_dto(&years, yoy), Vec::new()),
                     Some(UnitTargetYears::Status(years)) => ("status", Vec::new(), years.into_iter().map(status_year_dto).collect()),
                 };
                 UnitEntryProgressDto {
@@ -798,6 +835,17 @@ pub struct BaselineCheckDto {
     id: String,
     /// The percentage the plan states, as published.
     stated_percent: Option<String>,
+    /// How children in special circumstances were classified for the stated figure
+    /// (pre_law_2016, law_2016_art10); absent when it is not such a count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    classification: Option<String>,
+    /// For a classified figure: the register's classification, which the recomputed figure
+    /// uses (law_2016_art10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recomputed_classification: Option<String>,
+    /// Whether the recomputed figure counts the same thing as the stated one: false when the
+    /// stated figure is counted under older terms than the register's (never relabelled).
+    comparable: bool,
     indicator: String,
     year: i32,
     /// The same figure recomputed from the records within the caller's scope (a
@@ -820,7 +868,11 @@ pub async fn plan_baselines(
             .into_iter()
             .filter_map(|(id, year, value, ratio)| {
                 let b = plan.baselines.iter().find(|b| b.id == id)?;
+                let classified = b.classification.is_some().then(|| treem_domain::plan::REGISTER_CLASSIFICATION.to_owned());
                 Some(BaselineCheckDto {
+                    comparable: b.classification.as_deref().is_none_or(|c| c == treem_domain::plan::REGISTER_CLASSIFICATION),
+                    classification: b.classification.clone(),
+                    recomputed_classification: classified,
                     stated_percent: b.percent.clone(),
                     indicator: b.indicator.clone().unwrap_or_default(),
                     year,

@@ -30,15 +30,58 @@ impl std::fmt::Display for Svg {
 
 impl askama::filters::HtmlSafe for Svg {}
 
-/// One year of a target chart: the count (a bar) and the ceiling in hundredths (a line point).
+/// One year of a target chart: the count (a bar), the ceiling in hundredths (a line point)
+/// and, year on year, the compounded path from the base year (a dashed grey line, context).
 pub struct ChartYear {
     pub year: i32,
     pub actual: i64,
     pub ceiling_hundredths: Option<i64>,
+    pub trajectory_hundredths: Option<i64>,
 }
 
-/// Bars for the yearly counts and a line for the target's ceilings, with a legend.
-pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, years: &[ChartYear]) -> String {
+/// The largest value a target chart draws, in hundredths.
+fn chart_max(years: &[ChartYear]) -> i64 {
+    years
+        .iter()
+        .map(|y| (y.actual * 100).max(y.ceiling_hundredths.unwrap_or(0)).max(y.trajectory_hundredths.unwrap_or(0)))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Points in runs broken where a year has none (a year-on-year ceiling after a year that
+/// counted nothing cannot be set): each run is drawn as a line, a lone point as a short dash.
+fn runs(points: impl Iterator<Item = Option<(i64, i64)>>) -> Vec<Vec<(i64, i64)>> {
+    let mut out: Vec<Vec<(i64, i64)>> = vec![Vec::new()];
+    for p in points {
+        match (p, out.last_mut()) {
+            (Some(p), Some(run)) => run.push(p),
+            (None, Some(run)) if !run.is_empty() => out.push(Vec::new()),
+            _ => {}
+        }
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// A run as SVG points: a lone point becomes a dash `half` wide either side.
+fn run_points(run: &[(i64, i64)], half: i64) -> String {
+    match run {
+        [(x, y)] => format!("{},{y} {},{y}", x - half, x + half),
+        _ => run.iter().map(|(x, y)| format!("{x},{y}")).collect::<Vec<_>>().join(" "),
+    }
+}
+
+/// A run as PNG segments (a lone point becomes a dash `half` wide either side).
+fn run_segments(run: &[(i64, i64)], half: i64) -> Vec<((i64, i64), (i64, i64))> {
+    match run {
+        [(x, y)] => vec![((x - half, *y), (x + half, *y))],
+        _ => run.windows(2).map(|w| (w[0], w[1])).collect(),
+    }
+}
+
+/// Bars for the yearly counts, a line for the target's ceilings and, when there is one, a
+/// dashed line for the compounded path (context, labelled as such), with a legend.
+pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, trajectory_label: &str, years: &[ChartYear]) -> String {
     const W: i64 = 640;
     const H: i64 = 320;
     const LEFT: i64 = 48;
@@ -48,7 +91,7 @@ pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, years:
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     // The scale's top in hundredths: the largest value, rounded up to a whole number, at least 1.
-    let max = years.iter().map(|y| (y.actual * 100).max(y.ceiling_hundredths.unwrap_or(0))).max().unwrap_or(0);
+    let max = chart_max(years);
     let top = (max + 99) / 100 * 100;
     let top = top.max(100);
     let n = i64::try_from(years.len()).unwrap_or(1).max(1);
@@ -75,7 +118,10 @@ pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, years:
         v = top / 100,
         z = TOP + plot_h + 4
     );
-    let mut points = Vec::new();
+    let centre = |i: usize| LEFT + i64::try_from(i).unwrap_or(0) * slot + slot / 2;
+    let points = runs(years.iter().enumerate().map(|(i, y)| y.ceiling_hundredths.map(|c| (centre(i), y_of(c)))));
+    let path: Vec<String> =
+        years.iter().enumerate().filter_map(|(i, y)| y.trajectory_hundredths.map(|t| format!("{},{}", centre(i), y_of(t)))).collect();
     for (i, y) in years.iter().enumerate() {
         let x = LEFT + i64::try_from(i).unwrap_or(0) * slot;
         let bar_top = y_of(y.actual * 100);
@@ -90,24 +136,44 @@ pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, years:
             cx = x + slot / 2,
             ly = TOP + plot_h + 16
         );
-        if let Some(c) = y.ceiling_hundredths {
-            points.push(format!("{},{}", x + slot / 2, y_of(c)));
-        }
     }
-    if !points.is_empty() {
-        let _ = write!(svg, r##"<polyline class="ceiling" points="{}" fill="none" stroke="#c0392b" stroke-width="2"/>"##, points.join(" "));
+    if path.len() > 1 {
+        let _ = write!(
+            svg,
+            r##"<polyline class="trajectory" points="{}" fill="none" stroke="#888" stroke-width="1.5" stroke-dasharray="5 4"><title>{}</title></polyline>"##,
+            path.join(" "),
+            esc(trajectory_label)
+        );
+    }
+    for run in &points {
+        let _ = write!(
+            svg,
+            r##"<polyline class="ceiling" points="{}" fill="none" stroke="#c0392b" stroke-width="2"/>"##,
+            run_points(run, slot / 3)
+        );
     }
     let ly = H - 14;
+    if path.len() > 1 {
+        let _ = write!(
+            svg,
+            r##"<line x1="{a}" y1="{m}" x2="{b}" y2="{m}" stroke="#888" stroke-width="1.5" stroke-dasharray="5 4"/><text x="{t}" y="{ly}">{l}</text>"##,
+            a = LEFT + 360,
+            b = LEFT + 380,
+            m = ly - 4,
+            t = LEFT + 386,
+            l = esc(trajectory_label)
+        );
+    }
     let _ = write!(
         svg,
         r##"<rect x="{LEFT}" y="{a}" width="12" height="12" fill="#4a7ab5"/><text x="{t1}" y="{ly}">{al}</text><line x1="{l2}" y1="{m}" x2="{l2e}" y2="{m}" stroke="#c0392b" stroke-width="2"/><text x="{t2}" y="{ly}">{cl}</text></svg>"##,
         a = ly - 10,
         t1 = LEFT + 18,
         al = esc(actual_label),
-        l2 = LEFT + 220,
-        l2e = LEFT + 240,
+        l2 = LEFT + 140,
+        l2e = LEFT + 160,
         m = ly - 4,
-        t2 = LEFT + 246,
+        t2 = LEFT + 166,
         cl = esc(ceiling_label)
     );
     svg
@@ -115,8 +181,8 @@ pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, years:
 
 /// [`target_chart`] as a PNG: the same geometry (bars, ceiling line, scale, years, legend)
 /// drawn into pixels. The texts are in capitals without diacritics (the embedded font).
-pub fn target_chart_png(title: &str, actual_label: &str, ceiling_label: &str, years: &[ChartYear]) -> Vec<u8> {
-    use crate::png::{Anchor, Canvas, AXIS, BLACK, BLUE, RED};
+pub fn target_chart_png(title: &str, actual_label: &str, ceiling_label: &str, trajectory_label: &str, years: &[ChartYear]) -> Vec<u8> {
+    use crate::png::{Anchor, Canvas, AXIS, BLACK, BLUE, GREY, RED};
     const W: i64 = 640;
     const H: i64 = 320;
     const LEFT: i64 = 48;
@@ -125,8 +191,7 @@ pub fn target_chart_png(title: &str, actual_label: &str, ceiling_label: &str, ye
     const BOTTOM: i64 = 56;
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
-    let max = years.iter().map(|y| (y.actual * 100).max(y.ceiling_hundredths.unwrap_or(0))).max().unwrap_or(0);
-    let top = ((max + 99) / 100 * 100).max(100);
+    let top = ((chart_max(years) + 99) / 100 * 100).max(100);
     let n = i64::try_from(years.len()).unwrap_or(1).max(1);
     let slot = plot_w / n;
     let y_of = |h: i64| TOP + plot_h - h * plot_h / top;
@@ -134,25 +199,35 @@ pub fn target_chart_png(title: &str, actual_label: &str, ceiling_label: &str, ye
     c.text(LEFT, 20, title, Anchor::Start, BLACK);
     c.text(LEFT - 6, TOP + 4, &(top / 100).to_string(), Anchor::End, BLACK);
     c.text(LEFT - 6, TOP + plot_h + 4, "0", Anchor::End, BLACK);
-    let mut points = Vec::new();
+    let centre = |i: usize| LEFT + i64::try_from(i).unwrap_or(0) * slot + slot / 2;
+    let points = runs(years.iter().enumerate().map(|(i, y)| y.ceiling_hundredths.map(|h| (centre(i), y_of(h)))));
+    let path: Vec<(i64, i64)> = years
+        .iter()
+        .enumerate()
+        .filter_map(|(i, y)| y.trajectory_hundredths.map(|t| (LEFT + i64::try_from(i).unwrap_or(0) * slot + slot / 2, y_of(t))))
+        .collect();
     for (i, y) in years.iter().enumerate() {
         let x = LEFT + i64::try_from(i).unwrap_or(0) * slot;
         c.fill_rect(x + slot / 6, y_of(y.actual * 100), x + slot / 6 + slot * 2 / 3, TOP + plot_h, BLUE);
         c.text(x + slot / 2, TOP + plot_h + 16, &y.year.to_string(), Anchor::Middle, BLACK);
-        if let Some(h) = y.ceiling_hundredths {
-            points.push((x + slot / 2, y_of(h)));
-        }
     }
-    for pair in points.windows(2) {
-        c.line(pair[0], pair[1], 2, RED, None);
+    for pair in path.windows(2) {
+        c.line(pair[0], pair[1], 1, GREY, Some((5, 4)));
+    }
+    for (a, b) in points.iter().flat_map(|run| run_segments(run, slot / 3)) {
+        c.line(a, b, 2, RED, None);
     }
     c.line((LEFT, TOP), (LEFT, TOP + plot_h), 1, AXIS, None);
     c.line((LEFT, TOP + plot_h), (W - RIGHT, TOP + plot_h), 1, AXIS, None);
     let ly = H - 14;
     c.fill_rect(LEFT, ly - 10, LEFT + 12, ly + 2, BLUE);
     c.text(LEFT + 18, ly, actual_label, Anchor::Start, BLACK);
-    c.line((LEFT + 220, ly - 4), (LEFT + 240, ly - 4), 2, RED, None);
-    c.text(LEFT + 246, ly, ceiling_label, Anchor::Start, BLACK);
+    c.line((LEFT + 140, ly - 4), (LEFT + 160, ly - 4), 2, RED, None);
+    c.text(LEFT + 166, ly, ceiling_label, Anchor::Start, BLACK);
+    if path.len() > 1 {
+        c.line((LEFT + 360, ly - 4), (LEFT + 380, ly - 4), 1, GREY, Some((5, 4)));
+        c.text(LEFT + 386, ly, trajectory_label, Anchor::Start, BLACK);
+    }
     c.to_png()
 }
 
@@ -208,24 +283,21 @@ pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &
     );
     // The values: a line broken where there is no data, a dot per year.
     let mut segments: Vec<Vec<String>> = vec![Vec::new()];
-    let mut ceiling = Vec::new();
     for (i, y) in years.iter().enumerate() {
         match (y.value_hundredths, segments.last_mut()) {
             (Some(v), Some(s)) => s.push(format!("{},{}", x_of(i), y_of(v))),
             _ => segments.push(Vec::new()),
         }
-        if let Some(c) = y.ceiling_hundredths {
-            ceiling.push(format!("{},{}", x_of(i), y_of(c)));
-        }
     }
+    let ceiling = runs(years.iter().enumerate().map(|(i, y)| y.ceiling_hundredths.map(|c| (x_of(i), y_of(c)))));
     for s in segments.iter().filter(|s| s.len() > 1) {
         let _ = write!(svg, r##"<polyline points="{}" fill="none" stroke="#4a7ab5" stroke-width="2"/>"##, s.join(" "));
     }
-    if ceiling.len() > 1 {
+    for run in &ceiling {
         let _ = write!(
             svg,
             r##"<polyline class="ceiling" points="{}" fill="none" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="4 3"><title>{}</title></polyline>"##,
-            ceiling.join(" "),
+            run_points(run, 6),
             esc(ceiling_label)
         );
     }
@@ -260,7 +332,7 @@ pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &
         t1 = left + 20,
         vl = esc(value_label)
     );
-    if ceiling.len() > 1 {
+    if !ceiling.is_empty() {
         let ly = h - 6;
         let _ = write!(
             svg,
@@ -295,11 +367,9 @@ pub fn trend_chart_png(value_label: &str, ceiling_label: &str, years: &[TrendYea
             c.line((x_of(i), y_of(va)), (x_of(i + 1), y_of(vb)), 2, BLUE, None);
         }
     }
-    let ceiling: Vec<(i64, i64)> = years.iter().enumerate().filter_map(|(i, y)| y.ceiling_hundredths.map(|h| (x_of(i), y_of(h)))).collect();
-    if ceiling.len() > 1 {
-        for pair in ceiling.windows(2) {
-            c.line(pair[0], pair[1], 1, RED, Some((4, 3)));
-        }
+    let ceiling = runs(years.iter().enumerate().map(|(i, y)| y.ceiling_hundredths.map(|h| (x_of(i), y_of(h)))));
+    for (a, b) in ceiling.iter().flat_map(|run| run_segments(run, 6)) {
+        c.line(a, b, 1, RED, Some((4, 3)));
     }
     for (i, y) in years.iter().enumerate() {
         match y.value_hundredths {
@@ -317,7 +387,7 @@ pub fn trend_chart_png(value_label: &str, ceiling_label: &str, years: &[TrendYea
     let ly = h - 22;
     c.line((left, ly - 4), (left + 16, ly - 4), 2, BLUE, None);
     c.text(left + 20, ly, value_label, Anchor::Start, BLACK);
-    if ceiling.len() > 1 {
+    if !ceiling.is_empty() {
         let ly = h - 6;
         c.line((left, ly - 4), (left + 16, ly - 4), 1, RED, Some((4, 3)));
         c.text(left + 20, ly, ceiling_label, Anchor::Start, BLACK);
@@ -355,11 +425,11 @@ mod tests {
     #[test]
     fn bars_and_the_ceiling_line_follow_the_data() {
         let years = [
-            ChartYear { year: 2012, actual: 40, ceiling_hundredths: None },
-            ChartYear { year: 2013, actual: 38, ceiling_hundredths: Some(3800) },
-            ChartYear { year: 2014, actual: 20, ceiling_hundredths: Some(3610) },
+            ChartYear { year: 2012, actual: 40, ceiling_hundredths: None, trajectory_hundredths: None },
+            ChartYear { year: 2013, actual: 38, ceiling_hundredths: Some(3800), trajectory_hundredths: None },
+            ChartYear { year: 2014, actual: 20, ceiling_hundredths: Some(3610), trajectory_hundredths: None },
         ];
-        let svg = target_chart("T1 <x> & \"y\"", "counted", "ceiling", &years);
+        let svg = target_chart("T1 <x> & \"y\"", "counted", "ceiling", "path", &years);
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("class=\"bar\"").count(), 3);
         assert!(svg.contains("<title>T1 &lt;x&gt; &amp; &quot;y&quot;</title>"), "text is escaped");
@@ -367,7 +437,32 @@ mod tests {
         assert!(svg.contains("data-year=\"2012\" x=\"") && svg.contains("y=\"40\" width"));
         let points = svg.split("points=\"").nth(1).unwrap().split('"').next().unwrap();
         assert_eq!(points.split(' ').count(), 2, "no ceiling in the base year");
+        assert!(!svg.contains("trajectory"), "no path drawn without one");
+        // Year on year: the ceiling is 95 % of each previous year, the compounded path is drawn
+        // beside it, dashed, with its own legend.
+        let yoy = [
+            ChartYear { year: 2012, actual: 40, ceiling_hundredths: None, trajectory_hundredths: None },
+            ChartYear { year: 2013, actual: 20, ceiling_hundredths: Some(3800), trajectory_hundredths: Some(3800) },
+            ChartYear { year: 2014, actual: 30, ceiling_hundredths: Some(1900), trajectory_hundredths: Some(3610) },
+        ];
+        let svg = target_chart("T1", "counted", "ceiling", "compounded path (context)", &yoy);
+        assert!(svg.contains("class=\"trajectory\"") && svg.contains("<title>compounded path (context)</title>"), "{svg}");
+        assert_eq!(svg.matches("compounded path (context)").count(), 2, "the line's title and the legend");
+        // A year that cannot be judged breaks the ceiling line; a lone ceiling is a dash over its bar.
+        let broken = [
+            ChartYear { year: 2015, actual: 0, ceiling_hundredths: Some(2850), trajectory_hundredths: None },
+            ChartYear { year: 2016, actual: 3, ceiling_hundredths: None, trajectory_hundredths: None },
+            ChartYear { year: 2017, actual: 2, ceiling_hundredths: Some(285), trajectory_hundredths: None },
+            ChartYear { year: 2018, actual: 2, ceiling_hundredths: Some(190), trajectory_hundredths: None },
+        ];
+        let svg = target_chart("T1", "counted", "ceiling", "path", &broken);
+        let lines: Vec<&str> = svg.split("class=\"ceiling\" points=\"").skip(1).map(|p| p.split('"').next().unwrap()).collect();
+        assert_eq!(lines.len(), 2, "{svg}");
+        let dash: Vec<&str> = lines[0].split(' ').collect();
+        assert_eq!(dash.len(), 2, "the lone 2015 ceiling is a dash");
+        assert_eq!(dash[0].split(',').nth(1), dash[1].split(',').nth(1), "level");
+        assert_eq!(runs([Some((1, 1)), None, None, Some((3, 3)), Some((4, 4))].into_iter()), vec![vec![(1, 1)], vec![(3, 3), (4, 4)]]);
         // Nothing at all still draws an empty chart with a scale of 1.
-        assert!(target_chart("x", "a", "b", &[]).contains(">1</text>"));
+        assert!(target_chart("x", "a", "b", "c", &[]).contains(">1</text>"));
     }
 }

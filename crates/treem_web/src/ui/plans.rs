@@ -92,6 +92,67 @@ pub struct BaselineLine {
     /// Recomputed from the register for the reference year, within the reader's scope
     /// (signed-in readers; empty otherwise).
     pub recomputed: String,
+    /// Under which law's groups the stated figure was counted (`classification.…`); empty: not such a count.
+    pub classification_key: String,
+    /// The stated figure is counted under older terms than the register's: the recomputed
+    /// figure is shown as another classification, never as the same figure.
+    pub other_classification: bool,
+}
+
+/// An agency as an item names it: lead or coordinating, named by the document or inferred by treem.
+pub struct AgencyRef {
+    pub id: String,
+    pub name: String,
+    /// `lead` or `coordinate`
+    pub role: &'static str,
+    pub inferred: bool,
+    /// The section of the document whose duties treem infers it from ("IV.8"); empty when unknown.
+    pub basis: String,
+    /// The plan asks it ("Đề nghị") and does not direct it.
+    pub invited: bool,
+}
+
+/// Whom a target counts: the document's words and the ages treem counts.
+pub struct PopulationView {
+    pub term: String,
+    /// The document's words, shown beside an English page.
+    pub term_vi: String,
+    /// The ages counted, e.g. "dưới 18 tuổi".
+    pub ages: String,
+    /// The plan does not define the ages: they are treem's choice.
+    pub chosen: bool,
+    pub note: String,
+}
+
+/// A solution under its group.
+pub struct SolutionLine {
+    pub id: String,
+    pub text: String,
+    pub agencies: Vec<AgencyRef>,
+}
+
+/// An agency with its duties (section IV).
+pub struct AgencyView {
+    pub id: String,
+    pub heading: String,
+    pub section: String,
+    pub invited: bool,
+    pub duties: Vec<String>,
+}
+
+/// The reporting sentence as structure (section V).
+pub struct ReportingView {
+    /// Who reports, in the document's words.
+    pub words: String,
+    /// (agency id, name, one report per district-level unit, invited)
+    pub reporters: Vec<(String, String, bool, bool)>,
+    pub addressee: String,
+    pub consolidator: String,
+    pub recipients: Vec<String>,
+    pub due: String,
+    pub due_rule_key: String,
+    pub frequency_key: String,
+    pub period_key: String,
 }
 
 pub struct TargetLine {
@@ -99,9 +160,11 @@ pub struct TargetLine {
     pub text: String,
     pub kind_key: String,
     pub deadline: i32,
-    pub lead: String,
-    /// For a relative yearly change: the level required by the deadline, compounded.
+    /// For a yearly change: how each year is judged, and the compounded level by the deadline.
     pub path: String,
+    /// The lead and coordinating agencies, each marked when treem infers it.
+    pub agencies: Vec<AgencyRef>,
+    pub population: Option<PopulationView>,
     /// The target's values per unit and period.
     pub units: Vec<UnitTargetLine>,
 }
@@ -125,7 +188,7 @@ pub struct UnitTargetLine {
 pub struct TaskLine {
     pub id: String,
     pub text: String,
-    pub lead: String,
+    pub agencies: Vec<AgencyRef>,
     pub budget: Vec<BudgetRow>,
 }
 
@@ -150,6 +213,13 @@ struct PlanPage {
     issued_year: i32,
     period: String,
     purpose: String,
+    /// Section II.2, one paragraph each.
+    requirements: Vec<String>,
+    /// The funding paragraph (III.4); empty when the plan has none.
+    funding: String,
+    /// Section V, one paragraph each.
+    implementation: Vec<String>,
+    reporting: Option<ReportingView>,
     baselines: Vec<BaselineLine>,
     targets: Vec<TargetLine>,
     tasks: Vec<TaskLine>,
@@ -159,8 +229,9 @@ struct PlanPage {
     budget_total: BudgetRow,
     budget_lines: usize,
     budget_unreported: usize,
-    solutions: Vec<(String, String, String, String)>,
-    agencies: Vec<(String, String)>,
+    /// (group id, the group's title, its solutions in the document's order)
+    solutions: Vec<(String, String, Vec<SolutionLine>)>,
+    agencies: Vec<AgencyView>,
     /// Unit-count targets: (target id, text, rows of (year, day counted, counts, status key, status)).
     unit_progress: Vec<(String, String, Vec<UnitProgressRow>)>,
     milestones: Vec<MilestoneView>,
@@ -188,8 +259,24 @@ pub struct MilestoneView {
 pub struct ProgressView {
     pub target_id: String,
     pub text: String,
-    /// (year, count, ceiling, status translation key, status)
-    pub rows: Vec<(i32, i64, String, String, &'static str)>,
+    /// Judged against each previous year (otherwise compounded from the base year).
+    pub year_on_year: bool,
+    /// The share of the previous year allowed, as shown ("95 %"); year on year only.
+    pub allowed: String,
+    pub rows: Vec<ProgressRow>,
+}
+
+/// One year of a measured target as shown.
+pub struct ProgressRow {
+    pub year: i32,
+    pub actual: i64,
+    /// Year on year: the previous year's count; empty for the base year.
+    pub previous: String,
+    pub ceiling: String,
+    /// Year on year: the compounded path from the base year (context).
+    pub trajectory: String,
+    pub status_key: String,
+    pub status: &'static str,
 }
 
 fn thousands(n: i64) -> String {
@@ -204,9 +291,65 @@ fn thousands(n: i64) -> String {
     out
 }
 
+/// Hundredths as a decimal in the reader's language: "34,30" in Vietnamese, "34.30" in English.
+fn decimal(lang: Lang, h: i64) -> String {
+    let text = super::hundredths(h);
+    let text = text.strip_suffix(".00").map_or(text.clone(), str::to_owned);
+    match lang {
+        Lang::Vi => text.replace('.', ","),
+        Lang::En => text,
+    }
+}
+
+/// A factor in parts per million with three decimals in the reader's language ("0,663").
+fn factor(lang: Lang, ppm: i64) -> String {
+    let thousandths = (ppm + 500) / 1_000;
+    let text = format!("{}.{:03}", thousandths / 1_000, thousandths % 1_000);
+    match lang {
+        Lang::Vi => text.replace('.', ","),
+        Lang::En => text,
+    }
+}
+
+/// The lead and coordinating agencies of an item, each marked when treem infers it.
+fn agency_refs(p: &Plan, lang: Lang, lead: &str, coordinate: &[String], inferred: &[String]) -> Vec<AgencyRef> {
+    let roles =
+        std::iter::once((lead, "lead")).filter(|(id, _)| !id.is_empty()).chain(coordinate.iter().map(|c| (c.as_str(), "coordinate")));
+    roles
+        .map(|(id, role)| {
+            let agency = p.agencies.iter().find(|a| a.id == id);
+            AgencyRef {
+                id: id.to_owned(),
+                name: agency.map_or_else(|| id.to_owned(), |a| pick(lang, &a.name_vi, &a.name_en).to_owned()),
+                role,
+                inferred: inferred.iter().any(|i| i == id),
+                basis: agency.map(|a| a.section.clone()).unwrap_or_default(),
+                invited: agency.is_some_and(treem_domain::plan::Agency::invited),
+            }
+        })
+        .collect()
+}
+
+/// The English paragraphs when the page is in English and there are any; else the Vietnamese.
+fn paragraphs_in<'a>(lang: Lang, vi: &'a [String], en: &'a [String]) -> &'a [String] {
+    if lang == Lang::En && !en.is_empty() {
+        en
+    } else {
+        vi
+    }
+}
+
+/// "dưới 18 tuổi", "từ 14 tuổi, dưới 18 tuổi".
+fn ages(lang: Lang, from: Option<i32>, below: Option<i32>) -> String {
+    let years = translate(lang, "plan.years_old");
+    let parts: Vec<String> = [(from, "plan.age_from"), (below, "plan.age_below")]
+        .into_iter()
+        .filter_map(|(age, key)| age.map(|a| format!("{} {a} {years}", translate(lang, key)).trim().to_owned()))
+        .collect();
+    parts.join(", ")
+}
+
 fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>) {
-    let agency =
-        |id: &str| p.agencies.iter().find(|a| a.id == id).map(|a| pick(lang, &a.name_vi, &a.name_en).to_owned()).unwrap_or_default();
     let baselines = p
         .baselines
         .iter()
@@ -220,27 +363,51 @@ fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>) {
                 id: b.id.clone(),
                 name: pick(lang, &b.name_vi, &b.name_en).to_owned(),
                 numerator: b.numerator.map(thousands).unwrap_or_else(|| "–".into()),
-                percent: b.percent.clone().unwrap_or_default(),
+                percent: b.percent_hundredths().map(|h| decimal(lang, h)).unwrap_or_default(),
                 denominator,
                 derived,
                 recomputed: String::new(),
+                classification_key: b.classification.as_ref().map(|c| format!("classification.{c}")).unwrap_or_default(),
+                other_classification: b.classification.as_deref().is_some_and(|c| c != treem_domain::plan::REGISTER_CLASSIFICATION),
             }
         })
         .collect();
     let targets = p
         .targets
         .iter()
-        .map(|t| TargetLine {
-            id: t.id.clone(),
-            text: pick(lang, &t.text_vi, &t.text_en).to_owned(),
-            kind_key: format!("target_kind.{}", t.kind),
-            deadline: t.deadline,
-            lead: agency(&t.lead),
-            path: match (t.from_year, t.compounded_ppm(u32::try_from(t.deadline - t.from_year.unwrap_or(t.deadline) + 1).unwrap_or(0))) {
-                (Some(from), Some(ppm)) => format!("{}→{}: × {:.3}", from - 1, t.deadline, ppm as f64 / 1_000_000.0),
+        .map(|t| {
+            let years = u32::try_from(t.deadline - t.from_year.unwrap_or(t.deadline) + 1).unwrap_or(0);
+            let compounded = match (t.from_year, t.compounded_ppm(years)) {
+                (Some(from), Some(ppm)) => format!("{}→{}: × {}", from - 1, t.deadline, factor(lang, ppm)),
                 _ => String::new(),
-            },
-            units: Vec::new(),
+            };
+            let path = match (t.kind.as_str(), t.change_percent.as_deref().and_then(treem_domain::plan::parse_hundredths)) {
+                ("year_on_year_reduction", Some(change)) if !compounded.is_empty() => format!(
+                    "{} {} % {} · {} {compounded} ({})",
+                    translate(lang, "plan.rule_short_previous"),
+                    decimal(lang, 10_000 + change),
+                    translate(lang, "plan.rule_short_of_previous"),
+                    translate(lang, "plan.trajectory_short"),
+                    translate(lang, "plan.context_only")
+                ),
+                _ => compounded,
+            };
+            TargetLine {
+                id: t.id.clone(),
+                text: pick(lang, &t.text_vi, &t.text_en).to_owned(),
+                kind_key: format!("target_kind.{}", t.kind),
+                deadline: t.deadline,
+                path,
+                agencies: agency_refs(p, lang, &t.lead, &t.coordinate, &t.inferred_agencies),
+                population: t.population.as_ref().map(|pop| PopulationView {
+                    term: pick(lang, &pop.term_vi, &pop.term_en).to_owned(),
+                    term_vi: pop.term_vi.clone(),
+                    ages: ages(lang, pop.age_from, pop.age_below),
+                    chosen: !pop.defined_by_plan,
+                    note: pick(lang, &pop.note_vi, &pop.note_en).to_owned(),
+                }),
+                units: Vec::new(),
+            }
         })
         .collect();
     (baselines, targets)
@@ -277,7 +444,7 @@ fn unit_target_lines(app: &App, p: &Plan, lang: Lang, progress: &[treem_app::pla
             .map(|unit| format!("{} ({})", unit.name, unit.code))
             .unwrap_or_else(|| u.unit_code.clone());
         let value = match treem_domain::plan::unit_target_level(u, t) {
-            _ if t.kind == "relative_annual_change" => format!("{} % {}", u.value, translate(lang, "plan.unit_target_per_year")),
+            _ if treem_domain::plan::is_yearly_change(&t.kind) => format!("{} % {}", u.value, translate(lang, "plan.unit_target_per_year")),
             Some(level) => {
                 let operator = t.legs.iter().find(|l| l.level == level).map(|l| l.operator.as_str()).unwrap_or_default();
                 let percent = if t.kind == "unit_share_with_status" { " %" } else { "" };
@@ -319,8 +486,6 @@ fn unit_target_lines(app: &App, p: &Plan, lang: Lang, progress: &[treem_app::pla
 pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code): Path<String>) -> Result<Response, PageError> {
     let p = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
     let lang = ctx.lang;
-    let agency =
-        |id: &str| p.agencies.iter().find(|a| a.id == id).map(|a| pick(lang, &a.name_vi, &a.name_en).to_owned()).unwrap_or_default();
     let (mut baselines, mut targets) = view(&p, lang);
     let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
     let entries = app.plans.unit_target_progress(active.map(|s| &s.actor), &p).await.map_err(|e| ctx.error(e))?;
@@ -356,7 +521,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
         .map(|t| TaskLine {
             id: t.id.clone(),
             text: pick(lang, &t.text_vi, &t.text_en).to_owned(),
-            lead: agency(&t.lead),
+            agencies: agency_refs(&p, lang, &t.lead, &t.coordinate, &t.inferred_agencies),
             budget: t
                 .budget
                 .iter()
@@ -377,14 +542,13 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
                 .collect(),
         })
         .collect();
-    let mut solutions: Vec<_> = p.solutions.iter().collect();
-    solutions.sort_by(|a, b| treem_domain::text::cmp_vi(&a.id, &b.id));
+    let solutions = solution_groups(&p, lang);
     if let Some(s) = active.filter(|s| s.actor.role.may(treem_domain::access::Action::List)) {
         for (id, _, value, ratio) in app.plans.baselines_recomputed(&s.actor, &p).await.map_err(|e| ctx.error(e))? {
             if let Some(line) = baselines.iter_mut().find(|b| b.id == id) {
                 line.recomputed = match value {
                     None => crate::i18n::translate(lang, "indicators.no_data").to_owned(),
-                    Some(v) if ratio => format!("{} %", super::hundredths(v)),
+                    Some(v) if ratio => format!("{} %", decimal(lang, v)),
                     Some(v) => thousands(v),
                 };
             }
@@ -393,28 +557,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
     let progress = match active {
         Some(s) if s.actor.role.may(treem_domain::access::Action::List) => {
             let progress = app.plans.shared_progress(&s.actor, &p).await.map_err(|e| ctx.error(e))?;
-            Some(
-                progress
-                    .iter()
-                    .map(|t| ProgressView {
-                        text: p
-                            .targets
-                            .iter()
-                            .find(|x| x.id == t.target_id)
-                            .map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned())
-                            .unwrap_or_default(),
-                        target_id: t.target_id.clone(),
-                        rows: t
-                            .years
-                            .iter()
-                            .map(|y| {
-                                let ceiling = y.target_hundredths.map(super::hundredths).unwrap_or_default();
-                                (y.year, y.actual, ceiling, format!("year_status.{}", y.status.as_str()), y.status.as_str())
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            )
+            Some(progress.iter().map(|t| progress_view(&p, lang, t)).collect())
         }
         _ => None,
     };
@@ -478,6 +621,10 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
         issued_year: p.issued_year,
         period: format!("{}–{}", p.period_from, p.period_to),
         purpose: pick(lang, &p.purpose_vi, &p.purpose_en).to_owned(),
+        requirements: paragraphs_in(lang, &p.requirements_vi, &p.requirements_en).to_vec(),
+        funding: if lang == Lang::En && !p.funding_en.is_empty() { p.funding_en.clone() } else { p.funding_vi.clone() },
+        implementation: paragraphs_in(lang, &p.implementation_vi, &p.implementation_en).to_vec(),
+        reporting: p.reporting.as_ref().map(|r| reporting_view(&p, lang, r)),
         baselines,
         targets,
         tasks,
@@ -486,14 +633,113 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
         budget_by_year,
         budget_lines: budget.lines,
         budget_unreported: budget.total.unreported,
-        solutions: solutions
+        solutions,
+        agencies: p
+            .agencies
             .iter()
-            .map(|s| (s.id.clone(), format!("solution_group.{}", s.group), pick(lang, &s.text_vi, &s.text_en).to_owned(), agency(&s.lead)))
+            .map(|a| AgencyView {
+                id: a.id.clone(),
+                heading: match lang {
+                    Lang::Vi if !a.heading_vi.is_empty() => a.heading_vi.clone(),
+                    _ => pick(lang, &a.name_vi, &a.name_en).to_owned(),
+                },
+                section: a.section.clone(),
+                invited: a.invited(),
+                duties: paragraphs_in(lang, &a.duties_vi, &a.duties_en).to_vec(),
+            })
             .collect(),
-        agencies: p.agencies.iter().map(|a| (a.id.clone(), pick(lang, &a.name_vi, &a.name_en).to_owned())).collect(),
         progress,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// A measured target's years as shown: year on year with the previous year and the
+/// compounded path beside the judgement; otherwise the compounded ceiling.
+fn progress_view(p: &Plan, lang: Lang, t: &treem_app::plans::TargetProgress) -> ProgressView {
+    let target = p.targets.iter().find(|x| x.id == t.target_id);
+    let year_on_year = t.kind == "year_on_year_reduction";
+    let change = target.and_then(|x| x.change_percent.as_deref()).and_then(treem_domain::plan::parse_hundredths).unwrap_or(0);
+    ProgressView {
+        text: target.map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default(),
+        target_id: t.target_id.clone(),
+        year_on_year,
+        allowed: format!("{} %", decimal(lang, 10_000 + change)),
+        rows: t
+            .years
+            .iter()
+            .enumerate()
+            .map(|(i, y)| ProgressRow {
+                year: y.year,
+                actual: y.actual,
+                previous: if year_on_year && i > 0 { t.years[i - 1].actual.to_string() } else { String::new() },
+                ceiling: y.target_hundredths.map(|h| decimal(lang, h)).unwrap_or_default(),
+                trajectory: y.trajectory_hundredths.map(|h| decimal(lang, h)).unwrap_or_default(),
+                status_key: format!("year_status.{}", y.status.as_str()),
+                status: y.status.as_str(),
+            })
+            .collect(),
+    }
+}
+
+/// The solutions by group (a–d) in the document's order, each group under its title as the
+/// document writes it (or the group's name when the plan gives no title).
+fn solution_groups(p: &Plan, lang: Lang) -> Vec<(String, String, Vec<SolutionLine>)> {
+    // "a10" after "a9": the group's letter, then the number.
+    let order = |id: &str| {
+        let digits = id.trim_start_matches(|c: char| !c.is_ascii_digit());
+        (id[..id.len() - digits.len()].to_owned(), digits.parse::<u32>().unwrap_or(0), id.to_owned())
+    };
+    treem_domain::plan::SOLUTION_GROUPS
+        .iter()
+        .filter_map(|g| {
+            let mut list: Vec<_> = p.solutions.iter().filter(|s| s.group == *g).collect();
+            if list.is_empty() {
+                return None;
+            }
+            list.sort_by_key(|s| order(&s.id));
+            let title = p
+                .solution_groups
+                .iter()
+                .find(|x| x.id == *g)
+                .map(|x| pick(lang, &x.title_vi, &x.title_en).to_owned())
+                .unwrap_or_else(|| translate(lang, &format!("solution_group.{g}")).to_owned());
+            let lines = list
+                .into_iter()
+                .map(|s| SolutionLine {
+                    id: s.id.clone(),
+                    text: pick(lang, &s.text_vi, &s.text_en).to_owned(),
+                    agencies: agency_refs(p, lang, &s.lead, &s.coordinate, &s.inferred_agencies),
+                })
+                .collect();
+            Some(((*g).to_owned(), title, lines))
+        })
+        .collect()
+}
+
+/// Who reports to whom, through whom and by when, as the plan's page shows it.
+fn reporting_view(p: &Plan, lang: Lang, r: &treem_domain::plan::Reporting) -> ReportingView {
+    let agency = |id: &str| p.agencies.iter().find(|a| a.id == id);
+    let name = |id: &str| agency(id).map_or_else(|| id.to_owned(), |a| pick(lang, &a.name_vi, &a.name_en).to_owned());
+    let recipient = |id: &str| {
+        r.recipients.iter().find(|x| x.id == id).map_or_else(|| id.to_owned(), |x| pick(lang, &x.name_vi, &x.name_en).to_owned())
+    };
+    ReportingView {
+        words: pick(lang, &r.reporters_vi, &r.reporters_en).to_owned(),
+        reporters: r
+            .reporters
+            .iter()
+            .map(|x| {
+                (x.agency.clone(), name(&x.agency), x.each.is_some(), agency(&x.agency).is_some_and(treem_domain::plan::Agency::invited))
+            })
+            .collect(),
+        addressee: recipient(&r.addressee),
+        consolidator: name(&r.consolidator),
+        recipients: r.recipients.iter().map(|x| pick(lang, &x.name_vi, &x.name_en).to_owned()).collect(),
+        due: pick(lang, &r.due_vi, &r.due_en).to_owned(),
+        due_rule_key: format!("report_due_rule.{}", r.due_rule),
+        frequency_key: format!("report_frequency.{}", r.frequency),
+        period_key: format!("report_period.{}", r.period_covered.as_deref().unwrap_or("not_stated")),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -521,19 +767,26 @@ pub async fn target_chart(
     let years: Vec<super::chart::ChartYear> = t
         .years
         .iter()
-        .map(|y| super::chart::ChartYear { year: y.year, actual: y.actual, ceiling_hundredths: y.target_hundredths })
+        .map(|y| super::chart::ChartYear {
+            year: y.year,
+            actual: y.actual,
+            ceiling_hundredths: y.target_hundredths,
+            trajectory_hundredths: y.trajectory_hundredths,
+        })
         .collect();
     let title = format!("{target} · {text}");
-    let (actual, ceiling) = (translate(ctx.lang, "plan.actual"), translate(ctx.lang, "plan.ceiling"));
+    let ceiling_key = if t.kind == "year_on_year_reduction" { "plan.ceiling_previous_year" } else { "plan.ceiling" };
+    let (actual, ceiling) = (translate(ctx.lang, "plan.actual"), translate(ctx.lang, ceiling_key));
+    let trajectory = translate(ctx.lang, "plan.trajectory");
     match q.format.as_deref() {
         Some("png") => {
-            let png = super::chart::target_chart_png(&title, actual, ceiling, &years);
+            let png = super::chart::target_chart_png(&title, actual, ceiling, trajectory, &years);
             return Ok(super::indicators::attachment("image/png", &format!("{code}-{target}.png"), png));
         }
         None | Some("" | "svg") => {}
         Some(_) => return Err(ctx.error(treem_app::AppError::invalid("format", "svg or png"))),
     }
-    let svg = super::chart::target_chart(&title, actual, ceiling, &years);
+    let svg = super::chart::target_chart(&title, actual, ceiling, trajectory, &years);
     let mut response =
         axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg));
     if q.download.is_some() {
