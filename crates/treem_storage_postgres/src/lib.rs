@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0012_indicator_catalogue", sql: include_str!("../migrations/0012_indicator_catalogue.sql") },
     Migration { name: "0013_unit_status_pilot", sql: include_str!("../migrations/0013_unit_status_pilot.sql") },
     Migration { name: "0014_write_notices", sql: include_str!("../migrations/0014_write_notices.sql") },
+    Migration { name: "0016_session_code_attempts", sql: include_str!("../migrations/0016_session_code_attempts.sql") },
 ];
 
 /// Key of the advisory lock that serialises appends to the audit chain.

@@ -260,6 +260,15 @@ impl AccountStore for SqliteStore {
         tx.commit().await.map_err(map_err)
     }
 
+    async fn count_code_attempt(&self, id: i64) -> Result<Option<i64>, StorageError> {
+        sqlx::query_scalar("UPDATE session SET code_attempts = code_attempts + 1 WHERE id = ? AND mfa_passed = ? RETURNING code_attempts")
+            .bind(id)
+            .bind(false)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
     async fn delete_session(&self, id: i64, audit: Option<&AuditEvent>) -> Result<(), StorageError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
         sqlx::query("DELETE FROM session WHERE id = ?").bind(id).execute(&mut *tx).await.map_err(map_err)?;
@@ -312,6 +321,42 @@ impl AccountStore for SqliteStore {
 
     async fn clear_throttle(&self, key: &str) -> Result<(), StorageError> {
         sqlx::query("DELETE FROM login_throttle WHERE throttle_key = ?").bind(key).execute(&self.pool).await.map(|_| ()).map_err(map_err)
+    }
+
+    async fn update_throttle(
+        &self,
+        key: &str,
+        next: &(dyn Fn(Option<ThrottleState>) -> ThrottleState + Send + Sync),
+    ) -> Result<Option<ThrottleState>, StorageError> {
+        // BEGIN IMMEDIATE takes the write lock first: no other writer reads in between.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        let before = match sqlx::query("SELECT failures, window_start, locked_until FROM login_throttle WHERE throttle_key = ?")
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+        {
+            Some(r) => Some(ThrottleState {
+                failures: r.try_get("failures").map_err(map_err)?,
+                window_start: read_ts(&r, "window_start")?,
+                locked_until: read_ts(&r, "locked_until")?,
+            }),
+            None => None,
+        };
+        let s = next(before);
+        sqlx::query(
+            "INSERT INTO login_throttle (throttle_key, failures, window_start, locked_until) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (throttle_key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, locked_until = excluded.locked_until",
+        )
+        .bind(key)
+        .bind(s.failures)
+        .bind(ts(s.window_start))
+        .bind(ts(s.locked_until))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(before)
     }
 
     async fn create_token(&self, account_id: i64, name: &str, token_hash: &str, audit: &AuditEvent) -> Result<i64, StorageError> {

@@ -75,7 +75,7 @@ impl ApiError {
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::Unauthenticated | AppError::SignInFailed => StatusCode::UNAUTHORIZED,
+        AppError::Unauthenticated | AppError::SignInFailed | AppError::CodeLocked => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Invalid { .. } | AppError::InvalidFields(_) | AppError::ImportRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,

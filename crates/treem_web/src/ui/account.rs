@@ -89,13 +89,14 @@ pub async fn login_submit(
 struct CodePage {
     c: Chrome,
     error_key: Option<&'static str>,
+    error_detail: Option<String>,
 }
 
 pub async fn login_code_form(ctx: PageContext, AnySession(s): AnySession) -> Response {
     if s.state != SessionState::NeedsCode {
         return Redirect::to("/").into_response();
     }
-    render(StatusCode::OK, &CodePage { c: ctx.chrome("login"), error_key: None })
+    render(StatusCode::OK, &CodePage { c: ctx.chrome("login"), error_key: None, error_detail: None })
 }
 
 #[derive(Deserialize)]
@@ -118,8 +119,24 @@ pub async fn login_code_submit(
     }
     match app.auth.verify_code(&s, &f.code).await {
         Ok(()) => Ok(Redirect::to("/").into_response()),
-        Err(AppError::Invalid { .. }) => {
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &CodePage { c: ctx.chrome("login"), error_key: Some("error.code") }))
+        Err(AppError::Invalid { .. }) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &CodePage { c: ctx.chrome("login"), error_key: Some("error.code"), error_detail: None },
+        )),
+        Err(AppError::Throttled(wait)) => Ok(render(
+            StatusCode::TOO_MANY_REQUESTS,
+            &CodePage { c: ctx.chrome("login"), error_key: Some("error.throttled"), error_detail: Some(format!("{wait} s")) },
+        )),
+        // Too many wrong codes: the session has ended; sign in again with the password.
+        Err(AppError::CodeLocked) => {
+            let page = LoginPage {
+                c: ctx.chrome("login"),
+                next: "/".into(),
+                username: String::new(),
+                error_key: Some("error.code_locked"),
+                error_detail: None,
+            };
+            Ok(with_cookie(render(StatusCode::UNAUTHORIZED, &page), clear_session_cookie()))
         }
         Err(e) => Err(ctx.error(e)),
     }

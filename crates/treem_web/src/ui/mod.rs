@@ -241,6 +241,7 @@ impl IntoResponse for PageError {
             AppError::NotFound => ("error.not_found", None),
             AppError::Forbidden => ("error.forbidden", None),
             AppError::SignInFailed => ("error.sign_in_failed", None),
+            AppError::CodeLocked => ("error.code_locked", None),
             AppError::Throttled(s) => ("error.throttled", Some(format!("{s} s"))),
             AppError::InvalidFields(list) => {
                 ("error.invalid", Some(list.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")))
