@@ -503,3 +503,91 @@ async fn parallel_guesses_get_no_more_than_five_codes_looked_at() {
         assert_eq!(r.headers.get("location").unwrap(), "/login", "a right code after the lock is refused");
     }
 }
+
+/// `next` values an attacker may try, as sent on the wire (form-encoded).
+fn redirect_payloads() -> Vec<String> {
+    let mut raw: Vec<String> = [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d/evil.example",
+        "/%0d%0aSet-Cookie:%20x=1",
+        "/%0b/evil.example",
+        "/%0c/evil.example",
+        "/%00/evil.example",
+        "/%7f/evil.example",
+        "%09//evil.example",
+        "//evil.example",
+        "///evil.example",
+        "/%2F/evil.example",
+        "/\\evil.example",
+        "/%5Cevil.example",
+        "%5C%2F%5C%2Fevil.example",
+        "\\/\\/evil.example",
+        "/%5C/evil.example",
+        "https://evil.example",
+        "https:evil.example",
+        "HTTPS://evil.example",
+        "javascript:alert(1)",
+        "%20javascript:alert(1)",
+        "data:text/html,x",
+        "//%09/evil.example",
+        "/+/evil.example",
+        "/%20/evil.example",
+        "/%C2%A0/evil.example",
+        "/%E2%88%95%E2%88%95evil.example",
+        "/%EF%BC%8F%EF%BC%8Fevil.example",
+        "/%E3%80%82evil.example",
+        "/%FF%FE",
+        "evil.example",
+        "",
+        "/login",
+        "/login?next=//evil.example",
+        "/.//evil.example",
+        "/./\\evil.example",
+        "/children?next=//evil.example",
+        "/units/82?lang=en",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    raw.push(format!("/{}", "a".repeat(60_000))); // under the test body limit of 64 KiB
+    raw.push(format!("/{}%09/evil.example", "a".repeat(5000)));
+    raw
+}
+
+/// Where a browser goes with this `Location`, read against the page that answered.
+fn followed(location: &str) -> url::Url {
+    url::Url::parse("https://treem.example/login").unwrap().join(location).unwrap()
+}
+
+#[tokio::test]
+async fn sign_in_sends_back_only_to_paths_of_this_site() {
+    for t in apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        for raw in redirect_payloads() {
+            // Straight in the sign-in form …
+            let body = format!("username=lan.xa&password={}&next={raw}", treem_web::session::encode(PASSWORD));
+            let req =
+                Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
+            let r = t.send(req).await;
+            let shown: String = raw.chars().take(60).collect();
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{shown:?} on {}: {}", t.backend, r.body.chars().take(300).collect::<String>());
+            assert!(session_token(&r).is_some(), "signed in");
+            let location = r.headers.get("location").unwrap().to_str().unwrap().to_owned();
+            assert!(location.starts_with('/') && !location.starts_with("//") && !location.contains('\\'), "{shown:?} → {location:?}");
+            assert!(location.bytes().all(|b| b.is_ascii_graphic()), "{shown:?} → {location:?}");
+            let url = followed(&location);
+            assert_eq!((url.scheme(), url.host_str()), ("https", Some("treem.example")), "{shown:?} → {location:?}");
+            // … and through the sign-in page's hidden field, as a link `/login?next=…` would carry it.
+            let page = t.get(&format!("/login?next={raw}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{shown:?}");
+            let hidden = page.body.split("name=\"next\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+            assert!(hidden.starts_with('/') && !hidden.starts_with("//") && !hidden.contains('\\'), "{shown:?} → {hidden:?}");
+            assert!(hidden.bytes().all(|b| b.is_ascii_graphic()), "{shown:?} → {hidden:?}");
+        }
+        // A legitimate path with its query survives.
+        let r =
+            t.post_form("/login", None, &[("username", "lan.xa"), ("password", PASSWORD), ("next", "/children?q=Nguy%E1%BB%85n")]).await;
+        assert_eq!(r.headers.get("location").unwrap(), "/children?q=Nguy%E1%BB%85n");
+    }
+}
