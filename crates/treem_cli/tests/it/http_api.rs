@@ -156,7 +156,9 @@ async fn bodies_are_json_objects_never_positional_arrays() {
         refused(&t.api("POST", "/api/v1/accounts", &admin, Some(account)).await, "POST /api/v1/accounts");
         // Nested too: a struct inside the body given as an array.
         let nested = format!(r#"{{"target_date":"2025-07-01","counts":[[{unit},1]]}}"#);
-        refused(&t.post_json("/api/v1/units/reaggregate", nested).await, "nested positional");
+        let r = t.post_json("/api/v1/units/reaggregate", nested).await;
+        refused(&r, "nested positional");
+        assert_eq!(r.json()["error"]["field"], "counts[0]", "the refusal says where");
         // Nor any other JSON value that is not an object.
         for body in ["[]", "\"x\"", "1", "null", "true"] {
             refused(&t.api("POST", "/api/v1/children", &worker, Some(body.into())).await, body);

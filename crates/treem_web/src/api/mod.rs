@@ -164,6 +164,17 @@ fn invalid_body(e: &serde_json::Error) -> ApiError {
     }
 }
 
+/// A refusal naming where in the body it is (`counts[0].unit_id`) as `field`.
+fn invalid_at(e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let mut refusal = invalid_body(e.inner());
+    let path = e.path().to_string();
+    if refusal.status == StatusCode::UNPROCESSABLE_ENTITY && path != "." {
+        refusal.body.message = format!("{path}: {}", refusal.body.message);
+        refusal.body.field = Some(path);
+    }
+    refusal
+}
+
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
     T: serde::de::DeserializeOwned,
@@ -182,13 +193,13 @@ where
             _ => ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request body could not be read"),
         })?;
         // serde_json's own reading first (syntax, duplicate and unknown fields, types) …
-        serde_json::from_slice::<T>(&bytes).map_err(|e| invalid_body(&e))?;
+        serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(&bytes)).map_err(|e| invalid_at(&e))?;
         // … then the one rule it lacks: objects only, at every depth.
         let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| invalid_body(&e))?;
         if !value.is_object() {
             return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "the body must be a JSON object"));
         }
-        strict::from_value::<T>(&value).map(Self).map_err(|e| invalid_body(&e))
+        strict::from_value::<T>(&value).map(Self).map_err(|e| invalid_at(&e))
     }
 }
 

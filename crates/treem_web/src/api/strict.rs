@@ -6,9 +6,10 @@
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Unexpected, Visitor};
 use serde_json::{Error, Value};
 
-/// Deserializes `T` from `v`, refusing an array wherever `T` has a struct.
-pub fn from_value<T: de::DeserializeOwned>(v: &Value) -> Result<T, Error> {
-    T::deserialize(Strict(v))
+/// Deserializes `T` from `v`, refusing an array wherever `T` has a struct; the error
+/// says where (`counts[0]`).
+pub fn from_value<T: de::DeserializeOwned>(v: &Value) -> Result<T, serde_path_to_error::Error<Error>> {
+    serde_path_to_error::deserialize(Strict(v))
 }
 
 fn unexpected(v: &Value) -> Unexpected<'_> {
