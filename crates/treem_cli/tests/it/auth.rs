@@ -571,6 +571,12 @@ async fn sign_in_sends_back_only_to_paths_of_this_site() {
                 Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
             let r = t.send(req).await;
             let shown: String = raw.chars().take(60).collect();
+            if raw.contains("%FF") {
+                // Not UTF-8 once decoded: the whole form is refused, no session is created.
+                assert_eq!(r.status, StatusCode::BAD_REQUEST, "{shown:?}");
+                assert!(session_token(&r).is_none() && r.headers.get("location").is_none());
+                continue;
+            }
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{shown:?} on {}: {}", t.backend, r.body.chars().take(300).collect::<String>());
             assert!(session_token(&r).is_some(), "signed in");
             let location = r.headers.get("location").unwrap().to_str().unwrap().to_owned();

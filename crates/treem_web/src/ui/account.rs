@@ -4,13 +4,12 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use std::sync::Arc;
 use treem_app::auth::{CurrentSession, SessionState};
 use treem_app::{App, AppError};
 
-use super::{render, role_key, Chrome, PageContext, PageError};
+use super::{render, role_key, Chrome, PageContext, PageError, UiForm};
 use crate::session::{
     check_csrf, clear_session_cookie, safe_next, session_cookie, AnySession, ClientAddress, CookiePolicy, MaybeSession, SignedIn,
 };
@@ -56,7 +55,7 @@ pub async fn login_submit(
     ctx: PageContext,
     MaybeSession(old): MaybeSession,
     ClientAddress(source): ClientAddress,
-    Form(f): Form<LoginForm>,
+    UiForm(f): UiForm<LoginForm>,
 ) -> Response {
     // Whatever session this browser had ends here: a new one is always issued.
     if let Some(old) = old {
@@ -111,7 +110,7 @@ pub async fn login_code_submit(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     AnySession(s): AnySession,
-    Form(f): Form<CodeForm>,
+    UiForm(f): UiForm<CodeForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     if s.state != SessionState::NeedsCode {
@@ -152,7 +151,7 @@ pub async fn sign_out(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     MaybeSession(s): MaybeSession,
-    Form(f): Form<CsrfForm>,
+    UiForm(f): UiForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     if let Some(s) = s {
         check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
@@ -189,7 +188,7 @@ pub async fn start_totp(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     AnySession(s): AnySession,
-    Form(f): Form<CsrfForm>,
+    UiForm(f): UiForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     if !may_enrol(&s) {
@@ -205,7 +204,7 @@ pub async fn confirm_totp(
     axum::Extension(policy): axum::Extension<CookiePolicy>,
     ctx: PageContext,
     AnySession(s): AnySession,
-    Form(f): Form<CodeForm>,
+    UiForm(f): UiForm<CodeForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     if !may_enrol(&s) {
@@ -318,7 +317,7 @@ pub async fn create_token(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Form(f): Form<TokenForm>,
+    UiForm(f): UiForm<TokenForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.auth.create_token(&s, &f.name).await {
@@ -333,7 +332,7 @@ pub async fn revoke_token(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    UiForm(f): UiForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.auth.revoke_token(&s.actor, id).await.map_err(|e| ctx.error(e))?;
@@ -354,7 +353,7 @@ pub async fn change_password(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Form(f): Form<PasswordForm>,
+    UiForm(f): UiForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.auth.change_password(&s, &f.old_password, &f.new_password).await {
