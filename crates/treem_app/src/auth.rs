@@ -68,6 +68,13 @@ const ACCOUNT_MAX_LOCK_SECONDS: i64 = 900;
 const ADDRESS_WINDOW: Duration = Duration::minutes(1);
 const ADDRESS_FAILURES: i64 = 10;
 
+/// The second factor: a session waiting for its code ends at its fifth attempt that is not
+/// the right code. Per account, from the fifth attempt without a right code on, each attempt
+/// locks the next one for 2^(n-5) s (at most 15 min), counted over a day and cleared by a
+/// right code, so a new session does not start the count afresh.
+pub const CODE_ATTEMPTS_PER_SESSION: i64 = 5;
+const CODE_WINDOW: Duration = Duration::hours(24);
+
 /// Passwords nobody should use; a short list, checked case-insensitively (see docs/SECURITY.md).
 const COMMON_PASSWORDS: &[&str] = &[
     "password",
@@ -359,23 +366,51 @@ impl AuthService {
     }
 
     /// Completes sign-in with a TOTP code.
+    ///
+    /// Every attempt is counted before the code is looked at, on the session and on the
+    /// account, each in one atomic step: guesses sent in parallel cannot get past either
+    /// limit. The session ends at its [`CODE_ATTEMPTS_PER_SESSION`]-th attempt that fails
+    /// (`AppError::CodeLocked`: sign in again with the password); per account, from the fifth
+    /// attempt on, each attempt locks the next one for 2^(n-5) s, at most 15 min, counted over
+    /// a day and cleared by a right code, so a new session does not start the count afresh.
+    /// Never a permanent lock.
+    /// Every failure, refusal and lock is audited.
     pub async fn verify_code(&self, s: &CurrentSession, code: &str) -> Result<(), AppError> {
+        let Some(attempt) = self.store.count_code_attempt(s.id).await? else { return Err(AppError::Unauthenticated) };
+        if attempt > CODE_ATTEMPTS_PER_SESSION {
+            // A guess that raced the one which ended the session: refused unseen.
+            self.store.delete_session(s.id, Some(&s.actor.event("session.second_factor", Outcome::Denied))).await?;
+            return Err(AppError::CodeLocked);
+        }
+        let now = now_utc();
+        let key = format!("second_factor:{}", s.actor.account_id);
+        let before = self.store.update_throttle(&key, &|t| next_code_attempt(t, now)).await?;
+        let wait = before.filter(|t| t.locked_until > now).map(|t| (t.locked_until - now).whole_seconds().max(1));
         let account = self.store.account(s.actor.account_id).await?.ok_or(AppError::Unauthenticated)?;
-        let step = match (&account.totp_secret, account.totp_enabled) {
-            (Some(secret), true) => {
-                totp::base32_decode(secret).and_then(|k| totp::verify(&k, code, now_utc().unix_timestamp(), account.totp_last_step))
+        let step = match (&account.totp_secret, account.totp_enabled, wait) {
+            (Some(secret), true, None) => {
+                totp::base32_decode(secret).and_then(|k| totp::verify(&k, code, now.unix_timestamp(), account.totp_last_step))
             }
             _ => None,
         };
-        let Some(step) = step else {
-            let now = now_utc();
-            self.record_failure(&format!("user:{}", account.username), now, false).await?;
-            self.store.audit(&s.actor.event("session.second_factor", Outcome::Failed)).await?;
-            return Err(AppError::invalid("code", "the code is not right"));
-        };
-        self.store.change_account(account.id, &AccountChange::TotpStep(step), None).await?;
-        self.store.pass_session_mfa(s.id, &s.actor.event("session.second_factor", Outcome::Ok)).await?;
-        Ok(())
+        if let Some(step) = step {
+            self.store.clear_throttle(&key).await?;
+            self.store.change_account(account.id, &AccountChange::TotpStep(step), None).await?;
+            self.store.pass_session_mfa(s.id, &s.actor.event("session.second_factor", Outcome::Ok)).await?;
+            return Ok(());
+        }
+        // A throttled attempt is refused without looking at the code: `denied`, not `failed`.
+        let outcome = if wait.is_some() { Outcome::Denied } else { Outcome::Failed };
+        self.store.audit(&s.actor.event("session.second_factor", outcome)).await?;
+        if attempt >= CODE_ATTEMPTS_PER_SESSION {
+            tracing::warn!(account_id = s.actor.account_id, "second factor: session ended after too many wrong codes");
+            self.store.delete_session(s.id, Some(&s.actor.event("session.second_factor_locked", Outcome::Failed))).await?;
+            return Err(AppError::CodeLocked);
+        }
+        match wait {
+            Some(seconds) => Err(AppError::Throttled(seconds)),
+            None => Err(AppError::invalid("code", "the code is not right")),
+        }
     }
 
     /// Starts TOTP enrolment: a fresh secret, shown to the user once.
@@ -468,5 +503,57 @@ impl AuthService {
         } else {
             Err(AppError::NotFound)
         }
+    }
+}
+
+/// The account's second-factor throttle after one more attempt. A locked entry stays as it
+/// is (the attempt is refused without being counted); otherwise the attempt counts, and from
+/// the fifth on it locks the next one for 2^(n-5) s, at most 15 min, within a day's window.
+fn next_code_attempt(t: Option<ThrottleState>, now: OffsetDateTime) -> ThrottleState {
+    match t {
+        Some(t) if t.locked_until > now => t,
+        Some(t) if now - t.window_start < CODE_WINDOW => {
+            let failures = t.failures + 1;
+            ThrottleState { failures, window_start: t.window_start, locked_until: now + code_lock(failures) }
+        }
+        _ => ThrottleState { failures: 1, window_start: now, locked_until: now + code_lock(1) },
+    }
+}
+
+fn code_lock(attempts: i64) -> Duration {
+    if attempts < CODE_ATTEMPTS_PER_SESSION {
+        return Duration::ZERO;
+    }
+    let exp = u32::try_from((attempts - CODE_ATTEMPTS_PER_SESSION).clamp(0, 20)).unwrap_or(20);
+    Duration::seconds(2i64.saturating_pow(exp).min(ACCOUNT_MAX_LOCK_SECONDS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_attempts_lock_longer_and_longer_but_never_for_good() {
+        let t0 = now_utc();
+        let mut t = next_code_attempt(None, t0);
+        assert_eq!((t.failures, t.locked_until), (1, t0));
+        // One session's worth of attempts is free of delay …
+        for n in 2..=4 {
+            t = next_code_attempt(Some(t), t0);
+            assert_eq!((t.failures, t.locked_until), (n, t0));
+        }
+        // … then each attempt locks the next for 1 s, 2 s, 4 s … at most 15 min.
+        let mut now = t0;
+        for n in 5..=20 {
+            t = next_code_attempt(Some(t), now);
+            assert_eq!(t.failures, n);
+            assert_eq!(t.locked_until - now, Duration::seconds(2i64.pow(u32::try_from(n - 5).unwrap_or(0)).min(900)));
+            // An attempt while locked changes nothing.
+            assert_eq!(next_code_attempt(Some(t), now), t);
+            now = t.locked_until;
+        }
+        // After a day the count starts again: no permanent lock.
+        let later = next_code_attempt(Some(t), t0 + Duration::hours(25));
+        assert_eq!((later.failures, later.locked_until), (1, t0 + Duration::hours(25)));
     }
 }

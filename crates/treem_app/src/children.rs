@@ -55,6 +55,14 @@ pub struct DuplicateCandidate {
     pub reasons: Vec<&'static str>,
 }
 
+/// What registering a child did: stored it, or stored nothing because records in the
+/// caller's scope may be the same child.
+#[derive(Debug, Clone)]
+pub enum Registration {
+    Created(i64),
+    LikelyDuplicates(Vec<DuplicateCandidate>),
+}
+
 /// Filters of the children list.
 #[derive(Debug, Clone, Default)]
 pub struct ChildFilter {
@@ -194,6 +202,21 @@ impl ChildService {
             }
         }
         Ok(self.facts.after_new_child(self.store.create_child(&fields, actor.account_id, &events).await)?)
+    }
+
+    /// Registers a child unless records in the caller's scope may be the same child
+    /// ([`Self::duplicates_for`]) and the caller has not confirmed it is another one: the
+    /// rule of the registration form, for every client. Nothing is stored with candidates.
+    pub async fn create_unless_duplicate(&self, actor: &Actor, input: &ChildInput, confirmed_new: bool) -> Result<Registration, AppError> {
+        if !confirmed_new {
+            actor.require(Action::Write)?;
+            Self::check_sensitive_input(actor, input)?;
+            let found = self.duplicates_for(actor, input).await?;
+            if !found.is_empty() {
+                return Ok(Registration::LikelyDuplicates(found));
+            }
+        }
+        self.create(actor, input).await.map(Registration::Created)
     }
 
     /// Reads a child in scope. Out of scope answers `NotFound` (and the attempt

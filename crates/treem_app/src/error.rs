@@ -18,6 +18,9 @@ pub enum AppError {
     /// Wrong username or password, or a disabled account: one message for all.
     #[error("the username or password is not right")]
     SignInFailed,
+    /// Too many wrong second-factor codes: the half-signed-in session has ended; sign in again.
+    #[error("too many wrong codes; sign in again")]
+    CodeLocked,
     /// Too many failed sign-ins; try again after this many seconds.
     #[error("too many failed attempts; try again in {0} seconds")]
     Throttled(i64),
@@ -54,6 +57,7 @@ impl AppError {
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::Forbidden => "FORBIDDEN",
             Self::SignInFailed => "SIGN_IN_FAILED",
+            Self::CodeLocked => "SECOND_FACTOR_LOCKED",
             Self::Throttled(_) => "THROTTLED",
             Self::Invalid { .. } | Self::InvalidFields(_) => "VALIDATION_FAILED",
             Self::ImportRefused(_) => "IMPORT_REFUSED",

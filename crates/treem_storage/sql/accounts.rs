@@ -264,6 +264,15 @@ impl AccountStore for DbStore {
         tx.commit().await.map_err(map_err)
     }
 
+    async fn count_code_attempt(&self, id: i64) -> Result<Option<i64>, StorageError> {
+        sqlx::query_scalar("UPDATE session SET code_attempts = code_attempts + 1 WHERE id = $1 AND mfa_passed = $2 RETURNING code_attempts")
+            .bind(id)
+            .bind(false)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
     async fn delete_session(&self, id: i64, audit: Option<&AuditEvent>) -> Result<(), StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         sqlx::query("DELETE FROM session WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(map_err)?;
@@ -316,6 +325,52 @@ impl AccountStore for DbStore {
 
     async fn clear_throttle(&self, key: &str) -> Result<(), StorageError> {
         sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1").bind(key).execute(&self.pool).await.map(|_| ()).map_err(map_err)
+    }
+
+    async fn update_throttle(
+        &self,
+        key: &str,
+        next: &(dyn Fn(Option<ThrottleState>) -> ThrottleState + Send + Sync),
+    ) -> Result<Option<ThrottleState>, StorageError> {
+        // The row is locked while it is read and rewritten (FOR UPDATE on PostgreSQL; SQLite's
+        // write transaction already holds the database). A missing row cannot be locked: the
+        // first insert wins, and a caller that loses the race reads again.
+        for _ in 0..3 {
+            let mut tx = begin_write(&self.pool).await?;
+            let select = format!("SELECT failures, window_start, locked_until FROM login_throttle WHERE throttle_key = $1{FOR_UPDATE}");
+            let row = sqlx::query(&select).bind(key).fetch_optional(&mut *tx).await.map_err(map_err)?;
+            let before = match row {
+                Some(r) => Some(ThrottleState {
+                    failures: r.try_get("failures").map_err(map_err)?,
+                    window_start: r.try_get::<Stamp, _>("window_start").map_err(map_err)?.0,
+                    locked_until: r.try_get::<Stamp, _>("locked_until").map_err(map_err)?.0,
+                }),
+                None => None,
+            };
+            let s = next(before);
+            let written = if before.is_some() {
+                sqlx::query("UPDATE login_throttle SET failures = $2, window_start = $3, locked_until = $4 WHERE throttle_key = $1")
+            } else {
+                sqlx::query(
+                    "INSERT INTO login_throttle (throttle_key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (throttle_key) DO NOTHING",
+                )
+            }
+            .bind(key)
+            .bind(s.failures)
+            .bind(Stamp(s.window_start))
+            .bind(Stamp(s.locked_until))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+            if written == 1 {
+                tx.commit().await.map_err(map_err)?;
+                return Ok(before);
+            }
+            tx.rollback().await.map_err(map_err)?;
+        }
+        Err(StorageError::Busy)
     }
 
     async fn create_token(&self, account_id: i64, name: &str, token_hash: &str, audit: &AuditEvent) -> Result<i64, StorageError> {

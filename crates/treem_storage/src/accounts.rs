@@ -110,6 +110,10 @@ pub trait AccountStore: Send + Sync {
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StorageError>;
     async fn touch_session(&self, id: i64, now: OffsetDateTime) -> Result<(), StorageError>;
     async fn pass_session_mfa(&self, id: i64, audit: &AuditEvent) -> Result<(), StorageError>;
+    /// Counts one second-factor attempt of a session still waiting for its code, in one
+    /// atomic statement (parallel attempts each get their own number). Returns the number
+    /// of attempts including this one; `None` when the session is gone or past its code.
+    async fn count_code_attempt(&self, id: i64) -> Result<Option<i64>, StorageError>;
     async fn delete_session(&self, id: i64, audit: Option<&AuditEvent>) -> Result<(), StorageError>;
     /// Deletes sessions created before `created_before` or idle since before `seen_before`.
     async fn purge_sessions(&self, created_before: OffsetDateTime, seen_before: OffsetDateTime) -> Result<u64, StorageError>;
@@ -117,6 +121,14 @@ pub trait AccountStore: Send + Sync {
     async fn throttle(&self, key: &str) -> Result<Option<ThrottleState>, StorageError>;
     async fn put_throttle(&self, key: &str, state: &ThrottleState) -> Result<(), StorageError>;
     async fn clear_throttle(&self, key: &str) -> Result<(), StorageError>;
+    /// Reads and rewrites one throttle entry in one transaction, so concurrent callers never
+    /// lose each other's update: `next` gets the stored state (`None` when there is none) and
+    /// returns the state to store. Returns the state that was stored before.
+    async fn update_throttle(
+        &self,
+        key: &str,
+        next: &(dyn Fn(Option<ThrottleState>) -> ThrottleState + Send + Sync),
+    ) -> Result<Option<ThrottleState>, StorageError>;
 
     async fn create_token(&self, account_id: i64, name: &str, token_hash: &str, audit: &AuditEvent) -> Result<i64, StorageError>;
     /// A live token and its account (revoked tokens are not returned).

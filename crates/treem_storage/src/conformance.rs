@@ -205,8 +205,13 @@ pub async fn accounts_sessions_and_tokens(store: &dyn Store) {
     store.create_session(&s, &AuditEvent::new("session.login", Outcome::Ok)).await.unwrap();
     let got = store.session("h1").await.unwrap().unwrap();
     assert_eq!((got.account.id, got.created_at, got.mfa_passed), (id, now, false));
+    // Second-factor attempts are counted while the session waits for its code, and only then.
+    assert_eq!(store.count_code_attempt(got.id).await.unwrap(), Some(1));
+    assert_eq!(store.count_code_attempt(got.id).await.unwrap(), Some(2));
+    assert_eq!(store.count_code_attempt(424_242).await.unwrap(), None);
     store.pass_session_mfa(got.id, &AuditEvent::new("session.mfa", Outcome::Ok)).await.unwrap();
     assert!(store.session("h1").await.unwrap().unwrap().mfa_passed);
+    assert_eq!(store.count_code_attempt(got.id).await.unwrap(), None);
     // Purging removes only sessions past their limits.
     assert_eq!(store.purge_sessions(now - time::Duration::hours(8), now - time::Duration::minutes(15)).await.unwrap(), 0);
     assert_eq!(store.purge_sessions(now + time::Duration::seconds(1), now - time::Duration::minutes(15)).await.unwrap(), 1);
@@ -230,6 +235,11 @@ pub async fn accounts_sessions_and_tokens(store: &dyn Store) {
     assert_eq!(store.throttle("user:lan").await.unwrap(), Some(st));
     store.clear_throttle("user:lan").await.unwrap();
     assert_eq!(store.throttle("user:lan").await.unwrap(), None);
+    // A read-and-rewrite: the function sees what is stored and its result is kept.
+    let bump = |t: Option<crate::ThrottleState>| crate::ThrottleState { failures: t.map_or(0, |t| t.failures) + 1, ..st };
+    assert_eq!(store.update_throttle("second_factor:1", &bump).await.unwrap(), None);
+    assert_eq!(store.update_throttle("second_factor:1", &bump).await.unwrap().map(|t| t.failures), Some(1));
+    assert_eq!(store.throttle("second_factor:1").await.unwrap().map(|t| t.failures), Some(2));
 }
 
 pub async fn the_audit_chain_links_and_verifies(store: &dyn Store) {

@@ -161,3 +161,6 @@ pub(crate) async fn hear_writes(store: &DbStore, heard: treem_storage::WriteList
     });
     Ok(true)
 }
+
+/// Locks the rows a read-then-rewrite selects until the transaction ends.
+pub(crate) const FOR_UPDATE: &str = " FOR UPDATE";

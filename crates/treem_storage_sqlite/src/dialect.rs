@@ -124,3 +124,6 @@ pub(crate) fn unit_list(units: &[treem_domain::units::UnitId]) -> IdList {
 pub(crate) async fn hear_writes(_store: &DbStore, _heard: treem_storage::WriteListener) -> Result<bool, StorageError> {
     Ok(false)
 }
+
+/// Row locks: none in SQLite, whose write transaction (`BEGIN IMMEDIATE`) holds the whole database.
+pub(crate) const FOR_UPDATE: &str = "";

@@ -29,6 +29,10 @@ pub struct ErrorBody {
     /// Every field at fault, when a form or body has several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldProblem>,
+    /// With `LIKELY_DUPLICATE`: the records in the caller's scope that may be the same child
+    /// (summary fields only), best first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<crate::api::people::DuplicateDto>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,6 +67,7 @@ impl ApiError {
                 field: None,
                 details: Vec::new(),
                 fields: Vec::new(),
+                candidates: Vec::new(),
             }),
         }
     }
@@ -75,7 +80,7 @@ impl ApiError {
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::Unauthenticated | AppError::SignInFailed => StatusCode::UNAUTHORIZED,
+        AppError::Unauthenticated | AppError::SignInFailed | AppError::CodeLocked => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Invalid { .. } | AppError::InvalidFields(_) | AppError::ImportRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -90,8 +95,14 @@ pub fn status_of(e: &AppError) -> StatusCode {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let status = status_of(&e);
-        let mut body =
-            ErrorBody { code: e.code().to_owned(), message: e.to_string(), field: None, details: Vec::new(), fields: Vec::new() };
+        let mut body = ErrorBody {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            field: None,
+            details: Vec::new(),
+            fields: Vec::new(),
+            candidates: Vec::new(),
+        };
         match e {
             AppError::Invalid { field, message } => {
                 body.field = Some(field);

@@ -162,13 +162,62 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
+/// The longest path `next` may carry back after sign-in.
+const MAX_NEXT: usize = 2000;
+
 /// A local path to return to after signing in; anything else becomes `/`.
+///
+/// Only a path that every browser reads as a path of this site is kept: it starts with
+/// exactly one `/` (not `//` or `/\`, which browsers read as another host), holds nothing
+/// but visible ASCII other than `\` (browsers drop tabs and newlines from URLs, so
+/// `/\t/evil.example` would become `//evil.example`; control characters cannot go into a
+/// `Location` header at all; look-alike Unicode slashes are out too), is at most
+/// [`MAX_NEXT`] bytes, and is not the sign-in page itself. A path that starts with `/`
+/// cannot carry a scheme. Real values are always ASCII: browsers send paths percent-encoded.
 pub fn safe_next(next: &str) -> String {
-    let ok =
-        next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains("://") && !next.starts_with("/login");
+    let b = next.as_bytes();
+    let ok = b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && b.len() <= MAX_NEXT
+        && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
+        && !next.starts_with("/login");
     if ok {
         next.to_owned()
     } else {
         "/".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_kept() {
+        for good in ["/", "/children", "/children?q=Nguy%E1%BB%85n&after=3", "/units/82?lang=en", "/a:b", "/%2F%2Fx"] {
+            assert_eq!(safe_next(good), good);
+        }
+        for bad in [
+            "",
+            "children",
+            "//evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\u{0b}/evil.example",
+            "/ /evil.example",
+            "/\u{a0}/x",
+            "/\u{2215}\u{2215}evil.example",
+            "/\u{ff0f}evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "/login?next=//evil.example",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(1999))).len(), 2000);
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(2000))), "/");
     }
 }

@@ -15,7 +15,8 @@ const LEGACY: Date = date!(2020 - 01 - 01);
 /// Registers a child at the unit holding `code` on `on`, as the given token's owner.
 async fn child_at(t: &TestApp, token: &str, code: &str, on: Date, name: &str) -> i64 {
     let unit = t.unit_id(code, on);
-    let body = serde_json::json!({"full_name": name, "sex": "female", "birth_date": "2012-05-01", "residence_unit_id": unit, "registered_on": on.to_string()});
+    // The fixtures look alike on purpose: registered past the duplicate check.
+    let body = serde_json::json!({"full_name": name, "sex": "female", "birth_date": "2012-05-01", "residence_unit_id": unit, "registered_on": on.to_string(), "confirm_not_duplicate": true});
     let r = t.api("POST", "/api/v1/children", token, Some(body.to_string())).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     r.json()["id"].as_i64().unwrap()

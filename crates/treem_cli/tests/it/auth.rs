@@ -376,3 +376,224 @@ fn treem_audit_verify_names_the_first_bad_entry() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("entry #1"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Enrols a second factor from a fully signed-in session; returns the TOTP key.
+async fn enrol(t: &TestApp, username: &str) -> Vec<u8> {
+    let s = t.session(username).await;
+    let csrf = csrf_of(&t.page("/account/totp", &s).await.body);
+    let page = t.post_form("/account/totp/start", Some(&s), &[("csrf", &csrf)]).await;
+    let secret = page.body.split("id=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let key = totp::base32_decode(&secret).unwrap();
+    let ok = t.post_form("/account/totp/confirm", Some(&s), &[("csrf", &csrf), ("code", &code_now(&key, 0))]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    key
+}
+
+fn code_now(key: &[u8], steps_ahead: i64) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    format!("{:06}", totp::code_at_step(key, now / 30 + steps_ahead).unwrap())
+}
+
+/// A code that is not right in any step the server accepts now.
+fn wrong_code(key: &[u8]) -> String {
+    let right: Vec<String> = (-2..=2).map(|d| code_now(key, d)).collect();
+    (0..10u32).map(|i| format!("{:06}", 123_450 + i)).find(|c| !right.contains(c)).unwrap()
+}
+
+/// Signs in with the password; returns the half-signed-in session and its CSRF token.
+async fn half_signed_in(t: &TestApp, username: &str) -> (String, String) {
+    let r = t.sign_in(username, PASSWORD).await;
+    assert_eq!(r.headers.get("location").unwrap(), "/login/code", "{}", r.body);
+    let s = session_token(&r).unwrap();
+    let csrf = csrf_of(&t.page("/login/code", &s).await.body);
+    (s, csrf)
+}
+
+async fn audit_outcomes(t: &TestApp, action: &str, outcome: &str) -> usize {
+    t.raw_count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}' AND outcome = '{outcome}'")).await
+}
+
+#[tokio::test]
+async fn wrong_codes_end_the_half_signed_in_session_and_are_throttled_per_account() {
+    for t in apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let key = enrol(&t, "lan.xa").await;
+        let bad = wrong_code(&key);
+        let (s, csrf) = half_signed_in(&t, "lan.xa").await;
+        // Four wrong codes are answered as wrong; the session still waits for its code.
+        for i in 1..=4 {
+            let r = t.post_form("/login/code", Some(&s), &[("csrf", &csrf), ("code", &bad)]).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {i} on {}: {}", t.backend, r.body);
+        }
+        assert_eq!(t.page("/login/code", &s).await.status, StatusCode::OK);
+        // The fifth ends the session: back to the password, told why, the cookie cleared.
+        let r = t.post_form("/login/code", Some(&s), &[("csrf", &csrf), ("code", &bad)]).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+        assert!(r.body.contains("id=\"login-form\""), "the sign-in page");
+        assert!(r.body.contains(treem_web::i18n::translate(treem_web::i18n::Lang::Vi, "error.code_locked")), "{}", r.body);
+        assert!(r.headers.get_all("set-cookie").iter().any(|c| c.to_str().unwrap().contains("Max-Age=0")));
+        // The right code on the ended session is refused, and the session is no session.
+        let r = t.post_form("/login/code", Some(&s), &[("csrf", &csrf), ("code", &code_now(&key, 0))]).await;
+        assert_eq!((r.status, r.headers.get("location").map(|l| l.to_str().unwrap())), (StatusCode::SEE_OTHER, Some("/login")));
+        assert_eq!(t.page("/children", &s).await.headers.get("location").unwrap().to_str().unwrap(), "/login?next=/children");
+        // Guessing goes on in a new session: the account is now locked for a moment, even for the right code.
+        let right = code_now(&key, 1); // the current step's code went to the enrolment
+        let (s2, csrf2) = half_signed_in(&t, "lan.xa").await;
+        let r = t.post_form("/login/code", Some(&s2), &[("csrf", &csrf2), ("code", &right)]).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the account's lock holds across sessions: {}", r.body);
+        assert_eq!(t.page("/children", &s2).await.headers.get("location").unwrap(), "/login/code", "still not signed in");
+        // The lock expires by itself; the next wrong code locks for longer (2 s), even for the right code …
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let r = t.post_form("/login/code", Some(&s2), &[("csrf", &csrf2), ("code", &bad)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let r = t.post_form("/login/code", Some(&s2), &[("csrf", &csrf2), ("code", &right)]).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+        // … and once it has passed, the right code signs in.
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let r = t.post_form("/login/code", Some(&s2), &[("csrf", &csrf2), ("code", &right)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(t.page("/children", &s2).await.status, StatusCode::OK);
+        // A right code clears the account's count: typos are answered at once again.
+        let (s3, csrf3) = half_signed_in(&t, "lan.xa").await;
+        for _ in 0..2 {
+            let r = t.post_form("/login/code", Some(&s3), &[("csrf", &csrf3), ("code", &bad)]).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        // Every failure, refusal and lock is in the audit log, and the chain holds.
+        assert_eq!(audit_outcomes(&t, "session.second_factor", "failed").await, 5 + 1 + 2, "{}", t.backend);
+        assert_eq!(audit_outcomes(&t, "session.second_factor", "denied").await, 2);
+        assert_eq!(audit_outcomes(&t, "session.second_factor_locked", "failed").await, 1);
+        assert_eq!(audit_outcomes(&t, "session.second_factor", "ok").await, 1);
+        assert!(matches!(t.app.audit.verify().await.unwrap(), ChainCheck::Intact { .. }));
+    }
+}
+
+#[tokio::test]
+async fn parallel_guesses_get_no_more_than_five_codes_looked_at() {
+    for t in apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let key = enrol(&t, "lan.xa").await;
+        let bad = wrong_code(&key);
+        let (s, csrf) = half_signed_in(&t, "lan.xa").await;
+        let body = format!("csrf={csrf}&code={bad}");
+        let mut tasks = Vec::new();
+        for _ in 0..40 {
+            let router = t.router.clone();
+            let (s, body) = (s.clone(), body.clone());
+            tasks.push(tokio::spawn(async move {
+                use tower::ServiceExt;
+                let req = Request::post("/login/code")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::COOKIE, format!("treem_session={s}"))
+                    .body(Body::from(body))
+                    .unwrap();
+                router.oneshot(req).await.unwrap().status()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        assert!(statuses.iter().all(|s| !s.is_success()), "{statuses:?}");
+        assert!(!statuses.contains(&StatusCode::INTERNAL_SERVER_ERROR), "{statuses:?}");
+        let looked_at = audit_outcomes(&t, "session.second_factor", "failed").await;
+        assert!((1..=5).contains(&looked_at), "{looked_at} codes were checked on {}", t.backend);
+        assert_eq!(t.page("/login/code", &s).await.status, StatusCode::SEE_OTHER, "the session has ended");
+        let r = t.post_form("/login/code", Some(&s), &[("csrf", &csrf), ("code", &code_now(&key, 0))]).await;
+        assert_eq!(r.headers.get("location").unwrap(), "/login", "a right code after the lock is refused");
+    }
+}
+
+/// `next` values an attacker may try, as sent on the wire (form-encoded).
+fn redirect_payloads() -> Vec<String> {
+    let mut raw: Vec<String> = [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d/evil.example",
+        "/%0d%0aSet-Cookie:%20x=1",
+        "/%0b/evil.example",
+        "/%0c/evil.example",
+        "/%00/evil.example",
+        "/%7f/evil.example",
+        "%09//evil.example",
+        "//evil.example",
+        "///evil.example",
+        "/%2F/evil.example",
+        "/\\evil.example",
+        "/%5Cevil.example",
+        "%5C%2F%5C%2Fevil.example",
+        "\\/\\/evil.example",
+        "/%5C/evil.example",
+        "https://evil.example",
+        "https:evil.example",
+        "HTTPS://evil.example",
+        "javascript:alert(1)",
+        "%20javascript:alert(1)",
+        "data:text/html,x",
+        "//%09/evil.example",
+        "/+/evil.example",
+        "/%20/evil.example",
+        "/%C2%A0/evil.example",
+        "/%E2%88%95%E2%88%95evil.example",
+        "/%EF%BC%8F%EF%BC%8Fevil.example",
+        "/%E3%80%82evil.example",
+        "/%FF%FE",
+        "evil.example",
+        "",
+        "/login",
+        "/login?next=//evil.example",
+        "/.//evil.example",
+        "/./\\evil.example",
+        "/children?next=//evil.example",
+        "/units/82?lang=en",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    raw.push(format!("/{}", "a".repeat(60_000))); // under the test body limit of 64 KiB
+    raw.push(format!("/{}%09/evil.example", "a".repeat(5000)));
+    raw
+}
+
+/// Where a browser goes with this `Location`, read against the page that answered.
+fn followed(location: &str) -> url::Url {
+    url::Url::parse("https://treem.example/login").unwrap().join(location).unwrap()
+}
+
+#[tokio::test]
+async fn sign_in_sends_back_only_to_paths_of_this_site() {
+    for t in apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        for raw in redirect_payloads() {
+            // Straight in the sign-in form …
+            let body = format!("username=lan.xa&password={}&next={raw}", treem_web::session::encode(PASSWORD));
+            let req =
+                Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
+            let r = t.send(req).await;
+            let shown: String = raw.chars().take(60).collect();
+            if raw.contains("%FF") {
+                // Not UTF-8 once decoded: the whole form is refused, no session is created.
+                assert_eq!(r.status, StatusCode::BAD_REQUEST, "{shown:?}");
+                assert!(session_token(&r).is_none() && r.headers.get("location").is_none());
+                continue;
+            }
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{shown:?} on {}: {}", t.backend, r.body.chars().take(300).collect::<String>());
+            assert!(session_token(&r).is_some(), "signed in");
+            let location = r.headers.get("location").unwrap().to_str().unwrap().to_owned();
+            assert!(location.starts_with('/') && !location.starts_with("//") && !location.contains('\\'), "{shown:?} → {location:?}");
+            assert!(location.bytes().all(|b| b.is_ascii_graphic()), "{shown:?} → {location:?}");
+            let url = followed(&location);
+            assert_eq!((url.scheme(), url.host_str()), ("https", Some("treem.example")), "{shown:?} → {location:?}");
+            // … and through the sign-in page's hidden field, as a link `/login?next=…` would carry it.
+            let page = t.get(&format!("/login?next={raw}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{shown:?}");
+            let hidden = page.body.split("name=\"next\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+            assert!(hidden.starts_with('/') && !hidden.starts_with("//") && !hidden.contains('\\'), "{shown:?} → {hidden:?}");
+            assert!(hidden.bytes().all(|b| b.is_ascii_graphic()), "{shown:?} → {hidden:?}");
+        }
+        // A legitimate path with its query survives.
+        let r =
+            t.post_form("/login", None, &[("username", "lan.xa"), ("password", PASSWORD), ("next", "/children?q=Nguy%E1%BB%85n")]).await;
+        assert_eq!(r.headers.get("location").unwrap(), "/children?q=Nguy%E1%BB%85n");
+    }
+}

@@ -134,3 +134,49 @@ async fn openapi_document_describes_every_api_route() {
     assert_eq!(doc["components"]["securitySchemes"]["token"]["scheme"], "bearer");
     assert!(doc["paths"]["/api/v1/children/{id}"]["put"].is_object());
 }
+
+#[tokio::test]
+async fn bodies_are_json_objects_never_positional_arrays() {
+    for t in apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        t.account("admin.t", "system_admin", "", None).await;
+        let worker = t.token("lan.xa").await;
+        let admin = t.token("admin.t").await;
+        let unit = t.unit_id("29884", date!(2026 - 01 - 01));
+        let refused = |r: &crate::harness::Reply, what: &str| {
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{what} on {}: {}", t.backend, r.body);
+            assert_eq!(r.json()["error"]["code"], "VALIDATION_FAILED", "{what}");
+            assert!(r.json()["error"]["message"].is_string());
+        };
+        // A child given as the fields in order: serde alone reads that as the struct (201 before).
+        let child = serde_json::json!(["Lê Thị Mai", "female", "2015-01-01", unit, "2026-01-01", null, null, null, null]).to_string();
+        refused(&t.api("POST", "/api/v1/children", &worker, Some(child.clone())).await, "POST /api/v1/children");
+        refused(&t.api("POST", "/api/v1/children/duplicates", &worker, Some(child)).await, "POST /api/v1/children/duplicates");
+        let account = serde_json::json!(["new.user", "Người Mới", "auditor", "82", null, "", "mật khẩu đủ dài"]).to_string();
+        refused(&t.api("POST", "/api/v1/accounts", &admin, Some(account)).await, "POST /api/v1/accounts");
+        // Nested too: a struct inside the body given as an array.
+        let nested = format!(r#"{{"target_date":"2025-07-01","counts":[[{unit},1]]}}"#);
+        let r = t.post_json("/api/v1/units/reaggregate", nested).await;
+        refused(&r, "nested positional");
+        assert_eq!(r.json()["error"]["field"], "counts[0]", "the refusal says where");
+        // Nor any other JSON value that is not an object.
+        for body in ["[]", "\"x\"", "1", "null", "true"] {
+            refused(&t.api("POST", "/api/v1/children", &worker, Some(body.into())).await, body);
+            refused(&t.post_json("/api/v1/units/reaggregate", body).await, body);
+        }
+        // The same body as an object is taken, so the refusals above were about the shape.
+        let object = serde_json::json!({"full_name": "Lê Thị Mai", "sex": "female", "birth_date": "2015-01-01", "residence_unit_id": unit});
+        assert_eq!(t.api("POST", "/api/v1/children", &worker, Some(object.to_string())).await.status, StatusCode::CREATED);
+        let list = t.api("GET", "/api/v1/children", &worker, None).await.json();
+        assert_eq!(list["children"].as_array().unwrap().len(), 1, "only the object was stored");
+        assert_eq!(t.api("GET", "/api/v1/accounts", &admin, None).await.json().as_array().unwrap().len(), 2, "no account created");
+        // A body that is not sent as JSON: 415 in the envelope.
+        let req = axum::http::Request::post("/api/v1/units/reaggregate")
+            .header("content-type", "text/plain")
+            .body(axum::body::Body::from(r#"{"target_date":"2025-07-01","counts":[]}"#))
+            .unwrap();
+        let r = t.send(req).await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(r.json()["error"]["code"], "UNSUPPORTED_MEDIA_TYPE");
+    }
+}

@@ -110,3 +110,83 @@ async fn security_headers_on_every_page() {
         assert!(t.get("/static/app.css").await.headers.get("cache-control").unwrap().to_str().unwrap().contains("max-age"));
     }
 }
+
+/// Posts a form body exactly as given (already encoded), with the session cookie and a language.
+async fn raw_form(t: &crate::harness::TestApp, uri: &str, session: &str, lang: &str, body: String) -> crate::harness::Reply {
+    let req = axum::http::Request::post(uri)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("treem_session={session}; lang={lang}"))
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    t.send(req).await
+}
+
+#[tokio::test]
+async fn forms_with_bytes_that_are_not_utf8_store_nothing() {
+    for t in apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let s = t.session("lan.xa").await;
+        let csrf = crate::harness::csrf_of(&t.page("/children/new", &s).await.body);
+        let unit = t.unit_id("29884", date!(2026 - 01 - 01));
+        let child = |name: &str| {
+            format!("csrf={csrf}&full_name={name}&sex=female&birth_date=2015-01-01&registered_on=2026-01-01&residence_unit_id={unit}&confirm_new=1")
+        };
+        for (bad, lang) in [("%FF%FEabc", "vi"), ("abc%C3", "en"), ("%E1%BB", "vi"), ("%C0%AF", "vi"), ("%ED%A0%80", "en")] {
+            let r = raw_form(&t, "/children", &s, lang, child(bad)).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad} on {}: {}", t.backend, r.body);
+            assert!(r.body.contains(&format!("<html lang=\"{lang}\">")), "a page in the reader's language");
+            let lang = treem_web::i18n::Lang::parse(lang).unwrap();
+            assert!(r.body.contains(treem_web::i18n::translate(lang, "error.not_utf8")), "{}", r.body);
+        }
+        // A name of the key is checked as well as the values.
+        let r = raw_form(&t, "/children", &s, "vi", format!("{}&%FF=1", child("Mai"))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(t.raw_count("SELECT COUNT(*) FROM child").await, 0, "nothing stored");
+        // The same form in good UTF-8 (Vietnamese, percent-encoded) is stored.
+        let r = raw_form(&t, "/children", &s, "vi", child("L%C3%AA+Th%E1%BB%8B+Mai")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(t.raw_count("SELECT COUNT(*) FROM child").await, 1);
+        let id = r.headers.get("location").unwrap().to_str().unwrap().trim_start_matches("/children/").to_owned();
+        // Other forms refuse the same way: a caregiver, an access token, an incident.
+        let r =
+            raw_form(&t, &format!("/children/{id}/caregivers"), &s, "vi", format!("csrf={csrf}&name=%FF%FEabc&relation=mother&phone=0901"))
+                .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(t.raw_count("SELECT COUNT(*) FROM child_caregiver").await, 0);
+        let r = raw_form(&t, "/account/tokens", &s, "vi", format!("csrf={csrf}&name=%FF%FEabc")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(t.raw_count("SELECT COUNT(*) FROM api_token").await, 0);
+        let r =
+            raw_form(&t, "/incidents", &s, "vi", format!("csrf={csrf}&kind=abuse&occurred_on=2026-01-01&unit_id={unit}&notes=%FF%FEabc"))
+                .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(t.raw_count("SELECT COUNT(*) FROM incident").await, 0);
+        // Not a form at all: 415, a page too.
+        let req = axum::http::Request::post("/children")
+            .header("content-type", "text/plain")
+            .header("cookie", format!("treem_session={s}"))
+            .body(axum::body::Body::from(child("Mai")))
+            .unwrap();
+        let r = t.send(req).await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(r.body.contains("<html lang=\"vi\">"));
+        assert_eq!(t.raw_count("SELECT COUNT(*) FROM child").await, 1);
+    }
+}
+
+#[test]
+fn every_page_form_is_read_through_ui_form() {
+    let dir = format!("{}/../treem_web/src/ui", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let bare = line.replace("UiForm", "");
+            let uses_axum_form = bare.contains("Form(") && bare.contains(": ") && bare.contains("Form<")
+                || bare.contains("axum::Form")
+                || bare.contains("RawForm")
+                || bare.contains("use axum::Form");
+            assert!(!uses_axum_form, "{}:{}: read forms with UiForm (invalid UTF-8 is refused there): {line}", path.display(), n + 1);
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub(crate) mod people;
 pub(crate) mod plans;
 mod register;
 mod reported;
+pub mod strict;
 mod units;
 
 use axum::extract::{FromRequest, Request, State};
@@ -137,29 +138,68 @@ pub async fn health(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-/// A JSON body whose rejections (syntax, unknown fields, size) use the error envelope.
+/// A JSON body, read strictly, whose every refusal uses the error envelope:
+///
+/// | status | code | when |
+/// |---|---|---|
+/// | 415 | `UNSUPPORTED_MEDIA_TYPE` | the `Content-Type` is not `application/json` (or `application/*+json`) |
+/// | 413 | `PAYLOAD_TOO_LARGE` | the body is over the limit |
+/// | 400 | `BAD_REQUEST` | the body is not JSON |
+/// | 422 | `VALIDATION_FAILED` | the body is not a JSON object, gives a struct as an array anywhere, has an unknown, duplicate or missing field or a value of the wrong type |
+///
+/// serde reads a struct from an array of its fields in order too; no client means that and
+/// no schema describes it, so `[...]` is refused wherever `{...}` is expected ([`strict`]).
 pub struct ApiJson<T>(pub T);
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let mime = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+fn invalid_body(e: &serde_json::Error) -> ApiError {
+    match e.classify() {
+        serde_json::error::Category::Data => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", e.to_string()),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", format!("the body is not JSON: {e}")),
+    }
+}
+
+/// A refusal naming where in the body it is (`counts[0].unit_id`) as `field`.
+fn invalid_at(e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let mut refusal = invalid_body(e.inner());
+    let path = e.path().to_string();
+    if refusal.status == StatusCode::UNPROCESSABLE_ENTITY && path != "." {
+        refusal.body.message = format!("{path}: {}", refusal.body.message);
+        refusal.body.field = Some(path);
+    }
+    refusal
+}
 
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
-    Json<T>: FromRequest<S, Rejection = axum::extract::rejection::JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(Self(v)),
-            Err(rejection) => Err(match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => {
-                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is larger than the server accepts")
-                }
-                StatusCode::UNPROCESSABLE_ENTITY => {
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", rejection.body_text())
-                }
-                status => ApiError::new(status, "BAD_REQUEST", rejection.body_text()),
-            }),
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json"));
         }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is larger than the server accepts")
+            }
+            _ => ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request body could not be read"),
+        })?;
+        // serde_json's own reading first (syntax, duplicate and unknown fields, types) …
+        serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(&bytes)).map_err(|e| invalid_at(&e))?;
+        // … then the one rule it lacks: objects only, at every depth.
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| invalid_body(&e))?;
+        if !value.is_object() {
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "the body must be a JSON object"));
+        }
+        strict::from_value::<T>(&value).map(Self).map_err(|e| invalid_at(&e))
     }
 }
 

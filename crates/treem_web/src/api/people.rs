@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use treem_app::accounts::{AccountInput, Operator};
 use treem_app::audit::AuditFilter;
-use treem_app::children::{ChildSummary, ChildView, Masked};
+use treem_app::children::{ChildSummary, ChildView, Masked, Registration};
 use treem_app::{App, AppError};
 use treem_domain::child::ChildInput;
 use utoipa::ToSchema;
@@ -43,7 +43,7 @@ pub async fn me(ApiActor(a): ApiActor) -> Json<Me> {
     })
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ChildSummaryDto {
     id: i64,
     full_name: String,
@@ -220,6 +220,11 @@ pub struct ChildBody {
     /// Required on update: the version last read.
     #[serde(default)]
     version: Option<i64>,
+    /// Registration only: `true` stores the child even when records in the caller's scope
+    /// may be the same child (after the caller has looked at them). Without it such a
+    /// registration is answered 409 `LIKELY_DUPLICATE` with the candidates, and nothing is stored.
+    #[serde(default)]
+    confirm_not_duplicate: Option<bool>,
 }
 
 impl ChildBody {
@@ -242,16 +247,39 @@ pub struct Created {
     id: i64,
 }
 
-/// Registers a child in the caller's scope.
+/// Registers a child in the caller's scope. When records in the caller's scope may be the
+/// same child, nothing is stored and the answer is 409 `LIKELY_DUPLICATE` listing them
+/// (`candidates`), as the registration form does; send `confirm_not_duplicate: true` to
+/// register anyway.
 #[utoipa::path(post, path = "/api/v1/children", tag = "children", security(("token" = [])), request_body = ChildBody,
-    responses((status = 201, body = Created), (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
+    responses((status = 201, body = Created), (status = 409, body = ErrorEnvelope, description = "LIKELY_DUPLICATE: records in scope may be the same child; `candidates` lists them"),
+               (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 pub async fn create_child(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
     ApiJson(body): ApiJson<ChildBody>,
 ) -> Result<Response, ApiError> {
-    let id = app.children.create(&a, &body.input()).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+    let confirmed = body.confirm_not_duplicate == Some(true);
+    match app.children.create_unless_duplicate(&a, &body.input(), confirmed).await? {
+        Registration::Created(id) => Ok((StatusCode::CREATED, Json(Created { id })).into_response()),
+        Registration::LikelyDuplicates(found) => {
+            let mut e = ApiError::new(
+                StatusCode::CONFLICT,
+                "LIKELY_DUPLICATE",
+                "records in your area may be the same child: nothing was stored; send confirm_not_duplicate: true to register anyway",
+            );
+            e.body.candidates = found.iter().map(DuplicateDto::from).collect();
+            Err(e)
+        }
+    }
+}
+
+/// `confirm_not_duplicate` belongs to a registration only.
+fn no_confirmation(body: &ChildBody) -> Result<(), ApiError> {
+    match body.confirm_not_duplicate {
+        Some(_) => Err(AppError::invalid("confirm_not_duplicate", "only a registration (POST /api/v1/children) takes this").into()),
+        None => Ok(()),
+    }
 }
 
 /// Updates a child; `version` must be the one last read.
@@ -265,6 +293,7 @@ pub async fn update_child(
     ApiJson(body): ApiJson<ChildBody>,
 ) -> Result<StatusCode, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    no_confirmation(&body)?;
     let version = body.version.ok_or_else(|| AppError::invalid("version", "send the version last read"))?;
     app.children.update(&a, id, version, &body.input()).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -483,13 +512,19 @@ pub async fn revoke_token(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Pa
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateDto {
     child: ChildSummaryDto,
     /// 0–100; candidates are returned from 70 (docs/DUPLICATES.md).
     score: u32,
     /// Why they look alike, as stable codes (given_name, birth_date_exact, successor_unit, …).
     reasons: Vec<String>,
+}
+
+impl From<&treem_app::children::DuplicateCandidate> for DuplicateDto {
+    fn from(d: &treem_app::children::DuplicateCandidate) -> Self {
+        Self { child: (&d.child).into(), score: d.score, reasons: d.reasons.iter().map(|r| (*r).to_owned()).collect() }
+    }
 }
 
 /// Records in the caller's scope that may be the same child as the one described: call before registering.
@@ -500,17 +535,9 @@ pub async fn child_duplicates(
     ApiActor(a): ApiActor,
     ApiJson(body): ApiJson<ChildBody>,
 ) -> Result<Json<Vec<DuplicateDto>>, ApiError> {
+    no_confirmation(&body)?;
     let found = app.children.duplicates_for(&a, &body.input()).await?;
-    Ok(Json(
-        found
-            .iter()
-            .map(|d| DuplicateDto {
-                child: (&d.child).into(),
-                score: d.score,
-                reasons: d.reasons.iter().map(|r| (*r).to_owned()).collect(),
-            })
-            .collect(),
-    ))
+    Ok(Json(found.iter().map(DuplicateDto::from).collect()))
 }
 
 #[derive(Serialize, ToSchema)]

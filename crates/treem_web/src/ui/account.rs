@@ -4,13 +4,12 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use std::sync::Arc;
 use treem_app::auth::{CurrentSession, SessionState};
 use treem_app::{App, AppError};
 
-use super::{render, role_key, Chrome, PageContext, PageError};
+use super::{render, role_key, Chrome, PageContext, PageError, UiForm};
 use crate::session::{
     check_csrf, clear_session_cookie, safe_next, session_cookie, AnySession, ClientAddress, CookiePolicy, MaybeSession, SignedIn,
 };
@@ -56,7 +55,7 @@ pub async fn login_submit(
     ctx: PageContext,
     MaybeSession(old): MaybeSession,
     ClientAddress(source): ClientAddress,
-    Form(f): Form<LoginForm>,
+    UiForm(f): UiForm<LoginForm>,
 ) -> Response {
     // Whatever session this browser had ends here: a new one is always issued.
     if let Some(old) = old {
@@ -89,13 +88,14 @@ pub async fn login_submit(
 struct CodePage {
     c: Chrome,
     error_key: Option<&'static str>,
+    error_detail: Option<String>,
 }
 
 pub async fn login_code_form(ctx: PageContext, AnySession(s): AnySession) -> Response {
     if s.state != SessionState::NeedsCode {
         return Redirect::to("/").into_response();
     }
-    render(StatusCode::OK, &CodePage { c: ctx.chrome("login"), error_key: None })
+    render(StatusCode::OK, &CodePage { c: ctx.chrome("login"), error_key: None, error_detail: None })
 }
 
 #[derive(Deserialize)]
@@ -110,7 +110,7 @@ pub async fn login_code_submit(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     AnySession(s): AnySession,
-    Form(f): Form<CodeForm>,
+    UiForm(f): UiForm<CodeForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     if s.state != SessionState::NeedsCode {
@@ -118,8 +118,24 @@ pub async fn login_code_submit(
     }
     match app.auth.verify_code(&s, &f.code).await {
         Ok(()) => Ok(Redirect::to("/").into_response()),
-        Err(AppError::Invalid { .. }) => {
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &CodePage { c: ctx.chrome("login"), error_key: Some("error.code") }))
+        Err(AppError::Invalid { .. }) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &CodePage { c: ctx.chrome("login"), error_key: Some("error.code"), error_detail: None },
+        )),
+        Err(AppError::Throttled(wait)) => Ok(render(
+            StatusCode::TOO_MANY_REQUESTS,
+            &CodePage { c: ctx.chrome("login"), error_key: Some("error.throttled"), error_detail: Some(format!("{wait} s")) },
+        )),
+        // Too many wrong codes: the session has ended; sign in again with the password.
+        Err(AppError::CodeLocked) => {
+            let page = LoginPage {
+                c: ctx.chrome("login"),
+                next: "/".into(),
+                username: String::new(),
+                error_key: Some("error.code_locked"),
+                error_detail: None,
+            };
+            Ok(with_cookie(render(StatusCode::UNAUTHORIZED, &page), clear_session_cookie()))
         }
         Err(e) => Err(ctx.error(e)),
     }
@@ -135,7 +151,7 @@ pub async fn sign_out(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     MaybeSession(s): MaybeSession,
-    Form(f): Form<CsrfForm>,
+    UiForm(f): UiForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     if let Some(s) = s {
         check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
@@ -172,7 +188,7 @@ pub async fn start_totp(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     AnySession(s): AnySession,
-    Form(f): Form<CsrfForm>,
+    UiForm(f): UiForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     if !may_enrol(&s) {
@@ -188,7 +204,7 @@ pub async fn confirm_totp(
     axum::Extension(policy): axum::Extension<CookiePolicy>,
     ctx: PageContext,
     AnySession(s): AnySession,
-    Form(f): Form<CodeForm>,
+    UiForm(f): UiForm<CodeForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     if !may_enrol(&s) {
@@ -301,7 +317,7 @@ pub async fn create_token(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Form(f): Form<TokenForm>,
+    UiForm(f): UiForm<TokenForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.auth.create_token(&s, &f.name).await {
@@ -316,7 +332,7 @@ pub async fn revoke_token(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    UiForm(f): UiForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.auth.revoke_token(&s.actor, id).await.map_err(|e| ctx.error(e))?;
@@ -337,7 +353,7 @@ pub async fn change_password(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Form(f): Form<PasswordForm>,
+    UiForm(f): UiForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.auth.change_password(&s, &f.old_password, &f.new_password).await {

@@ -4,7 +4,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use std::sync::Arc;
 use treem_app::accounts::{AccountInput, Operator};
@@ -13,7 +12,7 @@ use treem_app::audit::ChainCheck;
 use treem_app::{App, AppError};
 use treem_domain::access::Role;
 
-use super::{query_param, render, role_key, Chrome, PageContext, PageError};
+use super::{query_param, render, role_key, Chrome, PageContext, PageError, UiForm};
 use crate::session::{check_csrf, SignedIn};
 
 pub struct AccountLine {
@@ -126,7 +125,7 @@ pub async fn create_account(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Form(f): Form<NewAccountForm>,
+    UiForm(f): UiForm<NewAccountForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let scope_date = if f.scope_date.trim().is_empty() {
@@ -168,7 +167,7 @@ pub async fn set_account_disabled(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path((id, action)): Path<(i64, String)>,
-    Form(f): Form<PasswordForm>,
+    UiForm(f): UiForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let disabled = match action.as_str() {
@@ -188,7 +187,7 @@ pub async fn reset_account_password(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<PasswordForm>,
+    UiForm(f): UiForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.accounts.reset_password(Operator::Admin(&s.actor), id, &f.password).await {

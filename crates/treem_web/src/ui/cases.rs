@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -16,7 +15,7 @@ use treem_app::{App, AppError};
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::case::{available, CaseSource, CaseState};
 
-use super::{render, Chrome, PageContext, PageError};
+use super::{render, Chrome, PageContext, PageError, UiForm};
 use crate::session::{check_csrf, SignedIn};
 
 /// A moment as Vietnam reads it: 02/02/2026 15:00 (UTC+7).
@@ -208,7 +207,7 @@ pub async fn create_case(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Form(f): Form<CaseForm>,
+    UiForm(f): UiForm<CaseForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let intake = CaseIntake {
@@ -467,7 +466,7 @@ pub async fn case_act(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<ActForm>,
+    UiForm(f): UiForm<ActForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let input =
@@ -501,7 +500,7 @@ pub async fn add_intervention(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<InterventionForm>,
+    UiForm(f): UiForm<InterventionForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let due = if f.due_on.trim().is_empty() { Ok(None) } else { treem_app::units::parse_user_date("due_on", &f.due_on).map(Some) };
@@ -517,7 +516,7 @@ pub async fn set_intervention(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path((id, iid)): Path<(i64, i64)>,
-    Form(f): Form<InterventionForm>,
+    UiForm(f): UiForm<InterventionForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let result = app.cases.set_intervention(&s.actor, id, iid, f.status.trim(), &f.outcome).await;
@@ -543,7 +542,7 @@ pub async fn refer(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<ReferralForm>,
+    UiForm(f): UiForm<ReferralForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let result = app.cases.refer(&s.actor, id, f.provider_id.trim().parse().unwrap_or(0), &f.note).await.map(|_| ());
@@ -555,7 +554,7 @@ pub async fn referral_outcome(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path((id, rid)): Path<(i64, i64)>,
-    Form(f): Form<ReferralForm>,
+    UiForm(f): UiForm<ReferralForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let result = app.cases.referral_outcome(&s.actor, id, rid, f.status.trim(), &f.reason).await;
@@ -660,7 +659,7 @@ pub async fn create_service(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Form(f): Form<ServiceForm>,
+    UiForm(f): UiForm<ServiceForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.cases.create_provider(&s.actor, &f.name, f.kind.trim(), &f.unit, &f.phone).await {

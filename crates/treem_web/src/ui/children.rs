@@ -4,7 +4,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use std::sync::Arc;
 use time::Date;
@@ -15,7 +14,7 @@ use treem_domain::child::{ChildInput, HivStatus};
 use treem_domain::indicator::FactKind;
 use treem_domain::units::{UnitCatalog, UnitId, UnitLevel};
 
-use super::{render, Chrome, PageContext, PageError};
+use super::{render, Chrome, PageContext, PageError, UiForm};
 use crate::session::{check_csrf, SignedIn};
 
 pub struct Row {
@@ -356,7 +355,7 @@ pub async fn create_child(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Form(f): Form<ChildForm>,
+    UiForm(f): UiForm<ChildForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     // Possible duplicates are shown before anything is saved, until the user confirms.
@@ -424,7 +423,7 @@ pub async fn update_child(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<ChildForm>,
+    UiForm(f): UiForm<ChildForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let version = f.version.trim().parse::<i64>().map_err(|_| ctx.error(AppError::invalid("version", "missing")))?;
@@ -530,7 +529,7 @@ pub async fn merge_child(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(keep): Path<i64>,
-    Form(f): Form<MergeForm>,
+    UiForm(f): UiForm<MergeForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let duplicate = f.duplicate.trim().parse::<i64>().map_err(|_| ctx.error(AppError::invalid("duplicate", "choose a record")))?;
@@ -543,7 +542,7 @@ pub async fn unmerge_child(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<MergeForm>,
+    UiForm(f): UiForm<MergeForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.children.unmerge(&s.actor, id).await.map_err(|e| ctx.error(e))?;

@@ -117,7 +117,7 @@ pub async fn record_fund(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    axum::Form(f): axum::Form<FundForm>,
+    super::UiForm(f): super::UiForm<FundForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     // One form for both directions: the field that does not apply to the direction is dropped.

@@ -1,7 +1,7 @@
 //! Incidents: the list with counts by kind and form, the form, an incident's page.
 
 use askama::Template;
-use axum::extract::{Path, Query, RawForm, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -351,10 +351,8 @@ pub async fn create_incident(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    RawForm(body): RawForm,
+    super::UiForm(pairs): super::UiForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|_| ctx.error(AppError::invalid("form", "the form could not be read")))?;
     let f = IncidentFormData::from_pairs(pairs);
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.incidents.create(&s.actor, &f.input()).await {

@@ -654,7 +654,7 @@ pub async fn create_indicator(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
-    axum::Form(f): axum::Form<IndicatorForm>,
+    super::UiForm(f): super::UiForm<IndicatorForm>,
 ) -> Result<Response, PageError> {
     crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     save(&app, &ctx, &s.actor, f, None).await
@@ -666,7 +666,7 @@ pub async fn update_indicator(
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     axum::extract::Path(code): axum::extract::Path<String>,
-    axum::Form(mut f): axum::Form<IndicatorForm>,
+    super::UiForm(mut f): super::UiForm<IndicatorForm>,
 ) -> Result<Response, PageError> {
     crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     // The code is the page's, never the form's.

@@ -6,6 +6,7 @@ mod admin;
 mod cases;
 mod chart;
 mod children;
+mod form;
 mod fund;
 mod incidents;
 mod indicators;
@@ -42,6 +43,7 @@ pub use children::{
     child_edit_form, child_new_form, child_page, children_csv_response, children_export, children_page, create_child, duplicates_page,
     merge_child, unmerge_child, update_child,
 };
+pub use form::UiForm;
 pub use fund::{fund_page, record_fund};
 pub use incidents::{behind_unit, create_incident, incident_new_form, incident_page, incidents_page};
 pub use indicators::{
@@ -158,7 +160,11 @@ pub fn query_param(query: &str, name: &str) -> Option<String> {
 }
 
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
+    String::from_utf8_lossy(&percent_decode_bytes(s.as_bytes())).into_owned()
+}
+
+/// Form decoding to bytes: `+` is a space, `%XX` a byte, a `%` without two hex digits itself.
+pub(crate) fn percent_decode_bytes(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -176,7 +182,7 @@ fn percent_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// The current URL with `lang` set to the other language.
@@ -234,6 +240,7 @@ impl IntoResponse for PageError {
             AppError::NotFound => ("error.not_found", None),
             AppError::Forbidden => ("error.forbidden", None),
             AppError::SignInFailed => ("error.sign_in_failed", None),
+            AppError::CodeLocked => ("error.code_locked", None),
             AppError::Throttled(s) => ("error.throttled", Some(format!("{s} s"))),
             AppError::InvalidFields(list) => {
                 ("error.invalid", Some(list.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")))

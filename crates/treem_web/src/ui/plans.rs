@@ -65,7 +65,7 @@ pub async fn import_plan(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
-    axum::Form(f): axum::Form<PlanImportForm>,
+    super::UiForm(f): super::UiForm<PlanImportForm>,
 ) -> Result<Response, PageError> {
     crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let outcome = match treem_app::plans::parse_plan_toml("plan", &f.text) {

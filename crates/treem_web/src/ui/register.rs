@@ -2,14 +2,13 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use std::sync::Arc;
 use treem_app::register::Dated;
 use treem_app::register::ProfileInput;
 use treem_app::App;
 
-use super::{PageContext, PageError};
+use super::{PageContext, PageError, UiForm};
 use crate::session::{check_csrf, SignedIn};
 
 #[derive(Deserialize, Default)]
@@ -67,7 +66,7 @@ pub async fn add_circumstance(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<RegisterForm>,
+    UiForm(f): UiForm<RegisterForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register.add_circumstance(&s.actor, id, &f.group, &f.began_on, &f.ended_on).await.map_err(|e| ctx.error(e))?;
@@ -79,7 +78,7 @@ pub async fn end_circumstance(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path((id, row)): Path<(i64, i64)>,
-    Form(f): Form<RegisterForm>,
+    UiForm(f): UiForm<RegisterForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register.end(&s.actor, id, Dated::Circumstance, row, &f.ended_on).await.map_err(|e| ctx.error(e))?;
@@ -91,7 +90,7 @@ pub async fn add_risk(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<RegisterForm>,
+    UiForm(f): UiForm<RegisterForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register.add_risk(&s.actor, id, &f.factors, &f.began_on).await.map_err(|e| ctx.error(e))?;
@@ -103,7 +102,7 @@ pub async fn add_caregiver(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<RegisterForm>,
+    UiForm(f): UiForm<RegisterForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register
@@ -118,7 +117,7 @@ pub async fn add_consent(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<RegisterForm>,
+    UiForm(f): UiForm<RegisterForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register.add_consent(&s.actor, id, &f.kind, &f.given_by, &f.given_on, &f.scope).await.map_err(|e| ctx.error(e))?;
@@ -130,7 +129,7 @@ pub async fn withdraw_consent(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path((id, consent)): Path<(i64, i64)>,
-    Form(f): Form<RegisterForm>,
+    UiForm(f): UiForm<RegisterForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register.withdraw_consent(&s.actor, id, consent).await.map_err(|e| ctx.error(e))?;
@@ -142,7 +141,7 @@ pub async fn set_profile(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<RegisterForm>,
+    UiForm(f): UiForm<RegisterForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let input = ProfileInput {

@@ -148,7 +148,7 @@ pub async fn save_reported(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    axum::Form(f): axum::Form<ReportedForm>,
+    super::UiForm(f): super::UiForm<ReportedForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let input = ReportedInput { element: f.element, unit: f.unit, year: f.year, sex: f.sex, value: f.value, note: f.note };

@@ -211,7 +211,7 @@ pub async fn add_unit_status(
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     Path(id): Path<i64>,
-    axum::Form(f): axum::Form<UnitStatusForm>,
+    super::UiForm(f): super::UiForm<UnitStatusForm>,
 ) -> Result<Response, PageError> {
     crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let input = treem_app::plans::UnitStatusInput { unit_id: id.to_string(), kind: f.kind, valid_from: f.valid_from, decision: f.decision };
@@ -224,7 +224,7 @@ pub async fn end_unit_status(
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     Path((id, status)): Path<(i64, i64)>,
-    axum::Form(f): axum::Form<UnitStatusForm>,
+    super::UiForm(f): super::UiForm<UnitStatusForm>,
 ) -> Result<Response, PageError> {
     crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.plans.end_unit_status(&s.actor, status, &f.valid_to).await.map_err(|e| ctx.error(e))?;

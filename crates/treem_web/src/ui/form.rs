@@ -1,0 +1,57 @@
+//! Every HTML form a page submits is read through [`UiForm`]: strictly, with its refusals
+//! as pages in the reader's language.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, StatusCode};
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use treem_app::App;
+
+use super::{percent_decode_bytes, render, ErrorPage, PageContext};
+
+/// A submitted form (`application/x-www-form-urlencoded`).
+///
+/// axum's `Form` decodes percent-escapes lossily, so `%FF%FEabc` arrived as "��abc" and
+/// was stored; the JSON API refuses such bytes. Here a body whose names or values are not
+/// UTF-8 once percent-decoded is refused whole, before the handler runs, so nothing is
+/// stored: 400 with a page saying so. Another content type gets 415, a body over the limit
+/// 413, a form that does not fit the handler's fields 400, each a page too.
+pub struct UiForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<App>> for UiForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Ok(ctx) = PageContext::from_request_parts(&mut parts, app).await;
+        let refuse = |status: StatusCode, message_key: &'static str| {
+            let code = match status {
+                StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+                _ => "BAD_REQUEST",
+            };
+            render(status, &ErrorPage { c: ctx.chrome(""), code, message_key, detail: None })
+        };
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "error.bad_form"));
+        }
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), app).await.map_err(|rejection| match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => refuse(StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
+            _ => refuse(StatusCode::BAD_REQUEST, "error.bad_form"),
+        })?;
+        // '&', '=' and '+' are ASCII and never part of a multi-byte character, so the whole
+        // body decoded at once is UTF-8 exactly when every name and value is.
+        if std::str::from_utf8(&percent_decode_bytes(&bytes)).is_err() {
+            return Err(refuse(StatusCode::BAD_REQUEST, "error.not_utf8"));
+        }
+        serde_urlencoded::from_bytes(&bytes).map(Self).map_err(|_| refuse(StatusCode::BAD_REQUEST, "error.bad_form"))
+    }
+}
