@@ -7,7 +7,7 @@ use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::{now_utc, Outcome};
-use treem_domain::case::{after, apply, intake_tasks, CaseAction, CaseSnapshot, CaseSource, Deadlines, Due, TaskKind};
+use treem_domain::case::{after, apply, intake_tasks, CaseAction, CaseSnapshot, CaseSource, Deadlines, Due, ReferralStatus, TaskKind};
 use treem_domain::child::clean_text;
 use treem_storage::{
     CaseChanges, CaseQuery, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite, StorageError, Store,
@@ -419,17 +419,16 @@ impl CaseService {
         reason: &str,
     ) -> Result<(), AppError> {
         self.scoped(actor, case_id, Action::Write).await?;
-        let from: &[&str] = match status {
-            "accepted" | "declined" => &["sent"],
-            "completed" => &["accepted"],
-            _ => return Err(AppError::invalid("status", "accepted, declined or completed")),
+        let Some(to) = ReferralStatus::parse(status).filter(|s| !s.previous().is_empty()) else {
+            return Err(AppError::invalid("status", "accepted, declined or completed"));
         };
+        let from: Vec<&str> = to.previous().into_iter().map(ReferralStatus::as_str).collect();
         let reason = text("reason", reason, 2000)?;
-        if status == "declined" && reason.is_none() {
+        if to.needs_reason() && reason.is_none() {
             return Err(AppError::invalid("reason", "say why the referral was declined"));
         }
-        let event = actor.event(&format!("referral.{status}"), Outcome::Ok).record("case", case_id).fields(&["status", "reason"]);
-        match self.store.set_referral(referral_id, case_id, from, status, reason.as_deref(), &event).await {
+        let event = actor.event(&format!("referral.{}", to.as_str()), Outcome::Ok).record("case", case_id).fields(&["status", "reason"]);
+        match self.store.set_referral(referral_id, case_id, &from, to.as_str(), reason.as_deref(), &event).await {
             Err(StorageError::Conflict(_)) => Err(AppError::invalid("status", "the referral is not in a state that allows this")),
             other => Ok(other?),
         }

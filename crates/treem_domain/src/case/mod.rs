@@ -9,8 +9,10 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 mod deadlines;
+mod referral;
 
 pub use deadlines::*;
+pub use referral::ReferralStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]

@@ -13,7 +13,7 @@ use treem_app::cases::{ActionInput, CaseIntake, INTERVENTION_KINDS, PROVIDER_KIN
 use treem_app::children::Masked;
 use treem_app::{App, AppError};
 use treem_domain::access::{Action, SensitiveKind};
-use treem_domain::case::{available, CaseSource, CaseState};
+use treem_domain::case::{available, CaseSource, CaseState, ReferralStatus};
 
 use super::{render, Chrome, PageContext, PageError, UiForm};
 use crate::session::{check_csrf, SignedIn};
@@ -385,11 +385,9 @@ async fn case_view(
                 status: x.status.clone(),
                 status_key: format!("referral.{}", x.status),
                 reason: x.reason.clone(),
-                next: match x.status.as_str() {
-                    "sent" => vec![("accepted", "referral.accept".into()), ("declined", "referral.decline".into())],
-                    "accepted" => vec![("completed", "referral.complete".into())],
-                    _ => Vec::new(),
-                },
+                next: ReferralStatus::parse(&x.status)
+                    .map(|s| s.next().iter().map(|&n| (n.as_str(), referral_verb_key(n).to_owned())).collect())
+                    .unwrap_or_default(),
             })
             .collect(),
         providers: providers.iter().map(|p| (p.id, p.name.clone())).collect(),
@@ -666,5 +664,15 @@ pub async fn create_service(
         Ok(_) => Ok(Redirect::to("/services").into_response()),
         Err(AppError::Invalid { field, message }) => services_view(&app, &ctx, &s, Some(format!("{field}: {message}"))).await,
         Err(e) => Err(ctx.error(e)),
+    }
+}
+
+/// The label of the button that moves a referral to `to`.
+fn referral_verb_key(to: ReferralStatus) -> &'static str {
+    match to {
+        ReferralStatus::Sent => "referral.sent",
+        ReferralStatus::Accepted => "referral.accept",
+        ReferralStatus::Declined => "referral.decline",
+        ReferralStatus::Completed => "referral.complete",
     }
 }
