@@ -4,6 +4,7 @@ use std::sync::Arc;
 use time::Date;
 use treem_domain::access::{Action, Role};
 use treem_domain::audit::{AuditEvent, Outcome};
+use treem_domain::clock::Clock;
 use treem_domain::units::UnitId;
 use treem_storage::{AccountChange, AccountRecord, NewAccount, StorageError, Store};
 
@@ -55,14 +56,15 @@ impl Operator<'_> {
 }
 
 pub struct AccountService {
+    clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
     auth: Arc<AuthService>,
 }
 
 impl AccountService {
-    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, auth: Arc<AuthService>) -> Self {
-        Self { store, units, auth }
+    pub(crate) fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>, units: Arc<UnitService>, auth: Arc<AuthService>) -> Self {
+        Self { clock, store, units, auth }
     }
 
     /// Checks role, scope and agency together: a scope unit must exist, be valid
@@ -109,7 +111,7 @@ impl AccountService {
         let display_name =
             treem_domain::text::clean_line(&input.display_name, 100).map_err(|e| AppError::invalid("display_name", e.to_string()))?;
         let role = Role::parse(input.role.trim()).ok_or_else(|| AppError::invalid("role", "not a known role"))?;
-        let on = input.scope_date.unwrap_or_else(treem_domain::calendar::today_in_vietnam);
+        let on = input.scope_date.unwrap_or_else(|| self.clock.today_in_vietnam());
         let (scope_unit, agency) = self.resolve_scope(role, &input.scope_unit_code, on, &input.agency)?;
         check_new_password(&input.password, &username)?;
         let password_hash = self.auth.hash_password(&input.password).await?;

@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::Semaphore;
-use treem_domain::audit::{hex, now_utc, AuditEvent, Outcome};
+use treem_domain::audit::{hex, AuditEvent, Outcome};
+use treem_domain::clock::Clock;
 use treem_domain::totp;
 use treem_storage::{AccountChange, AccountRecord, NewSession, SessionRecord, Store, ThrottleState};
 
@@ -110,6 +111,7 @@ const COMMON_PASSWORDS: &[&str] = &[
 ];
 
 pub struct AuthService {
+    clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
     settings: AuthSettings,
@@ -180,8 +182,8 @@ pub fn check_new_password(password: &str, username: &str) -> Result<(), AppError
 }
 
 impl AuthService {
-    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, settings: AuthSettings) -> Self {
-        Self { store, units, settings, hashing: Semaphore::new(2) }
+    pub(crate) fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>, units: Arc<UnitService>, settings: AuthSettings) -> Self {
+        Self { clock, store, units, settings, hashing: Semaphore::new(2) }
     }
 
     pub fn settings(&self) -> AuthSettings {
@@ -251,7 +253,7 @@ impl AuthService {
     /// Checks a username and password. On success returns a new session token
     /// (never an old one: sessions are not fixed) and the state it starts in.
     pub async fn sign_in(&self, username: &str, password: &str, source: &str) -> Result<(String, SessionState), AppError> {
-        let now = now_utc();
+        let now = self.clock.now();
         let typed: String = username.trim().chars().take(MAX_USERNAME).collect();
         let name = treem_domain::text::nfc(&typed).to_lowercase();
         let user_key = format!("user:{name}");
@@ -322,7 +324,7 @@ impl AuthService {
             return Err(AppError::Unauthenticated);
         }
         let Some(s) = self.store.session(&token_hash(token)).await? else { return Err(AppError::Unauthenticated) };
-        let now = now_utc();
+        let now = self.clock.now();
         if s.account.disabled || now - s.last_seen_at > self.settings.idle_timeout || now - s.created_at > self.settings.absolute_timeout {
             self.store.delete_session(s.id, None).await?;
             return Err(AppError::Unauthenticated);
@@ -382,7 +384,7 @@ impl AuthService {
             self.store.delete_session(s.id, Some(&s.actor.event("session.second_factor", Outcome::Denied))).await?;
             return Err(AppError::CodeLocked);
         }
-        let now = now_utc();
+        let now = self.clock.now();
         let key = format!("second_factor:{}", s.actor.account_id);
         let before = self.store.update_throttle(&key, &|t| next_code_attempt(t, now)).await?;
         let wait = before.filter(|t| t.locked_until > now).map(|t| (t.locked_until - now).whole_seconds().max(1));
@@ -437,7 +439,7 @@ impl AuthService {
             .totp_secret
             .as_deref()
             .and_then(totp::base32_decode)
-            .and_then(|k| totp::verify(&k, code, now_utc().unix_timestamp(), None))
+            .and_then(|k| totp::verify(&k, code, self.clock.now().unix_timestamp(), None))
             .ok_or_else(|| AppError::invalid("code", "the code is not right; check the time on your phone"))?;
         self.store
             .change_account(
@@ -452,7 +454,7 @@ impl AuthService {
             account_id: account.id,
             csrf_token: random_token(),
             mfa_passed: true,
-            now: now_utc(),
+            now: self.clock.now(),
         };
         self.store.create_session(&session, &s.actor.event("session.renewed", Outcome::Ok)).await?;
         Ok(token)
@@ -534,7 +536,7 @@ mod tests {
 
     #[test]
     fn code_attempts_lock_longer_and_longer_but_never_for_good() {
-        let t0 = now_utc();
+        let t0 = time::OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
         let mut t = next_code_attempt(None, t0);
         assert_eq!((t.failures, t.locked_until), (1, t0));
         // One session's worth of attempts is free of delay …

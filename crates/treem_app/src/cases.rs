@@ -6,9 +6,10 @@
 use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 use treem_domain::access::{Action, SensitiveKind};
-use treem_domain::audit::{now_utc, Outcome};
+use treem_domain::audit::Outcome;
 use treem_domain::case::{after, apply, intake_tasks, CaseAction, CaseSnapshot, CaseSource, Deadlines, Due, ReferralStatus, TaskKind};
 use treem_domain::child::clean_text;
+use treem_domain::clock::Clock;
 use treem_storage::{
     CaseChanges, CaseQuery, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite, StorageError, Store,
     TaskQuery, TaskRecord,
@@ -65,6 +66,7 @@ pub struct CaseView {
 pub type WorkingDays = Arc<dyn Fn(OffsetDateTime, u32) -> OffsetDateTime + Send + Sync>;
 
 pub struct CaseService {
+    clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     /// Told of every case write (the indicator engine counts cases).
     facts: Arc<crate::facts::FactCache>,
@@ -85,13 +87,14 @@ fn required(field: &str, s: &str, max: usize) -> Result<String, AppError> {
 
 impl CaseService {
     pub(crate) fn new(
+        clock: Arc<dyn Clock>,
         store: Arc<dyn Store>,
         units: Arc<UnitService>,
         facts: Arc<crate::facts::FactCache>,
         deadlines: Deadlines,
         working_days: WorkingDays,
     ) -> Self {
-        Self { store, units, facts, deadlines: std::sync::RwLock::new(deadlines), working_days }
+        Self { clock, store, units, facts, deadlines: std::sync::RwLock::new(deadlines), working_days }
     }
 
     /// The deadlines in force.
@@ -134,7 +137,7 @@ impl CaseService {
         }
         let source =
             CaseSource::parse(intake.source.trim()).ok_or_else(|| AppError::invalid("source", "choose where the report came from"))?;
-        let now = now_utc();
+        let now = self.clock.now();
         let received_at = intake.received_at.unwrap_or(now);
         if received_at > now + time::Duration::minutes(5) {
             return Err(AppError::invalid("received_at", "is in the future"));
@@ -248,7 +251,7 @@ impl CaseService {
         let q = CaseQuery {
             units: actor.scope.units(),
             state,
-            overdue_at: overdue.then(now_utc),
+            overdue_at: overdue.then(|| self.clock.now()),
             ids: chunk,
             after_id: after,
             limit: LIMIT as i64,
@@ -271,7 +274,7 @@ impl CaseService {
         if c.version != version {
             return Err(AppError::EditConflict);
         }
-        let now = now_utc();
+        let now = self.clock.now();
         let snapshot = CaseSnapshot {
             state: c.state,
             received_at: c.received_at,
@@ -329,7 +332,7 @@ impl CaseService {
         let q = TaskQuery {
             units: actor.scope.units(),
             assignee: mine.then_some(actor.account_id),
-            due_before: overdue_only.then(now_utc),
+            due_before: overdue_only.then(|| self.clock.now()),
             limit: 500,
         };
         Ok(self.store.open_tasks(&q).await?)
@@ -338,7 +341,7 @@ impl CaseService {
     /// Cases per state and overdue tasks in scope, for the dashboard.
     pub async fn counters(&self, actor: &Actor) -> Result<Vec<(String, i64)>, AppError> {
         actor.require(Action::List)?;
-        Ok(self.store.case_counters(&actor.scope.units(), now_utc()).await?)
+        Ok(self.store.case_counters(&actor.scope.units(), self.clock.now()).await?)
     }
 
     pub async fn add_intervention(
@@ -388,7 +391,7 @@ impl CaseService {
         let unit = self
             .units
             .catalog()
-            .by_code_on(unit_code.trim(), treem_domain::calendar::today_in_vietnam())
+            .by_code_on(unit_code.trim(), self.clock.today_in_vietnam())
             .map(|u| u.id)
             .ok_or_else(|| AppError::invalid("unit", "no unit with this code today"))?;
         let phone = text("phone", phone, 40)?;

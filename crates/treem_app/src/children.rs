@@ -7,6 +7,7 @@ use time::Date;
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
 use treem_domain::child::{age_on, check_child, ChangedParts, Child, ChildFields, ChildInput, HivStatus, Sex};
+use treem_domain::clock::Clock;
 use treem_domain::dedup::{find_duplicates, Candidate};
 use treem_domain::text::search_key;
 use treem_domain::units::UnitId;
@@ -140,6 +141,7 @@ fn visible_sensitive(actor: &Actor) -> Vec<&'static str> {
 }
 
 pub struct ChildService {
+    clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
     /// Told of every write that changes counted facts.
@@ -147,12 +149,12 @@ pub struct ChildService {
 }
 
 impl ChildService {
-    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<crate::facts::FactCache>) -> Self {
-        Self { store, units, facts }
+    pub(crate) fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<crate::facts::FactCache>) -> Self {
+        Self { clock, store, units, facts }
     }
 
-    fn today() -> Date {
-        treem_domain::calendar::today_in_vietnam()
+    fn today(&self) -> Date {
+        self.clock.today_in_vietnam()
     }
 
     /// Refuses sensitive input from a role that may not see (so may not set) it.
@@ -170,7 +172,7 @@ impl ChildService {
     }
 
     fn checked(&self, actor: &Actor, input: &ChildInput) -> Result<ChildFields, AppError> {
-        let fields = check_child(input, &self.units.catalog(), Self::today())
+        let fields = check_child(input, &self.units.catalog(), self.today())
             .map_err(|errors| AppError::InvalidFields(errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect()))?;
         if !actor.covers(fields.residence_unit, fields.registered_on) {
             return Err(AppError::invalid("residence_unit_id", "this unit is outside your area"));
@@ -236,7 +238,7 @@ impl ChildService {
         let c = self.store.child(id, Some(&event)).await?.ok_or(AppError::NotFound)?;
         Ok(ChildView {
             id: c.id,
-            age: age_on(c.birth_date, Self::today()),
+            age: age_on(c.birth_date, self.today()),
             full_name: c.full_name,
             sex: c.sex,
             birth_date: c.birth_date,
@@ -358,7 +360,7 @@ impl ChildService {
             residence_unit: fields.residence_unit,
         };
         let catalog = self.units.catalog();
-        Ok(find_duplicates(&new, &candidates, &catalog, Self::today())
+        Ok(find_duplicates(&new, &candidates, &catalog, self.today())
             .into_iter()
             .filter_map(|m| {
                 existing.iter().find(|c| c.id == m.id).map(|c| DuplicateCandidate { child: c.clone(), score: m.score, reasons: m.reasons })
@@ -383,7 +385,7 @@ impl ChildService {
         for group in groups.values() {
             for (i, a) in group.iter().enumerate() {
                 for b in group.iter().skip(i + 1) {
-                    let (score, reasons) = treem_domain::dedup::score(&candidate(a), &candidate(b), &catalog, Self::today());
+                    let (score, reasons) = treem_domain::dedup::score(&candidate(a), &candidate(b), &catalog, self.today());
                     if score >= treem_domain::dedup::THRESHOLD {
                         let (x, y) = if a.id < b.id { (a, b) } else { (b, a) };
                         out.push(((*x).clone(), (*y).clone(), score, reasons));

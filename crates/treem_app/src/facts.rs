@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use time::Date;
 use treem_domain::access::Visibility;
+use treem_domain::clock::Clock;
 use treem_domain::incident::IncidentFields;
 use treem_domain::indicator::{
     child_facts, counting_day, household_facts, incident_fact_class, unit_facts, ChildCoder, ChildRecord, Count, Fact, FactKind, Facts,
@@ -315,6 +316,7 @@ impl HouseholdFacts {
 }
 
 pub struct FactCache {
+    clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     /// The map of units, for the unit facts.
     unit_map: Arc<UnitService>,
@@ -326,8 +328,9 @@ pub struct FactCache {
 }
 
 impl FactCache {
-    pub(crate) fn new(store: Arc<dyn Store>, unit_map: Arc<UnitService>) -> Self {
+    pub(crate) fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>, unit_map: Arc<UnitService>) -> Self {
         Self {
+            clock,
             store,
             unit_map,
             current: RwLock::new(None),
@@ -452,7 +455,7 @@ impl FactCache {
 
     /// The current facts, brought up to date with every write heard.
     pub async fn snapshot(&self) -> Result<FactSnapshot, AppError> {
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         if let Some(snapshot) = self.up_to_date(today) {
             return Ok(snapshot);
         }
@@ -543,7 +546,7 @@ impl FactCache {
 
     async fn load_all(&self, today: Date) -> Result<(State, FactSnapshot), AppError> {
         let incidents = self.store.incident_facts().await?;
-        let cases = self.store.case_facts(treem_domain::audit::now_utc()).await?;
+        let cases = self.store.case_facts(self.clock.now()).await?;
         let children = self.store.child_records().await?;
         let poverty: HashMap<(i64, i32), &'static str> =
             self.store.household_poverty().await?.into_iter().map(|(h, y, s)| ((h, y), s)).collect();
@@ -587,7 +590,7 @@ impl FactCache {
             list.extend(pending.incidents);
             Arc::new(list)
         };
-        let cases = if pending.cases { Arc::new(self.store.case_facts(treem_domain::audit::now_utc()).await?) } else { previous.cases };
+        let cases = if pending.cases { Arc::new(self.store.case_facts(self.clock.now()).await?) } else { previous.cases };
         let units = if pending.units { Arc::new(self.unit_facts(day).await?) } else { previous.units };
         let reported = if pending.reported { Arc::new(self.reported_facts(day).await?) } else { previous.reported };
         let fund = if pending.fund_again {

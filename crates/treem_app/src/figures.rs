@@ -55,7 +55,7 @@ impl Moment {
             cases: facts.cases,
             catalog: plans.units.catalog(),
             indicators,
-            today: treem_domain::calendar::today_in_vietnam(),
+            today: plans.clock.today_in_vietnam(),
         })
     }
 
@@ -179,7 +179,7 @@ impl PlanFigures {
     /// [`PlanService::unit_progress`], shared by every reader while the statuses are unchanged.
     pub(crate) async fn unit_progress(&self, plans: &PlanService, plan: &Arc<Plan>) -> Result<UnitProgress, AppError> {
         let catalog = plans.units.catalog();
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = plans.clock.today_in_vietnam();
         let statuses = plans.unit_statuses_version();
         let same =
             |e: &UnitEntry| Arc::ptr_eq(&e.catalog, &catalog) && e.today == today && same_plan(&e.plan, plan) && e.statuses == statuses;

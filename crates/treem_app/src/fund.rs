@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use time::Date;
 use treem_domain::audit::Outcome;
+use treem_domain::clock::Clock;
 use treem_domain::fund::{check_kind, FundMovement, MAX_AMOUNT};
 use treem_domain::units::{UnitId, UnitLevel};
 use treem_storage::{FundFilter, Store};
@@ -43,19 +44,20 @@ pub struct FundView {
 }
 
 pub struct FundService {
+    clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
     facts: Arc<FactCache>,
 }
 
 impl FundService {
-    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<FactCache>) -> Self {
-        Self { store, units, facts }
+    pub(crate) fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<FactCache>) -> Self {
+        Self { clock, store, units, facts }
     }
 
     /// Records a movement; returns its id.
     pub async fn record(&self, actor: &Actor, input: &FundInput) -> Result<i64, AppError> {
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let mut errors = check_kind(input.direction.trim(), input.source.trim(), input.purpose.trim());
         let day = treem_domain::unit_import::parse_date(input.date.trim());
         match day {
@@ -120,7 +122,7 @@ impl FundService {
 
     /// The units whose funds the caller may record today (for the form): (id, code, name).
     pub fn form_units(&self, actor: &Actor) -> Vec<(UnitId, String, String)> {
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let Some(root) = actor.scope_unit.filter(|u| actor.authorize_fund(*u, today).is_ok()) else { return Vec::new() };
         let catalog = self.units.catalog();
         catalog

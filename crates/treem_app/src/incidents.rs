@@ -6,6 +6,7 @@ use std::sync::Arc;
 use time::Date;
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
+use treem_domain::clock::Clock;
 use treem_domain::incident::{check_incident, IncidentFields, IncidentInput, IncidentKind};
 use treem_storage::{IncidentQuery, Store};
 
@@ -24,6 +25,7 @@ pub struct IncidentView {
 }
 
 pub struct IncidentService {
+    clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
     /// Told of every write that changes counted facts.
@@ -39,13 +41,13 @@ fn detail_kind(kind: IncidentKind) -> SensitiveKind {
 }
 
 impl IncidentService {
-    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<crate::facts::FactCache>) -> Self {
-        Self { store, units, facts }
+    pub(crate) fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<crate::facts::FactCache>) -> Self {
+        Self { clock, store, units, facts }
     }
 
     pub async fn create(&self, actor: &Actor, input: &IncidentInput) -> Result<i64, AppError> {
         actor.require(Action::Write)?;
-        let fields = check_incident(input, &self.units.catalog(), treem_domain::calendar::today_in_vietnam())
+        let fields = check_incident(input, &self.units.catalog(), self.clock.today_in_vietnam())
             .map_err(|errors| AppError::InvalidFields(errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect()))?;
         // A role that may not see incidents of a kind may not record one either: it
         // would vanish from its own lists the moment it was saved.

@@ -19,6 +19,7 @@ pub mod reported;
 pub mod units;
 
 use std::sync::Arc;
+use treem_domain::clock::Clock;
 use treem_storage::Store;
 
 pub use access::Actor;
@@ -27,6 +28,8 @@ pub use error::AppError;
 /// The application: the store and the services built on it.
 pub struct App {
     store: Arc<dyn Store>,
+    /// Where every service takes the time from; handlers read it here too.
+    pub clock: Arc<dyn Clock>,
     pub units: Arc<units::UnitService>,
     pub auth: Arc<auth::AuthService>,
     pub accounts: accounts::AccountService,
@@ -45,19 +48,27 @@ pub struct App {
 impl App {
     /// Builds the services and loads reference data (the unit map) into memory.
     pub async fn new(store: Arc<dyn Store>, settings: auth::AuthSettings) -> Result<Arc<Self>, AppError> {
-        let units = Arc::new(units::UnitService::new(store.clone()).await?);
-        let auth = Arc::new(auth::AuthService::new(store.clone(), units.clone(), settings));
-        let facts = Arc::new(facts::FactCache::new(store.clone(), units.clone()));
+        Self::with_clock(store, settings, Arc::new(treem_domain::clock::SystemClock)).await
+    }
+
+    /// [`App::new`] on a given clock: every service reads the time from it. The store should
+    /// have the same one (`SqliteStore::with_clock`, `PgStore::with_clock`), so that a write's
+    /// time and the services' agree.
+    pub async fn with_clock(store: Arc<dyn Store>, settings: auth::AuthSettings, clock: Arc<dyn Clock>) -> Result<Arc<Self>, AppError> {
+        let units = Arc::new(units::UnitService::new(clock.clone(), store.clone()).await?);
+        let auth = Arc::new(auth::AuthService::new(clock.clone(), store.clone(), units.clone(), settings));
+        let facts = Arc::new(facts::FactCache::new(clock.clone(), store.clone(), units.clone()));
         let app = Arc::new(Self {
-            accounts: accounts::AccountService::new(store.clone(), units.clone(), auth.clone()),
-            children: children::ChildService::new(store.clone(), units.clone(), facts.clone()),
+            accounts: accounts::AccountService::new(clock.clone(), store.clone(), units.clone(), auth.clone()),
+            children: children::ChildService::new(clock.clone(), store.clone(), units.clone(), facts.clone()),
             audit: audit::AuditService::new(store.clone()),
-            incidents: incidents::IncidentService::new(store.clone(), units.clone(), facts.clone()),
-            register: register::RegisterService::new(store.clone(), facts.clone()),
-            plans: plans::PlanService::new(store.clone(), units.clone(), facts.clone()),
-            reported: reported::ReportedService::new(store.clone(), units.clone(), facts.clone()),
-            fund: fund::FundService::new(store.clone(), units.clone(), facts.clone()),
+            incidents: incidents::IncidentService::new(clock.clone(), store.clone(), units.clone(), facts.clone()),
+            register: register::RegisterService::new(clock.clone(), store.clone(), facts.clone()),
+            plans: plans::PlanService::new(clock.clone(), store.clone(), units.clone(), facts.clone()),
+            reported: reported::ReportedService::new(clock.clone(), store.clone(), units.clone(), facts.clone()),
+            fund: fund::FundService::new(clock.clone(), store.clone(), units.clone(), facts.clone()),
             cases: cases::CaseService::new(
+                clock.clone(),
                 store.clone(),
                 units.clone(),
                 facts.clone(),
@@ -65,7 +76,7 @@ impl App {
                 working_days(),
             ),
             facts,
-
+            clock,
             auth,
             units,
             store,

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use time::Date;
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
-use treem_domain::calendar::today_in_vietnam;
 use treem_domain::child::{clean_text, Child};
+use treem_domain::clock::Clock;
 use treem_domain::consent::{Instrument, Instruments};
 use treem_domain::register::{
     check_circumstance, check_consent, consent_satisfied, group_sensitivity, CAREGIVER_RELATIONS, POVERTY, SCHOOL_STATUS,
@@ -59,6 +59,7 @@ pub struct ProfileInput {
 }
 
 pub struct RegisterService {
+    clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     /// Told of every write that changes counted facts.
     facts: Arc<crate::facts::FactCache>,
@@ -76,8 +77,8 @@ fn conflict(field: &'static str, message: &'static str) -> impl Fn(StorageError)
 }
 
 impl RegisterService {
-    pub(crate) fn new(store: Arc<dyn Store>, facts: Arc<crate::facts::FactCache>) -> Self {
-        Self { store, facts }
+    pub(crate) fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>, facts: Arc<crate::facts::FactCache>) -> Self {
+        Self { clock, store, facts }
     }
 
     /// The child in scope, or `NotFound` for a missing id and one out of scope alike (the
@@ -117,7 +118,7 @@ impl RegisterService {
         let visible = |d: &DatedRecord| group_sensitivity(&d.what).is_none_or(|k| actor.sees(k));
         let circumstances: Vec<DatedRecord> = all.into_iter().filter(|d| visible(d)).collect();
         let consents = self.store.consents(child_id).await?;
-        let today = today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let active: Vec<&str> =
             consents.iter().filter(|k| k.given_on <= today && k.withdrawn_on.is_none_or(|w| w > today)).map(|k| k.kind.as_str()).collect();
         let consent_ok = consent_satisfied(c.birth_date, today, &active, Instruments::bundled()).unwrap_or(false);
@@ -135,7 +136,7 @@ impl RegisterService {
 
     pub async fn set_profile(&self, actor: &Actor, child_id: i64, p: &ProfileInput) -> Result<(), AppError> {
         let c = self.child(actor, child_id, Action::Write).await?;
-        let today = today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let mut errors = Vec::new();
         let school_status = match p.school_status.trim() {
             "" => None,
@@ -223,7 +224,7 @@ impl RegisterService {
 
     pub async fn add_circumstance(&self, actor: &Actor, child_id: i64, group: &str, began: &str, ended: &str) -> Result<i64, AppError> {
         let c = self.child(actor, child_id, Action::Write).await?;
-        let g = check_circumstance(group, began, ended, c.birth_date, today_in_vietnam()).map_err(fields)?;
+        let g = check_circumstance(group, began, ended, c.birth_date, self.clock.today_in_vietnam()).map_err(fields)?;
         if group_sensitivity(g.group).is_some_and(|k| !actor.sees(k)) {
             return Err(AppError::invalid("group", "your role may not record this group"));
         }
@@ -251,7 +252,7 @@ impl RegisterService {
             .map_err(|e| AppError::invalid("factors", e.to_string()))?
             .ok_or_else(|| AppError::invalid("factors", "name the risk factors"))?;
         let began = treem_domain::unit_import::parse_date(began.trim())
-            .filter(|d| *d <= today_in_vietnam())
+            .filter(|d| *d <= self.clock.today_in_vietnam())
             .ok_or_else(|| AppError::invalid("began_on", "a date, not in the future"))?;
         let event = actor.event("child.risk_add", Outcome::Ok).record("child", child_id).fields(&["risk"]);
         let (factors, event) = (&factors, &event);
@@ -266,7 +267,7 @@ impl RegisterService {
     pub async fn end(&self, actor: &Actor, child_id: i64, table: Dated, id: i64, ended: &str) -> Result<(), AppError> {
         self.child(actor, child_id, Action::Write).await?;
         let ended: Date = treem_domain::unit_import::parse_date(ended.trim())
-            .filter(|d| *d <= today_in_vietnam())
+            .filter(|d| *d <= self.clock.today_in_vietnam())
             .ok_or_else(|| AppError::invalid("ended_on", "a date, not in the future"))?;
         let mut class = None;
         let mut row = id;
@@ -316,8 +317,8 @@ impl RegisterService {
         scope: &str,
     ) -> Result<i64, AppError> {
         let c = self.child(actor, child_id, Action::Write).await?;
-        let consent =
-            check_consent(kind, given_by, given_on, scope, c.birth_date, today_in_vietnam(), Instruments::bundled()).map_err(fields)?;
+        let consent = check_consent(kind, given_by, given_on, scope, c.birth_date, self.clock.today_in_vietnam(), Instruments::bundled())
+            .map_err(fields)?;
         let event = actor.event("child.consent_add", Outcome::Ok).record("child", child_id).fields(&["consent"]);
         Ok(self.store.add_consent(child_id, &consent, actor.account_id, &event).await?)
     }
@@ -326,7 +327,7 @@ impl RegisterService {
         self.child(actor, child_id, Action::Write).await?;
         let event = actor.event("child.consent_withdraw", Outcome::Ok).record("child", child_id).fields(&["consent"]);
         self.store
-            .withdraw_consent(child_id, id, today_in_vietnam(), &event)
+            .withdraw_consent(child_id, id, self.clock.today_in_vietnam(), &event)
             .await
             .map_err(conflict("consent", "already withdrawn, or not yet given"))
     }

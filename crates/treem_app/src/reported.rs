@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use time::Date;
 use treem_domain::audit::Outcome;
+use treem_domain::clock::Clock;
 use treem_domain::indicator::counting_day;
 use treem_domain::reported::{data_element, DataElement, MAX_VALUE};
 use treem_domain::units::{UnitId, UnitLevel};
@@ -53,6 +54,7 @@ pub struct Saved {
 }
 
 pub struct ReportedService {
+    clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     units: Arc<UnitService>,
     facts: Arc<FactCache>,
@@ -66,8 +68,8 @@ struct Checked {
 }
 
 impl ReportedService {
-    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<FactCache>) -> Self {
-        Self { store, units, facts }
+    pub(crate) fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<FactCache>) -> Self {
+        Self { clock, store, units, facts }
     }
 
     /// Checks the fields of one value; every problem is named by its field, prefixed by `prefix`
@@ -189,7 +191,7 @@ impl ReportedService {
 
     /// Enters or corrects one value (a correction replaces the old value; it is not added).
     pub async fn save(&self, actor: &Actor, input: &ReportedInput) -> Result<Saved, AppError> {
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let checked = self.check(input, today, "").map_err(AppError::InvalidFields)?;
         actor.authorize_reported(checked.element, checked.row.unit, checked.day)?;
         self.check_one_level(&[&checked], |_| String::new()).await?;
@@ -201,7 +203,7 @@ impl ReportedService {
     /// `sex` and `note` may be empty): every row is checked, and all are stored or none.
     /// Errors name the row (counting the header as row 1) and the field.
     pub async fn import_csv(&self, actor: &Actor, bytes: &[u8]) -> Result<Vec<Saved>, AppError> {
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let text = std::str::from_utf8(bytes).map_err(|_| AppError::invalid("file", "not UTF-8 text"))?;
         let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
         let header: Vec<String> = lines
@@ -240,7 +242,7 @@ impl ReportedService {
     /// Enters or corrects many values at once (all or none), as [`Self::import_csv`] does;
     /// errors are prefixed `value N: ` (counting from 0). For the demo and bulk callers.
     pub async fn save_many(&self, actor: &Actor, inputs: &[ReportedInput]) -> Result<Vec<Saved>, AppError> {
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let labelled: Vec<(String, ReportedInput)> = inputs.iter().enumerate().map(|(i, v)| (format!("value {i}: "), v.clone())).collect();
         self.save_all(actor, &labelled, Vec::new(), today).await
     }
@@ -308,7 +310,7 @@ impl ReportedService {
         element: Option<&str>,
     ) -> Result<Vec<ReportedValue>, AppError> {
         actor.may_read_reported()?;
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         if let Some(e) = element {
             if data_element(e).is_none() {
                 return Err(AppError::invalid("element", format!("no data element `{e}`")));
@@ -351,7 +353,7 @@ impl ReportedService {
     /// The units the caller may report for in `year` (those in scope on the year's counting
     /// day, of either map, hamlets left out), for the form: (id, code, name).
     pub fn form_units(&self, actor: &Actor, year: i32) -> Vec<(UnitId, String, String)> {
-        let Some(day) = counting_day(year, treem_domain::calendar::today_in_vietnam()) else { return Vec::new() };
+        let Some(day) = counting_day(year, self.clock.today_in_vietnam()) else { return Vec::new() };
         if actor.scope_unit.is_none() {
             return Vec::new();
         }
@@ -367,20 +369,20 @@ impl ReportedService {
     /// The elements the caller may report (for the form).
     pub fn reportable(&self, actor: &Actor) -> Vec<&'static DataElement> {
         let Some(root) = actor.scope_unit else { return Vec::new() };
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         treem_domain::reported::data_elements()
             .iter()
             .filter(|e| {
                 actor.authorize_reported(e, root, today).is_ok()
-                    || actor.authorize_reported(e, root, last_day_of_scope(&self.units, root)).is_ok()
+                    || actor.authorize_reported(e, root, last_day_of_scope(&self.units, root, self.clock.today_in_vietnam())).is_ok()
             })
             .collect()
     }
 }
 
 /// The last day a scope unit existed (a unit dissolved in 2025 still scopes its old records).
-fn last_day_of_scope(units: &UnitService, root: UnitId) -> Date {
-    units.catalog().get(root).and_then(|u| u.validity.to).unwrap_or_else(treem_domain::calendar::today_in_vietnam)
+fn last_day_of_scope(units: &UnitService, root: UnitId, today: Date) -> Date {
+    units.catalog().get(root).and_then(|u| u.validity.to).unwrap_or(today)
 }
 
 /// A whole number, perhaps grouped by thousands as people write amounts (`2.500.000`,

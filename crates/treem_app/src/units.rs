@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
-use time::{Date, Duration};
+use time::Date;
 use treem_domain::access::ScopeSet;
+use treem_domain::clock::Clock;
 use treem_domain::text::search_key;
 use treem_domain::unit_import::ParsedFiles;
 use treem_domain::units::{AdminUnit, ParentLink, Reaggregation, Succession, TreeNode, UnitCatalog, UnitId};
@@ -31,6 +32,7 @@ pub struct UnitDetail {
 /// Reads the unit map from a snapshot kept in memory and refreshed after every
 /// import, so tree queries never touch the database.
 pub struct UnitService {
+    clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     catalog: RwLock<Arc<UnitCatalog>>,
     /// Scope sets by scope unit, dropped whenever the map changes.
@@ -38,9 +40,9 @@ pub struct UnitService {
 }
 
 impl UnitService {
-    pub(crate) async fn new(store: Arc<dyn Store>) -> Result<Self, AppError> {
+    pub(crate) async fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>) -> Result<Self, AppError> {
         let catalog = store.load_units().await?;
-        Ok(Self { store, catalog: RwLock::new(Arc::new(catalog)), scopes: Mutex::new(HashMap::new()) })
+        Ok(Self { clock, store, catalog: RwLock::new(Arc::new(catalog)), scopes: Mutex::new(HashMap::new()) })
     }
 
     /// The current snapshot.
@@ -102,7 +104,7 @@ impl UnitService {
         let c = self.catalog();
         let unit = c.get(id).ok_or(AppError::NotFound)?.clone();
         let with_unit = |s: &Succession, other: UnitId| c.get(other).map(|u| (*s, u.clone()));
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let children_on = unit.validity.to.map_or(today, |to| to.min(today)).max(unit.validity.from);
         Ok(UnitDetail {
             parents: c.parent_history(id).into_iter().filter_map(|l| c.get(l.parent).map(|p| (l, p.clone()))).collect(),
@@ -144,11 +146,11 @@ impl UnitService {
     }
 }
 
-/// Parses a date given by a user (`YYYY-MM-DD`), within the years treem serves.
+/// Parses a date given by a user (`YYYY-MM-DD`), within the years treem serves (1945–2100,
+/// the bounds of a plan's period too): a fixed range, so the answer does not move with the clock.
 pub fn parse_user_date(field: &str, s: &str) -> Result<Date, AppError> {
     let d = treem_domain::unit_import::parse_date(s.trim()).ok_or_else(|| AppError::invalid(field, "expected a date as YYYY-MM-DD"))?;
-    let today = treem_domain::calendar::today_in_vietnam();
-    if d.year() < 1945 || d > today + Duration::days(365 * 50) {
+    if !(1945..=2100).contains(&d.year()) {
         return Err(AppError::invalid(field, "the date is outside the years treem serves"));
     }
     Ok(d)

@@ -11,6 +11,7 @@ use treem_app::plans::indicator_table;
 use treem_app::App;
 use treem_demo::{self as generate, Communes, Rng, Scale};
 use treem_domain::access::Visibility;
+use treem_domain::clock::{Clock, SystemClock};
 use treem_domain::incident::IncidentInput;
 use treem_domain::indicator::{child_facts, counting_day, Count, Fact, FactKind, Facts, Formula, INCIDENT_FIELDS};
 use treem_domain::units::{AdminUnit, ParentLink, UnitCatalog, UnitId, UnitLevel, UnitType, Validity};
@@ -60,7 +61,7 @@ async fn province(scale: Scale, seed: u64, database: Option<String>) -> Result<(
         t.elapsed().as_secs_f64()
     );
     let officer = app.auth.actor_for("tinh", "bench").await.map_err(|e| e.to_string())?;
-    let today = treem_domain::calendar::today_in_vietnam();
+    let today = SystemClock.today_in_vietnam();
     let years = 2012..=today.year();
 
     // Cold: the facts are read from the database and grouped (what a restart costs).
@@ -290,7 +291,7 @@ async fn sql_counts(pool: &sqlx::SqlitePool, count: &Count, years: std::ops::Ran
                 years.start(),
                 years.end() + 1
             );
-            let now = treem_domain::audit::timestamp_text(treem_domain::audit::now_utc());
+            let now = treem_domain::audit::timestamp_text(SystemClock.now());
             for c in &count.conditions {
                 let has = |v: &str| c.values.iter().any(|x| x == v);
                 match c.field {
@@ -456,7 +457,7 @@ fn country() -> (UnitCatalog, Vec<(UnitId, u32)>) {
 /// and the recomputation of every indicator for every unit and year, against a plain
 /// pass over the raw child records of the same run.
 fn national(seed: u64) -> Result<(), String> {
-    let today = treem_domain::calendar::today_in_vietnam();
+    let today = SystemClock.today_in_vietnam();
     let (catalog, list) = country();
     let communes = Communes::from_lists(list.clone(), list);
     let mut rng = Rng::new(seed);

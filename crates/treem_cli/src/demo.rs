@@ -198,7 +198,7 @@ pub async fn seed(app: &App, scale: treem_demo::Scale, seed: u64) -> Result<Load
         // running), one received days ago and verified, so that tasks are overdue.
         let worker = app.auth.actor_for("xa.myngai", "demo").await.map_err(|e| e.to_string())?;
         let children = app.children.list(&worker, None, None, 10).await.map_err(|e| e.to_string())?.children;
-        let now = treem_domain::audit::now_utc();
+        let now = app.clock.now();
         for (i, (child, source, summary, urgent, hours_ago)) in children
             .iter()
             .take(2)
@@ -238,19 +238,19 @@ pub async fn seed(app: &App, scale: treem_demo::Scale, seed: u64) -> Result<Load
     seed_unit_statuses(app, &officer).await?;
     // Made-up figures reported by agencies (once per database: only when none is stored).
     if app.reported.list(&officer, None, None, None).await.map_err(|e| e.to_string())?.is_empty() {
-        let values = treem_demo::reported_values(&app.units.catalog(), treem_domain::calendar::today_in_vietnam(), seed);
+        let values = treem_demo::reported_values(&app.units.catalog(), app.clock.today_in_vietnam(), seed);
         app.reported.save_many(&officer, &values).await.map_err(|e| format!("demo reported values: {e}"))?;
     }
     // Made-up movements of the Child Protection Funds (once per database).
     if app.fund.list(&officer, None, None).await.map_err(|e| e.to_string())?.is_empty() {
-        for m in treem_demo::fund_movements(&app.units.catalog(), treem_domain::calendar::today_in_vietnam(), seed) {
+        for m in treem_demo::fund_movements(&app.units.catalog(), app.clock.today_in_vietnam(), seed) {
             app.fund.record(&officer, &m).await.map_err(|e| format!("demo fund movement: {e}"))?;
         }
     }
     // The generated province: the register's children and households, the incidents
     // behind the plan's indicators and the cases (once per database).
     let started = std::time::Instant::now();
-    let today = treem_domain::calendar::today_in_vietnam();
+    let today = app.clock.today_in_vietnam();
     let data = treem_demo::bulk(scale, &app.units.catalog(), today, seed)?;
     let label = format!("{scale:?} seed {seed}").to_lowercase();
     let generated = app

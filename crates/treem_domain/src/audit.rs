@@ -153,10 +153,11 @@ pub fn verify_chain<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> Re
     Ok(n)
 }
 
-/// The current UTC time truncated to microseconds (what both databases keep).
+/// The system's current UTC time truncated to microseconds (what both databases keep).
+/// Only for the command line and tests: the server's parts take a [`crate::clock::Clock`].
 pub fn now_utc() -> time::OffsetDateTime {
-    let now = time::OffsetDateTime::now_utc();
-    now.replace_nanosecond(now.microsecond() * 1000).unwrap_or(now)
+    use crate::clock::Clock;
+    crate::clock::SystemClock.now()
 }
 
 /// Fixed-width RFC 3339 in UTC with microseconds: text order is time order, and

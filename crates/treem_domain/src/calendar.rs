@@ -311,9 +311,10 @@ fn shorten(s: &str) -> String {
 
 /// Today's date in Vietnam (UTC+7): the day users live in, for "not in the future"
 /// checks and form defaults (from 17:00 UTC Vietnam is already on the next day).
+/// Only for the command line and tests: the server's parts take a [`crate::clock::Clock`].
 pub fn today_in_vietnam() -> time::Date {
-    let now = time::OffsetDateTime::now_utc();
-    now.checked_to_offset(VIETNAM_OFFSET).map_or(now.date(), |t| t.date())
+    use crate::clock::Clock;
+    crate::clock::SystemClock.today_in_vietnam()
 }
 
 /// The day a moment falls on in Vietnam (UTC+7).

@@ -7,6 +7,7 @@ pub mod bundled;
 pub mod calendar;
 pub mod case;
 pub mod child;
+pub mod clock;
 pub mod consent;
 pub mod csv;
 pub mod dedup;

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use time::OffsetDateTime;
 use treem_domain::access::Role;
-use treem_domain::audit::{entry_hash, now_utc, AuditEntry, AuditEvent, Outcome, GENESIS};
+use treem_domain::audit::{entry_hash, AuditEntry, AuditEvent, Outcome, GENESIS};
 use treem_domain::child::{Child, ChildFields, HivStatus, Sex};
 use treem_domain::units::UnitId;
 use treem_storage::{
@@ -37,13 +37,15 @@ fn decode_account(r: &DbRow) -> Result<AccountRecord, StorageError> {
 
 /// Appends an event to the chain inside the caller's transaction.
 /// [`append_audit`] for the record just written, whose id the entry carries.
-pub(crate) async fn append_audit_for(conn: &mut Conn, e: &AuditEvent, id: i64) -> Result<(), StorageError> {
+pub(crate) async fn append_audit_for(conn: &mut Conn, clock: &dyn Clock, e: &AuditEvent, id: i64) -> Result<(), StorageError> {
     let mut e = e.clone();
     e.record_key = Some(id.to_string());
-    append_audit(conn, &e).await
+    append_audit(conn, clock, &e).await
 }
 
-pub(crate) async fn append_audit(conn: &mut Conn, e: &AuditEvent) -> Result<(), StorageError> {
+/// The entry's time is read from the store's clock once the chain is locked, so the chain's
+/// order is its time order.
+pub(crate) async fn append_audit(conn: &mut Conn, clock: &dyn Clock, e: &AuditEvent) -> Result<(), StorageError> {
     lock_audit_chain(&mut *conn).await?;
     let last = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await.map_err(map_err)?;
     let (prev_id, prev_hash): (i64, String) = match last {
@@ -51,7 +53,7 @@ pub(crate) async fn append_audit(conn: &mut Conn, e: &AuditEvent) -> Result<(), 
         None => (0, GENESIS.to_owned()),
     };
     let id = prev_id + 1;
-    let at = now_utc();
+    let at = clock.now();
     let hash = entry_hash(&prev_hash, id, &treem_domain::audit::timestamp_text(at), e);
     sqlx::query(
         "INSERT INTO audit_log (id, at, actor_id, actor_label, source, action, record_type, record_key, fields, outcome, prev_hash, hash, sensitivity) \
@@ -91,7 +93,7 @@ impl DbStore {
         };
         let mut tx = begin_write(&self.pool).await?;
         let found = sqlx::query(sql).bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?.as_ref().map(decode).transpose()?;
-        append_audit(&mut tx, a).await?;
+        append_audit(&mut tx, &*self.clock, a).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(found)
     }
@@ -143,7 +145,7 @@ const TOKEN_COLUMNS: &str = "t.id AS token_id, t.account_id AS token_account_id,
 impl AccountStore for DbStore {
     async fn create_account(&self, a: &NewAccount, audit: &AuditEvent) -> Result<i64, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
-        let now = now_utc();
+        let now = self.clock.now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO account (username, display_name, password_hash, role, scope_unit_id, agency, totp_enabled, disabled, created_at, updated_at, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1) RETURNING id",
@@ -161,7 +163,7 @@ impl AccountStore for DbStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit_for(&mut tx, audit, id).await?;
+        append_audit_for(&mut tx, &*self.clock, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -183,7 +185,7 @@ impl AccountStore for DbStore {
 
     async fn change_account(&self, id: i64, change: &AccountChange, audit: Option<&AuditEvent>) -> Result<(), StorageError> {
         let mut tx = begin_write(&self.pool).await?;
-        let now = Stamp(now_utc());
+        let now = Stamp(self.clock.now());
         let q = match change {
             AccountChange::Disable => sqlx::query("UPDATE account SET disabled = $1, updated_at = $2, version = version + 1 WHERE id = $3").bind(true),
             AccountChange::Enable => sqlx::query("UPDATE account SET disabled = $1, updated_at = $2, version = version + 1 WHERE id = $3").bind(false),
@@ -208,7 +210,7 @@ impl AccountStore for DbStore {
             sqlx::query("DELETE FROM session WHERE account_id = $1").bind(id).execute(&mut *tx).await.map_err(map_err)?;
         }
         if let Some(a) = audit {
-            append_audit(&mut tx, a).await?;
+            append_audit(&mut tx, &*self.clock, a).await?;
         }
         tx.commit().await.map_err(map_err)
     }
@@ -225,7 +227,7 @@ impl AccountStore for DbStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -260,7 +262,7 @@ impl AccountStore for DbStore {
     async fn pass_session_mfa(&self, id: i64, audit: &AuditEvent) -> Result<(), StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         sqlx::query("UPDATE session SET mfa_passed = $1 WHERE id = $2").bind(true).bind(id).execute(&mut *tx).await.map_err(map_err)?;
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -277,7 +279,7 @@ impl AccountStore for DbStore {
         let mut tx = begin_write(&self.pool).await?;
         sqlx::query("DELETE FROM session WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(map_err)?;
         if let Some(a) = audit {
-            append_audit(&mut tx, a).await?;
+            append_audit(&mut tx, &*self.clock, a).await?;
         }
         tx.commit().await.map_err(map_err)
     }
@@ -380,11 +382,11 @@ impl AccountStore for DbStore {
                 .bind(account_id)
                 .bind(name)
                 .bind(token_hash)
-                .bind(Stamp(now_utc()))
+                .bind(Stamp(self.clock.now()))
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(map_err)?;
-        append_audit_for(&mut tx, audit, id).await?;
+        append_audit_for(&mut tx, &*self.clock, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -398,10 +400,10 @@ impl AccountStore for DbStore {
             return Ok(None);
         };
         let token = decode_token(&r)?;
-        let stale = token.last_used_at.is_none_or(|t| now_utc() - t > time::Duration::minutes(5));
+        let stale = token.last_used_at.is_none_or(|t| self.clock.now() - t > time::Duration::minutes(5));
         if stale {
             sqlx::query("UPDATE api_token SET last_used_at = $1 WHERE id = $2")
-                .bind(Stamp(now_utc()))
+                .bind(Stamp(self.clock.now()))
                 .bind(token.id)
                 .execute(&self.pool)
                 .await
@@ -418,7 +420,7 @@ impl AccountStore for DbStore {
     async fn revoke_token(&self, account_id: i64, token_id: i64, audit: &AuditEvent) -> Result<bool, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL")
-            .bind(Stamp(now_utc()))
+            .bind(Stamp(self.clock.now()))
             .bind(token_id)
             .bind(account_id)
             .execute(&mut *tx)
@@ -427,7 +429,7 @@ impl AccountStore for DbStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)
     }
@@ -437,7 +439,7 @@ impl AccountStore for DbStore {
 impl AuditStore for DbStore {
     async fn audit(&self, e: &AuditEvent) -> Result<(), StorageError> {
         let mut tx = begin_write(&self.pool).await?;
-        append_audit(&mut tx, e).await?;
+        append_audit(&mut tx, &*self.clock, e).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -508,7 +510,7 @@ fn decode_child(r: &DbRow) -> Result<Child, StorageError> {
 impl ChildStore for DbStore {
     async fn create_child(&self, c: &ChildFields, created_by: i64, audit: &[AuditEvent]) -> Result<i64, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
-        let now = Stamp(now_utc());
+        let now = Stamp(self.clock.now());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO child (full_name, name_search, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, \
              created_by_id, created_at, updated_at, version, birth_date_estimated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13) RETURNING id",
@@ -530,7 +532,7 @@ impl ChildStore for DbStore {
         .await
         .map_err(map_err)?;
         for event in audit {
-            append_audit_for(&mut tx, event, id).await?;
+            append_audit_for(&mut tx, &*self.clock, event, id).await?;
         }
         tx.commit().await.map_err(map_err)?;
         Ok(id)
@@ -578,7 +580,7 @@ impl ChildStore for DbStore {
         let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query("UPDATE child SET merged_into_id = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND (CAST($4 AS BIGINT) IS NULL OR id <> $5)")
             .bind(into)
-            .bind(Stamp(now_utc()))
+            .bind(Stamp(self.clock.now()))
             .bind(id)
             .bind(into)
             .bind(into)
@@ -588,7 +590,7 @@ impl ChildStore for DbStore {
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -621,7 +623,7 @@ impl ChildStore for DbStore {
         .bind(c.residence_unit.0)
         .bind(c.registered_on)
         .bind(c.birth_date_estimated)
-        .bind(Stamp(now_utc()))
+        .bind(Stamp(self.clock.now()))
         .bind(u.counts(Hiv))
         .bind(c.hiv_status.map(HivStatus::as_str))
         .bind(u.counts(AbuseDetails))
@@ -643,7 +645,7 @@ impl ChildStore for DbStore {
             return Err(if exists.is_some() { StorageError::Conflict("version".into()) } else { StorageError::NotFound });
         }
         for event in audit {
-            append_audit(&mut tx, event).await?;
+            append_audit(&mut tx, &*self.clock, event).await?;
         }
         tx.commit().await.map_err(map_err)
     }

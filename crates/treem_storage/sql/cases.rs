@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 use time::{Date, OffsetDateTime};
-use treem_domain::audit::{now_utc, AuditEvent};
+use treem_domain::audit::AuditEvent;
 use treem_domain::case::{CaseSource, CaseState, RiskLevel, TaskKind};
 use treem_domain::units::UnitId;
 use treem_storage::{
@@ -72,12 +72,13 @@ fn decode_task(r: &DbRow) -> Result<TaskRecord, StorageError> {
 
 async fn insert_tasks(
     conn: &mut Conn,
+    now: OffsetDateTime,
     case_id: i64,
     unit: UnitId,
     tasks: &[(TaskKind, OffsetDateTime)],
     assignee: Option<i64>,
 ) -> Result<(), StorageError> {
-    let now = Stamp(now_utc());
+    let now = Stamp(now);
     for (kind, due) in tasks {
         // One open task per kind: a step that asks again for work already pending adds nothing.
         sqlx::query(
@@ -113,7 +114,7 @@ impl CaseStore for DbStore {
         audit: &AuditEvent,
     ) -> Result<i64, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
-        let now = Stamp(now_utc());
+        let now = Stamp(self.clock.now());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO child_case (child_id, unit_id, state, source, source_ref, reporter_name, reporter_contact, summary, urgent, received_at, \
              created_by_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING id",
@@ -134,8 +135,8 @@ impl CaseStore for DbStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        insert_tasks(&mut tx, id, c.unit, tasks, assignee).await?;
-        append_audit(&mut tx, &with_key(audit, id)).await?;
+        insert_tasks(&mut tx, self.clock.now(), id, c.unit, tasks, assignee).await?;
+        append_audit(&mut tx, &*self.clock, &with_key(audit, id)).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -163,7 +164,7 @@ impl CaseStore for DbStore {
             .bind(state)
             .bind(state)
             .bind(i64::from(q.overdue_at.is_some()))
-            .bind(Stamp(q.overdue_at.unwrap_or_else(now_utc)))
+            .bind(Stamp(q.overdue_at.unwrap_or_else(|| self.clock.now())))
             .bind(q.after_id.unwrap_or(0))
             .bind(q.limit)
             .bind(q.ids.as_deref().map(|ids| id_list(ids.iter().copied())))
@@ -228,8 +229,8 @@ impl CaseStore for DbStore {
         }
         let unit: i64 =
             sqlx::query_scalar("SELECT unit_id FROM child_case WHERE id = $1").bind(id).fetch_one(&mut *tx).await.map_err(map_err)?;
-        insert_tasks(&mut tx, id, UnitId(unit), &s.creates, s.assignee).await?;
-        append_audit(&mut tx, audit).await?;
+        insert_tasks(&mut tx, self.clock.now(), id, UnitId(unit), &s.creates, s.assignee).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -306,7 +307,7 @@ impl CaseStore for DbStore {
         audit: &AuditEvent,
     ) -> Result<i64, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
-        let now = Stamp(now_utc());
+        let now = Stamp(self.clock.now());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO case_intervention (case_id, kind, responsible, due_on, status, created_at, updated_at, version) VALUES ($1, $2, $3, $4, 'planned', $5, $6, 1) RETURNING id",
         )
@@ -319,7 +320,7 @@ impl CaseStore for DbStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -338,7 +339,7 @@ impl CaseStore for DbStore {
         )
         .bind(status)
         .bind(outcome)
-        .bind(Stamp(now_utc()))
+        .bind(Stamp(self.clock.now()))
         .bind(id)
         .bind(case_id)
         .execute(&mut *tx)
@@ -347,7 +348,7 @@ impl CaseStore for DbStore {
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -391,11 +392,11 @@ impl CaseStore for DbStore {
         .bind(kind)
         .bind(unit.0)
         .bind(phone)
-        .bind(Stamp(now_utc()))
+        .bind(Stamp(self.clock.now()))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit(&mut tx, &with_key(audit, id)).await?;
+        append_audit(&mut tx, &*self.clock, &with_key(audit, id)).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -420,7 +421,7 @@ impl CaseStore for DbStore {
 
     async fn create_referral(&self, case_id: i64, provider_id: i64, note: Option<&str>, audit: &AuditEvent) -> Result<i64, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
-        let now = Stamp(now_utc());
+        let now = Stamp(self.clock.now());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO referral (case_id, provider_id, status, note, created_at, updated_at, version) VALUES ($1, $2, 'sent', $3, $4, $5, 1) RETURNING id",
         )
@@ -432,7 +433,7 @@ impl CaseStore for DbStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -461,12 +462,12 @@ impl CaseStore for DbStore {
         sqlx::query("UPDATE referral SET status = $1, reason = COALESCE($2, reason), updated_at = $3, version = version + 1 WHERE id = $4")
             .bind(status)
             .bind(reason)
-            .bind(Stamp(now_utc()))
+            .bind(Stamp(self.clock.now()))
             .bind(id)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 

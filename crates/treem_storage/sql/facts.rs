@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
-use treem_domain::audit::{now_utc, AuditEvent};
+use treem_domain::audit::AuditEvent;
 use treem_domain::case::{CaseState, RiskLevel, TaskKind};
 use treem_domain::incident::{AbuseForm, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype};
 use treem_domain::indicator::{ChildRecord, CircumstancePeriod, HouseholdEntry};
@@ -68,7 +68,7 @@ impl FactStore for DbStore {
         let mut tx = begin_write(&self.pool).await?;
         // Other writers wait until the ids given below are taken.
         lock_tables(&mut tx, "household, household_poverty, child, child_circumstance, incident, incident_child, child_case").await?;
-        let now = Stamp(now_utc());
+        let now = Stamp(self.clock.now());
         // Ids are given here (after the highest in use, inside the write lock) so that
         // records can point at each other by their place in the lists.
         let next = |table: &'static str| format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
@@ -230,7 +230,7 @@ impl FactStore for DbStore {
         for table in ["household", "child", "incident", "child_case"] {
             after_given_ids(&mut tx, table).await?;
         }
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 }

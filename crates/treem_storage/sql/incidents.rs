@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sqlx::Row;
-use treem_domain::audit::{now_utc, AuditEvent};
+use treem_domain::audit::AuditEvent;
 use treem_domain::incident::{
     AbuseForm, IncidentFields, IncidentKind, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype,
 };
@@ -55,7 +55,7 @@ fn decode(r: &DbRow) -> Result<IncidentRecord, StorageError> {
 impl IncidentStore for DbStore {
     async fn create_incident(&self, f: &IncidentFields, id: i64, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
-        let now = Stamp(now_utc());
+        let now = Stamp(self.clock.now());
         let sql = format!(
             "INSERT INTO incident (id, kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, offence, justice_stage, justice_measure, \
              injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) {OVERRIDING} \
@@ -91,7 +91,7 @@ impl IncidentStore for DbStore {
                 .await
                 .map_err(map_err)?;
         }
-        append_audit_for(&mut tx, audit, id).await?;
+        append_audit_for(&mut tx, &*self.clock, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sqlx::Row;
-use treem_domain::audit::{now_utc, AuditEvent};
+use treem_domain::audit::AuditEvent;
 use treem_domain::units::UnitId;
 use treem_storage::{IndicatorRow, PlanRow, PlanStore, PublicReleaseRow, StorageError, UnitStatusRow};
 
@@ -15,7 +15,7 @@ impl PlanStore for DbStore {
         let mut tx = begin_write(&self.pool).await?;
         let existed: Option<i64> =
             sqlx::query_scalar("SELECT id FROM plan WHERE code = $1").bind(&p.code).fetch_optional(&mut *tx).await.map_err(map_err)?;
-        let now = Stamp(now_utc());
+        let now = Stamp(self.clock.now());
         sqlx::query(
             "INSERT INTO plan (code, title_vi, issued_year, period_from, period_to, document, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1) \
              ON CONFLICT (code) DO UPDATE SET title_vi = excluded.title_vi, issued_year = excluded.issued_year, period_from = excluded.period_from, \
@@ -32,7 +32,7 @@ impl PlanStore for DbStore {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(existed.is_none())
     }
@@ -70,11 +70,11 @@ impl PlanStore for DbStore {
         .bind(st.valid_to)
         .bind(&st.decision)
         .bind(created_by)
-        .bind(Stamp(now_utc()))
+        .bind(Stamp(self.clock.now()))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit_for(&mut tx, audit, id).await?;
+        append_audit_for(&mut tx, &*self.clock, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -90,7 +90,7 @@ impl PlanStore for DbStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)
     }
@@ -140,7 +140,7 @@ impl PlanStore for DbStore {
         audit: &AuditEvent,
     ) -> Result<i64, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
-        let now = Stamp(now_utc());
+        let now = Stamp(self.clock.now());
         let done = if base_revision == 0 {
             // A first save: refused (as stale) when another one got there first.
             sqlx::query(
@@ -169,7 +169,7 @@ impl PlanStore for DbStore {
         if done.rows_affected() == 0 {
             return Err(StorageError::Conflict("revision".into()));
         }
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(base_revision + 1)
     }
@@ -207,7 +207,7 @@ impl PlanStore for DbStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)
     }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 use time::Date;
-use treem_domain::audit::{now_utc, AuditEvent};
+use treem_domain::audit::AuditEvent;
 use treem_domain::register::Consent;
 use treem_domain::units::UnitId;
 use treem_storage::{
@@ -49,7 +49,7 @@ impl RegisterStore for DbStore {
         .bind(&p.school_status)
         .bind(p.health_insurance)
         .bind(p.birth_registered_on)
-        .bind(Stamp(now_utc()))
+        .bind(Stamp(self.clock.now()))
         .bind(child_id)
         .execute(&mut *tx)
         .await
@@ -57,7 +57,7 @@ impl RegisterStore for DbStore {
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -73,11 +73,11 @@ impl RegisterStore for DbStore {
             .bind(row.what)
             .bind(row.began_on)
             .bind(row.ended_on)
-            .bind(Stamp(now_utc()))
+            .bind(Stamp(self.clock.now()))
             .fetch_one(&mut *tx)
             .await
             .map_err(map_err)?;
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -90,7 +90,7 @@ impl RegisterStore for DbStore {
         if done.rows_affected() == 0 {
             return Err(StorageError::Conflict("ended_on".into()));
         }
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -120,11 +120,11 @@ impl RegisterStore for DbStore {
         .bind(&c.relation)
         .bind(c.legal_representative)
         .bind(&c.phone)
-        .bind(Stamp(now_utc()))
+        .bind(Stamp(self.clock.now()))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -160,11 +160,11 @@ impl RegisterStore for DbStore {
         .bind(c.given_on)
         .bind(&c.scope)
         .bind(recorded_by)
-        .bind(Stamp(now_utc()))
+        .bind(Stamp(self.clock.now()))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -184,7 +184,7 @@ impl RegisterStore for DbStore {
         if done.rows_affected() == 0 {
             return Err(StorageError::Conflict("withdrawn_on".into()));
         }
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -211,7 +211,7 @@ impl RegisterStore for DbStore {
 
     async fn upsert_household(&self, unit: UnitId, code: &str, head_name: &str, audit: &AuditEvent) -> Result<i64, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
-        let now = Stamp(now_utc());
+        let now = Stamp(self.clock.now());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO household (code, head_name, unit_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, 1) \
              ON CONFLICT (unit_id, code) DO UPDATE SET head_name = excluded.head_name, updated_at = excluded.updated_at, version = household.version + 1 RETURNING id",
@@ -224,7 +224,7 @@ impl RegisterStore for DbStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
@@ -240,7 +240,7 @@ impl RegisterStore for DbStore {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit(&mut tx, audit).await?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sqlx::Row;
-use treem_domain::audit::{now_utc, AuditEvent};
+use treem_domain::audit::AuditEvent;
 use treem_domain::fund::FundMovement;
 use treem_domain::units::UnitId;
 use treem_storage::reported::audit_with_values;
@@ -17,7 +17,7 @@ impl ReportedStore for DbStore {
         let mut tx = begin_write(&self.pool).await?;
         // Reading the old value and writing the new one must not interleave with another save.
         lock_tables(&mut tx, "reported_value").await?;
-        let now = Stamp(now_utc());
+        let now = Stamp(self.clock.now());
         let mut out = Vec::with_capacity(rows.len());
         for (row, audit) in rows {
             let old: Option<i64> =
@@ -45,7 +45,7 @@ impl ReportedStore for DbStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-            append_audit(&mut tx, &audit_with_values(audit, old, row.value)).await?;
+            append_audit(&mut tx, &*self.clock, &audit_with_values(audit, old, row.value)).await?;
             out.push(old);
         }
         tx.commit().await.map_err(map_err)?;
@@ -115,11 +115,11 @@ impl FundStore for DbStore {
         .bind(m.amount)
         .bind(&m.note)
         .bind(recorded_by)
-        .bind(Stamp(now_utc()))
+        .bind(Stamp(self.clock.now()))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        append_audit_for(&mut tx, audit, id).await?;
+        append_audit_for(&mut tx, &*self.clock, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }

@@ -66,13 +66,17 @@ pub(crate) async fn load(conn: &mut Conn) -> Result<UnitCatalog, StorageError> {
 }
 
 /// Checks and writes an import inside the caller's write transaction.
-pub(crate) async fn import(conn: &mut Conn, files: &ParsedFiles) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
+pub(crate) async fn import(
+    conn: &mut Conn,
+    now: time::OffsetDateTime,
+    files: &ParsedFiles,
+) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
     let existing = load(conn).await?;
     let plan = match plan_import(&existing, files) {
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };
-    let now = Stamp(treem_domain::audit::now_utc());
+    let now = Stamp(now);
     let mut new_ids = Vec::with_capacity(plan.new_units.len());
     for u in &plan.new_units {
         let id: i64 = sqlx::query_scalar(

@@ -15,6 +15,7 @@ pub(crate) type Pool = sqlx::PgPool;
 pub(crate) type DbStore = crate::PgStore;
 
 pub(crate) use crate::map_err;
+pub(crate) use treem_domain::clock::Clock;
 
 /// A moment as both engines keep it: here `timestamptz` (microseconds, UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,7 +24,9 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool, Row};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use treem_domain::clock::{Clock, SystemClock};
 use treem_domain::import_error::ImportErrors;
 use treem_domain::unit_import::ParsedFiles;
 use treem_domain::units::UnitCatalog;
@@ -65,9 +67,17 @@ pub struct PgStore {
     /// This process's name on its connections (`application_name`), by which it tells
     /// its own announced writes from other processes' (see `hear_writes`).
     pub(crate) instance: String,
+    /// The time of every write (the system's, unless [`PgStore::with_clock`] says otherwise).
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl PgStore {
+    /// The same store, taking the time from `clock` (the one the services use).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Closes every connection of the pool (a database that is to be copied must have none).
     pub async fn close(&self) {
         self.pool.close().await;
@@ -75,6 +85,8 @@ impl PgStore {
 
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
         let options = PgConnectOptions::from_str(url).map_err(|e| StorageError::Config(format!("not a valid PostgreSQL URL: {e}")))?;
+        // Only to tell processes apart, not a time anything is stamped with.
+        #[allow(clippy::disallowed_methods)]
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let instance = format!("treem-{}-{nanos:08x}-{}", std::process::id(), INSTANCES.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
         let options = options.application_name(&instance);
@@ -84,7 +96,7 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(|e| StorageError::Config(format!("cannot connect to PostgreSQL: {e}")))?;
-        Ok(Self { pool, instance })
+        Ok(Self { pool, instance, clock: Arc::new(SystemClock) })
     }
 
     /// The pool, for test harnesses that create and drop databases.
@@ -183,12 +195,12 @@ impl Store for PgStore {
             .execute("LOCK TABLE admin_unit, admin_unit_parent, admin_unit_succession IN SHARE ROW EXCLUSIVE MODE")
             .await
             .map_err(map_err)?;
-        let outcome = units::import(&mut tx, files).await?;
+        let outcome = units::import(&mut tx, self.clock.now(), files).await?;
         if let Ok(summary) = &outcome {
             let mut audit = audit.clone();
             audit.record_type = Some("admin_unit".into());
             audit.record_key = Some(format!("{} units, {} successions added", summary.units_added, summary.successions_added));
-            accounts::append_audit(&mut tx, &audit).await?;
+            accounts::append_audit(&mut tx, &*self.clock, &audit).await?;
             tx.commit().await.map_err(map_err)?;
         }
         Ok(outcome)

@@ -47,6 +47,7 @@ async fn fresh() -> Option<Fresh> {
         eprintln!("TREEM_TEST_POSTGRES_URL is not set: PostgreSQL conformance skipped");
         return None;
     };
+    #[allow(clippy::disallowed_methods)] // a unique database name, not a time
     let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000;
     let name = format!("treem_t{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
     let admin = PgStore::connect(&admin_url).await.expect("connect to TREEM_TEST_POSTGRES_URL");

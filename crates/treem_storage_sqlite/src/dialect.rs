@@ -15,6 +15,7 @@ pub(crate) type Pool = sqlx::SqlitePool;
 pub(crate) type DbStore = crate::SqliteStore;
 
 pub(crate) use crate::map_err;
+pub(crate) use treem_domain::clock::Clock;
 
 /// A moment as both engines keep it: here fixed-width RFC 3339 UTC text with
 /// microseconds (`2026-11-29T08:00:00.000000Z`), so that text order is time order

@@ -25,7 +25,9 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Executor, Row, SqlitePool};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use treem_domain::clock::{Clock, SystemClock};
 use treem_domain::import_error::ImportErrors;
 use treem_domain::unit_import::ParsedFiles;
 use treem_domain::units::UnitCatalog;
@@ -60,9 +62,17 @@ const MIN_SQLITE: (u32, u32) = (3, 35);
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// The time of every write (the system's, unless [`SqliteStore::with_clock`] says otherwise).
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl SqliteStore {
+    /// The same store, taking the time from `clock` (the one the services use).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Writes the log back into the database file and closes every connection (so that the
     /// file alone is the whole database, and may be copied).
     pub async fn close(&self) -> Result<(), StorageError> {
@@ -86,7 +96,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| StorageError::Config(format!("cannot open the SQLite database: {e}")))?;
-        let store = Self { pool };
+        let store = Self { pool, clock: Arc::new(SystemClock) };
         store.check_settings().await?;
         Ok(store)
     }
@@ -167,7 +177,7 @@ impl Store for SqliteStore {
             sqlx::query("INSERT INTO treem_migration (name, checksum, applied_at) VALUES (?, ?, ?)")
                 .bind(m.name)
                 .bind(m.checksum())
-                .bind(treem_domain::audit::timestamp_text(treem_domain::audit::now_utc()))
+                .bind(treem_domain::audit::timestamp_text(self.clock.now()))
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
@@ -199,12 +209,12 @@ impl Store for SqliteStore {
         audit: &treem_domain::audit::AuditEvent,
     ) -> Result<Result<UnitImportSummary, ImportErrors>, StorageError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
-        let outcome = units::import(&mut tx, files).await?;
+        let outcome = units::import(&mut tx, self.clock.now(), files).await?;
         if let Ok(summary) = &outcome {
             let mut audit = audit.clone();
             audit.record_type = Some("admin_unit".into());
             audit.record_key = Some(format!("{} units, {} successions added", summary.units_added, summary.successions_added));
-            accounts::append_audit(&mut tx, &audit).await?;
+            accounts::append_audit(&mut tx, &*self.clock, &audit).await?;
             tx.commit().await.map_err(map_err)?;
         }
         Ok(outcome)

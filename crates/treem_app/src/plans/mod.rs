@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use treem_domain::access::{Action, Visibility};
 use treem_domain::audit::Outcome;
+use treem_domain::clock::Clock;
 use treem_domain::indicator::{
     check_definition, counts_on_map, parse_catalogue, percent_hundredths, public_values_together, FactKind, Facts, Formula, Indicator,
     PublicValue,
@@ -81,6 +82,7 @@ impl<T> Kept<T> {
 }
 
 pub struct PlanService {
+    pub(crate) clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
     pub(crate) units: Arc<UnitService>,
     pub(crate) facts: Arc<FactCache>,
@@ -99,9 +101,10 @@ pub struct PlanService {
 }
 
 impl PlanService {
-    pub(crate) fn new(store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<FactCache>) -> Self {
+    pub(crate) fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<FactCache>) -> Self {
         let bundled = parse_catalogue("data/indicators/catalogue.toml", treem_domain::bundled::INDICATORS).map_err(|e| e.join("; "));
         Self {
+            clock,
             store,
             units,
             facts,

@@ -36,7 +36,7 @@ impl PlanService {
     /// scope (a commune worker sees the commune's figures). Counts only: no record is read.
     pub async fn progress(&self, actor: &Actor, plan: &Plan) -> Result<Vec<TargetProgress>, AppError> {
         actor.require(Action::List)?;
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let facts = self.facts_in_scope(actor).await?;
         let catalogue = self.catalogue().await?;
         let mut out = Vec::new();
@@ -60,7 +60,7 @@ impl PlanService {
         let catalog = self.units.catalog();
         let Some(area) = self.area_root(plan) else { return Ok(Vec::new()) };
         let statuses = self.all_unit_statuses().await?;
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let mut out = Vec::new();
         for t in plan.targets.iter().filter(|t| matches!(t.kind.as_str(), "unit_count_with_status" | "unit_share_with_status")) {
             let kind = t.status.clone().unwrap_or_default();
@@ -87,7 +87,7 @@ impl PlanService {
     pub async fn milestone_progress(&self, plan: &Plan) -> Result<Vec<MilestoneProgress>, AppError> {
         let catalog = self.units.catalog();
         let statuses = self.all_unit_statuses().await?;
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let scope_on = treem_domain::unit_import::parse_date(&plan.scope_unit_on);
         let start = time::Date::from_calendar_date(plan.period_from, time::Month::January, 1).ok();
         let mut out = Vec::new();
@@ -127,7 +127,7 @@ impl PlanService {
     pub async fn unit_target_progress(&self, actor: Option<&Actor>, plan: &Plan) -> Result<Vec<UnitTargetProgress>, AppError> {
         let catalog = self.units.catalog();
         let statuses = self.all_unit_statuses().await?;
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let mut out = Vec::new();
         for (index, u) in plan.unit_targets.iter().enumerate() {
             let Some(t) = plan.targets.iter().find(|t| t.id == u.target) else { continue };

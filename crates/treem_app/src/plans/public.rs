@@ -25,7 +25,7 @@ impl PlanService {
             return Ok(Vec::new());
         }
         let Some(root) = self.area_root(plan) else { return Ok(Vec::new()) };
-        let today = treem_domain::calendar::today_in_vietnam();
+        let today = self.clock.today_in_vietnam();
         let years = treem_domain::indicator::releasable_years(plan.period_from - 1, plan.period_to, today);
         let catalogue = self.catalogue().await?;
         let published: Vec<&(Indicator, Formula)> =
@@ -51,7 +51,7 @@ impl PlanService {
                 let row = treem_storage::PublicReleaseRow {
                     plan_code: plan.code.clone(),
                     year: i64::from(*year),
-                    published_at: treem_domain::audit::now_utc(),
+                    published_at: self.clock.now(),
                     body: serde_json::to_string(&release).map_err(|e| AppError::Internal(e.to_string()))?,
                 };
                 let mut event = treem_domain::audit::AuditEvent::new("public.release", Outcome::Ok)

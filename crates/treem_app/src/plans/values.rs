@@ -405,14 +405,14 @@ impl PlanService {
                 return Err(AppError::invalid("indicator", "only figures of incidents, children and cases open their records"))
             }
             FactKind::Children => {
-                let Some(day) = treem_domain::indicator::counting_day(year, treem_domain::calendar::today_in_vietnam()) else {
+                let Some(day) = treem_domain::indicator::counting_day(year, self.clock.today_in_vietnam()) else {
                     return Ok((count.fact, Vec::new()));
                 };
                 self.facts.children_counted(count, year, actor.role.visibility(), |u| reaches(u, day)).await?
             }
             FactKind::Cases => self
                 .store
-                .case_facts_each(treem_domain::audit::now_utc())
+                .case_facts_each(self.clock.now())
                 .await?
                 .into_iter()
                 .filter(|(_, f)| f.day.year() == year && count.matches(f) && reaches(f.unit, f.day))

@@ -9,6 +9,7 @@ use tower::ServiceExt;
 use treem_app::accounts::{AccountInput, Operator};
 use treem_app::auth::AuthSettings;
 use treem_app::App;
+use treem_domain::clock::{Clock, SystemClock};
 use treem_storage::Store;
 use treem_storage_postgres::{create_database, drop_database, url_with_database, PgStore};
 use treem_storage_sqlite::SqliteStore;
@@ -165,7 +166,8 @@ async fn build(
     cleanup: Option<(String, String)>,
     dir: Option<tempfile::TempDir>,
 ) -> TestApp {
-    build_with(backend, url, store, cleanup, dir, AuthSettings { require_mfa: false, ..AuthSettings::default() }).await
+    let settings = AuthSettings { require_mfa: false, ..AuthSettings::default() };
+    build_with(backend, url, store, cleanup, dir, settings, Arc::new(SystemClock)).await
 }
 
 async fn build_with(
@@ -175,10 +177,11 @@ async fn build_with(
     cleanup: Option<(String, String)>,
     dir: Option<tempfile::TempDir>,
     settings: AuthSettings,
+    clock: Arc<dyn Clock>,
 ) -> TestApp {
     // The copy of the template is migrated already: this only checks it.
     store.migrate().await.unwrap();
-    let app = App::new(store.clone(), settings).await.unwrap();
+    let app = App::with_clock(store.clone(), settings, clock).await.unwrap();
     // 128 KiB: the founding plan pasted into the import form (the whole document, about 104 KB
     // as this harness URL-encodes it) fits; the production default is 1 MiB.
     let router = treem_web::router(app.clone(), treem_web::WebOptions { max_body_bytes: 128 * 1024, secure_cookies: false });
@@ -186,16 +189,16 @@ async fn build_with(
 }
 
 /// A copy of the SQLite template in a folder of its own.
-async fn seeded_sqlite() -> (Arc<dyn Store>, tempfile::TempDir, String) {
+async fn seeded_sqlite(clock: Arc<dyn Clock>) -> (Arc<dyn Store>, tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("it.db");
     std::fs::copy(sqlite_template(), &path).unwrap();
     let url = format!("sqlite://{}", path.display());
-    (Arc::new(SqliteStore::connect(&url, false).await.unwrap()), dir, url)
+    (Arc::new(SqliteStore::connect(&url, false).await.unwrap().with_clock(clock)), dir, url)
 }
 
 /// A copy of the PostgreSQL template; returns the store and (admin URL, name) for dropping it.
-async fn seeded_postgres(admin_url: &str) -> (Arc<dyn Store>, (String, String)) {
+async fn seeded_postgres(admin_url: &str, clock: Arc<dyn Clock>) -> (Arc<dyn Store>, (String, String)) {
     let template = postgres_template(admin_url);
     let name = format!("treem_it{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
     let admin = PgStore::connect(admin_url).await.unwrap();
@@ -208,28 +211,34 @@ async fn seeded_postgres(admin_url: &str) -> (Arc<dyn Store>, (String, String)) 
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     admin.close().await;
-    let store = PgStore::connect(&url_with_database(admin_url, &name)).await.unwrap();
+    let store = PgStore::connect(&url_with_database(admin_url, &name)).await.unwrap().with_clock(clock);
     (Arc::new(store), (admin_url.to_owned(), name))
 }
 
 /// Like [`apps`], with the given sign-in policy.
 pub async fn apps_with(settings: AuthSettings) -> Vec<TestApp> {
-    let (store, dir, url) = seeded_sqlite().await;
-    let mut out = vec![build_with("sqlite", url, store, None, Some(dir), settings).await];
+    apps_on(settings, Arc::new(SystemClock)).await
+}
+
+/// Like [`apps_with`], with the store and every service reading the time from `clock` (a
+/// `FixedClock` lets a test stand on any day and move time without sleeping).
+pub async fn apps_on(settings: AuthSettings, clock: Arc<dyn Clock>) -> Vec<TestApp> {
+    let (store, dir, url) = seeded_sqlite(clock.clone()).await;
+    let mut out = vec![build_with("sqlite", url, store, None, Some(dir), settings, clock.clone()).await];
     if let Some(admin) = postgres_url() {
-        let (store, cleanup) = seeded_postgres(&admin).await;
+        let (store, cleanup) = seeded_postgres(&admin, clock.clone()).await;
         let url = url_with_database(&admin, &cleanup.1);
-        out.push(build_with("postgres", url, store, Some(cleanup), None, settings).await);
+        out.push(build_with("postgres", url, store, Some(cleanup), None, settings, clock).await);
     }
     out
 }
 
 /// One app per available backend: SQLite always, PostgreSQL when configured.
 pub async fn apps() -> Vec<TestApp> {
-    let (store, dir, url) = seeded_sqlite().await;
+    let (store, dir, url) = seeded_sqlite(Arc::new(SystemClock)).await;
     let mut out = vec![build("sqlite", url, store, None, Some(dir)).await];
     if let Some(admin) = postgres_url() {
-        let (store, cleanup) = seeded_postgres(&admin).await;
+        let (store, cleanup) = seeded_postgres(&admin, Arc::new(SystemClock)).await;
         let url = url_with_database(&admin, &cleanup.1);
         out.push(build("postgres", url, store, Some(cleanup), None).await);
     }

@@ -4,39 +4,56 @@
 use axum::http::StatusCode;
 use treem_app::auth::AuthSettings;
 
-use crate::harness::{apps, apps_with, csrf_of, PASSWORD};
+use std::sync::Arc;
+use treem_domain::clock::FixedClock;
+
+use crate::harness::{apps, apps_on, csrf_of, PASSWORD};
 
 fn with(idle: time::Duration, absolute: time::Duration) -> AuthSettings {
     AuthSettings { idle_timeout: idle, absolute_timeout: absolute, require_mfa: false }
 }
 
+/// A clock that stands still until the test moves it, on a day in the future of the real
+/// one (a session's times are compared with nothing but this clock).
+fn standing_clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock::at(time::macros::datetime!(2027-11-15 01:00 UTC)))
+}
+
 #[tokio::test]
 async fn a_session_idle_longer_than_the_idle_timeout_is_ended() {
-    for t in apps_with(with(time::Duration::seconds(1), time::Duration::hours(8))).await {
+    let clock = standing_clock();
+    for t in apps_on(with(time::Duration::minutes(15), time::Duration::hours(8)), clock.clone()).await {
         t.account("lan.xa", "commune_worker", "29884", None).await;
         let s = t.session("lan.xa").await;
         assert_eq!(t.page("/children", &s).await.status, StatusCode::OK);
-        tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+        clock.advance(time::Duration::minutes(14));
+        assert_eq!(t.page("/children", &s).await.status, StatusCode::OK, "14 idle minutes are within the limit");
+        clock.advance(time::Duration::minutes(15) + time::Duration::seconds(1));
         let r = t.page("/children", &s).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", t.backend);
         assert!(r.headers.get("location").unwrap().to_str().unwrap().starts_with("/login"));
         // Ended for good: the cookie does not come back to life.
         assert_eq!(t.page("/children", &s).await.status, StatusCode::SEE_OTHER);
         assert_eq!(t.api("GET", "/api/v1/me", &s, None).await.status, StatusCode::UNAUTHORIZED);
+        // The store wrote the session's sign-in on the same clock: the audit entry says so.
+        let stamped = t.raw_count("SELECT COUNT(*) FROM audit_log WHERE action = 'session.sign_in' AND at >= '2027-11-15'").await;
+        assert!(stamped >= 1, "{}: the sign-in is stamped with the clock's time", t.backend);
     }
 }
 
 #[tokio::test]
 async fn a_session_older_than_the_absolute_timeout_is_ended_however_busy() {
-    for t in apps_with(with(time::Duration::hours(1), time::Duration::seconds(2))).await {
+    let clock = standing_clock();
+    for t in apps_on(with(time::Duration::hours(1), time::Duration::hours(8)), clock.clone()).await {
         t.account("lan.xa", "commune_worker", "29884", None).await;
         let s = t.session("lan.xa").await;
-        // Busy all along: a request every 400 ms.
-        for _ in 0..4 {
+        // Busy all along: a request every 50 minutes for 7 h 30 min.
+        for _ in 0..9 {
             assert_eq!(t.page("/children", &s).await.status, StatusCode::OK);
-            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+            clock.advance(time::Duration::minutes(50));
         }
-        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        assert_eq!(t.page("/children", &s).await.status, StatusCode::OK, "7 h 30 min: still within 8 hours");
+        clock.advance(time::Duration::minutes(31));
         assert_eq!(t.page("/children", &s).await.status, StatusCode::SEE_OTHER, "{}", t.backend);
     }
 }

@@ -222,7 +222,7 @@ pub struct CaseDto {
 pub async fn get_case(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<String>) -> Result<Json<CaseDto>, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let v = app.cases.get(&a, id).await?;
-    let now = treem_domain::audit::now_utc();
+    let now = app.clock.now();
     let sensitive = super::people::SensitiveText::from;
     let (name, contact) = match v.reporter {
         Masked::Shown((n, c)) => (Masked::Shown(n), Masked::Shown(c)),
@@ -414,7 +414,7 @@ pub async fn referral_status(
 pub async fn tasks(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Json<Vec<TaskDto>>, ApiError> {
     let q = q.unwrap_or_default();
     let flag = |k: &str| query_param(&q, k).is_some_and(|v| v == "true" || v == "1");
-    let now = treem_domain::audit::now_utc();
+    let now = app.clock.now();
     let rows = app.cases.tasks(&a, flag("mine"), flag("overdue")).await?;
     Ok(Json(
         rows.iter()

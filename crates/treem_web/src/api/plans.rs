@@ -608,7 +608,7 @@ pub async fn indicator_values(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Vec<IndicatorValueDto>>, ApiError> {
     let q = q.unwrap_or_default();
-    let this_year = treem_domain::calendar::today_in_vietnam().year();
+    let this_year = app.clock.today_in_vietnam().year();
     let year = |name: &str, default: i32| -> Result<i32, AppError> {
         match crate::ui::query_param(&q, name).filter(|v| !v.is_empty()) {
             Some(v) => {
@@ -622,7 +622,11 @@ pub async fn indicator_values(
         return Err(AppError::invalid("to", "not before `from`").into());
     }
     let ratio = matches!(app.plans.indicator(&code).await?.1, Formula::Ratio(..));
-    let within = crate::ui::within_param(crate::ui::query_param(&q, "unit").as_deref(), crate::ui::query_param(&q, "on").as_deref())?;
+    let within = crate::ui::within_param(
+        crate::ui::query_param(&q, "unit").as_deref(),
+        crate::ui::query_param(&q, "on").as_deref(),
+        app.clock.today_in_vietnam(),
+    )?;
     let values = app.plans.indicator_values(&a, &code, from..=to, within).await?;
     Ok(Json(
         values
@@ -751,7 +755,12 @@ pub async fn indicator_breakdown(
 ) -> Result<Response, ApiError> {
     let q = q.unwrap_or_default();
     let param = |n: &str| crate::ui::query_param(&q, n);
-    let (year, on, level) = crate::ui::breakdown_params(param("year").as_deref(), param("on").as_deref(), param("level").as_deref())?;
+    let (year, on, level) = crate::ui::breakdown_params(
+        param("year").as_deref(),
+        param("on").as_deref(),
+        param("level").as_deref(),
+        app.clock.today_in_vietnam(),
+    )?;
     let b = app.plans.indicator_breakdown(&a, &code, year, on, level).await?;
     match param("format").as_deref() {
         Some("xlsx") => return Ok(crate::ui::breakdown_xlsx(&code, year, on, level, &b)),
@@ -812,9 +821,9 @@ pub async fn indicator_disaggregation(
 ) -> Result<Json<DisaggregationDto>, ApiError> {
     let q = q.unwrap_or_default();
     let param = |n: &str| crate::ui::query_param(&q, n);
-    let (year, _, _) = crate::ui::breakdown_params(param("year").as_deref(), None, None)?;
+    let (year, _, _) = crate::ui::breakdown_params(param("year").as_deref(), None, None, app.clock.today_in_vietnam())?;
     let by = param("by").unwrap_or_default();
-    let within = crate::ui::within_param(param("unit").as_deref(), param("on").as_deref())?;
+    let within = crate::ui::within_param(param("unit").as_deref(), param("on").as_deref(), app.clock.today_in_vietnam())?;
     let d = app.plans.indicator_disaggregation(&a, &code, &by, year, within).await?;
     let show = |v: i64| if d.ratio { hundredths(v) } else { v.to_string() };
     Ok(Json(DisaggregationDto {

@@ -70,10 +70,10 @@ pub struct UnitList {
     units: Vec<UnitOnDate>,
 }
 
-fn date_param(query: &Option<String>) -> Result<time::Date, ApiError> {
+fn date_param(query: &Option<String>, today: time::Date) -> Result<time::Date, ApiError> {
     match query_param(query.as_deref().unwrap_or_default(), "date").filter(|d| !d.is_empty()) {
         Some(d) => parse_user_date("date", &d).map_err(ApiError::from),
-        None => Ok(treem_domain::calendar::today_in_vietnam()),
+        None => Ok(today),
     }
 }
 
@@ -85,7 +85,7 @@ fn date_param(query: &Option<String>) -> Result<time::Date, ApiError> {
     ),
     responses((status = 200, body = UnitList), (status = 422, body = ErrorEnvelope)))]
 pub async fn list_units(State(app): State<Arc<App>>, RawQuery(query): RawQuery) -> Result<Json<UnitList>, ApiError> {
-    let date = date_param(&query)?;
+    let date = date_param(&query, app.clock.today_in_vietnam())?;
     let level = match query_param(query.as_deref().unwrap_or_default(), "level").filter(|l| !l.is_empty()) {
         Some(l) => Some(UnitLevel::parse(&l).ok_or_else(|| AppError::invalid("level", "expected province, district, commune or hamlet"))?),
         None => None,

@@ -309,7 +309,7 @@ async fn case_view(
 ) -> Result<Response, PageError> {
     let v = app.cases.get(&s.actor, id).await.map_err(|e| ctx.error(e))?;
     let hidden = || treem_web_hidden(ctx);
-    let now = treem_domain::audit::now_utc();
+    let now = app.clock.now();
     let providers = app.cases.providers().await.map_err(|e| ctx.error(e))?;
     let r = &v.record;
     let page = CasePage {
@@ -579,7 +579,7 @@ pub async fn tasks_page(
     Query(p): Query<TasksParams>,
 ) -> Result<Response, PageError> {
     let tasks = app.cases.tasks(&s.actor, p.mine.is_some(), p.overdue.is_some()).await.map_err(|e| ctx.error(e))?;
-    let now = treem_domain::audit::now_utc();
+    let now = app.clock.now();
     let rows = tasks
         .iter()
         .map(|t| TaskLine {

@@ -347,7 +347,7 @@ fn field_errors(e: AppError) -> Result<Vec<(String, String)>, AppError> {
 
 pub async fn child_new_form(State(app): State<Arc<App>>, ctx: PageContext, SignedIn(s): SignedIn) -> Result<Response, PageError> {
     s.actor.require(Action::Write).map_err(|e| ctx.error(e))?;
-    let f = ChildForm { sex: "female".into(), registered_on: treem_domain::calendar::today_in_vietnam().to_string(), ..Default::default() };
+    let f = ChildForm { sex: "female".into(), registered_on: app.clock.today_in_vietnam().to_string(), ..Default::default() };
     Ok(form_page(&app, &ctx, &s.actor, "child.new_title", "/children".into(), f, Vec::new()))
 }
 

@@ -47,7 +47,7 @@ pub async fn fund_page(
     SignedIn(s): SignedIn,
     Query(p): Query<FundParams>,
 ) -> Result<Response, PageError> {
-    let today = treem_domain::calendar::today_in_vietnam();
+    let today = app.clock.today_in_vietnam();
     let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
         Some(y) => y.parse::<i32>().map_err(|_| ctx.error(treem_app::AppError::invalid("year", "a year such as 2024")))?,
         None => today.year(),

@@ -339,11 +339,7 @@ async fn form_page(
 
 pub async fn incident_new_form(State(app): State<Arc<App>>, ctx: PageContext, SignedIn(s): SignedIn) -> Result<Response, PageError> {
     s.actor.require(Action::Write).map_err(|e| ctx.error(e))?;
-    let f = IncidentFormData {
-        kind: "abuse".into(),
-        occurred_on: treem_domain::calendar::today_in_vietnam().to_string(),
-        ..Default::default()
-    };
+    let f = IncidentFormData { kind: "abuse".into(), occurred_on: app.clock.today_in_vietnam().to_string(), ..Default::default() };
     form_page(&app, &ctx, &s, f, Vec::new()).await
 }
 

@@ -121,7 +121,7 @@ pub async fn indicator_trend(
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
     let (indicator, formula) = app.plans.indicator(&code).await.map_err(|e| ctx.error(e))?;
-    let this_year = treem_domain::calendar::today_in_vietnam().year();
+    let this_year = app.clock.today_in_vietnam().year();
     let targets = trend_targets(&app, &s.actor).await.map_err(|e| ctx.error(e))?;
     let target = targets.get(&code);
     let from = target.and_then(|(_, years)| years.first()).map_or(this_year - 5, |y| y.year.min(this_year - 5));
@@ -149,7 +149,7 @@ pub async fn indicators_page(
     let catalogue = app.plans.catalogue().await.map_err(|e| ctx.error(e))?;
     let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
     let actor = active.map(|s| &s.actor).filter(|a| a.role.may(treem_domain::access::Action::List));
-    let this_year = treem_domain::calendar::today_in_vietnam().year();
+    let this_year = app.clock.today_in_vietnam().year();
     let years = actor.map(|_| ((this_year - 5)..=this_year).collect::<Vec<i32>>());
     // The first target (oldest plan first) following each indicator draws its ceilings.
     let targets = match actor {
@@ -257,13 +257,17 @@ pub struct BreakdownParams {
 
 /// Reads `unit` (an id) and `on` (the day whose map it is read on; default today) as
 /// typed: none when no unit is given.
-pub fn within_param(unit: Option<&str>, on: Option<&str>) -> Result<Option<treem_app::plans::Within>, treem_app::AppError> {
+pub fn within_param(
+    unit: Option<&str>,
+    on: Option<&str>,
+    today: time::Date,
+) -> Result<Option<treem_app::plans::Within>, treem_app::AppError> {
     use treem_app::AppError;
     let Some(unit) = unit.map(str::trim).filter(|u| !u.is_empty()) else { return Ok(None) };
     let unit = unit.parse::<i64>().map_err(|_| AppError::invalid("unit", "a unit's number (id)"))?;
     let on = match on.map(str::trim).filter(|d| !d.is_empty()) {
         Some(d) => treem_domain::unit_import::parse_date(d).ok_or_else(|| AppError::invalid("on", "a date as YYYY-MM-DD"))?,
-        None => treem_domain::calendar::today_in_vietnam(),
+        None => today,
     };
     Ok(Some(treem_app::plans::Within { unit: treem_domain::units::UnitId(unit), on }))
 }
@@ -274,9 +278,9 @@ pub fn breakdown_params(
     year: Option<&str>,
     on: Option<&str>,
     level: Option<&str>,
+    today: time::Date,
 ) -> Result<(i32, time::Date, UnitLevel), treem_app::AppError> {
     use treem_app::AppError;
-    let today = treem_domain::calendar::today_in_vietnam();
     let year = match year.map(str::trim).filter(|y| !y.is_empty()) {
         Some(y) => {
             y.parse::<i32>().ok().filter(|y| (1945..=2100).contains(y)).ok_or_else(|| AppError::invalid("year", "a year such as 2014"))?
@@ -386,7 +390,8 @@ pub async fn indicator_page(
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
     let (indicator, formula) = app.plans.indicator(&code).await.map_err(|e| ctx.error(e))?;
-    let (year, on, level) = breakdown_params(p.year.as_deref(), p.on.as_deref(), p.level.as_deref()).map_err(|e| ctx.error(e))?;
+    let (year, on, level) =
+        breakdown_params(p.year.as_deref(), p.on.as_deref(), p.level.as_deref(), app.clock.today_in_vietnam()).map_err(|e| ctx.error(e))?;
     let b = app.plans.indicator_breakdown(&s.actor, &code, year, on, level).await.map_err(|e| ctx.error(e))?;
     let name = pick(lang, &indicator.name_vi, &indicator.name_en).to_owned();
     let kind = if p.format.as_deref() == Some("png") { MapKind::Png } else { MapKind::Svg };
@@ -429,7 +434,7 @@ pub async fn indicator_page(
         formula.disaggregations(&indicator.disaggregations).iter().map(|(f, _)| (f.to_string(), field_label(f))).collect();
     // The breakdown by field may cover one unit's subtree, read on the map of the page's day.
     let on_text = on.to_string();
-    let within = within_param(p.unit.as_deref(), Some(&on_text)).map_err(|e| ctx.error(e))?;
+    let within = within_param(p.unit.as_deref(), Some(&on_text), app.clock.today_in_vietnam()).map_err(|e| ctx.error(e))?;
     let unit_by = p.by.clone().filter(|b| by_fields.iter().any(|(f, _)| f == b)).or_else(|| by_fields.first().map(|(f, _)| f.clone()));
     let by = match p.by.as_deref().filter(|b| !b.is_empty()) {
         None => None,

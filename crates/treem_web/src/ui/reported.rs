@@ -98,7 +98,7 @@ pub async fn reported_page(
             note: v.note,
         })
         .collect();
-    let form_year = year.unwrap_or_else(|| treem_domain::calendar::today_in_vietnam().year() - 1);
+    let form_year = year.unwrap_or_else(|| app.clock.today_in_vietnam().year() - 1);
     let page = ReportedPage {
         year: year.map(|y| y.to_string()).unwrap_or_default(),
         unit: unit.map(|u| u.0.to_string()).unwrap_or_default(),

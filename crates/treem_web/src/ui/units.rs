@@ -134,7 +134,7 @@ pub struct UnitsParams {
 }
 
 pub async fn units_page(State(app): State<Arc<App>>, ctx: PageContext, Query(p): Query<UnitsParams>) -> Result<Response, PageError> {
-    let today = treem_domain::calendar::today_in_vietnam();
+    let today = app.clock.today_in_vietnam();
     let date = match p.date.as_deref().filter(|d| !d.trim().is_empty()) {
         Some(d) => parse_user_date("date", d).map_err(|error| ctx.error(error))?,
         None => today,
@@ -257,7 +257,7 @@ pub async fn unit_page(State(app): State<Arc<App>>, ctx: PageContext, Path(id): 
     let page = UnitPage {
         statuses: statuses.into_iter().map(|s| (s.id, format!("unit_status.{}", s.kind), s.valid_from, s.valid_to, s.decision)).collect(),
         can_record,
-        today_iso: treem_domain::calendar::today_in_vietnam().to_string(),
+        today_iso: app.clock.today_in_vietnam().to_string(),
         c: ctx.chrome("units"),
         u: UnitView::from(&detail.unit),
         parents: detail
