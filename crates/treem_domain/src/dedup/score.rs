@@ -4,7 +4,7 @@ use super::*;
 
 /// A pair scoring at least this much is reported as a probable duplicate.
 /// Chosen on `tests/data/name_variants.csv`; see `docs/DUPLICATES.md`.
-pub const THRESHOLD: u32 = 70;
+pub const THRESHOLD: u32 = 69;
 
 /// What the matcher knows about a person (a stored child or one being registered).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -450,21 +450,28 @@ fn precision_and_recall_on_the_test_set() {
 }
 
 #[test]
-fn threshold_sweep_on_the_test_set() {
-    // Not an assertion on the threshold itself: prints how precision and recall move around it.
+fn no_other_threshold_is_better_on_both_counts() {
+    // The sweep shows how false alarms and misses trade off around the threshold; the
+    // property is that the chosen one is not beaten on both at once: no other threshold
+    // has no more false positives and no more false negatives, and fewer of one. (A step
+    // of 5 once hid that 69 beat 70 so.) A change of the weights that breaks this fails.
     let c = catalog();
     let scored: Vec<(u32, bool)> = test_set().iter().map(|r| (score(&to_cand(1, &r.a), &to_cand(2, &r.b), &c, ON).0, r.same)).collect();
-    for t in (50..=90).step_by(5) {
-        let tp = scored.iter().filter(|(s, same)| *s >= t && *same).count();
+    let counts = |t: u32| {
         let fp = scored.iter().filter(|(s, same)| *s >= t && !*same).count();
         let fneg = scored.iter().filter(|(s, same)| *s < t && *same).count();
-        eprintln!("threshold {t}: TP {tp} FP {fp} FN {fneg}");
+        (fp, fneg)
+    };
+    let (fp, fneg) = counts(THRESHOLD);
+    for t in 30..=100 {
+        let (p, n) = counts(t);
+        eprintln!("threshold {t}: FP {p} FN {n}");
+        assert!(!(p <= fp && n <= fneg && p + n < fp + fneg), "threshold {t} (FP {p}, FN {n}) beats {THRESHOLD} (FP {fp}, FN {fneg})");
     }
-    assert!(!scored.is_empty());
 }
 
 #[test]
-fn ten_thousand_candidates_timing() {
+fn among_ten_thousand_candidates_the_child_typed_without_marks_is_found() {
     let c = catalog();
     let families = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Khổng", "Tạ"];
     let middles = ["Thị", "Văn", "Ngọc", "Minh", "Thị Thu", "Hoàng", "Gia", "Quốc", "Thanh", "Bảo"];
@@ -496,12 +503,9 @@ fn ten_thousand_candidates_timing() {
     let known = existing[4242];
     let typed = search_key(known.full_name);
     let new = Candidate { id: 0, full_name: &typed, birth_date: known.birth_date.map(|d| d + time::Duration::days(7)), ..known };
-    for run in 0..3 {
-        let start = std::time::Instant::now();
-        let found = find_duplicates(&new, &existing, &c, ON);
-        let elapsed = start.elapsed();
-        eprintln!("find_duplicates over {} candidates, run {run}: {elapsed:?}, {} matches", existing.len(), found.len());
-        assert!(found.iter().all(|m| m.score >= THRESHOLD));
-        assert!(found.iter().any(|m| m.id == known.id), "{} {:?}", known.full_name, known.birth_date);
-    }
+    // How long it takes is a benchmark's question (docs/PERFORMANCE.md), not this test's.
+    let found = find_duplicates(&new, &existing, &c, ON);
+    assert!(found.iter().all(|m| m.score >= THRESHOLD));
+    assert!(found.iter().any(|m| m.id == known.id), "{} {:?}", known.full_name, known.birth_date);
+    assert!(found.len() < 50, "{} matches: the candidates are not all alike", found.len());
 }
