@@ -111,6 +111,18 @@ cargo fmt --all -- --check
 banner "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
 
+# Licences, duplicate-version policy and sources of every dependency (deny.toml). CI
+# (CI=true) must run it; a local run without cargo-deny installed says so and goes on.
+if command -v cargo-deny >/dev/null 2>&1; then
+    banner "cargo deny check licenses bans sources"
+    cargo deny check licenses bans sources
+elif [[ "${CI:-}" == "true" ]]; then
+    echo "cargo-deny is not installed (.ci/run installs it)" >&2
+    exit 1
+else
+    echo "cargo-deny not installed: dependency licences not checked (cargo install cargo-deny --locked)"
+fi
+
 if [[ -n "$PG_URL" ]]; then
     banner "cargo test --workspace (SQLite and PostgreSQL at $PG_HOST:$PG_PORT)"
 else
