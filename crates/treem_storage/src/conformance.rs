@@ -15,6 +15,22 @@ use crate::Store;
 
 #[cfg(test)]
 mod coverage;
+mod facts;
+mod incidents;
+mod merges;
+mod notices;
+mod plans;
+mod register;
+mod reported;
+mod sessions;
+pub use facts::*;
+pub use incidents::*;
+pub use merges::*;
+pub use notices::*;
+pub use plans::*;
+pub use register::*;
+pub use reported::*;
+pub use sessions::*;
 
 fn unit_import_event() -> AuditEvent {
     AuditEvent::new("units.import", Outcome::Ok)
@@ -86,7 +102,13 @@ async fn with_small_units(store: &dyn Store) -> SmallUnits {
 }
 
 /// The fields of a child registered on `registered_on` in `unit`, with nothing sensitive.
-fn child_fields(name: &str, unit: UnitId, sex: treem_domain::child::Sex, birth: time::Date, registered_on: time::Date) -> treem_domain::child::ChildFields {
+fn child_fields(
+    name: &str,
+    unit: UnitId,
+    sex: treem_domain::child::Sex,
+    birth: time::Date,
+    registered_on: time::Date,
+) -> treem_domain::child::ChildFields {
     treem_domain::child::ChildFields {
         full_name: name.into(),
         name_search: treem_domain::text::search_key(name),
@@ -594,7 +616,26 @@ macro_rules! conformance_tests {
             the_audit_chain_links_and_verifies,
             children_are_stored_read_with_audit_and_versioned,
             cases_steps_tasks_and_referrals,
-            indicator_definitions_are_revisioned_with_their_audit
+            indicator_definitions_are_revisioned_with_their_audit,
+            incidents_are_stored_under_their_id_and_read_with_audit,
+            incidents_are_listed_by_unit_kind_and_day_in_id_order,
+            incident_facts_count_by_unit_day_and_coded_fields,
+            profiles_are_written_with_audit_and_read_back,
+            dated_rows_are_added_ordered_and_ended_once,
+            caregivers_and_consents_are_kept_per_child,
+            households_are_upserted_by_unit_and_code_with_poverty_by_year,
+            plans_are_inserted_then_replaced_by_code,
+            unit_statuses_are_added_listed_and_ended,
+            public_releases_are_kept_once_per_plan_and_year,
+            reported_values_replace_by_key_and_batches_are_all_or_none,
+            fund_movements_are_recorded_with_audit_and_listed_by_day,
+            a_bulk_load_is_read_back_by_the_fact_readers,
+            a_refused_bulk_load_writes_nothing,
+            merged_records_leave_lists_and_facts_until_unmerged,
+            write_notices_are_what_the_engine_promises,
+            accounts_are_listed_and_sessions_touched_and_ended,
+            interventions_and_providers_are_listed_as_stored,
+            the_schema_is_described_alike_on_every_engine
         );
     };
     (@each $store:path, $($name:ident),*) => {
