@@ -13,6 +13,25 @@ use treem_domain::audit::{AuditEvent, Outcome};
 
 use crate::Store;
 
+#[cfg(test)]
+mod coverage;
+mod facts;
+mod incidents;
+mod merges;
+mod notices;
+mod plans;
+mod register;
+mod reported;
+mod sessions;
+pub use facts::*;
+pub use incidents::*;
+pub use merges::*;
+pub use notices::*;
+pub use plans::*;
+pub use register::*;
+pub use reported::*;
+pub use sessions::*;
+
 fn unit_import_event() -> AuditEvent {
     AuditEvent::new("units.import", Outcome::Ok)
 }
@@ -33,6 +52,81 @@ fn parse(files: &[(&str, &str)]) -> ParsedFiles {
         parse_file(name, text.as_bytes(), &mut p).unwrap();
     }
     p
+}
+
+/// An audit event of `action` that succeeded.
+fn ev(action: &str) -> AuditEvent {
+    AuditEvent::new(action, Outcome::Ok)
+}
+
+/// The actions of the whole audit chain, oldest first; the chain must verify.
+async fn audit_actions(store: &dyn Store) -> Vec<String> {
+    let chain = store.audit_chain().await.unwrap();
+    assert_eq!(treem_domain::audit::verify_chain(&chain), Ok(chain.len()), "the audit chain verifies");
+    chain.into_iter().map(|e| e.event.action).collect()
+}
+
+/// The newest audit entry (the chain must not be empty).
+async fn last_audit(store: &dyn Store) -> treem_domain::audit::AuditEntry {
+    store.audit_chain().await.unwrap().pop().expect("an audit entry")
+}
+
+/// A refused write: `Conflict`, with nothing written (the audit chain is as long as before).
+async fn assert_conflict_writes_nothing<T: std::fmt::Debug>(store: &dyn Store, chain_before: usize, r: Result<T, crate::StorageError>) {
+    assert!(matches!(r, Err(crate::StorageError::Conflict(_))), "expected a conflict, got {r:?}");
+    assert_eq!(store.audit_chain().await.unwrap().len(), chain_before, "a refused write leaves no audit entry");
+}
+
+/// A small map for the tests that need units but not the real one: a province and two
+/// of its communes, all valid from 2012.
+#[derive(Debug, Clone, Copy)]
+struct SmallUnits {
+    province: UnitId,
+    east: UnitId,
+    west: UnitId,
+}
+
+async fn with_small_units(store: &dyn Store) -> SmallUnits {
+    migrated(store).await;
+    let files = parse(&[(
+        "u.csv",
+        "code,name,level,type,parent_code,valid_from,valid_to\n\
+         1,Tỉnh Một,province,tinh,,2012-01-01,\n\
+         101,Xã Đông,commune,xa,1,2012-01-01,\n\
+         102,Xã Tây,commune,xa,1,2012-01-01,\n",
+    )]);
+    store.import_units(&files, &unit_import_event()).await.unwrap().unwrap();
+    let c = store.load_units().await.unwrap();
+    let id = |code| c.by_code_on(code, date!(2020 - 01 - 01)).unwrap().id;
+    SmallUnits { province: id("1"), east: id("101"), west: id("102") }
+}
+
+/// The fields of a child registered on `registered_on` in `unit`, with nothing sensitive.
+fn child_fields(
+    name: &str,
+    unit: UnitId,
+    sex: treem_domain::child::Sex,
+    birth: time::Date,
+    registered_on: time::Date,
+) -> treem_domain::child::ChildFields {
+    treem_domain::child::ChildFields {
+        full_name: name.into(),
+        name_search: treem_domain::text::search_key(name),
+        sex,
+        birth_date: birth,
+        birth_date_estimated: false,
+        residence_unit: unit,
+        registered_on,
+        hiv_status: None,
+        abuse_notes: None,
+        offence_notes: None,
+    }
+}
+
+/// A child of `unit` created by `by`: a girl born 1 June 2015, registered on 1 March 2024.
+async fn a_child(store: &dyn Store, by: i64, unit: UnitId, name: &str) -> i64 {
+    let f = child_fields(name, unit, treem_domain::child::Sex::Female, date!(2015 - 06 - 01), date!(2024 - 03 - 01));
+    store.create_child(&f, by, &[ev("child.create").record("child", "")]).await.unwrap()
 }
 
 pub async fn migrations_apply_once(store: &dyn Store) {
@@ -522,7 +616,26 @@ macro_rules! conformance_tests {
             the_audit_chain_links_and_verifies,
             children_are_stored_read_with_audit_and_versioned,
             cases_steps_tasks_and_referrals,
-            indicator_definitions_are_revisioned_with_their_audit
+            indicator_definitions_are_revisioned_with_their_audit,
+            incidents_are_stored_under_their_id_and_read_with_audit,
+            incidents_are_listed_by_unit_kind_and_day_in_id_order,
+            incident_facts_count_by_unit_day_and_coded_fields,
+            profiles_are_written_with_audit_and_read_back,
+            dated_rows_are_added_ordered_and_ended_once,
+            caregivers_and_consents_are_kept_per_child,
+            households_are_upserted_by_unit_and_code_with_poverty_by_year,
+            plans_are_inserted_then_replaced_by_code,
+            unit_statuses_are_added_listed_and_ended,
+            public_releases_are_kept_once_per_plan_and_year,
+            reported_values_replace_by_key_and_batches_are_all_or_none,
+            fund_movements_are_recorded_with_audit_and_listed_by_day,
+            a_bulk_load_is_read_back_by_the_fact_readers,
+            a_refused_bulk_load_writes_nothing,
+            merged_records_leave_lists_and_facts_until_unmerged,
+            write_notices_are_what_the_engine_promises,
+            accounts_are_listed_and_sessions_touched_and_ended,
+            interventions_and_providers_are_listed_as_stored,
+            the_schema_is_described_alike_on_every_engine
         );
     };
     (@each $store:path, $($name:ident),*) => {

@@ -64,3 +64,30 @@ fn database_urls_are_rewritten() {
     assert_eq!(url_with_database("postgres://127.0.0.1/test?sslmode=disable", "x"), "postgres://127.0.0.1/x?sslmode=disable");
     assert_eq!(url_with_database("postgres://127.0.0.1", "x"), "postgres://127.0.0.1/x");
 }
+
+/// What the suite cannot check with one store: a write committed by another process (here,
+/// another connection pool with its own application name) is heard, with its audit entry's
+/// action and record.
+#[tokio::test]
+async fn another_process_write_is_heard() {
+    use treem_storage::{AuditStore, FactStore, HeardWrite, Store};
+    let Some(fresh) = fresh().await else { return };
+    fresh.migrate().await.unwrap();
+    let other = PgStore::connect(&url_with_database(&fresh.admin_url, &fresh.name)).await.expect("a second process");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let heard = fresh
+        .hear_writes(std::sync::Arc::new(move |w: Option<HeardWrite>| {
+            if let Some(w) = w {
+                let _ = tx.send(w);
+            }
+            true
+        }))
+        .await
+        .unwrap();
+    assert!(heard);
+    let e = treem_domain::audit::AuditEvent::new("child.update", treem_domain::audit::Outcome::Ok).record("child", 42);
+    other.audit(&e).await.unwrap();
+    let w = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.expect("heard within 10 s").unwrap();
+    assert_eq!(w, HeardWrite { action: "child.update".into(), record_type: Some("child".into()), record_key: Some("42".into()) });
+    other.close().await;
+}
