@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use serde_json::json;
 use time::macros::date;
 
-use crate::engine::{percent, value};
 use crate::harness::{apps, TestApp};
+use crate::shared::{percent, value};
 
 /// A child registered on `registered_on` in the commune `code` (valid that day), with a
 /// household `household` given `status` for `year`.

@@ -176,9 +176,19 @@ async fn forms_with_bytes_that_are_not_utf8_store_nothing() {
 
 #[test]
 fn every_page_form_is_read_through_ui_form() {
-    let dir = format!("{}/../treem_web/src/ui", env!("CARGO_MANIFEST_DIR"));
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(std::path::Path::new(&format!("{}/../treem_web/src/ui", env!("CARGO_MANIFEST_DIR"))), &mut files);
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         for (n, line) in text.lines().enumerate() {
             let bare = line.replace("UiForm", "");

@@ -7,7 +7,7 @@ use time::macros::date;
 use treem_demo::{bulk, Scale};
 
 use crate::harness::apps;
-use crate::plans::download;
+use crate::shared::download;
 
 fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;

@@ -1,86 +1,11 @@
-//! Plans as data: the list and one plan, in the reader's language.
+//! What a plan's page shows, built from the plan and its progress: the lines of baselines,
+//! targets, tasks, budget and agencies, and the numbers as the reader's language writes them.
 
-use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
-use std::sync::Arc;
 use treem_app::App;
 use treem_domain::plan::Plan;
 
-use super::{pick, render, Chrome, PageContext, PageError};
 use crate::i18n::{translate, Lang};
-
-#[derive(Template)]
-#[template(path = "plans.html")]
-struct PlansPage {
-    c: Chrome,
-    rows: Vec<(String, String, String)>,
-    /// The reader may add plans (the link to the import form).
-    may_import: bool,
-}
-
-pub async fn plans_page(State(app): State<Arc<App>>, ctx: PageContext) -> Result<Response, PageError> {
-    let plans = app.plans.list().await.map_err(|e| ctx.error(e))?;
-    let rows = plans
-        .iter()
-        .map(|p| (p.code.clone(), pick(ctx.lang, &p.title_vi, &p.title_en).to_owned(), format!("{}–{}", p.period_from, p.period_to)))
-        .collect();
-    let may_import = ctx
-        .session
-        .as_ref()
-        .is_some_and(|s| s.state == treem_app::auth::SessionState::Active && treem_app::plans::PlanService::may_import(&s.actor));
-    Ok(render(StatusCode::OK, &PlansPage { c: ctx.chrome("plan"), rows, may_import }))
-}
-
-#[derive(Template)]
-#[template(path = "plan_import.html")]
-struct PlanImportPage {
-    c: Chrome,
-    /// The plan document as pasted (kept when it is refused).
-    text: String,
-    /// (where, what): a path such as `targets[T1].lead`, or `plan:line 12` for a syntax error.
-    errors: Vec<(String, String)>,
-}
-
-#[derive(serde::Deserialize)]
-pub struct PlanImportForm {
-    csrf: String,
-    #[serde(default)]
-    text: String,
-}
-
-/// The form to add or replace a plan by pasting its document (the format of
-/// `data/plans/README.md`): provincial officers and administrators.
-pub async fn plan_import_form(ctx: PageContext, crate::session::SignedIn(s): crate::session::SignedIn) -> Result<Response, PageError> {
-    if !treem_app::plans::PlanService::may_import(&s.actor) {
-        return Err(ctx.error(treem_app::AppError::Forbidden));
-    }
-    Ok(render(StatusCode::OK, &PlanImportPage { c: ctx.chrome("plan"), text: String::new(), errors: Vec::new() }))
-}
-
-/// Checks and stores a pasted plan; a refused one comes back with every problem named
-/// and the text as it was typed.
-pub async fn import_plan(
-    State(app): State<Arc<App>>,
-    ctx: PageContext,
-    crate::session::SignedIn(s): crate::session::SignedIn,
-    super::UiForm(f): super::UiForm<PlanImportForm>,
-) -> Result<Response, PageError> {
-    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
-    let outcome = match treem_app::plans::parse_plan_toml("plan", &f.text) {
-        Ok(plan) => app.plans.import(treem_app::accounts::Operator::Admin(&s.actor), &plan).await.map(|_| plan.code),
-        Err(e) => Err(e),
-    };
-    let errors = match outcome {
-        Ok(code) => return Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!("/plans/{code}")))),
-        Err(treem_app::AppError::InvalidFields(list)) => list,
-        Err(treem_app::AppError::Invalid { field, message }) => vec![(field, message)],
-        Err(other) => return Err(ctx.error(other)),
-    };
-    let page = PlanImportPage { c: ctx.chrome("plan"), text: f.text, errors };
-    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
-}
+use crate::ui::pick;
 
 pub struct BaselineLine {
     pub id: String,
@@ -203,50 +128,6 @@ pub struct BudgetRow {
     pub note: String,
 }
 
-#[derive(Template)]
-#[template(path = "plan.html")]
-struct PlanPage {
-    c: Chrome,
-    title: String,
-    issuer: String,
-    number: String,
-    issued_year: i32,
-    period: String,
-    purpose: String,
-    /// Section II.2, one paragraph each.
-    requirements: Vec<String>,
-    /// The funding paragraph (III.4); empty when the plan has none.
-    funding: String,
-    /// Section V, one paragraph each.
-    implementation: Vec<String>,
-    reporting: Option<ReportingView>,
-    baselines: Vec<BaselineLine>,
-    targets: Vec<TargetLine>,
-    tasks: Vec<TaskLine>,
-    /// Budget totals by source (label = translation key) and by year, the grand total; lines in the plan.
-    budget_by_source: Vec<BudgetRow>,
-    budget_by_year: Vec<BudgetRow>,
-    budget_total: BudgetRow,
-    budget_lines: usize,
-    budget_unreported: usize,
-    /// (group id, the group's title, its solutions in the document's order)
-    solutions: Vec<(String, String, Vec<SolutionLine>)>,
-    agencies: Vec<AgencyView>,
-    /// Unit-count targets: (target id, text, rows of (year, day counted, counts, status key, status)).
-    unit_progress: Vec<(String, String, Vec<UnitProgressRow>)>,
-    milestones: Vec<MilestoneView>,
-    code: String,
-    /// Public statistics: the years, then (indicator code, name, values as shown).
-    /// Each published year with the day it was published.
-    public_years: Vec<(i32, String)>,
-    public_rows: Vec<(String, String, Vec<String>)>,
-    /// None when nobody is signed in: counts are shown within a scope only.
-    progress: Option<Vec<ProgressView>>,
-}
-
-/// (year, day counted, counts, status translation key, status)
-type UnitProgressRow = (i32, time::Date, String, String, &'static str);
-
 /// A milestone: its status and the units it names with the first day each held the status.
 pub struct MilestoneView {
     pub target_id: String,
@@ -279,7 +160,7 @@ pub struct ProgressRow {
     pub status: &'static str,
 }
 
-fn thousands(n: i64) -> String {
+pub(super) fn thousands(n: i64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
@@ -292,8 +173,8 @@ fn thousands(n: i64) -> String {
 }
 
 /// Hundredths as a decimal in the reader's language: "34,30" in Vietnamese, "34.30" in English.
-fn decimal(lang: Lang, h: i64) -> String {
-    let text = super::hundredths(h);
+pub(super) fn decimal(lang: Lang, h: i64) -> String {
+    let text = crate::ui::hundredths(h);
     let text = text.strip_suffix(".00").map_or(text.clone(), str::to_owned);
     match lang {
         Lang::Vi => text.replace('.', ","),
@@ -312,7 +193,7 @@ fn factor(lang: Lang, ppm: i64) -> String {
 }
 
 /// The lead and coordinating agencies of an item, each marked when treem infers it.
-fn agency_refs(p: &Plan, lang: Lang, lead: &str, coordinate: &[String], inferred: &[String]) -> Vec<AgencyRef> {
+pub(super) fn agency_refs(p: &Plan, lang: Lang, lead: &str, coordinate: &[String], inferred: &[String]) -> Vec<AgencyRef> {
     let roles =
         std::iter::once((lead, "lead")).filter(|(id, _)| !id.is_empty()).chain(coordinate.iter().map(|c| (c.as_str(), "coordinate")));
     roles
@@ -331,7 +212,7 @@ fn agency_refs(p: &Plan, lang: Lang, lead: &str, coordinate: &[String], inferred
 }
 
 /// The English paragraphs when the page is in English and there are any; else the Vietnamese.
-fn paragraphs_in<'a>(lang: Lang, vi: &'a [String], en: &'a [String]) -> &'a [String] {
+pub(super) fn paragraphs_in<'a>(lang: Lang, vi: &'a [String], en: &'a [String]) -> &'a [String] {
     if lang == Lang::En && !en.is_empty() {
         en
     } else {
@@ -349,7 +230,7 @@ fn ages(lang: Lang, from: Option<i32>, below: Option<i32>) -> String {
     parts.join(", ")
 }
 
-fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>) {
+pub(super) fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>) {
     let baselines = p
         .baselines
         .iter()
@@ -414,25 +295,31 @@ fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>) {
 }
 
 /// Money in VND as shown ("1.250.000.000").
-fn money(lang: Lang, v: Option<i64>) -> String {
+pub(super) fn money(lang: Lang, v: Option<i64>) -> String {
     v.map(thousands).unwrap_or_else(|| translate(lang, "plan.budget_not_reported").to_owned())
 }
 
 /// A sum of budget lines as a row of the totals.
-fn budget_sum_row(lang: Lang, label: String, s: &treem_domain::plan::BudgetSum) -> BudgetRow {
+pub(super) fn budget_sum_row(lang: Lang, label: String, s: &treem_domain::plan::BudgetSum) -> BudgetRow {
     BudgetRow {
         label,
         year: String::new(),
         planned: thousands(s.planned),
         spent: thousands(s.spent),
-        share: s.share_hundredths().map(|h| format!("{} %", super::hundredths(h))).unwrap_or_else(|| "–".to_owned()),
+        share: s.share_hundredths().map(|h| format!("{} %", crate::ui::hundredths(h))).unwrap_or_else(|| "–".to_owned()),
         note: if s.unreported > 0 { format!("{} {}", translate(lang, "plan.budget_unreported"), s.unreported) } else { String::new() },
     }
 }
 
 /// The unit targets under each target: the unit's name on the day its code is read, the years, the
 /// value, and how its last counted year stands (`progress` from the plan service).
-fn unit_target_lines(app: &App, p: &Plan, lang: Lang, progress: &[treem_app::plans::UnitTargetProgress], targets: &mut [TargetLine]) {
+pub(super) fn unit_target_lines(
+    app: &App,
+    p: &Plan,
+    lang: Lang,
+    progress: &[treem_app::plans::UnitTargetProgress],
+    targets: &mut [TargetLine],
+) {
     use treem_domain::plan::UnitTargetYears;
     let catalog = app.units.catalog();
     for (index, u) in p.unit_targets.iter().enumerate() {
@@ -459,7 +346,7 @@ fn unit_target_lines(app: &App, p: &Plan, lang: Lang, progress: &[treem_app::pla
             Some(Some(UnitTargetYears::Change(years))) => match years.last() {
                 None => (String::new(), "plan.unit_target_not_started".to_owned(), "not_started"),
                 Some(y) => {
-                    let ceiling = y.target_hundredths.map(|h| format!(" / {}", super::hundredths(h))).unwrap_or_default();
+                    let ceiling = y.target_hundredths.map(|h| format!(" / {}", crate::ui::hundredths(h))).unwrap_or_default();
                     (format!("{}: {}{ceiling}", y.year, y.actual), format!("year_status.{}", y.status.as_str()), y.status.as_str())
                 }
             },
@@ -483,179 +370,9 @@ fn unit_target_lines(app: &App, p: &Plan, lang: Lang, progress: &[treem_app::pla
     }
 }
 
-pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code): Path<String>) -> Result<Response, PageError> {
-    let p = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
-    let lang = ctx.lang;
-    let (mut baselines, mut targets) = view(&p, lang);
-    let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
-    let entries = app.plans.unit_target_progress(active.map(|s| &s.actor), &p).await.map_err(|e| ctx.error(e))?;
-    unit_target_lines(&app, &p, lang, &entries, &mut targets);
-    let milestones = app
-        .plans
-        .milestone_progress(&p)
-        .await
-        .map_err(|e| ctx.error(e))?
-        .into_iter()
-        .map(|m| MilestoneView {
-            text: p.targets.iter().find(|x| x.id == m.target_id).map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default(),
-            status_key: m.status.map_or_else(|| "plan.milestone_not_measured".to_owned(), |s| format!("year_status.{}", s.as_str())),
-            status: m.status.map_or("not_measured", |s| s.as_str()),
-            units: m.units.into_iter().map(|u| (u.name.map_or_else(|| u.code.clone(), |n| format!("{n} ({})", u.code)), u.since)).collect(),
-            target_id: m.target_id,
-        })
-        .collect();
-    let budget = app.plans.budget_totals(&code).await.map_err(|e| ctx.error(e))?;
-    let whole_period = translate(lang, "plan.budget_whole_period");
-    let budget_by_source = budget.by_source.iter().map(|(source, s)| budget_sum_row(lang, format!("budget_source.{source}"), s)).collect();
-    let budget_by_year = budget
-        .by_year
-        .iter()
-        .map(|(year, s)| BudgetRow {
-            year: year.map_or_else(|| "period".to_owned(), |y| y.to_string()),
-            ..budget_sum_row(lang, year.map_or_else(|| whole_period.to_owned(), |y| y.to_string()), s)
-        })
-        .collect();
-    let tasks = p
-        .tasks
-        .iter()
-        .map(|t| TaskLine {
-            id: t.id.clone(),
-            text: pick(lang, &t.text_vi, &t.text_en).to_owned(),
-            agencies: agency_refs(&p, lang, &t.lead, &t.coordinate, &t.inferred_agencies),
-            budget: t
-                .budget
-                .iter()
-                .map(|b| BudgetRow {
-                    label: format!("budget_source.{}", b.source),
-                    year: b.year.map_or_else(|| whole_period.to_owned(), |y| y.to_string()),
-                    planned: money(lang, b.planned),
-                    spent: money(lang, b.spent),
-                    share: match (b.planned, b.spent) {
-                        (Some(planned), Some(spent)) if planned > 0 => {
-                            let sum = treem_domain::plan::BudgetSum { planned, spent, unreported: 0 };
-                            sum.share_hundredths().map(|h| format!("{} %", super::hundredths(h))).unwrap_or_default()
-                        }
-                        _ => "–".to_owned(),
-                    },
-                    note: b.note.clone(),
-                })
-                .collect(),
-        })
-        .collect();
-    let solutions = solution_groups(&p, lang);
-    if let Some(s) = active.filter(|s| s.actor.role.may(treem_domain::access::Action::List)) {
-        for (id, _, value, ratio) in app.plans.baselines_recomputed(&s.actor, &p).await.map_err(|e| ctx.error(e))? {
-            if let Some(line) = baselines.iter_mut().find(|b| b.id == id) {
-                line.recomputed = match value {
-                    None => crate::i18n::translate(lang, "indicators.no_data").to_owned(),
-                    Some(v) if ratio => format!("{} %", decimal(lang, v)),
-                    Some(v) => thousands(v),
-                };
-            }
-        }
-    }
-    let progress = match active {
-        Some(s) if s.actor.role.may(treem_domain::access::Action::List) => {
-            let progress = app.plans.shared_progress(&s.actor, &p).await.map_err(|e| ctx.error(e))?;
-            Some(progress.iter().map(|t| progress_view(&p, lang, t)).collect())
-        }
-        _ => None,
-    };
-    let unit_progress = app
-        .plans
-        .shared_unit_progress(&p)
-        .await
-        .map_err(|e| ctx.error(e))?
-        .iter()
-        .map(|(id, years)| {
-            let text = p.targets.iter().find(|x| x.id == *id).map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default();
-            let rows = years
-                .iter()
-                .map(|y| {
-                    let legs = y
-                        .legs
-                        .iter()
-                        .map(|l| {
-                            format!(
-                                "{}: {} / {} ({} {}{})",
-                                translate(lang, &format!("level.{}", l.level)),
-                                l.count,
-                                l.total,
-                                l.operator,
-                                l.value,
-                                if p.targets.iter().any(|x| x.id == *id && x.kind == "unit_share_with_status") { " %" } else { "" }
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" · ");
-                    (y.year, y.on, legs, format!("year_status.{}", y.status.as_str()), y.status.as_str())
-                })
-                .collect();
-            (id.clone(), text, rows)
-        })
-        .collect();
-    let public = app.plans.shared_public_statistics(&p).await.map_err(|e| ctx.error(e))?;
-    let public_years = public
-        .first()
-        .map(|p| {
-            p.published.iter().map(|(y, at)| (*y, crate::ui::date_text(lang, &treem_domain::calendar::date_in_vietnam(*at)))).collect()
-        })
-        .unwrap_or_default();
-    let public_rows = public
-        .iter()
-        .map(|p| {
-            let values = p.years.iter().map(|(_, v)| public_value_text(lang, p.ratio, *v)).collect();
-            (p.indicator.code.clone(), pick(lang, &p.indicator.name_vi, &p.indicator.name_en).to_owned(), values)
-        })
-        .collect();
-    let page = PlanPage {
-        public_years,
-        public_rows,
-        code: code.clone(),
-        unit_progress,
-        milestones,
-        c: ctx.chrome("plan"),
-        title: pick(lang, &p.title_vi, &p.title_en).to_owned(),
-        issuer: pick(lang, &p.issuer_vi, &p.issuer_en).to_owned(),
-        number: p.number.clone(),
-        issued_year: p.issued_year,
-        period: format!("{}–{}", p.period_from, p.period_to),
-        purpose: pick(lang, &p.purpose_vi, &p.purpose_en).to_owned(),
-        requirements: paragraphs_in(lang, &p.requirements_vi, &p.requirements_en).to_vec(),
-        funding: if lang == Lang::En && !p.funding_en.is_empty() { p.funding_en.clone() } else { p.funding_vi.clone() },
-        implementation: paragraphs_in(lang, &p.implementation_vi, &p.implementation_en).to_vec(),
-        reporting: p.reporting.as_ref().map(|r| reporting_view(&p, lang, r)),
-        baselines,
-        targets,
-        tasks,
-        budget_total: budget_sum_row(lang, translate(lang, "plan.budget_total").to_owned(), &budget.total),
-        budget_by_source,
-        budget_by_year,
-        budget_lines: budget.lines,
-        budget_unreported: budget.total.unreported,
-        solutions,
-        agencies: p
-            .agencies
-            .iter()
-            .map(|a| AgencyView {
-                id: a.id.clone(),
-                heading: match lang {
-                    Lang::Vi if !a.heading_vi.is_empty() => a.heading_vi.clone(),
-                    _ => pick(lang, &a.name_vi, &a.name_en).to_owned(),
-                },
-                section: a.section.clone(),
-                invited: a.invited(),
-                duties: paragraphs_in(lang, &a.duties_vi, &a.duties_en).to_vec(),
-            })
-            .collect(),
-        progress,
-    };
-    Ok(render(StatusCode::OK, &page))
-}
-
 /// A measured target's years as shown: year on year with the previous year and the
 /// compounded path beside the judgement; otherwise the compounded ceiling.
-fn progress_view(p: &Plan, lang: Lang, t: &treem_app::plans::TargetProgress) -> ProgressView {
+pub(super) fn progress_view(p: &Plan, lang: Lang, t: &treem_app::plans::TargetProgress) -> ProgressView {
     let target = p.targets.iter().find(|x| x.id == t.target_id);
     let year_on_year = t.kind == "year_on_year_reduction";
     let change = target.and_then(|x| x.change_percent.as_deref()).and_then(treem_domain::plan::parse_hundredths).unwrap_or(0);
@@ -683,7 +400,7 @@ fn progress_view(p: &Plan, lang: Lang, t: &treem_app::plans::TargetProgress) -> 
 
 /// The solutions by group (a–d) in the document's order, each group under its title as the
 /// document writes it (or the group's name when the plan gives no title).
-fn solution_groups(p: &Plan, lang: Lang) -> Vec<(String, String, Vec<SolutionLine>)> {
+pub(super) fn solution_groups(p: &Plan, lang: Lang) -> Vec<(String, String, Vec<SolutionLine>)> {
     // "a10" after "a9": the group's letter, then the number.
     let order = |id: &str| {
         let digits = id.trim_start_matches(|c: char| !c.is_ascii_digit());
@@ -717,7 +434,7 @@ fn solution_groups(p: &Plan, lang: Lang) -> Vec<(String, String, Vec<SolutionLin
 }
 
 /// Who reports to whom, through whom and by when, as the plan's page shows it.
-fn reporting_view(p: &Plan, lang: Lang, r: &treem_domain::plan::Reporting) -> ReportingView {
+pub(super) fn reporting_view(p: &Plan, lang: Lang, r: &treem_domain::plan::Reporting) -> ReportingView {
     let agency = |id: &str| p.agencies.iter().find(|a| a.id == id);
     let name = |id: &str| agency(id).map_or_else(|| id.to_owned(), |a| pick(lang, &a.name_vi, &a.name_en).to_owned());
     let recipient = |id: &str| {
@@ -742,67 +459,11 @@ fn reporting_view(p: &Plan, lang: Lang, r: &treem_domain::plan::Reporting) -> Re
     }
 }
 
-#[derive(serde::Deserialize)]
-pub struct ChartParams {
-    #[serde(default)]
-    download: Option<String>,
-    /// `png`: the chart as a PNG picture (a download); otherwise SVG.
-    #[serde(default)]
-    format: Option<String>,
-}
-
-/// A measured target's yearly counts and ceilings as an SVG chart, within the caller's
-/// scope (the same figures as the plan page); `?download=1` saves it as a file.
-pub async fn target_chart(
-    State(app): State<Arc<App>>,
-    ctx: PageContext,
-    crate::session::SignedIn(s): crate::session::SignedIn,
-    Path((code, target)): Path<(String, String)>,
-    axum::extract::Query(q): axum::extract::Query<ChartParams>,
-) -> Result<Response, PageError> {
-    let plan = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
-    let progress = app.plans.shared_progress(&s.actor, &plan).await.map_err(|e| ctx.error(e))?;
-    let t = progress.iter().find(|t| t.target_id == target).ok_or_else(|| ctx.error(treem_app::AppError::NotFound))?;
-    let text = plan.targets.iter().find(|x| x.id == target).map(|x| pick(ctx.lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default();
-    let years: Vec<super::chart::ChartYear> = t
-        .years
-        .iter()
-        .map(|y| super::chart::ChartYear {
-            year: y.year,
-            actual: y.actual,
-            ceiling_hundredths: y.target_hundredths,
-            trajectory_hundredths: y.trajectory_hundredths,
-        })
-        .collect();
-    let title = format!("{target} · {text}");
-    let ceiling_key = if t.kind == "year_on_year_reduction" { "plan.ceiling_previous_year" } else { "plan.ceiling" };
-    let (actual, ceiling) = (translate(ctx.lang, "plan.actual"), translate(ctx.lang, ceiling_key));
-    let trajectory = translate(ctx.lang, "plan.trajectory");
-    match q.format.as_deref() {
-        Some("png") => {
-            let png = super::chart::target_chart_png(&title, actual, ceiling, trajectory, &years);
-            return Ok(super::indicators::attachment("image/png", &format!("{code}-{target}.png"), png));
-        }
-        None | Some("" | "svg") => {}
-        Some(_) => return Err(ctx.error(treem_app::AppError::invalid("format", "svg or png"))),
-    }
-    let svg = super::chart::target_chart(&title, actual, ceiling, trajectory, &years);
-    let mut response =
-        axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg));
-    if q.download.is_some() {
-        let disposition = format!("attachment; filename=\"{code}-{target}.svg\"");
-        if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
-            response.headers_mut().insert(axum::http::header::CONTENT_DISPOSITION, v);
-        }
-    }
-    Ok(response)
-}
-
 /// A public value as shown: a count, a percentage, "fewer than 10" or "no data".
 pub fn public_value_text(lang: Lang, ratio: bool, v: treem_domain::indicator::PublicValue) -> String {
     use treem_domain::indicator::PublicValue;
     match v {
-        PublicValue::Shown(h) if ratio => format!("{} %", super::hundredths(h)),
+        PublicValue::Shown(h) if ratio => format!("{} %", crate::ui::hundredths(h)),
         PublicValue::Shown(n) => n.to_string(),
         PublicValue::Suppressed => translate(lang, "plan.suppressed").to_owned(),
         PublicValue::NoData => translate(lang, "indicators.no_data").to_owned(),
