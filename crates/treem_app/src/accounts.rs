@@ -125,7 +125,7 @@ impl AccountService {
             "password",
         ]);
         match self.store.create_account(&account, &event).await {
-            Err(StorageError::Conflict(_)) => Err(AppError::invalid("username", "this username is taken")),
+            Err(StorageError::Conflict(_)) => Err(AppError::state_conflict("username", "this username is taken")),
             other => Ok(other?),
         }
     }

@@ -432,7 +432,7 @@ impl CaseService {
         }
         let event = actor.event(&format!("referral.{}", to.as_str()), Outcome::Ok).record("case", case_id).fields(&["status", "reason"]);
         match self.store.set_referral(referral_id, case_id, &from, to.as_str(), reason.as_deref(), &event).await {
-            Err(StorageError::Conflict(_)) => Err(AppError::invalid("status", "the referral is not in a state that allows this")),
+            Err(StorageError::Conflict(_)) => Err(AppError::state_conflict("status", "the referral is not in a state that allows this")),
             other => Ok(other?),
         }
     }
@@ -451,11 +451,31 @@ pub struct ActionInput {
     pub safe: String,
 }
 
+/// The case steps [`ActionInput::to_action`] reads, by name (the API documents them).
+pub const ACTION_NAMES: [&str; 10] = [
+    "verify",
+    "close_unfounded",
+    "assess_initial",
+    "start_emergency",
+    "assess_detailed",
+    "draft_plan",
+    "approve_plan",
+    "start_plan",
+    "review",
+    "close",
+];
+
 impl ActionInput {
     /// The checked action; text is cleaned, the rest parsed, every problem names its field.
     pub fn to_action(&self) -> Result<CaseAction, AppError> {
         use treem_domain::case::RiskLevel;
         let note = || text("note", &self.note, 4000).map(Option::unwrap_or_default);
+        // A field another step reads is still checked: a value that could never be right
+        // is refused, not silently dropped.
+        text("approved_by", &self.approved_by, 200)?;
+        if !self.risk.trim().is_empty() && RiskLevel::parse(self.risk.trim()).is_none() {
+            return Err(AppError::invalid("risk", "choose low, medium or high"));
+        }
         Ok(match self.action.trim() {
             "verify" => CaseAction::Verify { note: note()? },
             "close_unfounded" => CaseAction::CloseUnfounded { reason: note()? },

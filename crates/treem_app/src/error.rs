@@ -36,6 +36,10 @@ pub enum AppError {
     EditConflict,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The request is well formed but the record's state does not allow it (a row already
+    /// ended, a username taken, a referral already answered): 409, naming the field.
+    #[error("{field}: {message}")]
+    StateConflict { field: String, message: String },
     /// A case step that the state machine refuses.
     #[error("{0}")]
     Case(treem_domain::case::CaseError),
@@ -50,6 +54,10 @@ impl AppError {
         Self::Invalid { field: field.to_owned(), message: message.into() }
     }
 
+    pub fn state_conflict(field: &str, message: impl Into<String>) -> Self {
+        Self::StateConflict { field: field.to_owned(), message: message.into() }
+    }
+
     /// Stable code, part of the API contract (`docs/API-DESIGN.md`).
     pub fn code(&self) -> &'static str {
         match self {
@@ -62,7 +70,7 @@ impl AppError {
             Self::Invalid { .. } | Self::InvalidFields(_) => "VALIDATION_FAILED",
             Self::ImportRefused(_) => "IMPORT_REFUSED",
             Self::EditConflict => "EDIT_CONFLICT",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict(_) | Self::StateConflict { .. } => "CONFLICT",
             Self::Case(e) => e.code(),
             Self::Busy => "BUSY",
             Self::Internal(_) => "INTERNAL",

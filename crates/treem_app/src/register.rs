@@ -71,7 +71,7 @@ fn fields(errors: Vec<treem_domain::child::FieldError>) -> AppError {
 
 fn conflict(field: &'static str, message: &'static str) -> impl Fn(StorageError) -> AppError {
     move |e| match e {
-        StorageError::Conflict(_) => AppError::invalid(field, message),
+        StorageError::Conflict(_) => AppError::state_conflict(field, message),
         other => other.into(),
     }
 }

@@ -17,6 +17,8 @@ pub enum Sex {
 }
 
 impl Sex {
+    pub const ALL: [Sex; 2] = [Self::Male, Self::Female];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Male => "male",

@@ -84,7 +84,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Invalid { .. } | AppError::InvalidFields(_) | AppError::ImportRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Conflict(_) | AppError::EditConflict => StatusCode::CONFLICT,
+        AppError::Conflict(_) | AppError::StateConflict { .. } | AppError::EditConflict => StatusCode::CONFLICT,
         AppError::Case(treem_domain::case::CaseError::Guard { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Case(_) => StatusCode::CONFLICT,
         AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -104,7 +104,7 @@ impl From<AppError> for ApiError {
             candidates: Vec::new(),
         };
         match e {
-            AppError::Invalid { field, message } => {
+            AppError::Invalid { field, message } | AppError::StateConflict { field, message } => {
                 body.field = Some(field);
                 body.message = message;
             }

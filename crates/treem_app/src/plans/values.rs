@@ -347,7 +347,8 @@ impl PlanService {
         records: Vec<crate::incidents::IncidentView>,
     ) -> Result<Vec<crate::incidents::IncidentView>, AppError> {
         let catalogue = self.catalogue().await?;
-        let (_, formula) = catalogue.find(code).ok_or(AppError::NotFound)?;
+        // The code is a filter of a list, not a record of the path: a wrong one is a bad value.
+        let (_, formula) = catalogue.find(code).ok_or_else(|| AppError::invalid("indicator", "no indicator has this code"))?;
         let count = match formula {
             Formula::Count(c) | Formula::Ratio(c, _) => c,
         };
@@ -385,7 +386,7 @@ impl PlanService {
     ) -> Result<(FactKind, Vec<i64>), AppError> {
         actor.require(Action::List)?;
         let catalogue = self.catalogue().await?;
-        let (_, formula) = catalogue.find(code).ok_or(AppError::NotFound)?;
+        let (_, formula) = catalogue.find(code).ok_or_else(|| AppError::invalid("indicator", "no indicator has this code"))?;
         let count = match formula {
             Formula::Count(c) | Formula::Ratio(c, _) => c,
         };
@@ -433,7 +434,7 @@ impl PlanService {
     ) -> Result<Vec<(i32, Option<i64>)>, AppError> {
         actor.require(Action::List)?;
         let catalogue = self.catalogue().await?;
-        let (_, formula) = catalogue.find(code).ok_or(AppError::NotFound)?;
+        let (_, formula) = catalogue.find(code).ok_or_else(|| AppError::invalid("indicator", "no indicator has this code"))?;
         if years.end() - years.start() > 100 {
             return Err(AppError::invalid("years", "at most 100 years at once"));
         }

@@ -144,8 +144,11 @@ async fn overdue_tasks_referrals_conflicts_and_scope() {
             )
             .await;
         assert_eq!(r.status, StatusCode::NO_CONTENT);
+        // A declined referral cannot be accepted: a state conflict (409), naming the field.
         let r = t.api("PUT", &format!("/api/v1/cases/{id}/referrals/{rid}"), &token, Some(json!({"status": "accepted"}).to_string())).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert_eq!(r.json()["error"]["code"], "CONFLICT");
+        assert_eq!(r.json()["error"]["field"], "status");
         let r2 = t.api("POST", &format!("/api/v1/cases/{id}/referrals"), &token, Some(json!({"provider_id": p}).to_string())).await.json()
             ["id"]
             .as_i64()

@@ -268,10 +268,17 @@ impl TestApp {
 
     /// The status and the body's bytes (for downloads that are not text).
     pub async fn send_raw(&self, req: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let (status, _, bytes) = self.send_parts(req).await;
+        (status, bytes)
+    }
+
+    /// The status, the headers and the body's bytes.
+    pub async fn send_parts(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
+        let headers = res.headers().clone();
         let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024).await.unwrap();
-        (status, bytes.to_vec())
+        (status, headers, bytes.to_vec())
     }
 
     pub async fn get(&self, uri: &str) -> Reply {

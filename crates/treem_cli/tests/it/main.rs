@@ -26,6 +26,7 @@ mod http_ui;
 mod i18n;
 mod incidents;
 mod indicator_pages;
+mod openapi;
 mod passwords;
 mod plan_checks;
 mod plan_progress;

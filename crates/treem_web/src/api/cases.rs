@@ -1,6 +1,6 @@
 //! `/api/v1/cases`, `/api/v1/tasks`, `/api/v1/services`: case management for API clients.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,7 +13,7 @@ use treem_domain::audit::timestamp_text;
 use treem_domain::case::{available, CaseState};
 use utoipa::ToSchema;
 
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::session::ApiActor;
 use crate::ui::query_param;
@@ -82,18 +82,23 @@ pub async fn list_cases(
 pub struct OpenCaseBody {
     child_id: i64,
     /// hotline_111, collaborator, police, school, health_facility, child_or_family, other
+    #[schema(schema_with = super::vocab::case_source)]
     source: String,
     #[serde(default)]
+    #[schema(max_length = 60)]
     source_ref: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     reporter_name: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     reporter_contact: String,
     summary: String,
     #[serde(default)]
     urgent: bool,
     /// RFC 3339; now when absent. Deadlines run from here.
     #[serde(default)]
+    #[schema(format = DateTime)]
     received_at: Option<String>,
 }
 
@@ -219,7 +224,7 @@ pub struct CaseDto {
 /// One case with its tasks, steps, plan and referrals (the read is audited).
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("token" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = CaseDto), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_case(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<String>) -> Result<Json<CaseDto>, ApiError> {
+pub async fn get_case(State(app): State<Arc<App>>, ApiActor(a): ApiActor, ApiPath(id): ApiPath<String>) -> Result<Json<CaseDto>, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let v = app.cases.get(&a, id).await?;
     let now = app.clock.now();
@@ -300,16 +305,20 @@ pub async fn get_case(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(i
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// verify, close_unfounded, assess_initial, start_emergency, assess_detailed, draft_plan, approve_plan, start_plan, review, close
+    #[schema(schema_with = super::vocab::case_action)]
     action: String,
     /// The case's version last read; a stale one is refused with EDIT_CONFLICT.
     version: i64,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     note: String,
     /// assess_initial: low, medium or high.
     #[serde(default)]
+    #[schema(schema_with = super::vocab::risk)]
     risk: String,
     /// approve_plan: who approved (the commune chair).
     #[serde(default)]
+    #[schema(max_length = 200)]
     approved_by: String,
     /// approve_plan: the review date, YYYY-MM-DD.
     #[serde(default)]
@@ -325,7 +334,7 @@ pub struct ActionBody {
 pub async fn case_action(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ActionBody>,
 ) -> Result<StatusCode, ApiError> {
     let input = ActionInput {
@@ -343,9 +352,11 @@ pub async fn case_action(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InterventionBody {
+    #[schema(schema_with = super::vocab::intervention_kind)]
     kind: String,
     responsible: String,
     #[serde(default)]
+    #[schema(format = Date)]
     due_on: Option<String>,
 }
 
@@ -355,7 +366,7 @@ pub struct InterventionBody {
 pub async fn add_intervention(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<InterventionBody>,
 ) -> Result<Response, ApiError> {
     let due = b.due_on.as_deref().filter(|d| !d.is_empty()).map(|d| treem_app::units::parse_user_date("due_on", d)).transpose()?;
@@ -368,6 +379,7 @@ pub async fn add_intervention(
 pub struct ReferralBody {
     provider_id: i64,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     note: String,
 }
 
@@ -377,7 +389,7 @@ pub struct ReferralBody {
 pub async fn refer(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ReferralBody>,
 ) -> Result<Response, ApiError> {
     let rid = app.cases.refer(&a, id, b.provider_id, &b.note).await?;
@@ -388,19 +400,21 @@ pub async fn refer(
 #[serde(deny_unknown_fields)]
 pub struct ReferralStatusBody {
     /// accepted, declined (with a reason) or completed.
+    #[schema(schema_with = super::vocab::referral_move)]
     status: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     reason: String,
 }
 
 /// Records the service's answer to a referral.
 #[utoipa::path(put, path = "/api/v1/cases/{id}/referrals/{rid}", tag = "cases", security(("token" = [])), request_body = ReferralStatusBody,
     params(("id" = i64, Path), ("rid" = i64, Path)),
-    responses((status = 204), (status = 422, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 204), (status = 409, description = "`CONFLICT`: the referral is not in a state that allows this move", body = ErrorEnvelope), (status = 422, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn referral_status(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path((id, rid)): Path<(i64, i64)>,
+    ApiPath((id, rid)): ApiPath<(i64, i64)>,
     ApiJson(b): ApiJson<ReferralStatusBody>,
 ) -> Result<StatusCode, ApiError> {
     app.cases.referral_outcome(&a, id, rid, b.status.trim(), &b.reason).await?;

@@ -75,14 +75,18 @@ pub struct FundBody {
     #[schema(format = Date)]
     date: String,
     /// receipt or disbursement
+    #[schema(schema_with = super::vocab::fund_direction)]
     direction: String,
     /// Receipts: state_budget, domestic_donation, foreign_donation, other
     #[serde(default)]
+    #[schema(schema_with = super::vocab::fund_source)]
     source: Option<String>,
     /// Disbursements: support_children, scholarships, campaigns, operations, other
     #[serde(default)]
+    #[schema(schema_with = super::vocab::fund_purpose)]
     purpose: Option<String>,
     /// Whole đồng, more than 0.
+    #[schema(minimum = 1)]
     amount: i64,
     #[serde(default)]
     note: Option<String>,

@@ -1,6 +1,6 @@
 //! `/api/v1/incidents`: abuse, children in conflict with the law, accidents and injuries.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,7 +12,7 @@ use treem_domain::incident::{IncidentFields, IncidentInput, IncidentKind};
 use utoipa::ToSchema;
 
 use super::people::SensitiveValue;
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::session::ApiActor;
 use crate::ui::query_param;
@@ -98,7 +98,7 @@ pub async fn list_incidents(
 pub async fn get_incident(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<IncidentDto>, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let v = app.incidents.get(&a, id).await?;
@@ -112,6 +112,7 @@ pub async fn get_incident(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentBody {
+    #[schema(schema_with = super::vocab::incident_kind)]
     kind: String,
     #[schema(format = Date)]
     occurred_on: String,
@@ -120,24 +121,33 @@ pub struct IncidentBody {
     #[serde(default)]
     case_id: Option<i64>,
     #[serde(default)]
+    #[schema(schema_with = super::vocab::abuse_form)]
     abuse_form: String,
     #[serde(default)]
+    #[schema(schema_with = super::vocab::sexual_subtype)]
     sexual_subtype: String,
     #[serde(default)]
+    #[schema(schema_with = super::vocab::setting)]
     setting: String,
     #[serde(default)]
+    #[schema(schema_with = super::vocab::relation)]
     relation: String,
     #[serde(default)]
+    #[schema(max_length = 500)]
     offence: String,
     #[serde(default)]
+    #[schema(schema_with = super::vocab::justice_stage)]
     justice_stage: String,
     #[serde(default)]
+    #[schema(schema_with = super::vocab::justice_measure)]
     justice_measure: String,
     #[serde(default)]
+    #[schema(schema_with = super::vocab::injury)]
     injury: String,
     #[serde(default)]
     fatal: bool,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     details: String,
 }
 

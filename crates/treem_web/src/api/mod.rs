@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Its OpenAPI 3 document is generated from these
 //! handlers and their types (utoipa) and served at `/api/v1/openapi.json`.
 
+mod answers;
 mod cases;
 mod fund;
 mod incidents;
@@ -10,6 +11,7 @@ mod register;
 mod reported;
 pub mod strict;
 mod units;
+mod vocab;
 
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
@@ -57,7 +59,7 @@ impl utoipa::Modify for BearerToken {
 pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    OpenApiRouter::with_openapi(doc)
+    let router = OpenApiRouter::with_openapi(doc)
         .routes(routes!(health))
         .routes(routes!(units::list_units))
         .routes(routes!(units::search_units))
@@ -113,8 +115,10 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .routes(routes!(people::list_accounts, people::create_account))
         .routes(routes!(people::set_account_status))
         .routes(routes!(people::list_tokens))
-        .routes(routes!(people::revoke_token))
-        .split_for_parts()
+        .routes(routes!(people::revoke_token));
+    let (router, mut doc) = router.split_for_parts();
+    answers::add_standard_answers(&mut doc);
+    (router, doc)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -186,12 +190,7 @@ where
         if !is_json(req.headers()) {
             return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json"));
         }
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| match rejection.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is larger than the server accepts")
-            }
-            _ => ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request body could not be read"),
-        })?;
+        let ApiBytes(bytes) = ApiBytes::from_request(req, state).await?;
         // serde_json's own reading first (syntax, duplicate and unknown fields, types) …
         serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_slice(&bytes)).map_err(|e| invalid_at(&e))?;
         // … then the one rule it lacks: objects only, at every depth.
@@ -200,6 +199,45 @@ where
             return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "the body must be a JSON object"));
         }
         strict::from_value::<T>(&value).map(Self).map_err(|e| invalid_at(&e))
+    }
+}
+
+/// A path's parameters, read as `T`; one that does not read (`/children/abc`) names no
+/// record, so it is answered as a missing one: 404 in the envelope, not axum's plain 400.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Self(v))
+            .map_err(|_| ApiError::not_found())
+    }
+}
+
+/// A raw body (a CSV upload) whose refusals use the envelope, as [`ApiJson`]'s do.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        axum::body::Bytes::from_request(req, state).await.map(Self).map_err(|rejection| too_large_or_unreadable(rejection.status()))
+    }
+}
+
+fn too_large_or_unreadable(status: StatusCode) -> ApiError {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "the request body is larger than the server accepts")
+        }
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the request body could not be read"),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `/api/v1/me`, `/api/v1/children`, `/api/v1/audit`, `/api/v1/accounts`, `/api/v1/tokens`:
 //! the same services as the pages, behind a token or a session.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,7 +14,7 @@ use treem_app::{App, AppError};
 use treem_domain::child::ChildInput;
 use utoipa::ToSchema;
 
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::session::ApiActor;
 use crate::ui::query_param;
@@ -193,7 +193,11 @@ pub async fn list_children(
 #[utoipa::path(get, path = "/api/v1/children/{id}", tag = "children", security(("token" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = ChildDto), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_child(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<String>) -> Result<Json<ChildDto>, ApiError> {
+pub async fn get_child(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<ChildDto>, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     Ok(Json(app.children.get(&a, id).await?.into()))
 }
@@ -201,10 +205,13 @@ pub async fn get_child(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ChildBody {
+    #[schema(max_length = 100)]
     full_name: String,
     /// male or female
+    #[schema(schema_with = super::vocab::sex)]
     sex: String,
     /// YYYY-MM-DD, or only the year (YYYY) when the date is not known: it is then kept as an estimate.
+    #[schema(pattern = r"^\d{4}(-\d{2}-\d{2})?$")]
     birth_date: String,
     residence_unit_id: i64,
     /// The record's date (default today); the residence unit must be valid then.
@@ -212,10 +219,13 @@ pub struct ChildBody {
     #[schema(format = Date)]
     registered_on: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = super::vocab::hiv_status)]
     hiv_status: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     abuse_notes: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     offence_notes: Option<String>,
     /// Required on update: the version last read.
     #[serde(default)]
@@ -289,7 +299,7 @@ fn no_confirmation(body: &ChildBody) -> Result<(), ApiError> {
 pub async fn update_child(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ChildBody>,
 ) -> Result<StatusCode, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
@@ -415,8 +425,11 @@ pub async fn list_accounts(State(app): State<Arc<App>>, ApiActor(a): ApiActor) -
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccountBody {
+    #[schema(pattern = r"^[A-Za-z0-9._-]{3,64}$")]
     username: String,
+    #[schema(max_length = 100)]
     display_name: String,
+    #[schema(schema_with = super::vocab::role)]
     role: String,
     /// Code of the scope unit (empty for system administrators).
     #[serde(default)]
@@ -432,7 +445,7 @@ pub struct NewAccountBody {
 
 /// Creates an account (administrators).
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", security(("token" = [])), request_body = NewAccountBody,
-    responses((status = 201, body = Created), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 201, body = Created), (status = 403, body = ErrorEnvelope), (status = 409, description = "`CONFLICT`: the username is taken", body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn create_account(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
@@ -466,7 +479,7 @@ pub struct AccountStatusBody {
 pub async fn set_account_status(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<AccountStatusBody>,
 ) -> Result<StatusCode, ApiError> {
     app.accounts.set_disabled(Operator::Admin(&a), id, b.disabled).await?;
@@ -507,7 +520,7 @@ pub async fn list_tokens(State(app): State<Arc<App>>, ApiActor(a): ApiActor) -> 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "accounts", security(("token" = [])),
     params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorEnvelope)))]
-pub async fn revoke_token(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+pub async fn revoke_token(State(app): State<Arc<App>>, ApiActor(a): ApiActor, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, ApiError> {
     app.auth.revoke_token(&a, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -579,7 +592,7 @@ pub struct MergeBody {
 pub async fn merge_child(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<MergeBody>,
 ) -> Result<StatusCode, ApiError> {
     app.children.merge(&a, id, b.duplicate_id).await?;
@@ -589,7 +602,7 @@ pub async fn merge_child(
 /// Undoes the merge of this record.
 #[utoipa::path(post, path = "/api/v1/children/{id}/unmerge", tag = "children", security(("token" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-pub async fn unmerge_child(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+pub async fn unmerge_child(State(app): State<Arc<App>>, ApiActor(a): ApiActor, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, ApiError> {
     app.children.unmerge(&a, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/plans`: plans as data (a plan is a public document; importing one is not public).
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,7 +13,7 @@ use treem_domain::plan::Plan;
 use treem_domain::units::UnitId;
 use utoipa::ToSchema;
 
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::session::ApiActor;
 
@@ -53,7 +53,7 @@ pub async fn list_plans(State(app): State<Arc<App>>) -> Result<Json<Vec<PlanSumm
 /// One plan, whole: the same document `treem plan import` reads (see data/plans/README.md), as JSON.
 #[utoipa::path(get, path = "/api/v1/plans/{code}", tag = "plans", params(("code" = String, Path)),
     responses((status = 200, body = Object, description = "the plan document"), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_plan(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Plan>, ApiError> {
+pub async fn get_plan(State(app): State<Arc<App>>, ApiPath(code): ApiPath<String>) -> Result<Json<Plan>, ApiError> {
     Ok(Json(Arc::unwrap_or_clone(app.plans.get(&code).await?)))
 }
 
@@ -103,7 +103,7 @@ fn budget_sum(s: &treem_domain::plan::BudgetSum) -> BudgetSumDto {
 /// The plan's task budgets summed by source and by year, with the total (public, as the plan is).
 #[utoipa::path(get, path = "/api/v1/plans/{code}/budget", tag = "plans", params(("code" = String, Path)),
     responses((status = 200, body = PlanBudgetDto), (status = 404, body = ErrorEnvelope)))]
-pub async fn plan_budget(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<PlanBudgetDto>, ApiError> {
+pub async fn plan_budget(State(app): State<Arc<App>>, ApiPath(code): ApiPath<String>) -> Result<Json<PlanBudgetDto>, ApiError> {
     let t = app.plans.budget_totals(&code).await?;
     Ok(Json(PlanBudgetDto {
         currency: "VND".into(),
@@ -179,7 +179,7 @@ pub(crate) use crate::ui::hundredths;
 pub async fn plan_progress(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<TargetProgressDto>>, ApiError> {
     let plan = app.plans.get(&code).await?;
     let progress = app.plans.shared_progress(&a, &plan).await?;
@@ -243,10 +243,12 @@ pub async fn list_unit_statuses(State(app): State<Arc<App>>, RawQuery(q): RawQue
 pub struct UnitStatusBody {
     unit_id: i64,
     /// child_friendly (communes) or community_based_protection (districts, communes)
+    #[schema(schema_with = super::vocab::unit_status_kind)]
     kind: String,
     #[schema(format = Date)]
     valid_from: String,
     /// The decision's number and date.
+    #[schema(max_length = 300)]
     decision: String,
 }
 
@@ -282,7 +284,7 @@ pub struct EndUnitStatusBody {
 pub async fn end_unit_status(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<EndUnitStatusBody>,
 ) -> Result<StatusCode, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
@@ -323,7 +325,7 @@ pub struct UnitTargetProgressDto {
     responses((status = 200, body = Vec<UnitTargetProgressDto>), (status = 404, body = ErrorEnvelope)))]
 pub async fn plan_unit_progress(
     State(app): State<Arc<App>>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<UnitTargetProgressDto>>, ApiError> {
     let progress = Arc::unwrap_or_clone(app.plans.shared_unit_progress(&app.plans.get(&code).await?).await?);
     Ok(Json(
@@ -388,7 +390,7 @@ pub struct MilestoneDto {
 /// The plan's milestones (T4) and whether each unit they name held their status by the deadline: public.
 #[utoipa::path(get, path = "/api/v1/plans/{code}/milestones", tag = "plans", params(("code" = String, Path)),
     responses((status = 200, body = Vec<MilestoneDto>), (status = 404, body = ErrorEnvelope)))]
-pub async fn plan_milestones(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Vec<MilestoneDto>>, ApiError> {
+pub async fn plan_milestones(State(app): State<Arc<App>>, ApiPath(code): ApiPath<String>) -> Result<Json<Vec<MilestoneDto>>, ApiError> {
     let plan = app.plans.get(&code).await?;
     let list = app.plans.milestone_progress(&plan).await?;
     Ok(Json(
@@ -426,7 +428,7 @@ pub struct UnitEntryProgressDto {
 pub async fn plan_unit_targets(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<UnitEntryProgressDto>>, ApiError> {
     use treem_domain::plan::UnitTargetYears;
     let plan = app.plans.get(&code).await?;
@@ -558,7 +560,7 @@ pub struct IndicatorSavedDto {
 pub async fn save_indicator(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(b): ApiJson<IndicatorBody>,
 ) -> Result<Response, ApiError> {
     if b.code.as_ref().is_some_and(|c| *c != code) {
@@ -604,7 +606,7 @@ pub struct IndicatorValueDto {
 pub async fn indicator_values(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Json<Vec<IndicatorValueDto>>, ApiError> {
     let q = q.unwrap_or_default();
@@ -685,7 +687,10 @@ pub struct PublicIndicatorDto {
 /// years are published, each once (from the day after it ends) and kept as published: never the open year, never live.
 #[utoipa::path(get, path = "/api/v1/plans/{code}/public-statistics", tag = "plans", params(("code" = String, Path)),
     responses((status = 200, body = Vec<PublicIndicatorDto>), (status = 404, body = ErrorEnvelope)))]
-pub async fn public_statistics(State(app): State<Arc<App>>, Path(code): Path<String>) -> Result<Json<Vec<PublicIndicatorDto>>, ApiError> {
+pub async fn public_statistics(
+    State(app): State<Arc<App>>,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Vec<PublicIndicatorDto>>, ApiError> {
     use treem_domain::indicator::PublicValue;
     let list = Arc::unwrap_or_clone(app.plans.shared_public_statistics(&app.plans.get(&code).await?).await?);
     Ok(Json(
@@ -750,7 +755,7 @@ pub struct BreakdownDto {
 pub async fn indicator_breakdown(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = q.unwrap_or_default();
@@ -816,7 +821,7 @@ pub struct DisaggregationDto {
 pub async fn indicator_disaggregation(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Json<DisaggregationDto>, ApiError> {
     let q = q.unwrap_or_default();
@@ -868,7 +873,7 @@ pub struct BaselineCheckDto {
 pub async fn plan_baselines(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<BaselineCheckDto>>, ApiError> {
     let plan = app.plans.get(&code).await?;
     let recomputed = app.plans.baselines_recomputed(&a, &plan).await?;

@@ -1,6 +1,6 @@
 //! `/api/v1/children/{id}/register`: the register beyond the core record.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,7 +10,7 @@ use treem_app::register::{Dated, ProfileInput};
 use treem_app::App;
 use utoipa::ToSchema;
 
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::session::ApiActor;
 
@@ -110,7 +110,11 @@ fn dated(d: &treem_app::register::DatedRecord) -> DatedDto {
 /// A child's register details (scoped like the child).
 #[utoipa::path(get, path = "/api/v1/children/{id}/register", tag = "children", security(("token" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = RegisterDto), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_register(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Path(id): Path<i64>) -> Result<Json<RegisterDto>, ApiError> {
+pub async fn get_register(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<RegisterDto>, ApiError> {
     let v = app.register.view(&a, id).await?;
     let consents = v
         .consents
@@ -169,7 +173,9 @@ fn created(id: i64) -> Response {
 #[serde(deny_unknown_fields)]
 pub struct CircumstanceBody {
     /// a, b, c, d, dd (or đ), e, g, h, i, k, l, m, n, o
+    #[schema(schema_with = super::vocab::circumstance_group)]
     group: String,
+    #[schema(format = Date)]
     began_on: String,
     #[serde(default)]
     ended_on: String,
@@ -181,7 +187,7 @@ pub struct CircumstanceBody {
 pub async fn add_circumstance(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<CircumstanceBody>,
 ) -> Result<Response, ApiError> {
     Ok(created(app.register.add_circumstance(&a, id, &b.group, &b.began_on, &b.ended_on).await?))
@@ -190,16 +196,18 @@ pub async fn add_circumstance(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndBody {
+    #[schema(format = Date)]
     ended_on: String,
 }
 
 /// Ends a group membership.
 #[utoipa::path(post, path = "/api/v1/children/{id}/circumstances/{row}/end", tag = "children", security(("token" = [])), request_body = EndBody,
-    params(("id" = i64, Path), ("row" = i64, Path)), responses((status = 204), (status = 422, body = ErrorEnvelope)))]
+    params(("id" = i64, Path), ("row" = i64, Path)),
+    responses((status = 204), (status = 409, description = "`CONFLICT`: the row has already ended", body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn end_circumstance(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path((id, row)): Path<(i64, i64)>,
+    ApiPath((id, row)): ApiPath<(i64, i64)>,
     ApiJson(b): ApiJson<EndBody>,
 ) -> Result<StatusCode, ApiError> {
     app.register.end(&a, id, Dated::Circumstance, row, &b.ended_on).await?;
@@ -209,7 +217,9 @@ pub async fn end_circumstance(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RiskBody {
+    #[schema(max_length = 1000)]
     factors: String,
+    #[schema(format = Date)]
     began_on: String,
 }
 
@@ -219,7 +229,7 @@ pub struct RiskBody {
 pub async fn add_risk(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<RiskBody>,
 ) -> Result<Response, ApiError> {
     Ok(created(app.register.add_risk(&a, id, &b.factors, &b.began_on).await?))
@@ -228,12 +238,15 @@ pub async fn add_risk(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaregiverBody {
+    #[schema(max_length = 200)]
     name: String,
     /// mother, father, grandparent, sibling, relative, foster_parent, guardian, facility, other
+    #[schema(schema_with = super::vocab::caregiver_relation)]
     relation: String,
     #[serde(default)]
     legal_representative: bool,
     #[serde(default)]
+    #[schema(max_length = 40)]
     phone: String,
 }
 
@@ -243,7 +256,7 @@ pub struct CaregiverBody {
 pub async fn add_caregiver(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<CaregiverBody>,
 ) -> Result<Response, ApiError> {
     Ok(created(app.register.add_caregiver(&a, id, &b.name, &b.relation, b.legal_representative, &b.phone).await?))
@@ -253,9 +266,13 @@ pub async fn add_caregiver(
 #[serde(deny_unknown_fields)]
 pub struct ConsentBody {
     /// child (from age 7), legal_representative, or legal_basis
+    #[schema(schema_with = super::vocab::consent_kind)]
     kind: String,
+    #[schema(max_length = 200)]
     given_by: String,
+    #[schema(format = Date)]
     given_on: String,
+    #[schema(max_length = 500)]
     scope: String,
 }
 
@@ -265,7 +282,7 @@ pub struct ConsentBody {
 pub async fn add_consent(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ConsentBody>,
 ) -> Result<Response, ApiError> {
     Ok(created(app.register.add_consent(&a, id, &b.kind, &b.given_by, &b.given_on, &b.scope).await?))
@@ -273,11 +290,12 @@ pub async fn add_consent(
 
 /// Withdraws a consent from today.
 #[utoipa::path(post, path = "/api/v1/children/{id}/consents/{consent}/withdraw", tag = "children", security(("token" = [])),
-    params(("id" = i64, Path), ("consent" = i64, Path)), responses((status = 204), (status = 422, body = ErrorEnvelope)))]
+    params(("id" = i64, Path), ("consent" = i64, Path)),
+    responses((status = 204), (status = 409, description = "`CONFLICT`: the consent is already withdrawn", body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 pub async fn withdraw_consent(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path((id, consent)): Path<(i64, i64)>,
+    ApiPath((id, consent)): ApiPath<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
     app.register.withdraw_consent(&a, id, consent).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -290,20 +308,25 @@ pub struct ProfileBody {
     disability: bool,
     /// not_school_age, in_school, out_of_school or empty
     #[serde(default)]
+    #[schema(schema_with = super::vocab::school_status)]
     school_status: String,
     /// yes, no or empty (unknown)
     #[serde(default)]
+    #[schema(schema_with = super::vocab::health_insurance)]
     health_insurance: String,
     #[serde(default)]
     birth_registered_on: String,
     #[serde(default)]
+    #[schema(max_length = 40)]
     household_code: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     household_head: String,
     #[serde(default)]
     poverty_year: String,
     /// poor, near_poor or neither (with poverty_year)
     #[serde(default)]
+    #[schema(schema_with = super::vocab::poverty_status)]
     poverty_status: String,
 }
 
@@ -313,7 +336,7 @@ pub struct ProfileBody {
 pub async fn set_profile(
     State(app): State<Arc<App>>,
     ApiActor(a): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ProfileBody>,
 ) -> Result<StatusCode, ApiError> {
     let input = ProfileInput {

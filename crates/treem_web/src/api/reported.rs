@@ -77,8 +77,10 @@ pub struct ReportedBody {
     year: i32,
     /// male or female for an element reported by sex; left out otherwise
     #[serde(default)]
+    #[schema(schema_with = super::vocab::reported_sex)]
     sex: Option<String>,
     /// Not negative; persons, births, communes or whole đồng as the element says.
+    #[schema(minimum = 0)]
     value: i64,
     #[serde(default)]
     note: Option<String>,
@@ -129,7 +131,11 @@ pub struct ImportedDto {
 #[utoipa::path(post, path = "/api/v1/reported/import", tag = "reported", security(("token" = [])),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportedDto), (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
-pub async fn import_reported(State(app): State<Arc<App>>, ApiActor(a): ApiActor, body: axum::body::Bytes) -> Result<Response, ApiError> {
+pub async fn import_reported(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    super::ApiBytes(body): super::ApiBytes,
+) -> Result<Response, ApiError> {
     let saved = app.reported.import_csv(&a, &body).await?;
     Ok((StatusCode::OK, Json(ImportedDto { saved: saved.into_iter().map(SavedDto::from).collect() })).into_response())
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/units`: the map through time.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -10,7 +10,7 @@ use treem_app::{App, AppError};
 use treem_domain::units::{AdminUnit, Succession, UnitId, UnitLevel};
 use utoipa::ToSchema;
 
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::ui::query_param;
 
@@ -155,7 +155,7 @@ fn successions(list: &[(Succession, AdminUnit)]) -> Vec<SuccessionDto> {
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units",
     params(("id" = i64, Path, description = "internal unit id")),
     responses((status = 200, body = UnitDetailDto), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_unit(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result<Json<UnitDetailDto>, ApiError> {
+pub async fn get_unit(State(app): State<Arc<App>>, ApiPath(id): ApiPath<String>) -> Result<Json<UnitDetailDto>, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
     let d = app.units.detail(UnitId(id))?;
     Ok(Json(UnitDetailDto {

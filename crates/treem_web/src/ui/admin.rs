@@ -88,6 +88,9 @@ async fn accounts_view(
         Some(AppError::Invalid { field, message }) => {
             (StatusCode::UNPROCESSABLE_ENTITY, Some("error.invalid"), Some(format!("{field}: {message}")))
         }
+        Some(AppError::StateConflict { field, message }) => {
+            (StatusCode::CONFLICT, Some("error.invalid"), Some(format!("{field}: {message}")))
+        }
         Some(e) => return Err(ctx.error(e)),
     };
     let page = AccountsPage {
@@ -147,7 +150,7 @@ pub async fn create_account(
     };
     match app.accounts.create(Operator::Admin(&s.actor), &input).await {
         Ok(_) => Ok(Redirect::to("/admin/accounts?done=created").into_response()),
-        Err(e @ AppError::Invalid { .. }) => {
+        Err(e @ (AppError::Invalid { .. } | AppError::StateConflict { .. })) => {
             accounts_view(&app, &ctx, &s, NewAccountForm { password: String::new(), csrf: String::new(), ..f }, None, Some(e)).await
         }
         Err(e) => Err(ctx.error(e)),

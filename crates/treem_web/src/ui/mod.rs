@@ -247,7 +247,9 @@ impl IntoResponse for PageError {
             }
             AppError::EditConflict => ("error.edit_conflict", None),
             AppError::Case(e) => ("error.invalid", Some(e.to_string())),
-            AppError::Invalid { field, message } => ("error.invalid", Some(format!("{field}: {message}"))),
+            AppError::Invalid { field, message } | AppError::StateConflict { field, message } => {
+                ("error.invalid", Some(format!("{field}: {message}")))
+            }
             AppError::ImportRefused(e) => ("error.invalid", Some(e.to_string())),
             AppError::Conflict(_) => ("error.invalid", None),
             AppError::Busy => ("error.busy", None),
