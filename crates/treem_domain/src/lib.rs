@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod case;
 pub mod child;
 pub mod clock;
+pub mod coded;
 pub mod consent;
 pub mod csv;
 pub mod dedup;

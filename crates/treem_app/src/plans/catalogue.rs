@@ -162,7 +162,7 @@ impl PlanService {
         }
         for plan in self.shared().await?.iter() {
             for t in plan.targets.iter().filter(|t| t.indicator.as_deref() == Some(indicator.code.as_str())) {
-                if is_yearly_change(&t.kind) && matches!(formula, Formula::Ratio(..)) {
+                if t.is_yearly_change() && matches!(formula, Formula::Ratio(..)) {
                     return Err(AppError::invalid(
                         "formula",
                         format!(

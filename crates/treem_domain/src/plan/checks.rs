@@ -2,9 +2,11 @@
 
 use super::unit_targets::check_unit_target_fields;
 use super::{
-    is_yearly_change, parse_hundredths, Baseline, Plan, Population, Task, BUDGET_LINE_MAX_VND, BUDGET_SOURCES, CLASSIFICATIONS,
-    LAW_ON_CHILDREN_IN_FORCE, MANDATES, REPORT_DUE_RULES, REPORT_FREQUENCIES, REPORT_PERIODS, SOLUTION_GROUPS, TARGET_KINDS, UNIT_STATUSES,
+    parse_hundredths, Baseline, Plan, Population, TargetKind, Task, BUDGET_LINE_MAX_VND, BUDGET_SOURCES, CLASSIFICATIONS,
+    LAW_ON_CHILDREN_IN_FORCE, MANDATES, REPORT_DUE_RULES, REPORT_FREQUENCIES, REPORT_PERIODS, SOLUTION_GROUPS, UNIT_STATUSES,
 };
+use crate::coded::names;
+use crate::units::UnitLevel;
 use std::collections::HashSet;
 
 /// Checks a plan; every problem names where it is (`targets[T3a].legs[1].operator`).
@@ -55,8 +57,9 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
     for t in &p.targets {
         let at = |f: &str| format!("targets[{}].{f}", t.id);
         agency(at("lead"), &t.lead, &mut errors);
-        if !TARGET_KINDS.contains(&t.kind.as_str()) {
-            errors.push((at("kind"), format!("one of {}", TARGET_KINDS.join(", "))));
+        let kind = t.kind.known();
+        if kind.is_none() {
+            errors.push((at("kind"), format!("one of {}", names::<TargetKind>(", "))));
         }
         for c in &t.coordinate {
             agency(at("coordinate"), c, &mut errors);
@@ -66,14 +69,14 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
             check_population(&format!("targets[{}].population", t.id), pop, &mut errors);
         }
         // Whether the indicator exists is checked against the catalogue by the importer.
-        if t.indicator.is_some() && !is_yearly_change(&t.kind) {
+        if t.indicator.is_some() && !t.is_yearly_change() {
             errors.push((at("indicator"), "only yearly changes follow an indicator so far".into()));
         }
-        match t.kind.as_str() {
-            "relative_annual_change" if t.change_percent.as_deref().and_then(parse_hundredths).is_none() => {
+        match kind {
+            Some(TargetKind::RelativeAnnualChange) if t.change_percent.as_deref().and_then(parse_hundredths).is_none() => {
                 errors.push((at("change_percent"), "a relative yearly change needs its percentage".into()));
             }
-            "year_on_year_reduction"
+            Some(TargetKind::YearOnYearReduction)
                 if t.change_percent.as_deref().and_then(parse_hundredths).is_none_or(|v| !(-9_999..0).contains(&v)) =>
             {
                 errors.push((
@@ -81,10 +84,10 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
                     "a year-on-year reduction needs its yearly change in percent, below 0 and above -100, at most two decimals (\"-5\" for \"giảm 5%\")".into(),
                 ));
             }
-            kind if is_yearly_change(kind) && t.from_year.is_none_or(|y| y > t.deadline) => {
+            Some(kind) if kind.is_yearly_change() && t.from_year.is_none_or(|y| y > t.deadline) => {
                 errors.push((at("from_year"), "a yearly change needs its first year, not after the deadline".into()));
             }
-            "unit_count_with_status" | "unit_share_with_status" => {
+            Some(kind) if kind.is_unit_status() => {
                 if !t.status.as_deref().is_some_and(|s| UNIT_STATUSES.contains(&s)) {
                     errors.push((at("status"), format!("the unit status counted: one of {}", UNIT_STATUSES.join(", "))));
                 }
@@ -92,18 +95,18 @@ pub fn check_plan(p: &Plan) -> Result<(), Vec<(String, String)>> {
                     errors.push((at("legs"), "give at least one level, operator and value".into()));
                 }
                 for (i, l) in t.legs.iter().enumerate() {
-                    if !matches!(l.level.as_str(), "district" | "commune" | "hamlet") {
+                    if !matches!(l.level.known(), Some(UnitLevel::District | UnitLevel::Commune | UnitLevel::Hamlet)) {
                         errors.push((at(&format!("legs[{i}].level")), "district, commune or hamlet".into()));
                     }
-                    if !matches!(l.operator.as_str(), ">=" | ">" | "<=" | "<" | "=") {
+                    if l.operator.known().is_none() {
                         errors.push((at(&format!("legs[{i}].operator")), ">=, >, <=, < or =".into()));
                     }
-                    if t.kind == "unit_share_with_status" && !(0..=100).contains(&l.value) {
+                    if kind == TargetKind::UnitShareWithStatus && !(0..=100).contains(&l.value) {
                         errors.push((at(&format!("legs[{i}].value")), "a share from 0 to 100".into()));
                     }
                 }
             }
-            "milestone" => {
+            Some(TargetKind::Milestone) => {
                 if t.units.is_empty() {
                     errors.push((at("units"), "a milestone names the units concerned".into()));
                 }
@@ -304,7 +307,7 @@ fn check_reporting(p: &Plan, agencies: &HashSet<&str>, errors: &mut Vec<(String,
         if !agencies.contains(rep.agency.as_str()) {
             errors.push((format!("reporting.reporters[{i}].agency"), format!("no agency `{}` in the plan", rep.agency)));
         }
-        if rep.each.as_deref().is_some_and(|l| !matches!(l, "province" | "district" | "commune")) {
+        if rep.each.as_ref().is_some_and(|l| !matches!(l.known(), Some(UnitLevel::Province | UnitLevel::District | UnitLevel::Commune))) {
             errors
                 .push((format!("reporting.reporters[{i}].each"), "province, district or commune: each unit of that level reports".into()));
         }

@@ -1,17 +1,15 @@
 //! Unit targets: the kinds that may be refined per unit and their checks, alone and
 //! against the map of units.
 
-use super::{is_yearly_change, parse_hundredths, Plan, Target, UnitTarget};
+use super::{parse_hundredths, Comparison, Plan, Target, TargetKind, UnitTarget};
+use crate::units::UnitLevel;
 
-/// The target kinds that may be refined per unit.
-pub const UNIT_TARGET_KINDS: &[&str] =
-    &["relative_annual_change", "year_on_year_reduction", "unit_count_with_status", "unit_share_with_status"];
-
-/// The level a unit target of a count or share counts: its own, or the target's only leg.
-pub fn unit_target_level<'a>(u: &'a UnitTarget, t: &'a Target) -> Option<&'a str> {
+/// The level a unit target of a count or share counts: its own, or the target's only leg
+/// (none when that is not a level treem knows).
+pub fn unit_target_level(u: &UnitTarget, t: &Target) -> Option<UnitLevel> {
     match (&u.level, t.legs.as_slice()) {
-        (Some(l), _) => Some(l.as_str()),
-        (None, [only]) => Some(only.level.as_str()),
+        (Some(l), _) => l.known(),
+        (None, [only]) => only.level.known(),
         _ => None,
     }
 }
@@ -39,22 +37,20 @@ pub(super) fn check_unit_target_fields(p: &Plan, errors: &mut Vec<(String, Strin
             errors.push((at("target"), format!("no target `{}` in the plan", u.target)));
             continue;
         };
-        if !UNIT_TARGET_KINDS.contains(&t.kind.as_str()) {
-            errors.push((
-                at("target"),
-                format!("{} is a target of kind {}: only {} are set per unit", t.id, t.kind, UNIT_TARGET_KINDS.join(", ")),
-            ));
+        let Some(kind) = t.kind.known().filter(|k| TargetKind::PER_UNIT.contains(k)) else {
+            let per_unit = TargetKind::PER_UNIT.map(TargetKind::as_str).join(", ");
+            errors.push((at("target"), format!("{} is a target of kind {}: only {per_unit} are set per unit", t.id, t.kind)));
             continue;
-        }
+        };
         if u.to_year > t.deadline {
             errors.push((at("to_year"), format!("{} is after the deadline of {}, {}", u.to_year, t.id, t.deadline)));
         }
         let value = parse_hundredths(&u.value);
-        match t.kind.as_str() {
-            kind if is_yearly_change(kind) => {
+        match kind {
+            kind if kind.is_yearly_change() => {
                 if value.is_none_or(|v| v <= -10_000) {
                     errors.push((at("value"), "a yearly change in percent, more than -100, at most two decimals (\"-5\")".into()));
-                } else if kind == "year_on_year_reduction" && value.is_some_and(|v| v >= 0) {
+                } else if kind == TargetKind::YearOnYearReduction && value.is_some_and(|v| v >= 0) {
                     errors.push((at("value"), format!("{} is a year-on-year reduction: a negative change in percent (\"-5\")", t.id)));
                 }
                 if u.level.is_some() {
@@ -62,21 +58,24 @@ pub(super) fn check_unit_target_fields(p: &Plan, errors: &mut Vec<(String, Strin
                 }
             }
             kind => {
-                let ok = if kind == "unit_count_with_status" {
+                let ok = if kind == TargetKind::UnitCountWithStatus {
                     value.is_some_and(|v| v >= 0 && v % 100 == 0)
                 } else {
                     value.is_some_and(|v| (0..=10_000).contains(&v))
                 };
                 if !ok {
-                    let want = if kind == "unit_count_with_status" {
+                    let want = if kind == TargetKind::UnitCountWithStatus {
                         "a whole number of units, 0 or more"
                     } else {
                         "a share from 0 to 100 (percent)"
                     };
                     errors.push((at("value"), want.into()));
                 }
-                let leg = unit_target_level(u, t).and_then(|l| t.legs.iter().find(|leg| leg.level == l));
-                if kind == "unit_share_with_status" && leg.is_some_and(|l| l.operator == ">") && value == Some(10_000) {
+                let leg = unit_target_level(u, t).and_then(|l| t.legs.iter().find(|leg| leg.level.is(l)));
+                if kind == TargetKind::UnitShareWithStatus
+                    && leg.is_some_and(|l| l.operator.is(Comparison::MoreThan))
+                    && value == Some(10_000)
+                {
                     errors.push((at("value"), "more than 100 % can never be met".into()));
                 }
                 let levels: Vec<&str> = t.legs.iter().map(|l| l.level.as_str()).collect();
@@ -104,7 +103,7 @@ pub fn check_unit_targets(p: &Plan, catalog: &crate::units::UnitCatalog) -> Vec<
         .and_then(|on| catalog.by_code_on(&p.scope_unit_code, on))
         .map(|root| catalog.scope_of(root.id));
     // (index, target, unit, level) of the entries that resolved, for the overlap check.
-    let mut resolved: Vec<(usize, &str, &crate::units::AdminUnit, Option<&str>)> = Vec::new();
+    let mut resolved: Vec<(usize, &str, &crate::units::AdminUnit, Option<UnitLevel>)> = Vec::new();
     for (i, u) in p.unit_targets.iter().enumerate() {
         let at = format!("unit_targets[{i}].unit_code");
         let Some(on) = crate::unit_import::parse_date(&u.unit_on) else { continue };
@@ -137,11 +136,11 @@ pub fn check_unit_targets(p: &Plan, catalog: &crate::units::UnitCatalog) -> Vec<
         if area.as_ref().is_some_and(|a| !a.contains(unit.id, on)) {
             errors.push((at.clone(), format!("{} ({}) is not in the plan's area on {on}", unit.name, unit.code)));
         }
-        let target = p.targets.iter().find(|t| t.id == u.target && UNIT_TARGET_KINDS.contains(&t.kind.as_str()));
+        let target = p.targets.iter().find(|t| t.id == u.target && t.kind.known().is_some_and(|k| TargetKind::PER_UNIT.contains(&k)));
         let level = target
-            .filter(|t| !is_yearly_change(&t.kind))
-            .and_then(|t| unit_target_level(u, t).filter(|l| t.legs.iter().any(|leg| leg.level == *l)));
-        if let Some(l) = level.and_then(crate::units::UnitLevel::parse) {
+            .filter(|t| !t.is_yearly_change())
+            .and_then(|t| unit_target_level(u, t).filter(|l| t.legs.iter().any(|leg| leg.level.is(*l))));
+        if let Some(l) = level {
             if l < unit.level {
                 errors.push((
                     format!("unit_targets[{i}].level"),
