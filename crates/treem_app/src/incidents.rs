@@ -47,8 +47,7 @@ impl IncidentService {
 
     pub async fn create(&self, actor: &Actor, input: &IncidentInput) -> Result<i64, AppError> {
         actor.require(Action::Write)?;
-        let fields = check_incident(input, &self.units.catalog(), self.clock.today_in_vietnam())
-            .map_err(|errors| AppError::InvalidFields(errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect()))?;
+        let fields = check_incident(input, &self.units.catalog(), self.clock.today_in_vietnam()).map_err(AppError::InvalidFields)?;
         // A role that may not see incidents of a kind may not record one either: it
         // would vanish from its own lists the moment it was saved.
         if !actor.role.visibility().sees(fields.kind.sensitivity()) {

@@ -112,7 +112,7 @@ pub struct IncidentInput {
 }
 
 fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field, message: message.into() }
+    FieldError::new(field, message)
 }
 
 /// Parses a code field: required, forbidden, or optional for the incident's kind.
@@ -308,7 +308,8 @@ mod tests {
         future.occurred_on = "2027-01-01".into();
         future.unit_id = "9".into();
         future.children.clear();
-        let fields: Vec<&str> = check_incident(&future, &catalog(), date!(2026 - 11 - 29)).unwrap_err().iter().map(|e| e.field).collect();
+        let fields: Vec<String> =
+            check_incident(&future, &catalog(), date!(2026 - 11 - 29)).unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["occurred_on", "unit_id", "children"]);
     }
 }

@@ -12,6 +12,7 @@ pub mod coded;
 pub mod consent;
 pub mod csv;
 pub mod dedup;
+pub mod field_error;
 pub mod fund;
 pub mod import_error;
 pub mod incident;

@@ -571,7 +571,7 @@ name_en = "D"
     }
 
     pub(super) fn fields(p: &Plan) -> Vec<String> {
-        check_plan(p).err().unwrap_or_default().into_iter().map(|(f, _)| f).collect()
+        check_plan(p).err().unwrap_or_default().into_iter().map(|e| e.field).collect()
     }
 
     /// The document's text with its whitespace (line and page breaks, no-break spaces)
