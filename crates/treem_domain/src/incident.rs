@@ -71,6 +71,17 @@ codes!(
     InjuryKind { Drowning = "drowning", Traffic = "traffic", Burn = "burn", Fall = "fall", Other = "other" }
 );
 
+/// The identity of a recorded incident (drawn at random when it is recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct IncidentId(pub i64);
+
+impl std::fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A checked incident, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncidentFields {
