@@ -128,10 +128,10 @@ pub(crate) fn random_id() -> i64 {
 
 /// Runs `insert` with a random id, again with a new one should it collide (2^53 ids: a
 /// collision is a once-in-a-lifetime event, but it must not fail a save).
-pub(crate) async fn with_random_id<F, Fut>(mut insert: F) -> Result<i64, treem_storage::StorageError>
+pub(crate) async fn with_random_id<T, F, Fut>(mut insert: F) -> Result<T, treem_storage::StorageError>
 where
     F: FnMut(i64) -> Fut,
-    Fut: std::future::Future<Output = Result<i64, treem_storage::StorageError>>,
+    Fut: std::future::Future<Output = Result<T, treem_storage::StorageError>>,
 {
     let mut tries = 0;
     loop {

@@ -172,8 +172,7 @@ impl ChildService {
     }
 
     fn checked(&self, actor: &Actor, input: &ChildInput) -> Result<ChildFields, AppError> {
-        let fields = check_child(input, &self.units.catalog(), self.today())
-            .map_err(|errors| AppError::InvalidFields(errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect()))?;
+        let fields = check_child(input, &self.units.catalog(), self.today()).map_err(AppError::InvalidFields)?;
         if !actor.covers(fields.residence_unit, fields.registered_on) {
             return Err(AppError::invalid("residence_unit_id", "this unit is outside your area"));
         }

@@ -1,6 +1,7 @@
 //! The one error type of the service layer, with stable codes the UI translates
 //! and API clients match on. Messages never carry personal data.
 
+pub use treem_domain::field_error::FieldError;
 use treem_domain::import_error::ImportErrors;
 use treem_storage::StorageError;
 
@@ -28,7 +29,7 @@ pub enum AppError {
     Invalid { field: String, message: String },
     /// Several fields are wrong (a form); each is named.
     #[error("some fields are not right: {}", list_fields(.0))]
-    InvalidFields(Vec<(String, String)>),
+    InvalidFields(Vec<FieldError>),
     #[error("{0}")]
     ImportRefused(ImportErrors),
     /// The record changed since it was read (optimistic concurrency).
@@ -89,6 +90,6 @@ impl From<StorageError> for AppError {
     }
 }
 
-fn list_fields(errors: &[(String, String)]) -> String {
-    errors.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")
+fn list_fields(errors: &[FieldError]) -> String {
+    errors.iter().map(FieldError::to_string).collect::<Vec<_>>().join("; ")
 }

@@ -355,7 +355,7 @@ impl FactCache {
     }
 
     /// After an incident was written: its fact joins the facts.
-    pub fn after_incident<E>(&self, fields: &IncidentFields, result: Result<i64, E>) -> Result<i64, E> {
+    pub fn after_incident<T, E>(&self, fields: &IncidentFields, result: Result<T, E>) -> Result<T, E> {
         if result.is_ok() {
             let fact = Fact::of_incident(fields);
             self.note(|p| p.incidents.push(fact));

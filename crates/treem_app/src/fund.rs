@@ -6,6 +6,7 @@ use std::sync::Arc;
 use time::Date;
 use treem_domain::audit::Outcome;
 use treem_domain::clock::Clock;
+use treem_domain::field_error::FieldErrors;
 use treem_domain::fund::{check_kind, FundMovement, MAX_AMOUNT};
 use treem_domain::units::{UnitId, UnitLevel};
 use treem_storage::{FundFilter, Store};
@@ -58,43 +59,41 @@ impl FundService {
     /// Records a movement; returns its id.
     pub async fn record(&self, actor: &Actor, input: &FundInput) -> Result<i64, AppError> {
         let today = self.clock.today_in_vietnam();
-        let mut errors = check_kind(input.direction.trim(), input.source.trim(), input.purpose.trim());
+        let mut errors = FieldErrors::from(check_kind(input.direction.trim(), input.source.trim(), input.purpose.trim()));
         let day = treem_domain::unit_import::parse_date(input.date.trim());
         match day {
-            None => errors.push(("date".into(), "a date as YYYY-MM-DD".into())),
-            Some(d) if d > today => errors.push(("date".into(), format!("not in the future (today is {today})"))),
-            Some(d) if d.year() < FIRST_YEAR => errors.push(("date".into(), format!("not before {FIRST_YEAR}"))),
+            None => errors.push("date", "a date as YYYY-MM-DD"),
+            Some(d) if d > today => errors.push("date", format!("not in the future (today is {today})")),
+            Some(d) if d.year() < FIRST_YEAR => errors.push("date", format!("not before {FIRST_YEAR}")),
             Some(_) => {}
         }
         let amount = crate::reported::parse_whole(&input.amount);
         match amount {
             Some(a) if a > 0 && a <= MAX_AMOUNT => {}
-            Some(a) if a > MAX_AMOUNT => errors.push(("amount".into(), format!("at most {MAX_AMOUNT} đồng"))),
-            Some(_) => errors.push(("amount".into(), "more than 0 (a disbursement is a positive amount too)".into())),
-            None => errors.push(("amount".into(), "whole đồng, such as 2500000 or 2.500.000".into())),
+            Some(a) if a > MAX_AMOUNT => errors.push("amount", format!("at most {MAX_AMOUNT} đồng")),
+            Some(_) => errors.push("amount", "more than 0 (a disbursement is a positive amount too)"),
+            None => errors.push("amount", "whole đồng, such as 2500000 or 2.500.000"),
         }
         let note = match treem_domain::text::clean_line(&input.note, 300) {
             Ok(n) => n,
             Err(treem_domain::text::TextError::Empty) => String::new(),
             Err(_) => {
-                errors.push(("note".into(), "one line of at most 300 characters".into()));
+                errors.push("note", "one line of at most 300 characters");
                 String::new()
             }
         };
         let catalog = self.units.catalog();
         let unit = input.unit.trim().parse::<i64>().ok().and_then(|id| catalog.get(UnitId(id)).cloned());
         match (&unit, day) {
-            (None, _) => errors.push(("unit".into(), format!("no unit with id `{}`", input.unit.trim()))),
+            (None, _) => errors.push("unit", format!("no unit with id `{}`", input.unit.trim())),
             (Some(u), _) if u.level == UnitLevel::Hamlet => {
-                errors.push(("unit".into(), "a province, district or commune (funds are kept there, not in hamlets)".into()))
+                errors.push("unit", "a province, district or commune (funds are kept there, not in hamlets)")
             }
-            (Some(u), Some(d)) if !u.validity.contains(d) => {
-                errors.push(("unit".into(), format!("{} ({}) did not exist on {d}", u.name, u.code)))
-            }
+            (Some(u), Some(d)) if !u.validity.contains(d) => errors.push("unit", format!("{} ({}) did not exist on {d}", u.name, u.code)),
             _ => {}
         }
         let (Some(unit), Some(day), Some(amount), true) = (unit, day, amount, errors.is_empty()) else {
-            return Err(AppError::InvalidFields(errors));
+            return Err(AppError::InvalidFields(errors.into_vec()));
         };
         actor.authorize_fund(unit.id, day)?;
         let present = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());

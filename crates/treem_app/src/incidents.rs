@@ -7,7 +7,7 @@ use time::Date;
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
 use treem_domain::clock::Clock;
-use treem_domain::incident::{check_incident, IncidentFields, IncidentInput, IncidentKind};
+use treem_domain::incident::{check_incident, IncidentFields, IncidentId, IncidentInput, IncidentKind};
 use treem_storage::{IncidentQuery, Store};
 
 use crate::access::Actor;
@@ -18,7 +18,7 @@ use crate::AppError;
 /// An incident as the caller may see it.
 #[derive(Debug, Clone)]
 pub struct IncidentView {
-    pub id: i64,
+    pub id: IncidentId,
     pub fields: IncidentFields,
     /// Free-text details: abuse details for abuse, offence details otherwise.
     pub notes: Masked<Option<String>>,
@@ -45,10 +45,9 @@ impl IncidentService {
         Self { clock, store, units, facts }
     }
 
-    pub async fn create(&self, actor: &Actor, input: &IncidentInput) -> Result<i64, AppError> {
+    pub async fn create(&self, actor: &Actor, input: &IncidentInput) -> Result<IncidentId, AppError> {
         actor.require(Action::Write)?;
-        let fields = check_incident(input, &self.units.catalog(), self.clock.today_in_vietnam())
-            .map_err(|errors| AppError::InvalidFields(errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect()))?;
+        let fields = check_incident(input, &self.units.catalog(), self.clock.today_in_vietnam()).map_err(AppError::InvalidFields)?;
         // A role that may not see incidents of a kind may not record one either: it
         // would vanish from its own lists the moment it was saved.
         if !actor.role.visibility().sees(fields.kind.sensitivity()) {
@@ -79,14 +78,14 @@ impl IncidentService {
             .record("incident", "")
             .fields(&["kind", "occurred_on", "unit_id", "children", "details"])
             .class(fields.kind.sensitivity());
-        let saved = crate::access::with_random_id(|id| self.store.create_incident(&fields, id, actor.account_id, &event)).await;
+        let saved = crate::access::with_random_id(|id| self.store.create_incident(&fields, IncidentId(id), actor.account_id, &event)).await;
         Ok(self.facts.after_incident(&fields, saved)?)
     }
 
     /// Reads an incident. A missing id, one outside scope and one of a class the role
     /// does not see are answered alike (`NotFound`) by the same work: one reading and
     /// one `denied` audit entry.
-    pub async fn get(&self, actor: &Actor, id: i64) -> Result<IncidentView, AppError> {
+    pub async fn get(&self, actor: &Actor, id: IncidentId) -> Result<IncidentView, AppError> {
         actor.require(Action::Read)?;
         let probe = self
             .store

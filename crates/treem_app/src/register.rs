@@ -66,7 +66,7 @@ pub struct RegisterService {
 }
 
 fn fields(errors: Vec<treem_domain::child::FieldError>) -> AppError {
-    AppError::InvalidFields(errors.into_iter().map(|e| (e.field.to_owned(), e.message)).collect())
+    AppError::InvalidFields(errors)
 }
 
 fn conflict(field: &'static str, message: &'static str) -> impl Fn(StorageError) -> AppError {
@@ -137,12 +137,12 @@ impl RegisterService {
     pub async fn set_profile(&self, actor: &Actor, child_id: i64, p: &ProfileInput) -> Result<(), AppError> {
         let c = self.child(actor, child_id, Action::Write).await?;
         let today = self.clock.today_in_vietnam();
-        let mut errors = Vec::new();
+        let mut errors = treem_domain::field_error::FieldErrors::new();
         let school_status = match p.school_status.trim() {
             "" => None,
             s if SCHOOL_STATUS.contains(&s) => Some(s.to_owned()),
             _ => {
-                errors.push(("school_status".to_owned(), "not_school_age, in_school or out_of_school".to_owned()));
+                errors.push("school_status", "not_school_age, in_school or out_of_school");
                 None
             }
         };
@@ -151,7 +151,7 @@ impl RegisterService {
             "yes" => Some(true),
             "no" => Some(false),
             _ => {
-                errors.push(("health_insurance".to_owned(), "yes, no or empty".to_owned()));
+                errors.push("health_insurance", "yes, no or empty");
                 None
             }
         };
@@ -159,16 +159,16 @@ impl RegisterService {
             "" => None,
             s => match treem_domain::unit_import::parse_date(s) {
                 Some(d) if d < c.birth_date => {
-                    errors.push(("birth_registered_on".to_owned(), "is before the birth".to_owned()));
+                    errors.push("birth_registered_on", "is before the birth");
                     None
                 }
                 Some(d) if d > today => {
-                    errors.push(("birth_registered_on".to_owned(), "is in the future".to_owned()));
+                    errors.push("birth_registered_on", "is in the future");
                     None
                 }
                 Some(d) => Some(d),
                 None => {
-                    errors.push(("birth_registered_on".to_owned(), "expected a date as YYYY-MM-DD".to_owned()));
+                    errors.push("birth_registered_on", "expected a date as YYYY-MM-DD");
                     None
                 }
             },
@@ -180,20 +180,18 @@ impl RegisterService {
             (y, s) => match (y.parse::<i64>(), POVERTY.contains(&s)) {
                 (Ok(y), true) if (2000..=i64::from(today.year())).contains(&y) => Some((y, s.to_owned())),
                 (Ok(_) | Err(_), true) => {
-                    errors.push(("poverty_year".to_owned(), "a year from 2000 to this year".to_owned()));
+                    errors.push("poverty_year", "a year from 2000 to this year");
                     None
                 }
                 _ => {
-                    errors.push(("poverty_status".to_owned(), "poor, near_poor or neither".to_owned()));
+                    errors.push("poverty_status", "poor, near_poor or neither");
                     None
                 }
             },
         };
-        if poverty.is_some() && code.is_none() {
-            errors.push(("household_code".to_owned(), "a poverty status belongs to a household: give its code".to_owned()));
-        }
+        errors.require(!(poverty.is_some() && code.is_none()), "household_code", "a poverty status belongs to a household: give its code");
         if !errors.is_empty() {
-            return Err(AppError::InvalidFields(errors));
+            return Err(AppError::InvalidFields(errors.into_vec()));
         }
         let mut profile = self.store.profile(child_id).await?;
         if let Some(code) = code {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use time::Date;
 use treem_domain::audit::Outcome;
 use treem_domain::clock::Clock;
+use treem_domain::field_error::{FieldError, FieldErrors};
 use treem_domain::indicator::counting_day;
 use treem_domain::reported::{data_element, DataElement, MAX_VALUE};
 use treem_domain::units::{UnitId, UnitLevel};
@@ -74,9 +75,9 @@ impl ReportedService {
 
     /// Checks the fields of one value; every problem is named by its field, prefixed by `prefix`
     /// (`row 3: ` for a file).
-    fn check(&self, input: &ReportedInput, today: Date, prefix: &str) -> Result<Checked, Vec<(String, String)>> {
-        let mut errors: Vec<(String, String)> = Vec::new();
-        let mut fail = |field: &str, message: String| errors.push((format!("{prefix}{field}"), message));
+    fn check(&self, input: &ReportedInput, today: Date, prefix: &str) -> Result<Checked, Vec<FieldError>> {
+        let mut errors = FieldErrors::new();
+        let mut fail = |field: &str, message: String| errors.push(format!("{prefix}{field}"), message);
         let element = data_element(input.element.trim());
         if element.is_none() {
             let codes = treem_domain::reported::element_codes().join(", ");
@@ -146,7 +147,7 @@ impl ReportedService {
                 element,
                 day,
             }),
-            _ => Err(errors),
+            _ => Err(errors.into_vec()),
         }
     }
 
@@ -154,7 +155,7 @@ impl ReportedService {
     /// above or below this one (the two would be added twice).
     async fn check_one_level(&self, checked: &[&Checked], prefix: impl Fn(usize) -> String) -> Result<(), AppError> {
         let catalog = self.units.catalog();
-        let mut errors = Vec::new();
+        let mut errors = FieldErrors::new();
         let mut stored: std::collections::HashMap<(String, i32), Vec<UnitId>> = std::collections::HashMap::new();
         for c in checked {
             let key = (c.row.element.clone(), c.row.year);
@@ -173,19 +174,16 @@ impl ReportedService {
                 .find(|o| *o != c.row.unit && (above.contains(o) || catalog.ancestors_on(*o, c.day).contains(&c.row.unit)));
             if let Some(other) = clash {
                 let name = catalog.get(other).map_or_else(|| other.0.to_string(), |u| format!("{} ({})", u.name, u.code));
-                errors.push((
-                    format!("{}unit", prefix(i)),
-                    format!(
+                errors.push(format!("{}unit", prefix(i)), format!(
                         "{} for {} is already reported for {name}, above or below this unit: report an element at one level, or the two are added twice",
                         c.row.element, c.row.year
-                    ),
-                ));
+                    ));
             }
         }
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(AppError::InvalidFields(errors))
+            Err(AppError::InvalidFields(errors.into_vec()))
         }
     }
 
@@ -214,13 +212,13 @@ impl ReportedService {
         if header != wanted {
             return Err(AppError::invalid("file", format!("row 1: the header must be {}", wanted.join(","))));
         }
-        let mut errors = Vec::new();
+        let mut errors = FieldErrors::new();
         let mut inputs = Vec::new();
         for (n, line) in lines {
             let row = n + 1;
             let cells: Vec<&str> = line.splitn(6, ',').collect();
             if cells.len() < 5 {
-                errors.push((format!("row {row}: file"), "at least 5 comma-separated cells (element,unit,year,sex,value)".to_owned()));
+                errors.push(format!("row {row}: file"), "at least 5 comma-separated cells (element,unit,year,sex,value)");
                 continue;
             }
             let input = ReportedInput {
@@ -244,14 +242,14 @@ impl ReportedService {
     pub async fn save_many(&self, actor: &Actor, inputs: &[ReportedInput]) -> Result<Vec<Saved>, AppError> {
         let today = self.clock.today_in_vietnam();
         let labelled: Vec<(String, ReportedInput)> = inputs.iter().enumerate().map(|(i, v)| (format!("value {i}: "), v.clone())).collect();
-        self.save_all(actor, &labelled, Vec::new(), today).await
+        self.save_all(actor, &labelled, FieldErrors::new(), today).await
     }
 
     async fn save_all(
         &self,
         actor: &Actor,
         inputs: &[(String, ReportedInput)],
-        mut errors: Vec<(String, String)>,
+        mut errors: FieldErrors,
         today: Date,
     ) -> Result<Vec<Saved>, AppError> {
         let mut checked = Vec::new();
@@ -264,9 +262,9 @@ impl ReportedService {
                         checked.push(c);
                     }
                     Err(AppError::Forbidden) => {
-                        errors.push((format!("{prefix}element"), format!("your role may not report {}", c.row.element)))
+                        errors.push(format!("{prefix}element"), format!("your role may not report {}", c.row.element))
                     }
-                    Err(_) => errors.push((format!("{prefix}unit"), format!("no unit with id `{}` in your scope", c.row.unit.0))),
+                    Err(_) => errors.push(format!("{prefix}unit"), format!("no unit with id `{}` in your scope", c.row.unit.0)),
                 },
                 Err(e) => errors.extend(e),
             }
@@ -275,7 +273,7 @@ impl ReportedService {
             let same =
                 |o: &Checked| (&o.row.element, o.row.unit, o.row.year, &o.row.sex) == (&c.row.element, c.row.unit, c.row.year, &c.row.sex);
             if let Some(j) = checked[..i].iter().position(same) {
-                errors.push((format!("{}unit", rows[i]), format!("the same value as {}", rows[j].trim_end_matches(": "))));
+                errors.push(format!("{}unit", rows[i]), format!("the same value as {}", rows[j].trim_end_matches(": ")));
             }
         }
         let refs: Vec<&Checked> = checked.iter().collect();
@@ -283,7 +281,7 @@ impl ReportedService {
             errors.extend(more);
         }
         if !errors.is_empty() {
-            return Err(AppError::InvalidFields(errors));
+            return Err(AppError::InvalidFields(errors.into_vec()));
         }
         self.store_rows(actor, &checked).await
     }

@@ -147,14 +147,10 @@ pub struct ChildInput {
     pub offence_notes: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
+pub use crate::field_error::FieldError;
 
 fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field, message: message.into() }
+    FieldError::new(field, message)
 }
 
 /// Free text: NFC, no control characters but tab and newline, at most `max` characters.
@@ -324,7 +320,7 @@ mod tests {
             ..Default::default()
         };
         let e = check_child(&bad, &catalog(), date!(2026 - 11 - 29)).unwrap_err();
-        let fields: Vec<&str> = e.iter().map(|e| e.field).collect();
+        let fields: Vec<&str> = e.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["full_name", "sex", "birth_date", "residence_unit_id", "hiv_status"]);
         // A unit no longer valid on the registration date.
         let mut late = input();

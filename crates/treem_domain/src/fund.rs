@@ -5,6 +5,7 @@
 
 use time::Date;
 
+use crate::field_error::{FieldError, FieldErrors};
 use crate::indicator::{Fact, FactKind};
 use crate::units::UnitId;
 
@@ -42,30 +43,25 @@ impl FundMovement {
 }
 
 /// Checks direction, source and purpose together: a receipt has a source and no
-/// purpose, a disbursement a purpose and no source. Problems are (field, message).
-pub fn check_kind(direction: &str, source: &str, purpose: &str) -> Vec<(String, String)> {
-    let mut errors = Vec::new();
-    let mut fail = |f: &str, m: String| errors.push((f.to_owned(), m));
+/// purpose, a disbursement a purpose and no source.
+pub fn check_kind(direction: &str, source: &str, purpose: &str) -> Vec<FieldError> {
+    let mut errors = FieldErrors::new();
     match direction {
         "receipt" => {
-            if !SOURCES.contains(&source) {
-                fail("source", format!("a receipt names its source: one of {}", SOURCES.join(", ")));
-            }
-            if !purpose.is_empty() {
-                fail("purpose", "a receipt has no purpose (leave it out)".into());
-            }
+            errors.require(SOURCES.contains(&source), "source", format!("a receipt names its source: one of {}", SOURCES.join(", ")));
+            errors.require(purpose.is_empty(), "purpose", "a receipt has no purpose (leave it out)");
         }
         "disbursement" => {
-            if !PURPOSES.contains(&purpose) {
-                fail("purpose", format!("a disbursement names its purpose: one of {}", PURPOSES.join(", ")));
-            }
-            if !source.is_empty() {
-                fail("source", "a disbursement has no source (leave it out)".into());
-            }
+            errors.require(
+                PURPOSES.contains(&purpose),
+                "purpose",
+                format!("a disbursement names its purpose: one of {}", PURPOSES.join(", ")),
+            );
+            errors.require(source.is_empty(), "source", "a disbursement has no source (leave it out)");
         }
-        _ => fail("direction", format!("one of {}", DIRECTIONS.join(", "))),
+        _ => errors.push("direction", format!("one of {}", DIRECTIONS.join(", "))),
     }
-    errors
+    errors.into_vec()
 }
 
 #[cfg(test)]
@@ -76,7 +72,7 @@ mod tests {
     fn a_receipt_has_a_source_and_a_disbursement_a_purpose() {
         assert!(check_kind("receipt", "domestic_donation", "").is_empty());
         assert!(check_kind("disbursement", "", "scholarships").is_empty());
-        let fields = |v: Vec<(String, String)>| v.into_iter().map(|(f, _)| f).collect::<Vec<_>>();
+        let fields = |v: Vec<FieldError>| v.into_iter().map(|e| e.field).collect::<Vec<_>>();
         assert_eq!(fields(check_kind("receipt", "", "campaigns")), vec!["source", "purpose"]);
         assert_eq!(fields(check_kind("disbursement", "state_budget", "")), vec!["purpose", "source"]);
         assert_eq!(fields(check_kind("gift", "", "")), vec!["direction"]);

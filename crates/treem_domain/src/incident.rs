@@ -71,6 +71,17 @@ codes!(
     InjuryKind { Drowning = "drowning", Traffic = "traffic", Burn = "burn", Fall = "fall", Other = "other" }
 );
 
+/// The identity of a recorded incident (drawn at random when it is recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct IncidentId(pub i64);
+
+impl std::fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A checked incident, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncidentFields {
@@ -112,7 +123,7 @@ pub struct IncidentInput {
 }
 
 fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field, message: message.into() }
+    FieldError::new(field, message)
 }
 
 /// Parses a code field: required, forbidden, or optional for the incident's kind.
@@ -308,7 +319,8 @@ mod tests {
         future.occurred_on = "2027-01-01".into();
         future.unit_id = "9".into();
         future.children.clear();
-        let fields: Vec<&str> = check_incident(&future, &catalog(), date!(2026 - 11 - 29)).unwrap_err().iter().map(|e| e.field).collect();
+        let fields: Vec<String> =
+            check_incident(&future, &catalog(), date!(2026 - 11 - 29)).unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["occurred_on", "unit_id", "children"]);
     }
 }

@@ -56,7 +56,7 @@ pub const CAREGIVER_RELATIONS: &[&str] =
     &["mother", "father", "grandparent", "sibling", "relative", "foster_parent", "guardian", "facility", "other"];
 
 fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field, message: message.into() }
+    FieldError::new(field, message)
 }
 
 fn date(field: &'static str, s: &str, today: Date) -> Result<Date, FieldError> {
@@ -193,7 +193,7 @@ mod tests {
     fn circumstances_check_dates_and_age() {
         assert!(check_circumstance("a", "2020-01-01", "", BIRTH, TODAY).is_ok());
         let e = check_circumstance("x", "2010-01-01", "2009-01-01", BIRTH, TODAY).unwrap_err();
-        let fields: Vec<&str> = e.iter().map(|e| e.field).collect();
+        let fields: Vec<&str> = e.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["group", "began_on", "ended_on"]);
         // Not a child any more at 16: no group begins then, e) (conflict with the law) included.
         let old = date!(2008 - 01 - 01);

@@ -55,6 +55,20 @@ impl UnitLevel {
     }
 }
 
+impl crate::coded::Code for UnitLevel {
+    const ALL: &'static [Self] = &Self::ALL;
+
+    fn as_str(self) -> &'static str {
+        UnitLevel::as_str(self)
+    }
+}
+
+impl std::fmt::Display for UnitLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The legal type of a unit (tỉnh, thành phố, thị xã, huyện, phường, xã, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

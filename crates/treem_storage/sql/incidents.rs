@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use treem_domain::audit::AuditEvent;
 use treem_domain::incident::{
-    AbuseForm, IncidentFields, IncidentKind, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype,
+    AbuseForm, IncidentFields, IncidentId, IncidentKind, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype,
 };
 use treem_domain::units::UnitId;
 use treem_storage::{IncidentQuery, IncidentRecord, IncidentStore, StorageError};
@@ -29,7 +29,7 @@ fn decode(r: &DbRow) -> Result<IncidentRecord, StorageError> {
     let kind: String = r.try_get("kind").map_err(map_err)?;
     let children: Option<String> = r.try_get("children").map_err(map_err)?;
     Ok(IncidentRecord {
-        id: r.try_get("id").map_err(map_err)?,
+        id: IncidentId(r.try_get("id").map_err(map_err)?),
         version: r.try_get("version").map_err(map_err)?,
         fields: IncidentFields {
             kind: IncidentKind::parse(&kind).ok_or_else(|| StorageError::Other(format!("incident.kind holds `{kind}`")))?,
@@ -53,7 +53,13 @@ fn decode(r: &DbRow) -> Result<IncidentRecord, StorageError> {
 
 #[async_trait]
 impl IncidentStore for DbStore {
-    async fn create_incident(&self, f: &IncidentFields, id: i64, created_by: i64, audit: &AuditEvent) -> Result<i64, StorageError> {
+    async fn create_incident(
+        &self,
+        f: &IncidentFields,
+        id: IncidentId,
+        created_by: i64,
+        audit: &AuditEvent,
+    ) -> Result<IncidentId, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let now = Stamp(self.clock.now());
         let sql = format!(
@@ -62,7 +68,7 @@ impl IncidentStore for DbStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1) RETURNING id"
         );
         let id: i64 = sqlx::query_scalar(&sql)
-            .bind(id)
+            .bind(id.0)
             .bind(f.kind.as_str())
             .bind(f.occurred_on)
             .bind(f.unit.0)
@@ -93,12 +99,12 @@ impl IncidentStore for DbStore {
         }
         append_audit_for(&mut tx, &*self.clock, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
-        Ok(id)
+        Ok(IncidentId(id))
     }
 
-    async fn incident(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<IncidentRecord>, StorageError> {
+    async fn incident(&self, id: IncidentId, audit: Option<&AuditEvent>) -> Result<Option<IncidentRecord>, StorageError> {
         let sql = format!("SELECT {} FROM incident i WHERE i.id = $1", *COLUMNS);
-        self.fetch_audited(&sql, id, audit, decode).await
+        self.fetch_audited(&sql, id.0, audit, decode).await
     }
 
     async fn list_incidents(&self, q: &IncidentQuery) -> Result<Vec<IncidentRecord>, StorageError> {
@@ -117,7 +123,7 @@ impl IncidentStore for DbStore {
             .bind(text_list(q.kinds.iter().map(|k| k.as_str())))
             .bind(q.from.unwrap_or(time::macros::date!(1900 - 01 - 01)))
             .bind(q.to.unwrap_or(time::Date::MAX))
-            .bind(q.after_id.unwrap_or(0))
+            .bind(q.after_id.map_or(0, |a| a.0))
             .bind(q.limit)
             .fetch_all(&self.pool)
             .await

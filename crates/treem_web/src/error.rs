@@ -113,8 +113,8 @@ impl From<AppError> for ApiError {
                 body.message = message.to_owned();
             }
             AppError::InvalidFields(list) => {
-                body.field = list.first().map(|(f, _)| f.clone());
-                body.fields = list.into_iter().map(|(field, message)| FieldProblem { field, message }).collect();
+                body.field = list.first().map(|e| e.field.clone());
+                body.fields = list.into_iter().map(|e| FieldProblem { field: e.field, message: e.message }).collect();
             }
             AppError::ImportRefused(errors) => {
                 body.message = "the import was refused; nothing was stored".into();

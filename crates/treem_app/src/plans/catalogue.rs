@@ -54,7 +54,7 @@ impl Catalogue {
         for row in stored {
             let broken = |e: String| AppError::Internal(format!("stored indicator {}: {e}", row.code));
             let i: Indicator = serde_json::from_str(&row.document).map_err(|e| broken(e.to_string()))?;
-            let (i, f) = check_definition(&i).map_err(|e| broken(format!("{e:?}")))?;
+            let (i, f) = check_definition(&i).map_err(|e| broken(format!("{:?}", treem_domain::field_error::pairs(e))))?;
             parsed.insert(row.code.clone(), (i, f, row));
         }
         let mut out = Catalogue::default();
@@ -162,7 +162,7 @@ impl PlanService {
         }
         for plan in self.shared().await?.iter() {
             for t in plan.targets.iter().filter(|t| t.indicator.as_deref() == Some(indicator.code.as_str())) {
-                if is_yearly_change(&t.kind) && matches!(formula, Formula::Ratio(..)) {
+                if t.is_yearly_change() && matches!(formula, Formula::Ratio(..)) {
                     return Err(AppError::invalid(
                         "formula",
                         format!(

@@ -45,14 +45,14 @@ impl PlanService {
                 e
             }
         };
-        let mut problems = check_plan(plan).err().unwrap_or_default();
+        let mut problems = treem_domain::field_error::FieldErrors::from(check_plan(plan).err().unwrap_or_default());
         let catalogue = self.catalogue().await?;
         for t in &plan.targets {
             if let Some(code) = &t.indicator {
                 match catalogue.iter().find(|(i, _)| &i.code == code) {
-                    None => problems.push((format!("targets[{}].indicator", t.id), format!("no indicator `{code}` in the catalogue"))),
+                    None => problems.push(format!("targets[{}].indicator", t.id), format!("no indicator `{code}` in the catalogue")),
                     Some((_, Formula::Ratio(..))) => {
-                        problems.push((format!("targets[{}].indicator", t.id), "a yearly change needs a count, not a ratio".into()))
+                        problems.push(format!("targets[{}].indicator", t.id), "a yearly change needs a count, not a ratio")
                     }
                     Some(_) => {}
                 }
@@ -61,23 +61,22 @@ impl PlanService {
         for b in &plan.baselines {
             if let Some(code) = &b.indicator {
                 if !catalogue.iter().any(|(c, _)| &c.code == code) {
-                    problems.push((format!("baselines[{}].indicator", b.id), format!("no indicator `{code}` in the catalogue")));
+                    problems.push(format!("baselines[{}].indicator", b.id), format!("no indicator `{code}` in the catalogue"));
                 }
                 if b.reference.as_deref().and_then(treem_domain::unit_import::parse_date).is_none() {
-                    problems
-                        .push((format!("baselines[{}].reference", b.id), "a baseline recomputed by an indicator needs its date".into()));
+                    problems.push(format!("baselines[{}].reference", b.id), "a baseline recomputed by an indicator needs its date");
                 }
             }
         }
         for (i, code) in plan.public_indicators.iter().enumerate() {
             if !catalogue.iter().any(|(c, _)| &c.code == code) {
-                problems.push((format!("public_indicators[{i}]"), format!("no indicator `{code}` in the catalogue")));
+                problems.push(format!("public_indicators[{i}]"), format!("no indicator `{code}` in the catalogue"));
             }
         }
         // Unit targets against the map of units: the code on its day, the unit's life, the area, overlaps.
         problems.extend(treem_domain::plan::check_unit_targets(plan, &self.units.catalog()));
         if !problems.is_empty() {
-            return Err(AppError::InvalidFields(problems));
+            return Err(AppError::InvalidFields(problems.into_vec()));
         }
         if self.area_root(plan).is_none() {
             return Err(AppError::invalid(

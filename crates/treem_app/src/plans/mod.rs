@@ -11,8 +11,8 @@ use treem_domain::indicator::{
     PublicValue,
 };
 use treem_domain::plan::{
-    check_plan, is_yearly_change, milestone_status, unit_status_progress, unit_target_progress, yearly_change_progress, MilestoneUnit,
-    Plan, StatusYear, UnitTargetYears, YearProgress, YearStatus, UNIT_STATUSES,
+    check_plan, milestone_status, unit_status_progress, unit_target_progress, yearly_change_progress, MilestoneUnit, Plan, StatusYear,
+    TargetKind, UnitTargetYears, YearProgress, YearStatus, UNIT_STATUSES,
 };
 use treem_domain::units::{UnitId, UnitLevel};
 use treem_storage::{IndicatorRow, PlanRow, StorageError, Store, UnitStatusRow};

@@ -8,7 +8,7 @@ pub struct TargetProgress {
     pub target_id: String,
     /// The target's kind: how its years are judged (compounded from the base year, or
     /// against each previous year).
-    pub kind: String,
+    pub kind: TargetKind,
     pub indicator: String,
     pub years: Vec<YearProgress>,
 }
@@ -40,13 +40,14 @@ impl PlanService {
         let facts = self.facts_in_scope(actor).await?;
         let catalogue = self.catalogue().await?;
         let mut out = Vec::new();
-        for t in plan.targets.iter().filter(|t| is_yearly_change(&t.kind)) {
+        for t in &plan.targets {
+            let Some(kind) = t.kind.known().filter(|k| k.is_yearly_change()) else { continue };
             let Some(code) = &t.indicator else { continue };
             let Some((_, Formula::Count(count))) = catalogue.iter().find(|(i, _)| &i.code == code) else { continue };
             let by_year = facts.by_year(count);
             out.push(TargetProgress {
                 target_id: t.id.clone(),
-                kind: t.kind.clone(),
+                kind,
                 indicator: code.clone(),
                 years: yearly_change_progress(t, &by_year, today),
             });
@@ -62,13 +63,13 @@ impl PlanService {
         let statuses = self.all_unit_statuses().await?;
         let today = self.clock.today_in_vietnam();
         let mut out = Vec::new();
-        for t in plan.targets.iter().filter(|t| matches!(t.kind.as_str(), "unit_count_with_status" | "unit_share_with_status")) {
+        for t in plan.targets.iter().filter(|t| t.kind.known().is_some_and(TargetKind::is_unit_status)) {
             let kind = t.status.clone().unwrap_or_default();
             let years = unit_status_progress(t, plan.period_from, today, |level, day| {
                 let mut n = 0;
                 let mut total = 0;
                 for id in catalog.subtree_on(area, day) {
-                    let Some(u) = catalog.get(id).filter(|u| u.level.as_str() == level) else { continue };
+                    let Some(u) = catalog.get(id).filter(|u| u.level == level) else { continue };
                     total += 1;
                     let holds = statuses
                         .iter()
@@ -91,7 +92,7 @@ impl PlanService {
         let scope_on = treem_domain::unit_import::parse_date(&plan.scope_unit_on);
         let start = time::Date::from_calendar_date(plan.period_from, time::Month::January, 1).ok();
         let mut out = Vec::new();
-        for t in plan.targets.iter().filter(|t| t.kind == "milestone") {
+        for t in plan.targets.iter().filter(|t| t.is(TargetKind::Milestone)) {
             let Some(kind) = t.status.as_deref() else {
                 out.push(MilestoneProgress { target_id: t.id.clone(), status: None, units: Vec::new() });
                 continue;
@@ -134,7 +135,7 @@ impl PlanService {
             let Some(on) = treem_domain::unit_import::parse_date(&u.unit_on) else { continue };
             let Some(unit) = catalog.by_code_on(&u.unit_code, on) else { continue };
             let mut counts = BTreeMap::new();
-            if is_yearly_change(&t.kind) {
+            if t.is_yearly_change() {
                 let covered = actor.filter(|a| a.role.may(Action::List) && a.covers(unit.id, on));
                 let (Some(actor), Some(code)) = (covered, &t.indicator) else {
                     out.push(UnitTargetProgress { index, target_id: t.id.clone(), unit: unit.id, years: None });
@@ -149,7 +150,7 @@ impl PlanService {
             let years = unit_target_progress(t, u, today, &counts, |level, day| {
                 let (mut n, mut total) = (0, 0);
                 for id in catalog.subtree_on(unit.id, day) {
-                    let Some(member) = catalog.get(id).filter(|m| m.level.as_str() == level) else { continue };
+                    let Some(member) = catalog.get(id).filter(|m| m.level == level) else { continue };
                     total += 1;
                     n +=
                         i64::from(statuses.iter().any(|s| {

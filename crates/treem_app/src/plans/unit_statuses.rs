@@ -14,35 +14,28 @@ pub struct UnitStatusInput {
 impl PlanService {
     /// Records that a unit holds a status from a date, by the decision named.
     pub async fn add_unit_status(&self, actor: &Actor, input: &UnitStatusInput) -> Result<i64, AppError> {
-        let mut errors = Vec::new();
-        if !UNIT_STATUSES.contains(&input.kind.as_str()) {
-            errors.push(("kind".to_owned(), format!("one of {}", UNIT_STATUSES.join(", "))));
-        }
+        let mut errors = treem_domain::field_error::FieldErrors::new();
+        errors.require(UNIT_STATUSES.contains(&input.kind.as_str()), "kind", format!("one of {}", UNIT_STATUSES.join(", ")));
         let from = treem_domain::unit_import::parse_date(input.valid_from.trim());
-        if from.is_none() {
-            errors.push(("valid_from".to_owned(), "a date as YYYY-MM-DD".to_owned()));
-        }
+        errors.require(from.is_some(), "valid_from", "a date as YYYY-MM-DD");
         let decision = treem_domain::text::clean_line(&input.decision, 300).ok().filter(|d| !d.is_empty());
-        if decision.is_none() {
-            errors.push(("decision".to_owned(), "the decision's number and date, on one line (at most 300 characters)".to_owned()));
-        }
+        errors.require(decision.is_some(), "decision", "the decision's number and date, on one line (at most 300 characters)");
         let unit = input.unit_id.trim().parse::<i64>().ok().and_then(|id| self.units.catalog().get(UnitId(id)).cloned());
         match (&unit, from) {
-            (None, _) => errors.push(("unit_id".to_owned(), "no such unit".to_owned())),
-            (Some(u), Some(d)) if !u.validity.contains(d) => {
-                errors.push(("valid_from".to_owned(), format!("{} did not exist on {d}", u.name)))
-            }
+            (None, _) => errors.push("unit_id", "no such unit"),
+            (Some(u), Some(d)) if !u.validity.contains(d) => errors.push("valid_from", format!("{} did not exist on {d}", u.name)),
             (Some(u), _) => {
                 let allowed: &[UnitLevel] =
                     if input.kind == "child_friendly" { &[UnitLevel::Commune] } else { &[UnitLevel::District, UnitLevel::Commune] };
-                if !allowed.contains(&u.level) {
-                    errors
-                        .push(("unit_id".to_owned(), "a commune (child-friendly) or a district or commune (a model or pilot)".to_owned()));
-                }
+                errors.require(
+                    allowed.contains(&u.level),
+                    "unit_id",
+                    "a commune (child-friendly) or a district or commune (a model or pilot)",
+                );
             }
         }
         let (Some(unit), Some(from), Some(decision), true) = (unit, from, decision, errors.is_empty()) else {
-            return Err(AppError::InvalidFields(errors));
+            return Err(AppError::InvalidFields(errors.into_vec()));
         };
         actor.authorize_unit_status(unit.id, from)?;
         let row = UnitStatusRow { id: 0, unit: unit.id, kind: input.kind.clone(), valid_from: from, valid_to: None, decision };

@@ -27,11 +27,11 @@ async fn unit_targets_and_milestones_are_measured_from_the_records_and_the_unit_
             from_year,
             to_year,
             value: value.into(),
-            level: level.map(str::to_owned),
+            level: level.map(treem_domain::coded::Coded::new),
         };
         plan.unit_targets = vec![entry("T1", 2014, 2016, "-10", None), entry("T3a", 2015, 2015, "50", Some("commune"))];
         plan.targets.iter_mut().find(|x| x.id == "T3a").unwrap().kind = "unit_share_with_status".into();
-        plan.targets.iter_mut().find(|x| x.id == "T3a").unwrap().legs.retain(|l| l.level == "commune");
+        plan.targets.iter_mut().find(|x| x.id == "T3a").unwrap().legs.retain(|l| l.level.as_str() == "commune");
         t.app.plans.import(treem_app::accounts::Operator::Cli, &plan).await.unwrap();
         let catalog = t.app.units.catalog();
         // The city's count by year, from the generated records themselves.

@@ -59,7 +59,7 @@ fn every_key_used_exists() {
     for h in treem_domain::child::HivStatus::ALL {
         assert!(vi.contains(&format!("hiv.{}", h.as_str())), "hiv {h:?}");
     }
-    for k in treem_domain::plan::TARGET_KINDS {
+    for k in treem_domain::plan::TargetKind::ALL {
         assert!(vi.contains(&format!("target_kind.{k}")), "target kind {k}");
     }
     for s in treem_domain::plan::YearStatus::ALL {

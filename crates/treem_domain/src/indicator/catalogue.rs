@@ -1,6 +1,7 @@
 //! The catalogue: entries with the metadata of Circular 13/2021, parsed and checked.
 
 use super::*;
+use crate::field_error::{FieldError, FieldErrors};
 
 /// One catalogue entry (Circular 13/2021: code, names, concept, formula, disaggregation, period, source, agency).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,19 +73,17 @@ pub fn valid_code(code: &str) -> bool {
 /// formula's fields, or `unit`) and the one-line texts. Returns the definition with its
 /// texts cleaned (NFC, whitespace collapsed) and the parsed formula, or every problem
 /// by field.
-pub fn check_definition(i: &Indicator) -> Result<(Indicator, Formula), Vec<(String, String)>> {
-    let mut problems: Vec<(String, String)> = Vec::new();
+pub fn check_definition(i: &Indicator) -> Result<(Indicator, Formula), Vec<FieldError>> {
+    let mut problems = FieldErrors::new();
     let mut line = |field: &str, value: &str, max: usize, required: bool| -> String {
         if value.trim().is_empty() {
-            if required {
-                problems.push((field.to_owned(), "required".to_owned()));
-            }
+            problems.require(!required, field, "required");
             return String::new();
         }
         match crate::text::clean_line(value, max) {
             Ok(v) => v,
             Err(e) => {
-                problems.push((field.to_owned(), format!("{e} (one line, at most {max} characters)")));
+                problems.push(field, format!("{e} (one line, at most {max} characters)"));
                 String::new()
             }
         }
@@ -101,23 +100,20 @@ pub fn check_definition(i: &Indicator) -> Result<(Indicator, Formula), Vec<(Stri
         source: line("source", &i.source, 300, true),
         agency: line("agency", &i.agency, 300, true),
     };
-    if !valid_code(&cleaned.code) {
-        problems.push((
-            "code".to_owned(),
-            "lowercase dotted words such as `incidents.drowning` (letters, digits and _, at most 64 characters)".to_owned(),
-        ));
-    }
-    if cleaned.period != "year" {
-        problems.push(("period".to_owned(), "only `year` is computed".to_owned()));
-    }
+    problems.require(
+        valid_code(&cleaned.code),
+        "code",
+        "lowercase dotted words such as `incidents.drowning` (letters, digits and _, at most 64 characters)",
+    );
+    problems.require(cleaned.period == "year", "period", "only `year` is computed");
     let formula = if i.formula.trim().is_empty() {
-        problems.push(("formula".to_owned(), "required".to_owned()));
+        problems.push("formula", "required");
         None
     } else {
         match parse_formula(&i.formula) {
             Ok(f) => Some(f),
             Err(e) => {
-                problems.push(("formula".to_owned(), e.to_string()));
+                problems.push("formula", e.to_string());
                 None
             }
         }
@@ -127,20 +123,18 @@ pub fn check_definition(i: &Indicator) -> Result<(Indicator, Formula), Vec<(Stri
         let mut seen: Vec<&str> = Vec::new();
         for (n, d) in cleaned.disaggregations.iter().enumerate() {
             if seen.contains(&d.as_str()) {
-                problems.push((format!("disaggregations[{n}]"), format!("`{d}` is listed twice")));
+                problems.push(format!("disaggregations[{n}]"), format!("`{d}` is listed twice"));
             } else if d != "unit" && !allowed.contains(&d.as_str()) {
                 let mut possible = vec!["unit".to_owned()];
                 possible.extend(f.fields_of_every_count());
-                problems.push((
-                    format!("disaggregations[{n}]"),
-                    format!("`{d}` is not a field of every count; one of: {}", possible.join(", ")),
-                ));
+                problems
+                    .push(format!("disaggregations[{n}]"), format!("`{d}` is not a field of every count; one of: {}", possible.join(", ")));
             }
             seen.push(d);
         }
     }
     match (formula, problems.is_empty()) {
         (Some(f), true) => Ok((cleaned, f)),
-        _ => Err(problems),
+        _ => Err(problems.into_vec()),
     }
 }

@@ -26,14 +26,14 @@ fn definitions_are_checked_field_by_field_and_the_bundled_ones_pass() {
     bad.period = "month".into();
     bad.formula = "count(incidents where colour = \"red\")".into();
     let problems = check_definition(&bad).unwrap_err();
-    let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+    let fields: Vec<&str> = problems.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["name_en", "code", "period", "formula"], "{problems:?}");
-    assert!(problems[3].1.starts_with("at character 23:"), "{problems:?}");
+    assert!(problems[3].message.starts_with("at character 23:"), "{problems:?}");
     let mut bad = parse_catalogue("catalogue.toml", crate::bundled::INDICATORS).unwrap()[0].0.clone();
     bad.formula = "count(incidents) / count(children)".into();
     bad.disaggregations = vec!["unit".into(), "sex".into(), "unit".into()];
     let problems = check_definition(&bad).unwrap_err();
-    assert_eq!(problems.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), ["disaggregations[1]", "disaggregations[2]"], "{problems:?}");
+    assert_eq!(problems.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["disaggregations[1]", "disaggregations[2]"], "{problems:?}");
 }
 
 #[test]

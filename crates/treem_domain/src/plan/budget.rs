@@ -121,7 +121,7 @@ budget = [
 "#,
         );
         let errors = check_plan(&bad).unwrap_err();
-        let got: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        let got: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             got,
             vec![
@@ -134,8 +134,8 @@ budget = [
                 "tasks[N1].budget[2]",
             ]
         );
-        assert!(errors[2].1.contains("`lottery`") && errors[2].1.contains("central_budget, provincial_budget"), "{errors:?}");
-        assert!(errors[0].1.contains("2013–2020"));
-        assert!(errors[6].1.contains("tasks[N1].budget[0]"), "a repeated source and year names the first line: {errors:?}");
+        assert!(errors[2].message.contains("`lottery`") && errors[2].message.contains("central_budget, provincial_budget"), "{errors:?}");
+        assert!(errors[0].message.contains("2013–2020"));
+        assert!(errors[6].message.contains("tasks[N1].budget[0]"), "a repeated source and year names the first line: {errors:?}");
     }
 }

@@ -3,6 +3,8 @@
 //! document is read from a file (TOML) or the UI, checked here, and stored as a
 //! typed document; nothing filters inside it in SQL.
 
+use crate::coded::Coded;
+use crate::units::UnitLevel;
 use serde::{Deserialize, Serialize};
 
 /// A plan document.
@@ -154,10 +156,10 @@ pub fn parse_hundredths(s: &str) -> Option<i64> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Leg {
-    /// district or commune
-    pub level: String,
+    /// district, commune or hamlet
+    pub level: Coded<UnitLevel>,
     /// >=, >, <=, <, =
-    pub operator: String,
+    pub operator: Coded<Comparison>,
     pub value: i64,
 }
 
@@ -166,8 +168,9 @@ pub struct Leg {
 #[serde(deny_unknown_fields)]
 pub struct Target {
     pub id: String,
-    /// umbrella, relative_annual_change, unit_count_with_status, unit_share_with_status, milestone
-    pub kind: String,
+    /// umbrella, relative_annual_change, year_on_year_reduction, unit_count_with_status,
+    /// unit_share_with_status, milestone
+    pub kind: Coded<TargetKind>,
     pub text_vi: String,
     pub text_en: String,
     pub deadline: i32,
@@ -228,6 +231,16 @@ pub struct Population {
 }
 
 impl Target {
+    /// Whether the target is of this kind.
+    pub fn is(&self, kind: TargetKind) -> bool {
+        self.kind.is(kind)
+    }
+
+    /// Whether the target is a yearly change of a count (see [`TargetKind::is_yearly_change`]).
+    pub fn is_yearly_change(&self) -> bool {
+        self.kind.known().is_some_and(TargetKind::is_yearly_change)
+    }
+
     /// The level a relative yearly change asks for after `years` years, in ppm of the
     /// base: the plan's "−5 % a year" compounds (0.95^8 ≈ 0.663 after 8 years).
     pub fn compounded_ppm(&self, years: u32) -> Option<i64> {
@@ -310,7 +323,7 @@ pub struct Reporting {
 pub struct Reporter {
     pub agency: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub each: Option<String>,
+    pub each: Option<Coded<UnitLevel>>,
 }
 
 /// A body outside the plan's agencies that receives reports (the People's Committee, the Party Committee).
@@ -403,7 +416,7 @@ pub struct UnitTarget {
     /// For a count or share: the level counted (one of the target's legs); may be left
     /// out when the target has a single leg.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<String>,
+    pub level: Option<Coded<UnitLevel>>,
 }
 
 /// Accepts `value = 3`, `value = 12.5` or `value = "-5"`, keeping the text.
@@ -451,22 +464,15 @@ pub struct Solution {
 /// The plan's four groups of solutions (a: direction, b: programmes, c: communication, d: resources).
 pub const SOLUTION_GROUPS: &[&str] = &["a", "b", "c", "d"];
 
-pub const TARGET_KINDS: &[&str] =
-    &["umbrella", "relative_annual_change", "year_on_year_reduction", "unit_count_with_status", "unit_share_with_status", "milestone"];
-
-/// Whether a target kind is a yearly change of a count: compounded from a base year
-/// (`relative_annual_change`) or judged against each previous year (`year_on_year_reduction`).
-pub fn is_yearly_change(kind: &str) -> bool {
-    matches!(kind, "relative_annual_change" | "year_on_year_reduction")
-}
-
 mod budget;
 mod checks;
+mod kinds;
 mod progress;
 mod unit_targets;
 
 pub use budget::*;
 pub use checks::*;
+pub use kinds::*;
 pub use progress::*;
 pub use unit_targets::*;
 
@@ -565,7 +571,7 @@ name_en = "D"
     }
 
     pub(super) fn fields(p: &Plan) -> Vec<String> {
-        check_plan(p).err().unwrap_or_default().into_iter().map(|(f, _)| f).collect()
+        check_plan(p).err().unwrap_or_default().into_iter().map(|e| e.field).collect()
     }
 
     /// The document's text with its whitespace (line and page breaks, no-break spaces)
@@ -677,7 +683,8 @@ name_en = "D"
         assert_eq!(p.targets[2].population.as_ref().unwrap().term_vi, "thanh, thiếu niên vi phạm pháp luật");
         // Section V as structure: who reports, through whom, to whom, by when.
         let r = p.reporting.as_ref().unwrap();
-        let reporters: Vec<(&str, Option<&str>)> = r.reporters.iter().map(|x| (x.agency.as_str(), x.each.as_deref())).collect();
+        let reporters: Vec<(&str, Option<&str>)> =
+            r.reporters.iter().map(|x| (x.agency.as_str(), x.each.as_ref().map(Coded::as_str))).collect();
         assert_eq!(reporters.len(), 11);
         assert_eq!(reporters[10], ("A12", Some("district")), "each district's People's Committee reports");
         assert!(reporters.contains(&("A11", None)), "the mass organisations report");

@@ -1,7 +1,9 @@
 //! Progress against targets: yearly changes (compounded or year on year), unit counts and
 //! shares with a status, per-unit targets and milestones.
 
-use super::{parse_hundredths, unit_target_level, Leg, Target, UnitTarget};
+use super::{parse_hundredths, unit_target_level, Comparison, Leg, Target, TargetKind, UnitTarget};
+use crate::coded::Coded;
+use crate::units::UnitLevel;
 use serde::Serialize;
 
 /// Dated statuses a unit can hold (recorded with the decision that conferred them).
@@ -10,8 +12,8 @@ pub const UNIT_STATUSES: &[&str] = &["child_friendly", "community_based_protecti
 /// One leg of a unit-count target in one year ("> 45 communes").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LegProgress {
-    pub level: String,
-    pub operator: String,
+    pub level: Coded<UnitLevel>,
+    pub operator: Coded<Comparison>,
     pub value: i64,
     /// Units of the level holding the status on the day counted.
     pub count: i64,
@@ -29,14 +31,9 @@ pub struct StatusYear {
     pub status: YearStatus,
 }
 
-fn compare(left: i128, operator: &str, right: i128) -> bool {
-    match operator {
-        ">=" => left >= right,
-        ">" => left > right,
-        "<=" => left <= right,
-        "<" => left < right,
-        _ => left == right,
-    }
+/// Compares by the leg's operator; one treem does not know (refused by the checks) asks equality.
+fn compare(left: i128, operator: &Coded<Comparison>, right: i128) -> bool {
+    operator.known().unwrap_or(Comparison::Equal).holds(left, right)
 }
 
 /// The progress of a `unit_count_with_status` or `unit_share_with_status` target, year by
@@ -46,10 +43,10 @@ pub fn unit_status_progress(
     t: &Target,
     first_year: i32,
     today: time::Date,
-    count: impl FnMut(&str, time::Date) -> (i64, i64),
+    count: impl FnMut(UnitLevel, time::Date) -> (i64, i64),
 ) -> Vec<StatusYear> {
     let legs: Vec<(&Leg, i64)> = t.legs.iter().map(|l| (l, l.value.saturating_mul(100))).collect();
-    status_years(t.kind == "unit_share_with_status", &legs, first_year, t.deadline, today, count)
+    status_years(t.is(TargetKind::UnitShareWithStatus), &legs, first_year, t.deadline, today, count)
 }
 
 /// Year by year from `first_year` to `deadline` (or today): whether every leg holds, a
@@ -60,7 +57,7 @@ fn status_years(
     first_year: i32,
     deadline: i32,
     today: time::Date,
-    mut count: impl FnMut(&str, time::Date) -> (i64, i64),
+    mut count: impl FnMut(UnitLevel, time::Date) -> (i64, i64),
 ) -> Vec<StatusYear> {
     let mut out = Vec::new();
     for year in first_year..=deadline.min(today.year()) {
@@ -69,7 +66,8 @@ fn status_years(
         let legs: Vec<LegProgress> = legs
             .iter()
             .map(|(l, hundredths)| {
-                let (n, total) = count(&l.level, on);
+                // A level treem does not know (refused by the checks) holds no units.
+                let (n, total) = l.level.known().map_or((0, 0), |level| count(level, on));
                 // A share compares n/total with value % exactly: n × 10,000 against value in hundredths × total.
                 let met = if share {
                     total > 0 && compare(i128::from(n) * 10_000, &l.operator, i128::from(*hundredths) * i128::from(total))
@@ -112,19 +110,19 @@ pub fn unit_target_progress(
     u: &UnitTarget,
     today: time::Date,
     counts: &std::collections::BTreeMap<i32, i64>,
-    count: impl FnMut(&str, time::Date) -> (i64, i64),
+    count: impl FnMut(UnitLevel, time::Date) -> (i64, i64),
 ) -> Option<UnitTargetYears> {
-    match t.kind.as_str() {
-        "relative_annual_change" | "year_on_year_reduction" => {
+    match t.kind.known()? {
+        kind if kind.is_yearly_change() => {
             let own = Target { change_percent: Some(u.value.clone()), from_year: Some(u.from_year), deadline: u.to_year, ..t.clone() };
             own.compounded_ppm(0)?;
             Some(UnitTargetYears::Change(yearly_change_progress(&own, counts, today)))
         }
-        "unit_count_with_status" | "unit_share_with_status" => {
+        kind if kind.is_unit_status() => {
             let level = unit_target_level(u, t)?;
-            let leg = t.legs.iter().find(|l| l.level == level)?;
+            let leg = t.legs.iter().find(|l| l.level.is(level))?;
             let hundredths = parse_hundredths(&u.value)?;
-            let share = t.kind == "unit_share_with_status";
+            let share = kind == TargetKind::UnitShareWithStatus;
             Some(UnitTargetYears::Status(status_years(share, &[(leg, hundredths)], u.from_year, u.to_year, today, count)))
         }
         _ => None,
@@ -227,7 +225,7 @@ pub struct YearProgress {
 /// The progress of a yearly-change target by its kind: compounded from the base year, or
 /// judged year on year.
 pub fn yearly_change_progress(t: &Target, counts: &std::collections::BTreeMap<i32, i64>, today: time::Date) -> Vec<YearProgress> {
-    if t.kind == "year_on_year_reduction" {
+    if t.is(TargetKind::YearOnYearReduction) {
         year_on_year_progress(t, counts, today)
     } else {
         relative_change_progress(t, counts, today)
@@ -500,8 +498,8 @@ mod tests {
             Leg { level: "commune".into(), operator: ">".into(), value: 45 },
         ];
         // Districts: 6 from 2014; communes: 30, 45, 46 in 2013–2015.
-        let count = |level: &str, on: time::Date| match (level, on.year()) {
-            ("district", y) => (if y >= 2014 { 6 } else { 4 }, 12),
+        let count = |level: UnitLevel, on: time::Date| match (level, on.year()) {
+            (UnitLevel::District, y) => (if y >= 2014 { 6 } else { 4 }, 12),
             (_, 2013) => (30, 141),
             (_, 2014) => (45, 141),
             _ => (46, 141),
@@ -511,7 +509,7 @@ mod tests {
         assert_eq!(got, vec![(2013, YearStatus::NotYet), (2014, YearStatus::NotYet), (2015, YearStatus::Achieved)]);
         assert!(p[1].legs[0].met && !p[1].legs[1].met, "45 is not more than 45");
         // In the deadline year itself, before its end: at risk until met.
-        let now = unit_status_progress(&t, 2013, date!(2015 - 06 - 30), |l, _| if l == "district" { (6, 12) } else { (10, 141) });
+        let now = unit_status_progress(&t, 2013, date!(2015 - 06 - 30), |l, _| if l == UnitLevel::District { (6, 12) } else { (10, 141) });
         assert_eq!((now[2].status, now[2].on), (YearStatus::AtRisk, date!(2015 - 06 - 30)));
         // A share: more than 90 % of communes; 127/141 = 90.07 % is more, 126/141 = 89.4 % is not.
         t.kind = "unit_share_with_status".into();
@@ -534,7 +532,7 @@ mod tests {
             from_year,
             to_year,
             value: value.into(),
-            level: level.map(str::to_owned),
+            level: level.map(Coded::new),
         };
         // The unit's own −10 % a year from a base of 100 in 2015: ceilings 90, 81.
         let counts: std::collections::BTreeMap<i32, i64> = [(2015, 100), (2016, 90), (2017, 82)].into_iter().collect();

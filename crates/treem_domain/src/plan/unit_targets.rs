@@ -1,91 +1,79 @@
 //! Unit targets: the kinds that may be refined per unit and their checks, alone and
 //! against the map of units.
 
-use super::{is_yearly_change, parse_hundredths, Plan, Target, UnitTarget};
+use super::{parse_hundredths, Comparison, Plan, Target, TargetKind, UnitTarget};
+use crate::field_error::{FieldError, FieldErrors};
+use crate::units::UnitLevel;
 
-/// The target kinds that may be refined per unit.
-pub const UNIT_TARGET_KINDS: &[&str] =
-    &["relative_annual_change", "year_on_year_reduction", "unit_count_with_status", "unit_share_with_status"];
-
-/// The level a unit target of a count or share counts: its own, or the target's only leg.
-pub fn unit_target_level<'a>(u: &'a UnitTarget, t: &'a Target) -> Option<&'a str> {
+/// The level a unit target of a count or share counts: its own, or the target's only leg
+/// (none when that is not a level treem knows).
+pub fn unit_target_level(u: &UnitTarget, t: &Target) -> Option<UnitLevel> {
     match (&u.level, t.legs.as_slice()) {
-        (Some(l), _) => Some(l.as_str()),
-        (None, [only]) => Some(only.level.as_str()),
+        (Some(l), _) => l.known(),
+        (None, [only]) => only.level.known(),
         _ => None,
     }
 }
 
 /// The checks of unit targets that need no map of units.
-pub(super) fn check_unit_target_fields(p: &Plan, errors: &mut Vec<(String, String)>) {
+pub(super) fn check_unit_target_fields(p: &Plan, errors: &mut FieldErrors) {
     for (i, u) in p.unit_targets.iter().enumerate() {
         let at = |f: &str| format!("unit_targets[{i}].{f}");
-        if u.unit_code.trim().is_empty() {
-            errors.push((at("unit_code"), "the unit's code".into()));
-        }
-        if crate::unit_import::parse_date(&u.unit_on).is_none() {
-            errors.push((at("unit_on"), "the day the code is read on, as YYYY-MM-DD".into()));
-        }
+        errors.require(!u.unit_code.trim().is_empty(), at("unit_code"), "the unit's code");
+        errors.require(crate::unit_import::parse_date(&u.unit_on).is_some(), at("unit_on"), "the day the code is read on, as YYYY-MM-DD");
         let period = p.period_from..=p.period_to;
-        if u.from_year > u.to_year {
-            errors.push((at("to_year"), format!("{} is before from_year {}", u.to_year, u.from_year)));
-        }
+        errors.require(u.from_year <= u.to_year, at("to_year"), format!("{} is before from_year {}", u.to_year, u.from_year));
         for (field, y) in [("from_year", u.from_year), ("to_year", u.to_year)] {
-            if !period.contains(&y) {
-                errors.push((at(field), format!("{y} is outside the plan's period {}–{}", p.period_from, p.period_to)));
-            }
+            errors.require(period.contains(&y), at(field), format!("{y} is outside the plan's period {}–{}", p.period_from, p.period_to));
         }
         let Some(t) = p.targets.iter().find(|t| t.id == u.target) else {
-            errors.push((at("target"), format!("no target `{}` in the plan", u.target)));
+            errors.push(at("target"), format!("no target `{}` in the plan", u.target));
             continue;
         };
-        if !UNIT_TARGET_KINDS.contains(&t.kind.as_str()) {
-            errors.push((
-                at("target"),
-                format!("{} is a target of kind {}: only {} are set per unit", t.id, t.kind, UNIT_TARGET_KINDS.join(", ")),
-            ));
+        let Some(kind) = t.kind.known().filter(|k| TargetKind::PER_UNIT.contains(k)) else {
+            let per_unit = TargetKind::PER_UNIT.map(TargetKind::as_str).join(", ");
+            errors.push(at("target"), format!("{} is a target of kind {}: only {per_unit} are set per unit", t.id, t.kind));
             continue;
-        }
-        if u.to_year > t.deadline {
-            errors.push((at("to_year"), format!("{} is after the deadline of {}, {}", u.to_year, t.id, t.deadline)));
-        }
+        };
+        errors.require(u.to_year <= t.deadline, at("to_year"), format!("{} is after the deadline of {}, {}", u.to_year, t.id, t.deadline));
         let value = parse_hundredths(&u.value);
-        match t.kind.as_str() {
-            kind if is_yearly_change(kind) => {
+        match kind {
+            kind if kind.is_yearly_change() => {
                 if value.is_none_or(|v| v <= -10_000) {
-                    errors.push((at("value"), "a yearly change in percent, more than -100, at most two decimals (\"-5\")".into()));
-                } else if kind == "year_on_year_reduction" && value.is_some_and(|v| v >= 0) {
-                    errors.push((at("value"), format!("{} is a year-on-year reduction: a negative change in percent (\"-5\")", t.id)));
+                    errors.push(at("value"), "a yearly change in percent, more than -100, at most two decimals (\"-5\")");
+                } else if kind == TargetKind::YearOnYearReduction && value.is_some_and(|v| v >= 0) {
+                    errors.push(at("value"), format!("{} is a year-on-year reduction: a negative change in percent (\"-5\")", t.id));
                 }
-                if u.level.is_some() {
-                    errors.push((at("level"), "only counts and shares have a level".into()));
-                }
+                errors.require(u.level.is_none(), at("level"), "only counts and shares have a level");
             }
             kind => {
-                let ok = if kind == "unit_count_with_status" {
+                let ok = if kind == TargetKind::UnitCountWithStatus {
                     value.is_some_and(|v| v >= 0 && v % 100 == 0)
                 } else {
                     value.is_some_and(|v| (0..=10_000).contains(&v))
                 };
                 if !ok {
-                    let want = if kind == "unit_count_with_status" {
+                    let want = if kind == TargetKind::UnitCountWithStatus {
                         "a whole number of units, 0 or more"
                     } else {
                         "a share from 0 to 100 (percent)"
                     };
-                    errors.push((at("value"), want.into()));
+                    errors.push(at("value"), want);
                 }
-                let leg = unit_target_level(u, t).and_then(|l| t.legs.iter().find(|leg| leg.level == l));
-                if kind == "unit_share_with_status" && leg.is_some_and(|l| l.operator == ">") && value == Some(10_000) {
-                    errors.push((at("value"), "more than 100 % can never be met".into()));
+                let leg = unit_target_level(u, t).and_then(|l| t.legs.iter().find(|leg| leg.level.is(l)));
+                if kind == TargetKind::UnitShareWithStatus
+                    && leg.is_some_and(|l| l.operator.is(Comparison::MoreThan))
+                    && value == Some(10_000)
+                {
+                    errors.push(at("value"), "more than 100 % can never be met");
                 }
                 let levels: Vec<&str> = t.legs.iter().map(|l| l.level.as_str()).collect();
                 match &u.level {
                     Some(l) if !levels.contains(&l.as_str()) => {
-                        errors.push((at("level"), format!("{} counts {}: not {l}", t.id, levels.join(", "))))
+                        errors.push(at("level"), format!("{} counts {}: not {l}", t.id, levels.join(", ")))
                     }
                     None if levels.len() > 1 => {
-                        errors.push((at("level"), format!("{} has several legs: say which level, one of {}", t.id, levels.join(", "))))
+                        errors.push(at("level"), format!("{} has several legs: say which level, one of {}", t.id, levels.join(", ")))
                     }
                     _ => {}
                 }
@@ -98,13 +86,13 @@ pub(super) fn check_unit_target_fields(p: &Plan, errors: &mut Vec<(String, Strin
 /// inside the plan's area; the unit existed for all the years it is given; it is not below the
 /// level it counts; and no two entries give the same target, unit and level for overlapping
 /// years. Entries whose fields are wrong already (see [`check_plan`]) are skipped.
-pub fn check_unit_targets(p: &Plan, catalog: &crate::units::UnitCatalog) -> Vec<(String, String)> {
-    let mut errors = Vec::new();
+pub fn check_unit_targets(p: &Plan, catalog: &crate::units::UnitCatalog) -> Vec<FieldError> {
+    let mut errors = FieldErrors::new();
     let area = crate::unit_import::parse_date(&p.scope_unit_on)
         .and_then(|on| catalog.by_code_on(&p.scope_unit_code, on))
         .map(|root| catalog.scope_of(root.id));
     // (index, target, unit, level) of the entries that resolved, for the overlap check.
-    let mut resolved: Vec<(usize, &str, &crate::units::AdminUnit, Option<&str>)> = Vec::new();
+    let mut resolved: Vec<(usize, &str, &crate::units::AdminUnit, Option<UnitLevel>)> = Vec::new();
     for (i, u) in p.unit_targets.iter().enumerate() {
         let at = format!("unit_targets[{i}].unit_code");
         let Some(on) = crate::unit_import::parse_date(&u.unit_on) else { continue };
@@ -112,7 +100,7 @@ pub fn check_unit_targets(p: &Plan, catalog: &crate::units::UnitCatalog) -> Vec<
             let others: Vec<String> =
                 catalog.by_code(u.unit_code.trim()).iter().map(|o| format!("{} {}", o.name, lifetime(&o.validity))).collect();
             let also = if others.is_empty() { String::new() } else { format!("; the code names {}", others.join(", ")) };
-            errors.push((at, format!("no unit with code {} on {on}{also}", u.unit_code.trim())));
+            errors.push(at, format!("no unit with code {} on {on}{also}", u.unit_code.trim()));
             continue;
         };
         let (Ok(first), Ok(last)) = (
@@ -122,7 +110,7 @@ pub fn check_unit_targets(p: &Plan, catalog: &crate::units::UnitCatalog) -> Vec<
             continue;
         };
         if first <= last && !unit.validity.covers(&crate::units::Validity { from: first, to: Some(last) }) {
-            errors.push((
+            errors.push(
                 at.clone(),
                 format!(
                     "{} ({}) existed {}, not for the whole of {}–{}",
@@ -132,22 +120,23 @@ pub fn check_unit_targets(p: &Plan, catalog: &crate::units::UnitCatalog) -> Vec<
                     u.from_year,
                     u.to_year
                 ),
-            ));
+            );
         }
-        if area.as_ref().is_some_and(|a| !a.contains(unit.id, on)) {
-            errors.push((at.clone(), format!("{} ({}) is not in the plan's area on {on}", unit.name, unit.code)));
-        }
-        let target = p.targets.iter().find(|t| t.id == u.target && UNIT_TARGET_KINDS.contains(&t.kind.as_str()));
+        errors.require(
+            area.as_ref().is_none_or(|a| a.contains(unit.id, on)),
+            at.clone(),
+            format!("{} ({}) is not in the plan's area on {on}", unit.name, unit.code),
+        );
+        let target = p.targets.iter().find(|t| t.id == u.target && t.kind.known().is_some_and(|k| TargetKind::PER_UNIT.contains(&k)));
         let level = target
-            .filter(|t| !is_yearly_change(&t.kind))
-            .and_then(|t| unit_target_level(u, t).filter(|l| t.legs.iter().any(|leg| leg.level == *l)));
-        if let Some(l) = level.and_then(crate::units::UnitLevel::parse) {
-            if l < unit.level {
-                errors.push((
-                    format!("unit_targets[{i}].level"),
-                    format!("{} ({}) is a {}: it holds no {}", unit.name, unit.code, unit.level.as_str(), l.as_str()),
-                ));
-            }
+            .filter(|t| !t.is_yearly_change())
+            .and_then(|t| unit_target_level(u, t).filter(|l| t.legs.iter().any(|leg| leg.level.is(*l))));
+        if let Some(l) = level {
+            errors.require(
+                l >= unit.level,
+                format!("unit_targets[{i}].level"),
+                format!("{} ({}) is a {}: it holds no {}", unit.name, unit.code, unit.level.as_str(), l.as_str()),
+            );
         }
         if target.is_some() && first <= last {
             resolved.push((i, u.target.as_str(), unit, level));
@@ -159,17 +148,17 @@ pub fn check_unit_targets(p: &Plan, catalog: &crate::units::UnitCatalog) -> Vec<
             let o = &p.unit_targets[*i];
             if o.from_year <= a.to_year && a.from_year <= o.to_year {
                 let level = level.map(|l| format!(", level {l}")).unwrap_or_default();
-                errors.push((
+                errors.push(
                     format!("unit_targets[{j}]"),
                     format!(
                         "overlaps unit_targets[{i}]: same target {target} and unit {} ({}){level}, years {}–{} and {}–{}",
                         unit.name, unit.code, o.from_year, o.to_year, a.from_year, a.to_year
                     ),
-                ));
+                );
             }
         }
     }
-    errors
+    errors.into_vec()
 }
 
 /// "from 2012-01-01 to 2025-06-30", or "from 2025-07-01 (still in force)".
@@ -266,7 +255,7 @@ value = 87.5
 "#,
         );
         assert_eq!(check_plan(&good), Ok(()));
-        assert_eq!(check_unit_targets(&good, &small_map()), Vec::<(String, String)>::new());
+        assert_eq!(check_unit_targets(&good, &small_map()), Vec::<FieldError>::new());
         assert_eq!(good.unit_targets[1].value, "4");
         assert_eq!(good.unit_targets[3].value, "87.5");
         // Field checks without the map.
@@ -326,7 +315,7 @@ value = 100
                 "unit_targets[4].value",
             ]
         );
-        assert_eq!(check_plan(&bad).unwrap_err()[10].1, "more than 100 % can never be met");
+        assert_eq!(check_plan(&bad).unwrap_err()[10].message, "more than 100 % can never be met");
         // Against the map: a code not in use that day, a unit created after the first year,
         // a unit outside the plan's area, a district asked to count districts inside a commune, overlaps.
         let on_map = small_plan(
@@ -399,7 +388,7 @@ value = -5
         );
         assert_eq!(check_plan(&on_map), Ok(()));
         let errors = check_unit_targets(&on_map, &small_map());
-        let got: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        let got: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             got,
             vec![
@@ -413,7 +402,7 @@ value = -5
             ],
             "{errors:#?}"
         );
-        let msg = |i: usize| errors[i].1.as_str();
+        let msg = |i: usize| errors[i].message.as_str();
         assert!(msg(0).contains("Tỉnh Tiền Giang (82) is not in the plan's area"), "{}", msg(0));
         assert!(msg(1).contains("Xã Mới (30001) existed from 2016-01-01 to 2025-06-30, not for the whole of 2014–2020"), "{}", msg(1));
         assert!(msg(2).contains("Phường Mỹ Ngãi (29884) existed from 2025-07-01 (still in force)"), "{}", msg(2));
@@ -431,6 +420,6 @@ value = -5
         gone.unit_targets[0].unit_code = "860".into();
         gone.unit_targets[0].unit_on = "2026-01-01".into();
         let e = check_unit_targets(&gone, &small_map());
-        assert_eq!(e[0].1, "no unit with code 860 on 2026-01-01; the code names Thành phố Mỹ Tho from 2012-01-01 to 2025-06-30");
+        assert_eq!(e[0].message, "no unit with code 860 on 2026-01-01; the code names Thành phố Mỹ Tho from 2012-01-01 to 2025-06-30");
     }
 }

@@ -2,7 +2,9 @@
 //! in the same transaction, listed by unit, kind and day in id order, counted as facts.
 
 use time::macros::date;
-use treem_domain::incident::{AbuseForm, IncidentFields, IncidentKind, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting};
+use treem_domain::incident::{
+    AbuseForm, IncidentFields, IncidentId, IncidentKind, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting,
+};
 use treem_domain::indicator::Fact;
 
 use super::*;
@@ -61,8 +63,8 @@ pub async fn incidents_are_stored_under_their_id_and_read_with_audit(store: &dyn
     let a = a_child(store, by, u.east, "Trần Văn A").await;
     let b = a_child(store, by, u.east, "Trần Thị B").await;
     let f = abuse(u.east, date!(2025 - 03 - 04), vec![a, b]);
-    let id = store.create_incident(&f, 7_340_111, by, &ev("incident.create").record("incident", "")).await.unwrap();
-    assert_eq!(id, 7_340_111, "the caller's id is kept");
+    let id = store.create_incident(&f, IncidentId(7_340_111), by, &ev("incident.create").record("incident", "")).await.unwrap();
+    assert_eq!(id, IncidentId(7_340_111), "the caller's id is kept");
     let created = last_audit(store).await;
     assert_eq!((created.event.action.as_str(), created.event.record_key.as_deref()), ("incident.create", Some("7340111")));
     // Every field reads back as written, the children in id order.
@@ -71,11 +73,11 @@ pub async fn incidents_are_stored_under_their_id_and_read_with_audit(store: &dyn
     want.children.sort_unstable();
     assert_eq!((got.id, got.version), (id, 1));
     assert_eq!(got.fields, want);
-    let o = store.create_incident(&offence(u.west, date!(2025 - 04 - 01), a), 12, by, &ev("incident.create")).await.unwrap();
+    let o = store.create_incident(&offence(u.west, date!(2025 - 04 - 01), a), IncidentId(12), by, &ev("incident.create")).await.unwrap();
     assert_eq!(store.incident(o, None).await.unwrap().unwrap().fields, offence(u.west, date!(2025 - 04 - 01), a));
     // A read without an event writes nothing; with one, it is in the chain.
     let before = audit_actions(store).await.len();
-    assert!(store.incident(424_242, None).await.unwrap().is_none());
+    assert!(store.incident(IncidentId(424_242), None).await.unwrap().is_none());
     assert_eq!(audit_actions(store).await.len(), before);
     store.incident(id, Some(&ev("incident.read").record("incident", id))).await.unwrap().unwrap();
     let read = last_audit(store).await;
@@ -97,11 +99,11 @@ pub async fn incidents_are_listed_by_unit_kind_and_day_in_id_order(store: &dyn S
         (600, abuse(u.east, date!(2025 - 07 - 01), vec![])),
         (100, offence(u.west, date!(2025 - 02 - 01), child)),
     ] {
-        store.create_incident(&f, id, by, &ev("incident.create")).await.unwrap();
+        store.create_incident(&f, IncidentId(id), by, &ev("incident.create")).await.unwrap();
     }
     let all_kinds = vec![IncidentKind::Abuse, IncidentKind::ConflictWithLaw, IncidentKind::Accident];
     let q = |units: Vec<UnitId>| IncidentQuery { units, kinds: all_kinds.clone(), limit: 50, ..Default::default() };
-    let ids = |v: Vec<crate::IncidentRecord>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let ids = |v: Vec<crate::IncidentRecord>| v.into_iter().map(|r| r.id.0).collect::<Vec<_>>();
     assert_eq!(ids(store.list_incidents(&q(vec![u.east])).await.unwrap()), vec![300, 600, 900], "id order, not insertion order");
     assert_eq!(ids(store.list_incidents(&q(vec![u.east, u.west])).await.unwrap()), vec![100, 300, 600, 900]);
     assert_eq!(ids(store.list_incidents(&q(vec![u.province])).await.unwrap()), Vec::<i64>::new(), "units are not widened to a subtree");
@@ -119,7 +121,7 @@ pub async fn incidents_are_listed_by_unit_kind_and_day_in_id_order(store: &dyn S
     assert_eq!(ids(store.list_incidents(&days(Some(date!(2025 - 07 - 01)), None)).await.unwrap()), vec![600]);
     assert_eq!(ids(store.list_incidents(&days(None, Some(date!(2025 - 01 - 10)))).await.unwrap()), vec![900]);
     // Pages: after an id, at most `limit`.
-    let page = IncidentQuery { after_id: Some(100), limit: 2, ..q(vec![u.east, u.west]) };
+    let page = IncidentQuery { after_id: Some(IncidentId(100)), limit: 2, ..q(vec![u.east, u.west]) };
     assert_eq!(ids(store.list_incidents(&page).await.unwrap()), vec![300, 600]);
     let listed = store.list_incidents(&q(vec![u.west])).await.unwrap();
     assert_eq!(listed[0].fields.children, vec![child], "a listed incident carries its children");
@@ -140,7 +142,7 @@ pub async fn incident_facts_count_by_unit_day_and_coded_fields(store: &dyn Store
         (4, abuse(u.west, day, vec![])),
         (5, abuse(u.east, date!(2025 - 03 - 05), vec![])),
     ] {
-        store.create_incident(&f, id, by, &ev("incident.create")).await.unwrap();
+        store.create_incident(&f, IncidentId(id), by, &ev("incident.create")).await.unwrap();
     }
     let mut got = store.incident_facts().await.unwrap();
     let key = |f: &Fact| (f.unit, f.day, f.codes, f.count);

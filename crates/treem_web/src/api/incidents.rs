@@ -89,7 +89,7 @@ pub async fn list_incidents(
         let unit = crate::ui::behind_unit(query_param(&q, "unit").as_deref(), query_param(&q, "on").as_deref(), to)?;
         list = app.plans.incidents_behind(&code, unit, list).await?;
     }
-    Ok(Json(list.iter().map(|v| dto(v.id, &v.fields, None)).collect()))
+    Ok(Json(list.iter().map(|v| dto(v.id.0, &v.fields, None)).collect()))
 }
 
 /// One incident (the read is audited).
@@ -101,12 +101,12 @@ pub async fn get_incident(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<IncidentDto>, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
-    let v = app.incidents.get(&a, id).await?;
+    let v = app.incidents.get(&a, treem_domain::incident::IncidentId(id)).await?;
     let details = match v.notes {
         Masked::Shown(n) => SensitiveValue::from(Masked::Shown(n)),
         Masked::Hidden => SensitiveValue::from(Masked::Hidden),
     };
-    Ok(Json(dto(v.id, &v.fields, Some(details))))
+    Ok(Json(dto(v.id.0, &v.fields, Some(details))))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -182,5 +182,5 @@ pub async fn create_incident(
         case_id: b.case_id,
     };
     let id = app.incidents.create(&a, &input).await?;
-    Ok((StatusCode::CREATED, Json(CreatedIncident { id })).into_response())
+    Ok((StatusCode::CREATED, Json(CreatedIncident { id: id.0 })).into_response())
 }

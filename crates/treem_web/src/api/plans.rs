@@ -187,11 +187,11 @@ pub async fn plan_progress(
         progress
             .iter()
             .map(|t| {
-                let yoy = t.kind == "year_on_year_reduction";
+                let yoy = t.kind == treem_domain::plan::TargetKind::YearOnYearReduction;
                 TargetProgressDto {
                     target_id: t.target_id.clone(),
                     rule: if yoy { "previous_year" } else { "compounded" }.into(),
-                    kind: t.kind.clone(),
+                    kind: t.kind.as_str().into(),
                     indicator: t.indicator.clone(),
                     years: years_dto(&t.years, yoy),
                 }
@@ -363,7 +363,14 @@ fn status_year_dto(y: treem_domain::plan::StatusYear) -> StatusYearDto {
         legs: y
             .legs
             .into_iter()
-            .map(|l| LegDto { level: l.level, operator: l.operator, value: l.value, count: l.count, total: l.total, met: l.met })
+            .map(|l| LegDto {
+                level: l.level.to_string(),
+                operator: l.operator.to_string(),
+                value: l.value,
+                count: l.count,
+                total: l.total,
+                met: l.met,
+            })
             .collect(),
         status: y.status.as_str().into(),
     }
@@ -436,7 +443,7 @@ pub async fn plan_unit_targets(
     Ok(Json(
         list.into_iter()
             .map(|p| {
-                let yoy = plan.targets.iter().any(|t| t.id == p.target_id && t.kind == "year_on_year_reduction");
+                let yoy = plan.targets.iter().any(|t| t.id == p.target_id && t.is(treem_domain::plan::TargetKind::YearOnYearReduction));
                 let (kind, change_years, status_years) = match p.years {
                     None => ("out_of_scope", Vec::new(), Vec::new()),
                     Some(UnitTargetYears::Change(years)) => ("change", years_dto(&years, yoy), Vec::new()),

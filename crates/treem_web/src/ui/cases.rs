@@ -194,7 +194,7 @@ pub async fn case_new_form(
 
 fn field_errors(e: AppError) -> Result<Vec<(String, String)>, AppError> {
     match e {
-        AppError::InvalidFields(list) => Ok(list),
+        AppError::InvalidFields(list) => Ok(treem_domain::field_error::pairs(list)),
         AppError::Invalid { field, message } => Ok(vec![(field, message)]),
         AppError::EditConflict => Ok(vec![("version".into(), AppError::EditConflict.to_string())]),
         AppError::Case(treem_domain::case::CaseError::Guard { field, message }) => Ok(vec![(field.to_owned(), message.to_owned())]),

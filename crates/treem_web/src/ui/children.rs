@@ -338,7 +338,7 @@ fn form_page_with(
 
 fn field_errors(e: AppError) -> Result<Vec<(String, String)>, AppError> {
     match e {
-        AppError::InvalidFields(list) => Ok(list),
+        AppError::InvalidFields(list) => Ok(treem_domain::field_error::pairs(list)),
         AppError::Invalid { field, message } => Ok(vec![(field, message)]),
         AppError::EditConflict => Ok(vec![("version".into(), AppError::EditConflict.to_string())]),
         other => Err(other),

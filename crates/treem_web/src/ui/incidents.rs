@@ -175,7 +175,7 @@ pub async fn incidents_page(
             .rev()
             .take(500)
             .map(|v| Row {
-                id: v.id,
+                id: v.id.0,
                 occurred: v.fields.occurred_on.to_string(),
                 kind_key: format!("incident.kind.{}", v.fields.kind.as_str()),
                 detail_key: detail_key(&v.fields),
@@ -353,7 +353,7 @@ pub async fn create_incident(
     check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.incidents.create(&s.actor, &f.input()).await {
         Ok(id) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
-        Err(AppError::InvalidFields(list)) => form_page(&app, &ctx, &s, f, list).await,
+        Err(AppError::InvalidFields(list)) => form_page(&app, &ctx, &s, f, treem_domain::field_error::pairs(list)).await,
         Err(AppError::Invalid { field, message }) => form_page(&app, &ctx, &s, f, vec![(field, message)]).await,
         Err(e) => Err(ctx.error(e)),
     }
@@ -377,7 +377,7 @@ pub async fn incident_page(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id = id.parse::<i64>().map_err(|_| ctx.error(AppError::NotFound))?;
-    let v = app.incidents.get(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    let v = app.incidents.get(&s.actor, treem_domain::incident::IncidentId(id)).await.map_err(|e| ctx.error(e))?;
     let f = &v.fields;
     let catalog = app.units.catalog();
     let mut facts: Vec<(&'static str, String, String)> = vec![
@@ -413,5 +413,5 @@ pub async fn incident_page(
         Masked::Shown(n) => n.clone().unwrap_or_default(),
         Masked::Hidden => crate::i18n::translate(ctx.lang, "field.hidden").to_owned(),
     };
-    Ok(render(StatusCode::OK, &IncidentPage { c: ctx.chrome("incidents"), id: v.id, facts, children, case_id: f.case_id, notes }))
+    Ok(render(StatusCode::OK, &IncidentPage { c: ctx.chrome("incidents"), id: v.id.0, facts, children, case_id: f.case_id, notes }))
 }

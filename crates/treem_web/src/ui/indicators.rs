@@ -616,7 +616,7 @@ fn form_page(
 fn field_errors(e: treem_app::AppError) -> Result<Vec<(String, String)>, treem_app::AppError> {
     use treem_app::AppError;
     match e {
-        AppError::InvalidFields(list) => Ok(list),
+        AppError::InvalidFields(list) => Ok(treem_domain::field_error::pairs(list)),
         AppError::Invalid { field, message } => Ok(vec![(field, message)]),
         AppError::EditConflict => Ok(vec![("revision".into(), AppError::EditConflict.to_string())]),
         other => Err(other),

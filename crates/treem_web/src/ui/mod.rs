@@ -242,9 +242,7 @@ impl IntoResponse for PageError {
             AppError::SignInFailed => ("error.sign_in_failed", None),
             AppError::CodeLocked => ("error.code_locked", None),
             AppError::Throttled(s) => ("error.throttled", Some(format!("{s} s"))),
-            AppError::InvalidFields(list) => {
-                ("error.invalid", Some(list.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")))
-            }
+            AppError::InvalidFields(list) => ("error.invalid", Some(list.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))),
             AppError::EditConflict => ("error.edit_conflict", None),
             AppError::Case(e) => ("error.invalid", Some(e.to_string())),
             AppError::Invalid { field, message } | AppError::StateConflict { field, message } => {

@@ -81,7 +81,7 @@ pub async fn import_plan(
     };
     let errors = match outcome {
         Ok(code) => return Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!("/plans/{code}")))),
-        Err(treem_app::AppError::InvalidFields(list)) => list,
+        Err(treem_app::AppError::InvalidFields(list)) => treem_domain::field_error::pairs(list),
         Err(treem_app::AppError::Invalid { field, message }) => vec![(field, message)],
         Err(other) => return Err(ctx.error(other)),
     };
@@ -233,7 +233,11 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
                                 l.total,
                                 l.operator,
                                 l.value,
-                                if p.targets.iter().any(|x| x.id == *id && x.kind == "unit_share_with_status") { " %" } else { "" }
+                                if p.targets.iter().any(|x| x.id == *id && x.is(treem_domain::plan::TargetKind::UnitShareWithStatus)) {
+                                    " %"
+                                } else {
+                                    ""
+                                }
                             )
                         })
                         .collect::<Vec<_>>()
@@ -336,7 +340,8 @@ pub async fn target_chart(
         })
         .collect();
     let title = format!("{target} · {text}");
-    let ceiling_key = if t.kind == "year_on_year_reduction" { "plan.ceiling_previous_year" } else { "plan.ceiling" };
+    let ceiling_key =
+        if t.kind == treem_domain::plan::TargetKind::YearOnYearReduction { "plan.ceiling_previous_year" } else { "plan.ceiling" };
     let (actual, ceiling) = (translate(ctx.lang, "plan.actual"), translate(ctx.lang, ceiling_key));
     let trajectory = translate(ctx.lang, "plan.trajectory");
     match q.format.as_deref() {

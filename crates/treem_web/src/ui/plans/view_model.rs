@@ -331,10 +331,10 @@ pub(super) fn unit_target_lines(
             .map(|unit| format!("{} ({})", unit.name, unit.code))
             .unwrap_or_else(|| u.unit_code.clone());
         let value = match treem_domain::plan::unit_target_level(u, t) {
-            _ if treem_domain::plan::is_yearly_change(&t.kind) => format!("{} % {}", u.value, translate(lang, "plan.unit_target_per_year")),
+            _ if t.is_yearly_change() => format!("{} % {}", u.value, translate(lang, "plan.unit_target_per_year")),
             Some(level) => {
-                let operator = t.legs.iter().find(|l| l.level == level).map(|l| l.operator.as_str()).unwrap_or_default();
-                let percent = if t.kind == "unit_share_with_status" { " %" } else { "" };
+                let operator = t.legs.iter().find(|l| l.level.is(level)).map(|l| l.operator.as_str()).unwrap_or_default();
+                let percent = if t.is(treem_domain::plan::TargetKind::UnitShareWithStatus) { " %" } else { "" };
                 format!("{}: {operator} {}{percent}", translate(lang, &format!("level.{level}")), u.value)
             }
             None => u.value.clone(),
@@ -374,7 +374,7 @@ pub(super) fn unit_target_lines(
 /// compounded path beside the judgement; otherwise the compounded ceiling.
 pub(super) fn progress_view(p: &Plan, lang: Lang, t: &treem_app::plans::TargetProgress) -> ProgressView {
     let target = p.targets.iter().find(|x| x.id == t.target_id);
-    let year_on_year = t.kind == "year_on_year_reduction";
+    let year_on_year = t.kind == treem_domain::plan::TargetKind::YearOnYearReduction;
     let change = target.and_then(|x| x.change_percent.as_deref()).and_then(treem_domain::plan::parse_hundredths).unwrap_or(0);
     ProgressView {
         text: target.map(|x| pick(lang, &x.text_vi, &x.text_en).to_owned()).unwrap_or_default(),
