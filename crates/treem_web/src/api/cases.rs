@@ -18,6 +18,20 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::session::ApiActor;
 use crate::ui::query_param;
 
+/// The routes of this module, with their OpenAPI operations.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(list_cases, open_case))
+        .routes(routes!(get_case))
+        .routes(routes!(case_action))
+        .routes(routes!(add_intervention))
+        .routes(routes!(refer))
+        .routes(routes!(referral_status))
+        .routes(routes!(tasks))
+        .routes(routes!(providers))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct CaseSummaryDto {
     id: i64,

@@ -14,6 +14,12 @@ use super::ApiJson;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::session::ApiActor;
 
+/// The routes of this module, with their OpenAPI operations.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new().routes(routes!(list_fund, record_fund))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct FundDto {
     id: i64,

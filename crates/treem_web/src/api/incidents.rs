@@ -17,6 +17,12 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::session::ApiActor;
 use crate::ui::query_param;
 
+/// The routes of this module, with their OpenAPI operations.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new().routes(routes!(list_incidents, create_incident)).routes(routes!(get_incident))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct IncidentDto {
     id: i64,

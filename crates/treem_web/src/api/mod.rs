@@ -5,11 +5,13 @@ mod answers;
 mod cases;
 mod fund;
 mod incidents;
+mod indicators;
 pub(crate) mod people;
 pub(crate) mod plans;
 mod register;
 mod reported;
 pub mod strict;
+mod unit_statuses;
 mod units;
 mod vocab;
 
@@ -61,61 +63,16 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let router = OpenApiRouter::with_openapi(doc)
         .routes(routes!(health))
-        .routes(routes!(units::list_units))
-        .routes(routes!(units::search_units))
-        .routes(routes!(units::get_unit))
-        .routes(routes!(units::reaggregate))
-        .routes(routes!(cases::list_cases, cases::open_case))
-        .routes(routes!(cases::get_case))
-        .routes(routes!(cases::case_action))
-        .routes(routes!(cases::add_intervention))
-        .routes(routes!(cases::refer))
-        .routes(routes!(cases::referral_status))
-        .routes(routes!(cases::tasks))
-        .routes(routes!(cases::providers))
-        .routes(routes!(incidents::list_incidents, incidents::create_incident))
-        .routes(routes!(incidents::get_incident))
-        .routes(routes!(register::get_register))
-        .routes(routes!(register::add_circumstance))
-        .routes(routes!(register::end_circumstance))
-        .routes(routes!(register::add_risk))
-        .routes(routes!(register::add_caregiver))
-        .routes(routes!(register::add_consent))
-        .routes(routes!(register::withdraw_consent))
-        .routes(routes!(register::set_profile))
-        .routes(routes!(plans::list_plans, plans::import_plan))
-        .routes(routes!(plans::get_plan))
-        .routes(routes!(plans::plan_progress))
-        .routes(routes!(plans::plan_unit_progress))
-        .routes(routes!(plans::plan_milestones))
-        .routes(routes!(plans::plan_unit_targets))
-        .routes(routes!(plans::plan_budget))
-        .routes(routes!(plans::public_statistics))
-        .routes(routes!(plans::list_indicators))
-        .routes(routes!(plans::save_indicator))
-        .routes(routes!(plans::indicator_values))
-        .routes(routes!(plans::indicator_breakdown))
-        .routes(routes!(plans::indicator_disaggregation))
-        .routes(routes!(plans::plan_baselines))
-        .routes(routes!(plans::check_formula))
-        .routes(routes!(plans::list_unit_statuses, plans::add_unit_status))
-        .routes(routes!(plans::end_unit_status))
-        .routes(routes!(reported::list_reported, reported::save_reported))
-        .routes(routes!(reported::import_reported))
-        .routes(routes!(fund::list_fund, fund::record_fund))
-        .routes(routes!(people::me))
-        .routes(routes!(people::list_children, people::create_child))
-        .routes(routes!(people::export_children))
-        .routes(routes!(people::child_duplicates))
-        .routes(routes!(people::duplicate_pairs))
-        .routes(routes!(people::merge_child))
-        .routes(routes!(people::unmerge_child))
-        .routes(routes!(people::get_child, people::update_child))
-        .routes(routes!(people::audit_entries))
-        .routes(routes!(people::list_accounts, people::create_account))
-        .routes(routes!(people::set_account_status))
-        .routes(routes!(people::list_tokens))
-        .routes(routes!(people::revoke_token));
+        .merge(units::routes())
+        .merge(cases::routes())
+        .merge(incidents::routes())
+        .merge(register::routes())
+        .merge(plans::routes())
+        .merge(indicators::routes())
+        .merge(unit_statuses::routes())
+        .merge(reported::routes())
+        .merge(fund::routes())
+        .merge(people::routes());
     let (router, mut doc) = router.split_for_parts();
     answers::add_standard_answers(&mut doc);
     (router, doc)

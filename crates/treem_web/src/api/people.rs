@@ -19,6 +19,25 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::session::ApiActor;
 use crate::ui::query_param;
 
+/// The routes of this module, with their OpenAPI operations.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(list_children, create_child))
+        .routes(routes!(export_children))
+        .routes(routes!(child_duplicates))
+        .routes(routes!(duplicate_pairs))
+        .routes(routes!(merge_child))
+        .routes(routes!(unmerge_child))
+        .routes(routes!(get_child, update_child))
+        .routes(routes!(audit_entries))
+        .routes(routes!(list_accounts, create_account))
+        .routes(routes!(set_account_status))
+        .routes(routes!(list_tokens))
+        .routes(routes!(revoke_token))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Me {
     id: i64,

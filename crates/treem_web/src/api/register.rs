@@ -14,6 +14,20 @@ use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::session::ApiActor;
 
+/// The routes of this module, with their OpenAPI operations.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(get_register))
+        .routes(routes!(add_circumstance))
+        .routes(routes!(end_circumstance))
+        .routes(routes!(add_risk))
+        .routes(routes!(add_caregiver))
+        .routes(routes!(add_consent))
+        .routes(routes!(withdraw_consent))
+        .routes(routes!(set_profile))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct DatedDto {
     id: i64,

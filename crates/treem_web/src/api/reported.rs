@@ -15,6 +15,12 @@ use super::ApiJson;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::session::ApiActor;
 
+/// The routes of this module, with their OpenAPI operations.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new().routes(routes!(list_reported, save_reported)).routes(routes!(import_reported))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ReportedDto {
     /// A data element's code (`data/indicators/data-elements.toml`).

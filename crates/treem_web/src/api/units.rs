@@ -14,6 +14,16 @@ use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::ui::query_param;
 
+/// The routes of this module, with their OpenAPI operations.
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(list_units))
+        .routes(routes!(search_units))
+        .routes(routes!(get_unit))
+        .routes(routes!(reaggregate))
+}
+
 /// One administrative unit during its life.
 #[derive(Serialize, ToSchema)]
 pub struct UnitDto {
