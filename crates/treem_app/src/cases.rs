@@ -10,12 +10,13 @@ use treem_domain::audit::Outcome;
 use treem_domain::case::{after, apply, intake_tasks, CaseAction, CaseSnapshot, CaseSource, Deadlines, Due, ReferralStatus, TaskKind};
 use treem_domain::child::clean_text;
 use treem_domain::clock::Clock;
+use treem_domain::units::UnitId;
 use treem_storage::{
     CaseChanges, CaseQuery, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite, StorageError, Store,
-    TaskQuery, TaskRecord,
+    TaskQuery, TaskRecord, TransferWrite,
 };
 
-pub use treem_storage::CaseRecord;
+pub use treem_storage::{CaseRecord, TransferRecord};
 
 use crate::access::Actor;
 use crate::children::Masked;
@@ -324,6 +325,81 @@ impl CaseService {
             Err(StorageError::Conflict(_)) => Err(AppError::EditConflict),
             other => Ok(other?),
         }
+    }
+
+    /// The enabled accounts a case may be assigned to: those whose role works on cases and
+    /// whose area covers the case (its unit on the day it was received), by name.
+    pub async fn assignable(&self, actor: &Actor, case_id: i64) -> Result<Vec<(i64, String)>, AppError> {
+        let c = self.scoped(actor, case_id, Action::Write).await?;
+        let mut out: Vec<(i64, String)> = self
+            .store
+            .list_accounts()
+            .await?
+            .into_iter()
+            .filter(|a| !a.disabled && a.role.may(Action::Write))
+            .filter(|a| a.scope_unit.is_some_and(|u| self.units.scope_of(u).contains(c.unit, c.received_at.date())))
+            .map(|a| (a.id, a.display_name))
+            .collect();
+        out.sort_by_key(|x| treem_domain::text::sort_key(&x.1));
+        Ok(out)
+    }
+
+    /// Assigns the case to a worker whose area covers it, or to nobody (`None`); the case's
+    /// open tasks follow. Audited as `case.assign`.
+    pub async fn assign(&self, actor: &Actor, case_id: i64, version: i64, account_id: Option<i64>) -> Result<(), AppError> {
+        let c = self.scoped(actor, case_id, Action::Write).await?;
+        if c.state.is_closed() {
+            return Err(AppError::Case(treem_domain::case::CaseError::Closed));
+        }
+        if c.version != version {
+            return Err(AppError::EditConflict);
+        }
+        if let Some(id) = account_id {
+            if !self.assignable(actor, case_id).await?.iter().any(|(a, _)| *a == id) {
+                return Err(AppError::invalid("account_id", "choose a worker whose area covers this case"));
+            }
+        }
+        let event = actor.event("case.assign", Outcome::Ok).record("case", case_id).fields(&["assigned_to"]);
+        match self.store.assign_case(case_id, version, account_id, &event).await {
+            Err(StorageError::Conflict(_)) => Err(AppError::EditConflict),
+            other => Ok(other?),
+        }
+    }
+
+    /// Transfers the case to another commune (the child moved): the case, its open tasks and
+    /// who may see them move there; the old commune's assignment ends. The target must be a
+    /// commune both on the day the case was received and today. Audited as `case.transfer`.
+    pub async fn transfer(&self, actor: &Actor, case_id: i64, version: i64, to_unit: i64, reason: &str) -> Result<(), AppError> {
+        let c = self.scoped(actor, case_id, Action::Write).await?;
+        if c.state.is_closed() {
+            return Err(AppError::Case(treem_domain::case::CaseError::Closed));
+        }
+        let reason = required("reason", reason, 2000)?;
+        let today = self.clock.today_in_vietnam();
+        let catalog = self.units.catalog();
+        let target = catalog
+            .get(UnitId(to_unit))
+            .filter(|u| matches!(u.level, treem_domain::units::UnitLevel::Commune | treem_domain::units::UnitLevel::Hamlet))
+            .filter(|u| u.validity.contains(today) && u.validity.contains(c.received_at.date()))
+            .ok_or_else(|| AppError::invalid("unit_id", "choose a commune that exists today"))?;
+        if target.id == c.unit {
+            return Err(AppError::invalid("unit_id", "the case is already in this commune"));
+        }
+        if c.version != version {
+            return Err(AppError::EditConflict);
+        }
+        let write = TransferWrite { to_unit: target.id, reason, actor_id: actor.account_id, at: self.clock.now() };
+        let event = actor.event("case.transfer", Outcome::Ok).record("case", case_id).fields(&["unit_id"]);
+        match self.facts.after_case(self.store.transfer_case(case_id, version, &write, &event).await) {
+            Err(StorageError::Conflict(_)) => Err(AppError::EditConflict),
+            other => Ok(other?),
+        }
+    }
+
+    /// The case's transfers, oldest first.
+    pub async fn transfers(&self, actor: &Actor, case_id: i64) -> Result<Vec<TransferRecord>, AppError> {
+        self.scoped(actor, case_id, Action::Read).await?;
+        Ok(self.store.case_transfers(case_id).await?)
     }
 
     /// Open tasks in scope (or only the actor's), optionally only the overdue ones.

@@ -8,7 +8,7 @@ use treem_domain::case::{CaseSource, CaseState, RiskLevel, TaskKind};
 use treem_domain::units::UnitId;
 use treem_storage::{
     CaseQuery, CaseRecord, CaseStore, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite, StorageError,
-    TaskQuery, TaskRecord,
+    TaskQuery, TaskRecord, TransferRecord, TransferWrite,
 };
 
 use crate::accounts::append_audit;
@@ -20,7 +20,16 @@ fn bad(col: &str, v: &str) -> StorageError {
 
 const CASE_COLUMNS: &str = "k.id, k.child_id, c.full_name AS child_name, k.unit_id, k.state, k.source, k.source_ref, k.reporter_name, k.reporter_contact, \
      k.summary, k.urgent, k.risk_level, k.plan_summary, k.plan_approved_by, k.review_at, k.last_review_safe, k.received_at, k.closed_at, k.version, \
+     k.assigned_to_id, (SELECT display_name FROM account a WHERE a.id = k.assigned_to_id) AS assigned_name, \
      (SELECT COUNT(*) FROM case_intervention i WHERE i.case_id = k.id AND i.status <> 'cancelled') AS interventions";
+
+/// Why an update of a case by id and version matched nothing: the case is missing, or
+/// its version moved on.
+async fn missing_or_stale(tx: &mut sqlx::Transaction<'static, Db>, id: i64) -> Result<StorageError, StorageError> {
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM child_case WHERE id = $1").bind(id).fetch_optional(&mut **tx).await.map_err(map_err)?;
+    Ok(if exists.is_some() { StorageError::Conflict("version".into()) } else { StorageError::NotFound })
+}
 
 fn decode_case(r: &DbRow) -> Result<CaseRecord, StorageError> {
     let state: String = r.try_get("state").map_err(map_err)?;
@@ -47,6 +56,8 @@ fn decode_case(r: &DbRow) -> Result<CaseRecord, StorageError> {
         closed_at: r.try_get::<Option<Stamp>, _>("closed_at").map_err(map_err)?.map(|s| s.0),
         version: r.try_get("version").map_err(map_err)?,
         interventions: r.try_get("interventions").map_err(map_err)?,
+        assigned_to: r.try_get("assigned_to_id").map_err(map_err)?,
+        assigned_name: r.try_get("assigned_name").map_err(map_err)?,
     })
 }
 
@@ -469,6 +480,92 @@ impl CaseStore for DbStore {
             .map_err(map_err)?;
         append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
+    }
+
+    async fn assign_case(&self, id: i64, expected_version: i64, account_id: Option<i64>, audit: &AuditEvent) -> Result<(), StorageError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let done =
+            sqlx::query("UPDATE child_case SET assigned_to_id = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4")
+                .bind(account_id)
+                .bind(Stamp(self.clock.now()))
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(missing_or_stale(&mut tx, id).await?);
+        }
+        // The case's open tasks go to the person now managing it ("my tasks").
+        sqlx::query("UPDATE case_task SET assignee_id = $1 WHERE case_id = $2 AND done_at IS NULL")
+            .bind(account_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn transfer_case(&self, id: i64, expected_version: i64, t: &TransferWrite, audit: &AuditEvent) -> Result<(), StorageError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let from: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM child_case WHERE id = $1 AND version = $2")
+            .bind(id)
+            .bind(expected_version)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let Some(from) = from else { return Err(missing_or_stale(&mut tx, id).await?) };
+        // The case leaves the old commune whole: its unit, its open tasks, and whoever
+        // managed it there (the new commune assigns its own worker).
+        sqlx::query("UPDATE child_case SET unit_id = $1, assigned_to_id = NULL, updated_at = $2, version = version + 1 WHERE id = $3")
+            .bind(t.to_unit.0)
+            .bind(Stamp(t.at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("UPDATE case_task SET unit_id = $1, assignee_id = NULL WHERE case_id = $2 AND done_at IS NULL")
+            .bind(t.to_unit.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("INSERT INTO case_transfer (case_id, from_unit_id, to_unit_id, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id)
+            .bind(from)
+            .bind(t.to_unit.0)
+            .bind(&t.reason)
+            .bind(t.actor_id)
+            .bind(Stamp(t.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        append_audit(&mut tx, &*self.clock, audit).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn case_transfers(&self, case_id: i64) -> Result<Vec<TransferRecord>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.from_unit_id, t.to_unit_id, t.reason, a.display_name AS actor_name, t.at FROM case_transfer t \
+             JOIN account a ON a.id = t.actor_id WHERE t.case_id = $1 ORDER BY t.id",
+        )
+        .bind(case_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(TransferRecord {
+                    id: r.try_get("id").map_err(map_err)?,
+                    from_unit: UnitId(r.try_get("from_unit_id").map_err(map_err)?),
+                    to_unit: UnitId(r.try_get("to_unit_id").map_err(map_err)?),
+                    reason: r.try_get("reason").map_err(map_err)?,
+                    actor_name: r.try_get("actor_name").map_err(map_err)?,
+                    at: r.try_get::<Stamp, _>("at").map_err(map_err)?.0,
+                })
+            })
+            .collect()
     }
 
     async fn referrals(&self, case_id: i64) -> Result<Vec<ReferralRecord>, StorageError> {

@@ -45,6 +45,29 @@ pub struct CaseRecord {
     pub version: i64,
     /// Planned (not cancelled) interventions of the current plan.
     pub interventions: i64,
+    /// The account managing the case, if one is assigned, and its display name.
+    pub assigned_to: Option<i64>,
+    pub assigned_name: Option<String>,
+}
+
+/// A transfer of a case to another unit (the child moved), as it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferWrite {
+    pub to_unit: UnitId,
+    pub reason: String,
+    pub actor_id: i64,
+    pub at: OffsetDateTime,
+}
+
+/// A transfer as it was recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferRecord {
+    pub id: i64,
+    pub from_unit: UnitId,
+    pub to_unit: UnitId,
+    pub reason: String,
+    pub actor_name: String,
+    pub at: OffsetDateTime,
 }
 
 /// The fields a step may change besides the state.
@@ -213,4 +236,11 @@ pub trait CaseStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<(), StorageError>;
     async fn referrals(&self, case_id: i64) -> Result<Vec<ReferralRecord>, StorageError>;
+    /// Assigns the case to an account (or none); open tasks follow. Stale version: Conflict.
+    async fn assign_case(&self, id: i64, expected_version: i64, account_id: Option<i64>, audit: &AuditEvent) -> Result<(), StorageError>;
+    /// Moves the case, its open tasks and its scope to another unit, recording why;
+    /// the assignment ends. Stale version: Conflict.
+    async fn transfer_case(&self, id: i64, expected_version: i64, transfer: &TransferWrite, audit: &AuditEvent)
+        -> Result<(), StorageError>;
+    async fn case_transfers(&self, case_id: i64) -> Result<Vec<TransferRecord>, StorageError>;
 }

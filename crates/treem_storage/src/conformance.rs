@@ -23,6 +23,7 @@ mod plans;
 mod register;
 mod reported;
 mod sessions;
+mod transfers;
 pub use facts::*;
 pub use incidents::*;
 pub use merges::*;
@@ -31,6 +32,7 @@ pub use plans::*;
 pub use register::*;
 pub use reported::*;
 pub use sessions::*;
+pub use transfers::*;
 
 fn unit_import_event() -> AuditEvent {
     AuditEvent::new("units.import", Outcome::Ok)
@@ -616,6 +618,7 @@ macro_rules! conformance_tests {
             the_audit_chain_links_and_verifies,
             children_are_stored_read_with_audit_and_versioned,
             cases_steps_tasks_and_referrals,
+            cases_are_assigned_and_transferred_with_their_open_tasks,
             indicator_definitions_are_revisioned_with_their_audit,
             incidents_are_stored_under_their_id_and_read_with_audit,
             incidents_are_listed_by_unit_kind_and_day_in_id_order,

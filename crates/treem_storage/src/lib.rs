@@ -24,7 +24,7 @@ pub use accounts::{
 };
 pub use cases::{
     CaseChanges, CaseQuery, CaseRecord, CaseStore, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite,
-    TaskQuery, TaskRecord,
+    TaskQuery, TaskRecord, TransferRecord, TransferWrite,
 };
 pub use facts::{
     case_fact, case_facts_each_sql, case_facts_sql, poverty_code, BulkCase, BulkChild, BulkLoad, CaseFactRow, FactStore, HeardWrite,

@@ -54,6 +54,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0014_write_notices", sql: include_str!("../migrations/0014_write_notices.sql") },
     Migration { name: "0015_privacy_classes", sql: include_str!("../migrations/0015_privacy_classes.sql") },
     Migration { name: "0016_session_code_attempts", sql: include_str!("../migrations/0016_session_code_attempts.sql") },
+    Migration { name: "0017_case_assignment", sql: include_str!("../migrations/0017_case_assignment.sql") },
 ];
 
 /// Key of the advisory lock that serialises migrations between processes.

@@ -312,3 +312,68 @@ async fn the_case_pages_work_without_javascript() {
         assert!(t.page("/cases", &s).await.body.contains("data-counter=\"tasks.overdue_count\""));
     }
 }
+
+/// A case is assigned to a worker whose area covers it, then transferred to another commune:
+/// its open tasks follow, the old commune loses sight of it and the new one gains it, each
+/// move is audited, and a stale version or a closed case is refused.
+#[tokio::test]
+async fn a_case_is_assigned_and_transferred_and_its_scope_follows() {
+    for t in apps().await {
+        let (token, child) = setup(&t).await;
+        t.account("binh.xa", "commune_worker", "29884", None).await;
+        t.account("dao.thanh", "commune_worker", "28249", None).await;
+        let there = t.token("dao.thanh").await;
+        let open = json!({"child_id": child, "source": "collaborator", "summary": "Cháu hay ở nhà một mình"});
+        let id = t.api("POST", "/api/v1/cases", &token, Some(open.to_string())).await.json()["id"].as_i64().unwrap();
+        let case = |tok: &str| {
+            let tok = tok.to_owned();
+            let t = &t;
+            async move { t.api("GET", &format!("/api/v1/cases/{id}"), &tok, None).await }
+        };
+        // Who may manage it: the two workers of the commune, not the one of Đạo Thạnh.
+        let assignees = t.api("GET", &format!("/api/v1/cases/{id}/assignees"), &token, None).await.json();
+        let names: Vec<&str> = assignees.as_array().unwrap().iter().map(|a| a["display_name"].as_str().unwrap()).collect();
+        assert_eq!(names.len(), 2, "{assignees}");
+        let binh = t.app.auth.actor_for("binh.xa", "t").await.unwrap().account_id;
+        assert!(assignees.as_array().unwrap().iter().any(|a| a["id"] == binh));
+        let there_id = t.app.auth.actor_for("dao.thanh", "t").await.unwrap().account_id;
+        let version = case(&token).await.json()["version"].as_i64().unwrap();
+        let assign = |account: i64, version: i64| json!({"account_id": account, "version": version}).to_string();
+        let r = t.api("POST", &format!("/api/v1/cases/{id}/assignment"), &token, Some(assign(there_id, version))).await;
+        assert_eq!(
+            (r.status, r.json()["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("account_id")),
+            "out of the case's area"
+        );
+        let r = t.api("POST", &format!("/api/v1/cases/{id}/assignment"), &token, Some(assign(binh, version))).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let r = t.api("POST", &format!("/api/v1/cases/{id}/assignment"), &token, Some(assign(binh, version))).await;
+        assert_eq!(r.json()["error"]["code"], "EDIT_CONFLICT", "a stale version");
+        let shown = case(&token).await.json();
+        assert_eq!(shown["assigned_to"], binh);
+        assert!(shown["tasks"].as_array().unwrap().iter().filter(|k| k["done_at"].is_null()).all(|k| k["assignee_id"] == binh));
+        assert_eq!(t.store_audit_actions("case.assign").await, 1);
+        // Đạo Thạnh cannot see it yet; then the child moves there.
+        assert_eq!(case(&there).await.status, StatusCode::NOT_FOUND);
+        let version = shown["version"].as_i64().unwrap();
+        let target = t.unit_id("28249", date!(2026 - 01 - 05));
+        let transfer = |reason: &str, version: i64| json!({"unit_id": target, "reason": reason, "version": version}).to_string();
+        let r = t.api("POST", &format!("/api/v1/cases/{id}/transfer"), &token, Some(transfer(" ", version))).await;
+        assert_eq!(r.json()["error"]["field"], "reason", "a transfer says why");
+        let r =
+            t.api("POST", &format!("/api/v1/cases/{id}/transfer"), &token, Some(transfer("Gia đình chuyển về Đạo Thạnh", version))).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        assert_eq!(case(&token).await.status, StatusCode::NOT_FOUND, "the old commune no longer sees it");
+        let moved = case(&there).await.json();
+        assert_eq!((moved["unit_id"].as_i64(), moved["assigned_to"].is_null()), (Some(target), true));
+        assert_eq!(moved["transfers"][0]["reason"], "Gia đình chuyển về Đạo Thạnh");
+        let tasks = t.api("GET", "/api/v1/tasks", &there, None).await.json();
+        assert!(tasks.as_array().unwrap().iter().any(|k| k["case_id"] == id), "its open tasks moved too: {tasks}");
+        assert!(!t.api("GET", "/api/v1/tasks", &token, None).await.json().as_array().unwrap().iter().any(|k| k["case_id"] == id));
+        assert_eq!(t.store_audit_actions("case.transfer").await, 1);
+        // The new commune manages it now: it assigns its own worker.
+        let v = moved["version"].as_i64().unwrap();
+        let r = t.api("POST", &format!("/api/v1/cases/{id}/assignment"), &there, Some(assign(there_id, v))).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    }
+}

@@ -79,6 +79,12 @@ async fn world(t: &TestApp) -> (BTreeMap<&'static str, String>, Ids, i64) {
         json!({"child_id": child, "source": "collaborator", "summary": "Cháu hay ở nhà một mình", "received_at": "2026-02-02T01:00:00Z"}),
     )
     .await;
+    // A case of its own for each of the assignment and the transfer, at version 1.
+    let mut spare_cases = Vec::new();
+    for summary in ["Cháu bị bỏ rơi", "Cháu không được đi học"] {
+        let body = json!({"child_id": child, "source": "collaborator", "summary": summary, "received_at": "2026-02-03T01:00:00Z"});
+        spare_cases.push(created(t, &worker, "/api/v1/cases", body).await);
+    }
     let officer = t.app.auth.actor_for("tinh", "t").await.unwrap();
     let provider = t.app.cases.create_provider(&officer, "Nhà tạm lánh", "safe_house", "82", "").await.unwrap();
     let referral =
@@ -107,6 +113,12 @@ async fn world(t: &TestApp) -> (BTreeMap<&'static str, String>, Ids, i64) {
     let case_version = t.api("GET", &format!("/api/v1/cases/{case}"), &worker, None).await.json()["version"].as_i64().unwrap();
     let child_version = t.api("GET", &format!("/api/v1/children/{child}"), &worker, None).await.json()["version"].as_i64().unwrap();
     let mut by_param: BTreeMap<String, String> = BTreeMap::new();
+    by_param.insert("/api/v1/cases/{id}/assignment id".into(), spare_cases[0].to_string());
+    by_param.insert("/api/v1/cases/{id}/assignees id".into(), spare_cases[0].to_string());
+    by_param.insert("/api/v1/cases/{id}/transfer id".into(), spare_cases[1].to_string());
+    let worker_id = accounts.as_array().unwrap().iter().find(|a| a["username"] == "lan.xa").unwrap()["id"].as_i64().unwrap();
+    by_param.insert("worker".into(), worker_id.to_string());
+    by_param.insert("other_commune".into(), t.unit_id("28249", date!(2026 - 01 - 05)).to_string());
     by_param.insert("duplicate".into(), duplicate.to_string());
     by_param.insert("/api/v1/children/{id}/unmerge id".into(), duplicate.to_string());
     by_param.insert("/api/v1/indicators/{code} code".into(), "children.accidents_probe".into());
@@ -177,6 +189,8 @@ fn valid_body(method: &str, path: &str, unit: i64, ids: &Ids) -> Value {
         ("POST", "/api/v1/children/{id}/merge") => json!({"duplicate_id": id("duplicate")}),
         ("POST", "/api/v1/cases") => json!({"child_id": child, "source": "hotline_111", "summary": "Tin báo qua tổng đài 111"}),
         ("POST", "/api/v1/cases/{id}/actions") => json!({"action": "verify", "note": "Đã gặp gia đình", "version": id("case_version")}),
+        ("POST", "/api/v1/cases/{id}/assignment") => json!({"account_id": id("worker"), "version": 1}),
+        ("POST", "/api/v1/cases/{id}/transfer") => json!({"unit_id": id("other_commune"), "reason": "Gia đình chuyển nhà", "version": 1}),
         ("POST", "/api/v1/cases/{id}/interventions") => {
             json!({"kind": "psychological_support", "responsible": "Trung tâm Công tác xã hội tỉnh", "due_on": "2027-01-15"})
         }

@@ -231,7 +231,7 @@ async fn read_routes(w: &World, probes: &[i64]) -> Vec<String> {
             }
             // The visible accident, and a probe of a hidden record's id in both worlds.
             "/api/v1/incidents/{id}" => w.random_ids.iter().skip(1).chain(probes).map(|i| path.replace("{id}", &i.to_string())).collect(),
-            "/api/v1/cases/{id}" => vec![path.replace("{id}", &case.to_string())],
+            "/api/v1/cases/{id}" | "/api/v1/cases/{id}/assignees" => vec![path.replace("{id}", &case.to_string())],
             "/api/v1/units/{id}" => vec![path.replace("{id}", &hamlet.to_string())],
             p if p.starts_with("/api/v1/plans/{code}") => vec![path.replace("{code}", "dt-2013-ct20")],
             p if p.starts_with("/api/v1/indicators/{code}") => codes.iter().map(|(c, _)| path.replace("{code}", c)).collect(),

@@ -28,6 +28,9 @@ pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
         .routes(routes!(add_intervention))
         .routes(routes!(refer))
         .routes(routes!(referral_status))
+        .routes(routes!(assign_case))
+        .routes(routes!(assignees))
+        .routes(routes!(transfer_case))
         .routes(routes!(tasks))
         .routes(routes!(providers))
 }
@@ -233,6 +236,22 @@ pub struct CaseDto {
     steps: Vec<StepDto>,
     interventions: Vec<InterventionDto>,
     referrals: Vec<ReferralDto>,
+    /// The account managing the case, if one is assigned.
+    assigned_to: Option<i64>,
+    assigned_name: Option<String>,
+    /// The case's moves between communes, oldest first.
+    transfers: Vec<TransferDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TransferDto {
+    from_unit_id: i64,
+    to_unit_id: i64,
+    reason: String,
+    by: String,
+    /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
+    at: String,
 }
 
 /// One case with its tasks, steps, plan and referrals (the read is audited).
@@ -248,7 +267,20 @@ pub async fn get_case(State(app): State<Arc<App>>, ApiActor(a): ApiActor, ApiPat
         Masked::Hidden => (Masked::Hidden, Masked::Hidden),
     };
     let r = &v.record;
+    let transfers = app.cases.transfers(&a, id).await?;
     Ok(Json(CaseDto {
+        assigned_to: r.assigned_to,
+        assigned_name: r.assigned_name.clone(),
+        transfers: transfers
+            .into_iter()
+            .map(|t| TransferDto {
+                from_unit_id: t.from_unit.0,
+                to_unit_id: t.to_unit.0,
+                reason: t.reason,
+                by: t.actor_name,
+                at: timestamp_text(t.at),
+            })
+            .collect(),
         summary: r.into(),
         report: sensitive(match v.summary {
             Masked::Shown(s) => Masked::Shown(Some(s)),
@@ -432,6 +464,74 @@ pub async fn referral_status(
     ApiJson(b): ApiJson<ReferralStatusBody>,
 ) -> Result<StatusCode, ApiError> {
     app.cases.referral_outcome(&a, id, rid, b.status.trim(), &b.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentBody {
+    /// The worker to manage the case (see `GET /api/v1/cases/{id}/assignees`); null for nobody.
+    account_id: Option<i64>,
+    /// The case's version last read; a stale one is refused with EDIT_CONFLICT.
+    version: i64,
+}
+
+/// Assigns the case to a worker whose area covers it (or to nobody); its open tasks follow.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/assignment", tag = "cases", security(("token" = [])), request_body = AssignmentBody,
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 409, description = "`EDIT_CONFLICT` (a stale version) or `CASE_CLOSED`", body = ErrorEnvelope)))]
+pub async fn assign_case(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<AssignmentBody>,
+) -> Result<StatusCode, ApiError> {
+    app.cases.assign(&a, id, b.version, b.account_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssigneeDto {
+    id: i64,
+    display_name: String,
+}
+
+/// The workers the case may be assigned to: enabled, working on cases, their area covering it.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/assignees", tag = "cases", security(("token" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<AssigneeDto>)))]
+pub async fn assignees(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<AssigneeDto>>, ApiError> {
+    let list = app.cases.assignable(&a, id).await?;
+    Ok(Json(list.into_iter().map(|(id, display_name)| AssigneeDto { id, display_name }).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferBody {
+    /// The commune the child now lives in (on today's map).
+    unit_id: i64,
+    /// Why the case moves.
+    #[schema(max_length = 2000)]
+    reason: String,
+    /// The case's version last read; a stale one is refused with EDIT_CONFLICT.
+    version: i64,
+}
+
+/// Transfers the case to another commune: the case, its open tasks and who may see them move
+/// there, and the old commune's assignment ends.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/transfer", tag = "cases", security(("token" = [])), request_body = TransferBody,
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 409, description = "`EDIT_CONFLICT` (a stale version) or `CASE_CLOSED`", body = ErrorEnvelope)))]
+pub async fn transfer_case(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<TransferBody>,
+) -> Result<StatusCode, ApiError> {
+    app.cases.transfer(&a, id, b.version, b.unit_id, &b.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
