@@ -14,8 +14,10 @@ use treem_domain::child::{ChildInput, HivStatus};
 use treem_domain::indicator::FactKind;
 use treem_domain::units::{UnitCatalog, UnitId, UnitLevel};
 
-use super::{render, Chrome, PageContext, PageError, UiForm};
-use crate::session::{check_csrf, SignedIn};
+use super::{render, Chrome, CsrfForm, PageContext, PageError};
+use crate::session::SignedIn;
+
+super::form::with_csrf!(ChildForm, MergeForm);
 
 pub struct Row {
     pub id: i64,
@@ -355,9 +357,8 @@ pub async fn create_child(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    UiForm(f): UiForm<ChildForm>,
+    CsrfForm(f): CsrfForm<ChildForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     // Possible duplicates are shown before anything is saved, until the user confirms.
     if f.confirm_new != "1" {
         match app.children.duplicates_for(&s.actor, &f.input()).await {
@@ -423,9 +424,8 @@ pub async fn update_child(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<ChildForm>,
+    CsrfForm(f): CsrfForm<ChildForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let version = f.version.trim().parse::<i64>().map_err(|_| ctx.error(AppError::invalid("version", "missing")))?;
     match app.children.update(&s.actor, id, version, &f.input()).await {
         Ok(()) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
@@ -529,9 +529,8 @@ pub async fn merge_child(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(keep): Path<i64>,
-    UiForm(f): UiForm<MergeForm>,
+    CsrfForm(f): CsrfForm<MergeForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let duplicate = f.duplicate.trim().parse::<i64>().map_err(|_| ctx.error(AppError::invalid("duplicate", "choose a record")))?;
     app.children.merge(&s.actor, keep, duplicate).await.map_err(|e| ctx.error(e))?;
     Ok(Redirect::to(&format!("/children/{keep}")).into_response())
@@ -542,9 +541,8 @@ pub async fn unmerge_child(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<MergeForm>,
+    CsrfForm(_): CsrfForm<MergeForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.children.unmerge(&s.actor, id).await.map_err(|e| ctx.error(e))?;
     Ok(Redirect::to(&format!("/children/{id}")).into_response())
 }

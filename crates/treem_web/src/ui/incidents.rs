@@ -16,7 +16,7 @@ use treem_domain::incident::{
 use treem_domain::units::UnitLevel;
 
 use super::{render, Chrome, PageContext, PageError};
-use crate::session::{check_csrf, SignedIn};
+use crate::session::SignedIn;
 
 fn keyed(prefix: &str, codes: &[&'static str]) -> Vec<(&'static str, String)> {
     codes.iter().map(|c| (*c, format!("{prefix}.{c}"))).collect()
@@ -192,7 +192,9 @@ pub async fn incidents_page(
     Ok(render(StatusCode::OK, &page))
 }
 
-#[derive(Default, Clone)]
+/// Read from the form's pairs in order (`children` repeats), as [`IncidentFormData::from_pairs`] does.
+#[derive(Default, Clone, Deserialize)]
+#[serde(from = "Vec<(String, String)>")]
 pub struct IncidentFormData {
     pub kind: String,
     pub occurred_on: String,
@@ -210,6 +212,14 @@ pub struct IncidentFormData {
     pub notes: String,
     csrf: String,
 }
+
+impl From<Vec<(String, String)>> for IncidentFormData {
+    fn from(pairs: Vec<(String, String)>) -> Self {
+        Self::from_pairs(pairs)
+    }
+}
+
+super::form::with_csrf!(IncidentFormData);
 
 impl IncidentFormData {
     fn from_pairs(pairs: Vec<(String, String)>) -> Self {
@@ -347,10 +357,8 @@ pub async fn create_incident(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    super::UiForm(pairs): super::UiForm<Vec<(String, String)>>,
+    super::CsrfForm(f): super::CsrfForm<IncidentFormData>,
 ) -> Result<Response, PageError> {
-    let f = IncidentFormData::from_pairs(pairs);
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.incidents.create(&s.actor, &f.input()).await {
         Ok(id) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
         Err(AppError::InvalidFields(list)) => form_page(&app, &ctx, &s, f, list).await,

@@ -15,6 +15,8 @@ use treem_domain::units::UnitLevel;
 use super::{pick, render, Chrome, PageContext, PageError};
 use crate::i18n::{translate, Lang};
 
+super::form::with_csrf!(IndicatorForm);
+
 pub struct IndicatorView {
     pub code: String,
     pub name: String,
@@ -659,9 +661,8 @@ pub async fn create_indicator(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
-    super::UiForm(f): super::UiForm<IndicatorForm>,
+    super::CsrfForm(f): super::CsrfForm<IndicatorForm>,
 ) -> Result<Response, PageError> {
-    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     save(&app, &ctx, &s.actor, f, None).await
 }
 
@@ -671,9 +672,8 @@ pub async fn update_indicator(
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     axum::extract::Path(code): axum::extract::Path<String>,
-    super::UiForm(mut f): super::UiForm<IndicatorForm>,
+    super::CsrfForm(mut f): super::CsrfForm<IndicatorForm>,
 ) -> Result<Response, PageError> {
-    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     // The code is the page's, never the form's.
     f.code = code;
     let Ok(revision) = f.revision.trim().parse::<i64>() else {

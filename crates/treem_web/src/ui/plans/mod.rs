@@ -18,6 +18,8 @@ use view_model::{
     TargetLine, TaskLine,
 };
 
+super::form::with_csrf!(PlanImportForm);
+
 #[derive(Template)]
 #[template(path = "plans.html")]
 struct PlansPage {
@@ -72,9 +74,8 @@ pub async fn import_plan(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
-    super::UiForm(f): super::UiForm<PlanImportForm>,
+    super::CsrfForm(f): super::CsrfForm<PlanImportForm>,
 ) -> Result<Response, PageError> {
-    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let outcome = match treem_app::plans::parse_plan_toml("plan", &f.text) {
         Ok(plan) => app.plans.import(treem_app::accounts::Operator::Admin(&s.actor), &plan).await.map(|_| plan.code),
         Err(e) => Err(e),
