@@ -15,8 +15,8 @@ use utoipa::ToSchema;
 
 use super::ApiJson;
 use crate::error::{ApiError, ErrorEnvelope};
+use crate::params::query_param;
 use crate::session::ApiActor;
-use crate::ui::query_param;
 
 #[derive(Serialize, ToSchema)]
 pub struct CaseSummaryDto {

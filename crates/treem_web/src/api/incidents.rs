@@ -14,8 +14,8 @@ use utoipa::ToSchema;
 use super::people::SensitiveValue;
 use super::ApiJson;
 use crate::error::{ApiError, ErrorEnvelope};
+use crate::params::query_param;
 use crate::session::ApiActor;
-use crate::ui::query_param;
 
 #[derive(Serialize, ToSchema)]
 pub struct IncidentDto {
@@ -86,7 +86,7 @@ pub async fn list_incidents(
     let to = date(&q, "to")?;
     let mut list = app.incidents.list(&a, kind, date(&q, "from")?, to).await?;
     if let Some(code) = query_param(&q, "indicator").filter(|c| !c.is_empty()) {
-        let unit = crate::ui::behind_unit(query_param(&q, "unit").as_deref(), query_param(&q, "on").as_deref(), to)?;
+        let unit = crate::params::behind_unit(query_param(&q, "unit").as_deref(), query_param(&q, "on").as_deref(), to)?;
         list = app.plans.incidents_behind(&code, unit, list).await?;
     }
     Ok(Json(list.iter().map(|v| dto(v.id, &v.fields, None)).collect()))

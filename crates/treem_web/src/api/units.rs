@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::ApiJson;
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::ui::query_param;
+use crate::params::query_param;
 
 /// One administrative unit during its life.
 #[derive(Serialize, ToSchema)]

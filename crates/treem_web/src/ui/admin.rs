@@ -12,7 +12,8 @@ use treem_app::audit::ChainCheck;
 use treem_app::{App, AppError};
 use treem_domain::access::Role;
 
-use super::{query_param, render, role_key, Chrome, CsrfForm, PageContext, PageError};
+use super::{render, role_key, Chrome, CsrfForm, PageContext, PageError};
+use crate::params::query_param;
 use crate::session::SignedIn;
 
 super::form::with_csrf!(NewAccountForm, PasswordForm);

@@ -2,12 +2,12 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 use time::Date;
-use treem_app::children::{csv_cell, ChildView, Masked};
+use treem_app::children::{ChildView, Masked};
 use treem_app::{Actor, App, AppError};
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::child::{ChildInput, HivStatus};
@@ -15,6 +15,7 @@ use treem_domain::indicator::FactKind;
 use treem_domain::units::{UnitCatalog, UnitId, UnitLevel};
 
 use super::{render, Chrome, CsrfForm, PageContext, PageError};
+use crate::export::{children_csv, csv_response};
 use crate::session::SignedIn;
 
 super::form::with_csrf!(ChildForm, MergeForm);
@@ -434,42 +435,6 @@ pub async fn update_child(
             Ok(form_page(&app, &ctx, &s.actor, "child.edit_title", format!("/children/{id}"), f, errors))
         }
     }
-}
-
-/// The children of one's scope as CSV (no sensitive fields; formula-safe cells).
-pub fn children_csv(app: &App, rows: &[treem_app::children::ChildSummary]) -> String {
-    let catalog = app.units.catalog();
-    let mut out = String::from("\u{FEFF}id,full_name,sex,birth_date,residence_unit_code,residence_unit_name,registered_on\r\n");
-    for c in rows {
-        let unit = catalog.get(c.residence_unit);
-        let cells = [
-            c.id.to_string(),
-            csv_cell(&c.full_name),
-            c.sex.as_str().to_owned(),
-            c.birth_date.to_string(),
-            csv_cell(unit.map(|u| u.code.as_str()).unwrap_or_default()),
-            csv_cell(unit.map(|u| u.name.as_str()).unwrap_or_default()),
-            c.registered_on.to_string(),
-        ];
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-pub fn children_csv_response(app: &App, rows: &[treem_app::children::ChildSummary]) -> Response {
-    csv_response(children_csv(app, rows))
-}
-
-pub fn csv_response(body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"tre-em.csv\"; filename*=UTF-8''tr%E1%BA%BB-em.csv"),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 pub async fn children_export(

@@ -10,7 +10,8 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use treem_app::{App, AppError};
 
-use super::{percent_decode_bytes, render, ErrorPage, PageContext};
+use super::{render, ErrorPage, PageContext};
+use crate::params::percent_decode_bytes;
 use crate::session::check_csrf;
 
 /// A submitted form (`application/x-www-form-urlencoded`).

@@ -16,6 +16,7 @@ use treem_domain::incident::{
 use treem_domain::units::UnitLevel;
 
 use super::{render, Chrome, PageContext, PageError};
+use crate::params::behind_unit;
 use crate::session::SignedIn;
 
 fn keyed(prefix: &str, codes: &[&'static str]) -> Vec<(&'static str, String)> {
@@ -55,21 +56,6 @@ pub struct ListParams {
     unit: Option<String>,
     #[serde(default)]
     on: Option<String>,
-}
-
-/// The unit and map date of a drill-down, as typed: `unit` an id, `on` a date (default the year's last day).
-pub fn behind_unit(
-    unit: Option<&str>,
-    on: Option<&str>,
-    to: Option<time::Date>,
-) -> Result<Option<(treem_domain::units::UnitId, time::Date)>, AppError> {
-    let Some(unit) = unit.map(str::trim).filter(|u| !u.is_empty()) else { return Ok(None) };
-    let id = unit.parse::<i64>().map_err(|_| AppError::invalid("unit", "a unit id"))?;
-    let on = match on.map(str::trim).filter(|d| !d.is_empty()) {
-        Some(d) => treem_app::units::parse_user_date("on", d)?,
-        None => to.ok_or_else(|| AppError::invalid("year", "a unit's records need the year"))?,
-    };
-    Ok(Some((treem_domain::units::UnitId(id), on)))
 }
 
 /// A drill-down's heading: the indicator, the unit and year of the figure, the link back.

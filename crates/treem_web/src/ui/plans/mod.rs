@@ -184,7 +184,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
                     share: match (b.planned, b.spent) {
                         (Some(planned), Some(spent)) if planned > 0 => {
                             let sum = treem_domain::plan::BudgetSum { planned, spent, unreported: 0 };
-                            sum.share_hundredths().map(|h| format!("{} %", super::hundredths(h))).unwrap_or_default()
+                            sum.share_hundredths().map(|h| format!("{} %", crate::export::hundredths(h))).unwrap_or_default()
                         }
                         _ => "–".to_owned(),
                     },
@@ -343,7 +343,7 @@ pub async fn target_chart(
     match q.format.as_deref() {
         Some("png") => {
             let png = super::chart::target_chart_png(&title, actual, ceiling, trajectory, &years);
-            return Ok(super::indicators::attachment("image/png", &format!("{code}-{target}.png"), png));
+            return Ok(crate::export::attachment("image/png", &format!("{code}-{target}.png"), png));
         }
         None | Some("" | "svg") => {}
         Some(_) => return Err(ctx.error(treem_app::AppError::invalid("format", "svg or png"))),
