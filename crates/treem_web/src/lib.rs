@@ -3,7 +3,9 @@
 
 pub mod api;
 pub mod error;
+pub mod export;
 pub mod i18n;
+pub mod params;
 pub mod png;
 pub mod session;
 pub mod ui;
@@ -21,7 +23,8 @@ use treem_app::{App, AppError};
 
 use crate::error::ApiError;
 use crate::i18n::Lang;
-use crate::ui::{query_param, PageContext, PageError};
+use crate::params::query_param;
+use crate::ui::{PageContext, PageError};
 
 /// Settings the web layer needs.
 #[derive(Debug, Clone, Copy)]

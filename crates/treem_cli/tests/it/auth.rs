@@ -87,6 +87,13 @@ async fn forms_need_their_csrf_token_and_cross_site_posts_are_refused() {
         let mut wrong = form("0000");
         wrong.push(("residence_unit_id", &unit));
         assert_eq!(t.post_form("/children", Some(&s), &wrong).await.status, StatusCode::FORBIDDEN);
+        // The refusal is the forbidden page in the reader's language; the incident form (read
+        // as pairs) is checked the same way.
+        let refused = t.post_form("/children?lang=en", Some(&s), &wrong).await;
+        assert!(refused.body.contains("<html lang=\"en\">") && refused.body.contains("Your role does not allow this."), "{}", refused.body);
+        let incident = t.post_form("/incidents", Some(&s), &[("csrf", "0000"), ("kind", "abuse")]).await;
+        assert_eq!(incident.status, StatusCode::FORBIDDEN);
+        assert!(incident.body.contains("<html lang=\"vi\">"), "{}", incident.body);
         // The right token from the same session's page works.
         let csrf = csrf_of(&t.page("/children/new", &s).await.body);
         let good: Vec<(&str, &str)> = vec![

@@ -175,6 +175,18 @@ async fn forms_with_bytes_that_are_not_utf8_store_nothing() {
 }
 
 #[test]
+fn the_api_shares_helpers_with_the_pages_only_through_neutral_modules() {
+    let dir = std::path::PathBuf::from(format!("{}/../treem_web/src/api", env!("CARGO_MANIFEST_DIR")));
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            assert!(!line.contains("crate::ui"), "{}:{}: share it through params.rs or export.rs: {line}", path.display(), n + 1);
+        }
+    }
+}
+
+#[test]
 fn every_page_form_is_read_through_ui_form() {
     fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -191,12 +203,17 @@ fn every_page_form_is_read_through_ui_form() {
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         for (n, line) in text.lines().enumerate() {
-            let bare = line.replace("UiForm", "");
+            let bare = line.replace("UiForm", "").replace("CsrfForm", "");
             let uses_axum_form = bare.contains("Form(") && bare.contains(": ") && bare.contains("Form<")
                 || bare.contains("axum::Form")
                 || bare.contains("RawForm")
                 || bare.contains("use axum::Form");
-            assert!(!uses_axum_form, "{}:{}: read forms with UiForm (invalid UTF-8 is refused there): {line}", path.display(), n + 1);
+            assert!(
+                !uses_axum_form,
+                "{}:{}: read forms with UiForm or CsrfForm (invalid UTF-8 is refused there): {line}",
+                path.display(),
+                n + 1
+            );
         }
     }
 }

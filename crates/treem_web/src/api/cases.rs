@@ -15,8 +15,8 @@ use utoipa::ToSchema;
 
 use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
+use crate::params::query_param;
 use crate::session::ApiActor;
-use crate::ui::query_param;
 
 /// The routes of this module, with their OpenAPI operations.
 pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {

@@ -64,7 +64,7 @@ impl From<FundView> for FundDto {
 pub async fn list_fund(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Json<Vec<FundDto>>, ApiError> {
     let q = q.unwrap_or_default();
     let day = |name: &str| -> Result<Option<time::Date>, ApiError> {
-        match crate::ui::query_param(&q, name).filter(|v| !v.is_empty()) {
+        match crate::params::query_param(&q, name).filter(|v| !v.is_empty()) {
             Some(v) => Ok(Some(treem_app::units::parse_user_date(name, &v)?)),
             None => Ok(None),
         }

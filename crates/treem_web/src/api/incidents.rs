@@ -14,8 +14,8 @@ use utoipa::ToSchema;
 use super::people::SensitiveValue;
 use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
+use crate::params::query_param;
 use crate::session::ApiActor;
-use crate::ui::query_param;
 
 /// The routes of this module, with their OpenAPI operations.
 pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
@@ -92,7 +92,7 @@ pub async fn list_incidents(
     let to = date(&q, "to")?;
     let mut list = app.incidents.list(&a, kind, date(&q, "from")?, to).await?;
     if let Some(code) = query_param(&q, "indicator").filter(|c| !c.is_empty()) {
-        let unit = crate::ui::behind_unit(query_param(&q, "unit").as_deref(), query_param(&q, "on").as_deref(), to)?;
+        let unit = crate::params::behind_unit(query_param(&q, "unit").as_deref(), query_param(&q, "on").as_deref(), to)?;
         list = app.plans.incidents_behind(&code, unit, list).await?;
     }
     Ok(Json(list.iter().map(|v| dto(v.id.0, &v.fields, None)).collect()))

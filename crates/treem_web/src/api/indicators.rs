@@ -185,7 +185,7 @@ pub async fn indicator_values(
     let q = q.unwrap_or_default();
     let this_year = app.clock.today_in_vietnam().year();
     let year = |name: &str, default: i32| -> Result<i32, AppError> {
-        match crate::ui::query_param(&q, name).filter(|v| !v.is_empty()) {
+        match crate::params::query_param(&q, name).filter(|v| !v.is_empty()) {
             Some(v) => {
                 v.parse::<i32>().ok().filter(|y| (1945..=2100).contains(y)).ok_or_else(|| AppError::invalid(name, "a year such as 2025"))
             }
@@ -197,9 +197,9 @@ pub async fn indicator_values(
         return Err(AppError::invalid("to", "not before `from`").into());
     }
     let ratio = matches!(app.plans.indicator(&code).await?.1, Formula::Ratio(..));
-    let within = crate::ui::within_param(
-        crate::ui::query_param(&q, "unit").as_deref(),
-        crate::ui::query_param(&q, "on").as_deref(),
+    let within = crate::params::within_param(
+        crate::params::query_param(&q, "unit").as_deref(),
+        crate::params::query_param(&q, "on").as_deref(),
         app.clock.today_in_vietnam(),
     )?;
     let values = app.plans.indicator_values(&a, &code, from..=to, within).await?;
@@ -268,8 +268,8 @@ pub async fn indicator_breakdown(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = q.unwrap_or_default();
-    let param = |n: &str| crate::ui::query_param(&q, n);
-    let (year, on, level) = crate::ui::breakdown_params(
+    let param = |n: &str| crate::params::query_param(&q, n);
+    let (year, on, level) = crate::params::breakdown_params(
         param("year").as_deref(),
         param("on").as_deref(),
         param("level").as_deref(),
@@ -277,7 +277,7 @@ pub async fn indicator_breakdown(
     )?;
     let b = app.plans.indicator_breakdown(&a, &code, year, on, level).await?;
     match param("format").as_deref() {
-        Some("xlsx") => return Ok(crate::ui::breakdown_xlsx(&code, year, on, level, &b)),
+        Some("xlsx") => return Ok(crate::export::breakdown_xlsx(&code, year, on, level, &b)),
         None | Some("json") => {}
         Some(_) => return Err(AppError::invalid("format", "json (default) or xlsx").into()),
     }
@@ -334,10 +334,10 @@ pub async fn indicator_disaggregation(
     RawQuery(q): RawQuery,
 ) -> Result<Json<DisaggregationDto>, ApiError> {
     let q = q.unwrap_or_default();
-    let param = |n: &str| crate::ui::query_param(&q, n);
-    let (year, _, _) = crate::ui::breakdown_params(param("year").as_deref(), None, None, app.clock.today_in_vietnam())?;
+    let param = |n: &str| crate::params::query_param(&q, n);
+    let (year, _, _) = crate::params::breakdown_params(param("year").as_deref(), None, None, app.clock.today_in_vietnam())?;
     let by = param("by").unwrap_or_default();
-    let within = crate::ui::within_param(param("unit").as_deref(), param("on").as_deref(), app.clock.today_in_vietnam())?;
+    let within = crate::params::within_param(param("unit").as_deref(), param("on").as_deref(), app.clock.today_in_vietnam())?;
     let d = app.plans.indicator_disaggregation(&a, &code, &by, year, within).await?;
     let show = |v: i64| if d.ratio { hundredths(v) } else { v.to_string() };
     Ok(Json(DisaggregationDto {

@@ -213,7 +213,7 @@ pub(crate) async fn records_behind(
     let last = time::Date::from_calendar_date(year, time::Month::December, 31)
         .map_err(|_| treem_app::AppError::invalid("year", "the figure's year, such as 2025"))?;
     let unit =
-        crate::ui::behind_unit(crate::query_param(query, "unit").as_deref(), crate::query_param(query, "on").as_deref(), Some(last))?;
+        crate::params::behind_unit(crate::query_param(query, "unit").as_deref(), crate::query_param(query, "on").as_deref(), Some(last))?;
     let (fact, ids) = app.plans.records_behind(actor, code, year, unit).await?;
     if fact != kind {
         return Err(treem_app::AppError::invalid("indicator", format!("this indicator counts {}", fact.as_str())).into());

@@ -16,8 +16,8 @@ use utoipa::ToSchema;
 
 use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
+use crate::params::query_param;
 use crate::session::ApiActor;
-use crate::ui::query_param;
 
 /// The routes of this module, with their OpenAPI operations.
 pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
@@ -335,7 +335,7 @@ pub async fn update_child(
 pub async fn export_children(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let name = query_param(&q.unwrap_or_default(), "q");
     let rows = app.children.export(&a, name.as_deref()).await?;
-    Ok(crate::ui::children_csv_response(&app, &rows))
+    Ok(crate::export::children_csv_response(&app, &rows))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -184,7 +184,7 @@ pub struct TargetProgressDto {
 }
 
 /// Hundredths as a decimal ("3430" → "34.30").
-pub(crate) use crate::ui::hundredths;
+pub(crate) use crate::export::hundredths;
 
 /// The targets that follow an indicator, year by year, within the caller's scope; fresh on every call.
 #[utoipa::path(get, path = "/api/v1/plans/{code}/progress", tag = "plans", security(("token" = [])), params(("code" = String, Path)),

@@ -60,7 +60,7 @@ pub async fn list_reported(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Vec<ReportedDto>>, ApiError> {
     let q = q.unwrap_or_default();
-    let param = |name: &str| crate::ui::query_param(&q, name).filter(|v| !v.is_empty());
+    let param = |name: &str| crate::params::query_param(&q, name).filter(|v| !v.is_empty());
     let year = match param("year") {
         Some(y) => Some(y.parse::<i32>().map_err(|_| AppError::invalid("year", "a year such as 2024"))?),
         None => None,

@@ -41,7 +41,7 @@ pub struct UnitStatusDto {
 #[utoipa::path(get, path = "/api/v1/unit-statuses", tag = "plans", params(("unit" = Option<i64>, Query)),
     responses((status = 200, body = Vec<UnitStatusDto>), (status = 422, body = ErrorEnvelope)))]
 pub async fn list_unit_statuses(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Result<Json<Vec<UnitStatusDto>>, ApiError> {
-    let unit = match crate::ui::query_param(q.as_deref().unwrap_or_default(), "unit").filter(|u| !u.is_empty()) {
+    let unit = match crate::params::query_param(q.as_deref().unwrap_or_default(), "unit").filter(|u| !u.is_empty()) {
         Some(u) => Some(UnitId(u.parse::<i64>().map_err(|_| AppError::invalid("unit", "a unit id"))?)),
         None => None,
     };

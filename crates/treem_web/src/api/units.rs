@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::{ApiJson, ApiPath};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::ui::query_param;
+use crate::params::query_param;
 
 /// The routes of this module, with their OpenAPI operations.
 pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {

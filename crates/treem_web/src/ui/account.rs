@@ -9,10 +9,12 @@ use std::sync::Arc;
 use treem_app::auth::{CurrentSession, SessionState};
 use treem_app::{App, AppError};
 
-use super::{render, role_key, Chrome, PageContext, PageError, UiForm};
+use super::{render, role_key, Chrome, CsrfForm, PageContext, PageError, UiForm};
 use crate::session::{
     check_csrf, clear_session_cookie, safe_next, session_cookie, AnySession, ClientAddress, CookiePolicy, MaybeSession, SignedIn,
 };
+
+super::form::with_csrf!(CodeForm, OnlyCsrf, PasswordForm, TokenForm);
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -110,9 +112,8 @@ pub async fn login_code_submit(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     AnySession(s): AnySession,
-    UiForm(f): UiForm<CodeForm>,
+    CsrfForm(f): CsrfForm<CodeForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     if s.state != SessionState::NeedsCode {
         return Ok(Redirect::to("/").into_response());
     }
@@ -142,7 +143,7 @@ pub async fn login_code_submit(
 }
 
 #[derive(Deserialize)]
-pub struct CsrfForm {
+pub struct OnlyCsrf {
     #[serde(default)]
     csrf: String,
 }
@@ -151,9 +152,10 @@ pub async fn sign_out(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     MaybeSession(s): MaybeSession,
-    UiForm(f): UiForm<CsrfForm>,
+    UiForm(f): UiForm<OnlyCsrf>,
 ) -> Result<Response, PageError> {
     if let Some(s) = s {
+        // Not a CsrfForm: signing out without a session is no error, so the check is here.
         check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
         app.auth.sign_out(&s).await.map_err(|e| ctx.error(e))?;
     }
@@ -188,9 +190,8 @@ pub async fn start_totp(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     AnySession(s): AnySession,
-    UiForm(f): UiForm<CsrfForm>,
+    CsrfForm(_): CsrfForm<OnlyCsrf>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     if !may_enrol(&s) {
         return Ok(Redirect::to("/login/code").into_response());
     }
@@ -204,9 +205,8 @@ pub async fn confirm_totp(
     axum::Extension(policy): axum::Extension<CookiePolicy>,
     ctx: PageContext,
     AnySession(s): AnySession,
-    UiForm(f): UiForm<CodeForm>,
+    CsrfForm(f): CsrfForm<CodeForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     if !may_enrol(&s) {
         return Ok(Redirect::to("/login/code").into_response());
     }
@@ -317,9 +317,8 @@ pub async fn create_token(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    UiForm(f): UiForm<TokenForm>,
+    CsrfForm(f): CsrfForm<TokenForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.auth.create_token(&s, &f.name).await {
         Ok(token) => account_view(&app, &ctx, &s, Some(token), None, None).await,
         Err(e @ AppError::Invalid { .. }) => account_view(&app, &ctx, &s, None, None, Some(e)).await,
@@ -332,9 +331,8 @@ pub async fn revoke_token(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<CsrfForm>,
+    CsrfForm(_): CsrfForm<OnlyCsrf>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.auth.revoke_token(&s.actor, id).await.map_err(|e| ctx.error(e))?;
     Ok(Redirect::to("/account?done=revoked").into_response())
 }
@@ -353,9 +351,8 @@ pub async fn change_password(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    UiForm(f): UiForm<PasswordForm>,
+    CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.auth.change_password(&s, &f.old_password, &f.new_password).await {
         // Every session ended, this one too: sign in again with the new password.
         Ok(()) => Ok(with_cookie(Redirect::to("/login").into_response(), clear_session_cookie())),

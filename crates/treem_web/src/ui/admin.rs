@@ -12,8 +12,11 @@ use treem_app::audit::ChainCheck;
 use treem_app::{App, AppError};
 use treem_domain::access::Role;
 
-use super::{query_param, render, role_key, Chrome, PageContext, PageError, UiForm};
-use crate::session::{check_csrf, SignedIn};
+use super::{render, role_key, Chrome, CsrfForm, PageContext, PageError};
+use crate::params::query_param;
+use crate::session::SignedIn;
+
+super::form::with_csrf!(NewAccountForm, PasswordForm);
 
 pub struct AccountLine {
     pub id: i64,
@@ -128,9 +131,8 @@ pub async fn create_account(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    UiForm(f): UiForm<NewAccountForm>,
+    CsrfForm(f): CsrfForm<NewAccountForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let scope_date = if f.scope_date.trim().is_empty() {
         None
     } else {
@@ -170,9 +172,8 @@ pub async fn set_account_disabled(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path((id, action)): Path<(i64, String)>,
-    UiForm(f): UiForm<PasswordForm>,
+    CsrfForm(_): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let disabled = match action.as_str() {
         "disable" => true,
         "enable" => false,
@@ -190,9 +191,8 @@ pub async fn reset_account_password(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<PasswordForm>,
+    CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.accounts.reset_password(Operator::Admin(&s.actor), id, &f.password).await {
         Ok(()) => Ok(Redirect::to("/admin/accounts?done=updated").into_response()),
         Err(e @ AppError::Invalid { .. }) => accounts_view(&app, &ctx, &s, NewAccountForm::default(), None, Some(e)).await,

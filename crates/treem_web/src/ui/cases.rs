@@ -15,8 +15,10 @@ use treem_app::{App, AppError};
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::case::{available, CaseSource, CaseState, ReferralStatus};
 
-use super::{render, Chrome, PageContext, PageError, UiForm};
-use crate::session::{check_csrf, SignedIn};
+use super::{render, Chrome, CsrfForm, PageContext, PageError};
+use crate::session::SignedIn;
+
+super::form::with_csrf!(ActForm, CaseForm, InterventionForm, ReferralForm, ServiceForm);
 
 /// A moment as Vietnam reads it: 02/02/2026 15:00 (UTC+7).
 pub fn local_time(t: OffsetDateTime) -> String {
@@ -207,9 +209,8 @@ pub async fn create_case(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    UiForm(f): UiForm<CaseForm>,
+    CsrfForm(f): CsrfForm<CaseForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let intake = CaseIntake {
         child_id: f.child_id.trim().parse().unwrap_or(0),
         source: f.source.clone(),
@@ -464,9 +465,8 @@ pub async fn case_act(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<ActForm>,
+    CsrfForm(f): CsrfForm<ActForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let input =
         ActionInput { action: f.action, note: f.note, risk: f.risk, approved_by: f.approved_by, review_on: f.review_on, safe: f.safe };
     let result = match (input.to_action(), f.version.trim().parse::<i64>()) {
@@ -498,9 +498,8 @@ pub async fn add_intervention(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<InterventionForm>,
+    CsrfForm(f): CsrfForm<InterventionForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let due = if f.due_on.trim().is_empty() { Ok(None) } else { treem_app::units::parse_user_date("due_on", &f.due_on).map(Some) };
     let result = match due {
         Ok(due) => app.cases.add_intervention(&s.actor, id, f.kind.trim(), &f.responsible, due).await.map(|_| ()),
@@ -514,9 +513,8 @@ pub async fn set_intervention(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path((id, iid)): Path<(i64, i64)>,
-    UiForm(f): UiForm<InterventionForm>,
+    CsrfForm(f): CsrfForm<InterventionForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let result = app.cases.set_intervention(&s.actor, id, iid, f.status.trim(), &f.outcome).await;
     back_to_case(&app, &ctx, &s, id, result).await
 }
@@ -540,9 +538,8 @@ pub async fn refer(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<ReferralForm>,
+    CsrfForm(f): CsrfForm<ReferralForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let result = app.cases.refer(&s.actor, id, f.provider_id.trim().parse().unwrap_or(0), &f.note).await.map(|_| ());
     back_to_case(&app, &ctx, &s, id, result).await
 }
@@ -552,9 +549,8 @@ pub async fn referral_outcome(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path((id, rid)): Path<(i64, i64)>,
-    UiForm(f): UiForm<ReferralForm>,
+    CsrfForm(f): CsrfForm<ReferralForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let result = app.cases.referral_outcome(&s.actor, id, rid, f.status.trim(), &f.reason).await;
     back_to_case(&app, &ctx, &s, id, result).await
 }
@@ -657,9 +653,8 @@ pub async fn create_service(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    UiForm(f): UiForm<ServiceForm>,
+    CsrfForm(f): CsrfForm<ServiceForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.cases.create_provider(&s.actor, &f.name, f.kind.trim(), &f.unit, &f.phone).await {
         Ok(_) => Ok(Redirect::to("/services").into_response()),
         Err(AppError::Invalid { field, message }) => services_view(&app, &ctx, &s, Some(format!("{field}: {message}"))).await,

@@ -2,20 +2,23 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 use time::Date;
-use treem_app::children::{csv_cell, ChildView, Masked};
+use treem_app::children::{ChildView, Masked};
 use treem_app::{Actor, App, AppError};
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::child::{ChildInput, HivStatus};
 use treem_domain::indicator::FactKind;
 use treem_domain::units::{UnitCatalog, UnitId, UnitLevel};
 
-use super::{render, Chrome, PageContext, PageError, UiForm};
-use crate::session::{check_csrf, SignedIn};
+use super::{render, Chrome, CsrfForm, PageContext, PageError};
+use crate::export::{children_csv, csv_response};
+use crate::session::SignedIn;
+
+super::form::with_csrf!(ChildForm, MergeForm);
 
 pub struct Row {
     pub id: i64,
@@ -355,9 +358,8 @@ pub async fn create_child(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    UiForm(f): UiForm<ChildForm>,
+    CsrfForm(f): CsrfForm<ChildForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     // Possible duplicates are shown before anything is saved, until the user confirms.
     if f.confirm_new != "1" {
         match app.children.duplicates_for(&s.actor, &f.input()).await {
@@ -423,9 +425,8 @@ pub async fn update_child(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<ChildForm>,
+    CsrfForm(f): CsrfForm<ChildForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let version = f.version.trim().parse::<i64>().map_err(|_| ctx.error(AppError::invalid("version", "missing")))?;
     match app.children.update(&s.actor, id, version, &f.input()).await {
         Ok(()) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
@@ -434,42 +435,6 @@ pub async fn update_child(
             Ok(form_page(&app, &ctx, &s.actor, "child.edit_title", format!("/children/{id}"), f, errors))
         }
     }
-}
-
-/// The children of one's scope as CSV (no sensitive fields; formula-safe cells).
-pub fn children_csv(app: &App, rows: &[treem_app::children::ChildSummary]) -> String {
-    let catalog = app.units.catalog();
-    let mut out = String::from("\u{FEFF}id,full_name,sex,birth_date,residence_unit_code,residence_unit_name,registered_on\r\n");
-    for c in rows {
-        let unit = catalog.get(c.residence_unit);
-        let cells = [
-            c.id.to_string(),
-            csv_cell(&c.full_name),
-            c.sex.as_str().to_owned(),
-            c.birth_date.to_string(),
-            csv_cell(unit.map(|u| u.code.as_str()).unwrap_or_default()),
-            csv_cell(unit.map(|u| u.name.as_str()).unwrap_or_default()),
-            c.registered_on.to_string(),
-        ];
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-pub fn children_csv_response(app: &App, rows: &[treem_app::children::ChildSummary]) -> Response {
-    csv_response(children_csv(app, rows))
-}
-
-pub fn csv_response(body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"tre-em.csv\"; filename*=UTF-8''tr%E1%BA%BB-em.csv"),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 pub async fn children_export(
@@ -529,9 +494,8 @@ pub async fn merge_child(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(keep): Path<i64>,
-    UiForm(f): UiForm<MergeForm>,
+    CsrfForm(f): CsrfForm<MergeForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let duplicate = f.duplicate.trim().parse::<i64>().map_err(|_| ctx.error(AppError::invalid("duplicate", "choose a record")))?;
     app.children.merge(&s.actor, keep, duplicate).await.map_err(|e| ctx.error(e))?;
     Ok(Redirect::to(&format!("/children/{keep}")).into_response())
@@ -542,9 +506,8 @@ pub async fn unmerge_child(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<MergeForm>,
+    CsrfForm(_): CsrfForm<MergeForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.children.unmerge(&s.actor, id).await.map_err(|e| ctx.error(e))?;
     Ok(Redirect::to(&format!("/children/{id}")).into_response())
 }

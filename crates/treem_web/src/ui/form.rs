@@ -1,15 +1,18 @@
 //! Every HTML form a page submits is read through [`UiForm`]: strictly, with its refusals
-//! as pages in the reader's language.
+//! as pages in the reader's language. A form that changes something is read through
+//! [`CsrfForm`], which also checks its synchronizer token against the session.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
-use treem_app::App;
+use treem_app::{App, AppError};
 
-use super::{percent_decode_bytes, render, ErrorPage, PageContext};
+use super::{render, ErrorPage, PageContext};
+use crate::params::percent_decode_bytes;
+use crate::session::check_csrf;
 
 /// A submitted form (`application/x-www-form-urlencoded`).
 ///
@@ -53,5 +56,47 @@ impl<T: DeserializeOwned> FromRequest<Arc<App>> for UiForm<T> {
             return Err(refuse(StatusCode::BAD_REQUEST, "error.not_utf8"));
         }
         serde_urlencoded::from_bytes(&bytes).map(Self).map_err(|_| refuse(StatusCode::BAD_REQUEST, "error.bad_form"))
+    }
+}
+
+/// A form that carries the session's synchronizer token (its `csrf` field).
+pub trait WithCsrf {
+    /// The token the form sent.
+    fn csrf(&self) -> &str;
+}
+
+/// Implements [`WithCsrf`] for form structs whose token is their `csrf` field.
+macro_rules! with_csrf {
+    ($($form:ty),+ $(,)?) => {
+        $(impl $crate::ui::form::WithCsrf for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })+
+    };
+}
+pub(crate) use with_csrf;
+
+/// A submitted form read as [`UiForm`] reads it, whose token is then checked against the
+/// request's session: a wrong or missing token (or no session) is refused with 403 and
+/// the forbidden page, before the handler runs.
+///
+/// Put it after the session extractor (`SignedIn`, `AnySession`): that one sends a caller
+/// without a session to sign in first, as before.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + WithCsrf> FromRequest<Arc<App>> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Ok(ctx) = PageContext::from_request_parts(&mut parts, app).await;
+        let UiForm(form) = UiForm::<T>::from_request(Request::from_parts(parts, body), app).await?;
+        let checked = match &ctx.session {
+            Some(s) => check_csrf(s, form.csrf()),
+            None => Err(AppError::Forbidden),
+        };
+        checked.map_err(|e| ctx.error(e).into_response())?;
+        Ok(Self(form))
     }
 }

@@ -11,7 +11,9 @@ use treem_app::fund::FundInput;
 use treem_app::App;
 
 use super::{render, Chrome, PageContext, PageError};
-use crate::session::{check_csrf, SignedIn};
+use crate::session::SignedIn;
+
+super::form::with_csrf!(FundForm);
 
 #[derive(Deserialize, Default)]
 pub struct FundParams {
@@ -117,9 +119,8 @@ pub async fn record_fund(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    super::UiForm(f): super::UiForm<FundForm>,
+    super::CsrfForm(f): super::CsrfForm<FundForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     // One form for both directions: the field that does not apply to the direction is dropped.
     let (source, purpose) = match f.direction.as_str() {
         "receipt" => (f.source, String::new()),

@@ -16,7 +16,8 @@ use treem_domain::incident::{
 use treem_domain::units::UnitLevel;
 
 use super::{render, Chrome, PageContext, PageError};
-use crate::session::{check_csrf, SignedIn};
+use crate::params::behind_unit;
+use crate::session::SignedIn;
 
 fn keyed(prefix: &str, codes: &[&'static str]) -> Vec<(&'static str, String)> {
     codes.iter().map(|c| (*c, format!("{prefix}.{c}"))).collect()
@@ -55,21 +56,6 @@ pub struct ListParams {
     unit: Option<String>,
     #[serde(default)]
     on: Option<String>,
-}
-
-/// The unit and map date of a drill-down, as typed: `unit` an id, `on` a date (default the year's last day).
-pub fn behind_unit(
-    unit: Option<&str>,
-    on: Option<&str>,
-    to: Option<time::Date>,
-) -> Result<Option<(treem_domain::units::UnitId, time::Date)>, AppError> {
-    let Some(unit) = unit.map(str::trim).filter(|u| !u.is_empty()) else { return Ok(None) };
-    let id = unit.parse::<i64>().map_err(|_| AppError::invalid("unit", "a unit id"))?;
-    let on = match on.map(str::trim).filter(|d| !d.is_empty()) {
-        Some(d) => treem_app::units::parse_user_date("on", d)?,
-        None => to.ok_or_else(|| AppError::invalid("year", "a unit's records need the year"))?,
-    };
-    Ok(Some((treem_domain::units::UnitId(id), on)))
 }
 
 /// A drill-down's heading: the indicator, the unit and year of the figure, the link back.
@@ -192,7 +178,9 @@ pub async fn incidents_page(
     Ok(render(StatusCode::OK, &page))
 }
 
-#[derive(Default, Clone)]
+/// Read from the form's pairs in order (`children` repeats), as [`IncidentFormData::from_pairs`] does.
+#[derive(Default, Clone, Deserialize)]
+#[serde(from = "Vec<(String, String)>")]
 pub struct IncidentFormData {
     pub kind: String,
     pub occurred_on: String,
@@ -210,6 +198,14 @@ pub struct IncidentFormData {
     pub notes: String,
     csrf: String,
 }
+
+impl From<Vec<(String, String)>> for IncidentFormData {
+    fn from(pairs: Vec<(String, String)>) -> Self {
+        Self::from_pairs(pairs)
+    }
+}
+
+super::form::with_csrf!(IncidentFormData);
 
 impl IncidentFormData {
     fn from_pairs(pairs: Vec<(String, String)>) -> Self {
@@ -347,10 +343,8 @@ pub async fn create_incident(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    super::UiForm(pairs): super::UiForm<Vec<(String, String)>>,
+    super::CsrfForm(f): super::CsrfForm<IncidentFormData>,
 ) -> Result<Response, PageError> {
-    let f = IncidentFormData::from_pairs(pairs);
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     match app.incidents.create(&s.actor, &f.input()).await {
         Ok(id) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
         Err(AppError::InvalidFields(list)) => form_page(&app, &ctx, &s, f, treem_domain::field_error::pairs(list)).await,

@@ -13,7 +13,11 @@ use treem_domain::plan::YearProgress;
 use treem_domain::units::UnitLevel;
 
 use super::{pick, render, Chrome, PageContext, PageError};
+use crate::export::{attachment, breakdown_csv, breakdown_xlsx, hundredths};
 use crate::i18n::{translate, Lang};
+use crate::params::{breakdown_params, within_param};
+
+super::form::with_csrf!(IndicatorForm);
 
 pub struct IndicatorView {
     pub code: String,
@@ -54,7 +58,7 @@ pub fn value_text(lang: Lang, formula: &Formula, v: Option<i64>) -> String {
     match (formula, v) {
         (_, None) => translate(lang, "indicators.no_data").to_owned(),
         (Formula::Count(_), Some(n)) => n.to_string(),
-        (Formula::Ratio(..), Some(h)) => format!("{} %", super::hundredths(h)),
+        (Formula::Ratio(..), Some(h)) => format!("{} %", hundredths(h)),
     }
 }
 
@@ -253,94 +257,6 @@ pub struct BreakdownParams {
     /// The unit (id, on the map of `on`) whose subtree the breakdown by field covers; none: the whole scope.
     #[serde(default)]
     unit: Option<String>,
-}
-
-/// Reads `unit` (an id) and `on` (the day whose map it is read on; default today) as
-/// typed: none when no unit is given.
-pub fn within_param(
-    unit: Option<&str>,
-    on: Option<&str>,
-    today: time::Date,
-) -> Result<Option<treem_app::plans::Within>, treem_app::AppError> {
-    use treem_app::AppError;
-    let Some(unit) = unit.map(str::trim).filter(|u| !u.is_empty()) else { return Ok(None) };
-    let unit = unit.parse::<i64>().map_err(|_| AppError::invalid("unit", "a unit's number (id)"))?;
-    let on = match on.map(str::trim).filter(|d| !d.is_empty()) {
-        Some(d) => treem_domain::unit_import::parse_date(d).ok_or_else(|| AppError::invalid("on", "a date as YYYY-MM-DD"))?,
-        None => today,
-    };
-    Ok(Some(treem_app::plans::Within { unit: treem_domain::units::UnitId(unit), on }))
-}
-
-/// Reads year, map date and level as typed, with defaults: this year, its last day (or
-/// today), communes.
-pub fn breakdown_params(
-    year: Option<&str>,
-    on: Option<&str>,
-    level: Option<&str>,
-    today: time::Date,
-) -> Result<(i32, time::Date, UnitLevel), treem_app::AppError> {
-    use treem_app::AppError;
-    let year = match year.map(str::trim).filter(|y| !y.is_empty()) {
-        Some(y) => {
-            y.parse::<i32>().ok().filter(|y| (1945..=2100).contains(y)).ok_or_else(|| AppError::invalid("year", "a year such as 2014"))?
-        }
-        None => today.year(),
-    };
-    let on = match on.map(str::trim).filter(|d| !d.is_empty()) {
-        Some(d) => treem_app::units::parse_user_date("on", d)?,
-        None => time::Date::from_calendar_date(year, time::Month::December, 31)
-            .map_err(|_| AppError::invalid("year", "out of range"))?
-            .min(today),
-    };
-    let level = match level.map(str::trim).filter(|l| !l.is_empty()) {
-        Some(l) => UnitLevel::parse(l)
-            .filter(|l| matches!(l, UnitLevel::Province | UnitLevel::District | UnitLevel::Commune))
-            .ok_or_else(|| AppError::invalid("level", "province, district or commune"))?,
-        None => UnitLevel::Commune,
-    };
-    Ok((year, on, level))
-}
-
-/// A file to save: its type and an ASCII name (indicator codes and levels are ASCII).
-pub fn attachment(content_type: &'static str, file_name: &str, body: impl Into<axum::body::Body>) -> Response {
-    let name: String = file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-    let mut response = Response::new(body.into());
-    let headers = response.headers_mut();
-    headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(content_type));
-    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        headers.insert(axum::http::header::CONTENT_DISPOSITION, v);
-    }
-    response
-}
-
-/// The breakdown as CSV (cells safe for spreadsheets).
-fn breakdown_csv(code: &str, year: i32, on: time::Date, level: UnitLevel, b: &Breakdown) -> Response {
-    use treem_app::children::csv_cell;
-    let mut body = String::from("\u{feff}unit_id,unit,year,map_date,value\r\n");
-    for (id, name, v) in &b.rows {
-        let value = v.map(|v| if b.ratio { super::hundredths(v) } else { v.to_string() }).unwrap_or_default();
-        body.push_str(&format!("{},{},{year},{on},{value}\r\n", id.0, csv_cell(name)));
-    }
-    attachment("text/csv; charset=utf-8", &format!("{code}-{year}-{}.csv", level.as_str()), body)
-}
-
-/// The breakdown as an XLSX workbook: the CSV's columns, values as numbers (a
-/// percentage as 34.3), "no data" as an empty cell.
-pub fn breakdown_xlsx(code: &str, year: i32, on: time::Date, level: UnitLevel, b: &Breakdown) -> Response {
-    use crate::xlsx::Cell;
-    let mut rows = vec![["unit_id", "unit", "year", "map_date", "value"].iter().map(|h| Cell::Text((*h).to_owned())).collect::<Vec<_>>()];
-    for (id, name, v) in &b.rows {
-        // Counts and ids are far below 2^53: exact as f64.
-        let value = v.map_or(Cell::Empty, |v| Cell::Number(if b.ratio { v as f64 / 100.0 } else { v as f64 }));
-        let id = Cell::Number(id.0 as f64);
-        rows.push(vec![id, Cell::Text(name.clone()), Cell::Number(f64::from(year)), Cell::Text(on.to_string()), value]);
-    }
-    attachment(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("{code}-{year}-{}.xlsx", level.as_str()),
-        crate::xlsx::workbook(code, &rows),
-    )
 }
 
 /// The breakdown's units as circles on a map, and the names of those without a position.
@@ -659,9 +575,8 @@ pub async fn create_indicator(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
-    super::UiForm(f): super::UiForm<IndicatorForm>,
+    super::CsrfForm(f): super::CsrfForm<IndicatorForm>,
 ) -> Result<Response, PageError> {
-    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     save(&app, &ctx, &s.actor, f, None).await
 }
 
@@ -671,9 +586,8 @@ pub async fn update_indicator(
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     axum::extract::Path(code): axum::extract::Path<String>,
-    super::UiForm(mut f): super::UiForm<IndicatorForm>,
+    super::CsrfForm(mut f): super::CsrfForm<IndicatorForm>,
 ) -> Result<Response, PageError> {
-    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     // The code is the page's, never the form's.
     f.code = code;
     let Ok(revision) = f.revision.trim().parse::<i64>() else {

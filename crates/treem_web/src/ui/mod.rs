@@ -28,6 +28,7 @@ use treem_app::{App, AppError};
 use treem_domain::access::{Action, Role};
 
 use crate::i18n::{translate, Lang};
+use crate::params::query_param;
 use crate::session::MaybeSession;
 
 pub use account::{
@@ -40,15 +41,14 @@ pub use cases::{
     set_intervention, tasks_page,
 };
 pub use children::{
-    child_edit_form, child_new_form, child_page, children_csv_response, children_export, children_page, create_child, duplicates_page,
-    merge_child, unmerge_child, update_child,
+    child_edit_form, child_new_form, child_page, children_export, children_page, create_child, duplicates_page, merge_child, unmerge_child,
+    update_child,
 };
-pub use form::UiForm;
+pub use form::{CsrfForm, UiForm};
 pub use fund::{fund_page, record_fund};
-pub use incidents::{behind_unit, create_incident, incident_new_form, incident_page, incidents_page};
+pub use incidents::{create_incident, incident_new_form, incident_page, incidents_page};
 pub use indicators::{
-    breakdown_params, breakdown_xlsx, create_indicator, indicator_edit_form, indicator_new_form, indicator_page, indicator_trend,
-    indicators_page, update_indicator, within_param,
+    create_indicator, indicator_edit_form, indicator_new_form, indicator_page, indicator_trend, indicators_page, update_indicator,
 };
 pub use plans::{import_plan, plan_import_form, plan_page, plans_page, target_chart};
 pub use register::{add_caregiver, add_circumstance, add_consent, add_risk, end_circumstance, set_profile, withdraw_consent};
@@ -154,37 +154,6 @@ pub fn lang_of(parts: &Parts) -> Lang {
         .unwrap_or(Lang::Vi)
 }
 
-/// The first value of `name` in a query string, percent-decoded.
-pub fn query_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| percent_decode(v))
-}
-
-fn percent_decode(s: &str) -> String {
-    String::from_utf8_lossy(&percent_decode_bytes(s.as_bytes())).into_owned()
-}
-
-/// Form decoding to bytes: `+` is a space, `%XX` a byte, a `%` without two hex digits itself.
-pub(crate) fn percent_decode_bytes(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = |j: usize| bytes.get(j).and_then(|c| (*c as char).to_digit(16));
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => match (hex(i + 1), hex(i + 2)) {
-                (Some(h), Some(l)) => {
-                    out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    out
-}
-
 /// The current URL with `lang` set to the other language.
 fn switch_href(parts: &Parts, lang: Lang) -> String {
     let kept: Vec<&str> =
@@ -266,12 +235,6 @@ pub fn pick<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
         Lang::En if !en.is_empty() => en,
         _ => vi,
     }
-}
-
-/// Hundredths as a decimal ("3430" → "34.30", "-5" → "-0.05").
-pub fn hundredths(v: i64) -> String {
-    let sign = if v < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", (v / 100).abs(), (v % 100).abs())
 }
 
 /// A date as people write it: 01/07/2025 in Vietnamese, 1 Jul 2025 in English.

@@ -8,8 +8,10 @@ use treem_app::register::Dated;
 use treem_app::register::ProfileInput;
 use treem_app::App;
 
-use super::{PageContext, PageError, UiForm};
-use crate::session::{check_csrf, SignedIn};
+use super::{CsrfForm, PageContext, PageError};
+use crate::session::SignedIn;
+
+super::form::with_csrf!(RegisterForm);
 
 #[derive(Deserialize, Default)]
 pub struct RegisterForm {
@@ -66,9 +68,8 @@ pub async fn add_circumstance(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<RegisterForm>,
+    CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register.add_circumstance(&s.actor, id, &f.group, &f.began_on, &f.ended_on).await.map_err(|e| ctx.error(e))?;
     Ok(back(id))
 }
@@ -78,9 +79,8 @@ pub async fn end_circumstance(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path((id, row)): Path<(i64, i64)>,
-    UiForm(f): UiForm<RegisterForm>,
+    CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register.end(&s.actor, id, Dated::Circumstance, row, &f.ended_on).await.map_err(|e| ctx.error(e))?;
     Ok(back(id))
 }
@@ -90,9 +90,8 @@ pub async fn add_risk(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<RegisterForm>,
+    CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register.add_risk(&s.actor, id, &f.factors, &f.began_on).await.map_err(|e| ctx.error(e))?;
     Ok(back(id))
 }
@@ -102,9 +101,8 @@ pub async fn add_caregiver(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<RegisterForm>,
+    CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register
         .add_caregiver(&s.actor, id, &f.name, &f.relation, f.legal_representative == "1", &f.phone)
         .await
@@ -117,9 +115,8 @@ pub async fn add_consent(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<RegisterForm>,
+    CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register.add_consent(&s.actor, id, &f.kind, &f.given_by, &f.given_on, &f.scope).await.map_err(|e| ctx.error(e))?;
     Ok(back(id))
 }
@@ -129,9 +126,8 @@ pub async fn withdraw_consent(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path((id, consent)): Path<(i64, i64)>,
-    UiForm(f): UiForm<RegisterForm>,
+    CsrfForm(_): CsrfForm<RegisterForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.register.withdraw_consent(&s.actor, id, consent).await.map_err(|e| ctx.error(e))?;
     Ok(back(id))
 }
@@ -141,9 +137,8 @@ pub async fn set_profile(
     ctx: PageContext,
     SignedIn(s): SignedIn,
     Path(id): Path<i64>,
-    UiForm(f): UiForm<RegisterForm>,
+    CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let input = ProfileInput {
         disability: f.disability == "1",
         school_status: f.school_status,

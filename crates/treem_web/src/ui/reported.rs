@@ -12,7 +12,9 @@ use treem_app::{App, AppError};
 use treem_domain::units::UnitId;
 
 use super::{render, Chrome, PageContext, PageError};
-use crate::session::{check_csrf, SignedIn};
+use crate::session::SignedIn;
+
+super::form::with_csrf!(ReportedForm);
 
 #[derive(Deserialize, Default)]
 pub struct ReportedParams {
@@ -148,9 +150,8 @@ pub async fn save_reported(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    super::UiForm(f): super::UiForm<ReportedForm>,
+    super::CsrfForm(f): super::CsrfForm<ReportedForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let input = ReportedInput { element: f.element, unit: f.unit, year: f.year, sex: f.sex, value: f.value, note: f.note };
     app.reported.save(&s.actor, &input).await.map_err(|e| ctx.error(e))?;
     let year: String = input.year.chars().filter(char::is_ascii_digit).collect();

@@ -13,6 +13,8 @@ use treem_domain::units::{AdminUnit, TreeNode, UnitId, SHARE_WHOLE};
 
 use super::{render, Chrome, PageContext, PageError};
 
+super::form::with_csrf!(UnitStatusForm);
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
@@ -211,9 +213,8 @@ pub async fn add_unit_status(
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     Path(id): Path<i64>,
-    super::UiForm(f): super::UiForm<UnitStatusForm>,
+    super::CsrfForm(f): super::CsrfForm<UnitStatusForm>,
 ) -> Result<Response, PageError> {
-    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let input = treem_app::plans::UnitStatusInput { unit_id: id.to_string(), kind: f.kind, valid_from: f.valid_from, decision: f.decision };
     app.plans.add_unit_status(&s.actor, &input).await.map_err(|e| ctx.error(e))?;
     Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!("/units/{id}#statuses"))))
@@ -224,9 +225,8 @@ pub async fn end_unit_status(
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     Path((id, status)): Path<(i64, i64)>,
-    super::UiForm(f): super::UiForm<UnitStatusForm>,
+    super::CsrfForm(f): super::CsrfForm<UnitStatusForm>,
 ) -> Result<Response, PageError> {
-    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     app.plans.end_unit_status(&s.actor, status, &f.valid_to).await.map_err(|e| ctx.error(e))?;
     Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!("/units/{id}#statuses"))))
 }

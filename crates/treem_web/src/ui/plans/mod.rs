@@ -18,6 +18,8 @@ use view_model::{
     TargetLine, TaskLine,
 };
 
+super::form::with_csrf!(PlanImportForm);
+
 #[derive(Template)]
 #[template(path = "plans.html")]
 struct PlansPage {
@@ -72,9 +74,8 @@ pub async fn import_plan(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
-    super::UiForm(f): super::UiForm<PlanImportForm>,
+    super::CsrfForm(f): super::CsrfForm<PlanImportForm>,
 ) -> Result<Response, PageError> {
-    crate::session::check_csrf(&s, &f.csrf).map_err(|e| ctx.error(e))?;
     let outcome = match treem_app::plans::parse_plan_toml("plan", &f.text) {
         Ok(plan) => app.plans.import(treem_app::accounts::Operator::Admin(&s.actor), &plan).await.map(|_| plan.code),
         Err(e) => Err(e),
@@ -183,7 +184,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
                     share: match (b.planned, b.spent) {
                         (Some(planned), Some(spent)) if planned > 0 => {
                             let sum = treem_domain::plan::BudgetSum { planned, spent, unreported: 0 };
-                            sum.share_hundredths().map(|h| format!("{} %", super::hundredths(h))).unwrap_or_default()
+                            sum.share_hundredths().map(|h| format!("{} %", crate::export::hundredths(h))).unwrap_or_default()
                         }
                         _ => "–".to_owned(),
                     },
@@ -347,7 +348,7 @@ pub async fn target_chart(
     match q.format.as_deref() {
         Some("png") => {
             let png = super::chart::target_chart_png(&title, actual, ceiling, trajectory, &years);
-            return Ok(super::indicators::attachment("image/png", &format!("{code}-{target}.png"), png));
+            return Ok(crate::export::attachment("image/png", &format!("{code}-{target}.png"), png));
         }
         None | Some("" | "svg") => {}
         Some(_) => return Err(ctx.error(treem_app::AppError::invalid("format", "svg or png"))),

@@ -174,7 +174,7 @@ pub(super) fn thousands(n: i64) -> String {
 
 /// Hundredths as a decimal in the reader's language: "34,30" in Vietnamese, "34.30" in English.
 pub(super) fn decimal(lang: Lang, h: i64) -> String {
-    let text = crate::ui::hundredths(h);
+    let text = crate::export::hundredths(h);
     let text = text.strip_suffix(".00").map_or(text.clone(), str::to_owned);
     match lang {
         Lang::Vi => text.replace('.', ","),
@@ -306,7 +306,7 @@ pub(super) fn budget_sum_row(lang: Lang, label: String, s: &treem_domain::plan::
         year: String::new(),
         planned: thousands(s.planned),
         spent: thousands(s.spent),
-        share: s.share_hundredths().map(|h| format!("{} %", crate::ui::hundredths(h))).unwrap_or_else(|| "–".to_owned()),
+        share: s.share_hundredths().map(|h| format!("{} %", crate::export::hundredths(h))).unwrap_or_else(|| "–".to_owned()),
         note: if s.unreported > 0 { format!("{} {}", translate(lang, "plan.budget_unreported"), s.unreported) } else { String::new() },
     }
 }
@@ -346,7 +346,7 @@ pub(super) fn unit_target_lines(
             Some(Some(UnitTargetYears::Change(years))) => match years.last() {
                 None => (String::new(), "plan.unit_target_not_started".to_owned(), "not_started"),
                 Some(y) => {
-                    let ceiling = y.target_hundredths.map(|h| format!(" / {}", crate::ui::hundredths(h))).unwrap_or_default();
+                    let ceiling = y.target_hundredths.map(|h| format!(" / {}", crate::export::hundredths(h))).unwrap_or_default();
                     (format!("{}: {}{ceiling}", y.year, y.actual), format!("year_status.{}", y.status.as_str()), y.status.as_str())
                 }
             },
@@ -463,7 +463,7 @@ pub(super) fn reporting_view(p: &Plan, lang: Lang, r: &treem_domain::plan::Repor
 pub fn public_value_text(lang: Lang, ratio: bool, v: treem_domain::indicator::PublicValue) -> String {
     use treem_domain::indicator::PublicValue;
     match v {
-        PublicValue::Shown(h) if ratio => format!("{} %", crate::ui::hundredths(h)),
+        PublicValue::Shown(h) if ratio => format!("{} %", crate::export::hundredths(h)),
         PublicValue::Shown(n) => n.to_string(),
         PublicValue::Suppressed => translate(lang, "plan.suppressed").to_owned(),
         PublicValue::NoData => translate(lang, "indicators.no_data").to_owned(),
