@@ -93,6 +93,8 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/cases/{id}/interventions", post(ui::add_intervention))
         .route("/cases/{id}/interventions/{iid}", post(ui::set_intervention))
         .route("/cases/{id}/referrals", post(ui::refer))
+        .route("/cases/{id}/assignment", post(ui::assign_case))
+        .route("/cases/{id}/transfer", post(ui::transfer_case))
         .route("/cases/{id}/referrals/{rid}", post(ui::referral_outcome))
         .route("/tasks", get(ui::tasks_page))
         .route("/incidents", get(ui::incidents_page).post(ui::create_incident))

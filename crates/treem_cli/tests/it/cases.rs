@@ -377,3 +377,55 @@ async fn a_case_is_assigned_and_transferred_and_its_scope_follows() {
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     }
 }
+
+/// The same through the case page's forms, without JavaScript: a refused transfer keeps what
+/// was chosen and typed.
+#[tokio::test]
+async fn the_case_page_assigns_and_transfers() {
+    for t in apps().await {
+        let (token, child) = setup(&t).await;
+        t.account("binh.xa", "commune_worker", "29884", None).await;
+        let open = json!({"child_id": child, "source": "collaborator", "summary": "Cháu hay ở nhà một mình"});
+        let id = t.api("POST", "/api/v1/cases", &token, Some(open.to_string())).await.json()["id"].as_i64().unwrap();
+        let session = t.session("lan.xa").await;
+        let page = t.page(&format!("/cases/{id}"), &session).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("id=\"assign-form\"") && page.body.contains("id=\"transfer-form\""));
+        let csrf = crate::harness::csrf_of(&page.body);
+        let binh = t.app.auth.actor_for("binh.xa", "t").await.unwrap().account_id;
+        assert!(page.body.contains(&format!("<option value=\"{binh}\">")), "the commune's other worker is offered");
+        let version = |body: &str| body.split("name=\"version\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+        let v = version(&page.body);
+        let r = t
+            .post_form(
+                &format!("/cases/{id}/assignment"),
+                Some(&session),
+                &[("csrf", &csrf), ("version", &v), ("account_id", &binh.to_string())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = t.page(&format!("/cases/{id}"), &session).await;
+        assert!(page.body.contains(&format!("<option value=\"{binh}\" selected>")), "the page shows who has the case");
+        assert!(!page.body.contains("id=\"case-assignee\">Chưa giao"), "no longer unassigned");
+        let target = t.unit_id("28249", date!(2026 - 01 - 05)).to_string();
+        let v = version(&page.body);
+        let r = t
+            .post_form(
+                &format!("/cases/{id}/transfer"),
+                Some(&session),
+                &[("csrf", &csrf), ("version", &v), ("unit_id", &target), ("reason", "")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains(&format!("<option value=\"{target}\" selected>")), "the chosen commune is kept");
+        let r = t
+            .post_form(
+                &format!("/cases/{id}/transfer"),
+                Some(&session),
+                &[("csrf", &csrf), ("version", &v), ("unit_id", &target), ("reason", "Gia đình chuyển nhà")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(t.page(&format!("/cases/{id}"), &session).await.status, StatusCode::NOT_FOUND, "out of the old commune's sight");
+    }
+}

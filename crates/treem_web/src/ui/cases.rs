@@ -18,7 +18,7 @@ use treem_domain::case::{available, CaseSource, CaseState, ReferralStatus};
 use super::{render, Chrome, CsrfForm, PageContext, PageError};
 use crate::session::SignedIn;
 
-super::form::with_csrf!(ActForm, CaseForm, InterventionForm, ReferralForm, ServiceForm);
+super::form::with_csrf!(ActForm, AssignForm, CaseForm, InterventionForm, ReferralForm, ServiceForm, TransferForm);
 
 /// A moment as Vietnam reads it: 02/02/2026 15:00 (UTC+7).
 pub fn local_time(t: OffsetDateTime) -> String {
@@ -299,6 +299,29 @@ struct CasePage {
     providers: Vec<(i64, String)>,
     steps: Vec<StepLine>,
     errors: Vec<(String, String)>,
+    assigned_id: i64,
+    assigned_name: String,
+    assignees: Vec<(i64, String)>,
+    /// Communes of today's map, by name, for a transfer; with what a refused transfer asked.
+    communes: Vec<(i64, String)>,
+    transfer_unit: i64,
+    transfer_reason: String,
+    transfers: Vec<TransferLine>,
+}
+
+struct TransferLine {
+    at: String,
+    by: String,
+    from: String,
+    to: String,
+    reason: String,
+}
+
+/// What a refused transfer form held, shown again.
+#[derive(Default)]
+struct TransferDraft {
+    unit: i64,
+    reason: String,
 }
 
 async fn case_view(
@@ -308,7 +331,34 @@ async fn case_view(
     id: i64,
     errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
+    case_view_with(app, ctx, s, id, errors, TransferDraft::default()).await
+}
+
+async fn case_view_with(
+    app: &App,
+    ctx: &PageContext,
+    s: &treem_app::auth::CurrentSession,
+    id: i64,
+    errors: Vec<(String, String)>,
+    draft: TransferDraft,
+) -> Result<Response, PageError> {
     let v = app.cases.get(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    let writer = s.actor.role.may(Action::Write) && !v.record.state.is_closed();
+    let assignees = if writer { app.cases.assignable(&s.actor, id).await.map_err(|e| ctx.error(e))? } else { Vec::new() };
+    let catalog = app.units.catalog();
+    let today = app.clock.today_in_vietnam();
+    let unit_name = |u: treem_domain::units::UnitId| catalog.get(u).map(|x| x.name.clone()).unwrap_or_default();
+    let mut communes: Vec<&treem_domain::units::AdminUnit> = if writer {
+        catalog
+            .units()
+            .iter()
+            .filter(|u| u.level == treem_domain::units::UnitLevel::Commune && u.validity.contains(today) && u.id != v.record.unit)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    treem_domain::units::sort_units(&mut communes);
+    let transfers = app.cases.transfers(&s.actor, id).await.map_err(|e| ctx.error(e))?;
     let hidden = || treem_web_hidden(ctx);
     let now = app.clock.now();
     let providers = app.cases.providers().await.map_err(|e| ctx.error(e))?;
@@ -404,6 +454,22 @@ async fn case_view(
             })
             .collect(),
         errors: errors.clone(),
+        assigned_id: r.assigned_to.unwrap_or(0),
+        assigned_name: r.assigned_name.clone().unwrap_or_default(),
+        assignees,
+        communes: communes.iter().map(|u| (u.id.0, u.name.clone())).collect(),
+        transfer_unit: draft.unit,
+        transfer_reason: draft.reason,
+        transfers: transfers
+            .iter()
+            .map(|t| TransferLine {
+                at: local_time(t.at),
+                by: t.actor_name.clone(),
+                from: unit_name(t.from_unit),
+                to: unit_name(t.to_unit),
+                reason: t.reason.clone(),
+            })
+            .collect(),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok(render(status, &page))
@@ -531,6 +597,70 @@ pub struct ReferralForm {
     status: String,
     #[serde(default)]
     reason: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: String,
+    /// Empty: nobody.
+    #[serde(default)]
+    account_id: String,
+}
+
+pub async fn assign_case(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<AssignForm>,
+) -> Result<Response, PageError> {
+    let account = match f.account_id.trim() {
+        "" => Ok(None),
+        v => v.parse::<i64>().map(Some).map_err(|_| AppError::invalid("account_id", "choose a worker")),
+    };
+    let result = match (account, f.version.trim().parse::<i64>()) {
+        (Ok(account), Ok(version)) => app.cases.assign(&s.actor, id, version, account).await,
+        (Err(e), _) => Err(e),
+        (_, Err(_)) => Err(AppError::invalid("version", "missing")),
+    };
+    back_to_case(&app, &ctx, &s, id, result).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct TransferForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn transfer_case(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<TransferForm>,
+) -> Result<Response, PageError> {
+    let unit = f.unit_id.trim().parse::<i64>().unwrap_or(0);
+    let result = match f.version.trim().parse::<i64>() {
+        Ok(version) => app.cases.transfer(&s.actor, id, version, unit, &f.reason).await,
+        Err(_) => Err(AppError::invalid("version", "missing")),
+    };
+    match result {
+        // After the move the case may be out of the worker's sight: back to the list.
+        Ok(()) => Ok(Redirect::to("/cases?done=transferred").into_response()),
+        Err(e) => {
+            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            case_view_with(&app, &ctx, &s, id, errors, TransferDraft { unit, reason: f.reason }).await
+        }
+    }
 }
 
 pub async fn refer(

@@ -37,8 +37,8 @@ pub use account::{
 };
 pub use admin::{accounts_page, audit_page, create_account, reset_account_password, set_account_disabled};
 pub use cases::{
-    add_intervention, case_act, case_new_form, case_page, cases_page, create_case, create_service, refer, referral_outcome, services_page,
-    set_intervention, tasks_page,
+    add_intervention, assign_case, case_act, case_new_form, case_page, cases_page, create_case, create_service, refer, referral_outcome,
+    services_page, set_intervention, tasks_page, transfer_case,
 };
 pub use children::{
     child_edit_form, child_new_form, child_page, children_export, children_page, create_child, duplicates_page, merge_child, unmerge_child,
