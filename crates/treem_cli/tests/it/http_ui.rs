@@ -174,6 +174,22 @@ async fn forms_with_bytes_that_are_not_utf8_store_nothing() {
     }
 }
 
+#[tokio::test]
+async fn a_query_string_that_does_not_fit_is_refused_with_a_page() {
+    for t in apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        let s = t.session("lan.xa").await;
+        for (uri, lang) in [("/children?after=abc&lang=en", "en"), ("/children?q=a&q=b", "vi"), ("/cases?after=1.5&lang=en", "en")] {
+            let r = t.page(uri, &s).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri} on {}: {}", t.backend, r.body);
+            assert!(r.body.contains(&format!("<html lang=\"{lang}\">")), "{uri}: a page in the reader's language: {}", r.body);
+            let lang = treem_web::i18n::Lang::parse(lang).unwrap();
+            assert!(r.body.contains(treem_web::i18n::translate(lang, "error.invalid")), "{}", r.body);
+        }
+        assert_eq!(t.page("/children?after=3", &s).await.status, StatusCode::OK);
+    }
+}
+
 #[test]
 fn the_api_shares_helpers_with_the_pages_only_through_neutral_modules() {
     let dir = std::path::PathBuf::from(format!("{}/../treem_web/src/api", env!("CARGO_MANIFEST_DIR")));
@@ -204,6 +220,13 @@ fn every_page_form_is_read_through_ui_form() {
         let text = std::fs::read_to_string(&path).unwrap();
         for (n, line) in text.lines().enumerate() {
             let bare = line.replace("UiForm", "").replace("CsrfForm", "");
+            let bare_query = line.replace("UiQuery", "");
+            assert!(
+                !(bare_query.contains("Query(") || bare_query.contains("Query<")),
+                "{}:{}: read query strings with UiQuery (its refusal is a page): {line}",
+                path.display(),
+                n + 1
+            );
             let uses_axum_form = bare.contains("Form(") && bare.contains(": ") && bare.contains("Form<")
                 || bare.contains("axum::Form")
                 || bare.contains("RawForm")

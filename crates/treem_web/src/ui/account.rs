@@ -1,7 +1,7 @@
 //! Signing in and out, the second factor, and the user's own account page.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use treem_app::auth::{CurrentSession, SessionState};
 use treem_app::{App, AppError};
 
-use super::{render, role_key, Chrome, CsrfForm, PageContext, PageError, UiForm};
+use super::{render, role_key, Chrome, CsrfForm, PageContext, PageError, UiForm, UiQuery};
 use crate::session::{
     check_csrf, clear_session_cookie, safe_next, session_cookie, AnySession, ClientAddress, CookiePolicy, MaybeSession, SignedIn,
 };
@@ -31,7 +31,7 @@ pub struct NextParam {
     next: Option<String>,
 }
 
-pub async fn login_form(ctx: PageContext, Query(q): Query<NextParam>) -> Response {
+pub async fn login_form(ctx: PageContext, UiQuery(q): UiQuery<NextParam>) -> Response {
     let next = safe_next(q.next.as_deref().unwrap_or("/"));
     render(StatusCode::OK, &LoginPage { c: ctx.chrome("login"), next, username: String::new(), error_key: None, error_detail: None })
 }
@@ -295,7 +295,7 @@ pub async fn account_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Query(q): Query<DoneParam>,
+    UiQuery(q): UiQuery<DoneParam>,
 ) -> Result<Response, PageError> {
     let notice = match q.done.as_deref() {
         Some("totp") => Some("notice.totp_enrolled"),

@@ -1,7 +1,7 @@
 //! The administrator's accounts page and the auditor's log.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use treem_app::audit::ChainCheck;
 use treem_app::{App, AppError};
 use treem_domain::access::Role;
 
-use super::{render, role_key, Chrome, CsrfForm, PageContext, PageError};
+use super::{render, role_key, Chrome, CsrfForm, PageContext, PageError, UiQuery};
 use crate::params::query_param;
 use crate::session::SignedIn;
 
@@ -117,7 +117,7 @@ pub async fn accounts_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Query(q): Query<DoneParam>,
+    UiQuery(q): UiQuery<DoneParam>,
 ) -> Result<Response, PageError> {
     let notice = match q.done.as_deref() {
         Some("created") => Some("notice.account_created"),

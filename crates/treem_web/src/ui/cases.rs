@@ -3,7 +3,7 @@
 //! lists; the service directory.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use treem_app::{App, AppError};
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::case::{available, CaseSource, CaseState, ReferralStatus};
 
-use super::{render, Chrome, CsrfForm, PageContext, PageError};
+use super::{render, Chrome, CsrfForm, PageContext, PageError, UiQuery};
 use crate::session::SignedIn;
 
 super::form::with_csrf!(ActForm, AssignForm, CaseForm, InterventionForm, ReferralForm, ServiceForm, TransferForm);
@@ -70,7 +70,7 @@ pub async fn cases_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Query(p): Query<CasesParams>,
+    UiQuery(p): UiQuery<CasesParams>,
 ) -> Result<Response, PageError> {
     let state = p
         .state
@@ -187,7 +187,7 @@ pub async fn case_new_form(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Query(p): Query<NewCaseParams>,
+    UiQuery(p): UiQuery<NewCaseParams>,
 ) -> Result<Response, PageError> {
     s.actor.require(Action::Write).map_err(|e| ctx.error(e))?;
     let f = CaseForm { child_id: p.child.unwrap_or_default().to_string(), source: "hotline_111".into(), ..Default::default() };
@@ -702,7 +702,7 @@ pub async fn tasks_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Query(p): Query<TasksParams>,
+    UiQuery(p): UiQuery<TasksParams>,
 ) -> Result<Response, PageError> {
     let tasks = app.cases.tasks(&s.actor, p.mine.is_some(), p.overdue.is_some()).await.map_err(|e| ctx.error(e))?;
     let now = app.clock.now();

@@ -1,7 +1,7 @@
 //! The register of children: list and search, a child's page, the form, export.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use treem_domain::child::{ChildInput, HivStatus};
 use treem_domain::indicator::FactKind;
 use treem_domain::units::{UnitCatalog, UnitId, UnitLevel};
 
-use super::{render, Chrome, CsrfForm, PageContext, PageError};
+use super::{render, Chrome, CsrfForm, PageContext, PageError, UiQuery};
 use crate::export::{children_csv, csv_response};
 use crate::session::SignedIn;
 
@@ -71,7 +71,7 @@ pub async fn children_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Query(p): Query<ListParams>,
+    UiQuery(p): UiQuery<ListParams>,
 ) -> Result<Response, PageError> {
     let query: String = p.q.clone().unwrap_or_default().chars().take(100).collect();
     let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
@@ -441,7 +441,7 @@ pub async fn children_export(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Query(p): Query<ListParams>,
+    UiQuery(p): UiQuery<ListParams>,
 ) -> Result<Response, PageError> {
     let q: String = p.q.unwrap_or_default().chars().take(100).collect();
     let rows = app.children.export(&s.actor, Some(&q)).await.map_err(|e| ctx.error(e))?;

@@ -1,9 +1,11 @@
 //! Every HTML form a page submits is read through [`UiForm`]: strictly, with its refusals
 //! as pages in the reader's language. A form that changes something is read through
-//! [`CsrfForm`], which also checks its synchronizer token against the session.
+//! [`CsrfForm`], which also checks its synchronizer token against the session. A page's
+//! query string is read through [`UiQuery`], whose refusal is a page too.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -29,14 +31,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<App>> for UiForm<T> {
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
         let Ok(ctx) = PageContext::from_request_parts(&mut parts, app).await;
-        let refuse = |status: StatusCode, message_key: &'static str| {
-            let code = match status {
-                StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
-                _ => "BAD_REQUEST",
-            };
-            render(status, &ErrorPage { c: ctx.chrome(""), code, message_key, detail: None })
-        };
+        let refuse = |status: StatusCode, message_key: &'static str| refusal(&ctx, status, message_key);
         let is_form = parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -56,6 +51,34 @@ impl<T: DeserializeOwned> FromRequest<Arc<App>> for UiForm<T> {
             return Err(refuse(StatusCode::BAD_REQUEST, "error.not_utf8"));
         }
         serde_urlencoded::from_bytes(&bytes).map(Self).map_err(|_| refuse(StatusCode::BAD_REQUEST, "error.bad_form"))
+    }
+}
+
+/// A refusal of what was sent, as a page in the reader's language.
+fn refusal(ctx: &PageContext, status: StatusCode, message_key: &'static str) -> Response {
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+        _ => "BAD_REQUEST",
+    };
+    render(status, &ErrorPage { c: ctx.chrome(""), code, message_key, detail: None })
+}
+
+/// A page's query string, read as axum's `Query` reads it (`serde_urlencoded`, the whole
+/// query string); one that does not fit the handler's fields (`?after=abc`, a repeated
+/// `?q=`) gets 400 as before, but as a page in the reader's language rather than axum's
+/// plain-text rejection.
+pub struct UiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<Arc<App>> for UiQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        if let Ok(value) = serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()) {
+            return Ok(Self(value));
+        }
+        let Ok(ctx) = PageContext::from_request_parts(parts, app).await;
+        Err(refusal(&ctx, StatusCode::BAD_REQUEST, "error.invalid"))
     }
 }
 

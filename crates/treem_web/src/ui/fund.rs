@@ -2,7 +2,7 @@
 //! form to record one.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use treem_app::fund::FundInput;
 use treem_app::App;
 
-use super::{render, Chrome, PageContext, PageError};
+use super::{render, Chrome, PageContext, PageError, UiQuery};
 use crate::session::SignedIn;
 
 super::form::with_csrf!(FundForm);
@@ -47,7 +47,7 @@ pub async fn fund_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Query(p): Query<FundParams>,
+    UiQuery(p): UiQuery<FundParams>,
 ) -> Result<Response, PageError> {
     let today = app.clock.today_in_vietnam();
     let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {

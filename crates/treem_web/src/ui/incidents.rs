@@ -1,7 +1,7 @@
 //! Incidents: the list with counts by kind and form, the form, an incident's page.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use treem_domain::incident::{
 };
 use treem_domain::units::UnitLevel;
 
-use super::{render, Chrome, PageContext, PageError};
+use super::{render, Chrome, PageContext, PageError, UiQuery};
 use crate::params::behind_unit;
 use crate::session::SignedIn;
 
@@ -114,7 +114,7 @@ pub async fn incidents_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Query(p): Query<ListParams>,
+    UiQuery(p): UiQuery<ListParams>,
 ) -> Result<Response, PageError> {
     let kind = p
         .kind

@@ -2,7 +2,7 @@
 //! signed-in user's scope; a formula checker that points at the position of an error.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use treem_domain::indicator::{parse_formula, Formula};
 use treem_domain::plan::YearProgress;
 use treem_domain::units::UnitLevel;
 
-use super::{pick, render, Chrome, PageContext, PageError};
+use super::{pick, render, Chrome, PageContext, PageError, UiQuery};
 use crate::export::{attachment, breakdown_csv, breakdown_xlsx, hundredths};
 use crate::i18n::{translate, Lang};
 use crate::params::{breakdown_params, within_param};
@@ -121,7 +121,7 @@ pub async fn indicator_trend(
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     axum::extract::Path(code): axum::extract::Path<String>,
-    Query(p): Query<TrendParams>,
+    UiQuery(p): UiQuery<TrendParams>,
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
     let (indicator, formula) = app.plans.indicator(&code).await.map_err(|e| ctx.error(e))?;
@@ -147,7 +147,7 @@ pub async fn indicator_trend(
 pub async fn indicators_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
-    Query(p): Query<IndicatorsParams>,
+    UiQuery(p): UiQuery<IndicatorsParams>,
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
     let catalogue = app.plans.catalogue().await.map_err(|e| ctx.error(e))?;
@@ -302,7 +302,7 @@ pub async fn indicator_page(
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     axum::extract::Path(code): axum::extract::Path<String>,
-    Query(p): Query<BreakdownParams>,
+    UiQuery(p): UiQuery<BreakdownParams>,
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
     let (indicator, formula) = app.plans.indicator(&code).await.map_err(|e| ctx.error(e))?;
@@ -559,7 +559,7 @@ pub async fn indicator_edit_form(
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     axum::extract::Path(code): axum::extract::Path<String>,
-    Query(p): Query<EditParams>,
+    UiQuery(p): UiQuery<EditParams>,
 ) -> Result<Response, PageError> {
     s.actor.authorize_catalogue_edit().map_err(|e| ctx.error(e))?;
     let catalogue = app.plans.catalogue().await.map_err(|e| ctx.error(e))?;

@@ -44,7 +44,7 @@ pub use children::{
     child_edit_form, child_new_form, child_page, children_export, children_page, create_child, duplicates_page, merge_child, unmerge_child,
     update_child,
 };
-pub use form::{CsrfForm, UiForm};
+pub use form::{CsrfForm, UiForm, UiQuery};
 pub use fund::{fund_page, record_fund};
 pub use incidents::{create_incident, incident_new_form, incident_page, incidents_page};
 pub use indicators::{

@@ -2,7 +2,7 @@
 //! the reader's scope, with a form to enter or correct one.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use treem_app::reported::ReportedInput;
 use treem_app::{App, AppError};
 use treem_domain::units::UnitId;
 
-use super::{render, Chrome, PageContext, PageError};
+use super::{render, Chrome, PageContext, PageError, UiQuery};
 use crate::session::SignedIn;
 
 super::form::with_csrf!(ReportedForm);
@@ -72,7 +72,7 @@ pub async fn reported_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
-    Query(p): Query<ReportedParams>,
+    UiQuery(p): UiQuery<ReportedParams>,
 ) -> Result<Response, PageError> {
     let text = |o: &Option<String>| o.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let year = match text(&p.year) {

@@ -1,7 +1,7 @@
 //! The home page and the units browser.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use treem_app::units::parse_user_date;
 use treem_app::{App, AppError};
 use treem_domain::units::{AdminUnit, TreeNode, UnitId, SHARE_WHOLE};
 
-use super::{render, Chrome, PageContext, PageError};
+use super::{render, Chrome, PageContext, PageError, UiQuery};
 
 super::form::with_csrf!(UnitStatusForm);
 
@@ -135,7 +135,7 @@ pub struct UnitsParams {
     q: Option<String>,
 }
 
-pub async fn units_page(State(app): State<Arc<App>>, ctx: PageContext, Query(p): Query<UnitsParams>) -> Result<Response, PageError> {
+pub async fn units_page(State(app): State<Arc<App>>, ctx: PageContext, UiQuery(p): UiQuery<UnitsParams>) -> Result<Response, PageError> {
     let today = app.clock.today_in_vietnam();
     let date = match p.date.as_deref().filter(|d| !d.trim().is_empty()) {
         Some(d) => parse_user_date("date", d).map_err(|error| ctx.error(error))?,

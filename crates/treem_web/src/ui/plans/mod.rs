@@ -324,7 +324,7 @@ pub async fn target_chart(
     ctx: PageContext,
     crate::session::SignedIn(s): crate::session::SignedIn,
     Path((code, target)): Path<(String, String)>,
-    axum::extract::Query(q): axum::extract::Query<ChartParams>,
+    super::UiQuery(q): super::UiQuery<ChartParams>,
 ) -> Result<Response, PageError> {
     let plan = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
     let progress = app.plans.shared_progress(&s.actor, &plan).await.map_err(|e| ctx.error(e))?;
