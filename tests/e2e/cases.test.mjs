@@ -660,3 +660,48 @@ test('an abuse incident is recorded for the child; an accident with a setting is
   shared.worker = null;
   await p.done();
 });
+
+test('a case is assigned to a worker and transferred to another commune, which the old one then cannot see', { timeout: TEST_TIMEOUT }, async (t) => {
+  assert.ok(shared.childId, 'the child of the first test');
+  const p = await openPage();
+  const { page } = p;
+  await signIn(p, WORKER);
+
+  await visit(page, `/children/${shared.childId}`);
+  await clickAndLoad(page, page.locator('a#child-open-case'));
+  await page.locator('select#source').selectOption('collaborator');
+  await page.locator('textarea#summary').fill('Cộng tác viên báo: cháu thường ở nhà một mình (dữ liệu thử).');
+  await clickAndLoad(page, page.locator('button#case-open-submit'));
+  const m = /^\/cases\/(\d+)$/.exec(path(page));
+  assert.ok(m, `the new case's page: ${path(page)}`);
+  const caseId = m[1];
+
+  // Assigned: the first worker offered (the workers whose area covers the case).
+  const assignee = page.locator('form#assign-form select[name="account_id"]');
+  const offered = await assignee.locator('option').evaluateAll((os) => os.map((o) => [o.value, o.textContent.trim()]).filter(([v]) => v));
+  assert.ok(offered.length >= 1, `someone is offered: ${JSON.stringify(offered)}`);
+  await assignee.selectOption(offered[0][0]);
+  await clickAndLoad(page, page.locator('form#assign-form button[type="submit"]'));
+  assert.equal(path(page), `/cases/${caseId}`);
+  assert.equal(await text(page.locator('#case-assignee')), offered[0][1], 'the page names who has the case');
+
+  // Transferred: without a reason it is refused and the chosen commune kept; then with one.
+  const target = page.locator('form#transfer-form select[name="unit_id"]');
+  const communes = await target.locator('option').evaluateAll((os) => os.map((o) => o.value).filter((v) => v));
+  assert.ok(communes.length > 50, `today's communes are offered: ${communes.length}`);
+  await target.selectOption(communes[0]);
+  await page.locator('form#transfer-form input[name="reason"]').evaluate((i) => i.removeAttribute('required'));
+  p.expectError(422, `/cases/${caseId}/transfer`);
+  await clickAndLoad(page, page.locator('form#transfer-form button[type="submit"]'));
+  assert.equal(p.lastDocumentStatus(), 422);
+  assert.equal(await page.locator('form#transfer-form select[name="unit_id"]').inputValue(), communes[0], 'the chosen commune is kept');
+  await page.locator('form#transfer-form input[name="reason"]').fill('Gia đình chuyển nhà (dữ liệu thử)');
+  await clickAndLoad(page, page.locator('form#transfer-form button[type="submit"]'));
+  assert.equal(path(page), '/cases');
+  p.expectError(404, `/cases/${caseId}`);
+  await visit(page, `/cases/${caseId}`);
+  assert.equal(p.lastDocumentStatus(), 404, 'the case has left the worker’s commune');
+  t.diagnostic(`case ${caseId} assigned to ${offered[0][1]} and transferred to unit ${communes[0]}`);
+  await signOut(p);
+  await p.done();
+});
