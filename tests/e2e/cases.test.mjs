@@ -697,7 +697,8 @@ test('a case is assigned to a worker and transferred to another commune, which t
   assert.equal(await page.locator('form#transfer-form select[name="unit_id"]').inputValue(), communes[0], 'the chosen commune is kept');
   await page.locator('form#transfer-form input[name="reason"]').fill('Gia đình chuyển nhà (dữ liệu thử)');
   await clickAndLoad(page, page.locator('form#transfer-form button[type="submit"]'));
-  assert.equal(path(page), '/cases');
+  assert.equal(path(page), '/cases?done=transferred');
+  assert.equal(await page.locator('#case-transferred').count(), 1, 'the list says the case has left');
   p.expectError(404, `/cases/${caseId}`);
   await visit(page, `/cases/${caseId}`);
   assert.equal(p.lastDocumentStatus(), 404, 'the case has left the worker’s commune');

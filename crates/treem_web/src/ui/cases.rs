@@ -43,6 +43,7 @@ pub struct CaseRow {
 #[template(path = "cases.html")]
 struct CasesPage {
     c: Chrome,
+    transferred: bool,
     rows: Vec<CaseRow>,
     counters: Vec<(String, i64)>,
     states: Vec<(&'static str, String)>,
@@ -64,6 +65,8 @@ pub struct CasesParams {
     year: Option<String>,
     unit: Option<String>,
     on: Option<String>,
+    /// `transferred`: the case just left the worker's area (a notice says so).
+    done: Option<String>,
 }
 
 pub async fn cases_page(
@@ -97,6 +100,7 @@ pub async fn cases_page(
     let catalog = app.units.catalog();
     let page = CasesPage {
         c: ctx.chrome("cases"),
+        transferred: p.done.as_deref() == Some("transferred"),
         rows: rows
             .iter()
             .map(|r| CaseRow {
