@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BASE, PASSWORD, TEST_TIMEOUT, clickAndLoad, navigate, openPage, path, submitLogin, text, visit } from './lib.mjs';
+import { BASE, PASSWORD, TEST_TIMEOUT, clickAndLoad, navigate, openPage, path, submitLogin, text, visit, landingOf } from './lib.mjs';
 
 const VI_SIGN_IN_FAILED = 'Tên đăng nhập hoặc mật khẩu không đúng.';
 const VI_NOT_FOUND = 'Không tìm thấy trang hoặc bản ghi này.';
@@ -41,7 +41,7 @@ const shared = {
 async function signIn(p, username) {
   await submitLogin(p, username, PASSWORD);
   assert.equal(p.lastDocumentStatus(), 200, `signed in as ${username}`);
-  assert.equal(path(p.page), '/', `signed in as ${username}: landed on the home page`);
+  assert.equal(path(p.page), landingOf(username), `signed in as ${username}: landed on their first page`);
   await assertSignedIn(p.page);
 }
 
@@ -163,7 +163,8 @@ test('a wrong password is refused; xa.anbinh signs in, lists its children and si
   await sleep(ACCOUNT_LOCK_AFTER_ONE_FAILURE_MS + 1000);
   await submitLogin(p, 'xa.anbinh', PASSWORD);
   assert.equal(p.lastDocumentStatus(), 200);
-  assert.equal(path(page), '/');
+  assert.equal(path(page), landingOf('xa.anbinh'), 'a worker lands on their work');
+  assert.equal(await text(page.locator('#tasks-heading')), 'Việc của tôi');
   await assertSignedIn(page);
   assert.equal(await page.locator('a#nav-audit').count(), 0, 'a commune worker has no audit link');
   assert.equal(await page.locator('a#nav-admin').count(), 0, 'a commune worker has no admin link');
@@ -262,7 +263,7 @@ test('xa.myngai enrols TOTP, then signing in asks for the code: a wrong one is r
     await page.locator('input#code').fill(totpCode(key, nextStep));
     await clickAndLoad(page, page.locator('button#code-submit'));
     assert.equal(p.lastDocumentStatus(), 200);
-    assert.equal(path(page), '/');
+    assert.equal(path(page), landingOf('xa.myngai'), 'after the code too');
     await assertSignedIn(page);
     await clickAndLoad(page, page.locator('a#nav-account'));
     assert.equal(await text(page.locator('dd#account-username')), 'xa.myngai');

@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ARTIFACTS, BASE, PASSWORD, TEST_TIMEOUT, VIETNAM, clickAndLoad, navigate, openPage, path, submitLogin, text, visit } from './lib.mjs';
+import { ARTIFACTS, BASE, PASSWORD, TEST_TIMEOUT, VIETNAM, clickAndLoad, navigate, openPage, path, submitLogin, text, visit, landingOf } from './lib.mjs';
 
 // The commune worker of Phường An Bình (2025, code 29954); no second factor.
 const WORKER = 'xa.anbinh';
@@ -110,7 +110,7 @@ async function signIn(p, username) {
     await sleep(2500);
   }
   assert.equal(p.lastDocumentStatus(), 200, `signed in as ${username}`);
-  assert.equal(path(p.page), '/', `signed in as ${username}: landed on the home page`);
+  assert.equal(path(p.page), landingOf(username), `signed in as ${username}: landed on their first page`);
   await assertSignedIn(p.page);
   return attempt;
 }

@@ -8,7 +8,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, PASSWORD, TEST_TIMEOUT, VIETNAM, clickAndLoad, openPage, path, submitLogin, text, visit } from './lib.mjs';
+import { BASE, PASSWORD, TEST_TIMEOUT, VIETNAM, clickAndLoad, openPage, path, submitLogin, text, visit, landingOf } from './lib.mjs';
 
 const OFFICER = 'tinh';
 const CODE = 'incidents.sexual_abuse';
@@ -35,7 +35,7 @@ test('a sexual-abuse incident recorded in the form adds exactly one to this year
   const { page } = p;
   await submitLogin(p, OFFICER, PASSWORD);
   assert.equal(p.lastDocumentStatus(), 200, `signed in as ${OFFICER}`);
-  assert.equal(path(page), '/');
+  assert.equal(path(page), landingOf(OFFICER));
 
   const today = vietnamToday();
   const year = Number(today.slice(0, 4));

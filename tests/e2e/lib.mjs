@@ -21,6 +21,11 @@ export const TEST_TIMEOUT = 120_000;
 export const ARTIFACTS = process.env.TREEM_E2E_ARTIFACTS ?? mkdtempSync(join(tmpdir(), 'treem-e2e-'));
 export const PASSWORD = 'tre-em-demo-2026';
 export const VIETNAM = 'Asia/Ho_Chi_Minh';
+/** Where a user lands after signing in without asking for a page: a worker on the records
+ * of an area (the demo's xa.*, ap.*, tinh) on their own tasks; the auditor on the home page. */
+export function landingOf(username) {
+  return username === 'kiemtra' ? '/' : '/tasks?mine=1';
+}
 
 let browser;
 

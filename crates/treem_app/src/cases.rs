@@ -318,7 +318,8 @@ impl CaseService {
             changes,
             completes: step.completes.clone(),
             creates: step.creates.iter().map(|(k, d)| (*k, self.due(*d, c.received_at, now))).collect(),
-            assignee: Some(actor.account_id),
+            // A new task goes to whoever manages the case, else to the one who took the step.
+            assignee: c.assigned_to.or(Some(actor.account_id)),
         };
         let event = actor.event(&format!("case.{}", action.name()), Outcome::Ok).record("case", id).fields(&["state"]);
         match self.facts.after_case(self.store.apply_case_step(id, version, &write, &event).await) {

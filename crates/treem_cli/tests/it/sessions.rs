@@ -76,3 +76,22 @@ async fn changing_a_password_needs_the_current_one() {
         assert_eq!(t.sign_in("lan.xa", PASSWORD).await.status, StatusCode::SEE_OTHER);
     }
 }
+
+/// After signing in without asking for a page, a worker lands on their own tasks; a reader
+/// of figures lands on the home page; a page asked for is still where one lands.
+#[tokio::test]
+async fn a_worker_lands_on_their_work_after_signing_in() {
+    for t in crate::harness::apps().await {
+        t.account("lan.xa", "commune_worker", "29884", None).await;
+        t.account("kiemtra", "auditor", "82", None).await;
+        let location = |r: &crate::harness::Reply| r.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let r = t.sign_in("lan.xa", crate::harness::PASSWORD).await;
+        assert_eq!(location(&r), "/tasks?mine=1");
+        let session = crate::harness::session_token(&r).unwrap();
+        let page = t.page("/tasks?mine=1", &session).await;
+        assert!(page.body.contains("id=\"tasks-heading\">Việc của tôi"), "{}", page.body);
+        assert_eq!(location(&t.sign_in("kiemtra", crate::harness::PASSWORD).await), "/");
+        let r = t.post_form("/login", None, &[("username", "lan.xa"), ("password", crate::harness::PASSWORD), ("next", "/children")]).await;
+        assert_eq!(location(&r), "/children");
+    }
+}

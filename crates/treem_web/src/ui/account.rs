@@ -66,7 +66,13 @@ pub async fn login_submit(
     match app.auth.sign_in(&f.username, &f.password, &source).await {
         Ok((token, state)) => {
             let target = match state {
-                SessionState::Active => safe_next(&f.next),
+                SessionState::Active => match safe_next(&f.next).as_str() {
+                    "/" => match app.auth.session(&token, &source).await {
+                        Ok(session) => landing(&session.actor).to_owned(),
+                        Err(_) => "/".to_owned(),
+                    },
+                    asked => asked.to_owned(),
+                },
                 SessionState::NeedsCode => "/login/code".to_owned(),
                 SessionState::NeedsEnrolment => "/account/totp".to_owned(),
             };
@@ -108,6 +114,16 @@ pub struct CodeForm {
     code: String,
 }
 
+/// Where a user lands after signing in when no page was asked for: someone who works on
+/// the records of an area, on their own open tasks (their work); everyone else, home.
+fn landing(actor: &treem_app::Actor) -> &'static str {
+    if actor.role.may(treem_domain::access::Action::Write) && actor.scope_unit.is_some() {
+        "/tasks?mine=1"
+    } else {
+        "/"
+    }
+}
+
 pub async fn login_code_submit(
     State(app): State<Arc<App>>,
     ctx: PageContext,
@@ -118,7 +134,7 @@ pub async fn login_code_submit(
         return Ok(Redirect::to("/").into_response());
     }
     match app.auth.verify_code(&s, &f.code).await {
-        Ok(()) => Ok(Redirect::to("/").into_response()),
+        Ok(()) => Ok(Redirect::to(landing(&s.actor)).into_response()),
         Err(AppError::Invalid { .. }) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &CodePage { c: ctx.chrome("login"), error_key: Some("error.code"), error_detail: None },

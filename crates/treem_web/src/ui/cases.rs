@@ -694,6 +694,8 @@ pub async fn referral_outcome(
 struct TasksPage {
     c: Chrome,
     rows: Vec<TaskLine>,
+    /// Only the signed-in worker's tasks: their work.
+    mine: bool,
 }
 
 #[derive(Deserialize)]
@@ -725,7 +727,7 @@ pub async fn tasks_page(
             source: String::new(),
         })
         .collect();
-    Ok(render(StatusCode::OK, &TasksPage { c: ctx.chrome("cases"), rows }))
+    Ok(render(StatusCode::OK, &TasksPage { c: ctx.chrome("cases"), rows, mine: p.mine.is_some() }))
 }
 
 #[derive(Template)]
