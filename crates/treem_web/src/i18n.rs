@@ -35,6 +35,45 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// A whole number as the reader writes it: 42.327 in Vietnamese, 42,327 in English.
+    pub fn integer(self, n: i64) -> String {
+        let digits = n.unsigned_abs().to_string();
+        let mark = match self {
+            Self::Vi => '.',
+            Self::En => ',',
+        };
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+        if n < 0 {
+            out.push('-');
+        }
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(mark);
+            }
+            out.push(ch);
+        }
+        out
+    }
+
+    /// Hundredths with two decimals as the reader writes them: 1.234,50 in Vietnamese,
+    /// 1,234.50 in English.
+    pub fn hundredths(self, h: i64) -> String {
+        let sign = if h < 0 { "-" } else { "" };
+        let whole = self.integer((h / 100).abs());
+        let point = match self {
+            Self::Vi => ',',
+            Self::En => '.',
+        };
+        format!("{sign}{whole}{point}{:02}", (h % 100).abs())
+    }
+
+    /// A share in hundredths of a percent: 10,01 % in Vietnamese, 10.01 % in English.
+    pub fn percent(self, h: i64) -> String {
+        format!("{} %", self.hundredths(h))
+    }
+}
+
 pub const VI_SOURCE: &str = include_str!("../locales/vi.toml");
 pub const EN_SOURCE: &str = include_str!("../locales/en.toml");
 
@@ -60,5 +99,22 @@ pub fn translate(lang: Lang, key: &str) -> &str {
     match catalogue(lang).get(key) {
         Some(s) => s.as_str(),
         None => key,
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::Lang;
+
+    #[test]
+    fn numbers_are_written_as_each_language_writes_them() {
+        assert_eq!(Lang::Vi.integer(42_327), "42.327");
+        assert_eq!(Lang::En.integer(42_327), "42,327");
+        assert_eq!(Lang::Vi.integer(-1_234_567), "-1.234.567");
+        assert_eq!(Lang::Vi.integer(999), "999");
+        assert_eq!(Lang::Vi.percent(1001), "10,01 %");
+        assert_eq!(Lang::En.percent(1001), "10.01 %");
+        assert_eq!(Lang::Vi.hundredths(123_450), "1.234,50");
+        assert_eq!(Lang::En.hundredths(-5), "-0.05");
     }
 }

@@ -122,7 +122,7 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
         let page = t.page("/indicators/children.under_16?year=2012&by=sex", &session).await.body;
         assert!(page.contains("data-cross=\"sex,age_band\""), "{page}");
         let page = t.page("/indicators/children.under_16?year=2012&by=sex,age_band", &session).await.body;
-        assert!(page.contains("data-field=\"sex,age_band\"") && page.contains("<th id=\"disaggregation-total\">8750</th>"), "{page}");
+        assert!(page.contains("data-field=\"sex,age_band\"") && page.contains("<th id=\"disaggregation-total\">8.750</th>"), "{page}");
         let r = t.api("GET", "/api/v1/indicators/children.poor_household_share/disaggregation?by=age_band&year=2012", &officer, None).await;
         assert_eq!(r.json()["total"], "11.28", "{}", r.body);
         let r = t.api("GET", "/api/v1/indicators/incidents.sexual_abuse/disaggregation?by=setting&year=2015", &officer, None).await;
@@ -135,7 +135,7 @@ async fn a_generated_province_reproduces_the_plans_baselines_and_stays_fresh_aft
         assert!(r.body.contains("sexual_subtype, setting, relation"), "{}", r.body);
         let page = t.page("/indicators/children.under_16?year=2012&level=district&by=age_band", &session).await;
         assert!(page.body.contains("id=\"disaggregation-table\" data-field=\"age_band\""), "{}", page.body);
-        assert!(page.body.contains("id=\"disaggregation-total\">8750<"));
+        assert!(page.body.contains("id=\"disaggregation-total\">8.750<"));
         // A commune worker counts only the commune (and what merged into it).
         let worker = t.token("lan.xa").await;
         let all: i64 = value(&t, &officer, "children.under_16", today.year()).await.unwrap().parse().unwrap();

@@ -95,12 +95,12 @@ async fn task_budgets_are_checked_by_path_summed_by_source_and_year_and_shown() 
         // The page: each task's lines with the share spent, the totals by source and by year.
         let page = t.get("/plans/demo-2021-kinh-phi").await.body;
         let n1 = page.split("data-task-budget=\"N1\"").nth(1).unwrap_or_else(|| panic!("{page}")).split("</table>").next().unwrap();
-        assert!(n1.contains("<td>Ngân sách tỉnh</td><td>2022</td><td data-planned>400.000.000</td><td data-spent>410.000.000</td><td data-share>102.50 %</td>"), "{n1}");
+        assert!(n1.contains("<td>Ngân sách tỉnh</td><td>2022</td><td data-planned>400.000.000</td><td data-spent>410.000.000</td><td data-share>102,50 %</td>"), "{n1}");
         assert!(n1.contains("<td data-spent>chưa báo cáo</td>"), "{n1}");
         let by_source = page.split("id=\"budget-by-source\"").nth(1).unwrap().split("</table>").next().unwrap();
         assert!(by_source.contains("data-source=\"budget_source.mobilised\"><td>Xã hội hóa</td><td data-planned>0</td><td data-spent>75.000.000</td><td data-share>–</td>"), "{by_source}");
         assert!(
-            by_source.contains("<th data-planned>1.830.000.000</th><th data-spent>1.670.000.000</th><th data-share>91.26 %</th>"),
+            by_source.contains("<th data-planned>1.830.000.000</th><th data-spent>1.670.000.000</th><th data-share>91,26 %</th>"),
             "{by_source}"
         );
         let by_year = page.split("id=\"budget-by-year\"").nth(1).unwrap().split("</table>").next().unwrap();

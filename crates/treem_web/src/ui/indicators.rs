@@ -13,7 +13,7 @@ use treem_domain::plan::YearProgress;
 use treem_domain::units::UnitLevel;
 
 use super::{pick, render, Chrome, PageContext, PageError, UiQuery};
-use crate::export::{attachment, breakdown_csv, breakdown_xlsx, hundredths};
+use crate::export::{attachment, breakdown_csv, breakdown_xlsx};
 use crate::i18n::{translate, Lang};
 use crate::params::{breakdown_params, within_param};
 
@@ -57,8 +57,8 @@ pub struct IndicatorsParams {
 pub fn value_text(lang: Lang, formula: &Formula, v: Option<i64>) -> String {
     match (formula, v) {
         (_, None) => translate(lang, "indicators.no_data").to_owned(),
-        (Formula::Count(_), Some(n)) => n.to_string(),
-        (Formula::Ratio(..), Some(h)) => format!("{} %", hundredths(h)),
+        (Formula::Count(_), Some(n)) => lang.integer(n),
+        (Formula::Ratio(..), Some(h)) => lang.percent(h),
     }
 }
 

@@ -184,7 +184,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
                     share: match (b.planned, b.spent) {
                         (Some(planned), Some(spent)) if planned > 0 => {
                             let sum = treem_domain::plan::BudgetSum { planned, spent, unreported: 0 };
-                            sum.share_hundredths().map(|h| format!("{} %", crate::export::hundredths(h))).unwrap_or_default()
+                            sum.share_hundredths().map(|h| ctx.lang.percent(h)).unwrap_or_default()
                         }
                         _ => "–".to_owned(),
                     },
@@ -200,7 +200,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
                 line.recomputed = match value {
                     None => crate::i18n::translate(lang, "indicators.no_data").to_owned(),
                     Some(v) if ratio => format!("{} %", decimal(lang, v)),
-                    Some(v) => thousands(v),
+                    Some(v) => thousands(ctx.lang, v),
                 };
             }
         }

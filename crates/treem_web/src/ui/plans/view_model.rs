@@ -160,25 +160,18 @@ pub struct ProgressRow {
     pub status: &'static str,
 }
 
-pub(super) fn thousands(n: i64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    out
+/// A whole number in the reader's language (42.327 / 42,327).
+pub(super) fn thousands(lang: Lang, n: i64) -> String {
+    lang.integer(n)
 }
 
 /// Hundredths as a decimal in the reader's language: "34,30" in Vietnamese, "34.30" in English.
 pub(super) fn decimal(lang: Lang, h: i64) -> String {
-    let text = crate::export::hundredths(h);
-    let text = text.strip_suffix(".00").map_or(text.clone(), str::to_owned);
-    match lang {
-        Lang::Vi => text.replace('.', ","),
-        Lang::En => text,
+    // Whole values without their ",00"; grouping and the decimal mark by language.
+    if h % 100 == 0 {
+        lang.integer(h / 100)
+    } else {
+        lang.hundredths(h)
     }
 }
 
@@ -236,14 +229,14 @@ pub(super) fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>)
         .iter()
         .map(|b| {
             let (denominator, derived) = match (b.denominator, b.derived_denominator()) {
-                (Some(d), _) => (thousands(d), false),
-                (None, Some((low, high))) => (format!("≈ {}–{}", thousands(low), thousands(high)), true),
+                (Some(d), _) => (thousands(lang, d), false),
+                (None, Some((low, high))) => (format!("≈ {}–{}", thousands(lang, low), thousands(lang, high)), true),
                 (None, None) => ("–".to_owned(), false),
             };
             BaselineLine {
                 id: b.id.clone(),
                 name: pick(lang, &b.name_vi, &b.name_en).to_owned(),
-                numerator: b.numerator.map(thousands).unwrap_or_else(|| "–".into()),
+                numerator: b.numerator.map(|n| thousands(lang, n)).unwrap_or_else(|| "–".into()),
                 percent: b.percent_hundredths().map(|h| decimal(lang, h)).unwrap_or_default(),
                 denominator,
                 derived,
@@ -296,7 +289,7 @@ pub(super) fn view(p: &Plan, lang: Lang) -> (Vec<BaselineLine>, Vec<TargetLine>)
 
 /// Money in VND as shown ("1.250.000.000").
 pub(super) fn money(lang: Lang, v: Option<i64>) -> String {
-    v.map(thousands).unwrap_or_else(|| translate(lang, "plan.budget_not_reported").to_owned())
+    v.map(|n| thousands(lang, n)).unwrap_or_else(|| translate(lang, "plan.budget_not_reported").to_owned())
 }
 
 /// A sum of budget lines as a row of the totals.
@@ -304,9 +297,9 @@ pub(super) fn budget_sum_row(lang: Lang, label: String, s: &treem_domain::plan::
     BudgetRow {
         label,
         year: String::new(),
-        planned: thousands(s.planned),
-        spent: thousands(s.spent),
-        share: s.share_hundredths().map(|h| format!("{} %", crate::export::hundredths(h))).unwrap_or_else(|| "–".to_owned()),
+        planned: thousands(lang, s.planned),
+        spent: thousands(lang, s.spent),
+        share: s.share_hundredths().map(|h| lang.percent(h)).unwrap_or_else(|| "–".to_owned()),
         note: if s.unreported > 0 { format!("{} {}", translate(lang, "plan.budget_unreported"), s.unreported) } else { String::new() },
     }
 }
@@ -346,7 +339,7 @@ pub(super) fn unit_target_lines(
             Some(Some(UnitTargetYears::Change(years))) => match years.last() {
                 None => (String::new(), "plan.unit_target_not_started".to_owned(), "not_started"),
                 Some(y) => {
-                    let ceiling = y.target_hundredths.map(|h| format!(" / {}", crate::export::hundredths(h))).unwrap_or_default();
+                    let ceiling = y.target_hundredths.map(|h| format!(" / {}", lang.hundredths(h))).unwrap_or_default();
                     (format!("{}: {}{ceiling}", y.year, y.actual), format!("year_status.{}", y.status.as_str()), y.status.as_str())
                 }
             },
@@ -463,7 +456,7 @@ pub(super) fn reporting_view(p: &Plan, lang: Lang, r: &treem_domain::plan::Repor
 pub fn public_value_text(lang: Lang, ratio: bool, v: treem_domain::indicator::PublicValue) -> String {
     use treem_domain::indicator::PublicValue;
     match v {
-        PublicValue::Shown(h) if ratio => format!("{} %", crate::export::hundredths(h)),
+        PublicValue::Shown(h) if ratio => lang.percent(h),
         PublicValue::Shown(n) => n.to_string(),
         PublicValue::Suppressed => translate(lang, "plan.suppressed").to_owned(),
         PublicValue::NoData => translate(lang, "indicators.no_data").to_owned(),
