@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use time::macros::date;
 use treem_domain::bundled::admin_unit_files;
+use treem_domain::case::CaseId;
 use treem_domain::unit_import::{parse_file, ParsedFiles};
 use treem_domain::units::{UnitId, UnitLevel};
 
@@ -538,8 +539,8 @@ pub async fn cases_steps_tasks_and_referrals(store: &dyn Store) {
     };
     assert_eq!(store.list_cases(&q(Some(t0 + time::Duration::hours(13)))).await.unwrap().len(), 1, "overdue after 12 hours");
     // A list of ids keeps only those (the drill-down's page); an empty list keeps none.
-    let only = |ids: Vec<i64>| crate::CaseQuery { ids: Some(ids), ..q(None) };
-    assert_eq!(store.list_cases(&only(vec![id, id + 1000])).await.unwrap().len(), 1);
+    let only = |ids: Vec<CaseId>| crate::CaseQuery { ids: Some(ids), ..q(None) };
+    assert_eq!(store.list_cases(&only(vec![id, CaseId(id.0 + 1000)])).await.unwrap().len(), 1);
     assert!(store.list_cases(&only(vec![])).await.unwrap().is_empty());
     assert!(store.list_cases(&q(Some(t0 + time::Duration::hours(11)))).await.unwrap().is_empty());
     let step = crate::StepWrite {
