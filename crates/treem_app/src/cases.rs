@@ -340,7 +340,7 @@ impl CaseService {
             .into_iter()
             .filter(|a| !a.disabled && a.role.may(Action::Write))
             .filter(|a| a.scope_unit.is_some_and(|u| self.units.scope_of(u).contains(c.unit, c.received_at.date())))
-            .map(|a| (a.id, a.display_name))
+            .map(|a| (a.id.0, a.display_name))
             .collect();
         out.sort_by_key(|x| treem_domain::text::sort_key(&x.1));
         Ok(out)
