@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use time::Date;
-use treem_domain::access::{Action, Role};
+use treem_domain::access::{AccountId, Action, Role};
 use treem_domain::audit::{AuditEvent, Outcome};
 use treem_domain::clock::Clock;
 use treem_domain::units::UnitId;
@@ -126,7 +126,7 @@ impl AccountService {
         ]);
         match self.store.create_account(&account, &event).await {
             Err(StorageError::Conflict(_)) => Err(AppError::state_conflict("username", "this username is taken")),
-            other => Ok(other?),
+            other => Ok(other?.0),
         }
     }
 
@@ -151,7 +151,7 @@ impl AccountService {
         let (change, action) =
             if disabled { (AccountChange::Disable, "account.disable") } else { (AccountChange::Enable, "account.enable") };
         self.store
-            .change_account(id, &change, Some(&by.event(action).record("account", id).fields(&["disabled"])))
+            .change_account(AccountId(id), &change, Some(&by.event(action).record("account", id).fields(&["disabled"])))
             .await
             .map_err(AppError::from)
     }
@@ -159,12 +159,12 @@ impl AccountService {
     /// Sets a new password chosen by the administrator; ends the account's sessions.
     pub async fn reset_password(&self, by: Operator<'_>, id: i64, password: &str) -> Result<(), AppError> {
         by.check()?;
-        let account = self.store.account(id).await?.ok_or(AppError::NotFound)?;
+        let account = self.store.account(AccountId(id)).await?.ok_or(AppError::NotFound)?;
         check_new_password(password, &account.username)?;
         let hash = self.auth.hash_password(password).await?;
         self.store
             .change_account(
-                id,
+                AccountId(id),
                 &AccountChange::Password(hash),
                 Some(&by.event("account.password_reset").record("account", id).fields(&["password"])),
             )

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::Semaphore;
+use treem_domain::access::AccountId;
 use treem_domain::audit::{hex, AuditEvent, Outcome};
 use treem_domain::clock::Clock;
 use treem_domain::totp;
@@ -276,7 +277,7 @@ impl AuthService {
                 self.record_failure(&user_key, now, false).await?;
                 self.record_failure(&address_key, now, true).await?;
                 let mut e = AuditEvent::new("session.sign_in", Outcome::Failed);
-                e.actor_id = other.map(|a| a.id);
+                e.actor_id = other.map(|a| a.id.0);
                 e.actor_label = typed;
                 e.source = source.to_owned();
                 self.store.audit(&e).await?;
@@ -296,7 +297,7 @@ impl AuthService {
             now,
         };
         let mut e = AuditEvent::new("session.sign_in", Outcome::Ok);
-        e.actor_id = Some(account.id);
+        e.actor_id = Some(account.id.0);
         e.actor_label = account.username.clone();
         e.source = source.to_owned();
         self.store.create_session(&session, &e).await?;
@@ -306,7 +307,7 @@ impl AuthService {
     fn actor(&self, a: &AccountRecord, source: &str) -> Actor {
         let scope = a.scope_unit.map(|u| self.units.scope_of(u)).unwrap_or_default();
         Actor {
-            account_id: a.id,
+            account_id: a.id.0,
             username: a.username.clone(),
             display_name: a.display_name.clone(),
             role: a.role,
@@ -388,7 +389,7 @@ impl AuthService {
         let key = format!("second_factor:{}", s.actor.account_id);
         let before = self.store.update_throttle(&key, &|t| next_code_attempt(t, now)).await?;
         let wait = before.filter(|t| t.locked_until > now).map(|t| (t.locked_until - now).whole_seconds().max(1));
-        let account = self.store.account(s.actor.account_id).await?.ok_or(AppError::Unauthenticated)?;
+        let account = self.store.account(AccountId(s.actor.account_id)).await?.ok_or(AppError::Unauthenticated)?;
         let step = match (&account.totp_secret, account.totp_enabled, wait) {
             (Some(secret), true, None) => {
                 totp::base32_decode(secret).and_then(|k| totp::verify(&k, code, now.unix_timestamp(), account.totp_last_step))
@@ -422,7 +423,7 @@ impl AuthService {
         let secret = totp::base32_encode(&key);
         self.store
             .change_account(
-                s.actor.account_id,
+                AccountId(s.actor.account_id),
                 &AccountChange::TotpSecret(Some(secret.clone())),
                 Some(&s.actor.event("account.totp_enrolment_started", Outcome::Ok).record("account", s.actor.account_id)),
             )
@@ -434,7 +435,7 @@ impl AuthService {
     /// Confirms enrolment with a code from the app. Ends the account's other
     /// sessions and returns a fresh session token for this browser.
     pub async fn confirm_enrolment(&self, s: &CurrentSession, code: &str) -> Result<String, AppError> {
-        let account = self.store.account(s.actor.account_id).await?.ok_or(AppError::Unauthenticated)?;
+        let account = self.store.account(AccountId(s.actor.account_id)).await?.ok_or(AppError::Unauthenticated)?;
         let step = account
             .totp_secret
             .as_deref()
@@ -462,7 +463,7 @@ impl AuthService {
 
     /// Changes one's own password (the old one is asked again); ends every session.
     pub async fn change_password(&self, s: &CurrentSession, old: &str, new: &str) -> Result<(), AppError> {
-        let account = self.store.account(s.actor.account_id).await?.ok_or(AppError::Unauthenticated)?;
+        let account = self.store.account(AccountId(s.actor.account_id)).await?.ok_or(AppError::Unauthenticated)?;
         if !self.verify_password(old, &account.password_hash).await? {
             return Err(AppError::invalid("old_password", "the current password is not right"));
         }
@@ -486,19 +487,24 @@ impl AuthService {
         let name = treem_domain::text::clean_line(name, 100).map_err(|e| AppError::invalid("name", e.to_string()))?;
         let raw = random_token();
         self.store
-            .create_token(s.actor.account_id, &name, &token_hash(&raw), &s.actor.event("token.create", Outcome::Ok).record("api_token", ""))
+            .create_token(
+                AccountId(s.actor.account_id),
+                &name,
+                &token_hash(&raw),
+                &s.actor.event("token.create", Outcome::Ok).record("api_token", ""),
+            )
             .await?;
         Ok(format!("treem_{raw}"))
     }
 
     pub async fn list_tokens(&self, actor: &Actor) -> Result<Vec<treem_storage::TokenRecord>, AppError> {
-        Ok(self.store.list_tokens(actor.account_id).await?)
+        Ok(self.store.list_tokens(AccountId(actor.account_id)).await?)
     }
 
     pub async fn revoke_token(&self, actor: &Actor, token_id: i64) -> Result<(), AppError> {
         if self
             .store
-            .revoke_token(actor.account_id, token_id, &actor.event("token.revoke", Outcome::Ok).record("api_token", token_id))
+            .revoke_token(AccountId(actor.account_id), token_id, &actor.event("token.revoke", Outcome::Ok).record("api_token", token_id))
             .await?
         {
             Ok(())

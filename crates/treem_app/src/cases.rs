@@ -7,7 +7,9 @@ use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
-use treem_domain::case::{after, apply, intake_tasks, CaseAction, CaseSnapshot, CaseSource, Deadlines, Due, ReferralStatus, TaskKind};
+use treem_domain::case::{
+    after, apply, intake_tasks, CaseAction, CaseId, CaseSnapshot, CaseSource, Deadlines, Due, ReferralStatus, TaskKind,
+};
 use treem_domain::child::clean_text;
 use treem_domain::clock::Clock;
 use treem_domain::units::UnitId;
@@ -119,7 +121,7 @@ impl CaseService {
     /// A case in the actor's scope (for `action`), or `NotFound`. A missing id and one out
     /// of scope take the same path (one reading, one `denied` entry): neither the answer
     /// nor the work tells them apart.
-    async fn scoped(&self, actor: &Actor, id: i64, action: Action) -> Result<CaseRecord, AppError> {
+    async fn scoped(&self, actor: &Actor, id: CaseId, action: Action) -> Result<CaseRecord, AppError> {
         actor.require(action)?;
         let Some(c) = self.store.case(id, None).await?.filter(|c| actor.covers(c.unit, c.received_at.date())) else {
             self.store.audit(&actor.event(&format!("case.{}", action.as_str()), Outcome::Denied).record("case", id)).await?;
@@ -129,7 +131,7 @@ impl CaseService {
     }
 
     /// Opens a case from a report about a child the actor may see.
-    pub async fn open(&self, actor: &Actor, intake: &CaseIntake) -> Result<i64, AppError> {
+    pub async fn open(&self, actor: &Actor, intake: &CaseIntake) -> Result<CaseId, AppError> {
         actor.require(Action::Write)?;
         let child =
             self.store.child(intake.child_id, None).await?.ok_or_else(|| AppError::invalid("child_id", "choose a child in your area"))?;
@@ -182,7 +184,7 @@ impl CaseService {
     }
 
     /// One case with its history, tasks, plan and referrals (the read is audited).
-    pub async fn get(&self, actor: &Actor, id: i64) -> Result<CaseView, AppError> {
+    pub async fn get(&self, actor: &Actor, id: CaseId) -> Result<CaseView, AppError> {
         self.scoped(actor, id, Action::Read).await?;
         let mut shown = vec!["state", "child_id"];
         if actor.sees(SensitiveKind::AbuseDetails) {
@@ -222,7 +224,7 @@ impl CaseService {
         actor: &Actor,
         state: Option<treem_domain::case::CaseState>,
         overdue: bool,
-        after: Option<i64>,
+        after: Option<CaseId>,
     ) -> Result<Vec<CaseRecord>, AppError> {
         Ok(self.list_filtered(actor, state, overdue, None, after).await?.0)
     }
@@ -236,15 +238,15 @@ impl CaseService {
         state: Option<treem_domain::case::CaseState>,
         overdue: bool,
         ids: Option<&[i64]>,
-        after: Option<i64>,
-    ) -> Result<(Vec<CaseRecord>, Option<i64>), AppError> {
+        after: Option<CaseId>,
+    ) -> Result<(Vec<CaseRecord>, Option<CaseId>), AppError> {
         actor.require(Action::List)?;
         const LIMIT: usize = 100;
         let (chunk, more) = match ids {
             Some(all) => {
-                let start = all.partition_point(|id| after.is_some_and(|a| *id <= a));
+                let start = all.partition_point(|id| after.is_some_and(|a| *id <= a.0));
                 let end = start.saturating_add(LIMIT).min(all.len());
-                (all.get(start..end).map(<[i64]>::to_vec), end < all.len())
+                (all.get(start..end).map(|c| c.iter().copied().map(CaseId).collect::<Vec<_>>()), end < all.len())
             }
             None => (None, false),
         };
@@ -269,7 +271,7 @@ impl CaseService {
     }
 
     /// Takes one step of the case's lifecycle; `version` must be the one last read.
-    pub async fn act(&self, actor: &Actor, id: i64, version: i64, action: &CaseAction) -> Result<(), AppError> {
+    pub async fn act(&self, actor: &Actor, id: CaseId, version: i64, action: &CaseAction) -> Result<(), AppError> {
         let c = self.scoped(actor, id, Action::Write).await?;
         // A step decided on a stale view is a conflict, whatever the state machine would say now.
         if c.version != version {
@@ -330,7 +332,7 @@ impl CaseService {
 
     /// The enabled accounts a case may be assigned to: those whose role works on cases and
     /// whose area covers the case (its unit on the day it was received), by name.
-    pub async fn assignable(&self, actor: &Actor, case_id: i64) -> Result<Vec<(i64, String)>, AppError> {
+    pub async fn assignable(&self, actor: &Actor, case_id: CaseId) -> Result<Vec<(i64, String)>, AppError> {
         let c = self.scoped(actor, case_id, Action::Write).await?;
         let mut out: Vec<(i64, String)> = self
             .store
@@ -339,7 +341,7 @@ impl CaseService {
             .into_iter()
             .filter(|a| !a.disabled && a.role.may(Action::Write))
             .filter(|a| a.scope_unit.is_some_and(|u| self.units.scope_of(u).contains(c.unit, c.received_at.date())))
-            .map(|a| (a.id, a.display_name))
+            .map(|a| (a.id.0, a.display_name))
             .collect();
         out.sort_by_key(|x| treem_domain::text::sort_key(&x.1));
         Ok(out)
@@ -347,7 +349,7 @@ impl CaseService {
 
     /// Assigns the case to a worker whose area covers it, or to nobody (`None`); the case's
     /// open tasks follow. Audited as `case.assign`.
-    pub async fn assign(&self, actor: &Actor, case_id: i64, version: i64, account_id: Option<i64>) -> Result<(), AppError> {
+    pub async fn assign(&self, actor: &Actor, case_id: CaseId, version: i64, account_id: Option<i64>) -> Result<(), AppError> {
         let c = self.scoped(actor, case_id, Action::Write).await?;
         if c.state.is_closed() {
             return Err(AppError::Case(treem_domain::case::CaseError::Closed));
@@ -370,7 +372,7 @@ impl CaseService {
     /// Transfers the case to another commune (the child moved): the case, its open tasks and
     /// who may see them move there; the old commune's assignment ends. The target must be a
     /// commune both on the day the case was received and today. Audited as `case.transfer`.
-    pub async fn transfer(&self, actor: &Actor, case_id: i64, version: i64, to_unit: i64, reason: &str) -> Result<(), AppError> {
+    pub async fn transfer(&self, actor: &Actor, case_id: CaseId, version: i64, to_unit: i64, reason: &str) -> Result<(), AppError> {
         let c = self.scoped(actor, case_id, Action::Write).await?;
         if c.state.is_closed() {
             return Err(AppError::Case(treem_domain::case::CaseError::Closed));
@@ -398,7 +400,7 @@ impl CaseService {
     }
 
     /// The case's transfers, oldest first.
-    pub async fn transfers(&self, actor: &Actor, case_id: i64) -> Result<Vec<TransferRecord>, AppError> {
+    pub async fn transfers(&self, actor: &Actor, case_id: CaseId) -> Result<Vec<TransferRecord>, AppError> {
         self.scoped(actor, case_id, Action::Read).await?;
         Ok(self.store.case_transfers(case_id).await?)
     }
@@ -424,7 +426,7 @@ impl CaseService {
     pub async fn add_intervention(
         &self,
         actor: &Actor,
-        case_id: i64,
+        case_id: CaseId,
         kind: &str,
         responsible: &str,
         due_on: Option<Date>,
@@ -441,7 +443,7 @@ impl CaseService {
         Ok(self.store.add_intervention(case_id, kind, &responsible, due_on, &event).await?)
     }
 
-    pub async fn set_intervention(&self, actor: &Actor, case_id: i64, id: i64, status: &str, outcome: &str) -> Result<(), AppError> {
+    pub async fn set_intervention(&self, actor: &Actor, case_id: CaseId, id: i64, status: &str, outcome: &str) -> Result<(), AppError> {
         let c = self.scoped(actor, case_id, Action::Write).await?;
         if c.state.is_closed() {
             return Err(AppError::Case(treem_domain::case::CaseError::Closed));
@@ -476,7 +478,7 @@ impl CaseService {
         Ok(self.store.create_provider(&name, kind, unit, phone.as_deref(), &event).await?)
     }
 
-    pub async fn refer(&self, actor: &Actor, case_id: i64, provider_id: i64, note: &str) -> Result<i64, AppError> {
+    pub async fn refer(&self, actor: &Actor, case_id: CaseId, provider_id: i64, note: &str) -> Result<i64, AppError> {
         let c = self.scoped(actor, case_id, Action::Write).await?;
         if c.state.is_closed() {
             return Err(AppError::Case(treem_domain::case::CaseError::Closed));
@@ -493,7 +495,7 @@ impl CaseService {
     pub async fn referral_outcome(
         &self,
         actor: &Actor,
-        case_id: i64,
+        case_id: CaseId,
         referral_id: i64,
         status: &str,
         reason: &str,

@@ -470,7 +470,7 @@ async fn user_command(config: Option<&PathBuf>, cmd: UserCommand) -> Result<(), 
             let app = open_app(config, db).await?;
             let account = app.accounts.by_username(Operator::Cli, &username).await.map_err(|e| e.to_string())?;
             let (password, generated) = new_password(password_stdin)?;
-            app.accounts.reset_password(Operator::Cli, account.id, &password).await.map_err(|e| e.to_string())?;
+            app.accounts.reset_password(Operator::Cli, account.id.0, &password).await.map_err(|e| e.to_string())?;
             println!("Password of {} reset; its sessions have ended.", account.username);
             if generated {
                 println!("The new password, shown this once: {password}");
@@ -483,7 +483,7 @@ async fn user_command(config: Option<&PathBuf>, cmd: UserCommand) -> Result<(), 
 async fn set_disabled(config: Option<&PathBuf>, db: DbArgs, username: &str, disabled: bool) -> Result<(), String> {
     let app = open_app(config, db).await?;
     let account = app.accounts.by_username(Operator::Cli, username).await.map_err(|e| e.to_string())?;
-    app.accounts.set_disabled(Operator::Cli, account.id, disabled).await.map_err(|e| e.to_string())?;
+    app.accounts.set_disabled(Operator::Cli, account.id.0, disabled).await.map_err(|e| e.to_string())?;
     println!("Account {} {}.", account.username, if disabled { "disabled; its sessions have ended" } else { "enabled" });
     Ok(())
 }

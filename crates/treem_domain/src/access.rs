@@ -7,6 +7,17 @@ use std::collections::{HashMap, HashSet};
 
 use crate::units::{UnitCatalog, UnitId, UnitLevel, Validity, SHARE_WHOLE};
 
+/// The identity of an account (given by the database when the account is created).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct AccountId(pub i64);
+
+impl std::fmt::Display for AccountId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

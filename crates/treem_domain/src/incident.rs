@@ -99,7 +99,7 @@ pub struct IncidentFields {
     pub fatal: bool,
     pub notes: Option<String>,
     pub children: Vec<i64>,
-    pub case_id: Option<i64>,
+    pub case_id: Option<crate::case::CaseId>,
 }
 
 /// An incident as a form or API body gives it, as text.
@@ -234,7 +234,7 @@ pub fn check_incident(input: &IncidentInput, catalog: &UnitCatalog, today: Date)
             fatal: input.fatal,
             notes,
             children,
-            case_id: input.case_id,
+            case_id: input.case_id.map(crate::case::CaseId),
         }),
         _ => Err(errors),
     }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 use time::OffsetDateTime;
-use treem_domain::access::Role;
+use treem_domain::access::{AccountId, Role};
 use treem_domain::audit::{entry_hash, AuditEntry, AuditEvent, Outcome, GENESIS};
 use treem_domain::child::{Child, ChildFields, HivStatus, Sex};
 use treem_domain::units::UnitId;
@@ -20,7 +20,7 @@ const ACCOUNT_COLUMNS: &str =
 fn decode_account(r: &DbRow) -> Result<AccountRecord, StorageError> {
     let role: String = r.try_get("role").map_err(map_err)?;
     Ok(AccountRecord {
-        id: r.try_get("id").map_err(map_err)?,
+        id: AccountId(r.try_get("id").map_err(map_err)?),
         username: r.try_get("username").map_err(map_err)?,
         display_name: r.try_get("display_name").map_err(map_err)?,
         password_hash: r.try_get("password_hash").map_err(map_err)?,
@@ -130,7 +130,7 @@ fn decode_audit(r: &DbRow) -> Result<AuditEntry, StorageError> {
 fn decode_token(r: &DbRow) -> Result<TokenRecord, StorageError> {
     Ok(TokenRecord {
         id: r.try_get("token_id").map_err(map_err)?,
-        account_id: r.try_get("token_account_id").map_err(map_err)?,
+        account_id: AccountId(r.try_get("token_account_id").map_err(map_err)?),
         name: r.try_get("token_name").map_err(map_err)?,
         created_at: r.try_get::<Stamp, _>("token_created_at").map_err(map_err)?.0,
         last_used_at: r.try_get::<Option<Stamp>, _>("token_last_used_at").map_err(map_err)?.map(|s| s.0),
@@ -143,7 +143,7 @@ const TOKEN_COLUMNS: &str = "t.id AS token_id, t.account_id AS token_account_id,
 
 #[async_trait]
 impl AccountStore for DbStore {
-    async fn create_account(&self, a: &NewAccount, audit: &AuditEvent) -> Result<i64, StorageError> {
+    async fn create_account(&self, a: &NewAccount, audit: &AuditEvent) -> Result<AccountId, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let now = self.clock.now();
         let id: i64 = sqlx::query_scalar(
@@ -165,7 +165,7 @@ impl AccountStore for DbStore {
         .map_err(map_err)?;
         append_audit_for(&mut tx, &*self.clock, audit, id).await?;
         tx.commit().await.map_err(map_err)?;
-        Ok(id)
+        Ok(AccountId(id))
     }
 
     async fn account_by_username(&self, username: &str) -> Result<Option<AccountRecord>, StorageError> {
@@ -173,9 +173,9 @@ impl AccountStore for DbStore {
         sqlx::query(&sql).bind(username).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode_account).transpose()
     }
 
-    async fn account(&self, id: i64) -> Result<Option<AccountRecord>, StorageError> {
+    async fn account(&self, id: AccountId) -> Result<Option<AccountRecord>, StorageError> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM account a WHERE a.id = $1");
-        sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode_account).transpose()
+        sqlx::query(&sql).bind(id.0).fetch_optional(&self.pool).await.map_err(map_err)?.as_ref().map(decode_account).transpose()
     }
 
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StorageError> {
@@ -183,7 +183,7 @@ impl AccountStore for DbStore {
         sqlx::query(&sql).fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_account).collect()
     }
 
-    async fn change_account(&self, id: i64, change: &AccountChange, audit: Option<&AuditEvent>) -> Result<(), StorageError> {
+    async fn change_account(&self, id: AccountId, change: &AccountChange, audit: Option<&AuditEvent>) -> Result<(), StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let now = Stamp(self.clock.now());
         let q = match change {
@@ -202,12 +202,12 @@ impl AccountStore for DbStore {
             .bind(*step),
             AccountChange::TotpStep(step) => sqlx::query("UPDATE account SET totp_last_step = $1, updated_at = $2 WHERE id = $3").bind(*step),
         };
-        let done = q.bind(now).bind(id).execute(&mut *tx).await.map_err(map_err)?;
+        let done = q.bind(now).bind(id.0).execute(&mut *tx).await.map_err(map_err)?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }
         if change.ends_sessions() {
-            sqlx::query("DELETE FROM session WHERE account_id = $1").bind(id).execute(&mut *tx).await.map_err(map_err)?;
+            sqlx::query("DELETE FROM session WHERE account_id = $1").bind(id.0).execute(&mut *tx).await.map_err(map_err)?;
         }
         if let Some(a) = audit {
             append_audit(&mut tx, &*self.clock, a).await?;
@@ -219,7 +219,7 @@ impl AccountStore for DbStore {
         let mut tx = begin_write(&self.pool).await?;
         sqlx::query("INSERT INTO session (token_hash, account_id, csrf_token, mfa_passed, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&s.token_hash)
-            .bind(s.account_id)
+            .bind(s.account_id.0)
             .bind(&s.csrf_token)
             .bind(s.mfa_passed)
             .bind(Stamp(s.now))
@@ -375,11 +375,11 @@ impl AccountStore for DbStore {
         Err(StorageError::Busy)
     }
 
-    async fn create_token(&self, account_id: i64, name: &str, token_hash: &str, audit: &AuditEvent) -> Result<i64, StorageError> {
+    async fn create_token(&self, account_id: AccountId, name: &str, token_hash: &str, audit: &AuditEvent) -> Result<i64, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let id: i64 =
             sqlx::query_scalar("INSERT INTO api_token (account_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-                .bind(account_id)
+                .bind(account_id.0)
                 .bind(name)
                 .bind(token_hash)
                 .bind(Stamp(self.clock.now()))
@@ -412,17 +412,17 @@ impl AccountStore for DbStore {
         Ok(Some((token, decode_account(&r)?)))
     }
 
-    async fn list_tokens(&self, account_id: i64) -> Result<Vec<TokenRecord>, StorageError> {
+    async fn list_tokens(&self, account_id: AccountId) -> Result<Vec<TokenRecord>, StorageError> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token t WHERE t.account_id = $1 ORDER BY t.id");
-        sqlx::query(&sql).bind(account_id).fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_token).collect()
+        sqlx::query(&sql).bind(account_id.0).fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_token).collect()
     }
 
-    async fn revoke_token(&self, account_id: i64, token_id: i64, audit: &AuditEvent) -> Result<bool, StorageError> {
+    async fn revoke_token(&self, account_id: AccountId, token_id: i64, audit: &AuditEvent) -> Result<bool, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let done = sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL")
             .bind(Stamp(self.clock.now()))
             .bind(token_id)
-            .bind(account_id)
+            .bind(account_id.0)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;

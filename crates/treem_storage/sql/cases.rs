@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use time::{Date, OffsetDateTime};
 use treem_domain::audit::AuditEvent;
-use treem_domain::case::{CaseSource, CaseState, RiskLevel, TaskKind};
+use treem_domain::case::{CaseId, CaseSource, CaseState, RiskLevel, TaskKind};
 use treem_domain::units::UnitId;
 use treem_storage::{
     CaseQuery, CaseRecord, CaseStore, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite, StorageError,
@@ -25,9 +25,9 @@ const CASE_COLUMNS: &str = "k.id, k.child_id, c.full_name AS child_name, k.unit_
 
 /// Why an update of a case by id and version matched nothing: the case is missing, or
 /// its version moved on.
-async fn missing_or_stale(tx: &mut sqlx::Transaction<'static, Db>, id: i64) -> Result<StorageError, StorageError> {
+async fn missing_or_stale(tx: &mut sqlx::Transaction<'static, Db>, id: CaseId) -> Result<StorageError, StorageError> {
     let exists: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM child_case WHERE id = $1").bind(id).fetch_optional(&mut **tx).await.map_err(map_err)?;
+        sqlx::query_scalar("SELECT id FROM child_case WHERE id = $1").bind(id.0).fetch_optional(&mut **tx).await.map_err(map_err)?;
     Ok(if exists.is_some() { StorageError::Conflict("version".into()) } else { StorageError::NotFound })
 }
 
@@ -36,7 +36,7 @@ fn decode_case(r: &DbRow) -> Result<CaseRecord, StorageError> {
     let source: String = r.try_get("source").map_err(map_err)?;
     let risk: Option<String> = r.try_get("risk_level").map_err(map_err)?;
     Ok(CaseRecord {
-        id: r.try_get("id").map_err(map_err)?,
+        id: CaseId(r.try_get("id").map_err(map_err)?),
         child_id: r.try_get("child_id").map_err(map_err)?,
         child_name: r.try_get("child_name").map_err(map_err)?,
         unit: UnitId(r.try_get("unit_id").map_err(map_err)?),
@@ -70,7 +70,7 @@ fn decode_task(r: &DbRow) -> Result<TaskRecord, StorageError> {
     let kind: String = r.try_get("kind").map_err(map_err)?;
     Ok(TaskRecord {
         id: r.try_get("id").map_err(map_err)?,
-        case_id: r.try_get("case_id").map_err(map_err)?,
+        case_id: CaseId(r.try_get("case_id").map_err(map_err)?),
         unit: UnitId(r.try_get("unit_id").map_err(map_err)?),
         kind: TaskKind::parse(&kind).ok_or_else(|| bad("case_task.kind", &kind))?,
         assignee: r.try_get("assignee_id").map_err(map_err)?,
@@ -84,7 +84,7 @@ fn decode_task(r: &DbRow) -> Result<TaskRecord, StorageError> {
 async fn insert_tasks(
     conn: &mut Conn,
     now: OffsetDateTime,
-    case_id: i64,
+    case_id: CaseId,
     unit: UnitId,
     tasks: &[(TaskKind, OffsetDateTime)],
     assignee: Option<i64>,
@@ -96,7 +96,7 @@ async fn insert_tasks(
             "INSERT INTO case_task (case_id, unit_id, kind, assignee_id, due_at, created_at) SELECT $1, $2, $3, $4, $5, $6 \
              WHERE NOT EXISTS (SELECT 1 FROM case_task WHERE case_id = $1 AND kind = $3 AND done_at IS NULL)",
         )
-        .bind(case_id)
+        .bind(case_id.0)
         .bind(unit.0)
         .bind(kind.as_str())
         .bind(assignee)
@@ -123,7 +123,7 @@ impl CaseStore for DbStore {
         tasks: &[(TaskKind, OffsetDateTime)],
         assignee: Option<i64>,
         audit: &AuditEvent,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<CaseId, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let now = Stamp(self.clock.now());
         let id: i64 = sqlx::query_scalar(
@@ -146,15 +146,15 @@ impl CaseStore for DbStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        insert_tasks(&mut tx, self.clock.now(), id, c.unit, tasks, assignee).await?;
+        insert_tasks(&mut tx, self.clock.now(), CaseId(id), c.unit, tasks, assignee).await?;
         append_audit(&mut tx, &*self.clock, &with_key(audit, id)).await?;
         tx.commit().await.map_err(map_err)?;
-        Ok(id)
+        Ok(CaseId(id))
     }
 
-    async fn case(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<CaseRecord>, StorageError> {
+    async fn case(&self, id: CaseId, audit: Option<&AuditEvent>) -> Result<Option<CaseRecord>, StorageError> {
         let sql = format!("SELECT {CASE_COLUMNS} FROM child_case k JOIN child c ON c.id = k.child_id WHERE k.id = $1");
-        self.fetch_audited(&sql, id, audit, decode_case).await
+        self.fetch_audited(&sql, id.0, audit, decode_case).await
     }
 
     async fn list_cases(&self, q: &CaseQuery) -> Result<Vec<CaseRecord>, StorageError> {
@@ -176,9 +176,9 @@ impl CaseStore for DbStore {
             .bind(state)
             .bind(i64::from(q.overdue_at.is_some()))
             .bind(Stamp(q.overdue_at.unwrap_or_else(|| self.clock.now())))
-            .bind(q.after_id.unwrap_or(0))
+            .bind(q.after_id.map_or(0, |a| a.0))
             .bind(q.limit)
-            .bind(q.ids.as_deref().map(|ids| id_list(ids.iter().copied())))
+            .bind(q.ids.as_deref().map(|ids| id_list(ids.iter().map(|id| id.0))))
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?
@@ -187,7 +187,7 @@ impl CaseStore for DbStore {
             .collect()
     }
 
-    async fn apply_case_step(&self, id: i64, expected_version: i64, s: &StepWrite, audit: &AuditEvent) -> Result<(), StorageError> {
+    async fn apply_case_step(&self, id: CaseId, expected_version: i64, s: &StepWrite, audit: &AuditEvent) -> Result<(), StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let ch = &s.changes;
         let done = sqlx::query(
@@ -205,7 +205,7 @@ impl CaseStore for DbStore {
         .bind(ch.last_review_safe.flatten())
         .bind(ch.closed_at.map(Stamp))
         .bind(Stamp(s.at))
-        .bind(id)
+        .bind(id.0)
         .bind(expected_version)
         .bind(s.from.as_str())
         .execute(&mut *tx)
@@ -213,13 +213,13 @@ impl CaseStore for DbStore {
         .map_err(map_err)?;
         if done.rows_affected() == 0 {
             let exists: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM child_case WHERE id = $1").bind(id).fetch_optional(&mut *tx).await.map_err(map_err)?;
+                sqlx::query_scalar("SELECT id FROM child_case WHERE id = $1").bind(id.0).fetch_optional(&mut *tx).await.map_err(map_err)?;
             return Err(if exists.is_some() { StorageError::Conflict("version".into()) } else { StorageError::NotFound });
         }
         sqlx::query(
             "INSERT INTO case_step (case_id, action, from_state, to_state, note, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(id)
+        .bind(id.0)
         .bind(s.action)
         .bind(s.from.as_str())
         .bind(s.to.as_str())
@@ -232,25 +232,25 @@ impl CaseStore for DbStore {
         for kind in &s.completes {
             sqlx::query("UPDATE case_task SET done_at = $1 WHERE case_id = $2 AND kind = $3 AND done_at IS NULL")
                 .bind(Stamp(s.at))
-                .bind(id)
+                .bind(id.0)
                 .bind(kind.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
         }
         let unit: i64 =
-            sqlx::query_scalar("SELECT unit_id FROM child_case WHERE id = $1").bind(id).fetch_one(&mut *tx).await.map_err(map_err)?;
+            sqlx::query_scalar("SELECT unit_id FROM child_case WHERE id = $1").bind(id.0).fetch_one(&mut *tx).await.map_err(map_err)?;
         insert_tasks(&mut tx, self.clock.now(), id, UnitId(unit), &s.creates, s.assignee).await?;
         append_audit(&mut tx, &*self.clock, audit).await?;
         tx.commit().await.map_err(map_err)
     }
 
-    async fn case_steps(&self, case_id: i64) -> Result<Vec<StepRecord>, StorageError> {
+    async fn case_steps(&self, case_id: CaseId) -> Result<Vec<StepRecord>, StorageError> {
         let rows = sqlx::query(
             "SELECT s.id, s.action, s.from_state, s.to_state, s.note, a.display_name, s.at FROM case_step s JOIN account a ON a.id = s.actor_id \
              WHERE s.case_id = $1 ORDER BY s.id",
         )
-        .bind(case_id)
+        .bind(case_id.0)
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
@@ -269,9 +269,9 @@ impl CaseStore for DbStore {
             .collect()
     }
 
-    async fn case_tasks(&self, case_id: i64) -> Result<Vec<TaskRecord>, StorageError> {
+    async fn case_tasks(&self, case_id: CaseId) -> Result<Vec<TaskRecord>, StorageError> {
         let sql = format!("SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.case_id = $1 ORDER BY t.id");
-        sqlx::query(&sql).bind(case_id).fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_task).collect()
+        sqlx::query(&sql).bind(case_id.0).fetch_all(&self.pool).await.map_err(map_err)?.iter().map(decode_task).collect()
     }
 
     async fn open_tasks(&self, q: &TaskQuery) -> Result<Vec<TaskRecord>, StorageError> {
@@ -311,7 +311,7 @@ impl CaseStore for DbStore {
 
     async fn add_intervention(
         &self,
-        case_id: i64,
+        case_id: CaseId,
         kind: &str,
         responsible: &str,
         due_on: Option<Date>,
@@ -322,7 +322,7 @@ impl CaseStore for DbStore {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO case_intervention (case_id, kind, responsible, due_on, status, created_at, updated_at, version) VALUES ($1, $2, $3, $4, 'planned', $5, $6, 1) RETURNING id",
         )
-        .bind(case_id)
+        .bind(case_id.0)
         .bind(kind)
         .bind(responsible)
         .bind(due_on)
@@ -339,7 +339,7 @@ impl CaseStore for DbStore {
     async fn set_intervention(
         &self,
         id: i64,
-        case_id: i64,
+        case_id: CaseId,
         status: &str,
         outcome: Option<&str>,
         audit: &AuditEvent,
@@ -352,7 +352,7 @@ impl CaseStore for DbStore {
         .bind(outcome)
         .bind(Stamp(self.clock.now()))
         .bind(id)
-        .bind(case_id)
+        .bind(case_id.0)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -363,11 +363,11 @@ impl CaseStore for DbStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn interventions(&self, case_id: i64) -> Result<Vec<InterventionRecord>, StorageError> {
+    async fn interventions(&self, case_id: CaseId) -> Result<Vec<InterventionRecord>, StorageError> {
         let rows = sqlx::query(
             "SELECT id, case_id, kind, responsible, due_on, status, outcome, version FROM case_intervention WHERE case_id = $1 ORDER BY id",
         )
-        .bind(case_id)
+        .bind(case_id.0)
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
@@ -375,7 +375,7 @@ impl CaseStore for DbStore {
             .map(|r| {
                 Ok(InterventionRecord {
                     id: r.try_get(0).map_err(map_err)?,
-                    case_id: r.try_get(1).map_err(map_err)?,
+                    case_id: CaseId(r.try_get(1).map_err(map_err)?),
                     kind: r.try_get(2).map_err(map_err)?,
                     responsible: r.try_get(3).map_err(map_err)?,
                     due_on: r.try_get(4).map_err(map_err)?,
@@ -430,13 +430,19 @@ impl CaseStore for DbStore {
             .collect()
     }
 
-    async fn create_referral(&self, case_id: i64, provider_id: i64, note: Option<&str>, audit: &AuditEvent) -> Result<i64, StorageError> {
+    async fn create_referral(
+        &self,
+        case_id: CaseId,
+        provider_id: i64,
+        note: Option<&str>,
+        audit: &AuditEvent,
+    ) -> Result<i64, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let now = Stamp(self.clock.now());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO referral (case_id, provider_id, status, note, created_at, updated_at, version) VALUES ($1, $2, 'sent', $3, $4, $5, 1) RETURNING id",
         )
-        .bind(case_id)
+        .bind(case_id.0)
         .bind(provider_id)
         .bind(note)
         .bind(now)
@@ -452,7 +458,7 @@ impl CaseStore for DbStore {
     async fn set_referral(
         &self,
         id: i64,
-        case_id: i64,
+        case_id: CaseId,
         from: &[&str],
         status: &str,
         reason: Option<&str>,
@@ -461,7 +467,7 @@ impl CaseStore for DbStore {
         let mut tx = begin_write(&self.pool).await?;
         let current: Option<String> = sqlx::query_scalar("SELECT status FROM referral WHERE id = $1 AND case_id = $2")
             .bind(id)
-            .bind(case_id)
+            .bind(case_id.0)
             .fetch_optional(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -482,13 +488,19 @@ impl CaseStore for DbStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn assign_case(&self, id: i64, expected_version: i64, account_id: Option<i64>, audit: &AuditEvent) -> Result<(), StorageError> {
+    async fn assign_case(
+        &self,
+        id: CaseId,
+        expected_version: i64,
+        account_id: Option<i64>,
+        audit: &AuditEvent,
+    ) -> Result<(), StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let done =
             sqlx::query("UPDATE child_case SET assigned_to_id = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4")
                 .bind(account_id)
                 .bind(Stamp(self.clock.now()))
-                .bind(id)
+                .bind(id.0)
                 .bind(expected_version)
                 .execute(&mut *tx)
                 .await
@@ -499,7 +511,7 @@ impl CaseStore for DbStore {
         // The case's open tasks go to the person now managing it ("my tasks").
         sqlx::query("UPDATE case_task SET assignee_id = $1 WHERE case_id = $2 AND done_at IS NULL")
             .bind(account_id)
-            .bind(id)
+            .bind(id.0)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -507,10 +519,10 @@ impl CaseStore for DbStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn transfer_case(&self, id: i64, expected_version: i64, t: &TransferWrite, audit: &AuditEvent) -> Result<(), StorageError> {
+    async fn transfer_case(&self, id: CaseId, expected_version: i64, t: &TransferWrite, audit: &AuditEvent) -> Result<(), StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let from: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM child_case WHERE id = $1 AND version = $2")
-            .bind(id)
+            .bind(id.0)
             .bind(expected_version)
             .fetch_optional(&mut *tx)
             .await
@@ -521,18 +533,18 @@ impl CaseStore for DbStore {
         sqlx::query("UPDATE child_case SET unit_id = $1, assigned_to_id = NULL, updated_at = $2, version = version + 1 WHERE id = $3")
             .bind(t.to_unit.0)
             .bind(Stamp(t.at))
-            .bind(id)
+            .bind(id.0)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
         sqlx::query("UPDATE case_task SET unit_id = $1, assignee_id = NULL WHERE case_id = $2 AND done_at IS NULL")
             .bind(t.to_unit.0)
-            .bind(id)
+            .bind(id.0)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
         sqlx::query("INSERT INTO case_transfer (case_id, from_unit_id, to_unit_id, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id)
+            .bind(id.0)
             .bind(from)
             .bind(t.to_unit.0)
             .bind(&t.reason)
@@ -545,12 +557,12 @@ impl CaseStore for DbStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn case_transfers(&self, case_id: i64) -> Result<Vec<TransferRecord>, StorageError> {
+    async fn case_transfers(&self, case_id: CaseId) -> Result<Vec<TransferRecord>, StorageError> {
         let rows = sqlx::query(
             "SELECT t.id, t.from_unit_id, t.to_unit_id, t.reason, a.display_name AS actor_name, t.at FROM case_transfer t \
              JOIN account a ON a.id = t.actor_id WHERE t.case_id = $1 ORDER BY t.id",
         )
-        .bind(case_id)
+        .bind(case_id.0)
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
@@ -568,12 +580,12 @@ impl CaseStore for DbStore {
             .collect()
     }
 
-    async fn referrals(&self, case_id: i64) -> Result<Vec<ReferralRecord>, StorageError> {
+    async fn referrals(&self, case_id: CaseId) -> Result<Vec<ReferralRecord>, StorageError> {
         let rows = sqlx::query(
             "SELECT r.id, r.case_id, r.provider_id, p.name, r.status, r.note, r.reason, r.updated_at, r.version FROM referral r \
              JOIN service_provider p ON p.id = r.provider_id WHERE r.case_id = $1 ORDER BY r.id",
         )
-        .bind(case_id)
+        .bind(case_id.0)
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
@@ -581,7 +593,7 @@ impl CaseStore for DbStore {
             .map(|r| {
                 Ok(ReferralRecord {
                     id: r.try_get(0).map_err(map_err)?,
-                    case_id: r.try_get(1).map_err(map_err)?,
+                    case_id: CaseId(r.try_get(1).map_err(map_err)?),
                     provider_id: r.try_get(2).map_err(map_err)?,
                     provider_name: r.try_get(3).map_err(map_err)?,
                     status: r.try_get(4).map_err(map_err)?,

@@ -53,11 +53,14 @@ impl FactStore for DbStore {
         rows.iter().map(case_fact).collect()
     }
 
-    async fn case_facts_each(&self, now: time::OffsetDateTime) -> Result<Vec<(i64, treem_domain::indicator::Fact)>, StorageError> {
+    async fn case_facts_each(
+        &self,
+        now: time::OffsetDateTime,
+    ) -> Result<Vec<(treem_domain::case::CaseId, treem_domain::indicator::Fact)>, StorageError> {
         let sql = treem_storage::case_facts_each_sql("$1", &day_of("k.received_at"));
         let rows = sqlx::query(&sql).bind(Stamp(now)).fetch_all(&self.pool).await.map_err(map_err)?;
         let id_at = 8 + treem_domain::indicator::CASE_STAGES.len();
-        rows.iter().map(|r| Ok((r.try_get(id_at).map_err(map_err)?, case_fact(r)?))).collect()
+        rows.iter().map(|r| Ok((treem_domain::case::CaseId(r.try_get(id_at).map_err(map_err)?), case_fact(r)?))).collect()
     }
 
     async fn hear_writes(&self, heard: treem_storage::WriteListener) -> Result<bool, StorageError> {

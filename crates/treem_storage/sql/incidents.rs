@@ -46,7 +46,7 @@ fn decode(r: &DbRow) -> Result<IncidentRecord, StorageError> {
             fatal: r.try_get("fatal").map_err(map_err)?,
             notes: r.try_get("notes").map_err(map_err)?,
             children: children.unwrap_or_default().split(',').filter_map(|c| c.trim().parse().ok()).collect(),
-            case_id: r.try_get("case_id").map_err(map_err)?,
+            case_id: r.try_get::<Option<i64>, _>("case_id").map_err(map_err)?.map(treem_domain::case::CaseId),
         },
     })
 }
@@ -82,7 +82,7 @@ impl IncidentStore for DbStore {
             .bind(f.injury.map(InjuryKind::as_str))
             .bind(f.fatal)
             .bind(&f.notes)
-            .bind(f.case_id)
+            .bind(f.case_id.map(|c| c.0))
             .bind(created_by)
             .bind(now)
             .bind(now)

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
-use treem_domain::access::Role;
+use treem_domain::access::{AccountId, Role};
 use treem_domain::audit::{AuditEntry, AuditEvent};
 use treem_domain::child::{Child, ChildFields};
 use treem_domain::units::UnitId;
@@ -13,7 +13,7 @@ use crate::StorageError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRecord {
-    pub id: i64,
+    pub id: AccountId,
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
@@ -64,7 +64,7 @@ impl AccountChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
     pub token_hash: String,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub csrf_token: String,
     pub mfa_passed: bool,
     pub now: OffsetDateTime,
@@ -90,7 +90,7 @@ pub struct ThrottleState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {
     pub id: i64,
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub name: String,
     pub created_at: OffsetDateTime,
     pub last_used_at: Option<OffsetDateTime>,
@@ -100,11 +100,11 @@ pub struct TokenRecord {
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// Fails with `Conflict("account_username_key")` when the username is taken.
-    async fn create_account(&self, a: &NewAccount, audit: &AuditEvent) -> Result<i64, StorageError>;
+    async fn create_account(&self, a: &NewAccount, audit: &AuditEvent) -> Result<AccountId, StorageError>;
     async fn account_by_username(&self, username: &str) -> Result<Option<AccountRecord>, StorageError>;
-    async fn account(&self, id: i64) -> Result<Option<AccountRecord>, StorageError>;
+    async fn account(&self, id: AccountId) -> Result<Option<AccountRecord>, StorageError>;
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StorageError>;
-    async fn change_account(&self, id: i64, change: &AccountChange, audit: Option<&AuditEvent>) -> Result<(), StorageError>;
+    async fn change_account(&self, id: AccountId, change: &AccountChange, audit: Option<&AuditEvent>) -> Result<(), StorageError>;
 
     async fn create_session(&self, s: &NewSession, audit: &AuditEvent) -> Result<(), StorageError>;
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StorageError>;
@@ -130,12 +130,12 @@ pub trait AccountStore: Send + Sync {
         next: &(dyn Fn(Option<ThrottleState>) -> ThrottleState + Send + Sync),
     ) -> Result<Option<ThrottleState>, StorageError>;
 
-    async fn create_token(&self, account_id: i64, name: &str, token_hash: &str, audit: &AuditEvent) -> Result<i64, StorageError>;
+    async fn create_token(&self, account_id: AccountId, name: &str, token_hash: &str, audit: &AuditEvent) -> Result<i64, StorageError>;
     /// A live token and its account (revoked tokens are not returned).
     async fn token(&self, token_hash: &str) -> Result<Option<(TokenRecord, AccountRecord)>, StorageError>;
-    async fn list_tokens(&self, account_id: i64) -> Result<Vec<TokenRecord>, StorageError>;
+    async fn list_tokens(&self, account_id: AccountId) -> Result<Vec<TokenRecord>, StorageError>;
     /// Revokes a token of `account_id`; false when there is no such live token.
-    async fn revoke_token(&self, account_id: i64, token_id: i64, audit: &AuditEvent) -> Result<bool, StorageError>;
+    async fn revoke_token(&self, account_id: AccountId, token_id: i64, audit: &AuditEvent) -> Result<bool, StorageError>;
 }
 
 /// Filters for the auditor's view.

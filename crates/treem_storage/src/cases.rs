@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 use treem_domain::audit::AuditEvent;
-use treem_domain::case::{CaseSource, CaseState, RiskLevel, TaskKind};
+use treem_domain::case::{CaseId, CaseSource, CaseState, RiskLevel, TaskKind};
 use treem_domain::units::UnitId;
 
 use crate::StorageError;
@@ -24,7 +24,7 @@ pub struct NewCase {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRecord {
-    pub id: i64,
+    pub id: CaseId,
     pub child_id: i64,
     pub child_name: String,
     pub unit: UnitId,
@@ -109,7 +109,7 @@ pub struct StepRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskRecord {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub unit: UnitId,
     pub kind: TaskKind,
     pub assignee: Option<i64>,
@@ -126,8 +126,8 @@ pub struct CaseQuery {
     /// Only cases with an open task due before this instant.
     pub overdue_at: Option<OffsetDateTime>,
     /// Only these cases (a drill-down's page of ids), when given.
-    pub ids: Option<Vec<i64>>,
-    pub after_id: Option<i64>,
+    pub ids: Option<Vec<CaseId>>,
+    pub after_id: Option<CaseId>,
     pub limit: i64,
 }
 
@@ -143,7 +143,7 @@ pub struct TaskQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterventionRecord {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub kind: String,
     pub responsible: String,
     pub due_on: Option<Date>,
@@ -164,7 +164,7 @@ pub struct ProviderRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferralRecord {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub provider_id: i64,
     pub provider_name: String,
     pub status: String,
@@ -183,15 +183,15 @@ pub trait CaseStore: Send + Sync {
         tasks: &[(TaskKind, OffsetDateTime)],
         assignee: Option<i64>,
         audit: &AuditEvent,
-    ) -> Result<i64, StorageError>;
+    ) -> Result<CaseId, StorageError>;
     /// A case; with `audit`, the entry is appended in the reading transaction.
-    async fn case(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<CaseRecord>, StorageError>;
+    async fn case(&self, id: CaseId, audit: Option<&AuditEvent>) -> Result<Option<CaseRecord>, StorageError>;
     async fn list_cases(&self, q: &CaseQuery) -> Result<Vec<CaseRecord>, StorageError>;
     /// Records a step: the new state and fields, the step row, tasks done and
     /// created. `Conflict("version")` when the case changed since `expected_version`.
-    async fn apply_case_step(&self, id: i64, expected_version: i64, step: &StepWrite, audit: &AuditEvent) -> Result<(), StorageError>;
-    async fn case_steps(&self, case_id: i64) -> Result<Vec<StepRecord>, StorageError>;
-    async fn case_tasks(&self, case_id: i64) -> Result<Vec<TaskRecord>, StorageError>;
+    async fn apply_case_step(&self, id: CaseId, expected_version: i64, step: &StepWrite, audit: &AuditEvent) -> Result<(), StorageError>;
+    async fn case_steps(&self, case_id: CaseId) -> Result<Vec<StepRecord>, StorageError>;
+    async fn case_tasks(&self, case_id: CaseId) -> Result<Vec<TaskRecord>, StorageError>;
     /// Open tasks, soonest due first.
     async fn open_tasks(&self, q: &TaskQuery) -> Result<Vec<TaskRecord>, StorageError>;
     /// Counts of open cases and overdue tasks per state, for the dashboard counters.
@@ -199,7 +199,7 @@ pub trait CaseStore: Send + Sync {
 
     async fn add_intervention(
         &self,
-        case_id: i64,
+        case_id: CaseId,
         kind: &str,
         responsible: &str,
         due_on: Option<Date>,
@@ -208,12 +208,12 @@ pub trait CaseStore: Send + Sync {
     async fn set_intervention(
         &self,
         id: i64,
-        case_id: i64,
+        case_id: CaseId,
         status: &str,
         outcome: Option<&str>,
         audit: &AuditEvent,
     ) -> Result<(), StorageError>;
-    async fn interventions(&self, case_id: i64) -> Result<Vec<InterventionRecord>, StorageError>;
+    async fn interventions(&self, case_id: CaseId) -> Result<Vec<InterventionRecord>, StorageError>;
 
     async fn create_provider(
         &self,
@@ -224,23 +224,30 @@ pub trait CaseStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<i64, StorageError>;
     async fn providers(&self) -> Result<Vec<ProviderRecord>, StorageError>;
-    async fn create_referral(&self, case_id: i64, provider_id: i64, note: Option<&str>, audit: &AuditEvent) -> Result<i64, StorageError>;
+    async fn create_referral(&self, case_id: CaseId, provider_id: i64, note: Option<&str>, audit: &AuditEvent)
+        -> Result<i64, StorageError>;
     /// Moves a referral to `status` if it is currently in `from` (else `Conflict("status")`).
     async fn set_referral(
         &self,
         id: i64,
-        case_id: i64,
+        case_id: CaseId,
         from: &[&str],
         status: &str,
         reason: Option<&str>,
         audit: &AuditEvent,
     ) -> Result<(), StorageError>;
-    async fn referrals(&self, case_id: i64) -> Result<Vec<ReferralRecord>, StorageError>;
+    async fn referrals(&self, case_id: CaseId) -> Result<Vec<ReferralRecord>, StorageError>;
     /// Assigns the case to an account (or none); open tasks follow. Stale version: Conflict.
-    async fn assign_case(&self, id: i64, expected_version: i64, account_id: Option<i64>, audit: &AuditEvent) -> Result<(), StorageError>;
+    async fn assign_case(&self, id: CaseId, expected_version: i64, account_id: Option<i64>, audit: &AuditEvent)
+        -> Result<(), StorageError>;
     /// Moves the case, its open tasks and its scope to another unit, recording why;
     /// the assignment ends. Stale version: Conflict.
-    async fn transfer_case(&self, id: i64, expected_version: i64, transfer: &TransferWrite, audit: &AuditEvent)
-        -> Result<(), StorageError>;
-    async fn case_transfers(&self, case_id: i64) -> Result<Vec<TransferRecord>, StorageError>;
+    async fn transfer_case(
+        &self,
+        id: CaseId,
+        expected_version: i64,
+        transfer: &TransferWrite,
+        audit: &AuditEvent,
+    ) -> Result<(), StorageError>;
+    async fn case_transfers(&self, case_id: CaseId) -> Result<Vec<TransferRecord>, StorageError>;
 }

@@ -5,7 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use time::macros::date;
+use treem_domain::access::AccountId;
 use treem_domain::bundled::admin_unit_files;
+use treem_domain::case::CaseId;
 use treem_domain::unit_import::{parse_file, ParsedFiles};
 use treem_domain::units::{UnitId, UnitLevel};
 
@@ -272,12 +274,12 @@ async fn an_account(store: &dyn Store, name: &str) -> i64 {
         scope_unit: None,
         agency: None,
     };
-    store.create_account(&a, &AuditEvent::new("account.create", Outcome::Ok).record("account", "")).await.unwrap()
+    store.create_account(&a, &AuditEvent::new("account.create", Outcome::Ok).record("account", "")).await.unwrap().0
 }
 
 pub async fn accounts_sessions_and_tokens(store: &dyn Store) {
     migrated(store).await;
-    let id = an_account(store, "lan").await;
+    let id = AccountId(an_account(store, "lan").await);
     assert!(matches!(
         store
             .create_account(
@@ -318,11 +320,14 @@ pub async fn accounts_sessions_and_tokens(store: &dyn Store) {
     store.change_account(id, &crate::AccountChange::Password("$argon2id$new".into()), None).await.unwrap();
     assert!(store.session("h1").await.unwrap().is_none());
     assert_eq!(store.account(id).await.unwrap().unwrap().version, 2);
-    assert!(matches!(store.change_account(424_242, &crate::AccountChange::Disable, None).await, Err(crate::StorageError::NotFound)));
+    assert!(matches!(
+        store.change_account(AccountId(424_242), &crate::AccountChange::Disable, None).await,
+        Err(crate::StorageError::NotFound)
+    ));
     // Tokens: live until revoked, and only by their owner.
     let t = store.create_token(id, "báo cáo", "th", &AuditEvent::new("token.create", Outcome::Ok)).await.unwrap();
     assert_eq!(store.token("th").await.unwrap().unwrap().1.id, id);
-    let other = an_account(store, "hoa").await;
+    let other = AccountId(an_account(store, "hoa").await);
     assert!(!store.revoke_token(other, t, &AuditEvent::new("token.revoke", Outcome::Ok)).await.unwrap());
     assert!(store.revoke_token(id, t, &AuditEvent::new("token.revoke", Outcome::Ok)).await.unwrap());
     assert!(store.token("th").await.unwrap().is_none());
@@ -538,8 +543,8 @@ pub async fn cases_steps_tasks_and_referrals(store: &dyn Store) {
     };
     assert_eq!(store.list_cases(&q(Some(t0 + time::Duration::hours(13)))).await.unwrap().len(), 1, "overdue after 12 hours");
     // A list of ids keeps only those (the drill-down's page); an empty list keeps none.
-    let only = |ids: Vec<i64>| crate::CaseQuery { ids: Some(ids), ..q(None) };
-    assert_eq!(store.list_cases(&only(vec![id, id + 1000])).await.unwrap().len(), 1);
+    let only = |ids: Vec<CaseId>| crate::CaseQuery { ids: Some(ids), ..q(None) };
+    assert_eq!(store.list_cases(&only(vec![id, CaseId(id.0 + 1000)])).await.unwrap().len(), 1);
     assert!(store.list_cases(&only(vec![])).await.unwrap().is_empty());
     assert!(store.list_cases(&q(Some(t0 + time::Duration::hours(11)))).await.unwrap().is_empty());
     let step = crate::StepWrite {

@@ -185,7 +185,10 @@ pub trait FactStore {
     async fn case_facts(&self, now: time::OffsetDateTime) -> Result<Vec<treem_domain::indicator::Fact>, StorageError>;
 
     /// [`FactStore::case_facts`] case by case, ungrouped: (case id, its fact counting 1), in id order.
-    async fn case_facts_each(&self, now: time::OffsetDateTime) -> Result<Vec<(i64, treem_domain::indicator::Fact)>, StorageError>;
+    async fn case_facts_each(
+        &self,
+        now: time::OffsetDateTime,
+    ) -> Result<Vec<(treem_domain::case::CaseId, treem_domain::indicator::Fact)>, StorageError>;
 
     /// Writes `data` in one transaction with `audit`, the records created by `created_by`.
     async fn bulk_load(&self, data: &BulkLoad, created_by: i64, audit: &AuditEvent) -> Result<(), StorageError>;

@@ -417,7 +417,7 @@ impl PlanService {
                 .await?
                 .into_iter()
                 .filter(|(_, f)| f.day.year() == year && count.matches(f) && reaches(f.unit, f.day))
-                .map(|(id, _)| id)
+                .map(|(id, _)| id.0)
                 .collect(),
         };
         Ok((count.fact, ids))

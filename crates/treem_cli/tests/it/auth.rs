@@ -188,7 +188,7 @@ async fn tokens_work_until_revoked_or_the_account_is_disabled() {
         }
         let second = t.token("lan.xa").await;
         let id = t.app.accounts.by_username(treem_app::accounts::Operator::Cli, "lan.xa").await.unwrap().id;
-        t.app.accounts.set_disabled(treem_app::accounts::Operator::Cli, id, true).await.unwrap();
+        t.app.accounts.set_disabled(treem_app::accounts::Operator::Cli, id.0, true).await.unwrap();
         assert_eq!(t.api("GET", "/api/v1/me", &second, None).await.status, StatusCode::UNAUTHORIZED);
     }
 }

@@ -41,7 +41,7 @@ async fn common_and_context_passwords_are_refused_wherever_a_password_is_set() {
         // The command line and an administrator's reset follow the same rules.
         assert!(create(&t, "cli.user", "sunshine1").await.is_err());
         let id = t.app.accounts.by_username(Operator::Cli, "new.user").await.unwrap().id;
-        assert!(t.app.accounts.reset_password(Operator::Cli, id, "ldtbxh2025").await.is_err());
+        assert!(t.app.accounts.reset_password(Operator::Cli, id.0, "ldtbxh2025").await.is_err());
         // Changing one's own password on the account page.
         t.account("lan.xa", "commune_worker", "29884", None).await;
         let s = t.session("lan.xa").await;

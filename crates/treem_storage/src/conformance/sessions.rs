@@ -9,10 +9,10 @@ pub async fn accounts_are_listed_and_sessions_touched_and_ended(store: &dyn Stor
     migrated(store).await;
     let lan = an_account(store, "lan").await;
     let an = an_account(store, "an").await;
-    let names: Vec<_> = store.list_accounts().await.unwrap().into_iter().map(|a| (a.username, a.id)).collect();
+    let names: Vec<_> = store.list_accounts().await.unwrap().into_iter().map(|a| (a.username, a.id.0)).collect();
     assert_eq!(names, vec![("an".to_owned(), an), ("lan".to_owned(), lan)], "by username");
     let t0 = time::macros::datetime!(2026-02-02 08:00 UTC);
-    let s = crate::NewSession { token_hash: "h1".into(), account_id: lan, csrf_token: "c".into(), mfa_passed: true, now: t0 };
+    let s = crate::NewSession { token_hash: "h1".into(), account_id: AccountId(lan), csrf_token: "c".into(), mfa_passed: true, now: t0 };
     store.create_session(&s, &ev("session.login")).await.unwrap();
     let id = store.session("h1").await.unwrap().unwrap().id;
     let later = t0 + time::Duration::minutes(10);

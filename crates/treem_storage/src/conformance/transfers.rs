@@ -36,11 +36,11 @@ pub async fn cases_are_assigned_and_transferred_with_their_open_tasks(store: &dy
     // A stale version writes nothing, audit included; a missing case is NotFound.
     let before = audit_actions(store).await.len();
     assert!(matches!(store.assign_case(id, 1, None, &ev("case.assign")).await, Err(crate::StorageError::Conflict(_))));
-    assert!(matches!(store.assign_case(424_242, 1, None, &ev("case.assign")).await, Err(crate::StorageError::NotFound)));
+    assert!(matches!(store.assign_case(CaseId(424_242), 1, None, &ev("case.assign")).await, Err(crate::StorageError::NotFound)));
     let move_west =
         crate::TransferWrite { to_unit: u.west, reason: "Gia đình chuyển nhà".into(), actor_id: by, at: t0 + time::Duration::days(3) };
     assert!(matches!(store.transfer_case(id, 1, &move_west, &ev("case.transfer")).await, Err(crate::StorageError::Conflict(_))));
-    assert!(matches!(store.transfer_case(424_242, 1, &move_west, &ev("case.transfer")).await, Err(crate::StorageError::NotFound)));
+    assert!(matches!(store.transfer_case(CaseId(424_242), 1, &move_west, &ev("case.transfer")).await, Err(crate::StorageError::NotFound)));
     assert_eq!(audit_actions(store).await.len(), before);
     assert!(store.case_transfers(id).await.unwrap().is_empty());
 

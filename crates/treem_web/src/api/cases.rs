@@ -10,7 +10,7 @@ use treem_app::cases::{ActionInput, CaseIntake, CaseRecord};
 use treem_app::children::Masked;
 use treem_app::{App, AppError};
 use treem_domain::audit::timestamp_text;
-use treem_domain::case::{available, CaseState};
+use treem_domain::case::{available, CaseId, CaseState};
 use utoipa::ToSchema;
 
 use super::{ApiJson, ApiPath};
@@ -50,7 +50,7 @@ pub struct CaseSummaryDto {
 impl From<&CaseRecord> for CaseSummaryDto {
     fn from(r: &CaseRecord) -> Self {
         Self {
-            id: r.id,
+            id: r.id.0,
             child_id: r.child_id,
             child_name: r.child_name.clone(),
             unit_id: r.unit.0,
@@ -90,7 +90,7 @@ pub async fn list_cases(
         Some(code) => Some(super::records_behind(&app, &a, &q, &code, treem_domain::indicator::FactKind::Cases).await?),
         None => None,
     };
-    let (rows, _) = app.cases.list_filtered(&a, state, overdue, ids.as_deref(), after).await?;
+    let (rows, _) = app.cases.list_filtered(&a, state, overdue, ids.as_deref(), after.map(CaseId)).await?;
     Ok(Json(rows.iter().map(CaseSummaryDto::from).collect()))
 }
 
@@ -151,7 +151,7 @@ pub async fn open_case(
         received_at,
     };
     let id = app.cases.open(&a, &intake).await?;
-    Ok((StatusCode::CREATED, Json(CreatedCase { id })).into_response())
+    Ok((StatusCode::CREATED, Json(CreatedCase { id: id.0 })).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -259,7 +259,7 @@ pub struct TransferDto {
     responses((status = 200, body = CaseDto), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_case(State(app): State<Arc<App>>, ApiActor(a): ApiActor, ApiPath(id): ApiPath<String>) -> Result<Json<CaseDto>, ApiError> {
     let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
-    let v = app.cases.get(&a, id).await?;
+    let v = app.cases.get(&a, CaseId(id)).await?;
     let now = app.clock.now();
     let sensitive = super::people::SensitiveText::from;
     let (name, contact) = match v.reporter {
@@ -267,7 +267,7 @@ pub async fn get_case(State(app): State<Arc<App>>, ApiActor(a): ApiActor, ApiPat
         Masked::Hidden => (Masked::Hidden, Masked::Hidden),
     };
     let r = &v.record;
-    let transfers = app.cases.transfers(&a, id).await?;
+    let transfers = app.cases.transfers(&a, CaseId(id)).await?;
     Ok(Json(CaseDto {
         assigned_to: r.assigned_to,
         assigned_name: r.assigned_name.clone(),
@@ -299,7 +299,7 @@ pub async fn get_case(State(app): State<Arc<App>>, ApiActor(a): ApiActor, ApiPat
             .iter()
             .map(|t| TaskDto {
                 id: t.id,
-                case_id: t.case_id,
+                case_id: t.case_id.0,
                 kind: t.kind.as_str().into(),
                 assignee_id: t.assignee,
                 due_at: timestamp_text(t.due_at),
@@ -391,7 +391,7 @@ pub async fn case_action(
         review_on: b.review_on,
         safe: b.safe.map(|s| s.to_string()).unwrap_or_default(),
     };
-    app.cases.act(&a, id, b.version, &input.to_action()?).await?;
+    app.cases.act(&a, CaseId(id), b.version, &input.to_action()?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -416,7 +416,7 @@ pub async fn add_intervention(
     ApiJson(b): ApiJson<InterventionBody>,
 ) -> Result<Response, ApiError> {
     let due = b.due_on.as_deref().filter(|d| !d.is_empty()).map(|d| treem_app::units::parse_user_date("due_on", d)).transpose()?;
-    let iid = app.cases.add_intervention(&a, id, b.kind.trim(), &b.responsible, due).await?;
+    let iid = app.cases.add_intervention(&a, CaseId(id), b.kind.trim(), &b.responsible, due).await?;
     Ok((StatusCode::CREATED, Json(CreatedCase { id: iid })).into_response())
 }
 
@@ -438,7 +438,7 @@ pub async fn refer(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ReferralBody>,
 ) -> Result<Response, ApiError> {
-    let rid = app.cases.refer(&a, id, b.provider_id, &b.note).await?;
+    let rid = app.cases.refer(&a, CaseId(id), b.provider_id, &b.note).await?;
     Ok((StatusCode::CREATED, Json(CreatedCase { id: rid })).into_response())
 }
 
@@ -463,7 +463,7 @@ pub async fn referral_status(
     ApiPath((id, rid)): ApiPath<(i64, i64)>,
     ApiJson(b): ApiJson<ReferralStatusBody>,
 ) -> Result<StatusCode, ApiError> {
-    app.cases.referral_outcome(&a, id, rid, b.status.trim(), &b.reason).await?;
+    app.cases.referral_outcome(&a, CaseId(id), rid, b.status.trim(), &b.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -486,7 +486,7 @@ pub async fn assign_case(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<AssignmentBody>,
 ) -> Result<StatusCode, ApiError> {
-    app.cases.assign(&a, id, b.version, b.account_id).await?;
+    app.cases.assign(&a, CaseId(id), b.version, b.account_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -504,7 +504,7 @@ pub async fn assignees(
     ApiActor(a): ApiActor,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<AssigneeDto>>, ApiError> {
-    let list = app.cases.assignable(&a, id).await?;
+    let list = app.cases.assignable(&a, CaseId(id)).await?;
     Ok(Json(list.into_iter().map(|(id, display_name)| AssigneeDto { id, display_name }).collect()))
 }
 
@@ -531,7 +531,7 @@ pub async fn transfer_case(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<TransferBody>,
 ) -> Result<StatusCode, ApiError> {
-    app.cases.transfer(&a, id, b.version, b.unit_id, &b.reason).await?;
+    app.cases.transfer(&a, CaseId(id), b.version, b.unit_id, &b.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -548,7 +548,7 @@ pub async fn tasks(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(
         rows.iter()
             .map(|t| TaskDto {
                 id: t.id,
-                case_id: t.case_id,
+                case_id: t.case_id.0,
                 kind: t.kind.as_str().into(),
                 assignee_id: t.assignee,
                 due_at: timestamp_text(t.due_at),

@@ -63,7 +63,7 @@ fn dto(id: i64, f: &IncidentFields, details: Option<SensitiveValue>) -> Incident
         injury: f.injury.map(|x| x.as_str().into()),
         fatal: f.fatal,
         children: f.children.clone(),
-        case_id: f.case_id,
+        case_id: f.case_id.map(|c| c.0),
         details,
     }
 }

@@ -428,7 +428,7 @@ pub async fn list_accounts(State(app): State<Arc<App>>, ApiActor(a): ApiActor) -
     Ok(Json(
         list.into_iter()
             .map(|r| AccountDto {
-                id: r.id,
+                id: r.id.0,
                 username: r.username,
                 display_name: r.display_name,
                 role: r.role.as_str().into(),

@@ -73,7 +73,7 @@ async fn accounts_view(
     let accounts = list
         .iter()
         .map(|a| AccountLine {
-            id: a.id,
+            id: a.id.0,
             username: a.username.clone(),
             display_name: a.display_name.clone(),
             role_key: role_key(a.role),

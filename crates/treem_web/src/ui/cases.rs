@@ -13,7 +13,7 @@ use treem_app::cases::{ActionInput, CaseIntake, INTERVENTION_KINDS, PROVIDER_KIN
 use treem_app::children::Masked;
 use treem_app::{App, AppError};
 use treem_domain::access::{Action, SensitiveKind};
-use treem_domain::case::{available, CaseSource, CaseState, ReferralStatus};
+use treem_domain::case::{available, CaseId, CaseSource, CaseState, ReferralStatus};
 
 use super::{render, Chrome, CsrfForm, PageContext, PageError, UiQuery};
 use crate::session::SignedIn;
@@ -95,7 +95,7 @@ pub async fn cases_page(
         )
     };
     let ids = behind.as_ref().map(|(_, ids)| ids.as_slice());
-    let (rows, next_after) = app.cases.list_filtered(&s.actor, state, overdue, ids, p.after).await.map_err(|e| ctx.error(e))?;
+    let (rows, next_after) = app.cases.list_filtered(&s.actor, state, overdue, ids, p.after.map(CaseId)).await.map_err(|e| ctx.error(e))?;
     let counters = app.cases.counters(&s.actor).await.map_err(|e| ctx.error(e))?;
     let catalog = app.units.catalog();
     let page = CasesPage {
@@ -104,7 +104,7 @@ pub async fn cases_page(
         rows: rows
             .iter()
             .map(|r| CaseRow {
-                id: r.id,
+                id: r.id.0,
                 child_name: r.child_name.clone(),
                 state_key: format!("state.{}", r.state.as_str()),
                 received: local_time(r.received_at),
@@ -124,7 +124,7 @@ pub async fn cases_page(
             String::new()
         },
         behind: behind.map(|(b, _)| b),
-        next_after,
+        next_after: next_after.map(|a| a.0),
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -346,9 +346,9 @@ async fn case_view_with(
     errors: Vec<(String, String)>,
     draft: TransferDraft,
 ) -> Result<Response, PageError> {
-    let v = app.cases.get(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    let v = app.cases.get(&s.actor, CaseId(id)).await.map_err(|e| ctx.error(e))?;
     let writer = s.actor.role.may(Action::Write) && !v.record.state.is_closed();
-    let assignees = if writer { app.cases.assignable(&s.actor, id).await.map_err(|e| ctx.error(e))? } else { Vec::new() };
+    let assignees = if writer { app.cases.assignable(&s.actor, CaseId(id)).await.map_err(|e| ctx.error(e))? } else { Vec::new() };
     let catalog = app.units.catalog();
     let today = app.clock.today_in_vietnam();
     let unit_name = |u: treem_domain::units::UnitId| catalog.get(u).map(|x| x.name.clone()).unwrap_or_default();
@@ -362,14 +362,14 @@ async fn case_view_with(
         Vec::new()
     };
     treem_domain::units::sort_units(&mut communes);
-    let transfers = app.cases.transfers(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    let transfers = app.cases.transfers(&s.actor, CaseId(id)).await.map_err(|e| ctx.error(e))?;
     let hidden = || treem_web_hidden(ctx);
     let now = app.clock.now();
     let providers = app.cases.providers().await.map_err(|e| ctx.error(e))?;
     let r = &v.record;
     let page = CasePage {
         c: ctx.chrome("cases"),
-        id: r.id,
+        id: r.id.0,
         version: r.version,
         child_id: r.child_id,
         child_name: r.child_name.clone(),
@@ -398,7 +398,7 @@ async fn case_view_with(
             .iter()
             .map(|t| TaskLine {
                 id: t.id,
-                case_id: t.case_id,
+                case_id: t.case_id.0,
                 kind: t.kind.as_str(),
                 kind_key: format!("task.{}", t.kind.as_str()),
                 due: local_time(t.due_at),
@@ -540,7 +540,7 @@ pub async fn case_act(
     let input =
         ActionInput { action: f.action, note: f.note, risk: f.risk, approved_by: f.approved_by, review_on: f.review_on, safe: f.safe };
     let result = match (input.to_action(), f.version.trim().parse::<i64>()) {
-        (Ok(action), Ok(version)) => app.cases.act(&s.actor, id, version, &action).await,
+        (Ok(action), Ok(version)) => app.cases.act(&s.actor, CaseId(id), version, &action).await,
         (Err(e), _) => Err(e),
         (_, Err(_)) => Err(AppError::invalid("version", "missing")),
     };
@@ -572,7 +572,7 @@ pub async fn add_intervention(
 ) -> Result<Response, PageError> {
     let due = if f.due_on.trim().is_empty() { Ok(None) } else { treem_app::units::parse_user_date("due_on", &f.due_on).map(Some) };
     let result = match due {
-        Ok(due) => app.cases.add_intervention(&s.actor, id, f.kind.trim(), &f.responsible, due).await.map(|_| ()),
+        Ok(due) => app.cases.add_intervention(&s.actor, CaseId(id), f.kind.trim(), &f.responsible, due).await.map(|_| ()),
         Err(e) => Err(e),
     };
     back_to_case(&app, &ctx, &s, id, result).await
@@ -585,7 +585,7 @@ pub async fn set_intervention(
     Path((id, iid)): Path<(i64, i64)>,
     CsrfForm(f): CsrfForm<InterventionForm>,
 ) -> Result<Response, PageError> {
-    let result = app.cases.set_intervention(&s.actor, id, iid, f.status.trim(), &f.outcome).await;
+    let result = app.cases.set_intervention(&s.actor, CaseId(id), iid, f.status.trim(), &f.outcome).await;
     back_to_case(&app, &ctx, &s, id, result).await
 }
 
@@ -626,7 +626,7 @@ pub async fn assign_case(
         v => v.parse::<i64>().map(Some).map_err(|_| AppError::invalid("account_id", "choose a worker")),
     };
     let result = match (account, f.version.trim().parse::<i64>()) {
-        (Ok(account), Ok(version)) => app.cases.assign(&s.actor, id, version, account).await,
+        (Ok(account), Ok(version)) => app.cases.assign(&s.actor, CaseId(id), version, account).await,
         (Err(e), _) => Err(e),
         (_, Err(_)) => Err(AppError::invalid("version", "missing")),
     };
@@ -654,7 +654,7 @@ pub async fn transfer_case(
 ) -> Result<Response, PageError> {
     let unit = f.unit_id.trim().parse::<i64>().unwrap_or(0);
     let result = match f.version.trim().parse::<i64>() {
-        Ok(version) => app.cases.transfer(&s.actor, id, version, unit, &f.reason).await,
+        Ok(version) => app.cases.transfer(&s.actor, CaseId(id), version, unit, &f.reason).await,
         Err(_) => Err(AppError::invalid("version", "missing")),
     };
     match result {
@@ -674,7 +674,7 @@ pub async fn refer(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ReferralForm>,
 ) -> Result<Response, PageError> {
-    let result = app.cases.refer(&s.actor, id, f.provider_id.trim().parse().unwrap_or(0), &f.note).await.map(|_| ());
+    let result = app.cases.refer(&s.actor, CaseId(id), f.provider_id.trim().parse().unwrap_or(0), &f.note).await.map(|_| ());
     back_to_case(&app, &ctx, &s, id, result).await
 }
 
@@ -685,7 +685,7 @@ pub async fn referral_outcome(
     Path((id, rid)): Path<(i64, i64)>,
     CsrfForm(f): CsrfForm<ReferralForm>,
 ) -> Result<Response, PageError> {
-    let result = app.cases.referral_outcome(&s.actor, id, rid, f.status.trim(), &f.reason).await;
+    let result = app.cases.referral_outcome(&s.actor, CaseId(id), rid, f.status.trim(), &f.reason).await;
     back_to_case(&app, &ctx, &s, id, result).await
 }
 
@@ -716,7 +716,7 @@ pub async fn tasks_page(
         .iter()
         .map(|t| TaskLine {
             id: t.id,
-            case_id: t.case_id,
+            case_id: t.case_id.0,
             kind: t.kind.as_str(),
             kind_key: format!("task.{}", t.kind.as_str()),
             due: local_time(t.due_at),

@@ -407,5 +407,8 @@ pub async fn incident_page(
         Masked::Shown(n) => n.clone().unwrap_or_default(),
         Masked::Hidden => crate::i18n::translate(ctx.lang, "field.hidden").to_owned(),
     };
-    Ok(render(StatusCode::OK, &IncidentPage { c: ctx.chrome("incidents"), id: v.id.0, facts, children, case_id: f.case_id, notes }))
+    Ok(render(
+        StatusCode::OK,
+        &IncidentPage { c: ctx.chrome("incidents"), id: v.id.0, facts, children, case_id: f.case_id.map(|c| c.0), notes },
+    ))
 }
