@@ -4,7 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod i18n;
-pub mod png;
+pub mod raster;
 pub mod session;
 pub mod ui;
 pub mod xlsx;

@@ -1,6 +1,7 @@
 //! A map of units drawn on the server as SVG: one circle per unit at its centroid,
 //! its area proportional to the value. No boundaries (treem holds centroids only),
-//! no script, no tiles: the file is complete and readable offline.
+//! no script, no tiles: the file is complete and readable offline. Its PNG is the same
+//! SVG drawn by `crate::raster`, with the units' names written out.
 
 use std::fmt::Write;
 
@@ -107,38 +108,10 @@ fn drawing_order(points: &[MapPoint]) -> Vec<&MapPoint> {
     order
 }
 
-/// [`unit_map`] as a PNG: the same projection, circles and legend drawn into pixels
-/// (circles at 60 % opacity become a light blue, overlaps are not blended; texts in
-/// capitals without diacritics; no hover titles).
-pub fn unit_map_png(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) -> String) -> Vec<u8> {
-    use crate::png::{Anchor, Canvas, BLACK, BLUE, GREY, LIGHT_BLUE};
-    let mut c = Canvas::new(W as usize, H as usize);
-    c.text(MARGIN as i64, 22, text.title, Anchor::Start, BLACK);
-    let max = points.iter().filter_map(|p| p.value).max().unwrap_or(0);
-    if let Some(fit) = Fit::of(points) {
-        for p in drawing_order(points) {
-            let (x, y) = (fit.x(p.lon), fit.y(p.lat));
-            match p.value {
-                None => c.ring(x, y, 4.0, 1.5, GREY),
-                Some(v) => {
-                    let r = radius(v, max);
-                    c.disc(x, y, r, LIGHT_BLUE);
-                    c.ring(x, y, r, 1.0, BLUE);
-                }
-            }
-        }
-    }
-    let ly = H - LEGEND / 2.0;
-    c.text(MARGIN as i64, (ly - R_MAX - 4.0) as i64, text.legend, Anchor::Start, BLACK);
-    let (circles, x) = legend_circles(max);
-    for (x, r, v) in circles {
-        c.disc(x, ly, r, LIGHT_BLUE);
-        c.ring(x, ly, r, 1.0, BLUE);
-        c.text((x + r + 4.0) as i64, (ly + 4.0) as i64, &format(v), Anchor::Start, BLACK);
-    }
-    c.ring(x, ly, 4.0, 1.5, GREY);
-    c.text((x + 10.0) as i64, (ly + 4.0) as i64, text.no_data, Anchor::Start, BLACK);
-    c.to_png()
+/// [`unit_map`] as a PNG: the same SVG drawn by resvg in the embedded font, with each
+/// unit's name written beside its circle (a picture has no hover titles to name them).
+pub fn unit_map_png(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) -> String) -> Result<Vec<u8>, treem_app::AppError> {
+    crate::raster::svg_to_png(&map_svg(text, points, format, true))
 }
 
 /// The map of `points`: an equirectangular projection (longitudes shrunk by the cosine of
@@ -146,6 +119,12 @@ pub fn unit_map_png(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64
 /// value for the legend. The units' circles are the only `<circle>` elements (the legend
 /// uses ellipses), each with a `<title>` naming the unit and its value.
 pub fn unit_map(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) -> String) -> Svg {
+    Svg::new(map_svg(text, points, format, false))
+}
+
+/// [`unit_map`]'s SVG; with `names`, each unit's name is also written to the right of its
+/// circle, small, on a white halo so that it stays readable over the circles.
+fn map_svg(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) -> String, names: bool) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -168,6 +147,18 @@ pub fn unit_map(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) ->
                 l = esc(&p.label),
             );
         }
+        if names {
+            for p in points {
+                let r = p.value.map_or(4.0, |v| radius(v, max));
+                let _ = write!(
+                    svg,
+                    r##"<text class="unit-name" x="{x:.1}" y="{y:.1}" font-size="9" fill="#222" stroke="#fff" stroke-width="2" stroke-linejoin="round" paint-order="stroke">{n}</text>"##,
+                    x = fit.x(p.lon) + r + 2.0,
+                    y = fit.y(p.lat) + 3.0,
+                    n = esc(&p.name),
+                );
+            }
+        }
     }
     // The legend: the largest value, half of it, and "no data".
     let ly = H - LEGEND / 2.0;
@@ -189,7 +180,7 @@ pub fn unit_map(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) ->
         ty = ly + 4.0,
         l = esc(text.no_data),
     );
-    Svg::new(svg)
+    svg
 }
 
 #[cfg(test)]
