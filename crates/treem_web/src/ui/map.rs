@@ -101,6 +101,54 @@ impl Fit {
     }
 }
 
+/// The size of the units' names on the PNG map, in pixels.
+const NAME_SIZE: f64 = 9.0;
+
+/// Where a unit's name is written: its baseline's start, middle or end, and the box it takes.
+#[derive(Debug)]
+struct Label {
+    x: f64,
+    y: f64,
+    anchor: &'static str,
+    /// Left, top, right, bottom.
+    area: (f64, f64, f64, f64),
+}
+
+/// The units' names, largest value first, each beside its circle (right, left, above or
+/// below, the first place free): a name that would cover another, or leave the map, is
+/// left out (a crowded map of communes names the larger ones; the SVG's titles and the
+/// table name every unit). Widths are estimated at 0.6 em a character, wider than Noto Sans's.
+fn name_labels<'a>(fit: &Fit, points: &'a [MapPoint], max: i64) -> Vec<(Label, &'a MapPoint)> {
+    let mut placed: Vec<(Label, &MapPoint)> = Vec::new();
+    for p in drawing_order(points) {
+        let (x, y) = (fit.x(p.lon), fit.y(p.lat));
+        let r = p.value.map_or(4.0, |v| radius(v, max));
+        let w = NAME_SIZE * 0.6 * p.name.chars().count() as f64;
+        let (up, down) = (NAME_SIZE * 0.8, NAME_SIZE * 0.25);
+        let candidates = [
+            (x + r + 2.0, y + 3.0, "start", x + r + 2.0),
+            (x - r - 2.0, y + 3.0, "end", x - r - 2.0 - w),
+            (x, y - r - 3.0, "middle", x - w / 2.0),
+            (x, y + r + 3.0 + up, "middle", x - w / 2.0),
+        ];
+        let free = candidates
+            .into_iter()
+            .map(|(lx, ly, anchor, left)| Label { x: lx, y: ly, anchor, area: (left, ly - up, left + w, ly + down) })
+            .find(|l| {
+                let (l0, t0, r0, b0) = l.area;
+                (0.0..=W).contains(&l0)
+                    && r0 <= W
+                    && t0 >= TOP
+                    && b0 <= H - LEGEND
+                    && placed.iter().all(|(o, _)| r0 <= o.area.0 || o.area.2 <= l0 || b0 <= o.area.1 || o.area.3 <= t0)
+            });
+        if let Some(label) = free {
+            placed.push((label, p));
+        }
+    }
+    placed
+}
+
 /// Large circles first, so small ones stay on top and can be pointed at.
 fn drawing_order(points: &[MapPoint]) -> Vec<&MapPoint> {
     let mut order: Vec<&MapPoint> = points.iter().collect();
@@ -148,13 +196,13 @@ fn map_svg(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) -> Stri
             );
         }
         if names {
-            for p in points {
-                let r = p.value.map_or(4.0, |v| radius(v, max));
+            for (label, p) in name_labels(&fit, points, max) {
                 let _ = write!(
                     svg,
-                    r##"<text class="unit-name" x="{x:.1}" y="{y:.1}" font-size="9" fill="#222" stroke="#fff" stroke-width="2" stroke-linejoin="round" paint-order="stroke">{n}</text>"##,
-                    x = fit.x(p.lon) + r + 2.0,
-                    y = fit.y(p.lat) + 3.0,
+                    r##"<text class="unit-name" x="{x:.1}" y="{y:.1}" text-anchor="{a}" font-size="{NAME_SIZE}" fill="#222" stroke="#fff" stroke-width="2" stroke-linejoin="round" paint-order="stroke">{n}</text>"##,
+                    x = label.x,
+                    y = label.y,
+                    a = label.anchor,
                     n = esc(&p.name),
                 );
             }
@@ -194,6 +242,30 @@ mod tests {
     fn attr(svg: &str, unit: i64, name: &str) -> f64 {
         let at = svg.find(&format!("data-unit=\"{unit}\"")).unwrap();
         svg[at..].split(&format!(" {name}=\"")).nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn the_png_names_units_where_there_is_room_and_never_one_name_over_another() {
+        let apart = [point(1, 10.0, 105.0, Some(4)), point(2, 11.0, 106.0, Some(1)), point(3, 10.5, 105.5, None)];
+        let fit = Fit::of(&apart).unwrap();
+        let labels = name_labels(&fit, &apart, 4);
+        assert_eq!(labels.len(), 3, "{:?}", labels.iter().map(|l| &l.0).collect::<Vec<_>>());
+        let svg = map_svg(&MapText { title: "t", no_data: "n", legend: "l" }, &apart, &|v| v.to_string(), true);
+        assert_eq!(svg.matches("class=\"unit-name\"").count(), 3);
+        assert!(svg.contains(">Xã &lt;1&gt;</text>"));
+        assert!(!unit_map(&MapText { title: "t", no_data: "n", legend: "l" }, &apart, &|v| v.to_string())
+            .to_string()
+            .contains("unit-name"));
+        // Forty units on top of one another: some names, none overlapping, the largest named.
+        let crowded: Vec<MapPoint> = (0..40).map(|i| point(i, 10.0 + f64::from(i as i32) * 0.000_01, 105.0, Some(i + 1))).collect();
+        let fit = Fit::of(&crowded).unwrap();
+        let labels = name_labels(&fit, &crowded, 40);
+        assert!(labels.len() > 1 && labels.len() < 40 && labels[0].1.unit_id == 39, "{}", labels.len());
+        for (i, (a, _)) in labels.iter().enumerate() {
+            for (b, _) in &labels[i + 1..] {
+                assert!(a.area.2 <= b.area.0 || b.area.2 <= a.area.0 || a.area.3 <= b.area.1 || b.area.3 <= a.area.1, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]
