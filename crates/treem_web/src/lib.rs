@@ -6,7 +6,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod params;
-pub mod png;
+pub mod raster;
 pub mod session;
 pub mod ui;
 pub mod xlsx;

@@ -1,6 +1,6 @@
-//! PNG downloads of the charts, checked by a reader written here (signature, chunk
-//! CRCs, zlib header and Adler-32, an inflate for fixed-Huffman blocks) and by the
-//! colour of pixels where the drawing must have put them; on every backend.
+//! PNG downloads of the charts, decoded with the `png` crate (signature, chunk CRCs and
+//! zlib checked as it reads) and checked by the colour of pixels where the drawing must
+//! have put them; on every backend.
 
 use axum::http::StatusCode;
 use time::macros::date;
@@ -9,178 +9,39 @@ use treem_demo::{bulk, Scale};
 use crate::harness::apps;
 use crate::shared::download;
 
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
-}
-
-fn adler32(data: &[u8]) -> u32 {
-    let (mut a, mut b) = (1u32, 0u32);
-    for &x in data {
-        a = (a + u32::from(x)) % 65521;
-        b = (b + a) % 65521;
-    }
-    (b << 16) | a
-}
-
-struct BitReader<'a> {
-    data: &'a [u8],
-    at: usize,
-}
-
-impl BitReader<'_> {
-    fn bit(&mut self) -> u32 {
-        let byte = self.data[self.at / 8];
-        let bit = (byte >> (self.at % 8)) & 1;
-        self.at += 1;
-        u32::from(bit)
-    }
-
-    fn bits(&mut self, n: u8) -> u32 {
-        (0..n).fold(0, |v, i| v | (self.bit() << i))
-    }
-
-    /// A symbol of the fixed literal/length code (codes read most significant bit first).
-    fn literal(&mut self) -> u32 {
-        let mut code = 0;
-        for len in 1..=9 {
-            code = (code << 1) | self.bit();
-            match (len, code) {
-                (7, 0..=23) => return 256 + code,
-                (8, 48..=191) => return code - 48,
-                (8, 192..=199) => return 280 + code - 192,
-                (9, 400..=511) => return 144 + code - 400,
-                _ => {}
-            }
-        }
-        panic!("not a fixed Huffman code: {code:b}");
-    }
-}
-
-/// Inflates a deflate stream made of fixed-Huffman blocks.
-fn inflate(data: &[u8]) -> Vec<u8> {
-    const LEN: [(u32, u8); 29] = [
-        (3, 0),
-        (4, 0),
-        (5, 0),
-        (6, 0),
-        (7, 0),
-        (8, 0),
-        (9, 0),
-        (10, 0),
-        (11, 1),
-        (13, 1),
-        (15, 1),
-        (17, 1),
-        (19, 2),
-        (23, 2),
-        (27, 2),
-        (31, 2),
-        (35, 3),
-        (43, 3),
-        (51, 3),
-        (59, 3),
-        (67, 4),
-        (83, 4),
-        (99, 4),
-        (115, 4),
-        (131, 5),
-        (163, 5),
-        (195, 5),
-        (227, 5),
-        (258, 0),
-    ];
-    let dist_of = |code: u32| -> (u32, u8) {
-        if code < 4 {
-            (code + 1, 0)
-        } else {
-            let extra = (code / 2 - 1) as u8;
-            ((2 + (code & 1)) << extra | 1, extra)
-        }
-    };
-    let mut r = BitReader { data, at: 0 };
-    let mut out: Vec<u8> = Vec::new();
-    loop {
-        let last = r.bit();
-        assert_eq!(r.bits(2), 1, "a fixed-Huffman block");
-        loop {
-            let sym = r.literal();
-            match sym {
-                0..=255 => out.push(sym as u8),
-                256 => break,
-                _ => {
-                    let (base, extra) = LEN[(sym - 257) as usize];
-                    let len = base + r.bits(extra);
-                    let code = (0..5).fold(0, |v, _| (v << 1) | r.bit());
-                    let (base, extra) = dist_of(code);
-                    let dist = (base + r.bits(extra)) as usize;
-                    assert!(dist <= out.len(), "distance {dist} before the start");
-                    for _ in 0..len {
-                        out.push(out[out.len() - dist]);
-                    }
-                }
-            }
-        }
-        if last == 1 {
-            return out;
-        }
-    }
-}
-
-/// A decoded PNG: width, height, palette and one palette index per pixel.
+/// A decoded PNG: width, height and RGBA pixels.
 struct Picture {
     width: usize,
     height: usize,
-    palette: Vec<[u8; 3]>,
-    pixels: Vec<u8>,
+    rgba: Vec<u8>,
 }
 
 impl Picture {
     fn rgb(&self, x: usize, y: usize) -> [u8; 3] {
-        self.palette[usize::from(self.pixels[y * self.width + x])]
+        let at = (y * self.width + x) * 4;
+        assert_eq!(self.rgba[at + 3], 255, "opaque at {x},{y}");
+        [self.rgba[at], self.rgba[at + 1], self.rgba[at + 2]]
+    }
+
+    fn pixels(&self) -> impl Iterator<Item = [u8; 3]> + '_ {
+        self.rgba.chunks(4).map(|c| [c[0], c[1], c[2]])
     }
 }
 
-/// Reads a PNG, checking every chunk's CRC, the zlib header and its Adler-32.
+/// Reads a PNG: the signature, then the `png` crate's decoder (8-bit RGBA, as resvg writes).
 fn decode(png: &[u8]) -> Picture {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "signature");
-    let (mut at, mut header, mut palette, mut idat, mut ended) = (8, Vec::new(), Vec::new(), Vec::new(), false);
-    while at < png.len() {
-        let len = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
-        let typed = &png[at + 4..at + 8 + len];
-        let crc = u32::from_be_bytes(png[at + 8 + len..at + 12 + len].try_into().unwrap());
-        assert_eq!(crc, crc32(typed), "CRC of {}", String::from_utf8_lossy(&typed[..4]));
-        match &typed[..4] {
-            b"IHDR" => header = typed[4..].to_vec(),
-            b"PLTE" => palette = typed[4..].chunks(3).map(|c| [c[0], c[1], c[2]]).collect(),
-            b"IDAT" => idat.extend_from_slice(&typed[4..]),
-            b"IEND" => ended = true,
-            other => panic!("unexpected chunk {other:?}"),
-        }
-        at += 12 + len;
-    }
-    assert!(ended && header.len() == 13);
-    let width = u32::from_be_bytes(header[0..4].try_into().unwrap()) as usize;
-    let height = u32::from_be_bytes(header[4..8].try_into().unwrap()) as usize;
-    assert_eq!(&header[8..], &[8, 3, 0, 0, 0], "8-bit indexed colour, no interlace");
-    assert_eq!((u16::from(idat[0]) << 8 | u16::from(idat[1])) % 31, 0, "zlib header check");
-    assert_eq!(idat[0] & 0x0f, 8, "deflate");
-    let raw = inflate(&idat[2..idat.len() - 4]);
-    assert_eq!(u32::from_be_bytes(idat[idat.len() - 4..].try_into().unwrap()), adler32(&raw), "Adler-32");
-    assert_eq!(raw.len(), (width + 1) * height);
-    let mut pixels = Vec::with_capacity(width * height);
-    for row in raw.chunks(width + 1) {
-        assert_eq!(row[0], 0, "filter none");
-        pixels.extend_from_slice(&row[1..]);
-    }
-    assert!(pixels.iter().all(|p| usize::from(*p) < palette.len()));
-    Picture { width, height, palette, pixels }
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+    let mut rgba = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut rgba).unwrap();
+    assert_eq!((frame.color_type, frame.bit_depth), (png::ColorType::Rgba, png::BitDepth::Eight));
+    rgba.truncate(frame.buffer_size());
+    Picture { width: frame.width as usize, height: frame.height as usize, rgba }
+}
+
+/// Colours within `by` of each other in every channel (anti-aliased edges, blending).
+fn near(a: [u8; 3], b: [u8; 3], by: u8) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= by)
 }
 
 const BLUE: [u8; 3] = [0x4a, 0x7a, 0xb5];
@@ -198,6 +59,9 @@ async fn the_target_chart_and_the_map_download_as_valid_pngs_with_the_bars_where
         let page = t.page("/plans/dt-2013-ct20", &session).await.body;
         assert!(page.contains("href=\"/plans/dt-2013-ct20/targets/T1/chart.svg?format=png\""), "{page}");
         let (status, headers, png) = download(&t, "/plans/dt-2013-ct20/targets/T1/chart.svg?format=png", &session).await;
+        if let Ok(dir) = std::env::var("TREEM_TEST_PNG_DIR") {
+            std::fs::write(format!("{dir}/target-{}.png", t.backend), &png).unwrap();
+        }
         assert_eq!(status, StatusCode::OK);
         assert_eq!(headers["content-type"], "image/png");
         assert_eq!(headers["content-disposition"], "attachment; filename=\"dt-2013-ct20-T1.png\"");
@@ -232,6 +96,9 @@ async fn the_target_chart_and_the_map_download_as_valid_pngs_with_the_bars_where
         assert!(page.contains("href=\"/indicators/incidents.sexual_abuse/trend?format=png\""), "{page}");
         let (status, headers, png) = download(&t, "/indicators/incidents.sexual_abuse/trend?format=png", &session).await;
         assert_eq!((status, &headers["content-type"]), (StatusCode::OK, &"image/png".parse::<axum::http::HeaderValue>().unwrap()));
+        if let Ok(dir) = std::env::var("TREEM_TEST_PNG_DIR") {
+            std::fs::write(format!("{dir}/trend-{}.png", t.backend), &png).unwrap();
+        }
         let trend = decode(&png);
         assert_eq!((trend.width, trend.height), (360, 164));
         let t1 = progress.as_array().unwrap().iter().find(|x| x["target_id"] == "T1").unwrap()["years"].as_array().unwrap().clone();
@@ -271,11 +138,26 @@ async fn the_target_chart_and_the_map_download_as_valid_pngs_with_the_bars_where
         let circle = &svg[svg[..at].rfind("<circle").unwrap()..at];
         let num = |name: &str| -> f64 { circle.split(&format!("{name}=\"")).nth(1).unwrap().split('"').next().unwrap().parse().unwrap() };
         let (cx, cy) = (num("cx"), num("cy"));
-        assert_eq!(p.rgb(cx as usize, cy as usize), [0x92, 0xaf, 0xd3], "{} centre {cx},{cy}", t.backend);
-        // Its rim (1 pixel inside r) is blue where no smaller circle was drawn over it.
-        let rim = [(cx + 21.3, cy), (cx - 21.3, cy), (cx, cy + 21.3), (cx, cy - 21.3)];
-        assert!(rim.iter().any(|(x, y)| p.rgb(*x as usize, *y as usize) == BLUE), "rim");
-        assert!(p.pixels.iter().filter(|c| p.palette[usize::from(**c)] == BLUE).count() > 100);
+        if let Ok(dir) = std::env::var("TREEM_TEST_PNG_DIR") {
+            std::fs::write(format!("{dir}/map-{}.png", t.backend), &png).unwrap();
+        }
+        // Blue at 60 % opacity over white, once or, where circles overlap, several times.
+        let layers = |k: i32| BLUE.map(|c| (255.0 * 0.4f64.powi(k) + f64::from(c) * (1.0 - 0.4f64.powi(k))).round() as u8);
+        let centre = p.rgb(cx as usize, cy as usize);
+        assert!((1..=4).any(|k| near(centre, layers(k), 2)), "{} centre {cx},{cy}: {centre:?}", t.backend);
+        assert_eq!(layers(1), [0x92, 0xaf, 0xd3]);
+        // Its rim (the 1-pixel outline at r = 22, anti-aliased) is darker than the light blue
+        // just inside, where no smaller circle or name was drawn over it.
+        let ray = |dx: f64, dy: f64| {
+            let at = |d: f64| p.rgb((cx + dx * d) as usize, (cy + dy * d) as usize)[0];
+            (40..48).map(|d| at(f64::from(d) / 2.0)).min().unwrap() + 20 < at(18.0)
+        };
+        assert!([(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)].iter().any(|(dx, dy)| ray(*dx, *dy)), "rim");
+        assert!(p.pixels().filter(|c| near(*c, BLUE, 8)).count() > 100);
+        // The units' names are written (dark text) in the map's area, not only its title and legend.
+        let dark =
+            |y0: usize, y1: usize| (y0..y1).flat_map(|y| (0..640).map(move |x| (x, y))).filter(|(x, y)| p.rgb(*x, *y)[0] < 80).count();
+        assert!(dark(40, 480) > 500, "names on the map: {}", dark(40, 480));
         assert_eq!(p.rgb(2, 2), WHITE);
     }
 }

@@ -1,5 +1,5 @@
 //! Server-drawn SVG charts: no script, no library, readable without JavaScript and
-//! downloadable as a file. Every text is escaped.
+//! downloadable as a file (or as a PNG of the same SVG, `crate::raster`). Every text is escaped.
 
 use std::fmt::Write;
 
@@ -68,14 +68,6 @@ fn run_points(run: &[(i64, i64)], half: i64) -> String {
     match run {
         [(x, y)] => format!("{},{y} {},{y}", x - half, x + half),
         _ => run.iter().map(|(x, y)| format!("{x},{y}")).collect::<Vec<_>>().join(" "),
-    }
-}
-
-/// A run as PNG segments (a lone point becomes a dash `half` wide either side).
-fn run_segments(run: &[(i64, i64)], half: i64) -> Vec<((i64, i64), (i64, i64))> {
-    match run {
-        [(x, y)] => vec![((x - half, *y), (x + half, *y))],
-        _ => run.windows(2).map(|w| (w[0], w[1])).collect(),
     }
 }
 
@@ -179,56 +171,16 @@ pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, trajec
     svg
 }
 
-/// [`target_chart`] as a PNG: the same geometry (bars, ceiling line, scale, years, legend)
-/// drawn into pixels. The texts are in capitals without diacritics (the embedded font).
-pub fn target_chart_png(title: &str, actual_label: &str, ceiling_label: &str, trajectory_label: &str, years: &[ChartYear]) -> Vec<u8> {
-    use crate::png::{Anchor, Canvas, AXIS, BLACK, BLUE, GREY, RED};
-    const W: i64 = 640;
-    const H: i64 = 320;
-    const LEFT: i64 = 48;
-    const RIGHT: i64 = 16;
-    const TOP: i64 = 40;
-    const BOTTOM: i64 = 56;
-    let plot_w = W - LEFT - RIGHT;
-    let plot_h = H - TOP - BOTTOM;
-    let top = ((chart_max(years) + 99) / 100 * 100).max(100);
-    let n = i64::try_from(years.len()).unwrap_or(1).max(1);
-    let slot = plot_w / n;
-    let y_of = |h: i64| TOP + plot_h - h * plot_h / top;
-    let mut c = Canvas::new(W as usize, H as usize);
-    c.text(LEFT, 20, title, Anchor::Start, BLACK);
-    c.text(LEFT - 6, TOP + 4, &(top / 100).to_string(), Anchor::End, BLACK);
-    c.text(LEFT - 6, TOP + plot_h + 4, "0", Anchor::End, BLACK);
-    let centre = |i: usize| LEFT + i64::try_from(i).unwrap_or(0) * slot + slot / 2;
-    let points = runs(years.iter().enumerate().map(|(i, y)| y.ceiling_hundredths.map(|h| (centre(i), y_of(h)))));
-    let path: Vec<(i64, i64)> = years
-        .iter()
-        .enumerate()
-        .filter_map(|(i, y)| y.trajectory_hundredths.map(|t| (LEFT + i64::try_from(i).unwrap_or(0) * slot + slot / 2, y_of(t))))
-        .collect();
-    for (i, y) in years.iter().enumerate() {
-        let x = LEFT + i64::try_from(i).unwrap_or(0) * slot;
-        c.fill_rect(x + slot / 6, y_of(y.actual * 100), x + slot / 6 + slot * 2 / 3, TOP + plot_h, BLUE);
-        c.text(x + slot / 2, TOP + plot_h + 16, &y.year.to_string(), Anchor::Middle, BLACK);
-    }
-    for pair in path.windows(2) {
-        c.line(pair[0], pair[1], 1, GREY, Some((5, 4)));
-    }
-    for (a, b) in points.iter().flat_map(|run| run_segments(run, slot / 3)) {
-        c.line(a, b, 2, RED, None);
-    }
-    c.line((LEFT, TOP), (LEFT, TOP + plot_h), 1, AXIS, None);
-    c.line((LEFT, TOP + plot_h), (W - RIGHT, TOP + plot_h), 1, AXIS, None);
-    let ly = H - 14;
-    c.fill_rect(LEFT, ly - 10, LEFT + 12, ly + 2, BLUE);
-    c.text(LEFT + 18, ly, actual_label, Anchor::Start, BLACK);
-    c.line((LEFT + 140, ly - 4), (LEFT + 160, ly - 4), 2, RED, None);
-    c.text(LEFT + 166, ly, ceiling_label, Anchor::Start, BLACK);
-    if path.len() > 1 {
-        c.line((LEFT + 360, ly - 4), (LEFT + 380, ly - 4), 1, GREY, Some((5, 4)));
-        c.text(LEFT + 386, ly, trajectory_label, Anchor::Start, BLACK);
-    }
-    c.to_png()
+/// [`target_chart`] as a PNG: the same SVG, drawn by resvg in the embedded font (every
+/// diacritic shown; the hover titles are not, a picture has none).
+pub fn target_chart_png(
+    title: &str,
+    actual_label: &str,
+    ceiling_label: &str,
+    trajectory_label: &str,
+    years: &[ChartYear],
+) -> Result<Vec<u8>, treem_app::AppError> {
+    crate::raster::svg_to_png(&target_chart(title, actual_label, ceiling_label, trajectory_label, years))
 }
 
 /// One year of a trend: the value (a count or a percentage, in hundredths; none is "no
@@ -242,8 +194,7 @@ pub struct TrendYear {
 
 /// A small line chart of yearly values, with a dashed line for a target's ceilings when
 /// there are any. Every year's point has a `<title>` with the year and the value.
-/// The geometry of a trend chart, the same for its SVG and its PNG drawing: the size,
-/// the margins, the plot area and the scale's top (hundredths, rounded up to a whole 1).
+/// The geometry of a trend chart: the size, the margins, the plot area and the scale's top (hundredths, rounded up to a whole 1).
 struct TrendFrame {
     w: i64,
     h: i64,
@@ -347,57 +298,70 @@ pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &
     Svg::new(svg)
 }
 
-/// [`trend_chart`] as a PNG: the same geometry (line broken where there is no data, a
-/// dot per year, the dashed ceiling, the first and last years, the legend). The SVG's
-/// title is only its `<title>`, so the PNG has none either; texts in capitals without diacritics.
-pub fn trend_chart_png(value_label: &str, ceiling_label: &str, years: &[TrendYear]) -> Vec<u8> {
-    use crate::png::{Anchor, Canvas, AXIS, BLACK, BLUE, RED};
-    let TrendFrame { w, h, left, right, margin_top, plot_w, plot_h, top } = TrendFrame::new(years);
-    let n = i64::try_from(years.len()).unwrap_or(1);
-    let x_of = |i: usize| left + if n > 1 { i64::try_from(i).unwrap_or(0) * plot_w / (n - 1) } else { plot_w / 2 };
-    let y_of = |v: i64| margin_top + plot_h - v.clamp(0, top) * plot_h / top;
-    let mut c = Canvas::new(w as usize, h as usize);
-    c.line((left, margin_top), (left, margin_top + plot_h), 1, AXIS, None);
-    c.line((left, margin_top + plot_h), (w - right, margin_top + plot_h), 1, AXIS, None);
-    c.text(left - 4, margin_top + 4, &(top / 100).to_string(), Anchor::End, BLACK);
-    c.text(left - 4, margin_top + plot_h + 4, "0", Anchor::End, BLACK);
-    for pair in years.windows(2).enumerate() {
-        let (i, [a, b]) = pair else { continue };
-        if let (Some(va), Some(vb)) = (a.value_hundredths, b.value_hundredths) {
-            c.line((x_of(i), y_of(va)), (x_of(i + 1), y_of(vb)), 2, BLUE, None);
-        }
-    }
-    let ceiling = runs(years.iter().enumerate().map(|(i, y)| y.ceiling_hundredths.map(|h| (x_of(i), y_of(h)))));
-    for (a, b) in ceiling.iter().flat_map(|run| run_segments(run, 6)) {
-        c.line(a, b, 1, RED, Some((4, 3)));
-    }
-    for (i, y) in years.iter().enumerate() {
-        match y.value_hundredths {
-            Some(v) => c.disc(x_of(i) as f64 + 0.5, y_of(v) as f64 + 0.5, 3.0, BLUE),
-            None => c.ring(x_of(i) as f64 + 0.5, (margin_top + plot_h) as f64 + 0.5, 3.0, 1.0, BLUE),
-        }
-    }
-    if let (Some(first), Some(last)) = (years.first(), years.last()) {
-        let ly = margin_top + plot_h + 14;
-        c.text(left, ly, &first.year.to_string(), Anchor::Start, BLACK);
-        if years.len() > 1 {
-            c.text(w - right, ly, &last.year.to_string(), Anchor::End, BLACK);
-        }
-    }
-    let ly = h - 22;
-    c.line((left, ly - 4), (left + 16, ly - 4), 2, BLUE, None);
-    c.text(left + 20, ly, value_label, Anchor::Start, BLACK);
-    if !ceiling.is_empty() {
-        let ly = h - 6;
-        c.line((left, ly - 4), (left + 16, ly - 4), 1, RED, Some((4, 3)));
-        c.text(left + 20, ly, ceiling_label, Anchor::Start, BLACK);
-    }
-    c.to_png()
+/// [`trend_chart`] as a PNG: the same SVG, drawn by resvg in the embedded font. The SVG's
+/// title is only its `<title>` (the page says it above the chart), so the PNG has none either.
+pub fn trend_chart_png(value_label: &str, ceiling_label: &str, years: &[TrendYear]) -> Result<Vec<u8>, treem_app::AppError> {
+    crate::raster::svg_to_png(&trend_chart("", value_label, ceiling_label, years).into_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The time to draw one target chart's PNG, printed (docs/PERFORMANCE.md):
+    /// `cargo test -p treem_web --release --lib png_render_time -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, run by hand in release mode"]
+    fn png_render_time() {
+        let years: Vec<ChartYear> = (2012..2026)
+            .map(|year| ChartYear {
+                year,
+                actual: 40 - i64::from(year - 2012),
+                ceiling_hundredths: (year > 2012).then_some(3800),
+                trajectory_hundredths: (year > 2012).then_some(3600),
+            })
+            .collect();
+        let title = "T1 – Tỉ lệ trẻ em có hoàn cảnh đặc biệt";
+        let start = std::time::Instant::now();
+        let mut bytes = 0;
+        for _ in 0..50 {
+            bytes += target_chart_png(title, "đếm được", "mức trần", "lộ trình (bối cảnh)", &years).unwrap().len();
+        }
+        println!("one target chart PNG: {:?} ({} bytes)", start.elapsed() / 50, bytes / 50);
+    }
+
+    /// Pixels not white-ish in rows `rows` of a decoded PNG.
+    fn inked(png: &[u8], rows: std::ops::Range<u32>) -> usize {
+        let p = resvg::tiny_skia::Pixmap::decode_png(png).unwrap();
+        rows.flat_map(|y| (0..p.width()).map(move |x| (x, y))).filter(|(x, y)| p.pixel(*x, *y).is_some_and(|c| c.red() < 200)).count()
+    }
+
+    #[test]
+    fn the_png_draws_the_title_with_its_diacritics() {
+        let years = [
+            ChartYear { year: 2012, actual: 40, ceiling_hundredths: None, trajectory_hundredths: None },
+            ChartYear { year: 2013, actual: 30, ceiling_hundredths: Some(3800), trajectory_hundredths: None },
+        ];
+        let png = |title: &str| target_chart_png(title, "Số đếm được", "Mức trần", "Lộ trình", &years).unwrap();
+        let vietnamese = png("Tỉ lệ trẻ em có hoàn cảnh đặc biệt");
+        let plain = png("Ti le tre em co hoan canh dac biet");
+        assert_eq!(&vietnamese[..8], b"\x89PNG\r\n\x1a\n");
+        let p = resvg::tiny_skia::Pixmap::decode_png(&vietnamese).unwrap();
+        assert_eq!((p.width(), p.height()), (640, 320));
+        // The title (baseline y = 20, bold 14 px) is drawn, and its diacritics add ink to it:
+        // the accents above, the dots below (ặ, ệ).
+        let (with, without) = (inked(&vietnamese, 0..30), inked(&plain, 0..30));
+        assert!(without > 300, "the title is drawn in the embedded font: {without} pixels");
+        assert!(with > without + 40, "the diacritics are drawn: {with} against {without} pixels");
+        // Only the title differs: the rest of the chart is pixel for pixel the same.
+        let rows = |png: &[u8]| resvg::tiny_skia::Pixmap::decode_png(png).unwrap().data()[30 * 640 * 4..].to_vec();
+        assert_eq!(rows(&vietnamese), rows(&plain));
+        let top = |png: &[u8]| resvg::tiny_skia::Pixmap::decode_png(png).unwrap().data()[..30 * 640 * 4].to_vec();
+        assert_ne!(top(&vietnamese), top(&plain));
+        // The legend's texts are drawn too (rows under the plot), bars in the chart's blue.
+        assert!(inked(&vietnamese, 296..320) > 200);
+        assert!(p.pixels().iter().any(|c| (c.red(), c.green(), c.blue()) == (0x4a, 0x7a, 0xb5)));
+    }
 
     #[test]
     fn a_trend_has_a_point_per_year_and_a_ceiling_only_when_one_applies() {

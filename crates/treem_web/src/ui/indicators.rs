@@ -134,7 +134,8 @@ pub async fn indicator_trend(
     match p.format.as_deref() {
         Some("png") => {
             let (years, ceiling) = trend_years(lang, &formula, &values, target);
-            let png = super::chart::trend_chart_png(translate(lang, "indicators.trend_value"), &ceiling, &years);
+            let png =
+                super::chart::trend_chart_png(translate(lang, "indicators.trend_value"), &ceiling, &years).map_err(|e| ctx.error(e))?;
             Ok(attachment("image/png", &format!("{code}-trend.png"), png))
         }
         None | Some("" | "svg") => {
@@ -294,7 +295,7 @@ enum MapKind {
 
 enum MapPicture {
     Svg(super::chart::Svg),
-    Png(Vec<u8>),
+    Png(Result<Vec<u8>, treem_app::AppError>),
 }
 
 pub async fn indicator_page(
@@ -324,7 +325,7 @@ pub async fn indicator_page(
         (Some("csv"), _) => return Ok(breakdown_csv(&code, year, on, level, &b)),
         (Some("xlsx"), _) => return Ok(breakdown_xlsx(&code, year, on, level, &b)),
         (Some("svg"), Some(MapPicture::Svg(svg))) => return Ok(attachment("image/svg+xml", &file("svg"), svg.into_string())),
-        (Some("png"), Some(MapPicture::Png(png))) => return Ok(attachment("image/png", &file("png"), png)),
+        (Some("png"), Some(MapPicture::Png(png))) => return Ok(attachment("image/png", &file("png"), png.map_err(|e| ctx.error(e))?)),
         (Some("svg" | "png"), _) => return Err(no_map()),
         (_, Some(MapPicture::Svg(svg))) => Some(svg),
         _ => None,

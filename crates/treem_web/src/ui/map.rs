@@ -1,6 +1,7 @@
 //! A map of units drawn on the server as SVG: one circle per unit at its centroid,
 //! its area proportional to the value. No boundaries (treem holds centroids only),
-//! no script, no tiles: the file is complete and readable offline.
+//! no script, no tiles: the file is complete and readable offline. Its PNG is the same
+//! SVG drawn by `crate::raster`, with the units' names written out.
 
 use std::fmt::Write;
 
@@ -100,6 +101,54 @@ impl Fit {
     }
 }
 
+/// The size of the units' names on the PNG map, in pixels.
+const NAME_SIZE: f64 = 9.0;
+
+/// Where a unit's name is written: its baseline's start, middle or end, and the box it takes.
+#[derive(Debug)]
+struct Label {
+    x: f64,
+    y: f64,
+    anchor: &'static str,
+    /// Left, top, right, bottom.
+    area: (f64, f64, f64, f64),
+}
+
+/// The units' names, largest value first, each beside its circle (right, left, above or
+/// below, the first place free): a name that would cover another, or leave the map, is
+/// left out (a crowded map of communes names the larger ones; the SVG's titles and the
+/// table name every unit). Widths are estimated at 0.6 em a character, wider than Noto Sans's.
+fn name_labels<'a>(fit: &Fit, points: &'a [MapPoint], max: i64) -> Vec<(Label, &'a MapPoint)> {
+    let mut placed: Vec<(Label, &MapPoint)> = Vec::new();
+    for p in drawing_order(points) {
+        let (x, y) = (fit.x(p.lon), fit.y(p.lat));
+        let r = p.value.map_or(4.0, |v| radius(v, max));
+        let w = NAME_SIZE * 0.6 * p.name.chars().count() as f64;
+        let (up, down) = (NAME_SIZE * 0.8, NAME_SIZE * 0.25);
+        let candidates = [
+            (x + r + 2.0, y + 3.0, "start", x + r + 2.0),
+            (x - r - 2.0, y + 3.0, "end", x - r - 2.0 - w),
+            (x, y - r - 3.0, "middle", x - w / 2.0),
+            (x, y + r + 3.0 + up, "middle", x - w / 2.0),
+        ];
+        let free = candidates
+            .into_iter()
+            .map(|(lx, ly, anchor, left)| Label { x: lx, y: ly, anchor, area: (left, ly - up, left + w, ly + down) })
+            .find(|l| {
+                let (l0, t0, r0, b0) = l.area;
+                (0.0..=W).contains(&l0)
+                    && r0 <= W
+                    && t0 >= TOP
+                    && b0 <= H - LEGEND
+                    && placed.iter().all(|(o, _)| r0 <= o.area.0 || o.area.2 <= l0 || b0 <= o.area.1 || o.area.3 <= t0)
+            });
+        if let Some(label) = free {
+            placed.push((label, p));
+        }
+    }
+    placed
+}
+
 /// Large circles first, so small ones stay on top and can be pointed at.
 fn drawing_order(points: &[MapPoint]) -> Vec<&MapPoint> {
     let mut order: Vec<&MapPoint> = points.iter().collect();
@@ -107,38 +156,10 @@ fn drawing_order(points: &[MapPoint]) -> Vec<&MapPoint> {
     order
 }
 
-/// [`unit_map`] as a PNG: the same projection, circles and legend drawn into pixels
-/// (circles at 60 % opacity become a light blue, overlaps are not blended; texts in
-/// capitals without diacritics; no hover titles).
-pub fn unit_map_png(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) -> String) -> Vec<u8> {
-    use crate::png::{Anchor, Canvas, BLACK, BLUE, GREY, LIGHT_BLUE};
-    let mut c = Canvas::new(W as usize, H as usize);
-    c.text(MARGIN as i64, 22, text.title, Anchor::Start, BLACK);
-    let max = points.iter().filter_map(|p| p.value).max().unwrap_or(0);
-    if let Some(fit) = Fit::of(points) {
-        for p in drawing_order(points) {
-            let (x, y) = (fit.x(p.lon), fit.y(p.lat));
-            match p.value {
-                None => c.ring(x, y, 4.0, 1.5, GREY),
-                Some(v) => {
-                    let r = radius(v, max);
-                    c.disc(x, y, r, LIGHT_BLUE);
-                    c.ring(x, y, r, 1.0, BLUE);
-                }
-            }
-        }
-    }
-    let ly = H - LEGEND / 2.0;
-    c.text(MARGIN as i64, (ly - R_MAX - 4.0) as i64, text.legend, Anchor::Start, BLACK);
-    let (circles, x) = legend_circles(max);
-    for (x, r, v) in circles {
-        c.disc(x, ly, r, LIGHT_BLUE);
-        c.ring(x, ly, r, 1.0, BLUE);
-        c.text((x + r + 4.0) as i64, (ly + 4.0) as i64, &format(v), Anchor::Start, BLACK);
-    }
-    c.ring(x, ly, 4.0, 1.5, GREY);
-    c.text((x + 10.0) as i64, (ly + 4.0) as i64, text.no_data, Anchor::Start, BLACK);
-    c.to_png()
+/// [`unit_map`] as a PNG: the same SVG drawn by resvg in the embedded font, with each
+/// unit's name written beside its circle (a picture has no hover titles to name them).
+pub fn unit_map_png(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) -> String) -> Result<Vec<u8>, treem_app::AppError> {
+    crate::raster::svg_to_png(&map_svg(text, points, format, true))
 }
 
 /// The map of `points`: an equirectangular projection (longitudes shrunk by the cosine of
@@ -146,6 +167,12 @@ pub fn unit_map_png(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64
 /// value for the legend. The units' circles are the only `<circle>` elements (the legend
 /// uses ellipses), each with a `<title>` naming the unit and its value.
 pub fn unit_map(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) -> String) -> Svg {
+    Svg::new(map_svg(text, points, format, false))
+}
+
+/// [`unit_map`]'s SVG; with `names`, each unit's name is also written to the right of its
+/// circle, small, on a white halo so that it stays readable over the circles.
+fn map_svg(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) -> String, names: bool) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -168,6 +195,18 @@ pub fn unit_map(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) ->
                 l = esc(&p.label),
             );
         }
+        if names {
+            for (label, p) in name_labels(&fit, points, max) {
+                let _ = write!(
+                    svg,
+                    r##"<text class="unit-name" x="{x:.1}" y="{y:.1}" text-anchor="{a}" font-size="{NAME_SIZE}" fill="#222" stroke="#fff" stroke-width="2" stroke-linejoin="round" paint-order="stroke">{n}</text>"##,
+                    x = label.x,
+                    y = label.y,
+                    a = label.anchor,
+                    n = esc(&p.name),
+                );
+            }
+        }
     }
     // The legend: the largest value, half of it, and "no data".
     let ly = H - LEGEND / 2.0;
@@ -189,7 +228,7 @@ pub fn unit_map(text: &MapText<'_>, points: &[MapPoint], format: &dyn Fn(i64) ->
         ty = ly + 4.0,
         l = esc(text.no_data),
     );
-    Svg::new(svg)
+    svg
 }
 
 #[cfg(test)]
@@ -203,6 +242,30 @@ mod tests {
     fn attr(svg: &str, unit: i64, name: &str) -> f64 {
         let at = svg.find(&format!("data-unit=\"{unit}\"")).unwrap();
         svg[at..].split(&format!(" {name}=\"")).nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn the_png_names_units_where_there_is_room_and_never_one_name_over_another() {
+        let apart = [point(1, 10.0, 105.0, Some(4)), point(2, 11.0, 106.0, Some(1)), point(3, 10.5, 105.5, None)];
+        let fit = Fit::of(&apart).unwrap();
+        let labels = name_labels(&fit, &apart, 4);
+        assert_eq!(labels.len(), 3, "{:?}", labels.iter().map(|l| &l.0).collect::<Vec<_>>());
+        let svg = map_svg(&MapText { title: "t", no_data: "n", legend: "l" }, &apart, &|v| v.to_string(), true);
+        assert_eq!(svg.matches("class=\"unit-name\"").count(), 3);
+        assert!(svg.contains(">Xã &lt;1&gt;</text>"));
+        assert!(!unit_map(&MapText { title: "t", no_data: "n", legend: "l" }, &apart, &|v| v.to_string())
+            .to_string()
+            .contains("unit-name"));
+        // Forty units on top of one another: some names, none overlapping, the largest named.
+        let crowded: Vec<MapPoint> = (0..40).map(|i| point(i, 10.0 + f64::from(i as i32) * 0.000_01, 105.0, Some(i + 1))).collect();
+        let fit = Fit::of(&crowded).unwrap();
+        let labels = name_labels(&fit, &crowded, 40);
+        assert!(labels.len() > 1 && labels.len() < 40 && labels[0].1.unit_id == 39, "{}", labels.len());
+        for (i, (a, _)) in labels.iter().enumerate() {
+            for (b, _) in &labels[i + 1..] {
+                assert!(a.area.2 <= b.area.0 || b.area.2 <= a.area.0 || a.area.3 <= b.area.1 || b.area.3 <= a.area.1, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -347,7 +347,7 @@ pub async fn target_chart(
     let trajectory = translate(ctx.lang, "plan.trajectory");
     match q.format.as_deref() {
         Some("png") => {
-            let png = super::chart::target_chart_png(&title, actual, ceiling, trajectory, &years);
+            let png = super::chart::target_chart_png(&title, actual, ceiling, trajectory, &years).map_err(|e| ctx.error(e))?;
             return Ok(crate::export::attachment("image/png", &format!("{code}-{target}.png"), png));
         }
         None | Some("" | "svg") => {}
