@@ -439,12 +439,12 @@ test('the case goes through every step, with the guards refusing what may not be
   assert.ok((await text(page.locator('dd#case-risk'))).length > 0, 'the risk is shown');
 
   // A high risk needs emergency intervention before the detailed assessment.
-  refusals.push(await refusedStep(p, id, 'assess_detailed', { note: 'Thử đánh giá cụ thể trước.' }, 'risk', 'risk'));
+  refusals.push(await refusedStep(p, id, 'assess_detailed', { note: 'Thử đánh giá cụ thể trước.' }, 'risk', 'Mức độ nguy cơ'));
   await step(p, id, 'start_emergency', 'emergency', { note: 'Đưa trẻ đến ở tạm nhà bà ngoại.' });
   await step(p, id, 'assess_detailed', 'detailed_assessed', { note: 'Đánh giá cụ thể: cần hỗ trợ tâm lý và giám sát gia đình.' });
 
   // A plan needs at least one intervention.
-  refusals.push(await refusedStep(p, id, 'draft_plan', { note: 'Kế hoạch chưa có biện pháp.' }, 'interventions', 'interventions'));
+  refusals.push(await refusedStep(p, id, 'draft_plan', { note: 'Kế hoạch chưa có biện pháp.' }, 'interventions', 'Biện pháp can thiệp'));
   const iform = page.locator('form#intervention-form');
   assert.equal(await iform.count(), 1, 'the intervention form');
   await iform.locator('select[name="kind"]').selectOption('psychological_support');
@@ -487,7 +487,7 @@ test('the case goes through every step, with the guards refusing what may not be
   await step(p, id, 'start_plan', 'in_progress');
   await step(p, id, 'review', 'under_review', { safe: 'false', note: 'Trẻ chưa an toàn: người gây hại vẫn đến nhà.' });
   // Closing needs a review that found the child safe.
-  refusals.push(await refusedStep(p, id, 'close', { note: 'Thử đóng hồ sơ.' }, 'review', 'review'));
+  refusals.push(await refusedStep(p, id, 'close', { note: 'Thử đóng hồ sơ.' }, 'review', 'Rà soát'));
 
   // Re-planning.
   await step(p, id, 'draft_plan', 'plan_drafted', { note: 'Kế hoạch mới: thêm giám sát của công an khu vực.' });

@@ -18,7 +18,8 @@ pub struct ErrorEnvelope {
 pub struct ErrorBody {
     /// Stable code: see docs/API-DESIGN.md.
     pub code: String,
-    /// A human-readable explanation (English).
+    /// A human-readable explanation, in the language of `Accept-Language` (Vietnamese or
+    /// English; English when neither is asked for).
     pub message: String,
     /// The input field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,7 +38,16 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FieldProblem {
+    /// The body's field (or a path into it, `counts[0].unit_id`).
     pub field: String,
+    /// What is wrong, as a stable code (`required`, `date_format`, `one_of`, …; see
+    /// docs/API-DESIGN.md); `invalid` for a refusal without its own code.
+    #[serde(default)]
+    pub code: String,
+    /// The field's label in the reply's language, as the form shows it.
+    #[serde(default)]
+    pub label: String,
+    /// What is wrong, in the reply's language.
     pub message: String,
 }
 
@@ -114,7 +124,11 @@ impl From<AppError> for ApiError {
             }
             AppError::InvalidFields(list) => {
                 body.field = list.first().map(|e| e.field.clone());
-                body.fields = list.into_iter().map(|e| FieldProblem { field: e.field, message: e.message }).collect();
+                body.message = "some fields are not right".into();
+                body.fields = list
+                    .into_iter()
+                    .map(|e| FieldProblem { field: e.field, code: String::new(), label: String::new(), message: e.message })
+                    .collect();
             }
             AppError::ImportRefused(errors) => {
                 body.message = "the import was refused; nothing was stored".into();
@@ -131,9 +145,42 @@ impl From<AppError> for ApiError {
     }
 }
 
+impl ErrorBody {
+    /// Writes the messages in `lang` and names each field by its label. Every refusal
+    /// passes here once, on its way out.
+    fn translated(mut self, lang: crate::i18n::Lang) -> Self {
+        use crate::messages::{field_label, message};
+        if let (Some(field), true) = (&self.field, self.fields.is_empty()) {
+            // One field at fault: listed like the many, so clients read one shape.
+            self.fields.push(FieldProblem {
+                field: field.clone(),
+                code: String::new(),
+                label: String::new(),
+                message: self.message.clone(),
+            });
+            self.message = message(lang, &self.message).1;
+            let name = field_label(lang, field).unwrap_or_else(|| field.clone());
+            self.message = format!("{name}: {}", self.message);
+        } else {
+            self.message = message(lang, &self.message).1;
+        }
+        for f in &mut self.fields {
+            let (code, text) = message(lang, &f.message);
+            f.code = code.to_owned();
+            f.message = text;
+            f.label = field_label(lang, &f.field).unwrap_or_default();
+        }
+        for d in &mut self.details {
+            d.message = message(lang, &d.message).1;
+        }
+        self
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut res = (self.status, Json(ErrorEnvelope { error: *self.body })).into_response();
+        let body = self.body.translated(crate::messages::reply_lang());
+        let mut res = (self.status, Json(ErrorEnvelope { error: body })).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
         }

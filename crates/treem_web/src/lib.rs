@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod export;
 pub mod i18n;
+pub mod messages;
 pub mod params;
 pub mod raster;
 pub mod session;
@@ -118,6 +119,7 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .layer(axum::Extension(session::CookiePolicy { secure: options.secure_cookies }))
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(middleware::from_fn_with_state(options, remember_language))
+        .layer(middleware::from_fn(messages::reply_in_language))
         .layer(middleware::from_fn_with_state(options, security_headers))
         .layer(middleware::from_fn(log_request))
         .with_state(app)

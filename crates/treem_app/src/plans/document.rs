@@ -17,7 +17,16 @@ pub fn parse_plan_toml(file: &str, text: &str) -> Result<Plan, AppError> {
             let before = text.get(..s.start).unwrap_or_default();
             format!("line {}", before.lines().count().max(1))
         });
-        AppError::invalid(&format!("{file}{}", at.map(|a| format!(":{a}")).unwrap_or_default()), e.message().to_owned())
+        // serde's own refusals (a field unknown or missing, a wrong type) are sentences the
+        // UI translates; the parser's syntax errors are said to be that, with its detail.
+        const DATA: [&str; 6] = ["unknown field", "missing field", "invalid type", "invalid value", "unknown variant", "duplicate field"];
+        let message = e.message().trim();
+        let message = if DATA.iter().any(|d| message.starts_with(d)) {
+            message.to_owned()
+        } else {
+            format!("the text is not valid TOML: {}", message.replace('\n', "; "))
+        };
+        AppError::invalid(&format!("{file}{}", at.map(|a| format!(":{a}")).unwrap_or_default()), message)
     })
 }
 

@@ -257,13 +257,35 @@ impl Reply {
     }
 }
 
+/// Every page a test reads that lists refusals (`id="form-errors"`) writes each as a
+/// sentence of the error catalogue in the page's language, naming its field by its label:
+/// an English fallback or a bare field code fails whichever test met it.
+fn refusals_are_translated(html: &str) {
+    let Some(start) = html.find("id=\"form-errors\"") else { return };
+    let lang = if html.contains("<html lang=\"en\"") { treem_web::i18n::Lang::En } else { treem_web::i18n::Lang::Vi };
+    let list = &html[start..html[start..].find("</div>").map_or(html.len(), |e| start + e)];
+    for item in list.split("<li data-field=\"").skip(1) {
+        let (field, rest) = item.split_once("\">").unwrap_or_default();
+        let text = rest.split("</li>").next().unwrap_or_default();
+        let unescape =
+            |s: &str| s.replace("&#34;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+        let (field, text) = (unescape(field), unescape(text));
+        assert!(
+            treem_web::messages::is_shown_sentence(lang, &field, &text),
+            "a refusal on a page is not a sentence of locales/errors.toml in {lang:?}: field `{field}`, `{text}`"
+        );
+    }
+}
+
 impl TestApp {
     pub async fn send(&self, req: Request<Body>) -> Reply {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024).await.unwrap();
-        Reply { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
+        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        refusals_are_translated(&body);
+        Reply { status, headers, body }
     }
 
     /// The status and the body's bytes (for downloads that are not text).

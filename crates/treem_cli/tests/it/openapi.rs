@@ -286,7 +286,8 @@ impl Probe {
 }
 
 async fn send(t: &TestApp, method: &str, p: &Probe) -> (StatusCode, Option<String>, Vec<u8>) {
-    let mut req = Request::builder().method(method).uri(&p.uri);
+    // Every refusal is then read in Vietnamese, and must be written in it.
+    let mut req = Request::builder().method(method).uri(&p.uri).header(header::ACCEPT_LANGUAGE, "vi-VN,vi;q=0.9,en;q=0.5");
     if let Some(token) = &p.token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
@@ -300,6 +301,26 @@ async fn send(t: &TestApp, method: &str, p: &Probe) -> (StatusCode, Option<Strin
     let (status, headers, bytes) = t.send_parts(req).await;
     let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     (status, media, bytes)
+}
+
+/// What of an error envelope asked for in Vietnamese is not: a message without any
+/// Vietnamese letter, or a field without its label or with the fallback code.
+fn not_in_vietnamese(bytes: &[u8]) -> Vec<String> {
+    let Ok(v) = serde_json::from_slice::<Value>(bytes) else { return Vec::new() };
+    let Some(e) = v.get("error") else { return Vec::new() };
+    let mut out = Vec::new();
+    let message = e["message"].as_str().unwrap_or_default();
+    if message.is_ascii() {
+        out.push(format!("message `{message}`"));
+    }
+    for f in e["fields"].as_array().into_iter().flatten() {
+        // An unknown field has no label: its name is all there is.
+        let unlabelled = f["label"].as_str().unwrap_or_default().is_empty() && f["code"] != "unknown_field";
+        if f["code"] == "invalid" || unlabelled {
+            out.push(format!("field {} ({}): `{}`", f["field"], f["code"], f["message"]));
+        }
+    }
+    out
 }
 
 /// The schema of an operation's JSON request body, with its `$ref` resolved.
@@ -360,6 +381,7 @@ async fn every_answer_of_every_operation_is_in_the_openapi_document() {
         assert!(check(&doc, unit_op, "self-test", StatusCode::IM_A_TEAPOT, json, b"{}").is_some());
         assert!(check(&doc, unit_op, "self-test", StatusCode::NOT_FOUND, Some("text/plain"), b"not found").is_some());
         let mut problems = Vec::new();
+        let mut untranslated: Vec<String> = Vec::new();
         let mut answers = 0usize;
         let mut constraints = 0usize;
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
@@ -476,6 +498,9 @@ async fn every_answer_of_every_operation_is_in_the_openapi_document() {
                 if let Some(p) = check(&doc, op, &what, status, media.as_deref(), &bytes) {
                     problems.push(p);
                 }
+                if !status.is_success() {
+                    untranslated.extend(not_in_vietnamese(&bytes).into_iter().map(|m| format!("{what}: {m}")));
+                }
             }
             for (constraint, reached) in refused_for_it {
                 if !reached {
@@ -493,6 +518,9 @@ async fn every_answer_of_every_operation_is_in_the_openapi_document() {
             operations.len(),
             problems.len()
         );
+        untranslated.sort();
+        untranslated.dedup();
+        assert!(untranslated.is_empty(), "{} refusals not in Vietnamese:\n{}", untranslated.len(), untranslated.join("\n"));
         // Every success answer's schema is checked on a real body.
         assert!(problems.is_empty(), "{} answers differ from the document:\n{}", problems.len(), problems.join("\n"));
         assert!(never_succeeded.is_empty(), "operations no probe made succeed: {never_succeeded:?}");

@@ -90,7 +90,12 @@ async fn plans_are_added_through_the_ui_by_pasting_their_document_and_refused_on
         let wrong = text.replacen("lead = \"A8\"", "lead = \"A99\"", 1);
         let r = t.post_form("/plans/import", Some(&officer), &[("csrf", &csrf), ("text", &wrong)]).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-        assert!(r.body.contains("no agency `A99` in the plan") && r.body.contains("lead = &#34;A99&#34;"), "{}", r.body);
+        assert!(
+            r.body.contains("Cơ quan chủ trì (targets[T1].lead): kế hoạch không có cơ quan «A99»")
+                && r.body.contains("lead = &#34;A99&#34;"),
+            "{}",
+            r.body
+        );
         assert_eq!(t.get("/api/v1/plans").await.json(), json!([]), "nothing stored");
         // Without the form's token: refused.
         let r = t.post_form("/plans/import", Some(&officer), &[("csrf", "nope"), ("text", text)]).await;

@@ -140,7 +140,7 @@ fn paragraph(path: String, text: &str, errors: &mut FieldErrors) {
     match crate::text::clean_line(text, PARAGRAPH_MAX) {
         Ok(clean) if clean == text => {}
         Ok(_) => errors.push(path, "write the text in Unicode NFC, with single spaces and none at either end"),
-        Err(e) => errors.push(path, format!("the text {e}")),
+        Err(e) => errors.push(path, e.to_string()),
     }
 }
 

@@ -130,7 +130,7 @@ fn invalid_at(e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let mut refusal = invalid_body(e.inner());
     let path = e.path().to_string();
     if refusal.status == StatusCode::UNPROCESSABLE_ENTITY && path != "." {
-        refusal.body.message = format!("{path}: {}", refusal.body.message);
+        // The path goes in `field`; the reply names it (by its label where it has one).
         refusal.body.field = Some(path);
     }
     refusal

@@ -198,17 +198,6 @@ pub async fn case_new_form(
     case_form(&app, &ctx, &s, f, Vec::new()).await
 }
 
-fn field_errors(e: AppError) -> Result<Vec<(String, String)>, AppError> {
-    match e {
-        AppError::InvalidFields(list) => Ok(treem_domain::field_error::pairs(list)),
-        AppError::Invalid { field, message } => Ok(vec![(field, message)]),
-        AppError::EditConflict => Ok(vec![("version".into(), AppError::EditConflict.to_string())]),
-        AppError::Case(treem_domain::case::CaseError::Guard { field, message }) => Ok(vec![(field.to_owned(), message.to_owned())]),
-        AppError::Case(c) => Ok(vec![(c.code().to_owned(), c.to_string())]),
-        other => Err(other),
-    }
-}
-
 pub async fn create_case(
     State(app): State<Arc<App>>,
     ctx: PageContext,
@@ -228,7 +217,7 @@ pub async fn create_case(
     match app.cases.open(&s.actor, &intake).await {
         Ok(id) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
         Err(e) => {
-            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            let errors = crate::messages::form_refusals(ctx.lang, e).map_err(|e| ctx.error(e))?;
             case_form(&app, &ctx, &s, f, errors).await
         }
     }
@@ -494,7 +483,7 @@ async fn back_to_case(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
         Err(e) => {
-            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            let errors = crate::messages::form_refusals(ctx.lang, e).map_err(|e| ctx.error(e))?;
             case_view(app, ctx, s, id, errors).await
         }
     }
@@ -661,7 +650,7 @@ pub async fn transfer_case(
         // After the move the case may be out of the worker's sight: back to the list.
         Ok(()) => Ok(Redirect::to("/cases?done=transferred").into_response()),
         Err(e) => {
-            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            let errors = crate::messages::form_refusals(ctx.lang, e).map_err(|e| ctx.error(e))?;
             case_view_with(&app, &ctx, &s, id, errors, TransferDraft { unit, reason: f.reason }).await
         }
     }

@@ -339,15 +339,6 @@ fn form_page_with(
     render(status, &page)
 }
 
-fn field_errors(e: AppError) -> Result<Vec<(String, String)>, AppError> {
-    match e {
-        AppError::InvalidFields(list) => Ok(treem_domain::field_error::pairs(list)),
-        AppError::Invalid { field, message } => Ok(vec![(field, message)]),
-        AppError::EditConflict => Ok(vec![("version".into(), AppError::EditConflict.to_string())]),
-        other => Err(other),
-    }
-}
-
 pub async fn child_new_form(State(app): State<Arc<App>>, ctx: PageContext, SignedIn(s): SignedIn) -> Result<Response, PageError> {
     s.actor.require(Action::Write).map_err(|e| ctx.error(e))?;
     let f = ChildForm { sex: "female".into(), registered_on: app.clock.today_in_vietnam().to_string(), ..Default::default() };
@@ -371,7 +362,7 @@ pub async fn create_child(
             }
             Ok(_) => {}
             Err(e) => {
-                let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+                let errors = crate::messages::form_refusals(ctx.lang, e).map_err(|e| ctx.error(e))?;
                 return Ok(form_page(&app, &ctx, &s.actor, "child.new_title", "/children".into(), f, errors));
             }
         }
@@ -379,7 +370,7 @@ pub async fn create_child(
     match app.children.create(&s.actor, &f.input()).await {
         Ok(id) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
         Err(e) => {
-            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            let errors = crate::messages::form_refusals(ctx.lang, e).map_err(|e| ctx.error(e))?;
             Ok(form_page(&app, &ctx, &s.actor, "child.new_title", "/children".into(), f, errors))
         }
     }
@@ -431,7 +422,7 @@ pub async fn update_child(
     match app.children.update(&s.actor, id, version, &f.input()).await {
         Ok(()) => Ok(Redirect::to(&format!("/children/{id}")).into_response()),
         Err(e) => {
-            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            let errors = crate::messages::form_refusals(ctx.lang, e).map_err(|e| ctx.error(e))?;
             Ok(form_page(&app, &ctx, &s.actor, "child.edit_title", format!("/children/{id}"), f, errors))
         }
     }

@@ -347,7 +347,7 @@ pub async fn create_incident(
 ) -> Result<Response, PageError> {
     match app.incidents.create(&s.actor, &f.input()).await {
         Ok(id) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
-        Err(AppError::InvalidFields(list)) => form_page(&app, &ctx, &s, f, treem_domain::field_error::pairs(list)).await,
+        Err(AppError::InvalidFields(list)) => form_page(&app, &ctx, &s, f, crate::messages::form_errors(ctx.lang, list)).await,
         Err(AppError::Invalid { field, message }) => form_page(&app, &ctx, &s, f, vec![(field, message)]).await,
         Err(e) => Err(ctx.error(e)),
     }

@@ -529,17 +529,6 @@ fn form_page(
     render(status, &page)
 }
 
-/// What a refused save says, field by field; other errors become the error page.
-fn field_errors(e: treem_app::AppError) -> Result<Vec<(String, String)>, treem_app::AppError> {
-    use treem_app::AppError;
-    match e {
-        AppError::InvalidFields(list) => Ok(treem_domain::field_error::pairs(list)),
-        AppError::Invalid { field, message } => Ok(vec![(field, message)]),
-        AppError::EditConflict => Ok(vec![("revision".into(), AppError::EditConflict.to_string())]),
-        other => Err(other),
-    }
-}
-
 /// The form for a new indicator (provincial officers and administrators).
 pub async fn indicator_new_form(ctx: PageContext, crate::session::SignedIn(s): crate::session::SignedIn) -> Result<Response, PageError> {
     s.actor.authorize_catalogue_edit().map_err(|e| ctx.error(e))?;
@@ -610,7 +599,10 @@ async fn save(
             saved.code, saved.revision
         )))),
         Err(e) => {
-            let errors = field_errors(e).map_err(|e| ctx.error(e))?;
+            let errors = crate::messages::form_refusals(ctx.lang, e).map_err(|e| ctx.error(e))?;
+            // An indicator's version is its revision.
+            let errors: Vec<(String, String)> =
+                errors.into_iter().map(|(f, m)| (if f == "version" { "revision".to_owned() } else { f }, m)).collect();
             let used_by = if revision.is_some() { app.plans.plans_using(&f.code).await.unwrap_or_default() } else { Vec::new() };
             Ok(form_page(ctx, revision.is_none(), f, errors, None, used_by))
         }

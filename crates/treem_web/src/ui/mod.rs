@@ -204,6 +204,10 @@ pub struct PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = crate::error::status_of(&self.error);
+        let lang = self.ctx.lang;
+        let sentences = |lang: Lang, list: &[treem_domain::field_error::FieldError]| {
+            list.iter().map(|e| crate::messages::shown(lang, &e.field, &e.message).sentence()).collect::<Vec<_>>().join("; ")
+        };
         let (message_key, detail) = match &self.error {
             AppError::Unauthenticated => return axum::response::Redirect::to("/login").into_response(),
             AppError::NotFound => ("error.not_found", None),
@@ -211,11 +215,14 @@ impl IntoResponse for PageError {
             AppError::SignInFailed => ("error.sign_in_failed", None),
             AppError::CodeLocked => ("error.code_locked", None),
             AppError::Throttled(s) => ("error.throttled", Some(format!("{s} s"))),
-            AppError::InvalidFields(list) => ("error.invalid", Some(list.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))),
+            AppError::InvalidFields(list) => ("error.invalid", Some(sentences(lang, list))),
             AppError::EditConflict => ("error.edit_conflict", None),
-            AppError::Case(e) => ("error.invalid", Some(e.to_string())),
+            AppError::Case(treem_domain::case::CaseError::Guard { field, message }) => {
+                ("error.invalid", Some(crate::messages::shown(lang, field, message).sentence()))
+            }
+            AppError::Case(e) => ("error.invalid", Some(crate::messages::message(lang, &e.to_string()).1)),
             AppError::Invalid { field, message } | AppError::StateConflict { field, message } => {
-                ("error.invalid", Some(format!("{field}: {message}")))
+                ("error.invalid", Some(crate::messages::shown(lang, field, message).sentence()))
             }
             AppError::ImportRefused(e) => ("error.invalid", Some(e.to_string())),
             AppError::Conflict(_) => ("error.invalid", None),

@@ -82,9 +82,7 @@ pub async fn import_plan(
     };
     let errors = match outcome {
         Ok(code) => return Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!("/plans/{code}")))),
-        Err(treem_app::AppError::InvalidFields(list)) => treem_domain::field_error::pairs(list),
-        Err(treem_app::AppError::Invalid { field, message }) => vec![(field, message)],
-        Err(other) => return Err(ctx.error(other)),
+        Err(e) => crate::messages::form_refusals(ctx.lang, e).map_err(|e| ctx.error(e))?,
     };
     let page = PlanImportPage { c: ctx.chrome("plan"), text: f.text, errors };
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
