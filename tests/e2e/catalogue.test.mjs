@@ -47,7 +47,7 @@ test('a new indicator typed in the form: its error shown with the position and t
   await clickAndLoad(page, form.locator('button#indicator-save'));
   assert.equal(p.lastDocumentStatus(), 422, 'the bad formula is refused');
   // Character 31 is where the value "yes" starts (after `count(incidents where fatal = `).
-  assert.match(await text(page.locator('p#formula-error')), /^at character 31: .*yes/);
+  assert.match(await text(page.locator('p#formula-error')), /^Công thức: tại ký tự 31: .*yes/);
   assert.equal(await page.locator('input#name_vi').inputValue(), NAME_VI, 'the name typed is kept');
   assert.equal(await page.locator('textarea#formula').inputValue(), BAD, 'the formula typed is kept');
   assert.equal(await page.locator('input#disaggregations').inputValue(), 'unit, setting');

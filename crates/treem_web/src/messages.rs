@@ -143,6 +143,18 @@ fn value_text(lang: Lang, value: &str) -> String {
 /// A message in the reader's language, with its stable code. `None` when the catalogue
 /// does not know it.
 pub fn translate_message(lang: Lang, english: &str) -> Option<(&'static str, String)> {
+    // A formula's refusal carries the place it was found ("at character 31: …") in front
+    // of a message of its own; both parts are translated.
+    if let Some((position, rest)) = english.strip_prefix("at character ").and_then(|r| r.split_once(": ")) {
+        if !position.is_empty() && position.bytes().all(|b| b.is_ascii_digit()) {
+            let (code, inner) = translate_message(lang, rest)?;
+            let place = match lang {
+                Lang::Vi => format!("tại ký tự {position}"),
+                Lang::En => format!("at character {position}"),
+            };
+            return Some((code, format!("{place}: {inner}")));
+        }
+    }
     let cat = catalogue();
     if let Some(i) = cat.exact.get(english) {
         let e = &cat.entries[*i];
@@ -305,6 +317,12 @@ fn plain_holes(template: &str) -> String {
 
 /// Whether `text` is a message as the catalogue writes it in `lang`.
 pub fn is_catalogue_text(lang: Lang, text: &str) -> bool {
+    let place = if lang == Lang::Vi { "tại ký tự " } else { "at character " };
+    if let Some((position, rest)) = text.strip_prefix(place).and_then(|r| r.split_once(": ")) {
+        if !position.is_empty() && position.bytes().all(|b| b.is_ascii_digit()) {
+            return is_catalogue_text(lang, rest);
+        }
+    }
     catalogue().entries.iter().any(|e| {
         let shape = plain_holes(if lang == Lang::Vi { &e.vi } else { &e.en });
         if shape.contains("{}") {
@@ -356,6 +374,11 @@ mod tests {
         assert_eq!(message(Lang::Vi, "level: one of province, district, commune").1, "level: cấp tỉnh, cấp huyện hoặc cấp xã");
         assert_eq!(message(Lang::Vi, "one of a, b").1, "phải là một trong: a, b");
         assert_eq!(message(Lang::Vi, "something new"), ("invalid", "something new".to_owned()));
+        // A formula's place and its message, both translated.
+        let at = "at character 31: `yes` is not a value of fatal: one of true, false";
+        assert_eq!(message(Lang::Vi, at).1, "tại ký tự 31: «yes» không phải là một giá trị của fatal: phải là một trong true, false");
+        assert!(is_catalogue_text(Lang::Vi, &message(Lang::Vi, at).1));
+        assert_eq!(message(Lang::En, at).1, at);
     }
 
     #[test]

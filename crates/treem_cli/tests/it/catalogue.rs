@@ -258,7 +258,7 @@ async fn the_catalogue_forms_create_and_edit_indicators_and_keep_what_was_typed_
         // A bad formula: the form again, its error with the position, everything typed kept.
         let r = post(typed(r#"count(incidents where injury = "drowning" and fatal = "no")"#), "/indicators/new").await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-        assert!(r.body.contains("id=\"formula-error\"") && r.body.contains("at character "), "{}", r.body);
+        assert!(r.body.contains("id=\"formula-error\"") && r.body.contains("tại ký tự "), "{}", r.body);
         assert!(
             r.body.contains("value=\"Số vụ đuối nước trẻ em được cứu sống\"") && r.body.contains("Sở Lao động – Thương binh và Xã hội"),
             "{}",
