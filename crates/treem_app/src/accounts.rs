@@ -132,7 +132,10 @@ impl AccountService {
 
     pub async fn list(&self, by: Operator<'_>) -> Result<Vec<AccountRecord>, AppError> {
         by.check()?;
-        Ok(self.store.list_accounts().await?)
+        // People as a register book lists them: given name, then family and middle names.
+        let mut all = self.store.list_accounts().await?;
+        all.sort_by(|a, b| treem_domain::text::cmp_person(&a.display_name, &b.display_name).then_with(|| a.username.cmp(&b.username)));
+        Ok(all)
     }
 
     pub async fn by_username(&self, by: Operator<'_>, username: &str) -> Result<AccountRecord, AppError> {

@@ -343,7 +343,7 @@ impl CaseService {
             .filter(|a| a.scope_unit.is_some_and(|u| self.units.scope_of(u).contains(c.unit, c.received_at.date())))
             .map(|a| (a.id.0, a.display_name))
             .collect();
-        out.sort_by_key(|x| treem_domain::text::sort_key(&x.1));
+        out.sort_by(|a, b| treem_domain::text::cmp_person(&a.1, &b.1));
         Ok(out)
     }
 

@@ -310,7 +310,10 @@ impl ChildService {
             None => (None, false),
         };
         let page_end = ids.as_ref().and_then(|chunk| chunk.last().copied());
-        let query = ChildQuery { units, name_contains, group, registered_from: f.from, registered_to: f.to, ids, after_id: after, limit };
+        // The register is listed in register-book order (given name, family, middle), paged
+        // after the last child shown; a chunk of ids is already past `after` by itself.
+        let after_id = if ids.is_some() { None } else { after };
+        let query = ChildQuery { units, name_contains, group, registered_from: f.from, registered_to: f.to, ids, after_id, limit };
         let rows = self.store.list_children(&query).await?;
         let next_after = if query.ids.is_some() {
             page_end.filter(|_| more)

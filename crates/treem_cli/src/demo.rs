@@ -197,10 +197,15 @@ pub async fn seed(app: &App, scale: treem_demo::Scale, seed: u64) -> Result<Load
         // Two cases of Phường Mỹ Ngãi: one just in from the hotline (its 12-hour tasks
         // running), one received days ago and verified, so that tasks are overdue.
         let worker = app.auth.actor_for("xa.myngai", "demo").await.map_err(|e| e.to_string())?;
-        let children = app.children.list(&worker, None, None, 10).await.map_err(|e| e.to_string())?.children;
         let now = app.clock.now();
+        // The first children registered that the worker covers on the cases' dates (the
+        // list is in register-book order, so ordered by id here).
+        let mut children = app.children.list(&worker, None, None, treem_app::children::PAGE_MAX).await.map_err(|e| e.to_string())?.children;
+        children.sort_by_key(|c| c.id);
+        let oldest_case = (now - time::Duration::hours(72)).date();
         for (i, (child, source, summary, urgent, hours_ago)) in children
             .iter()
+            .filter(|c| worker.covers(c.residence_unit, oldest_case) && worker.covers(c.residence_unit, now.date()))
             .take(2)
             .zip([
                 ("hotline_111", "Tổng đài 111 chuyển tin: trẻ bị bạo lực gia đình (dữ liệu mẫu)", true, 1),

@@ -182,9 +182,77 @@ pub fn cmp_vi(a: &str, b: &str) -> Ordering {
     sort_key(a).cmp(&sort_key(b)).then_with(|| a.cmp(b))
 }
 
+/// The order of a register book: by given name (the last word), then family name (the
+/// first), then middle names, each in Vietnamese dictionary order ("Trần Văn An" before
+/// "Nguyễn Thị Bình", and "Lê An" before "Trần An").
+pub fn person_sort_key(full_name: &str) -> Vec<u32> {
+    let words: Vec<&str> = full_name.split_whitespace().collect();
+    let mut key = Vec::new();
+    match words.as_slice() {
+        [] => {}
+        [only] => key.extend(sort_key(only)),
+        [family, middle @ .., given] => {
+            // Each part's key ends with its own terminators, so the parts cannot run into
+            // each other: a shorter given name sorts first, as in the dictionary.
+            key.extend(sort_key(given));
+            key.extend(sort_key(family));
+            key.extend(sort_key(&middle.join(" ")));
+        }
+    }
+    key
+}
+
+/// [`person_sort_key`] as bytes whose byte order is the same order: what the databases
+/// store and sort by (a `BLOB` in SQLite, a `bytea` in PostgreSQL, both compared byte by
+/// byte).
+pub fn person_sort_bytes(full_name: &str) -> Vec<u8> {
+    person_sort_key(full_name).iter().flat_map(|w| w.to_be_bytes()).collect()
+}
+
+/// Compares two people's full names in register-book order.
+pub fn cmp_person(a: &str, b: &str) -> Ordering {
+    person_sort_key(a).cmp(&person_sort_key(b)).then_with(|| a.cmp(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn people_are_ordered_by_given_name_then_family_then_middle() {
+        let mut names = vec![
+            "Nguyễn Thị Bình",
+            "Trần Văn An",
+            "Lê An",
+            "Đỗ Văn Anh",
+            "Nguyễn Văn Ánh",
+            "Nguyễn Thị Ân",
+            "Trần Thị An",
+            "Bùi Ăn",
+            "Nguyễn Văn Đức",
+            "Nguyễn Văn Dũng",
+        ];
+        names.sort_by(|a, b| cmp_person(a, b));
+        assert_eq!(
+            names,
+            [
+                "Lê An",       // An: family Lê before Trần
+                "Trần Thị An", // then middle Thị before Văn
+                "Trần Văn An",
+                "Đỗ Văn Anh",     // An < Anh (shorter first)
+                "Nguyễn Văn Ánh", // the tone after the letters
+                "Bùi Ăn",         // ă after a
+                "Nguyễn Thị Ân",  // â after ă
+                "Nguyễn Thị Bình",
+                "Nguyễn Văn Dũng",
+                "Nguyễn Văn Đức", // đ after d
+            ]
+        );
+        // The bytes sort as the keys do.
+        for pair in names.windows(2) {
+            assert!(person_sort_bytes(pair[0]) < person_sort_bytes(pair[1]), "{pair:?}");
+        }
+    }
 
     #[test]
     fn nfd_input_is_stored_as_nfc() {

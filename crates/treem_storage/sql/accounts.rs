@@ -506,6 +506,33 @@ fn decode_child(r: &DbRow) -> Result<Child, StorageError> {
     })
 }
 
+/// Gives the register-book order key (`treem_domain::text::person_sort_bytes`) to the
+/// children written before it was stored (migration 0018); run after every migration,
+/// and a no-op once all have one.
+pub(crate) async fn fill_person_order(pool: &Pool) -> Result<(), StorageError> {
+    loop {
+        let rows = sqlx::query("SELECT id, full_name FROM child WHERE name_order IS NULL ORDER BY id LIMIT 1000")
+            .fetch_all(pool)
+            .await
+            .map_err(map_err)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = begin_write(pool).await?;
+        for r in &rows {
+            let id: i64 = r.try_get("id").map_err(map_err)?;
+            let name: String = r.try_get("full_name").map_err(map_err)?;
+            sqlx::query("UPDATE child SET name_order = $1 WHERE id = $2")
+                .bind(treem_domain::text::person_sort_bytes(&name))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+    }
+}
+
 #[async_trait]
 impl ChildStore for DbStore {
     async fn create_child(&self, c: &ChildFields, created_by: i64, audit: &[AuditEvent]) -> Result<i64, StorageError> {
@@ -513,7 +540,8 @@ impl ChildStore for DbStore {
         let now = Stamp(self.clock.now());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO child (full_name, name_search, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, \
-             created_by_id, created_at, updated_at, version, birth_date_estimated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13) RETURNING id",
+             created_by_id, created_at, updated_at, version, birth_date_estimated, name_order) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14) RETURNING id",
         )
         .bind(&c.full_name)
         .bind(&c.name_search)
@@ -528,6 +556,7 @@ impl ChildStore for DbStore {
         .bind(now)
         .bind(now)
         .bind(c.birth_date_estimated)
+        .bind(treem_domain::text::person_sort_bytes(&c.full_name))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -552,8 +581,9 @@ impl ChildStore for DbStore {
             "SELECT {CHILD_COLUMNS} FROM child WHERE residence_unit_id {UNITS_IN} AND merged_into_id IS NULL \
              AND (CAST($2 AS TEXT) IS NULL OR name_search LIKE $3 ESCAPE '\\') \
              AND (CAST($4 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM child_circumstance g WHERE g.child_id = child.id AND g.group_code = $5 AND g.ended_on IS NULL)) \
-             AND registered_on >= $6 AND registered_on <= $7 AND id > $8 \
-             AND {} ORDER BY id LIMIT $9",
+             AND registered_on >= $6 AND registered_on <= $7 \
+             AND (CAST($8 AS BIGINT) = 0 OR (name_order, id) > (SELECT prev.name_order, prev.id FROM child prev WHERE prev.id = $11)) \
+             AND {} ORDER BY name_order, id LIMIT $9",
             opt_in_ids("id", 10)
         );
         let pattern = q.name_contains.as_deref().map(|n| format!("%{}%", treem_domain::text::escape_like(n)));
@@ -568,6 +598,7 @@ impl ChildStore for DbStore {
             .bind(q.after_id.unwrap_or(0))
             .bind(q.limit)
             .bind(q.ids.as_deref().map(|ids| id_list(ids.iter().copied())))
+            .bind(q.after_id.unwrap_or(0))
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?
@@ -613,7 +644,7 @@ impl ChildStore for DbStore {
              abuse_notes = CASE WHEN $11 = 1 THEN $12 ELSE abuse_notes END, \
              offence_notes = CASE WHEN $13 = 1 THEN $14 ELSE offence_notes END, \
              version = version + $15, hiv_version = hiv_version + $16, abuse_version = abuse_version + $17, \
-             offence_version = offence_version + $18 \
+             offence_version = offence_version + $18, name_order = $21 \
              WHERE id = $19 AND version + $9 * hiv_version + $11 * abuse_version + $13 * offence_version = $20",
         )
         .bind(&c.full_name)
@@ -636,6 +667,7 @@ impl ChildStore for DbStore {
         .bind(moved(u.changed.offence && u.writes(OffenceDetails)))
         .bind(id)
         .bind(u.expected)
+        .bind(treem_domain::text::person_sort_bytes(&c.full_name))
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;

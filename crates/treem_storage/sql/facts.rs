@@ -103,7 +103,7 @@ impl FactStore for DbStore {
         }
         for (n, chunk) in data.children.chunks(CHUNK).enumerate() {
             let mut q = QueryBuilder::<Db>::new(format!("INSERT INTO child (id, full_name, name_search, sex, birth_date, residence_unit_id, registered_on, household_id, disability, \
-                 created_by_id, created_at, updated_at, version) {OVERRIDING} "));
+                 created_by_id, created_at, updated_at, version, name_order) {OVERRIDING} "));
             q.push_values(chunk.iter().enumerate(), |mut b, (i, c)| {
                 b.push_bind(id(child0, n * CHUNK + i))
                     .push_bind(&c.full_name)
@@ -117,7 +117,8 @@ impl FactStore for DbStore {
                     .push_bind(created_by)
                     .push_bind(now)
                     .push_bind(now)
-                    .push_bind(1i64);
+                    .push_bind(1i64)
+                    .push_bind(treem_domain::text::person_sort_bytes(&c.full_name));
             });
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }

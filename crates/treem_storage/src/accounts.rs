@@ -178,6 +178,7 @@ pub struct ChildQuery {
     pub registered_to: Option<time::Date>,
     /// Only these records (a drill-down's page of ids), when given.
     pub ids: Option<Vec<i64>>,
+    /// The last child of the previous page: the page continues after it in list order.
     pub after_id: Option<i64>,
     pub limit: i64,
 }
@@ -189,7 +190,9 @@ pub trait ChildStore: Send + Sync {
     /// Reads a child; when `audit` is given it is appended in the same
     /// transaction, so a read that cannot be audited does not happen.
     async fn child(&self, id: i64, audit: Option<&AuditEvent>) -> Result<Option<Child>, StorageError>;
-    /// Children in id order after `after_id`.
+    /// Children in register-book order (given name, then family and middle names, in
+    /// Vietnamese dictionary order: `treem_domain::text::person_sort_bytes`; then id), the
+    /// page after the child `after_id`.
     async fn list_children(&self, q: &ChildQuery) -> Result<Vec<Child>, StorageError>;
     /// Marks `id` as a duplicate merged into `into` (it drops out of lists), or
     /// clears the mark with `None` (undoing the merge).

@@ -453,6 +453,27 @@ pub async fn children_are_stored_read_with_audit_and_versioned(store: &dyn Store
     assert!(store.list_children(&q(vec![commune], Some("%"))).await.unwrap().is_empty());
     assert!(store.list_children(&q(vec![UnitId(1)], None)).await.unwrap().is_empty());
     assert!(store.list_children(&q(vec![], None)).await.unwrap().is_empty());
+    // The register-book order: given name, then family, then middle names; pages follow it.
+    for name in ["Trần Văn Bình", "Lê Thị An", "Nguyễn Văn Đức", "Trần Thị An", "Bùi Văn Dũng"] {
+        let more = treem_domain::child::check_child(
+            &treem_domain::child::ChildInput { full_name: name.into(), ..input.clone() },
+            &c,
+            date!(2026 - 01 - 01),
+        )
+        .unwrap();
+        store.create_child(&more, by, &[]).await.unwrap();
+    }
+    let names = |page: Vec<treem_domain::child::Child>| page.into_iter().map(|c| c.full_name).collect::<Vec<_>>();
+    let order = ["Lê Thị An", "Trần Thị An", "Nguyễn Thị Ánh", "Trần Văn Bình", "Bùi Văn Dũng", "Nguyễn Văn Đức"];
+    let all = store.list_children(&q(vec![commune], None)).await.unwrap();
+    assert_eq!(names(all.clone()), order);
+    let first = store.list_children(&crate::ChildQuery { limit: 2, ..q(vec![commune], None) }).await.unwrap();
+    assert_eq!(names(first.clone()), order[..2]);
+    let next = crate::ChildQuery { limit: 3, after_id: first.last().map(|c| c.id), ..q(vec![commune], None) };
+    assert_eq!(names(store.list_children(&next).await.unwrap()), order[2..5]);
+    // A drill-down's ids are listed in the same order.
+    let ids: Vec<i64> = all.iter().map(|c| c.id).collect();
+    assert_eq!(names(store.list_children(&only(ids)).await.unwrap()), order);
     // Optimistic concurrency: the second writer with the old version is refused.
     use treem_domain::access::{Role, Visibility};
     use treem_domain::child::ChangedParts;

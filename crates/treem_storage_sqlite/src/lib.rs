@@ -56,6 +56,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0015_privacy_classes", sql: include_str!("../migrations/0015_privacy_classes.sql") },
     Migration { name: "0016_session_code_attempts", sql: include_str!("../migrations/0016_session_code_attempts.sql") },
     Migration { name: "0017_case_assignment", sql: include_str!("../migrations/0017_case_assignment.sql") },
+    Migration { name: "0018_child_name_order", sql: include_str!("../migrations/0018_child_name_order.sql") },
 ];
 
 /// The oldest SQLite with `RETURNING` and `ON CONFLICT DO UPDATE`.
@@ -192,6 +193,7 @@ impl Store for SqliteStore {
             tx.commit().await.map_err(map_err)?;
             done.push(m.name.to_owned());
         }
+        accounts::fill_person_order(&self.pool).await?;
         Ok(done)
     }
 

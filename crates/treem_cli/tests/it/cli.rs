@@ -178,3 +178,43 @@ fn a_legal_case_deadline_cannot_be_configured_away() {
         assert!(err.contains("case_deadlines") && err.contains(message), "{setting}: {err}");
     }
 }
+
+/// Children written before the register-book order was stored get it when the database
+/// is next migrated, so an old register lists in the same order as a new one.
+#[test]
+fn migrating_gives_older_children_their_register_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    assert!(treem(&["migrate", "--create", "--database", &url]).0);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        // As an older treem wrote them: no order key (the units and accounts they point
+        // at do not matter here, so foreign keys are not checked on this connection).
+        sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut c).await.unwrap();
+        for (id, name) in [(1, "Trần Văn Bình"), (2, "Nguyễn Thị An"), (3, "Lê Văn An")] {
+            sqlx::query(
+                "INSERT INTO child (id, full_name, name_search, sex, birth_date, residence_unit_id, registered_on, created_by_id, \
+                     created_at, updated_at, version) VALUES (?, ?, '', 'male', '2015-01-01', 1, '2025-01-01', 1, \
+                     '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z', 1)",
+            )
+            .bind(id)
+            .bind(name)
+            .execute(&mut c)
+            .await
+            .unwrap();
+        }
+    });
+    let (ok, _, err) = treem(&["migrate", "--database", &url]);
+    assert!(ok, "{err}");
+    let names: Vec<String> = rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query_scalar("SELECT full_name FROM child WHERE name_order IS NOT NULL ORDER BY name_order, id")
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
+    });
+    assert_eq!(names, ["Lê Văn An", "Nguyễn Thị An", "Trần Văn Bình"]);
+}
