@@ -115,6 +115,7 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         )
         .merge(api)
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state((app.clone(), options.max_body_bytes), ui::keep_draft))
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(axum::Extension(session::CookiePolicy { secure: options.secure_cookies }))
         .layer(middleware::from_fn(refuse_cross_site))

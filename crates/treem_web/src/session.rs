@@ -69,6 +69,23 @@ impl FromRequestParts<Arc<App>> for MaybeSession {
     }
 }
 
+/// Set on the response of a page route that needed a signed-in session and had none;
+/// `ui::draft::keep_draft` answers a form post with the sign-in page holding the form.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionNeeded {
+    /// The browser sent a session cookie that is no longer valid: the session expired
+    /// or was ended, rather than never begun.
+    pub expired: bool,
+}
+
+/// The answer of a page that needs a session to a post without one: a redirect to the
+/// sign-in page, which `ui::draft::keep_draft` replaces by the sign-in page with the draft.
+pub fn session_needed(parts: &Parts) -> Response {
+    let mut res = Redirect::to("/login").into_response();
+    res.extensions_mut().insert(SessionNeeded { expired: cookie_value(parts, SESSION_COOKIE).is_some() });
+    res
+}
+
 /// A fully signed-in session, for pages. Anyone else is sent to sign in (or to
 /// finish the second factor first).
 pub struct SignedIn(pub CurrentSession);
@@ -84,8 +101,11 @@ impl FromRequestParts<Arc<App>> for SignedIn {
             Some(_) => Err(Redirect::to("/account/totp").into_response()),
             None => {
                 let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-                let target = if parts.method == Method::GET { format!("/login?next={}", encode(next)) } else { "/login".to_owned() };
-                Err(Redirect::to(&target).into_response())
+                if parts.method == Method::GET {
+                    Err(Redirect::to(&format!("/login?next={}", encode(next))).into_response())
+                } else {
+                    Err(session_needed(parts))
+                }
             }
         }
     }

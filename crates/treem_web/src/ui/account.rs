@@ -9,6 +9,7 @@ use std::sync::Arc;
 use treem_app::auth::{CurrentSession, SessionState};
 use treem_app::{App, AppError};
 
+use super::draft::{resume_page, Draft};
 use super::{render, role_key, Chrome, CsrfForm, PageContext, PageError, UiForm, UiQuery};
 use crate::session::{
     check_csrf, clear_session_cookie, safe_next, session_cookie, AnySession, ClientAddress, CookiePolicy, MaybeSession, SignedIn,
@@ -24,6 +25,23 @@ struct LoginPage {
     username: String,
     error_key: Option<&'static str>,
     error_detail: Option<String>,
+    /// The session this browser had has ended (said on the page).
+    expired: bool,
+    /// A form posted without a session, carried through signing in.
+    draft: Option<Draft>,
+}
+
+impl LoginPage {
+    fn new(c: Chrome, next: String) -> Self {
+        Self { c, next, username: String::new(), error_key: None, error_detail: None, expired: false, draft: None }
+    }
+}
+
+/// The sign-in page answering a form posted without a session: why, and the form's
+/// fields kept (see `ui::draft`).
+pub(crate) fn login_page_with_draft(ctx: &PageContext, expired: bool, draft: Option<Draft>) -> Response {
+    let page = LoginPage { expired, draft, ..LoginPage::new(ctx.chrome("login"), "/".into()) };
+    with_cookie(render(StatusCode::UNAUTHORIZED, &page), clear_session_cookie())
 }
 
 #[derive(Deserialize)]
@@ -33,7 +51,7 @@ pub struct NextParam {
 
 pub async fn login_form(ctx: PageContext, UiQuery(q): UiQuery<NextParam>) -> Response {
     let next = safe_next(q.next.as_deref().unwrap_or("/"));
-    render(StatusCode::OK, &LoginPage { c: ctx.chrome("login"), next, username: String::new(), error_key: None, error_detail: None })
+    render(StatusCode::OK, &LoginPage::new(ctx.chrome("login"), next))
 }
 
 #[derive(Deserialize)]
@@ -44,6 +62,10 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    #[serde(default)]
+    draft_action: String,
+    #[serde(default)]
+    draft: String,
 }
 
 fn with_cookie(mut res: Response, value: axum::http::HeaderValue) -> Response {
@@ -63,8 +85,28 @@ pub async fn login_submit(
     if let Some(old) = old {
         let _ = app.auth.sign_out(&old).await;
     }
+    let draft = Draft::from_form(&f.draft_action, &f.draft);
     match app.auth.sign_in(&f.username, &f.password, &source).await {
         Ok((token, state)) => {
+            if let Some(draft) = &draft {
+                let cookie = session_cookie(&token, policy);
+                match state {
+                    SessionState::Active => {
+                        if let Ok(session) = app.auth.session(&token, &source).await {
+                            return with_cookie(resume_page(ctx.lang, ctx.lang_switch_href.clone(), session, draft), cookie);
+                        }
+                    }
+                    SessionState::NeedsCode => {
+                        // The code page is answered here, not redirected to, so that it
+                        // carries the draft on.
+                        let session = app.auth.session(&token, &source).await.ok();
+                        let c = PageContext { session, ..ctx.clone() }.chrome("login");
+                        let page = CodePage { c, error_key: None, error_detail: None, draft: Some(draft.clone()) };
+                        return with_cookie(render(StatusCode::OK, &page), cookie);
+                    }
+                    SessionState::NeedsEnrolment => {}
+                }
+            }
             let target = match state {
                 SessionState::Active => match safe_next(&f.next).as_str() {
                     "/" => match app.auth.session(&token, &source).await {
@@ -85,7 +127,13 @@ pub async fn login_submit(
                 _ => return ctx.error(e).into_response(),
             };
             let username: String = f.username.chars().take(64).collect();
-            let page = LoginPage { c: ctx.chrome("login"), next: safe_next(&f.next), username, error_key: Some(key), error_detail: detail };
+            let page = LoginPage {
+                username,
+                error_key: Some(key),
+                error_detail: detail,
+                draft,
+                ..LoginPage::new(ctx.chrome("login"), safe_next(&f.next))
+            };
             with_cookie(render(status, &page), clear_session_cookie())
         }
     }
@@ -97,13 +145,14 @@ struct CodePage {
     c: Chrome,
     error_key: Option<&'static str>,
     error_detail: Option<String>,
+    draft: Option<Draft>,
 }
 
 pub async fn login_code_form(ctx: PageContext, AnySession(s): AnySession) -> Response {
     if s.state != SessionState::NeedsCode {
         return Redirect::to("/").into_response();
     }
-    render(StatusCode::OK, &CodePage { c: ctx.chrome("login"), error_key: None, error_detail: None })
+    render(StatusCode::OK, &CodePage { c: ctx.chrome("login"), error_key: None, error_detail: None, draft: None })
 }
 
 #[derive(Deserialize)]
@@ -112,6 +161,10 @@ pub struct CodeForm {
     csrf: String,
     #[serde(default)]
     code: String,
+    #[serde(default)]
+    draft_action: String,
+    #[serde(default)]
+    draft: String,
 }
 
 /// Where a user lands after signing in when no page was asked for: someone who works on
@@ -133,25 +186,26 @@ pub async fn login_code_submit(
     if s.state != SessionState::NeedsCode {
         return Ok(Redirect::to("/").into_response());
     }
+    let draft = Draft::from_form(&f.draft_action, &f.draft);
     match app.auth.verify_code(&s, &f.code).await {
-        Ok(()) => Ok(Redirect::to(landing(&s.actor)).into_response()),
+        Ok(()) => match draft {
+            Some(draft) => {
+                let active = CurrentSession { state: SessionState::Active, ..s };
+                Ok(resume_page(ctx.lang, ctx.lang_switch_href.clone(), active, &draft))
+            }
+            None => Ok(Redirect::to(landing(&s.actor)).into_response()),
+        },
         Err(AppError::Invalid { .. }) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &CodePage { c: ctx.chrome("login"), error_key: Some("error.code"), error_detail: None },
+            &CodePage { c: ctx.chrome("login"), error_key: Some("error.code"), error_detail: None, draft },
         )),
         Err(AppError::Throttled(wait)) => Ok(render(
             StatusCode::TOO_MANY_REQUESTS,
-            &CodePage { c: ctx.chrome("login"), error_key: Some("error.throttled"), error_detail: Some(format!("{wait} s")) },
+            &CodePage { c: ctx.chrome("login"), error_key: Some("error.throttled"), error_detail: Some(format!("{wait} s")), draft },
         )),
         // Too many wrong codes: the session has ended; sign in again with the password.
         Err(AppError::CodeLocked) => {
-            let page = LoginPage {
-                c: ctx.chrome("login"),
-                next: "/".into(),
-                username: String::new(),
-                error_key: Some("error.code_locked"),
-                error_detail: None,
-            };
+            let page = LoginPage { error_key: Some("error.code_locked"), draft, ..LoginPage::new(ctx.chrome("login"), "/".into()) };
             Ok(with_cookie(render(StatusCode::UNAUTHORIZED, &page), clear_session_cookie()))
         }
         Err(e) => Err(ctx.error(e)),

@@ -114,6 +114,10 @@ impl<T: DeserializeOwned + WithCsrf> FromRequest<Arc<App>> for CsrfForm<T> {
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
         let Ok(ctx) = PageContext::from_request_parts(&mut parts, app).await;
+        if ctx.session.is_none() {
+            // The session ended while the form was being filled: keep what was typed.
+            return Err(crate::session::session_needed(&parts));
+        }
         let UiForm(form) = UiForm::<T>::from_request(Request::from_parts(parts, body), app).await?;
         let checked = match &ctx.session {
             Some(s) => check_csrf(s, form.csrf()),

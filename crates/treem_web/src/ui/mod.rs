@@ -6,6 +6,7 @@ mod admin;
 mod cases;
 mod chart;
 mod children;
+mod draft;
 mod form;
 mod fund;
 mod incidents;
@@ -44,6 +45,7 @@ pub use children::{
     child_edit_form, child_new_form, child_page, children_export, children_page, create_child, duplicates_page, merge_child, unmerge_child,
     update_child,
 };
+pub use draft::keep_draft;
 pub use form::{CsrfForm, UiForm, UiQuery};
 pub use fund::{fund_page, record_fund};
 pub use incidents::{create_incident, incident_new_form, incident_page, incidents_page};
