@@ -598,12 +598,22 @@ test('an abuse incident is recorded for the child; an accident with a setting is
     await page.locator('input#occurred_on').fill(today);
     const unit = page.locator('select#unit_id');
     await unit.selectOption(await optionValue(unit, AN_BINH_OPTION));
-    const children = page.locator('select#children');
-    assert.equal(await children.getAttribute('multiple'), '', 'several children may be chosen');
-    const option = children.locator(`option[value="${shared.childId}"]`);
-    assert.equal(await option.count(), 1, 'the child is offered');
-    assert.ok((await text(option)).startsWith(CHILD_NAME), `the child's option: ${await text(option)}`);
-    await children.selectOption([shared.childId]);
+    // No flat list of every child: a search without JavaScript (the form posted back with
+    // everything typed kept, nothing saved), then a checkbox per child found.
+    assert.equal(await page.locator('#children-choices input[name="children"]').count(), 0, 'no flat list of children');
+    await page.locator('input#children-q').fill(CHILD_NAME);
+    await clickAndLoad(page, page.locator('button#children-search'));
+    assert.equal(p.lastDocumentStatus(), 200, 'the search answers the form again');
+    assert.equal(path(page), '/incidents/new');
+    assert.equal(await page.locator('select#kind').inputValue(), kind, 'the kind is kept by the search');
+    assert.equal(await page.locator('input#occurred_on').inputValue(), today, 'the date is kept by the search');
+    assert.equal(await page.locator('input#children-q').inputValue(), CHILD_NAME, 'the search text is kept');
+    const box = page.locator(`#children-choices input[name="children"][value="${shared.childId}"]`);
+    assert.equal(await box.count(), 1, 'the child is found');
+    const label = await text(page.locator(`#children-choices label:has(input[value="${shared.childId}"])`));
+    assert.ok(label.startsWith(CHILD_NAME), `the child's line: ${label}`);
+    assert.ok(/\(\d{2}\/\d{2}\/\d{4}\)$/.test(label), `the birth date as dd/mm/yyyy: ${label}`);
+    await box.check();
   };
 
   const link = page.locator('a#incident-new');
@@ -633,6 +643,31 @@ test('an abuse incident is recorded for the child; an accident with a setting is
   assert.equal(await text(child), CHILD_NAME);
   assert.equal(await text(page.locator('#incident-notes')), notes);
   t.diagnostic(`incident ${incidentId}: ${facts.join(' | ')}`);
+
+  // The child is the hub: its page shows the case and the incident, and its two links work.
+  assert.equal(await visit(page, `/children/${shared.childId}`), 200);
+  const hub = page.locator('section#hub');
+  assert.equal(await hub.count(), 1, 'the hub section');
+  assert.equal(await hub.locator(`#hub-incidents tr[data-incident-id="${incidentId}"] a[href="/incidents/${incidentId}"]`).count(), 1, 'the incident is on the child page');
+  assert.ok((await text(hub.locator(`#hub-incidents tr[data-incident-id="${incidentId}"]`))).includes(VI.incidentAbuse), 'with its kind');
+  if (shared.caseId) {
+    assert.equal(await hub.locator(`#hub-cases tr[data-case-id="${shared.caseId}"] a[href="/cases/${shared.caseId}"]`).count(), 1, 'the case is on the child page');
+  }
+  assert.ok((await hub.locator('#hub-cases tr[data-case-id]').count()) >= 1, 'the child has a case');
+  assert.ok((await hub.locator('#hub-history li').count()) >= 2, 'a dated history');
+  const record = hub.locator('a#child-record-incident');
+  assert.equal(await text(record), 'Ghi nhận vụ việc');
+  await clickAndLoad(page, record);
+  assert.equal(p.lastDocumentStatus(), 200);
+  assert.equal(path(page), `/incidents/new?children=${shared.childId}`);
+  assert.ok(await page.locator(`#children-choices input[name="children"][value="${shared.childId}"]`).isChecked(), 'the child is preselected');
+  await visit(page, `/children/${shared.childId}`);
+  const openCase = page.locator('section#hub a#child-open-case');
+  assert.equal(await text(openCase), 'Mở hồ sơ vụ việc');
+  await clickAndLoad(page, openCase);
+  assert.equal(p.lastDocumentStatus(), 200);
+  assert.equal(path(page), `/cases/new?child=${shared.childId}`);
+  assert.equal(await text(page.locator('#case-child')), CHILD_NAME);
 
   // Counted.
   await nav(p, 'nav-incidents', '/incidents');

@@ -55,9 +55,14 @@ test('a sexual-abuse incident recorded in the form adds exactly one to this year
   const anBinh = units.filter((o) => o.text.startsWith(AN_BINH_OPTION));
   assert.equal(anBinh.length, 1, `one option for An Bình: ${units.length} options`);
   await unit.selectOption(anBinh[0].value);
-  const child = await page.locator('select#children option').first().getAttribute('value');
+  // Children are found by a search (an empty one offers the first children in scope).
+  await clickAndLoad(page, page.locator('button#children-search'));
+  assert.equal(p.lastDocumentStatus(), 200, 'the search answers the form again');
+  assert.equal(await page.locator('select#unit_id').inputValue(), anBinh[0].value, 'the unit is kept by the search');
+  const box = page.locator('#children-choices input[name="children"]').first();
+  const child = await box.getAttribute('value');
   assert.ok(child, 'the officer is offered a child of the province');
-  await page.locator('select#children').selectOption([child]);
+  await box.check();
   await page.locator('select[name="abuse_form"]').selectOption('xam_hai_tinh_duc');
   await page.locator('select[name="sexual_subtype"]').selectOption('dam_o');
   await page.locator('select[name="setting"]').selectOption('family');

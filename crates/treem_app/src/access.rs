@@ -106,6 +106,36 @@ impl Actor {
         self.require(Action::ReadFund)
     }
 
+    /// Reading a child's overview (the child page's hub): whoever reads child records.
+    pub fn may_read_overview(&self) -> Result<(), AppError> {
+        self.require(Action::Read)
+    }
+
+    /// Whether this actor may see a child's cases (with their referrals and tasks) in its scope.
+    pub fn may_list_cases(&self) -> bool {
+        self.role.may(Action::List) && self.role.may(Action::Read)
+    }
+
+    /// Whether this actor may see incidents in its scope (of the kinds it sees).
+    pub fn may_list_incidents(&self) -> bool {
+        self.role.may(Action::List) && self.role.may(Action::Read)
+    }
+
+    /// The incident kinds this actor sees: the others are to it as if never recorded.
+    pub fn visible_incident_kinds(&self) -> Vec<treem_domain::incident::IncidentKind> {
+        treem_domain::incident::IncidentKind::ALL.iter().copied().filter(|k| self.role.visibility().sees(k.sensitivity())).collect()
+    }
+
+    /// Whether this actor may open a case (for a child in its scope).
+    pub fn may_open_case(&self) -> bool {
+        self.role.may(Action::Write)
+    }
+
+    /// Whether this actor may record an incident (about children in its scope).
+    pub fn may_record_incident(&self) -> bool {
+        self.role.may(Action::Write) && !self.visible_incident_kinds().is_empty()
+    }
+
     /// Whether this actor sees sensitive fields of `kind` on records it may read.
     pub fn sees(&self, kind: SensitiveKind) -> bool {
         self.role.sees(kind)

@@ -256,6 +256,7 @@ impl CaseService {
             state,
             overdue_at: overdue.then(|| self.clock.now()),
             ids: chunk,
+            child: None,
             after_id: after,
             limit: LIMIT as i64,
         };

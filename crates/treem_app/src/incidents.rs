@@ -128,6 +128,7 @@ impl IncidentService {
                     .collect(),
                 from,
                 to,
+                child: None,
                 after_id: after,
                 limit: 500,
             };

@@ -12,6 +12,7 @@ pub mod error;
 pub mod facts;
 pub mod figures;
 pub mod fund;
+pub mod hub;
 pub mod incidents;
 pub mod plans;
 pub mod register;
@@ -41,6 +42,8 @@ pub struct App {
     pub plans: plans::PlanService,
     pub reported: reported::ReportedService,
     pub fund: fund::FundService,
+    /// The child as the hub: a child's cases, incidents, referrals, tasks and history.
+    pub hub: hub::HubService,
     /// The indicator engine's facts, made fresh by the services' writes.
     pub facts: Arc<facts::FactCache>,
 }
@@ -67,6 +70,7 @@ impl App {
             plans: plans::PlanService::new(clock.clone(), store.clone(), units.clone(), facts.clone()),
             reported: reported::ReportedService::new(clock.clone(), store.clone(), units.clone(), facts.clone()),
             fund: fund::FundService::new(clock.clone(), store.clone(), units.clone(), facts.clone()),
+            hub: hub::HubService::new(clock.clone(), store.clone()),
             cases: cases::CaseService::new(
                 clock.clone(),
                 store.clone(),
@@ -95,6 +99,12 @@ impl App {
         };
         app.store.hear_writes(Arc::new(heard)).await?;
         Ok(app)
+    }
+
+    /// A child's overview: its cases, incidents, referrals, open tasks and history, as far
+    /// as `actor` may see them, audited as one `child.read_overview` entry ([`hub::HubService`]).
+    pub async fn child_overview(&self, actor: &Actor, child_id: i64) -> Result<hub::ChildOverview, AppError> {
+        self.hub.child_overview(actor, child_id).await
     }
 
     /// Whether the database answers.

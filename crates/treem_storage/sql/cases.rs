@@ -166,7 +166,7 @@ impl CaseStore for DbStore {
              AND (CAST($2 AS TEXT) IS NULL OR k.state = $3) \
              AND ($4 = 0 OR EXISTS (SELECT 1 FROM case_task t WHERE t.case_id = k.id AND t.done_at IS NULL AND t.due_at < $5)) \
              AND {} \
-             AND k.id > $6 ORDER BY k.id LIMIT $7",
+             AND k.id > $6 AND ($9 = 0 OR k.child_id = $9) ORDER BY k.id LIMIT $7",
             opt_in_ids("k.id", 8)
         );
         let state = q.state.map(CaseState::as_str);
@@ -179,6 +179,7 @@ impl CaseStore for DbStore {
             .bind(q.after_id.map_or(0, |a| a.0))
             .bind(q.limit)
             .bind(q.ids.as_deref().map(|ids| id_list(ids.iter().map(|id| id.0))))
+            .bind(q.child.unwrap_or(0))
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?

@@ -113,7 +113,9 @@ impl IncidentStore for DbStore {
         }
         let sql = format!(
             "SELECT {} FROM incident i WHERE {} AND {} \
-             AND i.occurred_on >= $3 AND i.occurred_on <= $4 AND i.id > $5 ORDER BY i.id LIMIT $6",
+             AND i.occurred_on >= $3 AND i.occurred_on <= $4 AND i.id > $5 \
+             AND ($7 = 0 OR EXISTS (SELECT 1 FROM incident_child c WHERE c.incident_id = i.id AND c.child_id = $7)) \
+             ORDER BY i.id LIMIT $6",
             *COLUMNS,
             in_ids("i.unit_id", 1),
             in_texts("i.kind", 2)
@@ -125,6 +127,7 @@ impl IncidentStore for DbStore {
             .bind(q.to.unwrap_or(time::Date::MAX))
             .bind(q.after_id.map_or(0, |a| a.0))
             .bind(q.limit)
+            .bind(q.child.unwrap_or(0))
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?

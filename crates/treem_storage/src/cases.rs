@@ -127,6 +127,8 @@ pub struct CaseQuery {
     pub overdue_at: Option<OffsetDateTime>,
     /// Only these cases (a drill-down's page of ids), when given.
     pub ids: Option<Vec<CaseId>>,
+    /// Only the cases of this child, when given (the child's page).
+    pub child: Option<i64>,
     pub after_id: Option<CaseId>,
     pub limit: i64,
 }

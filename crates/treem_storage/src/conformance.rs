@@ -559,10 +559,14 @@ pub async fn cases_steps_tasks_and_referrals(store: &dyn Store) {
         state: None,
         overdue_at: overdue,
         ids: None,
+        child: None,
         after_id: None,
         limit: 10,
     };
     assert_eq!(store.list_cases(&q(Some(t0 + time::Duration::hours(13)))).await.unwrap().len(), 1, "overdue after 12 hours");
+    // Only one child's cases, when asked (the child's page).
+    assert_eq!(store.list_cases(&crate::CaseQuery { child: Some(new.child_id), ..q(None) }).await.unwrap().len(), 1);
+    assert!(store.list_cases(&crate::CaseQuery { child: Some(new.child_id + 1000), ..q(None) }).await.unwrap().is_empty());
     // A list of ids keeps only those (the drill-down's page); an empty list keeps none.
     let only = |ids: Vec<CaseId>| crate::CaseQuery { ids: Some(ids), ..q(None) };
     assert_eq!(store.list_cases(&only(vec![id, CaseId(id.0 + 1000)])).await.unwrap().len(), 1);

@@ -22,6 +22,8 @@ pub struct IncidentQuery {
     pub kinds: Vec<treem_domain::incident::IncidentKind>,
     pub from: Option<Date>,
     pub to: Option<Date>,
+    /// Only the incidents this child is linked to, when given (the child's page).
+    pub child: Option<i64>,
     pub after_id: Option<IncidentId>,
     pub limit: i64,
 }

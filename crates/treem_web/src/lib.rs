@@ -99,7 +99,7 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/cases/{id}/referrals/{rid}", post(ui::referral_outcome))
         .route("/tasks", get(ui::tasks_page))
         .route("/incidents", get(ui::incidents_page).post(ui::create_incident))
-        .route("/incidents/new", get(ui::incident_new_form))
+        .route("/incidents/new", get(ui::incident_new_form).post(ui::incident_form_search))
         .route("/incidents/{id}", get(ui::incident_page))
         .route("/services", get(ui::services_page).post(ui::create_service))
         .route(

@@ -23,6 +23,7 @@ mod headers;
 mod households;
 mod http_api;
 mod http_ui;
+mod hub;
 mod i18n;
 mod incidents;
 mod indicator_pages;

@@ -226,7 +226,7 @@ async fn read_routes(w: &World, probes: &[i64]) -> Vec<String> {
             continue;
         }
         let filled: Vec<String> = match path.as_str() {
-            "/api/v1/children/{id}" | "/api/v1/children/{id}/register" => {
+            "/api/v1/children/{id}" | "/api/v1/children/{id}/register" | "/api/v1/children/{id}/overview" => {
                 vec![path.replace("{id}", &x.to_string()), path.replace("{id}", &y.to_string())]
             }
             // The visible accident, and a probe of a hidden record's id in both worlds.
@@ -327,6 +327,8 @@ fn pages(w: &World, probes: &[i64]) -> Vec<String> {
         "/incidents?kind=abuse".into(),
         format!("/incidents?year={YEAR}"),
         "/incidents/new".into(),
+        format!("/incidents/new?children={x}"),
+        format!("/incidents/new?children={x},{y}"),
         "/services".into(),
     ];
     for id in w.random_ids.iter().skip(1).chain(probes) {

@@ -125,6 +125,10 @@ pub async fn incidents_are_listed_by_unit_kind_and_day_in_id_order(store: &dyn S
     assert_eq!(ids(store.list_incidents(&page).await.unwrap()), vec![300, 600]);
     let listed = store.list_incidents(&q(vec![u.west])).await.unwrap();
     assert_eq!(listed[0].fields.children, vec![child], "a listed incident carries its children");
+    // Only the incidents a child is linked to, when asked (the child's page).
+    let of = |c: i64| IncidentQuery { child: Some(c), ..q(vec![u.east, u.west]) };
+    assert_eq!(ids(store.list_incidents(&of(child)).await.unwrap()), vec![100]);
+    assert!(store.list_incidents(&of(child + 1000)).await.unwrap().is_empty());
 }
 
 pub async fn incident_facts_count_by_unit_day_and_coded_fields(store: &dyn Store) {

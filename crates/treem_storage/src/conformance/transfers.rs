@@ -51,7 +51,15 @@ pub async fn cases_are_assigned_and_transferred_with_their_open_tasks(store: &dy
     assert!(store.open_tasks(&open(u.east, None)).await.unwrap().is_empty(), "the open task left the old commune");
     let moved = store.open_tasks(&open(u.west, None)).await.unwrap();
     assert_eq!((moved.len(), moved[0].assignee), (1, None));
-    let cases = |unit: UnitId| crate::CaseQuery { units: vec![unit], state: None, overdue_at: None, ids: None, after_id: None, limit: 10 };
+    let cases = |unit: UnitId| crate::CaseQuery {
+        units: vec![unit],
+        state: None,
+        overdue_at: None,
+        ids: None,
+        child: None,
+        after_id: None,
+        limit: 10,
+    };
     assert!(store.list_cases(&cases(u.east)).await.unwrap().is_empty());
     assert_eq!(store.list_cases(&cases(u.west)).await.unwrap().len(), 1);
     let log = store.case_transfers(id).await.unwrap();

@@ -4,6 +4,7 @@
 mod answers;
 mod cases;
 mod fund;
+mod hub;
 mod incidents;
 mod indicators;
 pub(crate) mod people;
@@ -72,6 +73,7 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .merge(unit_statuses::routes())
         .merge(reported::routes())
         .merge(fund::routes())
+        .merge(hub::routes())
         .merge(people::routes());
     let (router, mut doc) = router.split_for_parts();
     answers::add_standard_answers(&mut doc);

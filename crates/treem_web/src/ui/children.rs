@@ -165,6 +165,119 @@ struct ChildPage {
     abuse: Option<String>,
     offence: Option<String>,
     can_write: bool,
+    hub: HubView,
+}
+
+/// The child as the hub: what the page's `<section id="hub">` shows. A part the reader may
+/// not read is `None` and not shown at all (no heading, no count).
+pub struct HubView {
+    pub cases: Option<Vec<HubCase>>,
+    pub incidents: Option<Vec<HubIncident>>,
+    pub referrals: Option<Vec<HubReferral>>,
+    pub tasks: Option<Vec<HubTask>>,
+    pub history: Vec<HubEvent>,
+    pub may_open_case: bool,
+    pub may_record_incident: bool,
+}
+
+pub struct HubCase {
+    pub id: i64,
+    pub state_key: String,
+    pub opened: String,
+    pub unit: String,
+}
+
+pub struct HubIncident {
+    pub id: i64,
+    pub kind_key: String,
+    pub occurred: String,
+    pub unit: String,
+}
+
+pub struct HubReferral {
+    pub case_id: i64,
+    pub provider: String,
+    pub status_key: String,
+}
+
+pub struct HubTask {
+    pub case_id: i64,
+    pub kind_key: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
+pub struct HubEvent {
+    pub on: String,
+    /// The translation key of what happened, and what it says besides (a kind, a service).
+    pub what_key: String,
+    pub detail_key: String,
+    pub detail: String,
+    pub href: String,
+}
+
+fn hub_view(lang: crate::i18n::Lang, catalog: &UnitCatalog, o: treem_app::hub::ChildOverview) -> HubView {
+    use treem_app::hub::Happening;
+    let day = |d: Date| super::date_text(lang, &d);
+    let vn_day = |t: time::OffsetDateTime| day(treem_domain::calendar::date_in_vietnam(t));
+    HubView {
+        cases: o.cases.map(|v| {
+            v.into_iter()
+                .map(|c| HubCase {
+                    id: c.id.0,
+                    state_key: format!("state.{}", c.state.as_str()),
+                    opened: vn_day(c.received_at),
+                    unit: unit_name(catalog, c.unit),
+                })
+                .collect()
+        }),
+        incidents: o.incidents.map(|v| {
+            v.into_iter()
+                .map(|i| HubIncident {
+                    id: i.id.0,
+                    kind_key: format!("incident.kind.{}", i.kind.as_str()),
+                    occurred: day(i.occurred_on),
+                    unit: unit_name(catalog, i.unit),
+                })
+                .collect()
+        }),
+        referrals: o.referrals.map(|v| {
+            v.into_iter()
+                .map(|r| HubReferral { case_id: r.case_id.0, provider: r.provider, status_key: format!("referral.{}", r.status) })
+                .collect()
+        }),
+        tasks: o.tasks.map(|v| {
+            v.into_iter()
+                .map(|t| HubTask {
+                    case_id: t.case_id.0,
+                    kind_key: format!("task.{}", t.kind.as_str()),
+                    due: super::cases::local_time(t.due_at),
+                    overdue: t.overdue,
+                })
+                .collect()
+        }),
+        history: o
+            .history
+            .into_iter()
+            .map(|h| {
+                let (what_key, detail_key, detail, href) = match h.what {
+                    Happening::CaseOpened(id) => ("hub.case_opened", String::new(), String::new(), format!("/cases/{id}")),
+                    Happening::CaseClosed(id, st) => {
+                        ("hub.case_closed", format!("state.{}", st.as_str()), String::new(), format!("/cases/{id}"))
+                    }
+                    Happening::IncidentRecorded(id, k) => {
+                        ("hub.incident_recorded", format!("incident.kind.{}", k.as_str()), String::new(), format!("/incidents/{id}"))
+                    }
+                    Happening::Referral(id, provider, status) => {
+                        ("hub.referral_made", format!("referral.{status}"), provider, format!("/cases/{id}"))
+                    }
+                };
+                HubEvent { on: day(h.on), what_key: what_key.into(), detail_key, detail, href }
+            })
+            .collect(),
+        may_open_case: o.may_open_case,
+        may_record_incident: o.may_record_incident,
+    }
 }
 
 fn shown_text(m: &Masked<Option<String>>) -> Option<String> {
@@ -189,6 +302,8 @@ pub async fn child_page(
         Masked::Hidden => None,
     };
     let reg = app.register.view(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    let overview = app.child_overview(&s.actor, id).await.map_err(|e| ctx.error(e))?;
+    let hub = hub_view(ctx.lang, &catalog, overview);
     let keyed = |prefix: &str, codes: &[&'static str]| codes.iter().map(|c| (*c, format!("{prefix}.{c}"))).collect::<Vec<_>>();
     let groups: Vec<&'static str> =
         treem_domain::register::GROUPS.iter().copied().filter(|g| !treem_app::register::group_hidden_for(&s.actor, g)).collect();
@@ -209,6 +324,7 @@ pub async fn child_page(
         offence: shown_text(&v.offence_notes),
         hiv,
         can_write: s.actor.role.may(Action::Write),
+        hub,
         v,
     };
     Ok(render(StatusCode::OK, &page))

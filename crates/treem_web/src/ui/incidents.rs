@@ -196,6 +196,10 @@ pub struct IncidentFormData {
     pub injury: String,
     pub fatal: String,
     pub notes: String,
+    /// The text of the children search, and the button pressed (`search`: find children,
+    /// save nothing).
+    pub q: String,
+    pub action: String,
     csrf: String,
 }
 
@@ -227,6 +231,8 @@ impl IncidentFormData {
                 "injury" => f.injury = v,
                 "fatal" => f.fatal = v,
                 "notes" => f.notes = v,
+                "q" => f.q = v,
+                "action" => f.action = v,
                 _ => {}
             }
         }
@@ -261,7 +267,9 @@ struct FormPage {
     f: IncidentFormData,
     errors: Vec<(String, String)>,
     units: Vec<(String, String)>,
-    children: Vec<(String, String)>,
+    /// The children chosen (ticked), then those the search found (not ticked).
+    children: Vec<(String, String, bool)>,
+    searched: bool,
     kinds: Vec<(&'static str, String)>,
     forms: Vec<(&'static str, String)>,
     subtypes: Vec<(&'static str, String)>,
@@ -277,7 +285,7 @@ async fn form_page(
     ctx: &PageContext,
     s: &treem_app::auth::CurrentSession,
     f: IncidentFormData,
-    errors: Vec<(String, String)>,
+    mut errors: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
     let catalog = app.units.catalog();
     let mut units: Vec<_> = s
@@ -290,14 +298,26 @@ async fn form_page(
         .collect();
     treem_domain::units::sort_units(&mut units);
     units.sort_by_key(|u| std::cmp::Reverse(u.validity.to.is_none()));
-    let mut children = Vec::new();
-    let mut after = None;
-    loop {
-        let page = app.children.list(&s.actor, None, after, 100).await.map_err(|e| ctx.error(e))?;
-        children.extend(page.children.into_iter().map(|c| (c.id.to_string(), format!("{} ({})", c.full_name, c.birth_date))));
-        match page.next_after {
-            Some(n) if children.len() < 1000 => after = Some(n),
-            _ => break,
+    // The chosen children first (ticked), by their ids; then the children the search found.
+    let mut chosen: Vec<i64> = f.children.iter().filter_map(|c| c.trim().parse().ok()).collect();
+    chosen.sort_unstable();
+    chosen.dedup();
+    let label = |c: &treem_app::children::ChildSummary| format!("{} ({})", c.full_name, super::date_text(ctx.lang, &c.birth_date));
+    let mut children: Vec<(String, String, bool)> = Vec::new();
+    if !chosen.is_empty() {
+        let filter = treem_app::children::ChildFilter { ids: Some(chosen.clone()), ..Default::default() };
+        let page = app.children.list_filtered(&s.actor, &filter, None, treem_app::children::PAGE_MAX).await.map_err(|e| ctx.error(e))?;
+        children.extend(page.children.iter().map(|c| (c.id.to_string(), label(c), true)));
+    }
+    let searched = f.action == "search";
+    if searched {
+        let name = Some(f.q.trim()).filter(|q| !q.is_empty());
+        match app.children.list(&s.actor, name, None, 50).await {
+            Ok(page) => {
+                children.extend(page.children.iter().filter(|c| !chosen.contains(&c.id)).map(|c| (c.id.to_string(), label(c), false)))
+            }
+            Err(AppError::Invalid { field, message }) => errors.push((field, message)),
+            Err(e) => return Err(ctx.error(e)),
         }
     }
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -321,6 +341,7 @@ async fn form_page(
             })
             .collect(),
         children,
+        searched,
         kinds: keyed("incident.kind", IncidentKind::CODES),
         forms: keyed("abuse_form", AbuseForm::CODES),
         subtypes: keyed("sexual_subtype", SexualSubtype::CODES),
@@ -333,9 +354,35 @@ async fn form_page(
     Ok(render(status, &page))
 }
 
-pub async fn incident_new_form(State(app): State<Arc<App>>, ctx: PageContext, SignedIn(s): SignedIn) -> Result<Response, PageError> {
+#[derive(Deserialize)]
+pub struct NewIncidentParams {
+    /// Children to preselect, by id, separated by commas (the child page's link).
+    children: Option<String>,
+}
+
+pub async fn incident_new_form(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    UiQuery(p): UiQuery<NewIncidentParams>,
+) -> Result<Response, PageError> {
     s.actor.require(Action::Write).map_err(|e| ctx.error(e))?;
-    let f = IncidentFormData { kind: "abuse".into(), occurred_on: app.clock.today_in_vietnam().to_string(), ..Default::default() };
+    let children = p.children.unwrap_or_default().split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    let f =
+        IncidentFormData { kind: "abuse".into(), occurred_on: app.clock.today_in_vietnam().to_string(), children, ..Default::default() };
+    form_page(&app, &ctx, &s, f, Vec::new()).await
+}
+
+/// The form's "Tìm" button: the form again, everything typed kept, with the children whose
+/// names match the search offered besides those already chosen; nothing is saved.
+pub async fn incident_form_search(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    super::CsrfForm(mut f): super::CsrfForm<IncidentFormData>,
+) -> Result<Response, PageError> {
+    s.actor.require(Action::Write).map_err(|e| ctx.error(e))?;
+    f.action = "search".into();
     form_page(&app, &ctx, &s, f, Vec::new()).await
 }
 

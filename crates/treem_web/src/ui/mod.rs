@@ -48,7 +48,7 @@ pub use children::{
 pub use draft::keep_draft;
 pub use form::{CsrfForm, UiForm, UiQuery};
 pub use fund::{fund_page, record_fund};
-pub use incidents::{create_incident, incident_new_form, incident_page, incidents_page};
+pub use incidents::{create_incident, incident_form_search, incident_new_form, incident_page, incidents_page};
 pub use indicators::{
     create_indicator, indicator_edit_form, indicator_new_form, indicator_page, indicator_trend, indicators_page, update_indicator,
 };
