@@ -19,7 +19,6 @@ super::form::with_csrf!(UnitStatusForm);
 #[template(path = "home.html")]
 struct HomePage {
     c: Chrome,
-    backend: &'static str,
     unit_count: usize,
     /// The plans at a glance: (code, title, [(target id, status translation key, status)]),
     /// each unit target at its last year shown (public figures only).
@@ -58,7 +57,7 @@ pub async fn home(State(app): State<Arc<App>>, ctx: PageContext) -> Response {
     }
     render(
         StatusCode::OK,
-        &HomePage { c: ctx.chrome("home"), backend: app.backend(), unit_count: app.units.catalog().units().len(), plans },
+        &HomePage { c: ctx.chrome("home"), unit_count: app.units.catalog().units().len(), plans },
     )
 }
 
