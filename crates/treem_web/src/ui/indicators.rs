@@ -128,7 +128,7 @@ fn trend_svg(
     target: Option<&(String, Vec<YearProgress>)>,
 ) -> super::chart::Svg {
     let (years, ceiling) = trend_years(lang, formula, values, target);
-    super::chart::trend_chart(name, translate(lang, "indicators.trend_value"), &ceiling, &years)
+    super::chart::trend_chart(lang, name, translate(lang, "indicators.trend_value"), &ceiling, &years)
 }
 
 /// The first target (oldest plan first) following each indicator, whose ceilings the trend draws.
@@ -170,8 +170,8 @@ pub async fn indicator_trend(
     match p.format.as_deref() {
         Some("png") => {
             let (years, ceiling) = trend_years(lang, &formula, &values, target);
-            let png =
-                super::chart::trend_chart_png(translate(lang, "indicators.trend_value"), &ceiling, &years).map_err(|e| ctx.error(e))?;
+            let png = super::chart::trend_chart_png(lang, translate(lang, "indicators.trend_value"), &ceiling, &years)
+                .map_err(|e| ctx.error(e))?;
             Ok(attachment("image/png", &format!("{code}-trend.png"), png))
         }
         None | Some("" | "svg") => {

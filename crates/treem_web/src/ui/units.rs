@@ -55,10 +55,7 @@ pub async fn home(State(app): State<Arc<App>>, ctx: PageContext) -> Response {
         let title = super::pick(ctx.lang, &p.title_vi, &p.title_en).to_owned();
         plans.push((p.code.clone(), title, targets));
     }
-    render(
-        StatusCode::OK,
-        &HomePage { c: ctx.chrome("home"), unit_count: app.units.catalog().units().len(), plans },
-    )
+    render(StatusCode::OK, &HomePage { c: ctx.chrome("home"), unit_count: app.units.catalog().units().len(), plans })
 }
 
 /// A unit as a page shows it.
