@@ -255,7 +255,7 @@ test('the founding plan: its targets and the unit targets counted from the demo 
   // T3a (the model in ≥ 6 districts and > 45 communes by 2015) is met; T5 (> 90 % child-friendly) is not.
   const row = (target, year) => page.locator(`h3[data-unit-progress="${target}"] + .table-wrap tr[data-year="${year}"]`);
   assert.equal(await row('T3a', 2015).getAttribute('data-status'), 'achieved');
-  assert.match(await text(row('T3a', 2015)), /Huyện: 6 \/ 12 \(>= 6\) · Xã: 50 \/ 141 \(> 45\)/);
+  assert.match(await text(row('T3a', 2015)), /Cấp huyện: 6 \/ 12 \(>= 6\) · Cấp xã: 50 \/ 141 \(> 45\)/);
   assert.equal(await row('T5', 2015).getAttribute('data-status'), 'missed');
   assert.match(await text(row('T5', 2015)), /không đạt/);
   // Counts of incidents are for the signed-in only.

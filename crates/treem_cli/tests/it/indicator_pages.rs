@@ -178,3 +178,99 @@ async fn the_catalogue_draws_a_trend_per_indicator_with_the_ceilings_of_the_targ
         assert!(!t.get("/indicators").await.body.contains("<svg"));
     }
 }
+
+/// The rows of the breakdown table (`tr data-unit="…"`), in the page's order: (unit id, the row's HTML).
+fn breakdown_rows(page: &str) -> Vec<(i64, String)> {
+    let Some(start) = page.find("<table id=\"breakdown\"") else { return Vec::new() };
+    let end = page[start..].find("</table>").map_or(page.len(), |e| start + e);
+    page[start..end]
+        .split("<tr data-unit=\"")
+        .skip(1)
+        .map(|r| {
+            let id = r.split('"').next().unwrap().parse().unwrap();
+            (id, r.split("</tr>").next().unwrap().to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_breakdown_table_tells_namesakes_apart_and_is_sorted_and_filtered_without_script() {
+    for t in apps().await {
+        let (officer, commune) = two_incidents_in_2014(&t).await;
+        let base = "/indicators/incidents.sexual_abuse?year=2014&on=2013-12-31&level=commune";
+        let page = t.page(base, &officer).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", t.backend);
+        let rows = breakdown_rows(&page.body);
+        assert!(rows.len() > 100, "{}: every commune of the province has a row ({})", t.backend, rows.len());
+        // Two communes called "Phường 1" (Thành phố Cao Lãnh's and Thị xã Sa Đéc's): each with its parent and code.
+        let namesakes: Vec<&String> = rows.iter().map(|(_, r)| r).filter(|r| r.contains(">Phường 1</a>")).collect();
+        assert_eq!(namesakes.len(), 2, "{namesakes:?}");
+        assert!(namesakes.iter().any(|r| r.contains("Thành phố Cao Lãnh · mã 29869")), "{namesakes:?}");
+        assert!(namesakes.iter().any(|r| r.contains("· mã 29905")), "{namesakes:?}");
+        // A name held once is shown alone.
+        let own = rows.iter().find(|(id, _)| *id == commune).map(|(_, r)| r.clone()).unwrap();
+        assert!(!own.contains("data-place"), "{own}");
+        // By name (the default, Vietnamese order), then by value largest first: the commune with two incidents leads.
+        assert!(page.body.contains("data-sort=\"name\"") && page.body.contains("id=\"sort-value\""), "{}", page.body);
+        assert!(page.body.contains("&amp;sort=value_desc"), "the value header links to the order by value");
+        let by_value = breakdown_rows(&t.page(&format!("{base}&sort=value_desc"), &officer).await.body);
+        assert_eq!(by_value.len(), rows.len());
+        assert_eq!(by_value[0].0, commune, "{}", by_value[0].1);
+        assert!(by_value[0].1.contains(">2</a>"), "{}", by_value[0].1);
+        let smallest = breakdown_rows(&t.page(&format!("{base}&sort=value_asc"), &officer).await.body);
+        assert_ne!(smallest.first().map(|r| r.0), Some(commune));
+        assert!(page.body.contains("&amp;sort=value_desc") && !smallest.is_empty());
+        let by_code = breakdown_rows(&t.page(&format!("{base}&sort=code"), &officer).await.body);
+        let codes: Vec<String> =
+            by_code.iter().map(|(id, _)| t.app.units.catalog().get(treem_domain::units::UnitId(*id)).unwrap().code.clone()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        assert_eq!(codes, sorted);
+        // Filtered by a part of the name typed without diacritics, by a code, by the parent's name.
+        let filtered = t.page(&format!("{base}&q=phuong+1&sort=name"), &officer).await.body;
+        let kept = breakdown_rows(&filtered);
+        assert!(kept.len() >= 2 && kept.len() < rows.len(), "{}", kept.len());
+        assert!(kept.iter().all(|(_, r)| r.contains(">Phường 1")), "{kept:?}");
+        assert!(
+            filtered.contains("value=\"phuong 1\"") && filtered.contains("id=\"breakdown-filter-clear\""),
+            "the filter is kept in the form"
+        );
+        // (askama writes the & of the kept query as &#38;)
+        assert!(filtered.replace("&#38;", "&amp;").contains("&amp;q=phuong%201&amp;sort=value_desc"), "the order links keep the filter");
+        assert!(!filtered.contains("id=\"breakdown-total\""), "no total for part of the units");
+        let one = breakdown_rows(&t.page(&format!("{base}&q=29869"), &officer).await.body);
+        assert_eq!(one.len(), 1);
+        let sa_dec = breakdown_rows(&t.page(&format!("{base}&q=sa+dec"), &officer).await.body);
+        assert!(sa_dec.iter().any(|(_, r)| r.contains(">Phường 1</a>")), "{sa_dec:?}");
+        let none = t.page(&format!("{base}&q=zzzz"), &officer).await.body;
+        assert!(none.contains("id=\"breakdown-none\"") && breakdown_rows(&none).is_empty());
+        // An unknown order is the default; the formula is behind a disclosure.
+        let odd = t.page(&format!("{base}&sort=bogus"), &officer).await;
+        assert_eq!(odd.status, StatusCode::OK);
+        assert!(odd.body.contains("data-sort=\"name\""));
+        assert!(page.body.contains("<details class=\"formula\" id=\"formula\"><summary>"), "{}", page.body);
+        // The total is written the Vietnamese way.
+        let provinces = t.page("/indicators/incidents.sexual_abuse?year=2014&on=2013-12-31&level=province", &officer).await.body;
+        assert!(provinces.contains("id=\"breakdown-total\">2<"), "{provinces}");
+    }
+}
+
+#[tokio::test]
+async fn the_catalogue_names_the_agency_and_keeps_formulas_behind_a_disclosure() {
+    for t in apps().await {
+        t.account("tinh.87", "provincial_officer", "87", Some(date!(2013 - 12 - 31))).await;
+        let token = t.token("tinh.87").await;
+        assert_eq!(t.api("POST", "/api/v1/plans", &token, Some(founding_plan().to_string())).await.status, StatusCode::CREATED);
+        let page = t.get("/indicators").await.body;
+        let section = page.split("data-indicator=\"incidents.sexual_abuse\"").nth(1).unwrap().split("</section>").next().unwrap();
+        assert!(section.contains("Công an tỉnh") && !section.contains(": A8<"), "{section}");
+        assert!(section.contains("Các vụ việc ghi nhận trong hệ thống") && !section.contains("recorded in treem"), "{section}");
+        assert!(section.contains("Hành vi xâm hại tình dục") && !section.contains("sexual_subtype"), "{section}");
+        // The formula and the code only inside the closed disclosure.
+        let (open, disclosed) = section.split_once("<details class=\"formula\">").unwrap();
+        assert!(!open.contains("count(") && disclosed.contains("count(incidents where"), "{section}");
+        // The home page does not name the database.
+        let home = t.get("/").await.body;
+        assert!(!home.to_lowercase().contains("sqlite") && !home.to_lowercase().contains("postgres"), "{home}");
+    }
+}

@@ -185,13 +185,13 @@ async fn unit_targets_are_checked_against_the_units_of_their_years_and_shown_und
         let t3a = page.split("data-unit-targets=\"T3a\"").nth(1).unwrap_or_else(|| panic!("{page}")).split("</table>").next().unwrap();
         assert!(
             t3a.contains(
-                "<tr data-unit-target=\"0\" data-status=\"missed\"><td>Thành phố Cao Lãnh (866)</td><td>2013–2015</td><td>Xã: > 4</td><td>2015: 0 / 13</td><td>không đạt</td></tr>"
+                "<tr data-unit-target=\"0\" data-status=\"missed\"><td>Thành phố Cao Lãnh (866)</td><td>2013–2015</td><td>Cấp xã: > 4</td><td>2015: 0 / 13</td><td>không đạt</td></tr>"
             ),
             "{t3a}"
         );
         assert!(
             page.contains(
-                "<tr data-unit-target=\"1\" data-status=\"missed\"><td>Huyện Cao Lãnh (873)</td><td>2013–2015</td><td>Xã: > 95 %</td>"
+                "<tr data-unit-target=\"1\" data-status=\"missed\"><td>Huyện Cao Lãnh (873)</td><td>2013–2015</td><td>Cấp xã: > 95 %</td>"
             ),
             "{page}"
         );

@@ -175,7 +175,9 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
         assert_eq!(in_2016("incidents.sexual_abuse_share").0, "suppressed");
         let page = t.get("/plans/dt-2013-ct20").await.body;
         assert!(
-            page.contains("data-public=\"incidents.drowning\"") && page.contains("<td>dưới 10</td>") && page.contains("<td>10</td>"),
+            page.contains("data-public=\"incidents.drowning\"")
+                && page.contains("<td>ẩn (dưới 10 trường hợp)</td>")
+                && page.contains("<td>10</td>"),
             "{page}"
         );
         // The province sees the commune's figures; another commune sees none of them.

@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use crate::i18n::Lang;
+
 /// Escapes text for SVG/XML content and attributes.
 pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
@@ -73,7 +75,14 @@ fn run_points(run: &[(i64, i64)], half: i64) -> String {
 
 /// Bars for the yearly counts, a line for the target's ceilings and, when there is one, a
 /// dashed line for the compounded path (context, labelled as such), with a legend.
-pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, trajectory_label: &str, years: &[ChartYear]) -> String {
+pub fn target_chart(
+    lang: Lang,
+    title: &str,
+    actual_label: &str,
+    ceiling_label: &str,
+    trajectory_label: &str,
+    years: &[ChartYear],
+) -> String {
     const W: i64 = 640;
     const H: i64 = 320;
     const LEFT: i64 = 48;
@@ -107,7 +116,7 @@ pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, trajec
         r#"<text x="{x}" y="{y}" text-anchor="end">{v}</text><text x="{x}" y="{z}" text-anchor="end">0</text>"#,
         x = LEFT - 6,
         y = TOP + 4,
-        v = top / 100,
+        v = lang.integer(top / 100),
         z = TOP + plot_h + 4
     );
     let centre = |i: usize| LEFT + i64::try_from(i).unwrap_or(0) * slot + slot / 2;
@@ -124,7 +133,7 @@ pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, trajec
             bx = x + slot / 6,
             bw = slot * 2 / 3,
             bh = TOP + plot_h - bar_top,
-            a = y.actual,
+            a = lang.integer(y.actual),
             cx = x + slot / 2,
             ly = TOP + plot_h + 16
         );
@@ -174,13 +183,14 @@ pub fn target_chart(title: &str, actual_label: &str, ceiling_label: &str, trajec
 /// [`target_chart`] as a PNG: the same SVG, drawn by resvg in the embedded font (every
 /// diacritic shown; the hover titles are not, a picture has none).
 pub fn target_chart_png(
+    lang: Lang,
     title: &str,
     actual_label: &str,
     ceiling_label: &str,
     trajectory_label: &str,
     years: &[ChartYear],
 ) -> Result<Vec<u8>, treem_app::AppError> {
-    crate::raster::svg_to_png(&target_chart(title, actual_label, ceiling_label, trajectory_label, years))
+    crate::raster::svg_to_png(&target_chart(lang, title, actual_label, ceiling_label, trajectory_label, years))
 }
 
 /// One year of a trend: the value (a count or a percentage, in hundredths; none is "no
@@ -215,7 +225,7 @@ impl TrendFrame {
     }
 }
 
-pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &[TrendYear]) -> Svg {
+pub fn trend_chart(lang: Lang, title: &str, value_label: &str, ceiling_label: &str, years: &[TrendYear]) -> Svg {
     let TrendFrame { w, h, left, right, margin_top, plot_w, plot_h, top } = TrendFrame::new(years);
     let n = i64::try_from(years.len()).unwrap_or(1);
     let x_of = |i: usize| left + if n > 1 { i64::try_from(i).unwrap_or(0) * plot_w / (n - 1) } else { plot_w / 2 };
@@ -229,7 +239,7 @@ pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &
         r = w - right,
         lx = left - 4,
         ty = margin_top + 4,
-        v = top / 100,
+        v = lang.integer(top / 100),
         zy = margin_top + plot_h + 4,
     );
     // The values: a line broken where there is no data, a dot per year.
@@ -300,8 +310,8 @@ pub fn trend_chart(title: &str, value_label: &str, ceiling_label: &str, years: &
 
 /// [`trend_chart`] as a PNG: the same SVG, drawn by resvg in the embedded font. The SVG's
 /// title is only its `<title>` (the page says it above the chart), so the PNG has none either.
-pub fn trend_chart_png(value_label: &str, ceiling_label: &str, years: &[TrendYear]) -> Result<Vec<u8>, treem_app::AppError> {
-    crate::raster::svg_to_png(&trend_chart("", value_label, ceiling_label, years).into_string())
+pub fn trend_chart_png(lang: Lang, value_label: &str, ceiling_label: &str, years: &[TrendYear]) -> Result<Vec<u8>, treem_app::AppError> {
+    crate::raster::svg_to_png(&trend_chart(lang, "", value_label, ceiling_label, years).into_string())
 }
 
 #[cfg(test)]
@@ -325,7 +335,7 @@ mod tests {
         let start = std::time::Instant::now();
         let mut bytes = 0;
         for _ in 0..50 {
-            bytes += target_chart_png(title, "đếm được", "mức trần", "lộ trình (bối cảnh)", &years).unwrap().len();
+            bytes += target_chart_png(Lang::Vi, title, "đếm được", "mức trần", "lộ trình (bối cảnh)", &years).unwrap().len();
         }
         println!("one target chart PNG: {:?} ({} bytes)", start.elapsed() / 50, bytes / 50);
     }
@@ -342,7 +352,7 @@ mod tests {
             ChartYear { year: 2012, actual: 40, ceiling_hundredths: None, trajectory_hundredths: None },
             ChartYear { year: 2013, actual: 30, ceiling_hundredths: Some(3800), trajectory_hundredths: None },
         ];
-        let png = |title: &str| target_chart_png(title, "Số đếm được", "Mức trần", "Lộ trình", &years).unwrap();
+        let png = |title: &str| target_chart_png(Lang::Vi, title, "Số đếm được", "Mức trần", "Lộ trình", &years).unwrap();
         let vietnamese = png("Tỉ lệ trẻ em có hoàn cảnh đặc biệt");
         let plain = png("Ti le tre em co hoan canh dac biet");
         assert_eq!(&vietnamese[..8], b"\x89PNG\r\n\x1a\n");
@@ -373,7 +383,7 @@ mod tests {
         };
         let years =
             [year(2012, Some(400), None), year(2013, Some(200), Some(380)), year(2014, None, Some(361)), year(2015, Some(0), Some(343))];
-        let svg = trend_chart("A & B", "value", "T1 ceiling", &years).to_string();
+        let svg = trend_chart(Lang::En, "A & B", "value", "T1 ceiling", &years).to_string();
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>") && svg.contains("<title>A &amp; B</title>"));
         assert_eq!(svg.matches("class=\"point\"").count(), 4);
         assert!(svg.contains("<title>2013: 2</title>") && svg.contains("<title>2014: –</title>"));
@@ -382,7 +392,7 @@ mod tests {
         assert_eq!(svg.matches("<polyline points=").count(), 1);
         // Scale top 4: the 2012 point is at the top of the plot.
         assert!(svg.contains("data-year=\"2012\" cx=\"36\" cy=\"12\""), "{svg}");
-        let plain = trend_chart("x", "v", "c", &[year(2020, Some(100), None)]).to_string();
+        let plain = trend_chart(Lang::En, "x", "v", "c", &[year(2020, Some(100), None)]).to_string();
         assert!(!plain.contains("ceiling") && plain.matches("class=\"point\"").count() == 1);
     }
 
@@ -393,7 +403,7 @@ mod tests {
             ChartYear { year: 2013, actual: 38, ceiling_hundredths: Some(3800), trajectory_hundredths: None },
             ChartYear { year: 2014, actual: 20, ceiling_hundredths: Some(3610), trajectory_hundredths: None },
         ];
-        let svg = target_chart("T1 <x> & \"y\"", "counted", "ceiling", "path", &years);
+        let svg = target_chart(Lang::En, "T1 <x> & \"y\"", "counted", "ceiling", "path", &years);
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("class=\"bar\"").count(), 3);
         assert!(svg.contains("<title>T1 &lt;x&gt; &amp; &quot;y&quot;</title>"), "text is escaped");
@@ -409,7 +419,7 @@ mod tests {
             ChartYear { year: 2013, actual: 20, ceiling_hundredths: Some(3800), trajectory_hundredths: Some(3800) },
             ChartYear { year: 2014, actual: 30, ceiling_hundredths: Some(1900), trajectory_hundredths: Some(3610) },
         ];
-        let svg = target_chart("T1", "counted", "ceiling", "compounded path (context)", &yoy);
+        let svg = target_chart(Lang::En, "T1", "counted", "ceiling", "compounded path (context)", &yoy);
         assert!(svg.contains("class=\"trajectory\"") && svg.contains("<title>compounded path (context)</title>"), "{svg}");
         assert_eq!(svg.matches("compounded path (context)").count(), 2, "the line's title and the legend");
         // A year that cannot be judged breaks the ceiling line; a lone ceiling is a dash over its bar.
@@ -419,7 +429,7 @@ mod tests {
             ChartYear { year: 2017, actual: 2, ceiling_hundredths: Some(285), trajectory_hundredths: None },
             ChartYear { year: 2018, actual: 2, ceiling_hundredths: Some(190), trajectory_hundredths: None },
         ];
-        let svg = target_chart("T1", "counted", "ceiling", "path", &broken);
+        let svg = target_chart(Lang::En, "T1", "counted", "ceiling", "path", &broken);
         let lines: Vec<&str> = svg.split("class=\"ceiling\" points=\"").skip(1).map(|p| p.split('"').next().unwrap()).collect();
         assert_eq!(lines.len(), 2, "{svg}");
         let dash: Vec<&str> = lines[0].split(' ').collect();
@@ -427,6 +437,6 @@ mod tests {
         assert_eq!(dash[0].split(',').nth(1), dash[1].split(',').nth(1), "level");
         assert_eq!(runs([Some((1, 1)), None, None, Some((3, 3)), Some((4, 4))].into_iter()), vec![vec![(1, 1)], vec![(3, 3), (4, 4)]]);
         // Nothing at all still draws an empty chart with a scale of 1.
-        assert!(target_chart("x", "a", "b", "c", &[]).contains(">1</text>"));
+        assert!(target_chart(Lang::En, "x", "a", "b", "c", &[]).contains(">1</text>"));
     }
 }

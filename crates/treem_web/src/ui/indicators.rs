@@ -53,6 +53,42 @@ pub struct IndicatorsParams {
     formula: Option<String>,
 }
 
+/// A field an indicator is broken down by, by its label (`disaggregation.KIND.FIELD`, then
+/// `disaggregation.FIELD`); a field with no label keeps its name.
+fn field_name(lang: Lang, formula: &Formula, f: &str) -> String {
+    let kind = match formula {
+        Formula::Count(c) | Formula::Ratio(c, _) => c.fact.as_str(),
+    };
+    for key in [format!("disaggregation.{kind}.{f}"), format!("disaggregation.{f}")] {
+        let label = translate(lang, &key);
+        if label != key {
+            return label.to_owned();
+        }
+    }
+    f.to_owned()
+}
+
+/// The bundled catalogue's sources (written in English in `data/indicators/catalogue.toml`) in
+/// the page's language; a source typed by an officer is shown as typed.
+fn source_text(lang: Lang, source: &str) -> String {
+    let key = match source {
+        "case management in treem (stored tasks and their due times)" => "indicators.src_case_tasks",
+        "case management in treem" => "indicators.src_cases",
+        "fund movements recorded in treem" => "indicators.src_fund",
+        "incidents recorded in treem" => "indicators.src_incidents",
+        "the register of children in treem (household poverty by year)" => "indicators.src_children_poverty",
+        "the register of children in treem" => "indicators.src_children",
+        "the register of households in treem (poverty status by year)" => "indicators.src_households",
+        "unit statuses recorded in treem from the provincial decisions" => "indicators.src_unit_statuses",
+        "values reported by the Dept. of Culture, Sports and Tourism" => "indicators.src_reported_culture",
+        "values reported by the Dept. of Education and Training" => "indicators.src_reported_education",
+        "values reported by the Dept. of Health" => "indicators.src_reported_health",
+        "values reported by the Dept. of Justice" => "indicators.src_reported_justice",
+        _ => return source.to_owned(),
+    };
+    translate(lang, key).to_owned()
+}
+
 /// A value as shown: a count, a percentage with two decimals, or "no data".
 pub fn value_text(lang: Lang, formula: &Formula, v: Option<i64>) -> String {
     match (formula, v) {
@@ -92,7 +128,7 @@ fn trend_svg(
     target: Option<&(String, Vec<YearProgress>)>,
 ) -> super::chart::Svg {
     let (years, ceiling) = trend_years(lang, formula, values, target);
-    super::chart::trend_chart(name, translate(lang, "indicators.trend_value"), &ceiling, &years)
+    super::chart::trend_chart(lang, name, translate(lang, "indicators.trend_value"), &ceiling, &years)
 }
 
 /// The first target (oldest plan first) following each indicator, whose ceilings the trend draws.
@@ -134,8 +170,8 @@ pub async fn indicator_trend(
     match p.format.as_deref() {
         Some("png") => {
             let (years, ceiling) = trend_years(lang, &formula, &values, target);
-            let png =
-                super::chart::trend_chart_png(translate(lang, "indicators.trend_value"), &ceiling, &years).map_err(|e| ctx.error(e))?;
+            let png = super::chart::trend_chart_png(lang, translate(lang, "indicators.trend_value"), &ceiling, &years)
+                .map_err(|e| ctx.error(e))?;
             Ok(attachment("image/png", &format!("{code}-trend.png"), png))
         }
         None | Some("" | "svg") => {
@@ -161,6 +197,15 @@ pub async fn indicators_page(
         Some(a) => trend_targets(&app, a).await.map_err(|e| ctx.error(e))?,
         None => Default::default(),
     };
+    // The responsible agency is named as the plans name it (a catalogue entry holds a plan's agency id).
+    let plans = app.plans.shared().await.map_err(|e| ctx.error(e))?;
+    let agency_name = |id: &str| {
+        plans
+            .iter()
+            .flat_map(|p| p.agencies.iter())
+            .find(|a| a.id == id)
+            .map_or_else(|| id.to_owned(), |a| pick(lang, &a.name_vi, &a.name_en).to_owned())
+    };
     let mut list = Vec::new();
     for ((i, formula), meta) in catalogue.with_meta() {
         let name = pick(lang, &i.name_vi, &i.name_en).to_owned();
@@ -179,9 +224,9 @@ pub async fn indicators_page(
             name,
             concept: pick(lang, &i.concept_vi, &i.concept_en).to_owned(),
             formula: i.formula.clone(),
-            disaggregations: i.disaggregations.join(", "),
-            source: i.source.clone(),
-            agency: i.agency.clone(),
+            disaggregations: i.disaggregations.iter().map(|f| field_name(lang, formula, f)).collect::<Vec<_>>().join(", "),
+            source: source_text(lang, &i.source),
+            agency: agency_name(&i.agency),
             values,
             trend,
             origin: meta.origin.as_str(),
@@ -206,8 +251,15 @@ struct IndicatorPage {
     year: i32,
     on_iso: String,
     level: String,
-    /// (unit id, name, value as shown)
-    rows: Vec<(i64, String, String)>,
+    /// The units as shown: filtered by `filter`, in the order of `sort`.
+    rows: Vec<BreakdownRow>,
+    /// How many units the breakdown has before the filter.
+    all_rows: usize,
+    /// The filter typed (part of a unit's name, code or parent's name) and the order chosen.
+    filter: String,
+    sort: &'static str,
+    /// `year=…&on=…&level=…` (escaped by the template), for the links that keep the table's choice.
+    query: String,
     /// The map of districts or communes, and the units it cannot place.
     map: Option<super::chart::Svg>,
     no_position: Vec<String>,
@@ -225,6 +277,83 @@ struct IndicatorPage {
     /// or `/cases`); for a ratio, its numerator's records.
     drill: &'static str,
     ratio: bool,
+}
+
+/// One unit of the breakdown table.
+struct BreakdownRow {
+    id: i64,
+    name: String,
+    /// Where two units of the table share a name: the parent's name and the code, to tell them apart.
+    place: String,
+    value: String,
+}
+
+/// A query-string value percent-encoded (UTF-8), every byte but the unreserved ones.
+fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(char::from(b)),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The orders the breakdown table may be shown in (`sort=`): by name (Vietnamese collation),
+/// by value, largest first or smallest first (no data last either way), by code.
+const SORTS: [&str; 4] = ["name", "value_desc", "value_asc", "code"];
+
+/// The breakdown's units as shown: named (a shared name with its parent and code), kept when
+/// the filter is part of the name, the code or the parent's name (diacritics and case ignored),
+/// sorted.
+fn breakdown_rows(app: &App, lang: Lang, formula: &Formula, b: &Breakdown, on: time::Date, filter: &str, sort: &str) -> Vec<BreakdownRow> {
+    use treem_domain::text::{cmp_vi, search_key};
+    let catalog = app.units.catalog();
+    let mut names: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (_, name, _) in &b.rows {
+        *names.entry(search_key(name)).or_default() += 1;
+    }
+    let key = search_key(filter);
+    let mut rows: Vec<(BreakdownRow, Option<i64>, String)> = b
+        .rows
+        .iter()
+        .filter_map(|(id, name, v)| {
+            let code = catalog.get(*id).map(|u| u.code.clone()).unwrap_or_default();
+            let parent = catalog.parent_on(*id, on).and_then(|p| catalog.get(p)).map(|p| p.name.clone()).unwrap_or_default();
+            let shared = names.get(&search_key(name)).is_some_and(|n| *n > 1);
+            let place = if shared {
+                match parent.is_empty() {
+                    true => format!("{} {code}", translate(lang, "indicators.unit_code")),
+                    false => format!("{parent} · {} {code}", translate(lang, "indicators.unit_code")),
+                }
+            } else {
+                String::new()
+            };
+            let keep = key.is_empty() || [name.as_str(), code.as_str(), parent.as_str()].iter().any(|t| search_key(t).contains(&key));
+            keep.then(|| (BreakdownRow { id: id.0, name: name.clone(), place, value: value_text(lang, formula, *v) }, *v, code))
+        })
+        .collect();
+    let by_name = |a: &(BreakdownRow, Option<i64>, String), b: &(BreakdownRow, Option<i64>, String)| {
+        cmp_vi(&a.0.name, &b.0.name).then_with(|| cmp_vi(&a.0.place, &b.0.place))
+    };
+    match sort {
+        "value_desc" => rows.sort_by(|a, b| match (a.1, b.1) {
+            (Some(x), Some(y)) => y.cmp(&x).then_with(|| by_name(a, b)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => by_name(a, b),
+        }),
+        "value_asc" => rows.sort_by(|a, b| match (a.1, b.1) {
+            (Some(x), Some(y)) => x.cmp(&y).then_with(|| by_name(a, b)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => by_name(a, b),
+        }),
+        "code" => rows.sort_by(|a, b| a.2.cmp(&b.2)),
+        _ => rows.sort_by(by_name),
+    }
+    rows.into_iter().map(|r| r.0).collect()
 }
 
 /// The year's figure broken down by one field, as shown.
@@ -258,6 +387,12 @@ pub struct BreakdownParams {
     /// The unit (id, on the map of `on`) whose subtree the breakdown by field covers; none: the whole scope.
     #[serde(default)]
     unit: Option<String>,
+    /// The table's order: one of `SORTS` (default: by name).
+    #[serde(default)]
+    sort: Option<String>,
+    /// Only the units whose name, code or parent's name contains this.
+    #[serde(default)]
+    q: Option<String>,
 }
 
 /// The breakdown's units as circles on a map, and the names of those without a position.
@@ -331,7 +466,7 @@ pub async fn indicator_page(
         _ => None,
     };
     let total = match &formula {
-        Formula::Count(_) => b.rows.iter().filter_map(|r| r.2).sum::<i64>().to_string(),
+        Formula::Count(_) => lang.integer(b.rows.iter().filter_map(|r| r.2).sum::<i64>()),
         Formula::Ratio(..) => String::new(),
     };
     // A field's label may depend on the fact kind (a fund's `source` is where money comes from, a case's where a report did).
@@ -381,7 +516,20 @@ pub async fn indicator_page(
             Some(ByView { field, label, cross, rows, not_recorded, total: value_text(lang, &formula, d.total) })
         }
     };
+    let sort = p.sort.as_deref().and_then(|s| SORTS.iter().copied().find(|x| *x == s)).unwrap_or("name");
+    let filter = p.q.as_deref().map(str::trim).unwrap_or_default().chars().take(100).collect::<String>();
+    let rows = breakdown_rows(&app, lang, &formula, &b, on, &filter, sort);
+    let mut query = format!("year={year}&on={on}&level={}", level.as_str());
+    if !filter.is_empty() {
+        query.push_str("&q=");
+        query.push_str(&query_escape(&filter));
+    }
     let page = IndicatorPage {
+        rows,
+        all_rows: b.rows.len(),
+        filter,
+        sort,
+        query,
         name,
         map,
         no_position,
@@ -390,7 +538,6 @@ pub async fn indicator_page(
         year,
         on_iso: on.to_string(),
         level: level.as_str().to_owned(),
-        rows: b.rows.iter().map(|(id, name, v)| (id.0, name.clone(), value_text(lang, &formula, *v))).collect(),
         total,
         unmapped: b.unmapped,
         estimated: b.estimated,

@@ -19,7 +19,6 @@ super::form::with_csrf!(UnitStatusForm);
 #[template(path = "home.html")]
 struct HomePage {
     c: Chrome,
-    backend: &'static str,
     unit_count: usize,
     /// The plans at a glance: (code, title, [(target id, status translation key, status)]),
     /// each unit target at its last year shown (public figures only).
@@ -56,10 +55,7 @@ pub async fn home(State(app): State<Arc<App>>, ctx: PageContext) -> Response {
         let title = super::pick(ctx.lang, &p.title_vi, &p.title_en).to_owned();
         plans.push((p.code.clone(), title, targets));
     }
-    render(
-        StatusCode::OK,
-        &HomePage { c: ctx.chrome("home"), backend: app.backend(), unit_count: app.units.catalog().units().len(), plans },
-    )
+    render(StatusCode::OK, &HomePage { c: ctx.chrome("home"), unit_count: app.units.catalog().units().len(), plans })
 }
 
 /// A unit as a page shows it.

@@ -345,13 +345,13 @@ pub async fn target_chart(
     let trajectory = translate(ctx.lang, "plan.trajectory");
     match q.format.as_deref() {
         Some("png") => {
-            let png = super::chart::target_chart_png(&title, actual, ceiling, trajectory, &years).map_err(|e| ctx.error(e))?;
+            let png = super::chart::target_chart_png(ctx.lang, &title, actual, ceiling, trajectory, &years).map_err(|e| ctx.error(e))?;
             return Ok(crate::export::attachment("image/png", &format!("{code}-{target}.png"), png));
         }
         None | Some("" | "svg") => {}
         Some(_) => return Err(ctx.error(treem_app::AppError::invalid("format", "svg or png"))),
     }
-    let svg = super::chart::target_chart(&title, actual, ceiling, trajectory, &years);
+    let svg = super::chart::target_chart(ctx.lang, &title, actual, ceiling, trajectory, &years);
     let mut response =
         axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg));
     if q.download.is_some() {
