@@ -22,6 +22,12 @@ const VI_HIDDEN = '(ẩn với vai trò của bạn)';
 const VI_TOTP_ON = 'đã bật';
 const VI_TOTP_OFF = 'chưa bật';
 const VI_CHAIN_OK = 'Chuỗi băm của nhật ký toàn vẹn.';
+const VI_CHILD_READ = 'Xem thông tin trẻ em';
+const VI_DENIED = 'Bị từ chối';
+// xa.myngai's name in the demo (crates/treem_cli/src/demo.rs).
+const VI_WORKER = 'Nguyễn Thị Lan';
+// Vietnam's time, to the second.
+const VI_TIME = /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}$/;
 // How long one wrong password locks the account against further sign-ins.
 const ACCOUNT_LOCK_AFTER_ONE_FAILURE_MS = 1000;
 // No demo child has this id.
@@ -371,15 +377,38 @@ test('the auditor sees the refused child read in the log, and an intact hash cha
   assert.ok((await chain.getAttribute('class')).split(/\s+/).includes('notice'), 'the chain-status is a notice');
   assert.ok((await text(chain)).startsWith(VI_CHAIN_OK), `chain status: ${await text(chain)}`);
 
-  const rows = await page.locator('table#audit-entries tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.innerText.replace(/\s+/g, ' ').trim())),
-  );
+  const readRows = () =>
+    page.locator('table#audit-entries tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.innerText.replace(/\s+/g, ' ').trim())),
+    );
+  const rows = await readRows();
   assert.ok(rows.length > 0, 'the log has entries');
-  // Columns: time, actor, source, action, record, fields, outcome (no entry number: a gap would tell).
-  const denied = rows.filter((r) => r[3] === 'child.read' && r[6] === 'denied');
-  assert.ok(denied.length > 0, `a denied child.read entry; entries seen:\n${rows.map((r) => r.join(' | ')).join('\n')}`);
+  // Columns: time, person, source, action, record, fields, outcome (no entry number: a gap would tell),
+  // in words and in Vietnam's time, never the stored codes.
+  for (const r of rows) {
+    assert.match(r[0], VI_TIME, `a time as dd/mm/yyyy hh:mm:ss: ${r.join(' | ')}`);
+    assert.ok(!/[._]/.test(r[3]), `an action in words: ${r.join(' | ')}`);
+    assert.ok(!['ok', 'denied', 'failed'].includes(r[6]), `an outcome in words: ${r.join(' | ')}`);
+  }
+
+  // The person and action filters (a GET form): the commune worker's refused child reads.
+  const person = page.locator('select#actor_id');
+  const worker = await person.locator('option', { hasText: '(xa.myngai)' }).getAttribute('value');
+  await person.selectOption(worker);
+  await page.locator('select#action').selectOption({ label: VI_CHILD_READ });
+  await clickAndLoad(page, page.locator('form#audit-filter button[type="submit"]'));
+  assert.equal(p.lastDocumentStatus(), 200);
+  assert.equal(path(page), '/audit');
+  assert.equal(await person.inputValue(), worker, 'the person stays chosen');
+  assert.equal(await page.locator('select#action').inputValue(), 'child.read', 'the action stays chosen');
+  const filtered = await readRows();
+  assert.ok(rows.some((r) => r[3] !== VI_CHILD_READ), 'the whole log holds other actions');
+  assert.ok(filtered.length > 0, 'the filter finds the reads');
+  assert.ok(filtered.every((r) => r[3] === VI_CHILD_READ && r[1].startsWith(VI_WORKER)), `only the worker's child reads:\n${filtered.map((r) => r.join(' | ')).join('\n')}`);
+  const denied = filtered.filter((r) => r[6] === VI_DENIED);
+  assert.ok(denied.length > 0, `a refused child read; entries seen:\n${filtered.map((r) => r.join(' | ')).join('\n')}`);
   const ours = denied.filter((r) => r[4].split(/\s+/).includes(shared.anBinhChildId));
-  assert.ok(ours.length > 0, `a denied child.read of child ${shared.anBinhChildId}; denied ones:\n${denied.map((r) => r.join(' | ')).join('\n')}`);
+  assert.ok(ours.length > 0, `a refused read of child ${shared.anBinhChildId}; refused ones:\n${denied.map((r) => r.join(' | ')).join('\n')}`);
   t.diagnostic(`chain: ${await text(chain)}; entry: ${ours[0].join(' | ')}`);
 
   await signOut(p);

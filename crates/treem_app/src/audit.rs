@@ -31,6 +31,14 @@ fn parse_cursor(c: &str) -> Option<(Option<time::OffsetDateTime>, i64)> {
     Some((Some(at), skip))
 }
 
+/// An account as the log's reader is shown it: who, not what they may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPerson {
+    pub id: i64,
+    pub name: String,
+    pub username: String,
+}
+
 /// The result of `treem audit verify`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainCheck {
@@ -71,6 +79,21 @@ impl AuditService {
             format!("{}~{}", last.at, carried + i64::try_from(same).unwrap_or(0))
         });
         Ok(AuditPage { entries, next })
+    }
+
+    /// The people whose actions the log holds, as the auditor's person filter offers
+    /// them: every account (id, name, username), by name. Only for a reader of the log.
+    pub async fn people(&self, actor: &Actor) -> Result<Vec<AuditPerson>, AppError> {
+        actor.require(Action::ReadAudit)?;
+        let mut people: Vec<AuditPerson> = self
+            .store
+            .list_accounts()
+            .await?
+            .into_iter()
+            .map(|a| AuditPerson { id: a.id.0, name: a.display_name, username: a.username })
+            .collect();
+        people.sort_by(|a, b| treem_domain::text::cmp_vi(&a.name, &b.name).then_with(|| a.username.cmp(&b.username)));
+        Ok(people)
     }
 
     /// Recomputes the whole chain.

@@ -455,7 +455,14 @@ impl AuditStore for DbStore {
             .bind(f.actor_id)
             .bind(f.actor_id)
             .bind(f.action_prefix.as_deref())
-            .bind(f.action_prefix.as_deref().map(|p| format!("{}%", treem_domain::text::escape_like(p))))
+            .bind(f.action_prefix.as_deref().map(|p| {
+                let p = treem_domain::text::escape_like(p);
+                if f.action_exact {
+                    p
+                } else {
+                    format!("{p}%")
+                }
+            }))
             .bind(f.record_type.as_deref())
             .bind(f.record_type.as_deref())
             .bind(f.record_key.as_deref())

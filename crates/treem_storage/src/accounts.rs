@@ -143,6 +143,8 @@ pub trait AccountStore: Send + Sync {
 pub struct AuditFilter {
     pub actor_id: Option<i64>,
     pub action_prefix: Option<String>,
+    /// `action_prefix` is the whole action: `case.close` without `case.close_unfounded`.
+    pub action_exact: bool,
     pub record_type: Option<String>,
     pub record_key: Option<String>,
     /// Entries made at or before this moment (pagination by time, newest first: the ids

@@ -410,6 +410,11 @@ pub async fn indicator_definitions_are_revisioned_with_their_audit(store: &dyn S
         .unwrap();
     let keys: Vec<_> = entries.iter().filter_map(|e| e.event.record_key.clone()).collect();
     assert_eq!(keys, vec!["2", "1"]);
+    // A whole action matches itself only, a prefix of it nothing.
+    let exact = |a: &str| crate::AuditFilter { action_prefix: Some(a.into()), action_exact: true, limit: 10, ..Default::default() };
+    assert_eq!(store.audit_entries(&exact("indicator.save")).await.unwrap().len(), 2);
+    assert!(store.audit_entries(&exact("indicator.sav")).await.unwrap().is_empty());
+    assert!(store.audit_entries(&exact("indicator.")).await.unwrap().is_empty());
 }
 
 pub async fn children_are_stored_read_with_audit_and_versioned(store: &dyn Store) {

@@ -2,6 +2,7 @@
 //! around both. Handlers are thin; every decision is made in `treem_app`.
 
 pub mod api;
+pub mod audit_words;
 pub mod error;
 pub mod export;
 pub mod i18n;

@@ -8,6 +8,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod access;
+mod audit_page;
 mod auth;
 mod cases;
 mod catalogue;

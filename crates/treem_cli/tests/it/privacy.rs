@@ -164,7 +164,7 @@ fn normalised(body: &str, from: &World, to: &World) -> String {
     let at = |i: usize, c: char| chars.get(i) == Some(&c);
     let mut i = 0;
     while i < chars.len() {
-        // 2026-12-03T07:45:21.123456Z (the audit log) and 03/12/2026 14:45 (pages).
+        // 2026-12-03T07:45:21.123456Z (the API's audit log) and 03/12/2026 14:45 (pages).
         let rfc =
             (0..4).all(|k| digit(i + k)) && at(i + 4, '-') && at(i + 10, 'T') && at(i + 13, ':') && at(i + 19, '.') && at(i + 26, 'Z');
         if rfc {
@@ -175,7 +175,8 @@ fn normalised(body: &str, from: &World, to: &World) -> String {
         let local = digit(i) && digit(i + 1) && at(i + 2, '/') && at(i + 5, '/') && at(i + 10, ' ') && at(i + 13, ':') && digit(i + 15);
         if local {
             out.push_str("<time>");
-            i += 16;
+            // 03/12/2026 14:45:21 (the audit log, to the second).
+            i += if at(i + 16, ':') && digit(i + 17) && digit(i + 18) { 19 } else { 16 };
             continue;
         }
         out.push(chars[i]);

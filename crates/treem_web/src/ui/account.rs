@@ -349,7 +349,7 @@ async fn account_view(
             .map(|t| TokenLine {
                 id: t.id,
                 name: t.name.clone(),
-                created: treem_domain::audit::timestamp_text(t.created_at).chars().take(10).collect(),
+                created: super::date_text(ctx.lang, &treem_domain::calendar::date_in_vietnam(t.created_at)),
                 revoked: t.revoked_at.is_some(),
             })
             .collect(),

@@ -13,6 +13,7 @@ use treem_app::{App, AppError};
 use treem_domain::access::Role;
 
 use super::{render, role_key, Chrome, CsrfForm, PageContext, PageError, UiQuery};
+use crate::audit_words;
 use crate::params::query_param;
 use crate::session::SignedIn;
 
@@ -207,7 +208,20 @@ pub struct EntryLine {
     pub action: String,
     pub record: String,
     pub fields: String,
-    pub outcome: &'static str,
+    pub outcome: String,
+    /// `ok`, `denied` or `failed`, for the row's class (not shown).
+    pub outcome_class: &'static str,
+}
+
+/// One choice of a filter's select: the value sent, the words shown, whether chosen.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn choices(all: Vec<(String, String)>, chosen: &str) -> Vec<Choice> {
+    all.into_iter().map(|(value, label)| Choice { selected: value == chosen, value, label }).collect()
 }
 
 #[derive(Template)]
@@ -218,21 +232,38 @@ struct AuditPage {
     chain_detail: String,
     entries: Vec<EntryLine>,
     older: Option<String>,
-    f_action: String,
-    f_record_type: String,
+    people: Vec<Choice>,
+    actions: Vec<Choice>,
+    records: Vec<Choice>,
     f_record_key: String,
-    f_actor_id: String,
     filter_query: String,
 }
 
 const AUDIT_PAGE: i64 = 100;
 
+/// A record as the log's reader is shown it: its kind in words and its number.
+fn record_text(lang: crate::i18n::Lang, record_type: Option<&str>, key: Option<&str>) -> String {
+    let Some(t) = record_type else { return String::new() };
+    let kind = audit_words::record_text(lang, t);
+    match key.map(str::trim).filter(|k| !k.is_empty()) {
+        None => kind,
+        // An export names how many rows it wrote.
+        Some(k) => match k.strip_suffix(" rows").and_then(|n| n.parse::<i64>().ok()) {
+            Some(n) => format!("{kind}: {} {}", lang.integer(n), crate::i18n::translate(lang, "audit.rows")),
+            None => format!("{kind} {k}"),
+        },
+    }
+}
+
+/// The auditor's log, newest first, filtered by person, action, record type and record
+/// (a GET form that keeps its values), in words and in Vietnam's time.
 pub async fn audit_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
     uri: axum::http::Uri,
 ) -> Result<Response, PageError> {
+    let lang = ctx.lang;
     let q = uri.query().unwrap_or_default();
     let get = |k: &str| query_param(q, k).map(|v| v.trim().chars().take(60).collect::<String>()).filter(|v| !v.is_empty());
     let actor_id = match get("actor_id") {
@@ -242,18 +273,21 @@ pub async fn audit_page(
     let filter = AuditFilter {
         actor_id,
         action_prefix: get("action"),
+        action_exact: true,
         record_type: get("record_type"),
         record_key: get("record_key"),
         limit: AUDIT_PAGE,
         ..AuditFilter::default()
     };
     let listed = app.audit.list(&s.actor, filter, get("before").as_deref()).await.map_err(|e| ctx.error(e))?;
+    let people = app.audit.people(&s.actor).await.map_err(|e| ctx.error(e))?;
     // Whether the chain holds, without a count or an entry's number: either would tell
     // of the entries this reader is not shown (`treem audit verify` names them).
     let (chain_ok, chain_detail) = match app.audit.verify().await.map_err(|e| ctx.error(e))? {
         ChainCheck::Intact { .. } => (true, String::new()),
         ChainCheck::Broken { .. } => (false, String::new()),
     };
+    let names: std::collections::HashMap<i64, &str> = people.iter().map(|p| (p.id, p.name.as_str())).collect();
     let entries = listed.entries;
     let older = listed.next.map(|c| crate::session::encode(&c));
     let enc = crate::session::encode;
@@ -262,6 +296,7 @@ pub async fn audit_page(
         .filter_map(|k| get(k).map(|v| format!("{k}={}", enc(&v))))
         .collect::<Vec<_>>()
         .join("&");
+    let person_choices = people.iter().map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.username))).collect();
     let page = AuditPage {
         c: ctx.chrome("audit"),
         chain_ok,
@@ -269,28 +304,30 @@ pub async fn audit_page(
         entries: entries
             .into_iter()
             .map(|e| EntryLine {
-                at: e.at,
-                actor: if e.event.actor_id.is_some() {
-                    format!("{} (#{})", e.event.actor_label, e.event.actor_id.unwrap_or_default())
-                } else {
-                    e.event.actor_label
+                at: super::stamp_text(lang, &e.at),
+                actor: match e.event.actor_id.and_then(|id| names.get(&id)) {
+                    Some(name) => format!("{name} ({})", e.event.actor_label),
+                    None => e.event.actor_label,
                 },
                 source: e.event.source,
-                action: e.event.action,
-                record: match (e.event.record_type, e.event.record_key) {
-                    (Some(t), Some(k)) => format!("{t} {k}"),
-                    (Some(t), None) => t,
-                    _ => String::new(),
-                },
-                fields: e.event.fields.join(", "),
-                outcome: e.event.outcome.as_str(),
+                action: audit_words::action_text(lang, &e.event.action),
+                record: record_text(lang, e.event.record_type.as_deref(), e.event.record_key.as_deref()),
+                fields: e
+                    .event
+                    .fields
+                    .iter()
+                    .map(|f| crate::messages::field_label(lang, f).unwrap_or_else(|| f.replace('_', " ")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                outcome: audit_words::outcome_text(lang, e.event.outcome.as_str()),
+                outcome_class: e.event.outcome.as_str(),
             })
             .collect(),
         older,
-        f_action: get("action").unwrap_or_default(),
-        f_record_type: get("record_type").unwrap_or_default(),
+        people: choices(person_choices, &get("actor_id").unwrap_or_default()),
+        actions: choices(audit_words::action_choices(lang), &get("action").unwrap_or_default()),
+        records: choices(audit_words::record_choices(lang), &get("record_type").unwrap_or_default()),
         f_record_key: get("record_key").unwrap_or_default(),
-        f_actor_id: get("actor_id").unwrap_or_default(),
         filter_query,
     };
     Ok(render(StatusCode::OK, &page))

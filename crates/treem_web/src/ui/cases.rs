@@ -20,11 +20,9 @@ use crate::session::SignedIn;
 
 super::form::with_csrf!(ActForm, AssignForm, CaseForm, InterventionForm, ReferralForm, ServiceForm, TransferForm);
 
-/// A moment as Vietnam reads it: 02/02/2026 15:00 (UTC+7).
-pub fn local_time(t: OffsetDateTime) -> String {
-    let vn = time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    let t = t.to_offset(vn);
-    format!("{:02}/{:02}/{} {:02}:{:02}", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
+/// A moment as Vietnam reads it, to the minute: 02/02/2026 15:00 (Vietnam's time).
+pub fn local_time(lang: crate::i18n::Lang, t: OffsetDateTime) -> String {
+    super::minute_text(lang, t)
 }
 
 fn keyed(prefix: &str, codes: &[&'static str]) -> Vec<(&'static str, String)> {
@@ -107,7 +105,7 @@ pub async fn cases_page(
                 id: r.id.0,
                 child_name: r.child_name.clone(),
                 state_key: format!("state.{}", r.state.as_str()),
-                received: local_time(r.received_at),
+                received: local_time(ctx.lang, r.received_at),
                 unit: catalog.get(r.unit).map(|u| u.name.clone()).unwrap_or_default(),
             })
             .collect(),
@@ -366,7 +364,7 @@ async fn case_view_with(
         state_key: format!("state.{}", r.state.as_str()),
         source_key: format!("source.{}", r.source.as_str()),
         source_ref: r.source_ref.clone().unwrap_or_default(),
-        received: local_time(r.received_at),
+        received: local_time(ctx.lang, r.received_at),
         summary: match &v.summary {
             Masked::Shown(t) => t.clone(),
             Masked::Hidden => hidden(),
@@ -378,7 +376,7 @@ async fn case_view_with(
         risk_key: r.risk.map(|k| format!("risk.{}", k.as_str())).unwrap_or_default(),
         plan: r.plan_summary.clone().unwrap_or_default(),
         approved_by: r.plan_approved_by.clone().unwrap_or_default(),
-        review_at: r.review_at.map(local_time).unwrap_or_default(),
+        review_at: r.review_at.map(|t| local_time(ctx.lang, t)).unwrap_or_default(),
         actions: available(r.state).to_vec(),
         can_write: s.actor.role.may(Action::Write),
         closed: r.state.is_closed(),
@@ -390,7 +388,7 @@ async fn case_view_with(
                 case_id: t.case_id.0,
                 kind: t.kind.as_str(),
                 kind_key: format!("task.{}", t.kind.as_str()),
-                due: local_time(t.due_at),
+                due: local_time(ctx.lang, t.due_at),
                 done: t.done_at.is_some(),
                 overdue: t.done_at.is_none() && t.due_at < now,
                 child_name: t.child_name.clone(),
@@ -414,7 +412,7 @@ async fn case_view_with(
                 id: i.id,
                 kind_key: format!("intervention.{}", i.kind),
                 responsible: i.responsible.clone(),
-                due: i.due_on.map(|d| d.to_string()),
+                due: i.due_on.map(|d| super::date_text(ctx.lang, &d)),
                 status: i.status.clone(),
                 status_key: format!("intervention_status.{}", i.status),
             })
@@ -439,7 +437,7 @@ async fn case_view_with(
             .steps
             .iter()
             .map(|st| StepLine {
-                at: local_time(st.at),
+                at: local_time(ctx.lang, st.at),
                 actor: st.actor.clone(),
                 action: st.action.clone(),
                 to: st.to.clone(),
@@ -456,7 +454,7 @@ async fn case_view_with(
         transfers: transfers
             .iter()
             .map(|t| TransferLine {
-                at: local_time(t.at),
+                at: local_time(ctx.lang, t.at),
                 by: t.actor_name.clone(),
                 from: unit_name(t.from_unit),
                 to: unit_name(t.to_unit),
@@ -708,7 +706,7 @@ pub async fn tasks_page(
             case_id: t.case_id.0,
             kind: t.kind.as_str(),
             kind_key: format!("task.{}", t.kind.as_str()),
-            due: local_time(t.due_at),
+            due: local_time(ctx.lang, t.due_at),
             done: t.done_at.is_some(),
             overdue: t.done_at.is_none() && t.due_at < now,
             child_name: t.child_name.clone(),

@@ -389,8 +389,8 @@ struct FormPage {
     show_abuse: bool,
     show_offence: bool,
     hiv_options: Vec<&'static str>,
-    /// Possible duplicates: (id, label, score).
-    duplicates: Vec<(i64, String, u32)>,
+    /// Possible duplicates: (id, label, how alike in words).
+    duplicates: Vec<(i64, String, String)>,
 }
 
 /// Communes and hamlets in the actor's scope, current ones first.
@@ -435,7 +435,7 @@ fn form_page_with(
     action: String,
     f: ChildForm,
     errors: Vec<(String, String)>,
-    duplicates: Vec<(i64, String, u32)>,
+    duplicates: Vec<(i64, String, String)>,
 ) -> Response {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = FormPage {
@@ -471,7 +471,13 @@ pub async fn create_child(
     if f.confirm_new != "1" {
         match app.children.duplicates_for(&s.actor, &f.input()).await {
             Ok(found) if !found.is_empty() => {
-                let list = found.iter().map(|d| (d.child.id, format!("{} ({})", d.child.full_name, d.child.birth_date), d.score)).collect();
+                let list = found
+                    .iter()
+                    .map(|d| {
+                        let born = super::date_text(ctx.lang, &d.child.birth_date);
+                        (d.child.id, format!("{} ({born})", d.child.full_name), likeness(ctx.lang, d.score, &d.reasons))
+                    })
+                    .collect();
                 let mut page = form_page_with(&app, &ctx, &s.actor, "child.new_title", "/children".into(), f, Vec::new(), list);
                 *page.status_mut() = StatusCode::CONFLICT;
                 return Ok(page);
@@ -560,8 +566,25 @@ pub struct PairLine {
     pub a: String,
     pub b_id: i64,
     pub b: String,
-    pub score: u32,
-    pub reasons: String,
+    /// How alike the two records are, and why, in words (never the score or the rule codes).
+    pub likeness: String,
+}
+
+/// How alike two records are, in words: the likelihood from the score's band, then the
+/// evidence (`dup.reason.<code>` of the matching's reason codes).
+fn likeness(lang: crate::i18n::Lang, score: u32, reasons: &[&str]) -> String {
+    let band = match score {
+        90.. => "dup.level.high",
+        80..=89 => "dup.level.medium",
+        _ => "dup.level.low",
+    };
+    let why: Vec<String> = reasons.iter().map(|r| crate::i18n::translate(lang, &format!("dup.reason.{r}")).to_owned()).collect();
+    let band = crate::i18n::translate(lang, band);
+    if why.is_empty() {
+        band.to_owned()
+    } else {
+        format!("{band}: {}", why.join(", "))
+    }
 }
 
 #[derive(Template)]
@@ -573,7 +596,7 @@ struct DuplicatesPage {
 
 pub async fn duplicates_page(State(app): State<Arc<App>>, ctx: PageContext, SignedIn(s): SignedIn) -> Result<Response, PageError> {
     let pairs = app.children.review_queue(&s.actor).await.map_err(|e| ctx.error(e))?;
-    let label = |c: &treem_app::children::ChildSummary| format!("#{} {} ({})", c.id, c.full_name, c.birth_date);
+    let label = |c: &treem_app::children::ChildSummary| format!("{} ({})", c.full_name, super::date_text(ctx.lang, &c.birth_date));
     let pairs = pairs
         .iter()
         .map(|(a, b, score, reasons)| PairLine {
@@ -581,8 +604,7 @@ pub async fn duplicates_page(State(app): State<Arc<App>>, ctx: PageContext, Sign
             a: label(a),
             b_id: b.id,
             b: label(b),
-            score: *score,
-            reasons: reasons.join(", "),
+            likeness: likeness(ctx.lang, *score, reasons),
         })
         .collect();
     Ok(render(StatusCode::OK, &DuplicatesPage { c: ctx.chrome("children"), pairs }))
@@ -617,4 +639,23 @@ pub async fn unmerge_child(
 ) -> Result<Response, PageError> {
     app.children.unmerge(&s.actor, id).await.map_err(|e| ctx.error(e))?;
     Ok(Redirect::to(&format!("/children/{id}")).into_response())
+}
+
+#[cfg(test)]
+mod likeness_tests {
+    use super::likeness;
+    use crate::i18n::{translate, Lang};
+
+    #[test]
+    fn every_reason_of_the_matching_has_words_in_both_languages() {
+        for code in treem_domain::dedup::REASON_CODES {
+            for lang in [Lang::Vi, Lang::En] {
+                let key = format!("dup.reason.{code}");
+                assert_ne!(translate(lang, &key), key, "{key} in {lang:?}");
+            }
+        }
+        let text = likeness(Lang::Vi, 95, &["given_name", "birth_date_exact"]);
+        assert_eq!(text, "Gần như chắc chắn là một trẻ: trùng tên, trùng ngày sinh");
+        assert!(!likeness(Lang::En, 70, &["same_unit"]).contains('_'));
+    }
 }

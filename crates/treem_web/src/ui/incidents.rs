@@ -162,7 +162,7 @@ pub async fn incidents_page(
             .take(500)
             .map(|v| Row {
                 id: v.id.0,
-                occurred: v.fields.occurred_on.to_string(),
+                occurred: super::date_text(ctx.lang, &v.fields.occurred_on),
                 kind_key: format!("incident.kind.{}", v.fields.kind.as_str()),
                 detail_key: detail_key(&v.fields),
                 unit: catalog.get(v.fields.unit).map(|u| u.name.clone()).unwrap_or_default(),
@@ -423,7 +423,7 @@ pub async fn incident_page(
     let catalog = app.units.catalog();
     let mut facts: Vec<(&'static str, String, String)> = vec![
         ("incident.kind", format!("incident.kind.{}", f.kind.as_str()), String::new()),
-        ("incident.occurred_on", String::new(), f.occurred_on.to_string()),
+        ("incident.occurred_on", String::new(), super::date_text(ctx.lang, &f.occurred_on)),
         ("incident.unit", String::new(), catalog.get(f.unit).map(|u| u.name.clone()).unwrap_or_default()),
     ];
     let mut push = |label: &'static str, key: Option<String>| {

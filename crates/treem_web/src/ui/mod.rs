@@ -23,7 +23,7 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use std::sync::Arc;
-use time::Date;
+use time::{Date, OffsetDateTime};
 use treem_app::auth::CurrentSession;
 use treem_app::{App, AppError};
 use treem_domain::access::{Action, Role};
@@ -99,6 +99,11 @@ impl Chrome {
     /// A date as people write it: 01/07/2025 in Vietnamese, 1 Jul 2025 in English.
     pub fn date(&self, d: &Date) -> String {
         date_text(self.lang, d)
+    }
+
+    /// A moment in Vietnam's time: 04/12/2026 13:15:00 in Vietnamese (UTC+7).
+    pub fn time(&self, t: &OffsetDateTime) -> String {
+        time_text(self.lang, *t)
     }
 
     /// A date, or the translation of `key` when there is none (an open end).
@@ -255,5 +260,51 @@ pub fn date_text(lang: Lang, d: &Date) -> String {
             let m = MONTHS.get(usize::from(u8::from(d.month())).saturating_sub(1)).unwrap_or(&"");
             format!("{} {m} {}", d.day(), d.year())
         }
+    }
+}
+
+/// A moment as people in Vietnam read it, in Vietnam's time (UTC+7) whatever the page's
+/// language: 04/12/2026 13:15:00 in Vietnamese, 4 Dec 2026 13:15:00 (UTC+7) in English.
+pub fn time_text(lang: Lang, t: OffsetDateTime) -> String {
+    let local = t.checked_to_offset(treem_domain::calendar::VIETNAM_OFFSET).unwrap_or(t);
+    let clock = format!("{:02}:{:02}:{:02}", local.hour(), local.minute(), local.second());
+    match lang {
+        Lang::Vi => format!("{} {clock}", date_text(lang, &local.date())),
+        Lang::En => format!("{} {clock} (UTC+7)", date_text(lang, &local.date())),
+    }
+}
+
+/// A moment to the minute, in Vietnam's time: 04/12/2026 13:15 in Vietnamese,
+/// 4 Dec 2026 13:15 (UTC+7) in English (deadlines, case steps).
+pub fn minute_text(lang: Lang, t: OffsetDateTime) -> String {
+    let local = t.checked_to_offset(treem_domain::calendar::VIETNAM_OFFSET).unwrap_or(t);
+    let clock = format!("{:02}:{:02}", local.hour(), local.minute());
+    match lang {
+        Lang::Vi => format!("{} {clock}", date_text(lang, &local.date())),
+        Lang::En => format!("{} {clock} (UTC+7)", date_text(lang, &local.date())),
+    }
+}
+
+/// A stored timestamp text (`2026-12-04T06:15:00.000000Z`) as [`time_text`] writes it;
+/// the text itself if it is not one.
+pub fn stamp_text(lang: Lang, stamp: &str) -> String {
+    treem_domain::audit::parse_timestamp_text(stamp)
+        .or_else(|| OffsetDateTime::parse(stamp, &time::format_description::well_known::Rfc3339).ok())
+        .map_or_else(|| stamp.to_owned(), |t| time_text(lang, t))
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::{stamp_text, time_text, Lang};
+    use time::macros::datetime;
+
+    #[test]
+    fn moments_are_shown_in_vietnams_time() {
+        let t = datetime!(2026-12-04 17:05:09.25 UTC);
+        assert_eq!(time_text(Lang::Vi, t), "05/12/2026 00:05:09");
+        assert_eq!(time_text(Lang::En, t), "5 Dec 2026 00:05:09 (UTC+7)");
+        assert_eq!(stamp_text(Lang::Vi, "2026-01-01T00:00:01.000000Z"), "01/01/2026 07:00:01");
+        assert_eq!(stamp_text(Lang::Vi, "not a time"), "not a time");
+        assert_eq!(super::minute_text(Lang::Vi, t), "05/12/2026 00:05");
     }
 }
