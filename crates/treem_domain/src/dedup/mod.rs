@@ -27,9 +27,11 @@ use crate::units::{UnitCatalog, UnitId, UnitLevel, SHARE_WHOLE};
 use crate::names::*;
 
 mod place;
+mod queue;
 mod score;
 
 use place::*;
+pub use queue::*;
 pub use score::*;
 
 #[cfg(test)]

@@ -32,6 +32,12 @@ impl Place {
         Self { id, now: resolve(catalog, id, on), commune_now: resolve(catalog, commune, on), district }
     }
 
+    /// Units such that two places with a relation above 0 share at least one: the units
+    /// after the successions, the commune's, and the district.
+    pub(crate) fn region(&self) -> impl Iterator<Item = UnitId> + '_ {
+        self.now.iter().chain(&self.commune_now).map(|(u, _)| *u).chain(self.district).chain(std::iter::once(self.id))
+    }
+
     pub(crate) fn relation(&self, other: &Place) -> (i32, Option<Reason>) {
         let overlap = |a: &[(UnitId, i64)], b: &[(UnitId, i64)]| {
             a.iter().filter_map(|(u, s)| b.iter().find(|(v, _)| v == u).map(|(_, t)| (*s).min(*t))).max()

@@ -509,3 +509,131 @@ fn among_ten_thousand_candidates_the_child_typed_without_marks_is_found() {
     assert!(found.iter().any(|m| m.id == known.id), "{} {:?}", known.full_name, known.birth_date);
     assert!(found.len() < 50, "{} matches: the candidates are not all alike", found.len());
 }
+
+// ------------------------------------------------------------ issue 12: year only, tones
+
+#[test]
+fn a_year_of_birth_alone_is_caught_against_a_full_date_in_that_year() {
+    let c = catalog();
+    let full = cand(1, "Hồ Văn Nam", M, Some(date!(2015 - 08 - 19)), 20);
+    let year = |name: &'static str, unit: i64| Candidate { birth_year: Some(2015), ..cand(2, name, M, None, unit) };
+    // Same name, same hamlet, or a hamlet and its commune, or typed without marks.
+    for other in [year("Hồ Văn Nam", 20), year("Hồ Văn Nam", 10), year("Ho Van Nam", 110), year("Hồ Nam", 20)] {
+        let (s, r) = score(&full, &other, &c, ON);
+        assert!(s >= THRESHOLD, "{} in {:?}: {s} {r:?}", other.full_name, other.residence_unit);
+        assert!(r.contains(&"birth_year"));
+    }
+    // Another year, or a sibling born in that year: no.
+    let other_year = Candidate { birth_year: Some(2017), ..year("Hồ Văn Nam", 20) };
+    assert!(score(&full, &other_year, &c, ON).0 < THRESHOLD);
+    for sibling in ["Hồ Văn Bắc", "Hồ Văn Nghĩa", "Hồ Văn Nhân"] {
+        let (s, _) = score(&full, &year(sibling, 20), &c, ON);
+        assert!(s < THRESHOLD, "{sibling}: {s}");
+    }
+    // Not even with a rare family name and every middle name.
+    let a = cand(1, "Khổng Minh Quốc Bảo", M, Some(date!(2015 - 08 - 19)), 20);
+    let b = Candidate { birth_year: Some(2015), ..cand(2, "Khổng Minh Quốc Huy", M, None, 20) };
+    assert!(score(&a, &b, &c, ON).0 < THRESHOLD);
+}
+
+#[test]
+fn another_tone_on_the_given_name_alone_never_reaches_the_threshold() {
+    let c = catalog();
+    // The best case of all: rare family, two shared middle names, same date, same commune.
+    assert!(GIVEN_TONE + FAMILY_RARE + MIDDLE_MAX + DOB_EXACT + UNIT_SAME < THRESHOLD as i32);
+    for (x, y) in [
+        ("Nguyễn Thị Ánh", "Nguyễn Thị Anh"),
+        ("Trần Văn Lộc", "Trần Văn Lốc"),
+        ("Khổng Minh Quốc Bảo", "Khổng Minh Quốc Bão"),
+        ("Lê Thị Hà", "Lê Thị Hạ"),
+        ("Phạm Ngọc Lan", "Phạm Ngọc Lân"),
+    ] {
+        let a = cand(1, x, F, Some(date!(2015 - 03 - 04)), 10);
+        let b = cand(2, y, F, Some(date!(2015 - 03 - 04)), 10);
+        let (s, r) = score(&a, &b, &c, ON);
+        if last_sim(x, y) == Sim::Tone {
+            assert!(s < THRESHOLD, "{x} / {y}: {s} {r:?}");
+        }
+    }
+    assert_eq!(last_sim("Trần Văn Lộc", "Trần Văn Lốc"), Sim::Tone);
+    // Nor when the given name is written first.
+    let a = cand(1, "Ánh Nguyễn Thị", F, Some(date!(2015 - 03 - 04)), 10);
+    let b = cand(2, "Nguyễn Thị Anh", F, Some(date!(2015 - 03 - 04)), 10);
+    assert!(score(&a, &b, &c, ON).0 < THRESHOLD);
+    // Still matched: a name typed without any marks, the regional spellings, hỏi/ngã.
+    for (x, y) in [
+        ("Nguyen Thi Anh", "Nguyễn Thị Ánh"),
+        ("Tran Van Loc", "Trần Văn Lộc"),
+        ("Nguyễn Văn Dũng", "Nguyễn Văn Giũng"),
+        ("Lê Thị Vy", "Lê Thị Vi"),
+        ("Phạm Thị Thủy", "Phạm Thị Thũy"),
+        ("Đỗ Thị Diệu", "Đỗ Thị Giệu"),
+        ("Trần Văn Quý", "Trần Văn Quí"),
+    ] {
+        let a = cand(1, x, F, Some(date!(2015 - 03 - 04)), 10);
+        let b = cand(2, y, F, Some(date!(2015 - 03 - 04)), 10);
+        let (s, r) = score(&a, &b, &c, ON);
+        assert!(s >= THRESHOLD, "{x} / {y}: {s} {r:?}");
+    }
+}
+
+/// Records with every kind of variation the scoring knows, many alike.
+fn generated(n: usize, seed: u64) -> Vec<(String, Option<Sex>, Option<Date>, Option<i32>, i64)> {
+    let families = ["Nguyễn", "Nguyen", "Trần", "Lê", "Huỳnh", "Hoàng", "Võ", "Vũ", "Khổng", "Khổng", "Tạ", "Ta", "Lạc", "Đinh"];
+    let middles = ["Thị", "Văn", "Ngọc", "Minh", "Thị Thu", "", "Gia", "Quốc Bảo"];
+    let givens = [
+        "Anh", "Ánh", "Ảnh", "Hùng", "Hưng", "Hung", "Dũng", "Giũng", "Dung", "Rung", "Thủy", "Thũy", "Thuy", "Vy", "Vi", "Nhung", "Nhugn",
+        "Khang", "Khanh", "Lộc", "Lốc", "Diệu", "Giệu", "Quý", "Quí", "Phương", "Phuogn",
+    ];
+    let units = [10, 11, 12, 13, 14, 20, 21, 22, 23, 24, 110, 111, 112, 999];
+    let mut x = seed;
+    let mut next = |m: usize| {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(x >> 33).unwrap() % m
+    };
+    (0..n)
+        .map(|_| {
+            let (f, m, g) = (families[next(families.len())], middles[next(middles.len())], givens[next(givens.len())]);
+            let name = match next(10) {
+                0 => format!("{g} {f} {m}"),
+                1 => g.to_string(),
+                _ => format!("{f} {m} {g}"),
+            };
+            let base = Date::from_calendar_date(2014, time::Month::March, 4).unwrap();
+            let day = base + time::Duration::days(i64::try_from(next(900)).unwrap() - 450);
+            let (dob, year) = match next(12) {
+                0 => (None, Some(day.year())),
+                1 => (None, None),
+                2 => (
+                    Date::from_calendar_date(day.year(), time::Month::try_from(day.day().min(12)).unwrap(), u8::from(day.month())).ok(),
+                    None,
+                ),
+                _ => (Some(day), None),
+            };
+            let sex = [F, M, None][next(3)];
+            (name, sex, dob, year, units[next(units.len())])
+        })
+        .collect()
+}
+
+#[test]
+fn the_queue_by_index_finds_exactly_the_pairs_of_comparing_all() {
+    let c = catalog();
+    for seed in [1, 2, 3] {
+        let rows = generated(1_500, seed);
+        let cands: Vec<Candidate<'_>> = rows.iter().enumerate().map(|(i, r)| to_cand(i64::try_from(i).unwrap() % 1_400, r)).collect();
+        let blocked = duplicate_pairs(&cands, &c, ON);
+        let all = duplicate_pairs_exhaustive(&cands, &c, ON);
+        assert!(all.len() > 200, "seed {seed}: only {} pairs", all.len());
+        assert_eq!(blocked, all, "seed {seed}");
+        for m in all.iter().take(50) {
+            assert_eq!(score(&cands[m.first], &cands[m.second], &c, ON), (m.score, m.reasons.clone()));
+            assert!(cands[m.first].id < cands[m.second].id);
+        }
+    }
+    // The test set's pairs too, as one list.
+    let rows = test_set();
+    let sides: Vec<_> = rows.iter().flat_map(|r| [r.a.clone(), r.b.clone()]).collect();
+    let cands: Vec<Candidate<'_>> = sides.iter().enumerate().map(|(i, s)| to_cand(i64::try_from(i).unwrap(), s)).collect();
+    assert_eq!(duplicate_pairs(&cands, &c, ON), duplicate_pairs_exhaustive(&cands, &c, ON));
+}
