@@ -294,7 +294,11 @@ async fn form_page(
     let mut after = None;
     loop {
         let page = app.children.list(&s.actor, None, after, 100).await.map_err(|e| ctx.error(e))?;
-        children.extend(page.children.into_iter().map(|c| (c.id.to_string(), format!("{} ({})", c.full_name, c.birth_date))));
+        children.extend(
+            page.children
+                .into_iter()
+                .map(|c| (c.id.to_string(), format!("{} ({})", c.full_name, super::date_text(ctx.lang, &c.birth_date)))),
+        );
         match page.next_after {
             Some(n) if children.len() < 1000 => after = Some(n),
             _ => break,
