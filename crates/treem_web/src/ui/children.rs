@@ -251,7 +251,7 @@ fn hub_view(lang: crate::i18n::Lang, catalog: &UnitCatalog, o: treem_app::hub::C
                 .map(|t| HubTask {
                     case_id: t.case_id.0,
                     kind_key: format!("task.{}", t.kind.as_str()),
-                    due: super::cases::local_time(t.due_at),
+                    due: super::cases::local_time(lang, t.due_at),
                     overdue: t.overdue,
                 })
                 .collect()
