@@ -298,7 +298,6 @@ async fn form_page(
         .collect();
     treem_domain::units::sort_units(&mut units);
     units.sort_by_key(|u| std::cmp::Reverse(u.validity.to.is_none()));
-<<<<<<< HEAD
     // The chosen children first (ticked), by their ids; then the children the search found.
     let mut chosen: Vec<i64> = f.children.iter().filter_map(|c| c.trim().parse().ok()).collect();
     chosen.sort_unstable();
@@ -319,20 +318,6 @@ async fn form_page(
             }
             Err(AppError::Invalid { field, message }) => errors.push((field, message)),
             Err(e) => return Err(ctx.error(e)),
-=======
-    let mut children = Vec::new();
-    let mut after = None;
-    loop {
-        let page = app.children.list(&s.actor, None, after, 100).await.map_err(|e| ctx.error(e))?;
-        children.extend(
-            page.children
-                .into_iter()
-                .map(|c| (c.id.to_string(), format!("{} ({})", c.full_name, super::date_text(ctx.lang, &c.birth_date)))),
-        );
-        match page.next_after {
-            Some(n) if children.len() < 1000 => after = Some(n),
-            _ => break,
->>>>>>> audit
         }
     }
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
