@@ -186,7 +186,7 @@ impl HubService {
             out.incidents = Some(incidents);
         }
         // Newest first; a stable sort keeps a case's opening before its referrals on one day.
-        history.sort_by(|a, b| b.on.cmp(&a.on));
+        history.sort_by_key(|h| std::cmp::Reverse(h.on));
         out.history = history;
         Ok(out)
     }
