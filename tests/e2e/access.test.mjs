@@ -398,7 +398,7 @@ test('the auditor sees the refused child read in the log, and an intact hash cha
   await page.locator('select#action').selectOption({ label: VI_CHILD_READ });
   await clickAndLoad(page, page.locator('form#audit-filter button[type="submit"]'));
   assert.equal(p.lastDocumentStatus(), 200);
-  assert.equal(path(page), '/audit');
+  assert.ok(path(page).startsWith('/audit?'), path(page));
   assert.equal(await person.inputValue(), worker, 'the person stays chosen');
   assert.equal(await page.locator('select#action').inputValue(), 'child.read', 'the action stays chosen');
   const filtered = await readRows();

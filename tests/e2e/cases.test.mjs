@@ -79,6 +79,12 @@ function vietnamDate(days = 0) {
   );
 }
 
+/** A day as the Vietnamese pages print it: dd/mm/yyyy (Vietnam time). */
+function shownDate(days = 0) {
+  const [y, m, d] = vietnamDate(days).split('-');
+  return `${d}/${m}/${y}`;
+}
+
 /** "DD/MM/YYYY HH:MM" (Vietnam time, as the pages print moments) to milliseconds since the epoch. */
 function parseVietnamTime(s) {
   const m = /(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2})/.exec(s);
@@ -457,7 +463,7 @@ test('the case goes through every step, with the guards refusing what may not be
   const interventions = page.locator('#interventions li[data-intervention]');
   assert.equal(await interventions.count(), 1, 'the intervention is listed');
   assert.ok((await text(interventions.first())).includes('Cán bộ LĐ-TB&XH phường'), `the intervention names who does it: ${await text(interventions.first())}`);
-  assert.ok((await text(interventions.first())).includes(vietnamDate(14)), 'and its due date');
+  assert.ok((await text(interventions.first())).includes(shownDate(14)), 'and its due date');
 
   await step(p, id, 'draft_plan', 'plan_drafted', { note: 'Hỗ trợ tâm lý hằng tuần; cán bộ thăm gia đình hai tuần một lần.' });
   const reviewOn = vietnamDate(30);
@@ -635,7 +641,7 @@ test('an abuse incident is recorded for the child; an accident with a setting is
   const incidentId = m[1];
   assert.ok((await text(page.locator('main h1'))).includes(`#${incidentId}`));
   const facts = await page.locator('main dl.facts dd').evaluateAll((ds) => ds.map((d) => d.textContent.replace(/\s+/g, ' ').trim()));
-  for (const want of [VI.incidentAbuse, today, 'Phường An Bình', VI.abuseFormBaoLuc, VI.settingFamily, VI.relationParent]) {
+  for (const want of [VI.incidentAbuse, shownDate(), 'Phường An Bình', VI.abuseFormBaoLuc, VI.settingFamily, VI.relationParent]) {
     assert.ok(facts.includes(want), `the incident page shows ${want}: ${facts.join(' | ')}`);
   }
   const child = page.locator(`#incident-children a[href="/children/${shared.childId}"]`);

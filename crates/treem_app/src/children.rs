@@ -377,24 +377,17 @@ impl ChildService {
         actor.require(Action::Write)?;
         let all = self.all_in_scope(actor).await?;
         let catalog = self.units.catalog();
-        let mut groups: std::collections::HashMap<String, Vec<&ChildSummary>> = std::collections::HashMap::new();
-        for c in &all {
-            let key = search_key(&c.full_name);
-            let given = key.rsplit(' ').next().unwrap_or_default().to_owned();
-            groups.entry(given).or_default().push(c);
-        }
-        let mut out = Vec::new();
-        for group in groups.values() {
-            for (i, a) in group.iter().enumerate() {
-                for b in group.iter().skip(i + 1) {
-                    let (score, reasons) = treem_domain::dedup::score(&candidate(a), &candidate(b), &catalog, self.today());
-                    if score >= treem_domain::dedup::THRESHOLD {
-                        let (x, y) = if a.id < b.id { (a, b) } else { (b, a) };
-                        out.push(((*x).clone(), (*y).clone(), score, reasons));
-                    }
-                }
-            }
-        }
+        // Every pair at or above the threshold, found through an index of name sounds and
+        // birth-date windows rather than by comparing all pairs (`dedup::queue`).
+        let candidates: Vec<Candidate<'_>> = all.iter().map(candidate).collect();
+        let mut out: Vec<_> = treem_domain::dedup::duplicate_pairs(&candidates, &catalog, self.today())
+            .into_iter()
+            .map(|m| {
+                let (a, b) = (&all[m.first], &all[m.second]);
+                let (x, y) = if a.id < b.id { (a, b) } else { (b, a) };
+                (x.clone(), y.clone(), m.score, m.reasons)
+            })
+            .collect();
         out.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.id.cmp(&b.0.id)));
         out.truncate(500);
         Ok(out)

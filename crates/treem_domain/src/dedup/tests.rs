@@ -446,7 +446,7 @@ fn precision_and_recall_on_the_test_set() {
     assert!(rows.len() >= 120);
     assert!(tp + fneg >= 60 && tn + fp >= 60);
     assert!(precision >= 0.95, "precision {precision}");
-    assert!(recall >= 0.90, "recall {recall}");
+    assert!(recall >= 0.95, "recall {recall}");
 }
 
 #[test]
@@ -577,8 +577,11 @@ fn another_tone_on_the_given_name_alone_never_reaches_the_threshold() {
     }
 }
 
+/// One generated record: name, sex, birth date, birth year, unit.
+type Generated = (String, Option<Sex>, Option<Date>, Option<i32>, i64);
+
 /// Records with every kind of variation the scoring knows, many alike.
-fn generated(n: usize, seed: u64) -> Vec<(String, Option<Sex>, Option<Date>, Option<i32>, i64)> {
+fn generated(n: usize, seed: u64) -> Vec<Generated> {
     let families = ["Nguyễn", "Nguyen", "Trần", "Lê", "Huỳnh", "Hoàng", "Võ", "Vũ", "Khổng", "Khổng", "Tạ", "Ta", "Lạc", "Đinh"];
     let middles = ["Thị", "Văn", "Ngọc", "Minh", "Thị Thu", "", "Gia", "Quốc Bảo"];
     let givens = [
