@@ -11,7 +11,8 @@
 #
 # Starts the server on a free port of 127.0.0.1, waits for /healthz, runs
 # every tests/e2e/*.test.mjs (units.test.mjs: public pages; access.test.mjs:
-# sign-in, TOTP, scopes, audit) with `node --test` and TREEM_E2E_URL set (the
+# sign-in, TOTP, scopes, audit; draft.test.mjs: a form sent after the session
+# ended; and the others, each described at its top) with `node --test` and TREEM_E2E_URL set (the
 # files run in parallel, each in its own process; the tests of one file in
 # order), stops the server and exits with the tests' status.
 # Environment: TREEM_BIN (server binary), TREEM_E2E_CHROMIUM (browser),
