@@ -1,0 +1,222 @@
+//! Which column is which: a header is folded (no diacritics, no case, punctuation as
+//! spaces) and looked up among the names a commune register book, treem's template and an
+//! English file give the same field.
+
+use treem_domain::text::search_key;
+
+use crate::problem::Problem;
+
+/// A field an import can fill, with the headers that name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// STT: the book's own numbering, read and not stored.
+    RowNumber,
+    ExternalId,
+    FullName,
+    BirthDate,
+    Sex,
+    CommuneCode,
+    CommuneName,
+    DistrictName,
+    Hamlet,
+    Groups,
+    Poverty,
+    HouseholdCode,
+    HouseholdHead,
+    CaregiverName,
+    CaregiverRelation,
+    CaregiverPhone,
+    RegisteredOn,
+    /// Ghi chú: free notes are not imported (they may hold anything); said as a warning.
+    Notes,
+}
+
+impl Field {
+    pub const ALL: [Field; 18] = [
+        Self::RowNumber,
+        Self::ExternalId,
+        Self::FullName,
+        Self::BirthDate,
+        Self::Sex,
+        Self::CommuneCode,
+        Self::CommuneName,
+        Self::DistrictName,
+        Self::Hamlet,
+        Self::Groups,
+        Self::Poverty,
+        Self::HouseholdCode,
+        Self::HouseholdHead,
+        Self::CaregiverName,
+        Self::CaregiverRelation,
+        Self::CaregiverPhone,
+        Self::RegisteredOn,
+        Self::Notes,
+    ];
+
+    /// The key of the field's label (`treem_web/locales/errors.toml`, `[fields]`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::RowNumber => "row_number",
+            Self::ExternalId => "external_id",
+            Self::FullName => "full_name",
+            Self::BirthDate => "birth_date",
+            Self::Sex => "sex",
+            Self::CommuneCode => "commune_code",
+            Self::CommuneName => "commune",
+            Self::DistrictName => "district",
+            Self::Hamlet => "hamlet",
+            Self::Groups => "groups",
+            Self::Poverty => "poverty_status",
+            Self::HouseholdCode => "household_code",
+            Self::HouseholdHead => "household_head",
+            Self::CaregiverName => "caregiver_name",
+            Self::CaregiverRelation => "relation",
+            Self::CaregiverPhone => "phone",
+            Self::RegisteredOn => "registered_on",
+            Self::Notes => "notes",
+        }
+    }
+
+    /// The header treem's template writes (Vietnamese, as the register book does).
+    pub fn template_header(self) -> &'static str {
+        self.headers()[0]
+    }
+
+    /// The headers that name this field; the first is the template's.
+    pub fn headers(self) -> &'static [&'static str] {
+        match self {
+            Self::RowNumber => &["STT", "TT", "Số thứ tự", "No", "No."],
+            Self::ExternalId => &["Mã trẻ em", "Mã trẻ", "Mã hồ sơ", "Mã số", "External ID", "External id", "ID"],
+            Self::FullName => &["Họ và tên", "Họ tên", "Họ và tên trẻ em", "Họ tên trẻ", "Họ và tên trẻ", "Tên trẻ", "Full name", "Name"],
+            Self::BirthDate => &["Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Năm sinh", "Date of birth", "Birth date"],
+            Self::Sex => &["Giới tính", "Nam/Nữ", "Sex", "Gender"],
+            Self::CommuneCode => &["Mã xã", "Mã xã/phường", "Mã đơn vị", "Mã ĐVHC", "Commune code", "Unit code"],
+            Self::CommuneName => {
+                &["Xã/Phường/Thị trấn", "Xã/Phường", "Xã, phường, thị trấn", "Xã, phường", "Xã", "Phường", "Đơn vị", "Commune"]
+            }
+            Self::DistrictName => &["Huyện/Thị xã/Thành phố", "Huyện", "Quận/Huyện", "Huyện/Thành phố", "District"],
+            Self::Hamlet => &["Ấp/Khóm", "Ấp", "Khóm", "Thôn", "Tổ dân phố", "Hamlet"],
+            Self::Groups => &["Nhóm HCĐB", "Nhóm hoàn cảnh đặc biệt", "Hoàn cảnh đặc biệt", "HCĐB", "Special circumstances", "Groups"],
+            Self::Poverty => &["Hộ nghèo/cận nghèo", "Hộ nghèo", "Hộ nghèo, cận nghèo", "Poverty", "Poverty status"],
+            Self::HouseholdCode => &["Mã hộ", "Mã hộ gia đình", "Mã số hộ", "Household code"],
+            Self::HouseholdHead => &["Chủ hộ", "Họ tên chủ hộ", "Household head"],
+            Self::CaregiverName => &[
+                "Họ tên người chăm sóc",
+                "Người chăm sóc",
+                "Họ tên người nuôi dưỡng",
+                "Người nuôi dưỡng",
+                "Họ tên cha/mẹ",
+                "Caregiver",
+                "Caregiver name",
+            ],
+            Self::CaregiverRelation => &["Quan hệ", "Quan hệ với trẻ", "Relation", "Relationship"],
+            Self::CaregiverPhone => &["Số điện thoại", "Điện thoại", "SĐT", "Phone"],
+            Self::RegisteredOn => &["Ngày đăng ký", "Ngày lập hồ sơ", "Ngày ghi nhận", "Registered on", "Registration date"],
+            Self::Notes => &["Ghi chú", "Notes", "Note"],
+        }
+    }
+}
+
+/// A header folded for matching: "Xã/Phường/Thị trấn" → "xa phuong thi tran".
+pub fn fold(header: &str) -> String {
+    let key = search_key(header);
+    let spaced: String = key.chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The field a header names, if any.
+pub fn field_of(header: &str) -> Option<Field> {
+    let h = fold(header);
+    if h.is_empty() {
+        return None;
+    }
+    Field::ALL.into_iter().find(|f| f.headers().iter().any(|n| fold(n) == h))
+}
+
+/// Which column of the file holds each field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Columns {
+    /// (field, column index, the header as written).
+    pub found: Vec<(Field, usize, String)>,
+}
+
+impl Columns {
+    pub fn index(&self, f: Field) -> Option<usize> {
+        self.found.iter().find(|(g, ..)| *g == f).map(|(_, i, _)| *i)
+    }
+
+    pub fn header(&self, f: Field) -> &str {
+        self.found.iter().find(|(g, ..)| *g == f).map_or(f.template_header(), |(_, _, h)| h.as_str())
+    }
+}
+
+/// Maps a header row, reporting unknown headers (warnings: the column is not imported),
+/// a field named twice and missing required fields (errors of the file).
+pub fn map_columns(header: &[String], required: &[Field], one_of: &[&[Field]]) -> (Columns, Vec<Problem>) {
+    let mut columns = Columns::default();
+    let mut problems = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        if h.trim().is_empty() {
+            continue;
+        }
+        match field_of(h) {
+            Some(f) if columns.index(f).is_some() => {
+                let first = columns.header(f).to_owned();
+                problems.push(Problem::error(0, h, f.key(), h, format!("the columns {first} and {h} name the same field: keep one")));
+            }
+            Some(f) => columns.found.push((f, i, h.clone())),
+            None => problems.push(Problem::warning(0, h, "", h, "unknown column: it is not imported")),
+        }
+    }
+    for f in required {
+        if columns.index(*f).is_none() {
+            problems.push(Problem::error(0, f.template_header(), f.key(), "", "a required column is missing"));
+        }
+    }
+    for set in one_of {
+        if set.iter().all(|f| columns.index(*f).is_none()) {
+            let names: Vec<&str> = set.iter().map(|f| f.template_header()).collect();
+            problems.push(Problem::error(0, names[0], set[0].key(), "", format!("one of the columns {} is needed", names.join(", "))));
+        }
+    }
+    (columns, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_book_headers_are_known() {
+        assert_eq!(field_of("Xã/Phường/Thị trấn"), Some(Field::CommuneName));
+        assert_eq!(field_of("  HỌ VÀ TÊN "), Some(Field::FullName));
+        assert_eq!(field_of("Ho va ten"), Some(Field::FullName));
+        assert_eq!(field_of("Nhóm HCĐB"), Some(Field::Groups));
+        assert_eq!(field_of("Ngày, tháng, năm sinh"), Some(Field::BirthDate));
+        assert_eq!(field_of("Date of birth"), Some(Field::BirthDate));
+        assert_eq!(field_of("Màu mắt"), None);
+    }
+
+    #[test]
+    fn every_header_names_one_field() {
+        let mut seen = std::collections::HashMap::new();
+        for f in Field::ALL {
+            for h in f.headers() {
+                assert_eq!(seen.insert(fold(h), f).unwrap_or(f), f, "{h} names two fields");
+            }
+        }
+    }
+
+    #[test]
+    fn missing_twice_and_unknown() {
+        let header: Vec<String> = ["Họ tên", "Họ và tên", "Màu mắt"].iter().map(|s| s.to_string()).collect();
+        let (c, p) = map_columns(&header, &[Field::FullName, Field::Sex], &[&[Field::CommuneCode, Field::CommuneName]]);
+        assert_eq!(c.index(Field::FullName), Some(0));
+        let msgs: Vec<&str> = p.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(msgs.len(), 4, "{msgs:?}");
+        assert!(msgs[0].contains("same field"));
+        assert_eq!(msgs[1], "unknown column: it is not imported");
+        assert_eq!(p[2].column, "Giới tính");
+        assert!(msgs[3].contains("Mã xã, Xã/Phường/Thị trấn"));
+    }
+}

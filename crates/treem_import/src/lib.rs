@@ -1,0 +1,28 @@
+//! Reading registers into checked rows, before anything is stored: the bytes of a CSV or
+//! XLSX file become a [`table::Table`] (encodings, BOMs, UTF-16, legacy Vietnamese
+//! encodings named, zip bombs refused), its headers become known columns
+//! ([`columns`]: the register book's Vietnamese headers and the English ones), and each
+//! cell a value ([`values`]: dd/mm/yyyy and the other unambiguous Vietnamese date forms,
+//! Excel serial dates, "Nam"/"Nữ", the groups of Art. 10, poverty words). [`children`]
+//! turns a table into children to register, with units resolved as of each row's date
+//! (codes from before the 2025 reform followed to their successor), and every problem
+//! reported with its row, column and value.
+//!
+//! No IO and no database: the service (`treem_app::imports`) authorises, checks against
+//! the register, and stores all rows in one transaction or none.
+
+pub mod children;
+pub mod columns;
+pub mod decode;
+pub mod problem;
+pub mod table;
+pub mod values;
+
+pub use problem::{Problem, Severity};
+pub use table::{read_table, Cell, Limits, Row, Table};
+
+/// The SHA-256 of a file's bytes, in hex: kept with the import and in its audit entry.
+pub fn checksum(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
