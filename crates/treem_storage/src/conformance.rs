@@ -18,6 +18,7 @@ use crate::Store;
 #[cfg(test)]
 mod coverage;
 mod facts;
+mod imports;
 mod incidents;
 mod merges;
 mod notices;
@@ -27,6 +28,7 @@ mod reported;
 mod sessions;
 mod transfers;
 pub use facts::*;
+pub use imports::*;
 pub use incidents::*;
 pub use merges::*;
 pub use notices::*;
@@ -662,6 +664,7 @@ macro_rules! conformance_tests {
             dated_rows_are_added_ordered_and_ended_once,
             caregivers_and_consents_are_kept_per_child,
             households_are_upserted_by_unit_and_code_with_poverty_by_year,
+            imports_are_all_or_nothing_and_idempotent,
             plans_are_inserted_then_replaced_by_code,
             unit_statuses_are_added_listed_and_ended,
             public_releases_are_kept_once_per_plan_and_year,

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod cases;
 pub mod conformance;
 pub mod facts;
+pub mod imports;
 pub mod incidents;
 pub mod migrations;
 pub mod plans;
@@ -30,6 +31,7 @@ pub use facts::{
     case_fact, case_facts_each_sql, case_facts_sql, poverty_code, BulkCase, BulkChild, BulkLoad, CaseFactRow, FactStore, HeardWrite,
     WriteListener,
 };
+pub use imports::{ImportBatch, ImportBatchRecord, ImportChild, ImportOutcome, ImportStore};
 pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
 pub use plans::{IndicatorRow, PlanRow, PlanStore, PublicReleaseRow, UnitStatusRow};
@@ -98,6 +100,7 @@ pub trait Store:
     + FactStore
     + ReportedStore
     + FundStore
+    + ImportStore
     + Send
     + Sync
     + 'static

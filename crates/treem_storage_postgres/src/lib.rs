@@ -9,6 +9,8 @@ mod cases;
 mod dialect;
 #[path = "../../treem_storage/sql/facts.rs"]
 mod facts;
+#[path = "../../treem_storage/sql/imports.rs"]
+mod imports;
 #[path = "../../treem_storage/sql/incidents.rs"]
 mod incidents;
 #[path = "../../treem_storage/sql/plans.rs"]
@@ -56,6 +58,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0016_session_code_attempts", sql: include_str!("../migrations/0016_session_code_attempts.sql") },
     Migration { name: "0017_case_assignment", sql: include_str!("../migrations/0017_case_assignment.sql") },
     Migration { name: "0018_child_name_order", sql: include_str!("../migrations/0018_child_name_order.sql") },
+    Migration { name: "0019_imports", sql: include_str!("../migrations/0019_imports.sql") },
 ];
 
 /// Key of the advisory lock that serialises migrations between processes.

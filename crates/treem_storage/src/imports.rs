@@ -1,0 +1,72 @@
+//! Bulk imports of records: every row of a file stored in one transaction, or none, and
+//! each under a stable key so that importing the same file again adds nothing.
+
+use async_trait::async_trait;
+use time::{Date, OffsetDateTime};
+use treem_domain::audit::AuditEvent;
+use treem_domain::child::ChildFields;
+
+use crate::{CaregiverRecord, StorageError};
+
+/// A child to add, with what the register book gives about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportChild {
+    /// Unique per kind: a row whose key is stored already is skipped.
+    pub key: String,
+    pub fields: ChildFields,
+    /// (code, head's name, (year, poor | near_poor | neither)): the household in the
+    /// child's unit with that code, created if absent.
+    pub household: Option<(String, String, Option<(i64, &'static str)>)>,
+    /// (id drawn at random by the caller, group code, first day): ids in sequence would
+    /// show a hidden membership by its gap.
+    pub circumstances: Vec<(i64, &'static str, Date)>,
+    pub caregiver: Option<CaregiverRecord>,
+}
+
+/// A file's records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportBatch {
+    pub file_name: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub checksum: String,
+    pub children: Vec<ImportChild>,
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    pub batch_id: i64,
+    /// The new children's ids, in the file's order.
+    pub added: Vec<i64>,
+    /// The indexes (in `ImportBatch::children`) of rows imported before, not added again.
+    pub skipped: Vec<usize>,
+    /// The households the rows were attached to (new or existing).
+    pub households: Vec<i64>,
+}
+
+/// A past import, as the list of imports shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportBatchRecord {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub checksum: String,
+    pub added: i64,
+    pub skipped: i64,
+    pub created_by: i64,
+    pub created_at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait ImportStore: Send + Sync {
+    /// Of `keys` (of kind `children`), those already imported.
+    async fn imported_keys(&self, keys: &[String]) -> Result<Vec<String>, StorageError>;
+
+    /// Stores every child of `batch` not imported before, with its household, poverty,
+    /// groups and caregiver, and `audit` (its record key set to the batch), in one
+    /// transaction: all of it or nothing.
+    async fn import_children(&self, batch: &ImportBatch, created_by: i64, audit: &AuditEvent) -> Result<ImportOutcome, StorageError>;
+
+    /// The latest imports, newest first.
+    async fn import_batches(&self, limit: i64) -> Result<Vec<ImportBatchRecord>, StorageError>;
+}
