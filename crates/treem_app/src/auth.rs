@@ -354,6 +354,16 @@ impl AuthService {
         Ok(self.actor(&a, source))
     }
 
+    /// [`Self::actor_for`], refusing a disabled account: for work the command line does
+    /// under a person's name and area (an import).
+    pub async fn active_actor_for(&self, username: &str, source: &str) -> Result<Actor, AppError> {
+        let a = self.store.account_by_username(&normalize_username(username)?).await?.ok_or(AppError::NotFound)?;
+        if a.disabled {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.actor(&a, source))
+    }
+
     /// Resolves a personal access token (`Authorization: Bearer treem_…`).
     pub async fn token_actor(&self, token: &str, source: &str) -> Result<Actor, AppError> {
         let Some(raw) = token.strip_prefix("treem_").filter(|t| t.len() == 64) else { return Err(AppError::Unauthenticated) };

@@ -331,6 +331,12 @@ impl ChildService {
     }
 
     /// Every child record in scope (not merged away), for matching.
+    /// The records of the caller's scope (at most about 100,000), for comparing an import
+    /// with the register.
+    pub(crate) async fn scope_summaries(&self, actor: &Actor) -> Result<Vec<ChildSummary>, AppError> {
+        self.all_in_scope(actor).await
+    }
+
     async fn all_in_scope(&self, actor: &Actor) -> Result<Vec<ChildSummary>, AppError> {
         let mut out = Vec::new();
         let mut after = None;

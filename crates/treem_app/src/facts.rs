@@ -435,6 +435,8 @@ impl FactCache {
             }),
             // A child or household write that does not name its record: everything again.
             ("child" | "household", ..) => self.reload(),
+            // An import of another process: its rows are not named one by one.
+            ("import", ..) if write.action == "import.children" => self.reload(),
             ("case" | "referral", ..) => self.note(|p| p.cases = true),
             ("unit_status", ..) => self.note(|p| p.units = true),
             ("reported", ..) => self.note(|p| p.reported = true),

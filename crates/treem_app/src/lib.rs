@@ -13,6 +13,7 @@ pub mod facts;
 pub mod figures;
 pub mod fund;
 pub mod hub;
+pub mod imports;
 pub mod incidents;
 pub mod plans;
 pub mod register;
@@ -44,6 +45,7 @@ pub struct App {
     pub fund: fund::FundService,
     /// The child as the hub: a child's cases, incidents, referrals, tasks and history.
     pub hub: hub::HubService,
+    pub imports: imports::ImportService,
     /// The indicator engine's facts, made fresh by the services' writes.
     pub facts: Arc<facts::FactCache>,
 }
@@ -71,6 +73,7 @@ impl App {
             reported: reported::ReportedService::new(clock.clone(), store.clone(), units.clone(), facts.clone()),
             fund: fund::FundService::new(clock.clone(), store.clone(), units.clone(), facts.clone()),
             hub: hub::HubService::new(clock.clone(), store.clone()),
+            imports: imports::ImportService::new(clock.clone(), store.clone(), units.clone(), facts.clone()),
             cases: cases::CaseService::new(
                 clock.clone(),
                 store.clone(),
@@ -105,6 +108,21 @@ impl App {
     /// as `actor` may see them, audited as one `child.read_overview` entry ([`hub::HubService`]).
     pub async fn child_overview(&self, actor: &Actor, child_id: i64) -> Result<hub::ChildOverview, AppError> {
         self.hub.child_overview(actor, child_id).await
+    }
+
+    /// Checks a register file of children and, unless it is a dry run or has errors,
+    /// stores its new rows ([`imports::ImportService::children`]); the duplicate warnings
+    /// compare it with the records of the caller's scope.
+    pub async fn import_children(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: &[u8],
+        options: imports::ImportOptions,
+    ) -> Result<imports::ImportReport, AppError> {
+        actor.require(treem_domain::access::Action::Write)?;
+        let existing = self.children.scope_summaries(actor).await?;
+        self.imports.children(actor, file_name, bytes, options, &existing).await
     }
 
     /// Whether the database answers.

@@ -6,6 +6,7 @@ mod bench_engine;
 mod bench_http;
 mod database;
 mod demo;
+mod import;
 
 use clap::{Args, Parser, Subcommand};
 use std::io::BufRead;
@@ -82,6 +83,9 @@ enum Command {
     /// Plans (targets, tasks, agencies) as data.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Import records from a file (CSV or XLSX).
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// User accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -206,6 +210,33 @@ enum PlanCommand {
 }
 
 #[derive(Subcommand)]
+enum ImportCommand {
+    /// Check a children's register (CSV or XLSX) and store its new rows: all of them, or
+    /// none when any row has an error. Exit status 1 when anything is refused.
+    Children {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The account the import is made by: its role and area apply, and the audit log names it.
+        #[arg(long, value_name = "USERNAME")]
+        user: String,
+        /// Check and report only: nothing is stored.
+        #[arg(long)]
+        dry_run: bool,
+        /// The register's date (YYYY-MM-DD or dd/mm/yyyy) for rows without one: units are read on that day's map.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Write every problem as CSV (row, column, value, severity, message).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// The language of the messages: vi (default) or en.
+        #[arg(long, default_value = "vi")]
+        lang: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum UnitsCommand {
     /// Import unit and succession CSV files: all checked together, all stored or none.
     Import {
@@ -316,6 +347,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve_app(&s, app).await
         }
         Command::User(cmd) => user_command(config, cmd).await,
+        Command::Import(ImportCommand::Children { db, file, user, dry_run, as_of, report, lang }) => {
+            let app = open_app(config, db).await?;
+            import::children(&app, import::Args { file, user, dry_run, as_of, report, lang }).await
+        }
         Command::Audit(AuditCommand::Verify { db }) => {
             let app = open_app(config, db).await?;
             match app.audit.verify().await.map_err(|e| e.to_string())? {

@@ -200,7 +200,10 @@ fn read_csv(text: &str, encoding: TextEncoding, limits: &Limits, known: &dyn Fn(
     let (mut seen_byte, mut seen_line) = (0usize, 1usize);
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
-            Problem::file(format!("the CSV cannot be read near line {}: {e}", e.position().map_or(i + 1, |p| p.line() as usize)))
+            Problem::file(format!(
+                "the CSV cannot be read near line {}: a quotation mark is not closed or the file is cut short",
+                e.position().map_or(i + 1, |p| p.line() as usize)
+            ))
         })?;
         if all.len() > limits.max_rows + HEADER_SEARCH_ROWS {
             return Err(Problem::file(format!("the file has more than {} rows: split it", limits.max_rows)));

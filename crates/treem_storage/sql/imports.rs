@@ -44,7 +44,7 @@ impl ImportStore for DbStore {
         .map_err(map_err)?;
         let mut out = ImportOutcome { batch_id, ..ImportOutcome::default() };
         for (index, row) in batch.children.iter().enumerate() {
-            let known: Option<i64> = sqlx::query_scalar("SELECT record_id FROM import_record WHERE kind = $1 AND import_key = $2")
+            let known: Option<i64> = sqlx::query_scalar("SELECT child_id FROM import_record WHERE kind = $1 AND import_key = $2")
                 .bind(KIND)
                 .bind(&row.key)
                 .fetch_optional(&mut *tx)
@@ -139,7 +139,7 @@ impl ImportStore for DbStore {
                 .await
                 .map_err(map_err)?;
             }
-            sqlx::query("INSERT INTO import_record (batch_id, kind, import_key, record_id) VALUES ($1, $2, $3, $4)")
+            sqlx::query("INSERT INTO import_record (batch_id, kind, import_key, child_id) VALUES ($1, $2, $3, $4)")
                 .bind(batch_id)
                 .bind(KIND)
                 .bind(&row.key)

@@ -8,6 +8,10 @@ use treem_domain::child::ChildFields;
 
 use crate::{CaregiverRecord, StorageError};
 
+/// A household as a register row gives it: (code, head's name, (year, poor | near_poor |
+/// neither)).
+pub type ImportHousehold = (String, String, Option<(i64, &'static str)>);
+
 /// A child to add, with what the register book gives about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportChild {
@@ -16,7 +20,7 @@ pub struct ImportChild {
     pub fields: ChildFields,
     /// (code, head's name, (year, poor | near_poor | neither)): the household in the
     /// child's unit with that code, created if absent.
-    pub household: Option<(String, String, Option<(i64, &'static str)>)>,
+    pub household: Option<ImportHousehold>,
     /// (id drawn at random by the caller, group code, first day): ids in sequence would
     /// show a hidden membership by its gap.
     pub circumstances: Vec<(i64, &'static str, Date)>,

@@ -6,6 +6,7 @@ pub mod audit_words;
 pub mod error;
 pub mod export;
 pub mod i18n;
+pub mod import_files;
 pub mod messages;
 pub mod params;
 pub mod raster;
@@ -103,6 +104,11 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/incidents/new", get(ui::incident_new_form).post(ui::incident_form_search))
         .route("/incidents/{id}", get(ui::incident_page))
         .route("/services", get(ui::services_page).post(ui::create_service))
+        .route("/imports", get(ui::imports_page))
+        .route("/imports/children", post(ui::upload_children).layer(DefaultBodyLimit::max(ui::MAX_UPLOAD_BYTES)))
+        .route("/imports/confirm", post(ui::confirm_import))
+        .route("/imports/reports/{token}", get(ui::import_report))
+        .route("/imports/templates/{file}", get(ui::import_template))
         .route(
             "/static/app.css",
             get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS) }),

@@ -91,3 +91,7 @@ pub fn breakdown_params(
     };
     Ok((year, on, level))
 }
+
+/// The largest file an import takes, by the page or the API (a province's register as CSV
+/// is about 60 MB; a commune's well under 1 MB).
+pub const MAX_UPLOAD_BYTES: usize = 100 << 20;

@@ -26,6 +26,7 @@ mod http_api;
 mod http_ui;
 mod hub;
 mod i18n;
+mod imports;
 mod incidents;
 mod indicator_pages;
 mod openapi;

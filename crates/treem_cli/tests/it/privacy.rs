@@ -411,15 +411,18 @@ async fn a_hidden_attribute_changes_nothing_a_reader_without_its_class_can_read(
 fn every_page_route_is_read_by_the_privacy_property() {
     let router = include_str!("../../../treem_web/src/lib.rs");
     let exempt = [
-        "/static/app.css",      // the stylesheet
-        "/api/v1/openapi.json", // the API document
-        "/login",               // the sign-in form (signed out)
-        "/login/code",          // the second-factor form
-        "/account/totp",        // enrolment of the reader's own second factor
-        "/admin/accounts",      // administrators only (no record data)
-        "/plans/import",        // the import form (no record data)
-        "/indicators/new",      // an empty form
-        "/units",               // units are public data
+        "/static/app.css",           // the stylesheet
+        "/api/v1/openapi.json",      // the API document
+        "/login",                    // the sign-in form (signed out)
+        "/login/code",               // the second-factor form
+        "/account/totp",             // enrolment of the reader's own second factor
+        "/admin/accounts",           // administrators only (no record data)
+        "/plans/import",             // the import form (no record data)
+        "/imports",                  // the upload form and the reader's own imports (file names and counts)
+        "/imports/reports/{token}",  // a report only its uploader holds the token of
+        "/imports/templates/{file}", // blank templates; the communes listed are public data
+        "/indicators/new",           // an empty form
+        "/units",                    // units are public data
         "/units/{id}",
     ];
     let read = [

@@ -5,6 +5,7 @@ mod answers;
 mod cases;
 mod fund;
 mod hub;
+mod imports;
 mod incidents;
 mod indicators;
 pub(crate) mod people;
@@ -74,6 +75,7 @@ pub fn routes() -> (axum::Router<Arc<App>>, utoipa::openapi::OpenApi) {
         .merge(reported::routes())
         .merge(fund::routes())
         .merge(hub::routes())
+        .merge(imports::routes())
         .merge(people::routes());
     let (router, mut doc) = router.split_for_parts();
     answers::add_standard_answers(&mut doc);

@@ -1,0 +1,316 @@
+//! Bulk imports of registers, through the one authorisation point: every row is checked
+//! as the registration form checks it (`treem_import` reads the file with the register's
+//! own rules), then against the caller's scope and field classes, the records already
+//! imported and the register's likely duplicates. A file with any error stores nothing;
+//! otherwise all its new rows are stored in one transaction with one audit entry that
+//! carries the file's SHA-256.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use time::Date;
+use treem_domain::access::Action;
+use treem_domain::audit::Outcome;
+use treem_domain::clock::Clock;
+use treem_domain::dedup::{duplicate_pairs, Candidate};
+use treem_domain::register::group_sensitivity;
+use treem_import::children::{known_header, read_children, ChildRow, Options};
+use treem_import::columns::Field;
+pub use treem_import::{Problem, Severity};
+use treem_storage::{CaregiverRecord, ImportBatch, ImportBatchRecord, ImportChild, ImportOutcome, Store};
+
+use crate::access::Actor;
+use crate::units::UnitService;
+use crate::AppError;
+
+/// How a file is to be imported.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Check and report only: nothing is stored.
+    pub dry_run: bool,
+    /// The register's date for rows without a registration date (`--as-of`): units are
+    /// resolved as of it. Today when `None`.
+    pub as_of: Option<Date>,
+}
+
+/// What an import found and did.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub file_name: String,
+    pub checksum: String,
+    /// "XLSX", "CSV (UTF-8, comma)"…; empty when the file could not be read.
+    pub format: String,
+    pub sheet: Option<String>,
+    /// Data rows read (blank rows not counted).
+    pub rows_read: usize,
+    /// Every problem, by row (row 0: the file itself).
+    pub problems: Vec<Problem>,
+    /// Rows that would be (or were) added.
+    pub to_add: usize,
+    /// Rows imported before (same identifier or same child): not added again.
+    pub already_imported: usize,
+    pub dry_run: bool,
+    /// What was stored; `None` for a dry run and for a refused file.
+    pub stored: Option<ImportOutcome>,
+}
+
+impl ImportReport {
+    pub fn errors(&self) -> usize {
+        self.problems.iter().filter(|p| p.severity == Severity::Error).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.problems.iter().filter(|p| p.severity == Severity::Warning).count()
+    }
+    /// The file has errors, so nothing of it is (or would be) stored.
+    pub fn refused(&self) -> bool {
+        self.errors() > 0
+    }
+}
+
+/// A file checked by a dry run and kept for its confirmation, for its uploader only.
+#[derive(Clone)]
+pub struct HeldFile {
+    pub account_id: i64,
+    pub file_name: String,
+    pub bytes: Arc<Vec<u8>>,
+    pub options: ImportOptions,
+    /// The dry run's report as a file (CSV), as the page offers it for download.
+    pub report: Arc<Vec<u8>>,
+    held_at: std::time::Instant,
+}
+
+/// How long a checked file waits for its confirmation, and how much may wait in all.
+const HOLD_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
+const HOLD_MAX_BYTES: usize = 200 << 20;
+
+pub struct ImportService {
+    /// Checked files awaiting confirmation, by a random token. In memory: a restart
+    /// forgets them (the user uploads again), and personal data is not left on disk.
+    held: std::sync::Mutex<std::collections::HashMap<String, HeldFile>>,
+    clock: Arc<dyn Clock>,
+    store: Arc<dyn Store>,
+    units: Arc<UnitService>,
+    facts: Arc<crate::facts::FactCache>,
+    /// Limits on a file's size, rows and workbook expansion.
+    pub limits: treem_import::Limits,
+}
+
+impl ImportService {
+    pub(crate) fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<crate::facts::FactCache>) -> Self {
+        Self { held: Default::default(), clock, store, units, facts, limits: treem_import::Limits::default() }
+    }
+
+    /// Keeps a checked file for its confirmation by the same account; returns its token.
+    /// The oldest files go first when too much is held.
+    pub fn hold(&self, actor: &Actor, file_name: &str, bytes: Vec<u8>, options: ImportOptions, report: Vec<u8>) -> String {
+        use argon2::password_hash::rand_core::{OsRng, RngCore};
+        let mut raw = [0u8; 16];
+        OsRng.fill_bytes(&mut raw);
+        let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.retain(|_, h| h.held_at.elapsed() < HOLD_FOR);
+        while held.values().map(|h| h.bytes.len() + h.report.len()).sum::<usize>() + bytes.len() > HOLD_MAX_BYTES {
+            let Some(oldest) = held.iter().min_by_key(|(_, h)| h.held_at).map(|(k, _)| k.clone()) else { break };
+            held.remove(&oldest);
+        }
+        let file = HeldFile {
+            account_id: actor.account_id,
+            file_name: file_name.to_owned(),
+            bytes: Arc::new(bytes),
+            options,
+            report: Arc::new(report),
+            held_at: std::time::Instant::now(),
+        };
+        held.insert(token.clone(), file);
+        token
+    }
+
+    /// The file held under `token` for this account (another account's token is as
+    /// unknown as a wrong one).
+    pub fn held(&self, actor: &Actor, token: &str) -> Option<HeldFile> {
+        let held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.get(token).filter(|h| h.account_id == actor.account_id && h.held_at.elapsed() < HOLD_FOR).cloned()
+    }
+
+    /// Forgets a held file (after its import).
+    pub fn release(&self, token: &str) {
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(token);
+    }
+
+    /// Checks a file of children and, unless it is a dry run or has errors, stores its new
+    /// rows. `existing` are the records of the caller's scope, for the duplicate warnings.
+    pub async fn children(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: &[u8],
+        options: ImportOptions,
+        existing: &[crate::children::ChildSummary],
+    ) -> Result<ImportReport, AppError> {
+        actor.require(Action::Write)?;
+        let today = self.clock.today_in_vietnam();
+        let mut report = ImportReport {
+            file_name: file_name.to_owned(),
+            checksum: treem_import::checksum(bytes),
+            dry_run: options.dry_run,
+            ..ImportReport::default()
+        };
+        if options.as_of.is_some_and(|d| d > today) {
+            return Err(AppError::invalid("as_of", "is in the future"));
+        }
+        let table = match treem_import::read_table(file_name, bytes, &self.limits, &known_header) {
+            Ok(t) => t,
+            Err(p) => {
+                report.problems.push(p);
+                return Ok(report);
+            }
+        };
+        report.format.clone_from(&table.format);
+        report.sheet.clone_from(&table.sheet);
+        report.rows_read = table.rows.len();
+        let catalog = self.units.catalog();
+        let parsed = read_children(&table, &catalog, Options { as_of: options.as_of, today });
+        report.problems = parsed.problems;
+        let header = |f: Field| parsed.columns.header(f).to_owned();
+        // The caller's scope and field classes, as for a form.
+        let mut rows: Vec<ChildRow> = Vec::with_capacity(parsed.rows.len());
+        for row in parsed.rows {
+            let mut ok = true;
+            if !actor.covers(row.fields.residence_unit, row.fields.registered_on) {
+                let value = catalog.get(row.fields.residence_unit).map_or_else(String::new, |u| format!("{} ({})", u.name, u.code));
+                report.problems.push(Problem::error(
+                    row.row,
+                    &header(Field::CommuneCode),
+                    "commune_code",
+                    &value,
+                    "this unit is outside your area",
+                ));
+                ok = false;
+            }
+            for g in &row.groups {
+                if group_sensitivity(g).is_some_and(|k| !actor.sees(k)) {
+                    let letter = treem_domain::register::group_letter(g);
+                    report.problems.push(Problem::error(
+                        row.row,
+                        &header(Field::Groups),
+                        "groups",
+                        letter,
+                        "your role may not record this group",
+                    ));
+                    ok = false;
+                }
+            }
+            if ok {
+                rows.push(row);
+            }
+        }
+        // Rows imported before are not added again.
+        let keys: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
+        let known: HashSet<String> = self.store.imported_keys(&keys).await?.into_iter().collect();
+        rows.retain(|r| !known.contains(&r.key));
+        report.already_imported = known.len();
+        report.to_add = rows.len();
+        self.duplicate_warnings(&rows, existing, &header(Field::FullName), &mut report.problems);
+        report.problems.sort_by_key(|p| (p.row, p.severity));
+        // The warnings name records of the register: reading them is audited, dry run or not.
+        let outcome = if report.refused() { Outcome::Denied } else { Outcome::Ok };
+        let fields = ["children".to_owned(), format!("sha256:{}", report.checksum)];
+        let check = actor
+            .event("import.children_check", outcome)
+            .record("import", "")
+            .fields(&fields.iter().map(String::as_str).collect::<Vec<_>>());
+        if report.refused() || options.dry_run {
+            self.store.audit(&check).await?;
+            return Ok(report);
+        }
+        let batch = ImportBatch {
+            file_name: file_name.chars().take(200).collect(),
+            checksum: report.checksum.clone(),
+            children: rows.iter().map(to_import).collect(),
+        };
+        let mut names = vec!["children", "households", "caregivers", "circumstances"];
+        let sha = format!("sha256:{}", report.checksum);
+        names.push(&sha);
+        let event = actor.event("import.children", Outcome::Ok).record("import", "").fields(&names);
+        let stored = self.store.import_children(&batch, actor.account_id, &event).await?;
+        for id in &stored.added {
+            self.facts.after_child(*id, ());
+        }
+        for h in &stored.households {
+            self.facts.after_household(*h, ());
+        }
+        report.already_imported += stored.skipped.len();
+        report.to_add = stored.added.len();
+        report.stored = Some(stored);
+        Ok(report)
+    }
+
+    /// Likely duplicates among the new rows and between them and the records in scope,
+    /// as warnings on the row (the later row of a pair within the file).
+    fn duplicate_warnings(&self, rows: &[ChildRow], existing: &[crate::children::ChildSummary], column: &str, out: &mut Vec<Problem>) {
+        let catalog = self.units.catalog();
+        let mut candidates: Vec<Candidate<'_>> = existing
+            .iter()
+            .map(|c| Candidate {
+                id: c.id,
+                full_name: &c.full_name,
+                sex: Some(c.sex),
+                birth_date: Some(c.birth_date),
+                birth_year: None,
+                residence_unit: c.residence_unit,
+            })
+            .collect();
+        let first_new = candidates.len();
+        // New rows get ids no record has: minus their row number.
+        candidates.extend(rows.iter().map(|r| Candidate {
+            id: -(r.row as i64),
+            full_name: &r.fields.full_name,
+            sex: Some(r.fields.sex),
+            birth_date: (!r.fields.birth_date_estimated).then_some(r.fields.birth_date),
+            birth_year: r.fields.birth_date_estimated.then_some(r.fields.birth_date.year()),
+            residence_unit: r.fields.residence_unit,
+        }));
+        for m in duplicate_pairs(&candidates, &catalog, self.clock.today_in_vietnam()) {
+            let (a, b) = (m.first.min(m.second), m.first.max(m.second));
+            if b < first_new {
+                continue;
+            }
+            let row = &rows[b - first_new];
+            let message = if a >= first_new {
+                let other = &rows[a - first_new];
+                format!("may be the same child as row {} ({}, born {})", other.row, other.fields.full_name, other.fields.birth_date)
+            } else {
+                let c = &existing[a];
+                format!("may be the same child as {}, born {}, already in the register (record {})", c.full_name, c.birth_date, c.id)
+            };
+            out.push(Problem::warning(row.row, column, "full_name", &row.fields.full_name, message));
+        }
+    }
+
+    /// The latest imports, for the page that lists them (officers of the caller's role).
+    pub async fn batches(&self, actor: &Actor) -> Result<Vec<ImportBatchRecord>, AppError> {
+        actor.require(Action::Write)?;
+        Ok(self
+            .store
+            .import_batches(50)
+            .await?
+            .into_iter()
+            .filter(|b| b.created_by == actor.account_id || actor.role.may(Action::ManageAccounts))
+            .collect())
+    }
+}
+
+fn to_import(r: &ChildRow) -> ImportChild {
+    ImportChild {
+        key: r.key.clone(),
+        fields: r.fields.clone(),
+        household: r.household.as_ref().map(|h| (h.code.clone(), h.head.clone(), h.poverty)),
+        circumstances: r.groups.iter().map(|g| (crate::access::random_id(), *g, r.fields.registered_on)).collect(),
+        caregiver: r.caregiver.as_ref().map(|c| CaregiverRecord {
+            id: 0,
+            name: c.name.clone(),
+            relation: c.relation.to_owned(),
+            legal_representative: false,
+            phone: c.phone.clone(),
+        }),
+    }
+}

@@ -1,0 +1,176 @@
+//! The files of an import: the per-row report (CSV, in the reader's language) and the
+//! template a commune fills in (XLSX with a sheet of allowed values, or CSV).
+
+use rust_xlsxwriter::{Format, Workbook};
+use treem_app::imports::{ImportReport, Problem, Severity};
+use treem_domain::units::{UnitCatalog, UnitLevel};
+use treem_import::columns::Field;
+
+use crate::i18n::{translate, Lang};
+
+/// A problem's message in `lang` (the catalogue's sentence; English if it has none).
+pub fn problem_message(lang: Lang, p: &Problem) -> String {
+    crate::messages::message(lang, &p.message).1
+}
+
+pub fn severity_key(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "import.severity_error",
+        Severity::Warning => "import.severity_warning",
+    }
+}
+
+/// The report as CSV: `row, column, value, severity, message` (the names a program reads,
+/// whatever the language), one line per problem, then nothing else. Cells that a
+/// spreadsheet would take for a formula are neutralised.
+pub fn report_csv(lang: Lang, report: &ImportReport) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(["row", "column", "value", "severity", "message"]);
+    for p in &report.problems {
+        let row = p.row.to_string();
+        let _ = w.write_record([
+            row.as_str(),
+            &safe_cell(&p.column),
+            &safe_cell(&p.value),
+            p.severity.as_str(),
+            &safe_cell(&problem_message(lang, p)),
+        ]);
+    }
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend(w.into_inner().unwrap_or_default());
+    out
+}
+
+/// A text cell a spreadsheet will not read as a formula (`=`, `+`, `-`, `@`, tab, CR first).
+pub fn safe_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The template's columns, in the register book's order.
+pub const TEMPLATE_FIELDS: [Field; 17] = [
+    Field::RowNumber,
+    Field::ExternalId,
+    Field::FullName,
+    Field::BirthDate,
+    Field::Sex,
+    Field::CommuneCode,
+    Field::CommuneName,
+    Field::Hamlet,
+    Field::Groups,
+    Field::HouseholdCode,
+    Field::HouseholdHead,
+    Field::Poverty,
+    Field::CaregiverName,
+    Field::CaregiverRelation,
+    Field::CaregiverPhone,
+    Field::RegisteredOn,
+    Field::Notes,
+];
+
+/// The template as CSV (UTF-8 with a BOM, so Excel reads the diacritics): the header and one example row.
+pub fn template_csv() -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(TEMPLATE_FIELDS.iter().map(|f| f.template_header()));
+    let _ = w.write_record(EXAMPLE);
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend(w.into_inner().unwrap_or_default());
+    out
+}
+
+const EXAMPLE: [&str; 17] = [
+    "1",
+    "",
+    "Nguyễn Thị Ánh",
+    "01/03/2015",
+    "Nữ",
+    "29884",
+    "Phường Mỹ Ngãi",
+    "",
+    "a",
+    "HGĐ-001",
+    "Nguyễn Văn Ba",
+    "cận nghèo",
+    "Trần Thị Hoa",
+    "mẹ",
+    "0912 345 678",
+    "",
+    "",
+];
+
+/// The template as XLSX: the register's sheet with its header (dates as dd/mm/yyyy text
+/// columns), and a sheet of the allowed values, the communes valid on `on` among them.
+pub fn template_xlsx(lang: Lang, catalog: &UnitCatalog, on: time::Date) -> Result<Vec<u8>, String> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Danh sách trẻ em").map_err(|e| e.to_string())?;
+    for (c, f) in TEMPLATE_FIELDS.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|e| e.to_string())?;
+        sheet.write_string_with_format(0, c, f.template_header(), &bold).map_err(|e| e.to_string())?;
+        sheet.set_column_width(c, 18).map_err(|e| e.to_string())?;
+        // Codes and dates as text: Excel would drop a code's leading zero or turn 01/03 into a date of its own.
+        sheet.set_column_format(c, &text).map_err(|e| e.to_string())?;
+    }
+    for (c, v) in EXAMPLE.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|e| e.to_string())?;
+        sheet.write_string(1, c, *v).map_err(|e| e.to_string())?;
+    }
+    let allowed = book.add_worksheet();
+    allowed.set_name("Giá trị cho phép").map_err(|e| e.to_string())?;
+    let t = |k: &str| translate(lang, k).to_owned();
+    // (first column, second column, a heading).
+    let mut lines: Vec<(String, String, bool)> = vec![
+        (t("import.template_column"), t("import.template_values"), true),
+        ("Ngày sinh".into(), "dd/mm/yyyy (01/03/2015), hoặc chỉ năm sinh (2015)".into(), false),
+        ("Giới tính".into(), "Nam, Nữ".into(), false),
+        ("Hộ nghèo/cận nghèo".into(), "nghèo, cận nghèo, không".into(), false),
+        (
+            "Quan hệ".into(),
+            "mẹ, cha (bố, ba), ông, bà, anh, chị, em, cô, dì, chú, bác, cậu, cha nuôi, mẹ nuôi, người giám hộ, cơ sở, khác".into(),
+            false,
+        ),
+        ("Ngày đăng ký".into(), "dd/mm/yyyy; để trống: ngày nhập (hoặc ngày của sổ)".into(), false),
+        (String::new(), String::new(), false),
+        ("Nhóm HCĐB".into(), t("import.template_groups"), true),
+    ];
+    for g in treem_domain::register::GROUPS {
+        lines.push((treem_domain::register::group_letter(g).to_owned(), translate(Lang::Vi, &format!("group.{g}")).to_owned(), false));
+    }
+    lines.push((String::new(), String::new(), false));
+    lines.push(("Mã xã".into(), "Xã/Phường/Thị trấn".into(), true));
+    let mut communes: Vec<_> = catalog.units().iter().filter(|u| u.level == UnitLevel::Commune && u.validity.contains(on)).collect();
+    treem_domain::units::sort_units(&mut communes);
+    lines.extend(communes.into_iter().map(|u| (u.code.clone(), u.name.clone(), false)));
+    for (row, (a, b, heading)) in lines.iter().enumerate() {
+        let row = u32::try_from(row).map_err(|e| e.to_string())?;
+        if *heading {
+            allowed.write_string_with_format(row, 0, a, &bold).map_err(|e| e.to_string())?;
+            allowed.write_string_with_format(row, 1, b, &bold).map_err(|e| e.to_string())?;
+        } else {
+            allowed.write_string_with_format(row, 0, a, &text).map_err(|e| e.to_string())?;
+            allowed.write_string(row, 1, b).map_err(|e| e.to_string())?;
+        }
+    }
+    allowed.set_column_width(0, 22).map_err(|e| e.to_string())?;
+    allowed.set_column_width(1, 70).map_err(|e| e.to_string())?;
+    book.save_to_buffer().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_header_is_read_back_as_its_field() {
+        for f in TEMPLATE_FIELDS {
+            assert_eq!(treem_import::columns::field_of(f.template_header()), Some(f));
+        }
+        assert_eq!(safe_cell("=1+1"), "'=1+1");
+        assert_eq!(safe_cell("An"), "An");
+    }
+}
