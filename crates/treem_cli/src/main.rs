@@ -4,6 +4,7 @@
 mod bench;
 mod bench_engine;
 mod bench_http;
+mod bench_import;
 mod database;
 mod demo;
 mod import;
@@ -171,6 +172,13 @@ enum BenchCommand {
         /// Database for the province scale; default a fresh SQLite file in a temporary folder.
         #[arg(long, value_name = "URL")]
         database: Option<String>,
+    },
+    /// Importing a generated children's register (full checks, one transaction) into a fresh
+    /// SQLite file, against `sqlite3 .import` of the same file in the same run.
+    Import {
+        /// How many rows.
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
     },
     /// Indicator evaluation in memory against a plain pass over the same synthetic records.
     Indicators {
@@ -362,6 +370,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Bench(BenchCommand::Indicators { incidents }) => bench::indicators(incidents),
+        Command::Bench(BenchCommand::Import { rows }) => bench_import::import(rows).await,
         Command::Bench(BenchCommand::Engine { scale, seed, database }) => bench_engine::engine(&scale, seed, database).await,
         Command::Bench(BenchCommand::Http { connections, seconds, database, scale, seed }) => {
             let scale = match treem_demo::Scale::parse(&scale) {

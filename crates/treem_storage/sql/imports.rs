@@ -1,15 +1,19 @@
 //! Bulk imports: the SQL of both engines, written once (`crates/treem_storage/sql/README.md`).
 
 use async_trait::async_trait;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use treem_domain::audit::AuditEvent;
 use treem_domain::child::HivStatus;
-use treem_storage::{ImportBatch, ImportBatchRecord, ImportOutcome, ImportStore, StorageError};
+use treem_storage::{CaregiverRecord, ImportBatch, ImportBatchRecord, ImportChild, ImportOutcome, ImportStore, StorageError};
 
 use crate::accounts::append_audit_for;
 use crate::dialect::*;
 
 const KIND: &str = "children";
+
+/// Rows per INSERT: under PostgreSQL's 65,535 bound parameters (17 per child) and SQLite's 32,766.
+const CHUNK: usize = 500;
 
 #[async_trait]
 impl ImportStore for DbStore {
@@ -30,6 +34,8 @@ impl ImportStore for DbStore {
 
     async fn import_children(&self, batch: &ImportBatch, created_by: i64, audit: &AuditEvent) -> Result<ImportOutcome, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
+        // Other writers wait until the child ids given below are taken.
+        lock_tables(&mut tx, "household, household_poverty, child, child_circumstance, child_caregiver, import_record").await?;
         let now = Stamp(self.clock.now());
         let batch_id: i64 = sqlx::query_scalar(
             "INSERT INTO import_batch (kind, file_name, checksum, added, skipped, created_by_id, created_at) VALUES ($1, $2, $3, 0, 0, $4, $5) RETURNING id",
@@ -43,112 +49,132 @@ impl ImportStore for DbStore {
         .await
         .map_err(map_err)?;
         let mut out = ImportOutcome { batch_id, ..ImportOutcome::default() };
-        for (index, row) in batch.children.iter().enumerate() {
-            let known: Option<i64> = sqlx::query_scalar("SELECT child_id FROM import_record WHERE kind = $1 AND import_key = $2")
-                .bind(KIND)
-                .bind(&row.key)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
-            if known.is_some() {
-                out.skipped.push(index);
-                continue;
-            }
-            let c = &row.fields;
-            let household = match &row.household {
-                None => None,
-                Some((code, head, poverty)) => {
-                    let h: i64 = sqlx::query_scalar(
-                        "INSERT INTO household (code, head_name, unit_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, 1) \
-                         ON CONFLICT (unit_id, code) DO UPDATE SET head_name = excluded.head_name, updated_at = excluded.updated_at, \
-                         version = household.version + 1 RETURNING id",
-                    )
-                    .bind(code)
-                    .bind(head)
-                    .bind(c.residence_unit.0)
-                    .bind(now)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                    if let Some((year, status)) = poverty {
-                        sqlx::query(
-                            "INSERT INTO household_poverty (household_id, year, status) VALUES ($1, $2, $3) \
-                             ON CONFLICT (household_id, year) DO UPDATE SET status = excluded.status",
-                        )
-                        .bind(h)
-                        .bind(year)
-                        .bind(*status)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                    }
-                    if !out.households.contains(&h) {
-                        out.households.push(h);
-                    }
-                    Some(h)
-                }
-            };
-            let child: i64 = sqlx::query_scalar(
-                "INSERT INTO child (full_name, name_search, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, offence_notes, \
-                 created_by_id, created_at, updated_at, version, birth_date_estimated, name_order, household_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14, $15) RETURNING id",
-            )
-            .bind(&c.full_name)
-            .bind(&c.name_search)
-            .bind(c.sex.as_str())
-            .bind(c.birth_date)
-            .bind(c.residence_unit.0)
-            .bind(c.registered_on)
-            .bind(c.hiv_status.map(HivStatus::as_str))
-            .bind(&c.abuse_notes)
-            .bind(&c.offence_notes)
-            .bind(created_by)
-            .bind(now)
-            .bind(now)
-            .bind(c.birth_date_estimated)
-            .bind(treem_domain::text::person_sort_bytes(&c.full_name))
-            .bind(household)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_err)?;
-            for (id, group, began) in &row.circumstances {
-                sqlx::query(&format!(
-                    "INSERT INTO child_circumstance (id, child_id, group_code, began_on, ended_on, created_at) {OVERRIDING} VALUES ($1, $2, $3, $4, NULL, $5)"
-                ))
-                .bind(id)
-                .bind(child)
-                .bind(*group)
-                .bind(*began)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-            }
-            if let Some(g) = &row.caregiver {
-                sqlx::query(
-                    "INSERT INTO child_caregiver (child_id, name, relation, legal_representative, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(child)
-                .bind(&g.name)
-                .bind(&g.relation)
-                .bind(g.legal_representative)
-                .bind(&g.phone)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-            }
-            sqlx::query("INSERT INTO import_record (batch_id, kind, import_key, child_id) VALUES ($1, $2, $3, $4)")
-                .bind(batch_id)
-                .bind(KIND)
-                .bind(&row.key)
-                .bind(child)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-            out.added.push(child);
+        // Rows imported before are skipped; the rest are written a chunk at a time.
+        let mut known: HashSet<String> = HashSet::new();
+        for chunk in batch.children.chunks(CHUNK) {
+            let sql = format!("SELECT import_key FROM import_record WHERE kind = $1 AND {}", in_texts("import_key", 2));
+            let keys = text_list(chunk.iter().map(|c| c.key.as_str()));
+            let found: Vec<String> = sqlx::query_scalar(&sql).bind(KIND).bind(keys).fetch_all(&mut *tx).await.map_err(map_err)?;
+            known.extend(found);
         }
+        let mut rows: Vec<&ImportChild> = Vec::new();
+        for (index, row) in batch.children.iter().enumerate() {
+            if known.contains(&row.key) {
+                out.skipped.push(index);
+            } else {
+                rows.push(row);
+            }
+        }
+        // Households: one upsert per (unit, code), the last row's head of household kept.
+        let mut heads: BTreeMap<(i64, &str), &str> = BTreeMap::new();
+        for r in &rows {
+            if let Some((code, head, _)) = &r.household {
+                heads.insert((r.fields.residence_unit.0, code.as_str()), head.as_str());
+            }
+        }
+        let heads: Vec<((i64, &str), &str)> = heads.into_iter().collect();
+        let mut household_of: HashMap<(i64, String), i64> = HashMap::new();
+        for chunk in heads.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO household (code, head_name, unit_id, created_at, updated_at, version) ");
+            q.push_values(chunk, |mut b, ((unit, code), head)| {
+                b.push_bind(*code).push_bind(*head).push_bind(*unit).push_bind(now).push_bind(now).push_bind(1i64);
+            });
+            q.push(
+                " ON CONFLICT (unit_id, code) DO UPDATE SET head_name = excluded.head_name, updated_at = excluded.updated_at, \
+                 version = household.version + 1 RETURNING id, unit_id, code",
+            );
+            for r in q.build().fetch_all(&mut *tx).await.map_err(map_err)? {
+                let id: i64 = r.try_get(0).map_err(map_err)?;
+                household_of.insert((r.try_get(1).map_err(map_err)?, r.try_get(2).map_err(map_err)?), id);
+                out.households.push(id);
+            }
+        }
+        out.households.sort_unstable();
+        let household = |r: &ImportChild| {
+            r.household.as_ref().and_then(|(code, ..)| household_of.get(&(r.fields.residence_unit.0, code.clone())).copied())
+        };
+        let mut poverty: BTreeMap<(i64, i64), &str> = BTreeMap::new();
+        for r in &rows {
+            if let (Some(h), Some((_, _, Some((year, status))))) = (household(r), &r.household) {
+                poverty.insert((h, *year), status);
+            }
+        }
+        let poverty: Vec<((i64, i64), &str)> = poverty.into_iter().collect();
+        for chunk in poverty.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO household_poverty (household_id, year, status) ");
+            q.push_values(chunk, |mut b, ((h, year), status)| {
+                b.push_bind(*h).push_bind(*year).push_bind(*status);
+            });
+            q.push(" ON CONFLICT (household_id, year) DO UPDATE SET status = excluded.status");
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        // Children: ids given here (after the highest in use, inside the lock) so that the
+        // rows below can point at them.
+        let child0: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM child").fetch_one(&mut *tx).await.map_err(map_err)?;
+        let ids: Vec<i64> = (0..rows.len()).map(|i| child0 + i64::try_from(i).unwrap_or(i64::MAX - child0)).collect();
+        let numbered: Vec<(i64, &ImportChild)> = ids.iter().copied().zip(rows.iter().copied()).collect();
+        for chunk in numbered.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Db>::new(format!(
+                "INSERT INTO child (id, full_name, name_search, sex, birth_date, residence_unit_id, registered_on, hiv_status, abuse_notes, \
+                 offence_notes, created_by_id, created_at, updated_at, version, birth_date_estimated, name_order, household_id) {OVERRIDING} "
+            ));
+            q.push_values(chunk, |mut b, (id, r)| {
+                let c = &r.fields;
+                b.push_bind(*id)
+                    .push_bind(&c.full_name)
+                    .push_bind(&c.name_search)
+                    .push_bind(c.sex.as_str())
+                    .push_bind(c.birth_date)
+                    .push_bind(c.residence_unit.0)
+                    .push_bind(c.registered_on)
+                    .push_bind(c.hiv_status.map(HivStatus::as_str))
+                    .push_bind(&c.abuse_notes)
+                    .push_bind(&c.offence_notes)
+                    .push_bind(created_by)
+                    .push_bind(now)
+                    .push_bind(now)
+                    .push_bind(1i64)
+                    .push_bind(c.birth_date_estimated)
+                    .push_bind(treem_domain::text::person_sort_bytes(&c.full_name))
+                    .push_bind(household(r));
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        after_given_ids(&mut tx, "child").await?;
+        let groups: Vec<(i64, &(i64, &'static str, time::Date))> =
+            numbered.iter().flat_map(|(child, r)| r.circumstances.iter().map(move |g| (*child, g))).collect();
+        for chunk in groups.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Db>::new(format!(
+                "INSERT INTO child_circumstance (id, child_id, group_code, began_on, ended_on, created_at) {OVERRIDING} "
+            ));
+            q.push_values(chunk, |mut b, (child, (id, group, began))| {
+                b.push_bind(*id).push_bind(*child).push_bind(*group).push_bind(*began).push_bind(None::<time::Date>).push_bind(now);
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        let caregivers: Vec<(i64, &CaregiverRecord)> =
+            numbered.iter().filter_map(|(child, r)| r.caregiver.as_ref().map(|g| (*child, g))).collect();
+        for chunk in caregivers.chunks(CHUNK) {
+            let mut q =
+                QueryBuilder::<Db>::new("INSERT INTO child_caregiver (child_id, name, relation, legal_representative, phone, created_at) ");
+            q.push_values(chunk, |mut b, (child, g)| {
+                b.push_bind(*child)
+                    .push_bind(&g.name)
+                    .push_bind(&g.relation)
+                    .push_bind(g.legal_representative)
+                    .push_bind(&g.phone)
+                    .push_bind(now);
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        for chunk in numbered.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO import_record (batch_id, kind, import_key, child_id) ");
+            q.push_values(chunk, |mut b, (child, r)| {
+                b.push_bind(batch_id).push_bind(KIND).push_bind(&r.key).push_bind(*child);
+            });
+            q.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        out.added = ids;
         sqlx::query("UPDATE import_batch SET added = $1, skipped = $2 WHERE id = $3")
             .bind(i64::try_from(out.added.len()).unwrap_or(i64::MAX))
             .bind(i64::try_from(out.skipped.len()).unwrap_or(i64::MAX))

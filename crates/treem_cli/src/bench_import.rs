@@ -1,0 +1,176 @@
+//! `treem bench import`: a children's register of N generated rows imported with full
+//! validation into a fresh SQLite database, against `sqlite3 .import` of the same file into
+//! a plain table (what an analyst would do: no checks, no units, no audit), in the same run.
+//! The rows are the generated province's children (realistic names, so the duplicate
+//! warnings cost what they would).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+use treem_app::accounts::{AccountInput, Operator};
+use treem_app::auth::AuthSettings;
+use treem_app::imports::ImportOptions;
+use treem_app::App;
+
+use crate::database;
+
+/// Peak resident memory of the process so far, in MiB (Linux `VmHWM`).
+fn peak_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// The first `rows` children under 16 of the generated province (`treem demo --scale
+/// province`: its names, birth dates, households with their poverty, groups), written as a
+/// commune register with today's commune codes (a child of a merged commune under its successor).
+fn register(rows: usize, catalog: &treem_domain::units::UnitCatalog, today: time::Date) -> Result<String, String> {
+    let bulk = treem_demo::bulk(treem_demo::Scale::Province, catalog, today, 2013)?;
+    let today_code = |mut unit: treem_domain::units::UnitId| {
+        for _ in 0..4 {
+            let u = catalog.get(unit)?;
+            if u.validity.contains(today) {
+                return Some(u.code.clone());
+            }
+            unit = catalog.successors_of(unit).first()?.to;
+        }
+        None
+    };
+    let mut groups: HashMap<usize, Vec<&str>> = HashMap::new();
+    for (child, group, _, ended) in &bulk.circumstances {
+        if ended.is_none() {
+            groups.entry(*child).or_default().push(if *group == "dd" { "đ" } else { group });
+        }
+    }
+    let mut poverty: HashMap<usize, &str> = HashMap::new();
+    for (h, year, status) in &bulk.poverty {
+        if *year == today.year() {
+            poverty.insert(
+                *h,
+                match *status {
+                    "poor" => "nghèo",
+                    "near_poor" => "cận nghèo",
+                    _ => "không",
+                },
+            );
+        }
+    }
+    let mut out = String::from("STT,Họ và tên,Ngày sinh,Giới tính,Mã xã,Nhóm HCĐB,Mã hộ,Chủ hộ,Hộ nghèo/cận nghèo\n");
+    let mut written = 0;
+    let mut seen = std::collections::HashSet::new();
+    for (i, c) in bulk.children.iter().enumerate() {
+        if written == rows {
+            break;
+        }
+        let Some(code) = today_code(c.unit).filter(|_| treem_domain::child::age_on(c.birth_date, today) < 16) else { continue };
+        // Two generated children alike in name, birth, sex and commune would be one child twice (refused).
+        if !seen.insert((c.name_search.clone(), c.birth_date, c.sex, code.clone())) {
+            continue;
+        }
+        written += 1;
+        let (household, head, status) = match c.household.and_then(|h| bulk.households.get(h).map(|x| (h, x))) {
+            Some((h, (code, head, _))) => (code.as_str(), head.as_str(), poverty.get(&h).copied().unwrap_or("")),
+            None => ("", "", ""),
+        };
+        let sex = if c.sex == "female" { "Nữ" } else { "Nam" };
+        let born = c.birth_date;
+        let g = groups.get(&i).map(|g| g.join("; ")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{written},{},{:02}/{:02}/{},{sex},{code},{g},{household},{head},{status}",
+            c.full_name,
+            born.day(),
+            u8::from(born.month()),
+            born.year()
+        );
+    }
+    if written < rows {
+        return Err(format!("the generated province has only {written} children under 16 today"));
+    }
+    Ok(out)
+}
+
+pub async fn import(rows: usize) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("treem-bench-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let result = run(rows, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn run(rows: usize, dir: &Path) -> Result<(), String> {
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    let store = database::open(&url, true).await?;
+    store.migrate().await.map_err(|e| e.to_string())?;
+    let files = treem_domain::bundled::admin_unit_files().map_err(|e| e.to_string())?;
+    store
+        .import_units(&files, &crate::cli_event("units.import", "treem-bench"))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let app = App::new(store, AuthSettings::default()).await.map_err(|e| e.to_string())?;
+    let input = AccountInput {
+        username: "bench".into(),
+        display_name: "Benchmark".into(),
+        role: "provincial_officer".into(),
+        scope_unit_code: "82".into(),
+        scope_date: None,
+        agency: String::new(),
+        password: "Qz7 lúa sông Tiền 4172 xanh".into(),
+    };
+    app.accounts.create(Operator::Cli, &input).await.map_err(|e| e.to_string())?;
+    let actor = app.auth.active_actor_for("bench", "treem-bench").await.map_err(|e| e.to_string())?;
+    let today = app.clock.today_in_vietnam();
+    let text = register(rows, &app.units.catalog(), today)?;
+    let csv = dir.join("register.csv");
+    std::fs::write(&csv, &text).map_err(|e| e.to_string())?;
+    println!("{rows} rows of the generated province, {:.1} MB of CSV", text.len() as f64 / 1e6);
+    let bytes = text.into_bytes();
+
+    // Baseline: the sqlite3 shell's .import of the same file into a plain table, same disk.
+    let plain = dir.join("plain.db");
+    let started = Instant::now();
+    let out = std::process::Command::new("sqlite3")
+        .arg(&plain)
+        .arg(".mode csv")
+        .arg(format!(".import {} register", csv.display()))
+        .output()
+        .map_err(|e| format!("sqlite3 (the baseline) could not run: {e}; install Debian's sqlite3"))?;
+    let baseline = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return Err(format!("sqlite3 .import failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+
+    // The generator's peak is not the import's: reset the peak (Linux: "5" > clear_refs).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let peak_before = peak_mib();
+    let started = Instant::now();
+    let check = app
+        .import_children(&actor, "register.csv", &bytes, ImportOptions { dry_run: true, as_of: None })
+        .await
+        .map_err(|e| e.to_string())?;
+    let checked = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let report = app
+        .import_children(&actor, "register.csv", &bytes, ImportOptions { dry_run: false, as_of: None })
+        .await
+        .map_err(|e| e.to_string())?;
+    let imported = started.elapsed().as_secs_f64();
+    let peak = peak_mib();
+    if report.refused() || report.to_add + report.already_imported != rows {
+        let first = report.problems.first().map(|p| format!("row {}: {}", p.row, p.message)).unwrap_or_default();
+        return Err(format!("the generated register was refused ({} errors; {first})", report.errors()));
+    }
+    println!("check only (dry run): {checked:.2} s; {} warnings (likely duplicates among generated names)", check.warnings());
+    println!(
+        "import (check and store, one transaction): {imported:.2} s for {} rows ({:.0} rows/s)",
+        report.to_add,
+        rows as f64 / imported
+    );
+    println!("baseline, sqlite3 .import of the same file: {baseline:.2} s");
+    println!("import ÷ baseline: ×{:.1}", imported / baseline);
+    println!("peak resident memory: {peak:.0} MiB (was {peak_before:.0} MiB before the import)");
+    Ok(())
+}
