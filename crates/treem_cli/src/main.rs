@@ -6,6 +6,7 @@ mod bench_engine;
 mod bench_http;
 mod bench_import;
 mod database;
+mod db;
 mod demo;
 mod import;
 
@@ -84,6 +85,9 @@ enum Command {
     /// Plans (targets, tasks, agencies) as data.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Backups that check themselves, and their restore.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Import records from a file (CSV or XLSX).
     #[command(subcommand)]
     Import(ImportCommand),
@@ -214,6 +218,37 @@ enum PlanCommand {
         db: DbArgs,
         #[arg(value_name = "FILE")]
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Copy a SQLite database (safe while it serves) to FILE, check the copy and write its
+    /// manifest (FILE.manifest.json: every table's rows counted and hashed, the audit chain).
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Check a database: SQLite's integrity check, the audit chain, every table counted and
+    /// hashed; with --manifest, compared with a backup's manifest (exit 1 naming each difference).
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+        /// Write the manifest computed (to compare a pg_dump's restore with its source later).
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+    },
+    /// Restore a backup into a new SQLite file: the backup is checked against its manifest
+    /// first, the copy after.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -355,6 +390,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve_app(&s, app).await
         }
         Command::User(cmd) => user_command(config, cmd).await,
+        Command::Db(command) => {
+            let url = |db: DbArgs| -> Result<String, String> {
+                let s = settings(config, PartialSettings { database_url: db.database, ..Default::default() })?;
+                Ok(s.database_url.expose().to_owned())
+            };
+            match command {
+                DbCommand::Backup { db, out } => db::backup(&url(db)?, &out).await,
+                DbCommand::Verify { db, manifest, save } => db::verify(&url(db)?, manifest.as_deref(), save.as_deref()).await,
+                DbCommand::Restore { from, db } => db::restore(&from, &url(db)?).await,
+            }
+        }
         Command::Import(ImportCommand::Children { db, file, user, dry_run, as_of, report, lang }) => {
             let app = open_app(config, db).await?;
             import::children(&app, import::Args { file, user, dry_run, as_of, report, lang }).await

@@ -3,6 +3,7 @@
 //! `treem_storage_postgres`) implement [`Store`]; nothing above this crate sees SQL.
 
 pub mod accounts;
+pub mod backup;
 pub mod cases;
 pub mod conformance;
 pub mod facts;

@@ -19,6 +19,11 @@ fn help_everywhere() {
         vec!["plan", "import", "--help"],
         vec!["bench", "indicators", "--help"],
         vec!["bench", "http", "--help"],
+        vec!["bench", "import", "--help"],
+        vec!["import", "children", "--help"],
+        vec!["db", "backup", "--help"],
+        vec!["db", "verify", "--help"],
+        vec!["db", "restore", "--help"],
     ] {
         let (ok, out, _) = treem(&args);
         assert!(ok && out.contains("Usage"), "{args:?}");
@@ -217,4 +222,125 @@ fn migrating_gives_older_children_their_register_order() {
             .unwrap()
     });
     assert_eq!(names, ["Lê Văn An", "Nguyễn Thị An", "Trần Văn Bình"]);
+}
+
+/// A migrated SQLite database with the real units, for the command-line tests below.
+fn database_with_units(dir: &std::path::Path, name: &str) -> String {
+    let url = format!("sqlite://{}", dir.join(name).display());
+    let root = format!("{}/../..", env!("CARGO_MANIFEST_DIR"));
+    assert!(treem(&["migrate", "--create", "--database", &url]).0);
+    let units: Vec<String> =
+        ["units-legacy.csv", "units-2025.csv", "successions-2025.csv"].iter().map(|f| format!("{root}/data/admin-units/{f}")).collect();
+    let mut args = vec!["units", "import", "--database", &url];
+    args.extend(units.iter().map(String::as_str));
+    assert!(treem(&args).0);
+    url
+}
+
+#[test]
+fn a_register_imports_from_the_command_line_once_with_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_with_units(dir.path(), "i.db");
+    let (ok, _, err) = treem(&[
+        "user",
+        "add",
+        "--database",
+        &url,
+        "--username",
+        "xa.cli",
+        "--name",
+        "Cán bộ",
+        "--role",
+        "commune_worker",
+        "--scope",
+        "29884",
+    ]);
+    assert!(ok, "{err}");
+    let file = dir.path().join("so.csv");
+    std::fs::write(&file, "Họ và tên,Ngày sinh,Giới tính,Mã xã\nLê Văn An,01/03/2015,Nam,29884\nLê Thị Bé,01/03/15,Nữ,29884\n").unwrap();
+    let report = dir.path().join("report.csv");
+    let f = file.to_str().unwrap();
+    let (ok, out, err) = treem(&["import", "children", "--database", &url, f, "--user", "xa.cli", "--report", report.to_str().unwrap()]);
+    assert!(!ok, "a refused row is a failure: {out}");
+    assert!(err.contains("1 errors: nothing was stored"), "{err}");
+    assert!(out.contains("so.csv:2 [Ngày sinh] error: năm ghi hai chữ số"), "{out}");
+    let csv = std::fs::read_to_string(&report).unwrap();
+    assert!(csv.starts_with("\u{feff}row,column,value,severity,message\n2,Ngày sinh,01/03/15,error,"), "{csv}");
+    std::fs::write(&file, "Họ và tên,Ngày sinh,Giới tính,Mã xã\nLê Văn An,01/03/2015,Nam,29884\n").unwrap();
+    let (ok, out, err) = treem(&["import", "children", "--database", &url, f, "--user", "xa.cli", "--dry-run", "--lang", "en"]);
+    assert!(ok && out.contains("1 to add (dry run: nothing stored)"), "{out} {err}");
+    let (ok, out, err) = treem(&["import", "children", "--database", &url, f, "--user", "xa.cli"]);
+    assert!(ok && out.contains("1 added, 0 imported before"), "{out} {err}");
+    let (ok, out, _) = treem(&["import", "children", "--database", &url, f, "--user", "xa.cli"]);
+    assert!(ok && out.contains("0 added, 1 imported before"), "a second import adds nothing: {out}");
+    let (ok, _, err) = treem(&["import", "children", "--database", &url, f, "--user", "nobody"]);
+    assert!(!ok && err.contains("no such account"), "{err}");
+}
+
+#[test]
+fn a_backup_checks_itself_restores_and_tells_a_tampered_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_with_units(dir.path(), "live.db");
+    let backup = dir.path().join("backup.db");
+    let b = backup.to_str().unwrap();
+    let (ok, out, err) = treem(&["db", "backup", "--database", &url, "--out", b]);
+    assert!(ok, "{err}");
+    assert!(out.contains("an audit chain of 2 entries that verifies"), "the units' import and the backup's own entry: {out}");
+    let manifest = format!("{b}.manifest.json");
+    assert!(treem(&["db", "verify", "--database", &format!("sqlite://{b}"), "--manifest", &manifest]).0);
+    // Never over an existing file.
+    let (ok, _, err) = treem(&["db", "backup", "--database", &url, "--out", b]);
+    assert!(!ok && err.contains("exists already"), "{err}");
+    let restored = format!("sqlite://{}", dir.path().join("restored.db").display());
+    let (ok, out, err) = treem(&["db", "restore", "--from", b, "--database", &restored]);
+    assert!(ok && out.contains("Restored"), "{out} {err}");
+    let (ok, _, err) = treem(&["db", "restore", "--from", b, "--database", &restored]);
+    assert!(!ok && err.contains("exists"), "{err}");
+    // A changed copy is told apart, table by table, and not restored.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{b}")).await.unwrap();
+        sqlx::query("UPDATE admin_unit SET name = 'Xã Giả' WHERE id = 2").execute(&mut c).await.unwrap();
+    });
+    let (ok, _, err) = treem(&["db", "verify", "--database", &format!("sqlite://{b}"), "--manifest", &manifest]);
+    assert!(!ok && err.contains("admin_unit: the same number of rows, different content"), "{err}");
+    let other = format!("sqlite://{}", dir.path().join("other.db").display());
+    let (ok, _, err) = treem(&["db", "restore", "--from", b, "--database", &other]);
+    assert!(!ok && err.contains("nothing restored"), "{err}");
+    assert!(!dir.path().join("other.db").exists());
+}
+
+#[test]
+fn a_pg_dump_restored_matches_its_source() {
+    let Some(admin) = crate::harness::postgres_url() else { return };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (source, source_name) = rt.block_on(async {
+        let (store, cleanup) = crate::harness::postgres_store(&admin).await;
+        store.migrate().await.unwrap();
+        let files = treem_domain::bundled::admin_unit_files().unwrap();
+        let e = treem_domain::audit::AuditEvent::new("units.import", treem_domain::audit::Outcome::Ok);
+        store.import_units(&files, &e).await.unwrap().unwrap();
+        (treem_storage_postgres::url_with_database(&admin, &cleanup.1), cleanup)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("source.json");
+    let (ok, _, err) = treem(&["db", "verify", "--database", &source, "--save", manifest.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let dump = dir.path().join("dump.pgc");
+    let status = Command::new("pg_dump").args(["-Fc", "-f", dump.to_str().unwrap(), &source]).status().unwrap();
+    assert!(status.success(), "pg_dump");
+    let (target_store, target_name) = rt.block_on(crate::harness::postgres_store(&admin));
+    drop(target_store);
+    let target = treem_storage_postgres::url_with_database(&admin, &target_name.1);
+    let status = Command::new("pg_restore").args(["--no-owner", "-d", &target, dump.to_str().unwrap()]).status().unwrap();
+    assert!(status.success(), "pg_restore");
+    let (ok, out, err) = treem(&["db", "verify", "--database", &target, "--manifest", manifest.to_str().unwrap()]);
+    assert!(ok && out.contains("matches"), "{out} {err}");
+    rt.block_on(async {
+        let admin_store = treem_storage_postgres::PgStore::connect(&admin).await.unwrap();
+        for (_, name) in [source_name, target_name] {
+            let _ = treem_storage_postgres::drop_database(&admin_store, &name).await;
+        }
+    });
 }
