@@ -203,11 +203,32 @@ impl ImportService {
                 rows.push(row);
             }
         }
+        // Rows that are records of treem (an export read back) are those records: not added
+        // again; a number no record of the caller's area has is refused.
+        let in_scope: HashSet<i64> = existing.iter().map(|c| c.id).collect();
+        let mut records = 0;
+        rows.retain(|r| match r.record_id {
+            None => true,
+            Some(id) if in_scope.contains(&id) => {
+                records += 1;
+                false
+            }
+            Some(id) => {
+                report.problems.push(Problem::error(
+                    r.row,
+                    &header(Field::RecordId),
+                    "record_id",
+                    &id.to_string(),
+                    "no record of your area has this number",
+                ));
+                false
+            }
+        });
         // Rows imported before are not added again.
         let keys: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
         let known: HashSet<String> = self.store.imported_keys(&keys).await?.into_iter().collect();
         rows.retain(|r| !known.contains(&r.key));
-        report.already_imported = known.len();
+        report.already_imported = known.len() + records;
         report.to_add = rows.len();
         self.duplicate_warnings(&rows, existing, &header(Field::FullName), &mut report.problems);
         report.problems.sort_by_key(|p| (p.row, p.severity));

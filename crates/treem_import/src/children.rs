@@ -53,6 +53,8 @@ pub struct ChildRow {
     pub groups: Vec<&'static str>,
     pub household: Option<HouseholdRow>,
     pub caregiver: Option<CaregiverRow>,
+    /// The record of treem's own this row is (an export read back), if it says so.
+    pub record_id: Option<i64>,
 }
 
 /// What a children's table holds.
@@ -95,7 +97,7 @@ pub fn read_children(table: &Table, catalog: &UnitCatalog, opts: Options) -> Chi
                     Some(_) => (out.columns.header(Field::ExternalId).to_owned(), r.text(Field::ExternalId)),
                     None => (out.columns.header(Field::FullName).to_owned(), r.text(Field::FullName)),
                 };
-                let message = if child.key.starts_with("id:") {
+                let message = if child.key.starts_with("id:") || child.key.starts_with("rec:") {
                     format!("the same identifier as row {first}: each child once")
                 } else {
                     format!("the same child as row {first} (name, date of birth, sex and commune): remove one")
@@ -208,6 +210,16 @@ fn read_row(r: &mut RowReader<'_>, catalog: &UnitCatalog, opts: Options) -> Opti
         }
     };
     let external_id = r.line(Field::ExternalId, 40);
+    let record_id = match r.text(Field::RecordId) {
+        s if s.is_empty() => None,
+        s => match s.parse::<i64>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
+                r.error(Field::RecordId, "not a record number of treem");
+                None
+            }
+        },
+    };
     let household_code = r.line(Field::HouseholdCode, 40);
     let household_head = r.line(Field::HouseholdHead, 200);
     let poverty = match r.text(Field::Poverty) {
@@ -286,15 +298,16 @@ fn read_row(r: &mut RowReader<'_>, catalog: &UnitCatalog, opts: Options) -> Opti
             }
         }
     }
-    let key = match external_id {
-        Some(id) => format!("id:{id}"),
-        None => {
+    let key = match (record_id, external_id) {
+        (Some(id), _) => format!("rec:{id}"),
+        (None, Some(id)) => format!("id:{id}"),
+        (None, None) => {
             let basis = format!("{}|{}|{}|{}", fields.name_search, fields.birth_date, fields.sex.as_str(), unit.0);
             format!("row:{}", &crate::checksum(basis.as_bytes())[..32])
         }
     };
     let caregiver = caregiver_name.map(|name| CaregiverRow { name, relation, phone });
-    Some(ChildRow { row: r.row, key, fields, groups, household, caregiver })
+    Some(ChildRow { row: r.row, key, fields, groups, household, caregiver, record_id })
 }
 
 /// A unit's name folded, with and without its type ("Xã Mỹ Ngãi" → "xa my ngai", "my ngai").

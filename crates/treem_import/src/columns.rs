@@ -11,6 +11,8 @@ use crate::problem::Problem;
 pub enum Field {
     /// STT: the book's own numbering, read and not stored.
     RowNumber,
+    /// A record number of treem's own (an export read back): the row is that record.
+    RecordId,
     ExternalId,
     FullName,
     BirthDate,
@@ -32,8 +34,9 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 18] = [
+    pub const ALL: [Field; 19] = [
         Self::RowNumber,
+        Self::RecordId,
         Self::ExternalId,
         Self::FullName,
         Self::BirthDate,
@@ -57,6 +60,7 @@ impl Field {
     pub fn key(self) -> &'static str {
         match self {
             Self::RowNumber => "row_number",
+            Self::RecordId => "record_id",
             Self::ExternalId => "external_id",
             Self::FullName => "full_name",
             Self::BirthDate => "birth_date",
@@ -86,6 +90,7 @@ impl Field {
     pub fn headers(self) -> &'static [&'static str] {
         match self {
             Self::RowNumber => &["STT", "TT", "Số thứ tự", "No", "No."],
+            Self::RecordId => &["Mã hồ sơ treem", "treem record", "treem id"],
             Self::ExternalId => &["Mã trẻ em", "Mã trẻ", "Mã hồ sơ", "Mã số", "External ID", "External id", "ID"],
             Self::FullName => &["Họ và tên", "Họ tên", "Họ và tên trẻ em", "Họ tên trẻ", "Họ và tên trẻ", "Tên trẻ", "Full name", "Name"],
             Self::BirthDate => &["Ngày sinh", "Ngày tháng năm sinh", "Ngày, tháng, năm sinh", "Năm sinh", "Date of birth", "Birth date"],

@@ -2,6 +2,8 @@
 //! an indicator's breakdown as CSV or XLSX, and the decimal form of hundredths they and
 //! the API's figures use.
 
+use crate::i18n::Lang;
+use crate::import_files::safe_cell;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use treem_app::children::csv_cell;
@@ -55,32 +57,148 @@ pub fn breakdown_xlsx(code: &str, year: i32, on: time::Date, level: UnitLevel, b
     )
 }
 
-/// The children of one's scope as CSV (no sensitive fields; formula-safe cells).
-pub fn children_csv(app: &App, rows: &[treem_app::children::ChildSummary]) -> String {
+/// The columns of the children's export, as the import reads them back (the register
+/// book's headers in Vietnamese, the import's English ones in English).
+const CHILD_COLUMNS: [(&str, &str); 8] = [
+    ("Mã hồ sơ treem", "treem record"),
+    ("Họ và tên", "Full name"),
+    ("Ngày sinh", "Date of birth"),
+    ("Giới tính", "Sex"),
+    ("Mã xã", "Commune code"),
+    ("Xã/Phường/Thị trấn", "Commune"),
+    ("Ấp/Khóm", "Hamlet"),
+    ("Ngày đăng ký", "Registered on"),
+];
+
+/// One exported child: its record number, name, birth, sex, commune (code and name) and
+/// hamlet on its registration date, registration date.
+struct ChildLine {
+    id: i64,
+    name: String,
+    birth: time::Date,
+    sex: &'static str,
+    commune_code: String,
+    commune: String,
+    hamlet: String,
+    registered: time::Date,
+}
+
+fn child_lines(app: &App, lang: Lang, rows: &[treem_app::children::ChildSummary]) -> Vec<ChildLine> {
     let catalog = app.units.catalog();
-    let mut out = String::from("\u{FEFF}id,full_name,sex,birth_date,residence_unit_code,residence_unit_name,registered_on\r\n");
-    for c in rows {
-        let unit = catalog.get(c.residence_unit);
-        let cells = [
-            c.id.to_string(),
-            csv_cell(&c.full_name),
-            c.sex.as_str().to_owned(),
-            c.birth_date.to_string(),
-            csv_cell(unit.map(|u| u.code.as_str()).unwrap_or_default()),
-            csv_cell(unit.map(|u| u.name.as_str()).unwrap_or_default()),
-            c.registered_on.to_string(),
-        ];
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
+    rows.iter()
+        .map(|c| {
+            let unit = catalog.get(c.residence_unit);
+            // A hamlet's commune is its parent on the record's date.
+            let (commune, hamlet) = match unit {
+                Some(u) if u.level == UnitLevel::Hamlet => {
+                    (catalog.parent_on(u.id, c.registered_on).and_then(|p| catalog.get(p)), u.name.clone())
+                }
+                other => (other, String::new()),
+            };
+            let sex = match (c.sex, lang) {
+                (treem_domain::child::Sex::Male, Lang::Vi) => "Nam",
+                (treem_domain::child::Sex::Female, Lang::Vi) => "Nữ",
+                (s, Lang::En) => s.as_str(),
+            };
+            ChildLine {
+                id: c.id,
+                name: c.full_name.clone(),
+                birth: c.birth_date,
+                sex,
+                commune_code: commune.map(|u| u.code.clone()).unwrap_or_default(),
+                commune: commune.map(|u| u.name.clone()).unwrap_or_default(),
+                hamlet,
+                registered: c.registered_on,
+            }
+        })
+        .collect()
+}
+
+/// The title line of an export: what, how many, which day (in Vietnam) and by whom.
+fn child_title(lang: Lang, app: &App, by: &str, n: usize) -> String {
+    let today = crate::ui::date_text(lang, &app.clock.today_in_vietnam());
+    match lang {
+        Lang::Vi => format!("Danh sách trẻ em trong địa bàn: {n} trẻ, xuất ngày {today}, người xuất {by}"),
+        Lang::En => format!("Children of the area: {n}, exported on {today} by {by}"),
     }
-    out
 }
 
-pub fn children_csv_response(app: &App, rows: &[treem_app::children::ChildSummary]) -> Response {
-    csv_response(children_csv(app, rows))
+fn dmy(d: time::Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }
 
-pub fn csv_response(body: String) -> Response {
+/// The children of one's scope as CSV: a title line, the header, one line per child
+/// (dates as dd/mm/yyyy; no sensitive field; formula-safe cells). Imports back as the same records.
+pub fn children_csv(app: &App, lang: Lang, by: &str, rows: &[treem_app::children::ChildSummary]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(b"\xEF\xBB\xBF".to_vec());
+    let _ = w.write_record([safe_cell(&child_title(lang, app, by, rows.len()))]);
+    let _ = w.write_record(CHILD_COLUMNS.iter().map(|(vi, en)| if lang == Lang::Vi { *vi } else { *en }));
+    for c in child_lines(app, lang, rows) {
+        let _ = w.write_record([
+            c.id.to_string(),
+            safe_cell(&c.name),
+            dmy(c.birth),
+            c.sex.to_owned(),
+            safe_cell(&c.commune_code),
+            safe_cell(&c.commune),
+            safe_cell(&c.hamlet),
+            dmy(c.registered),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// The same as XLSX: the title in the first row, dates as dates, the record number as a number.
+pub fn children_xlsx(app: &App, lang: Lang, by: &str, rows: &[treem_app::children::ChildSummary]) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut book = Workbook::new();
+    // The file's own creation time is the day, not the second: two exports of the same
+    // records on one day are the same bytes (nothing else in the file may tell them apart).
+    let today = app.clock.today_in_vietnam();
+    let created = ExcelDateTime::from_ymd(u16::try_from(today.year()).unwrap_or(1900), u8::from(today.month()), today.day()).map_err(e)?;
+    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
+    let sheet = book.add_worksheet();
+    sheet.set_name(if lang == Lang::Vi { "Trẻ em" } else { "Children" }).map_err(e)?;
+    let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    sheet.write_string_with_format(0, 0, child_title(lang, app, by, rows.len()), &bold).map_err(e)?;
+    for (c, (vi, en)) in CHILD_COLUMNS.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|x| x.to_string())?;
+        sheet.write_string_with_format(1, c, if lang == Lang::Vi { *vi } else { *en }, &bold).map_err(e)?;
+        sheet.set_column_width(c, if c == 1 || c == 5 { 28 } else { 14 }).map_err(e)?;
+    }
+    let as_excel = |d: time::Date| ExcelDateTime::from_ymd(u16::try_from(d.year()).unwrap_or(1900), u8::from(d.month()), d.day());
+    for (i, c) in child_lines(app, lang, rows).into_iter().enumerate() {
+        let r = u32::try_from(i + 2).map_err(|x| x.to_string())?;
+        // Record numbers are far below 2^53: exact as f64.
+        sheet.write_number(r, 0, c.id as f64).map_err(e)?;
+        sheet.write_string(r, 1, &c.name).map_err(e)?;
+        sheet.write_datetime_with_format(r, 2, as_excel(c.birth).map_err(e)?, &date).map_err(e)?;
+        sheet.write_string(r, 3, c.sex).map_err(e)?;
+        sheet.write_string(r, 4, &c.commune_code).map_err(e)?;
+        sheet.write_string(r, 5, &c.commune).map_err(e)?;
+        sheet.write_string(r, 6, &c.hamlet).map_err(e)?;
+        sheet.write_datetime_with_format(r, 7, as_excel(c.registered).map_err(e)?, &date).map_err(e)?;
+    }
+    book.save_to_buffer().map_err(e)
+}
+
+pub fn children_csv_response(app: &App, lang: Lang, by: &str, rows: &[treem_app::children::ChildSummary]) -> Response {
+    csv_response(children_csv(app, lang, by, rows))
+}
+
+pub fn children_xlsx_response(app: &App, lang: Lang, by: &str, rows: &[treem_app::children::ChildSummary]) -> Response {
+    match children_xlsx(app, lang, by, rows) {
+        Ok(bytes) => attachment("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "tre-em.xlsx", bytes),
+        Err(e) => {
+            tracing::error!(error = %e, "the children's workbook failed");
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+pub fn csv_response(body: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -77,6 +77,7 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/children", get(ui::children_page).post(ui::create_child))
         .route("/children/new", get(ui::child_new_form))
         .route("/children/export.csv", get(ui::children_export))
+        .route("/children/export.xlsx", get(ui::children_export_xlsx))
         .route("/children/duplicates", get(ui::duplicates_page))
         .route("/children/{id}/merge", post(ui::merge_child))
         .route("/children/{id}/unmerge", post(ui::unmerge_child))

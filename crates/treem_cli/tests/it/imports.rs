@@ -377,3 +377,42 @@ async fn the_upload_page_checks_then_imports_on_confirmation() {
         assert!(String::from_utf8(csv).unwrap().contains("Họ và tên,Ngày sinh"));
     }
 }
+
+#[tokio::test]
+async fn an_export_imports_back_as_the_same_records() {
+    for t in apps().await {
+        t.account("xa.exp", "commune_worker", "29884", None).await;
+        let token = t.token("xa.exp").await;
+        let s = t.session("xa.exp").await;
+        let (status, report) = import(&t, &token, "so.csv", clean_register().as_bytes(), "dry_run=false").await;
+        assert_eq!(status, StatusCode::CREATED, "{report}");
+        let in_area = t.raw_count("SELECT COUNT(*) FROM child").await;
+        // The page's workbook (Vietnamese headers, dates as dates) and the API's CSV (English headers).
+        let (status, headers, xlsx) = download(&t, "/children/export.xlsx", &s).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().contains("spreadsheetml"));
+        let table = treem_import::read_table("tre-em.xlsx", &xlsx, &treem_import::Limits::default(), &treem_import::children::known_header)
+            .unwrap();
+        assert_eq!(table.header_row, 2, "a title row above the header");
+        assert!(matches!(table.rows[0].cells[2], treem_import::Cell::Date(_)), "a date as a date: {:?}", table.rows[0].cells);
+        let (status, back) = import(&t, &token, "tre-em.xlsx", &xlsx, "").await;
+        assert_eq!(status, StatusCode::OK, "{back}");
+        assert_eq!(
+            (back["errors"].as_u64(), back["to_add"].as_u64(), back["already_imported"].as_u64()),
+            (Some(0), Some(0), Some(in_area as u64)),
+            "{back}"
+        );
+        let csv = t.api("GET", "/api/v1/children/export.csv", &token, None).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.body.lines().nth(1).unwrap().starts_with("treem record,Full name,Date of birth"), "{}", csv.body);
+        let (status, back) = import(&t, &token, "tre-em.csv", csv.body.as_bytes(), "dry_run=false").await;
+        assert_eq!(status, StatusCode::CREATED, "{back}");
+        assert_eq!((back["to_add"].as_u64(), back["already_imported"].as_u64()), (Some(0), Some(in_area as u64)), "{back}");
+        assert_eq!(t.raw_count("SELECT COUNT(*) FROM child").await, in_area, "nothing added");
+        // A record number of another area is refused, not added.
+        let other = csv.body.replacen(&format!("\n{},", report["added_ids"][0]), "\n999999,", 1);
+        let (status, refused) = import(&t, &token, "tre-em.csv", other.as_bytes(), "").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(problems(&refused)[0].4, "no record of your area has this number");
+    }
+}

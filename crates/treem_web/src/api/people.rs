@@ -335,7 +335,7 @@ pub async fn update_child(
 pub async fn export_children(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let name = query_param(&q.unwrap_or_default(), "q");
     let rows = app.children.export(&a, name.as_deref()).await?;
-    Ok(crate::export::children_csv_response(&app, &rows))
+    Ok(crate::export::children_csv_response(&app, crate::messages::reply_lang(), &a.display_name, &rows))
 }
 
 #[derive(Serialize, ToSchema)]

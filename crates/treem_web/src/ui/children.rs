@@ -15,7 +15,7 @@ use treem_domain::indicator::FactKind;
 use treem_domain::units::{UnitCatalog, UnitId, UnitLevel};
 
 use super::{render, Chrome, CsrfForm, PageContext, PageError, UiQuery};
-use crate::export::{children_csv, csv_response};
+use crate::export::{children_csv_response, children_xlsx_response};
 use crate::session::SignedIn;
 
 super::form::with_csrf!(ChildForm, MergeForm);
@@ -558,7 +558,19 @@ pub async fn children_export(
 ) -> Result<Response, PageError> {
     let q: String = p.q.unwrap_or_default().chars().take(100).collect();
     let rows = app.children.export(&s.actor, Some(&q)).await.map_err(|e| ctx.error(e))?;
-    Ok(csv_response(children_csv(&app, &rows)))
+    Ok(children_csv_response(&app, ctx.lang, &s.actor.display_name, &rows))
+}
+
+/// The same list as an Excel workbook (dates as dates).
+pub async fn children_export_xlsx(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    UiQuery(p): UiQuery<ListParams>,
+) -> Result<Response, PageError> {
+    let q: String = p.q.unwrap_or_default().chars().take(100).collect();
+    let rows = app.children.export(&s.actor, Some(&q)).await.map_err(|e| ctx.error(e))?;
+    Ok(children_xlsx_response(&app, ctx.lang, &s.actor.display_name, &rows))
 }
 
 pub struct PairLine {

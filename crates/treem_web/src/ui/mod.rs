@@ -43,8 +43,8 @@ pub use cases::{
     services_page, set_intervention, tasks_page, transfer_case,
 };
 pub use children::{
-    child_edit_form, child_new_form, child_page, children_export, children_page, create_child, duplicates_page, merge_child, unmerge_child,
-    update_child,
+    child_edit_form, child_new_form, child_page, children_export, children_export_xlsx, children_page, create_child, duplicates_page,
+    merge_child, unmerge_child, update_child,
 };
 pub use draft::keep_draft;
 pub use form::{CsrfForm, UiForm, UiQuery};
