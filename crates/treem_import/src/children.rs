@@ -588,3 +588,117 @@ mod tests {
         assert_eq!(t.problems.iter().map(|p| (p.row, p.column.as_str())).collect::<Vec<_>>(), [(0, "Ngày sinh"), (0, "Mã xã")]);
     }
 }
+
+/// Mutated registers, CSV and XLSX, never make the readers panic: every byte sequence is a
+/// table or a named problem (cargo-fuzz needs a nightly toolchain this project does not
+/// have; this runs in every `cargo test` instead, with a fixed seed).
+#[cfg(test)]
+mod mutations {
+    use super::*;
+    use crate::table::{read_table, Limits};
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    const SEED_CSV: &str = "STT,Họ và tên,Ngày sinh,Giới tính,Mã xã,Xã/Phường/Thị trấn,Ấp/Khóm,Nhóm HCĐB,Mã hộ,Chủ hộ,Hộ nghèo/cận nghèo,Họ tên người chăm sóc,Quan hệ,Số điện thoại,Ngày đăng ký\n\
+        1,Nguyễn Thị Ánh,01/03/2015,Nữ,29884,Phường Mỹ Ngãi,Ấp 1,a; k,H-01,Nguyễn Văn Ba,cận nghèo,Trần Thị Hoa,Mẹ,0912 345 678,01/09/2025\n\
+        2,\"Lê, Văn \"\"Bình\"\"\",2016,nam,29954,,,,,,,,,,\n";
+
+    fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
+        let mut b = seed.to_vec();
+        for _ in 0..1 + rng.below(8) {
+            let at = rng.below(b.len());
+            match rng.below(6) {
+                0 => b[at] = rng.next() as u8,
+                1 => b.insert(at, [b',', b'"', b'\n', b'\r', 0, 0xC3, 0xFF, b';', b'\t', b'/'][rng.below(10)]),
+                2 => {
+                    b.remove(at);
+                }
+                3 => b.truncate(at),
+                4 => {
+                    let n = rng.below(40).min(b.len() - at);
+                    let chunk: Vec<u8> = b[at..at + n].to_vec();
+                    b.splice(at..at, chunk);
+                }
+                _ => b.splice(at..at, "ngày 31 tháng 2 năm 20".bytes()).for_each(drop),
+            }
+            if b.is_empty() {
+                b.push(b'x');
+            }
+        }
+        b
+    }
+
+    #[test]
+    fn mutated_files_are_read_or_refused_never_a_panic() {
+        let catalog = UnitCatalog::default();
+        let opts = Options { as_of: None, today: time::macros::date!(2026 - 12 - 04) };
+        let mut rng = Rng(0x7EE7_2013);
+        let mut workbook = rust_xlsxwriter_free_workbook();
+        let seeds: [(&str, Vec<u8>); 3] =
+            [("so.csv", SEED_CSV.as_bytes().to_vec()), ("so.txt", utf16(SEED_CSV)), ("so.xlsx", std::mem::take(&mut workbook))];
+        let mut read = 0;
+        // TREEM_MUTATIONS=N runs N per seed (docs/IMPORT.md records the long runs).
+        let rounds = std::env::var("TREEM_MUTATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(700);
+        for (name, seed) in &seeds {
+            for _ in 0..rounds {
+                let bytes = mutate(&mut rng, seed);
+                if let Ok(t) = read_table(name, &bytes, &Limits::default(), &known_header) {
+                    read += 1;
+                    let _ = read_children(&t, &catalog, opts);
+                }
+            }
+        }
+        assert!(read > 300, "most mutations still read as a table ({read})");
+    }
+
+    fn utf16(s: &str) -> Vec<u8> {
+        [0xFF, 0xFE].into_iter().chain(s.encode_utf16().flat_map(u16::to_le_bytes)).collect()
+    }
+
+    /// A small XLSX written by hand (stored zip entries), so this crate needs no writer.
+    fn rust_xlsxwriter_free_workbook() -> Vec<u8> {
+        use std::io::Write;
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        let parts = [
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+            ),
+            (
+                "_rels/.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Họ và tên</t></is></c><c r="B1" t="inlineStr"><is><t>Ngày sinh</t></is></c><c r="C1" t="inlineStr"><is><t>Giới tính</t></is></c><c r="D1" t="inlineStr"><is><t>Mã xã</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>An</t></is></c><c r="B2"><v>42064</v></c><c r="C2" t="inlineStr"><is><t>Nữ</t></is></c><c r="D2"><v>29884</v></c></row></sheetData></worksheet>"#,
+            ),
+        ];
+        for (name, text) in parts {
+            zip.start_file(name, stored).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        out.into_inner()
+    }
+}
