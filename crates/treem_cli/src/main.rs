@@ -242,6 +242,17 @@ enum DbCommand {
         #[arg(long, value_name = "FILE")]
         save: Option<PathBuf>,
     },
+    /// Copy every record from one database into a new, empty one (SQLite to PostgreSQL, to
+    /// grow; or back), in one transaction, then prove it: every table's rows hashed alike on
+    /// both engines, and the audit chain verified on the target.
+    Copy {
+        /// The source database URL.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The target database URL (empty; migrated here).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Restore a backup into a new SQLite file: the backup is checked against its manifest
     /// first, the copy after.
     Restore {
@@ -399,6 +410,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 DbCommand::Backup { db, out } => db::backup(&url(db)?, &out).await,
                 DbCommand::Verify { db, manifest, save } => db::verify(&url(db)?, manifest.as_deref(), save.as_deref()).await,
                 DbCommand::Restore { from, db } => db::restore(&from, &url(db)?).await,
+                DbCommand::Copy { from, to } => db::copy(&from, &to).await,
             }
         }
         Command::Import(ImportCommand::Children { db, file, user, dry_run, as_of, report, lang }) => {

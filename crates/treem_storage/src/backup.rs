@@ -95,3 +95,44 @@ mod tests {
         assert_ne!(digest(&["ab", "c"]), digest(&["a", "bc"]));
     }
 }
+
+/// A cell of any table, in the vocabulary both engines share ([`crate::ColumnKind`]): what
+/// `treem db copy` reads from one engine and writes to the other.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Date(time::Date),
+    Timestamp(time::OffsetDateTime),
+    Boolean(bool),
+    Blob(Vec<u8>),
+}
+
+impl Value {
+    /// The same text on both engines, for a copy's checksum.
+    pub fn canonical(&self) -> String {
+        match self {
+            Value::Null => "∅".into(),
+            Value::Integer(i) => i.to_string(),
+            Value::Real(r) => format!("{r:?}"),
+            Value::Text(s) => format!("'{s}'"),
+            Value::Date(d) => d.to_string(),
+            Value::Timestamp(t) => treem_domain::audit::timestamp_text(*t),
+            Value::Boolean(b) => b.to_string(),
+            Value::Blob(b) => b.iter().map(|x| format!("{x:02x}")).collect(),
+        }
+    }
+}
+
+/// One row's canonical text: its cells' texts, each length-prefixed.
+pub fn canonical_row(row: &[Value]) -> String {
+    row.iter()
+        .map(|v| {
+            let t = v.canonical();
+            format!("{}:{t}", t.len())
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}

@@ -7,6 +7,9 @@
 mod accounts;
 #[path = "../../treem_storage/sql/cases.rs"]
 mod cases;
+#[path = "../../treem_storage/sql/copy.rs"]
+mod copy;
+pub use copy::RowWriter;
 mod dialect;
 #[path = "../../treem_storage/sql/facts.rs"]
 mod facts;

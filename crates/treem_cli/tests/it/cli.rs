@@ -24,6 +24,7 @@ fn help_everywhere() {
         vec!["db", "backup", "--help"],
         vec!["db", "verify", "--help"],
         vec!["db", "restore", "--help"],
+        vec!["db", "copy", "--help"],
     ] {
         let (ok, out, _) = treem(&args);
         assert!(ok && out.contains("Usage"), "{args:?}");
@@ -342,5 +343,71 @@ fn a_pg_dump_restored_matches_its_source() {
         for (_, name) in [source_name, target_name] {
             let _ = treem_storage_postgres::drop_database(&admin_store, &name).await;
         }
+    });
+}
+
+#[test]
+fn a_sqlite_database_copies_to_postgres_and_proves_it() {
+    let Some(admin) = crate::harness::postgres_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_with_units(dir.path(), "small.db");
+    let (ok, _, err) = treem(&[
+        "user",
+        "add",
+        "--database",
+        &url,
+        "--username",
+        "xa.copy",
+        "--name",
+        "Cán bộ",
+        "--role",
+        "commune_worker",
+        "--scope",
+        "29884",
+    ]);
+    assert!(ok, "{err}");
+    let file = dir.path().join("so.csv");
+    std::fs::write(
+        &file,
+        "Họ và tên,Ngày sinh,Giới tính,Mã xã,Nhóm HCĐB,Mã hộ,Chủ hộ,Hộ nghèo/cận nghèo,Họ tên người chăm sóc,Quan hệ\n\
+         Lê Văn An,01/03/2015,Nam,29884,a,H1,Lê Văn Ba,nghèo,Lê Thị Mẹ,mẹ\nLê Thị Bé,2016,Nữ,29884,,H1,Lê Văn Ba,nghèo,,\n",
+    )
+    .unwrap();
+    assert!(treem(&["import", "children", "--database", &url, file.to_str().unwrap(), "--user", "xa.copy"]).0);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (store, cleanup) = rt.block_on(crate::harness::postgres_store(&admin));
+    drop(store);
+    let target = treem_storage_postgres::url_with_database(&admin, &cleanup.1);
+    let (ok, out, err) = treem(&["db", "copy", "--from", &url, "--to", &target]);
+    assert!(ok, "{err}");
+    assert!(out.contains("the same content hashed on both engines"), "{out}");
+    assert!(err.contains("child: 2 rows") && err.contains("household: 1 rows"), "progress by table: {err}");
+    // Never into a database that holds records.
+    let (ok, _, err) = treem(&["db", "copy", "--from", &url, "--to", &target]);
+    assert!(!ok && err.contains("not empty"), "{err}");
+    // The target goes on: new ids do not collide with the copied ones.
+    let (ok, _, err) = treem(&[
+        "user",
+        "add",
+        "--database",
+        &target,
+        "--username",
+        "xa.after",
+        "--name",
+        "Cán bộ",
+        "--role",
+        "commune_worker",
+        "--scope",
+        "29884",
+    ]);
+    assert!(ok, "{err}");
+    std::fs::write(&file, "Họ và tên,Ngày sinh,Giới tính,Mã xã\nLê Văn Cường,01/03/2014,Nam,29884\n").unwrap();
+    let (ok, out, err) = treem(&["import", "children", "--database", &target, file.to_str().unwrap(), "--user", "xa.after"]);
+    assert!(ok && out.contains("1 added"), "{out} {err}");
+    let (ok, out, err) = treem(&["audit", "verify", "--database", &target]);
+    assert!(ok && out.contains("intact"), "{out} {err}");
+    rt.block_on(async {
+        let admin_store = treem_storage_postgres::PgStore::connect(&admin).await.unwrap();
+        let _ = treem_storage_postgres::drop_database(&admin_store, &cleanup.1).await;
     });
 }
