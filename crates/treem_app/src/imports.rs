@@ -66,6 +66,54 @@ impl ImportReport {
     }
 }
 
+/// Where a running import is, for the page that shows it.
+#[derive(Debug, Default)]
+pub struct ImportProgress {
+    /// 0 waiting, 1 reading the file, 2 checking the rows, 3 comparing with the register,
+    /// 4 storing, 5 done.
+    phase: std::sync::atomic::AtomicU8,
+    /// Data rows read from the file (known from phase 2).
+    rows: std::sync::atomic::AtomicUsize,
+}
+
+impl ImportProgress {
+    fn set(&self, phase: u8) {
+        self.phase.store(phase, std::sync::atomic::Ordering::Relaxed);
+    }
+    pub fn phase(&self) -> u8 {
+        self.phase.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    pub fn rows(&self) -> usize {
+        self.rows.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// How an import ended: its report and the token of its held report, or what went wrong.
+pub type JobOutcome = Result<(ImportReport, String), String>;
+
+/// An import running apart from the request that started it (the page may be closed): its
+/// progress, and when done its report and the token of its held report.
+#[derive(Clone)]
+pub struct ImportJob {
+    pub account_id: i64,
+    pub file_name: String,
+    pub progress: Arc<ImportProgress>,
+    /// The report and its held token, or what went wrong (logged; the page says only that it failed).
+    pub outcome: Arc<std::sync::Mutex<Option<JobOutcome>>>,
+    started: std::time::Instant,
+}
+
+impl ImportJob {
+    /// The finished outcome, if it is finished.
+    pub fn finished(&self) -> Option<JobOutcome> {
+        self.outcome.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+    pub fn finish(&self, outcome: JobOutcome) {
+        self.progress.set(5);
+        *self.outcome.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(outcome);
+    }
+}
+
 /// A file checked by a dry run and kept for its confirmation, for its uploader only.
 #[derive(Clone)]
 pub struct HeldFile {
@@ -83,6 +131,8 @@ const HOLD_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
 const HOLD_MAX_BYTES: usize = 200 << 20;
 
 pub struct ImportService {
+    /// Imports running or finished within the hour, by a random token.
+    jobs: std::sync::Mutex<std::collections::HashMap<String, ImportJob>>,
     /// Checked files awaiting confirmation, by a random token. In memory: a restart
     /// forgets them (the user uploads again), and personal data is not left on disk.
     held: std::sync::Mutex<std::collections::HashMap<String, HeldFile>>,
@@ -92,20 +142,51 @@ pub struct ImportService {
     facts: Arc<crate::facts::FactCache>,
     /// Limits on a file's size, rows and workbook expansion.
     pub limits: treem_import::Limits,
+    /// How long (ms) the page that started an import waits for it before it answers with the
+    /// page that follows it (2 s: a commune's file is done well within it; tests set 0).
+    pub answer_within_ms: std::sync::atomic::AtomicU64,
 }
 
 impl ImportService {
     pub(crate) fn new(clock: Arc<dyn Clock>, store: Arc<dyn Store>, units: Arc<UnitService>, facts: Arc<crate::facts::FactCache>) -> Self {
-        Self { held: Default::default(), clock, store, units, facts, limits: treem_import::Limits::default() }
+        Self {
+            jobs: Default::default(),
+            held: Default::default(),
+            clock,
+            store,
+            units,
+            facts,
+            limits: treem_import::Limits::default(),
+            answer_within_ms: 2000.into(),
+        }
+    }
+
+    /// Registers an import about to run for `actor`; returns its token and its handle.
+    pub fn start_job(&self, actor: &Actor, file_name: &str) -> (String, ImportJob) {
+        let token = new_token();
+        let job = ImportJob {
+            account_id: actor.account_id,
+            file_name: file_name.to_owned(),
+            progress: Arc::default(),
+            outcome: Arc::default(),
+            started: std::time::Instant::now(),
+        };
+        let mut jobs = self.jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        jobs.retain(|_, j| j.started.elapsed() < HOLD_FOR);
+        jobs.insert(token.clone(), job.clone());
+        (token, job)
+    }
+
+    /// The import of `token`, for the account that started it only.
+    pub fn job(&self, actor: &Actor, token: &str) -> Option<ImportJob> {
+        let jobs = self.jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        jobs.get(token).filter(|j| j.account_id == actor.account_id).cloned()
     }
 
     /// Keeps a checked file for its confirmation by the same account; returns its token.
     /// The oldest files go first when too much is held.
     pub fn hold(&self, actor: &Actor, file_name: &str, bytes: Vec<u8>, options: ImportOptions, report: Vec<u8>) -> String {
-        use argon2::password_hash::rand_core::{OsRng, RngCore};
-        let mut raw = [0u8; 16];
-        OsRng.fill_bytes(&mut raw);
-        let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let token = new_token();
         let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         held.retain(|_, h| h.held_at.elapsed() < HOLD_FOR);
         while held.values().map(|h| h.bytes.len() + h.report.len()).sum::<usize>() + bytes.len() > HOLD_MAX_BYTES {
@@ -146,7 +227,21 @@ impl ImportService {
         options: ImportOptions,
         existing: &[crate::children::ChildSummary],
     ) -> Result<ImportReport, AppError> {
+        self.children_tracked(actor, file_name, bytes, options, existing, &ImportProgress::default()).await
+    }
+
+    /// [`Self::children`], telling `progress` where it is.
+    pub async fn children_tracked(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: &[u8],
+        options: ImportOptions,
+        existing: &[crate::children::ChildSummary],
+        progress: &ImportProgress,
+    ) -> Result<ImportReport, AppError> {
         actor.require(Action::Write)?;
+        progress.set(1);
         let today = self.clock.today_in_vietnam();
         let mut report = ImportReport {
             file_name: file_name.to_owned(),
@@ -167,6 +262,8 @@ impl ImportService {
         report.format.clone_from(&table.format);
         report.sheet.clone_from(&table.sheet);
         report.rows_read = table.rows.len();
+        progress.rows.store(table.rows.len(), std::sync::atomic::Ordering::Relaxed);
+        progress.set(2);
         let catalog = self.units.catalog();
         let parsed = read_children(&table, &catalog, Options { as_of: options.as_of, today });
         report.problems = parsed.problems;
@@ -230,6 +327,7 @@ impl ImportService {
         rows.retain(|r| !known.contains(&r.key));
         report.already_imported = known.len() + records;
         report.to_add = rows.len();
+        progress.set(3);
         self.duplicate_warnings(&rows, existing, &header(Field::FullName), &mut report.problems);
         report.problems.sort_by_key(|p| (p.row, p.severity));
         // The warnings name records of the register: reading them is audited, dry run or not.
@@ -252,6 +350,7 @@ impl ImportService {
         let sha = format!("sha256:{}", report.checksum);
         names.push(&sha);
         let event = actor.event("import.children", Outcome::Ok).record("import", "").fields(&names);
+        progress.set(4);
         let stored = self.store.import_children(&batch, actor.account_id, &event).await?;
         for id in &stored.added {
             self.facts.after_child(*id, ());
@@ -318,6 +417,14 @@ impl ImportService {
             .filter(|b| b.created_by == actor.account_id || actor.role.may(Action::ManageAccounts))
             .collect())
     }
+}
+
+/// 128 random bits in hex: a token no one can guess.
+fn new_token() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut raw = [0u8; 16];
+    OsRng.fill_bytes(&mut raw);
+    raw.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn to_import(r: &ChildRow) -> ImportChild {

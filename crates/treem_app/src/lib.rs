@@ -120,9 +120,21 @@ impl App {
         bytes: &[u8],
         options: imports::ImportOptions,
     ) -> Result<imports::ImportReport, AppError> {
+        self.import_children_tracked(actor, file_name, bytes, options, &imports::ImportProgress::default()).await
+    }
+
+    /// [`Self::import_children`], telling `progress` where it is (the page of a running import).
+    pub async fn import_children_tracked(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: &[u8],
+        options: imports::ImportOptions,
+        progress: &imports::ImportProgress,
+    ) -> Result<imports::ImportReport, AppError> {
         actor.require(treem_domain::access::Action::Write)?;
         let existing = self.children.scope_summaries(actor).await?;
-        self.imports.children(actor, file_name, bytes, options, &existing).await
+        self.imports.children_tracked(actor, file_name, bytes, options, &existing, progress).await
     }
 
     /// Whether the database answers.

@@ -416,3 +416,46 @@ async fn an_export_imports_back_as_the_same_records() {
         assert_eq!(problems(&refused)[0].4, "no record of your area has this number");
     }
 }
+
+#[tokio::test]
+async fn a_long_import_goes_on_apart_and_its_page_follows_it() {
+    for t in apps().await {
+        // Every import answers with the page that follows it, as a large file would.
+        t.app.imports.answer_within_ms.store(0, std::sync::atomic::Ordering::Relaxed);
+        t.account("xa.job", "commune_worker", "29884", None).await;
+        t.account("xa.nosy", "commune_worker", "29884", None).await;
+        let s = t.session("xa.job").await;
+        let csrf = csrf_of(&t.page("/imports", &s).await.body);
+        let (content_type, body) = multipart(&csrf, "so.csv", clean_register().as_bytes(), "import");
+        let req = Request::post("/imports/children")
+            .header(header::COOKIE, format!("treem_session={s}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap();
+        let r = t.send(req).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = r.headers[header::LOCATION].to_str().unwrap().to_owned();
+        assert!(page.starts_with("/imports/jobs/"), "{page}");
+        // Another account does not see it.
+        let nosy = t.session("xa.nosy").await;
+        assert_eq!(t.page(&page, &nosy).await.status, StatusCode::NOT_FOUND);
+        // The page reloads itself until the import is done, then shows the report.
+        let mut done = None;
+        for _ in 0..200 {
+            let p = t.page(&page, &s).await;
+            assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+            if p.body.contains("id=\"import-summary\"") {
+                done = Some(p.body);
+                break;
+            }
+            assert!(p.body.contains("http-equiv=\"refresh\"") && p.body.contains("id=\"import-progress\""), "{}", p.body);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let done = done.expect("the import finished");
+        assert!(done.contains("id=\"import-stored\"") && done.contains("data-fact=\"to_add\">7<"), "{done}");
+        assert_eq!(
+            t.raw_count("SELECT COUNT(*) FROM child").await,
+            7 + t.raw_count("SELECT COUNT(*) FROM child WHERE id NOT IN (SELECT child_id FROM import_record)").await
+        );
+    }
+}

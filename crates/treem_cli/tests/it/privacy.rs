@@ -421,6 +421,7 @@ fn every_page_route_is_read_by_the_privacy_property() {
         "/plans/import",             // the import form (no record data)
         "/imports",                  // the upload form and the reader's own imports (file names and counts)
         "/imports/reports/{token}",  // a report only its uploader holds the token of
+        "/imports/jobs/{token}",     // a running import of its uploader only (its report once done)
         "/imports/templates/{file}", // blank templates; the communes listed are public data
         "/indicators/new",           // an empty form
         "/units",                    // units are public data

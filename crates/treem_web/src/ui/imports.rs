@@ -197,18 +197,94 @@ pub async fn upload_children(
         Ok(d) => d,
         Err(e) => return refused(e, c).await,
     };
+    if as_of.is_some_and(|d| d > app.clock.today_in_vietnam()) {
+        return refused(AppError::invalid("as_of", "is in the future"), c).await;
+    }
     let options = ImportOptions { dry_run: !up.store_now, as_of };
-    let report = match app.import_children(&s.actor, &up.file_name, &up.bytes, options).await {
-        Ok(r) => r,
-        Err(e @ (AppError::Invalid { .. } | AppError::InvalidFields(_))) => return refused(e, c).await,
-        Err(e) => return Err(ctx.error(e)),
+    run(app.clone(), &ctx, &s.actor, up.file_name, up.bytes, options).await
+}
+
+/// Runs an import apart from the request (it goes on if the page is closed), waits up to
+/// `ImportService::answer_within_ms` for it, and answers with its report, or with the page that follows it.
+async fn run(
+    app: Arc<App>,
+    ctx: &PageContext,
+    actor: &treem_app::Actor,
+    file_name: String,
+    bytes: Vec<u8>,
+    options: ImportOptions,
+) -> Result<Response, PageError> {
+    actor.require(treem_domain::access::Action::Write).map_err(|e| ctx.error(e))?;
+    let (token, job) = app.imports.start_job(actor, &file_name);
+    let task = {
+        let (app, actor, lang, job) = (app.clone(), actor.clone(), ctx.lang, job.clone());
+        tokio::spawn(async move {
+            let outcome = match app.import_children_tracked(&actor, &file_name, &bytes, options, &job.progress).await {
+                Ok(report) => {
+                    let csv = report_csv(lang, &report);
+                    // A clean check is kept for its confirmation; otherwise only its report.
+                    let keep = if report.dry_run && !report.refused() { bytes } else { Vec::new() };
+                    let held = app.imports.hold(&actor, &file_name, keep, options, csv);
+                    Ok((report, held))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "an import failed");
+                    Err(e.to_string())
+                }
+            };
+            job.finish(outcome);
+        })
     };
-    let csv = report_csv(ctx.lang, &report);
-    // Kept for the confirmation (and the report's download), for this account only.
-    let token =
-        app.imports.hold(&s.actor, &up.file_name, if report.dry_run && !report.refused() { up.bytes } else { Vec::new() }, options, csv);
-    let status = if report.refused() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(render(status, &report_page(c, &report, &token)))
+    let wait = std::time::Duration::from_millis(app.imports.answer_within_ms.load(std::sync::atomic::Ordering::Relaxed));
+    let _ = tokio::time::timeout(wait, task).await;
+    Ok(job_answer(ctx, &token, &job))
+}
+
+/// The report of a finished import, or the way to the page that follows a running one.
+fn job_answer(ctx: &PageContext, token: &str, job: &treem_app::imports::ImportJob) -> Response {
+    use axum::response::IntoResponse;
+    match job.finished() {
+        Some(Ok((report, held))) => {
+            let status = if report.refused() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+            render(status, &report_page(ctx.chrome("children"), &report, &held))
+        }
+        Some(Err(e)) => ctx.error(AppError::Internal(e)).into_response(),
+        None => axum::response::Redirect::to(&format!("/imports/jobs/{token}")).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import_progress.html")]
+pub struct ProgressPage {
+    pub c: Chrome,
+    pub token: String,
+    pub file_name: String,
+    pub phase: u8,
+    pub phase_key: String,
+    pub rows: String,
+}
+
+/// A running import's page: where it is (reloading itself), or its report once done.
+pub async fn import_job(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let job = app.imports.job(&s.actor, &token).ok_or_else(|| ctx.error(AppError::NotFound))?;
+    if job.finished().is_some() {
+        return Ok(job_answer(&ctx, &token, &job));
+    }
+    let c = ctx.chrome("children");
+    let rows = match job.progress.rows() {
+        0 => String::new(),
+        n => count(c.lang, n),
+    };
+    let phase = job.progress.phase();
+    Ok(render(
+        StatusCode::OK,
+        &ProgressPage { token, file_name: job.file_name.clone(), phase, phase_key: format!("import.phase_{phase}"), rows, c },
+    ))
 }
 
 /// Imports a file checked before (its token), as the check showed it.
@@ -222,11 +298,8 @@ pub async fn confirm_import(
         return Err(ctx.error(AppError::invalid("file", "the checked file is no longer kept: upload it again")));
     };
     let options = ImportOptions { dry_run: false, ..held.options };
-    let report = app.import_children(&s.actor, &held.file_name, &held.bytes, options).await.map_err(|e| ctx.error(e))?;
     app.imports.release(&f.token);
-    let token = app.imports.hold(&s.actor, &held.file_name, Vec::new(), options, report_csv(ctx.lang, &report));
-    let status = if report.refused() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok(render(status, &report_page(ctx.chrome("children"), &report, &token)))
+    run(app.clone(), &ctx, &s.actor, held.file_name.clone(), held.bytes.as_ref().clone(), options).await
 }
 
 /// The report of a check or an import, as CSV.
