@@ -1,12 +1,11 @@
-//! Files to save, shared by the pages (`ui`) and the JSON API (`api`): the children's CSV,
-//! an indicator's breakdown as CSV or XLSX, and the decimal form of hundredths they and
-//! the API's figures use.
+//! Files to save, shared by the pages (`ui`) and the JSON API (`api`): the children's list
+//! and an indicator's breakdown as CSV or XLSX (rust_xlsxwriter), with a title row and the
+//! headers in the reader's language, and the decimal form of hundredths the API's figures use.
 
 use crate::i18n::Lang;
 use crate::import_files::safe_cell;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use treem_app::children::csv_cell;
 use treem_app::plans::Breakdown;
 use treem_app::App;
 use treem_domain::units::UnitLevel;
@@ -29,32 +28,124 @@ pub fn attachment(content_type: &'static str, file_name: &str, body: impl Into<a
     response
 }
 
-/// The breakdown as CSV (cells safe for spreadsheets).
-pub fn breakdown_csv(code: &str, year: i32, on: time::Date, level: UnitLevel, b: &Breakdown) -> Response {
-    let mut body = String::from("\u{feff}unit_id,unit,year,map_date,value\r\n");
-    for (id, name, v) in &b.rows {
-        let value = v.map(|v| if b.ratio { hundredths(v) } else { v.to_string() }).unwrap_or_default();
-        body.push_str(&format!("{},{},{year},{on},{value}\r\n", id.0, csv_cell(name)));
-    }
-    attachment("text/csv; charset=utf-8", &format!("{code}-{year}-{}.csv", level.as_str()), body)
+/// What a breakdown download is of: the indicator, the year, the map and the level.
+pub struct BreakdownFile<'a> {
+    pub code: &'a str,
+    /// The indicator's name in the reader's language.
+    pub name: &'a str,
+    pub year: i32,
+    pub on: time::Date,
+    pub level: UnitLevel,
 }
 
-/// The breakdown as an XLSX workbook: the CSV's columns, values as numbers (a
-/// percentage as 34.3), "no data" as an empty cell.
-pub fn breakdown_xlsx(code: &str, year: i32, on: time::Date, level: UnitLevel, b: &Breakdown) -> Response {
-    use crate::xlsx::Cell;
-    let mut rows = vec![["unit_id", "unit", "year", "map_date", "value"].iter().map(|h| Cell::Text((*h).to_owned())).collect::<Vec<_>>()];
-    for (id, name, v) in &b.rows {
-        // Counts and ids are far below 2^53: exact as f64.
-        let value = v.map_or(Cell::Empty, |v| Cell::Number(if b.ratio { v as f64 / 100.0 } else { v as f64 }));
-        let id = Cell::Number(id.0 as f64);
-        rows.push(vec![id, Cell::Text(name.clone()), Cell::Number(f64::from(year)), Cell::Text(on.to_string()), value]);
+const BREAKDOWN_COLUMNS: [(&str, &str); 5] =
+    [("Mã đơn vị", "Unit code"), ("Đơn vị", "Unit"), ("Mã trong treem", "treem id"), ("Năm", "Year"), ("Giá trị", "Value")];
+
+/// The title row of a breakdown: which indicator, year, map, level, and the day.
+fn breakdown_title(lang: Lang, app: &App, f: &BreakdownFile<'_>) -> String {
+    let level = crate::i18n::translate(lang, &format!("level.{}", f.level.as_str())).to_lowercase();
+    let (map, today) = (crate::ui::date_text(lang, &f.on), crate::ui::date_text(lang, &app.clock.today_in_vietnam()));
+    match lang {
+        Lang::Vi => format!("{} ({}), năm {}, theo bản đồ hành chính ngày {map}, {level}; xuất ngày {today}", f.name, f.code, f.year),
+        Lang::En => format!("{} ({}), {}, on the administrative map of {map}, {level}; exported on {today}", f.name, f.code, f.year),
     }
-    attachment(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("{code}-{year}-{}.xlsx", level.as_str()),
-        crate::xlsx::workbook(code, &rows),
-    )
+}
+
+fn breakdown_rows<'b>(app: &App, b: &'b Breakdown) -> Vec<(String, &'b str, i64, Option<i64>)> {
+    let catalog = app.units.catalog();
+    b.rows.iter().map(|(id, name, v)| (catalog.get(*id).map(|u| u.code.clone()).unwrap_or_default(), name.as_str(), id.0, *v)).collect()
+}
+
+/// A count's total, when the figures add up (counts do; percentages do not).
+fn breakdown_total(b: &Breakdown) -> Option<i64> {
+    (!b.ratio).then(|| b.rows.iter().filter_map(|r| r.2).sum())
+}
+
+fn total_label(lang: Lang) -> &'static str {
+    if lang == Lang::Vi {
+        "Tổng cộng"
+    } else {
+        "Total"
+    }
+}
+
+/// The breakdown as CSV: a title row, the header in the reader's language, one row per
+/// unit (official code and name beside treem's id; a percentage as 34.30), the total of
+/// a count. Cells safe for spreadsheets.
+pub fn breakdown_csv(app: &App, lang: Lang, f: &BreakdownFile<'_>, b: &Breakdown) -> Response {
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(b"\xEF\xBB\xBF".to_vec());
+    let _ = w.write_record([safe_cell(&breakdown_title(lang, app, f))]);
+    let _ = w.write_record(BREAKDOWN_COLUMNS.iter().map(|(vi, en)| if lang == Lang::Vi { *vi } else { *en }));
+    for (code, name, id, v) in breakdown_rows(app, b) {
+        let value = v.map(|v| if b.ratio { hundredths(v) } else { v.to_string() }).unwrap_or_default();
+        let _ = w.write_record([safe_cell(&code), safe_cell(name), id.to_string(), f.year.to_string(), value]);
+    }
+    if let Some(total) = breakdown_total(b) {
+        let _ = w.write_record(["", total_label(lang), "", "", &total.to_string()]);
+    }
+    attachment("text/csv; charset=utf-8", &format!("{}-{}-{}.csv", f.code, f.year, f.level.as_str()), w.into_inner().unwrap_or_default())
+}
+
+/// The breakdown as an XLSX workbook (rust_xlsxwriter): the CSV's rows, values as numbers
+/// (a percentage as 34.3), "no data" as an empty cell, the total of a count.
+pub fn breakdown_xlsx(app: &App, lang: Lang, f: &BreakdownFile<'_>, b: &Breakdown) -> Response {
+    match breakdown_workbook(app, lang, f, b) {
+        Ok(bytes) => attachment(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &format!("{}-{}-{}.xlsx", f.code, f.year, f.level.as_str()),
+            bytes,
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "the breakdown's workbook failed");
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+fn breakdown_workbook(app: &App, lang: Lang, f: &BreakdownFile<'_>, b: &Breakdown) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::Format;
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut book = new_workbook(app)?;
+    let sheet = book.add_worksheet();
+    // A sheet name holds at most 31 characters and no ':' (indicator codes are short ASCII).
+    sheet.set_name(f.code.chars().filter(|c| !":\\/?*[]".contains(*c)).take(31).collect::<String>()).map_err(e)?;
+    let bold = Format::new().set_bold();
+    sheet.write_string_with_format(0, 0, breakdown_title(lang, app, f), &bold).map_err(e)?;
+    for (c, (vi, en)) in BREAKDOWN_COLUMNS.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|x| x.to_string())?;
+        sheet.write_string_with_format(1, c, if lang == Lang::Vi { *vi } else { *en }, &bold).map_err(e)?;
+    }
+    sheet.set_column_width(1, 30).map_err(e)?;
+    let rows = breakdown_rows(app, b);
+    for (i, (code, name, id, v)) in rows.iter().enumerate() {
+        let r = u32::try_from(i + 2).map_err(|x| x.to_string())?;
+        sheet.write_string(r, 0, code).map_err(e)?;
+        sheet.write_string(r, 1, *name).map_err(e)?;
+        // Counts and ids are far below 2^53: exact as f64.
+        sheet.write_number(r, 2, *id as f64).map_err(e)?;
+        sheet.write_number(r, 3, f64::from(f.year)).map_err(e)?;
+        if let Some(v) = v {
+            sheet.write_number(r, 4, if b.ratio { *v as f64 / 100.0 } else { *v as f64 }).map_err(e)?;
+        }
+    }
+    if let Some(total) = breakdown_total(b) {
+        let r = u32::try_from(rows.len() + 2).map_err(|x| x.to_string())?;
+        sheet.write_string_with_format(r, 1, total_label(lang), &bold).map_err(e)?;
+        sheet.write_number_with_format(r, 4, total as f64, &bold).map_err(e)?;
+    }
+    book.save_to_buffer().map_err(e)
+}
+
+/// A workbook whose own creation time is the day, not the second: two downloads of the
+/// same figures on one day are the same bytes (nothing else in the file tells them apart).
+fn new_workbook(app: &App) -> Result<rust_xlsxwriter::Workbook, String> {
+    let today = app.clock.today_in_vietnam();
+    let created =
+        rust_xlsxwriter::ExcelDateTime::from_ymd(u16::try_from(today.year()).unwrap_or(1900), u8::from(today.month()), today.day())
+            .map_err(|e| e.to_string())?;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
+    Ok(book)
 }
 
 /// The columns of the children's export, as the import reads them back (the register
@@ -150,14 +241,9 @@ pub fn children_csv(app: &App, lang: Lang, by: &str, rows: &[treem_app::children
 
 /// The same as XLSX: the title in the first row, dates as dates, the record number as a number.
 pub fn children_xlsx(app: &App, lang: Lang, by: &str, rows: &[treem_app::children::ChildSummary]) -> Result<Vec<u8>, String> {
-    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    use rust_xlsxwriter::{ExcelDateTime, Format};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
-    let mut book = Workbook::new();
-    // The file's own creation time is the day, not the second: two exports of the same
-    // records on one day are the same bytes (nothing else in the file may tell them apart).
-    let today = app.clock.today_in_vietnam();
-    let created = ExcelDateTime::from_ymd(u16::try_from(today.year()).unwrap_or(1900), u8::from(today.month()), today.day()).map_err(e)?;
-    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
+    let mut book = new_workbook(app)?;
     let sheet = book.add_worksheet();
     sheet.set_name(if lang == Lang::Vi { "Trẻ em" } else { "Children" }).map_err(e)?;
     let bold = Format::new().set_bold();

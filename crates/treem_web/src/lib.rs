@@ -12,7 +12,6 @@ pub mod params;
 pub mod raster;
 pub mod session;
 pub mod ui;
-pub mod xlsx;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};

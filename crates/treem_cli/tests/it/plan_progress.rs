@@ -113,9 +113,10 @@ async fn a_saved_incident_moves_the_targets_progress_at_once_within_scope() {
             .await
             .body;
         assert!(
-            csv.starts_with("\u{feff}unit_id,unit,year,map_date,value\r\n")
-                && csv.contains(&format!("{successor},\""))
-                && csv.contains(",2014,2025-07-01,2\r\n"),
+            csv.starts_with("\u{feff}")
+                && csv.lines().nth(1) == Some("Mã đơn vị,Đơn vị,Mã trong treem,Năm,Giá trị")
+                && csv.contains("theo bản đồ hành chính ngày 01/07/2025")
+                && csv.contains(&format!(",{successor},2014,2\n")),
             "{csv}"
         );
         // Public statistics over the plan's whole area: small counts are not published.

@@ -277,7 +277,13 @@ pub async fn indicator_breakdown(
     )?;
     let b = app.plans.indicator_breakdown(&a, &code, year, on, level).await?;
     match param("format").as_deref() {
-        Some("xlsx") => return Ok(crate::export::breakdown_xlsx(&code, year, on, level, &b)),
+        Some("xlsx") => {
+            let lang = crate::messages::reply_lang();
+            let (indicator, _) = app.plans.indicator(&code).await?;
+            let name = if lang == crate::i18n::Lang::Vi { &indicator.name_vi } else { &indicator.name_en };
+            let file = crate::export::BreakdownFile { code: &code, name, year, on, level };
+            return Ok(crate::export::breakdown_xlsx(&app, lang, &file, &b));
+        }
         None | Some("json") => {}
         Some(_) => return Err(AppError::invalid("format", "json (default) or xlsx").into()),
     }

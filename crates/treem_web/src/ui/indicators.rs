@@ -13,7 +13,7 @@ use treem_domain::plan::YearProgress;
 use treem_domain::units::UnitLevel;
 
 use super::{pick, render, Chrome, PageContext, PageError, UiQuery};
-use crate::export::{attachment, breakdown_csv, breakdown_xlsx};
+use crate::export::{attachment, breakdown_csv, breakdown_xlsx, BreakdownFile};
 use crate::i18n::{translate, Lang};
 use crate::params::{breakdown_params, within_param};
 
@@ -457,8 +457,8 @@ pub async fn indicator_page(
     let no_map = || ctx.error(treem_app::AppError::invalid("format", "a map needs districts or communes"));
     let file = |ext: &str| format!("{code}-{year}-{}.{ext}", level.as_str());
     let map = match (p.format.as_deref(), map) {
-        (Some("csv"), _) => return Ok(breakdown_csv(&code, year, on, level, &b)),
-        (Some("xlsx"), _) => return Ok(breakdown_xlsx(&code, year, on, level, &b)),
+        (Some("csv"), _) => return Ok(breakdown_csv(&app, lang, &BreakdownFile { code: &code, name: &name, year, on, level }, &b)),
+        (Some("xlsx"), _) => return Ok(breakdown_xlsx(&app, lang, &BreakdownFile { code: &code, name: &name, year, on, level }, &b)),
         (Some("svg"), Some(MapPicture::Svg(svg))) => return Ok(attachment("image/svg+xml", &file("svg"), svg.into_string())),
         (Some("png"), Some(MapPicture::Png(png))) => return Ok(attachment("image/png", &file("png"), png.map_err(|e| ctx.error(e))?)),
         (Some("svg" | "png"), _) => return Err(no_map()),
