@@ -126,6 +126,9 @@ pub struct HeldFile {
     held_at: std::time::Instant,
 }
 
+/// How many likely duplicates of one row its warnings name.
+const MAX_TWINS_NAMED: usize = 3;
+
 /// How long a checked file waits for its confirmation, and how much may wait in all.
 const HOLD_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
 const HOLD_MAX_BYTES: usize = 200 << 20;
@@ -389,11 +392,19 @@ impl ImportService {
             birth_year: r.fields.birth_date_estimated.then_some(r.fields.birth_date.year()),
             residence_unit: r.fields.residence_unit,
         }));
+        // Best first; a row names at most its three likeliest twins (a row like forty others
+        // says so three times, not forty).
+        let mut named: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
         for m in duplicate_pairs(&candidates, &catalog, self.clock.today_in_vietnam()) {
             let (a, b) = (m.first.min(m.second), m.first.max(m.second));
             if b < first_new {
                 continue;
             }
+            let seen = named.entry(b).or_default();
+            if *seen == MAX_TWINS_NAMED {
+                continue;
+            }
+            *seen += 1;
             let row = &rows[b - first_new];
             let message = if a >= first_new {
                 let other = &rows[a - first_new];

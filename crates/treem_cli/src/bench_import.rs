@@ -92,17 +92,29 @@ fn register(rows: usize, catalog: &treem_domain::units::UnitCatalog, today: time
     Ok(out)
 }
 
-pub async fn import(rows: usize) -> Result<(), String> {
+/// `postgres`: a PostgreSQL server URL on which a database is created (and dropped after),
+/// against `psql \copy`; otherwise a fresh SQLite file, against `sqlite3 .import`.
+pub async fn import(rows: usize, postgres: Option<String>) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("treem-bench-import-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let result = run(rows, &dir).await;
+    let result = match postgres {
+        None => run(rows, &dir, &format!("sqlite://{}", dir.join("bench.db").display()), None).await,
+        Some(admin) => {
+            let name = format!("treem_bench_import_{}", std::process::id());
+            let server = treem_storage_postgres::PgStore::connect(&admin).await.map_err(|e| e.to_string())?;
+            treem_storage_postgres::create_database(&server, &name).await.map_err(|e| e.to_string())?;
+            let url = treem_storage_postgres::url_with_database(&admin, &name);
+            let result = run(rows, &dir, &url, Some(&url)).await;
+            let _ = treem_storage_postgres::drop_database(&server, &name).await;
+            result
+        }
+    };
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-async fn run(rows: usize, dir: &Path) -> Result<(), String> {
-    let url = format!("sqlite://{}", dir.join("bench.db").display());
-    let store = database::open(&url, true).await?;
+async fn run(rows: usize, dir: &Path, url: &str, postgres: Option<&str>) -> Result<(), String> {
+    let store = database::open(url, true).await?;
     store.migrate().await.map_err(|e| e.to_string())?;
     let files = treem_domain::bundled::admin_unit_files().map_err(|e| e.to_string())?;
     store
@@ -129,19 +141,32 @@ async fn run(rows: usize, dir: &Path) -> Result<(), String> {
     println!("{rows} rows of the generated province, {:.1} MB of CSV", text.len() as f64 / 1e6);
     let bytes = text.into_bytes();
 
-    // Baseline: the sqlite3 shell's .import of the same file into a plain table, same disk.
-    let plain = dir.join("plain.db");
+    // Baseline: the engine's own bulk loader of the same file into a plain table, same disk.
     let started = Instant::now();
-    let out = std::process::Command::new("sqlite3")
-        .arg(&plain)
-        .arg(".mode csv")
-        .arg(format!(".import {} register", csv.display()))
-        .output()
-        .map_err(|e| format!("sqlite3 (the baseline) could not run: {e}; install Debian's sqlite3"))?;
+    let out = match postgres {
+        None => std::process::Command::new("sqlite3")
+            .arg(dir.join("plain.db"))
+            .arg(".mode csv")
+            .arg(format!(".import {} register", csv.display()))
+            .output()
+            .map_err(|e| format!("sqlite3 (the baseline) could not run: {e}; install Debian's sqlite3"))?,
+        Some(url) => {
+            let columns = (1..=9).map(|i| format!("c{i} text")).collect::<Vec<_>>().join(", ");
+            std::process::Command::new("psql")
+                .arg(url)
+                .arg("-qc")
+                .arg(format!("CREATE TABLE plain_register ({columns})"))
+                .arg("-qc")
+                .arg(format!("\\copy plain_register FROM '{}' CSV HEADER", csv.display()))
+                .output()
+                .map_err(|e| format!("psql (the baseline) could not run: {e}"))?
+        }
+    };
     let baseline = started.elapsed().as_secs_f64();
     if !out.status.success() {
-        return Err(format!("sqlite3 .import failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!("the baseline failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
+    let baseline_name = if postgres.is_some() { "psql \\copy" } else { "sqlite3 .import" };
 
     // The generator's peak is not the import's: reset the peak (Linux: "5" > clear_refs).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -169,7 +194,7 @@ async fn run(rows: usize, dir: &Path) -> Result<(), String> {
         report.to_add,
         rows as f64 / imported
     );
-    println!("baseline, sqlite3 .import of the same file: {baseline:.2} s");
+    println!("baseline, {baseline_name} of the same file: {baseline:.2} s ({})", if postgres.is_some() { "postgres" } else { "sqlite" });
     println!("import ÷ baseline: ×{:.1}", imported / baseline);
     println!("peak resident memory: {peak:.0} MiB (was {peak_before:.0} MiB before the import)");
     Ok(())

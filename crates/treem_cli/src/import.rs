@@ -32,11 +32,32 @@ pub async fn children(app: &App, a: Args) -> Result<(), String> {
         )
     })?;
     let file_name = Path::new(&a.file).file_name().map_or_else(|| name.clone(), |f| f.to_string_lossy().into_owned());
-    eprintln!("Checking {name} ({} bytes)…", bytes.len());
-    let report = app
-        .import_children(&actor, &file_name, &bytes, ImportOptions { dry_run: a.dry_run, as_of })
-        .await
-        .map_err(|e| format!("{name}: {e}"))?;
+    eprintln!("{name}: {} bytes", bytes.len());
+    let progress = treem_app::imports::ImportProgress::default();
+    let run = app.import_children_tracked(&actor, &file_name, &bytes, ImportOptions { dry_run: a.dry_run, as_of }, &progress);
+    tokio::pin!(run);
+    // The phases on standard error as they come (the summary goes to standard output).
+    let mut shown = 0u8;
+    let report = loop {
+        tokio::select! {
+            done = &mut run => break done.map_err(|e| format!("{name}: {e}"))?,
+            () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {
+                let phase = progress.phase();
+                if phase != shown {
+                    shown = phase;
+                    let rows = progress.rows();
+                    let what = match phase {
+                        1 => "reading the file".to_owned(),
+                        2 => format!("checking {rows} rows"),
+                        3 => format!("comparing {rows} rows with the register"),
+                        4 => "storing, in one transaction".to_owned(),
+                        _ => continue,
+                    };
+                    eprintln!("  … {what}");
+                }
+            }
+        }
+    };
     if let Some(path) = &a.report {
         std::fs::write(path, treem_web::import_files::report_csv(lang, &report))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

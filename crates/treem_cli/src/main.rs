@@ -183,6 +183,10 @@ enum BenchCommand {
         /// How many rows.
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
+        /// A PostgreSQL server (postgres://USER@HOST/DB) to run on instead of SQLite: a database
+        /// is created there and dropped after; the baseline is then psql's \copy.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
     },
     /// Indicator evaluation in memory against a plain pass over the same synthetic records.
     Indicators {
@@ -428,7 +432,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Bench(BenchCommand::Indicators { incidents }) => bench::indicators(incidents),
-        Command::Bench(BenchCommand::Import { rows }) => bench_import::import(rows).await,
+        Command::Bench(BenchCommand::Import { rows, postgres }) => bench_import::import(rows, postgres).await,
         Command::Bench(BenchCommand::Engine { scale, seed, database }) => bench_engine::engine(&scale, seed, database).await,
         Command::Bench(BenchCommand::Http { connections, seconds, database, scale, seed }) => {
             let scale = match treem_demo::Scale::parse(&scale) {
