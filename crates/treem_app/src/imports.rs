@@ -370,6 +370,10 @@ impl ImportService {
     /// Likely duplicates among the new rows and between them and the records in scope,
     /// as warnings on the row (the later row of a pair within the file).
     fn duplicate_warnings(&self, rows: &[ChildRow], existing: &[crate::children::ChildSummary], column: &str, out: &mut Vec<Problem>) {
+        if rows.is_empty() {
+            // Nothing new: no pair can involve a new row (the register's own pairs are the queue's).
+            return;
+        }
         let catalog = self.units.catalog();
         let mut candidates: Vec<Candidate<'_>> = existing
             .iter()
