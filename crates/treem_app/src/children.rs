@@ -99,6 +99,9 @@ pub struct ChildPage {
 
 pub const PAGE_MAX: i64 = 100;
 
+/// Rows per query when the service walks a whole area.
+const WALK_PAGE: i64 = 5_000;
+
 fn mask<T>(visible: bool, v: T) -> Masked<T> {
     if visible {
         Masked::Shown(v)
@@ -269,8 +272,15 @@ impl ChildService {
 
     /// A page of children in scope matching the filter.
     pub async fn list_filtered(&self, actor: &Actor, f: &ChildFilter, after: Option<i64>, limit: i64) -> Result<ChildPage, AppError> {
+        self.list_up_to(actor, f, after, limit, PAGE_MAX).await
+    }
+
+    /// [`Self::list_filtered`] with pages of up to `cap` rows: the service's own walks over
+    /// a whole area (an export, an import's comparison) read [`WALK_PAGE`] at a time, not
+    /// a page's 100 (734,000 children: 147 queries, not 7,343).
+    async fn list_up_to(&self, actor: &Actor, f: &ChildFilter, after: Option<i64>, limit: i64, cap: i64) -> Result<ChildPage, AppError> {
         actor.require(Action::List)?;
-        let limit = limit.clamp(1, PAGE_MAX);
+        let limit = limit.clamp(1, cap);
         let name_contains = f.name.as_deref().map(search_key).filter(|n| !n.is_empty());
         if name_contains.as_ref().is_some_and(|n| n.chars().count() > 100) {
             return Err(AppError::invalid("q", "at most 100 characters"));
@@ -340,7 +350,7 @@ impl ChildService {
         let mut out = Vec::new();
         let mut after = None;
         loop {
-            let page = self.list(actor, None, after, PAGE_MAX).await?;
+            let page = self.list_up_to(actor, &ChildFilter::default(), after, WALK_PAGE, WALK_PAGE).await?;
             out.extend(page.children);
             match page.next_after {
                 Some(n) if out.len() < 100_000 => after = Some(n),
@@ -440,7 +450,8 @@ impl ChildService {
         let mut out = Vec::new();
         let mut after = None;
         loop {
-            let page = self.list(actor, name, after, PAGE_MAX).await?;
+            let filter = ChildFilter { name: name.map(str::to_owned), ..Default::default() };
+            let page = self.list_up_to(actor, &filter, after, WALK_PAGE, WALK_PAGE).await?;
             out.extend(page.children);
             match page.next_after {
                 Some(n) => after = Some(n),

@@ -11,7 +11,7 @@ use time::Date;
 use treem_domain::access::Action;
 use treem_domain::audit::Outcome;
 use treem_domain::clock::Clock;
-use treem_domain::dedup::{duplicate_pairs, Candidate};
+use treem_domain::dedup::{duplicate_pairs_from, Candidate};
 use treem_domain::register::group_sensitivity;
 use treem_import::children::{known_header, read_children, ChildRow, Options};
 use treem_import::columns::Field;
@@ -399,7 +399,7 @@ impl ImportService {
         // Best first; a row names at most its three likeliest twins (a row like forty others
         // says so three times, not forty).
         let mut named: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
-        for m in duplicate_pairs(&candidates, &catalog, self.clock.today_in_vietnam()) {
+        for m in duplicate_pairs_from(&candidates, first_new, &catalog, self.clock.today_in_vietnam()) {
             let (a, b) = (m.first.min(m.second), m.first.max(m.second));
             if b < first_new {
                 continue;

@@ -135,7 +135,12 @@ async fn run(rows: usize, dir: &Path, url: &str, postgres: Option<&str>) -> Resu
     app.accounts.create(Operator::Cli, &input).await.map_err(|e| e.to_string())?;
     let actor = app.auth.active_actor_for("bench", "treem-bench").await.map_err(|e| e.to_string())?;
     let today = app.clock.today_in_vietnam();
-    let text = register(rows, &app.units.catalog(), today)?;
+    // A thousand rows more, for a second file checked against the imported register.
+    const LATER: usize = 1_000;
+    let all = register(rows + LATER, &app.units.catalog(), today)?;
+    let header_len = all.find('\n').map_or(0, |i| i + 1);
+    let cut = all.match_indices('\n').nth(rows).map_or(all.len(), |(i, _)| i + 1);
+    let (text, later) = (all[..cut].to_owned(), format!("{}{}", &all[..header_len], &all[cut..]));
     let csv = dir.join("register.csv");
     std::fs::write(&csv, &text).map_err(|e| e.to_string())?;
     println!("{rows} rows of the generated province, {:.1} MB of CSV", text.len() as f64 / 1e6);
@@ -200,6 +205,16 @@ async fn run(rows: usize, dir: &Path, url: &str, postgres: Option<&str>) -> Resu
     println!("baseline, {baseline_name} of the same file: {baseline:.2} s ({})", if postgres.is_some() { "postgres" } else { "sqlite" });
     println!("import ÷ baseline: ×{:.1}", imported / baseline);
     println!("peak resident memory: {peak:.0} MiB (was {peak_before:.0} MiB before the import)");
+    let started = Instant::now();
+    let next = app
+        .import_children(&actor, "later.csv", later.as_bytes(), ImportOptions { dry_run: true, as_of: None })
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "then a file of {LATER} new rows checked against the {rows} stored: {:.2} s ({} warnings)",
+        started.elapsed().as_secs_f64(),
+        next.warnings()
+    );
     Ok(())
 }
 

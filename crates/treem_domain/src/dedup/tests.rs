@@ -629,6 +629,12 @@ fn the_queue_by_index_finds_exactly_the_pairs_of_comparing_all() {
         let all = duplicate_pairs_exhaustive(&cands, &c, ON);
         assert!(all.len() > 200, "seed {seed}: only {} pairs", all.len());
         assert_eq!(blocked, all, "seed {seed}");
+        // Only the pairs that involve a record at or after `first`: exactly those of the whole queue.
+        let first = 1_000;
+        let from = duplicate_pairs_from(&cands, first, &c, ON);
+        let expected: Vec<_> = all.iter().filter(|m| m.first.max(m.second) >= first).cloned().collect();
+        assert!(!expected.is_empty() && expected.len() < all.len(), "seed {seed}");
+        assert_eq!(from, expected, "seed {seed}");
         for m in all.iter().take(50) {
             assert_eq!(score(&cands[m.first], &cands[m.second], &c, ON), (m.score, m.reasons.clone()));
             assert!(cands[m.first].id < cands[m.second].id);
