@@ -166,7 +166,7 @@ impl ImportService {
 
     /// Registers an import about to run for `actor`; returns its token and its handle.
     pub fn start_job(&self, actor: &Actor, file_name: &str) -> (String, ImportJob) {
-        let token = new_token();
+        let token = crate::auth::random_token();
         let job = ImportJob {
             account_id: actor.account_id,
             file_name: file_name.to_owned(),
@@ -189,7 +189,7 @@ impl ImportService {
     /// Keeps a checked file for its confirmation by the same account; returns its token.
     /// The oldest files go first when too much is held.
     pub fn hold(&self, actor: &Actor, file_name: &str, bytes: Vec<u8>, options: ImportOptions, report: Vec<u8>) -> String {
-        let token = new_token();
+        let token = crate::auth::random_token();
         let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         held.retain(|_, h| h.held_at.elapsed() < HOLD_FOR);
         while held.values().map(|h| h.bytes.len() + h.report.len()).sum::<usize>() + bytes.len() > HOLD_MAX_BYTES {
@@ -432,14 +432,6 @@ impl ImportService {
             .filter(|b| b.created_by == actor.account_id || actor.role.may(Action::ManageAccounts))
             .collect())
     }
-}
-
-/// 128 random bits in hex: a token no one can guess.
-fn new_token() -> String {
-    use argon2::password_hash::rand_core::{OsRng, RngCore};
-    let mut raw = [0u8; 16];
-    OsRng.fill_bytes(&mut raw);
-    raw.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn to_import(r: &ChildRow) -> ImportChild {

@@ -66,6 +66,24 @@ impl DbStore {
         rows.iter().map(|r| columns.iter().enumerate().map(|(i, (_, kind))| decode(r, i, kind)).collect()).collect()
     }
 
+    /// The digest of the texts `sql` selects, one row each, in its order (a backup's manifest).
+    pub(crate) async fn digest_of(&self, sql: &str) -> Result<treem_storage::backup::TableDigest, StorageError> {
+        use futures_util::TryStreamExt;
+        let mut digest = treem_storage::backup::DigestBuilder::default();
+        let mut rows = sqlx::query_scalar::<_, String>(sql).fetch(&self.pool);
+        while let Some(r) = rows.try_next().await.map_err(map_err)? {
+            digest.add(&r);
+        }
+        Ok(digest.finish())
+    }
+
+    /// The audit chain's length, once it verifies (a backup's manifest).
+    pub(crate) async fn verified_chain_len(&self) -> Result<usize, StorageError> {
+        let chain = <Self as treem_storage::AuditStore>::audit_chain(self).await?;
+        treem_domain::audit::verify_chain(&chain).map_err(|e| StorageError::Config(format!("the audit chain does not verify: {e:?}")))?;
+        Ok(chain.len())
+    }
+
     pub async fn count_rows(&self, table: &str) -> Result<i64, StorageError> {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", quoted(table))).fetch_one(&self.pool).await.map_err(map_err)
     }

@@ -84,7 +84,6 @@ impl PgStore {
     /// in sorted order), and the audit chain's length: to compare a `pg_dump` backup
     /// restored with `pg_restore` against the database it was taken from.
     pub async fn manifest(&self) -> Result<treem_storage::backup::Manifest, StorageError> {
-        use futures_util::TryStreamExt;
         let tables: Vec<String> = sqlx::query_scalar(
             "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
         )
@@ -95,16 +94,9 @@ impl PgStore {
         for table in tables {
             let sql =
                 format!("SELECT CAST(t AS TEXT) AS r FROM \"{}\" t ORDER BY CAST(t AS TEXT) COLLATE \"C\"", table.replace('"', "\"\""));
-            let mut digest = treem_storage::backup::DigestBuilder::default();
-            let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&self.pool);
-            while let Some(r) = rows.try_next().await.map_err(map_err)? {
-                digest.add(&r);
-            }
-            out.tables.insert(table, digest.finish());
+            out.tables.insert(table, self.digest_of(&sql).await?);
         }
-        let chain = <Self as treem_storage::AuditStore>::audit_chain(self).await?;
-        treem_domain::audit::verify_chain(&chain).map_err(|e| StorageError::Config(format!("the audit chain does not verify: {e:?}")))?;
-        out.audit_entries = chain.len();
+        out.audit_entries = self.verified_chain_len().await?;
         Ok(out)
     }
 

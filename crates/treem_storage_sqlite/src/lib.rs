@@ -105,7 +105,6 @@ impl SqliteStore {
     /// Every table's rows counted and hashed (each row as SQLite quotes its values, in
     /// sorted order: rowids are not kept by a copy), and the audit chain's length.
     pub async fn manifest(&self) -> Result<treem_storage::backup::Manifest, StorageError> {
-        use futures_util::TryStreamExt;
         let tables: Vec<String> =
             sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
                 .fetch_all(&self.pool)
@@ -120,16 +119,9 @@ impl SqliteStore {
                 .map_err(map_err)?;
             let row = columns.iter().map(|c| format!("quote(\"{}\")", c.replace('"', "\"\""))).collect::<Vec<_>>().join(" || char(31) || ");
             let sql = format!("SELECT {row} AS r FROM \"{}\" ORDER BY r", table.replace('"', "\"\""));
-            let mut digest = treem_storage::backup::DigestBuilder::default();
-            let mut rows = sqlx::query_scalar::<_, String>(&sql).fetch(&self.pool);
-            while let Some(r) = rows.try_next().await.map_err(map_err)? {
-                digest.add(&r);
-            }
-            out.tables.insert(table, digest.finish());
+            out.tables.insert(table, self.digest_of(&sql).await?);
         }
-        let chain = <Self as treem_storage::AuditStore>::audit_chain(self).await?;
-        treem_domain::audit::verify_chain(&chain).map_err(|e| StorageError::Config(format!("the audit chain does not verify: {e:?}")))?;
-        out.audit_entries = chain.len();
+        out.audit_entries = self.verified_chain_len().await?;
         Ok(out)
     }
 

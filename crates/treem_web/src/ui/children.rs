@@ -556,9 +556,7 @@ pub async fn children_export(
     SignedIn(s): SignedIn,
     UiQuery(p): UiQuery<ListParams>,
 ) -> Result<Response, PageError> {
-    let q: String = p.q.unwrap_or_default().chars().take(100).collect();
-    let rows = app.children.export(&s.actor, Some(&q)).await.map_err(|e| ctx.error(e))?;
-    Ok(children_csv_response(&app, ctx.lang, &s.actor.display_name, &rows))
+    export_as(&app, &ctx, &s.actor, p, children_csv_response).await
 }
 
 /// The same list as an Excel workbook (dates as dates).
@@ -568,9 +566,21 @@ pub async fn children_export_xlsx(
     SignedIn(s): SignedIn,
     UiQuery(p): UiQuery<ListParams>,
 ) -> Result<Response, PageError> {
+    export_as(&app, &ctx, &s.actor, p, children_xlsx_response).await
+}
+
+type ChildrenFile = fn(&App, crate::i18n::Lang, &str, &[treem_app::children::ChildSummary]) -> Response;
+
+async fn export_as(
+    app: &App,
+    ctx: &PageContext,
+    actor: &treem_app::Actor,
+    p: ListParams,
+    file: ChildrenFile,
+) -> Result<Response, PageError> {
     let q: String = p.q.unwrap_or_default().chars().take(100).collect();
-    let rows = app.children.export(&s.actor, Some(&q)).await.map_err(|e| ctx.error(e))?;
-    Ok(children_xlsx_response(&app, ctx.lang, &s.actor.display_name, &rows))
+    let rows = app.children.export(actor, Some(&q)).await.map_err(|e| ctx.error(e))?;
+    Ok(file(app, ctx.lang, &actor.display_name, &rows))
 }
 
 pub struct PairLine {

@@ -76,7 +76,7 @@ pub struct ReportPage {
 }
 
 fn count(lang: Lang, n: usize) -> String {
-    super::reported::grouped(i64::try_from(n).unwrap_or(i64::MAX), if lang == Lang::Vi { '.' } else { ',' })
+    lang.integer(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 fn report_page(c: Chrome, report: &ImportReport, token: &str) -> ReportPage {
