@@ -10,6 +10,9 @@ pub use treem_storage::AuditFilter;
 use crate::access::Actor;
 use crate::AppError;
 
+/// The most entries one export of the log holds.
+pub const AUDIT_EXPORT_LIMIT: usize = 100_000;
+
 pub struct AuditService {
     store: Arc<dyn Store>,
 }
@@ -79,6 +82,34 @@ impl AuditService {
             format!("{}~{}", last.at, carried + i64::try_from(same).unwrap_or(0))
         });
         Ok(AuditPage { entries, next })
+    }
+
+    /// The entries the reader's page would show under `filter`, every page of them, newest
+    /// first, for export: at most [`AUDIT_EXPORT_LIMIT`], and whether older ones were left
+    /// out (the file says so). The export itself is audited (`audit.export`).
+    pub async fn export(&self, actor: &Actor, filter: AuditFilter) -> Result<(Vec<AuditEntry>, bool), AppError> {
+        actor.require(Action::ReadAudit)?;
+        let mut out: Vec<AuditEntry> = Vec::new();
+        let mut cursor: Option<String> = None;
+        let cut = loop {
+            let page = self.list(actor, AuditFilter { limit: 200, ..filter.clone() }, cursor.as_deref()).await?;
+            out.extend(page.entries);
+            if out.len() >= AUDIT_EXPORT_LIMIT {
+                let more = out.len() > AUDIT_EXPORT_LIMIT || page.next.is_some();
+                out.truncate(AUDIT_EXPORT_LIMIT);
+                break more;
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break false,
+            }
+        };
+        let event = actor
+            .event("audit.export", treem_domain::audit::Outcome::Ok)
+            .record("audit", format!("{} rows", out.len()))
+            .fields(&["at", "actor", "action", "record", "fields", "outcome"]);
+        self.store.audit(&event).await?;
+        Ok((out, cut))
     }
 
     /// The people whose actions the log holds, as the auditor's person filter offers

@@ -15,15 +15,25 @@ use treem_domain::clock::Clock;
 use treem_domain::units::UnitId;
 use treem_storage::{
     CaseChanges, CaseQuery, InterventionRecord, NewCase, ProviderRecord, ReferralRecord, StepRecord, StepWrite, StorageError, Store,
-    TaskQuery, TaskRecord, TransferWrite,
+    TaskQuery, TransferWrite,
 };
 
-pub use treem_storage::{CaseRecord, TransferRecord};
+pub use treem_storage::{CaseRecord, TaskRecord, TransferRecord};
 
 use crate::access::Actor;
 use crate::children::Masked;
 use crate::units::UnitService;
 use crate::AppError;
+
+/// Cases read per query by an export.
+pub const EXPORT_PAGE: i64 = 2_000;
+/// The most open tasks one file holds (a province has a few thousand open at once).
+pub const TASK_EXPORT_LIMIT: i64 = 100_000;
+/// The fields a cases' export writes (named in its audit entry).
+pub const CASE_EXPORT_FIELDS: [&str; 9] =
+    ["child_id", "full_name", "state", "source", "urgent", "risk", "received_at", "closed_at", "assigned_to"];
+/// The fields a tasks' export writes.
+pub const TASK_EXPORT_FIELDS: [&str; 5] = ["case_id", "task", "full_name", "due_at", "assigned_to"];
 
 /// The kinds of intervention a plan may list.
 pub const INTERVENTION_KINDS: &[&str] = &[
@@ -269,6 +279,60 @@ impl CaseService {
             None
         };
         Ok((rows.into_iter().filter(|c| actor.covers(c.unit, c.received_at.date())).collect(), next))
+    }
+
+    /// Every case in scope (optionally in one state or with an overdue task), for export:
+    /// all of them, read a page of [`EXPORT_PAGE`] at a time, never cut. Audited as one
+    /// `case.export` naming how many rows and which fields left. A case's summary, plan,
+    /// reporter and review notes are not among them (free text may hold anything).
+    pub async fn export(
+        &self,
+        actor: &Actor,
+        state: Option<treem_domain::case::CaseState>,
+        overdue: bool,
+    ) -> Result<Vec<CaseRecord>, AppError> {
+        actor.require(Action::Export)?;
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let q = CaseQuery {
+                units: actor.scope.units(),
+                state,
+                overdue_at: overdue.then(|| self.clock.now()),
+                ids: None,
+                child: None,
+                after_id: after,
+                limit: EXPORT_PAGE,
+            };
+            let rows = self.store.list_cases(&q).await?;
+            let full = i64::try_from(rows.len()).unwrap_or(0) == EXPORT_PAGE;
+            after = rows.last().map(|c| c.id);
+            out.extend(rows.into_iter().filter(|c| actor.covers(c.unit, c.received_at.date())));
+            if !full {
+                break;
+            }
+        }
+        let event = actor.event("case.export", Outcome::Ok).record("case", format!("{} rows", out.len())).fields(&CASE_EXPORT_FIELDS);
+        self.store.audit(&event).await?;
+        Ok(out)
+    }
+
+    /// Open tasks in scope (or only the actor's, or only the overdue ones) for export, by due
+    /// date: at most [`TASK_EXPORT_LIMIT`], and whether more were left out (the file says so).
+    pub async fn export_tasks(&self, actor: &Actor, mine: bool, overdue_only: bool) -> Result<(Vec<TaskRecord>, bool), AppError> {
+        actor.require(Action::Export)?;
+        let q = TaskQuery {
+            units: actor.scope.units(),
+            assignee: mine.then_some(actor.account_id),
+            due_before: overdue_only.then(|| self.clock.now()),
+            limit: TASK_EXPORT_LIMIT + 1,
+        };
+        let mut rows = self.store.open_tasks(&q).await?;
+        let cut = rows.len() > usize::try_from(TASK_EXPORT_LIMIT).unwrap_or(usize::MAX);
+        rows.truncate(usize::try_from(TASK_EXPORT_LIMIT).unwrap_or(usize::MAX));
+        let event = actor.event("task.export", Outcome::Ok).record("task", format!("{} rows", rows.len())).fields(&TASK_EXPORT_FIELDS);
+        self.store.audit(&event).await?;
+        Ok((rows, cut))
     }
 
     /// Takes one step of the case's lifecycle; `version` must be the one last read.

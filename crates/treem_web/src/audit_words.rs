@@ -101,6 +101,20 @@ pub fn outcome_text(lang: Lang, code: &str) -> String {
     catalogue().outcomes.get(code).map_or_else(|| code.to_owned(), |w| w.get(lang).to_owned())
 }
 
+/// A record as the log's reader is shown it: its kind in words and its number.
+pub fn record_line(lang: Lang, record_type: Option<&str>, key: Option<&str>) -> String {
+    let Some(t) = record_type else { return String::new() };
+    let kind = record_text(lang, t);
+    match key.map(str::trim).filter(|k| !k.is_empty()) {
+        None => kind,
+        // An export names how many rows it wrote.
+        Some(k) => match k.strip_suffix(" rows").and_then(|n| n.parse::<i64>().ok()) {
+            Some(n) => format!("{kind}: {} {}", lang.integer(n), crate::i18n::translate(lang, "audit.rows")),
+            None => format!("{kind} {k}"),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,3 +95,12 @@ pub fn breakdown_params(
 /// The largest file an import takes, by the page or the API (a province's register as CSV
 /// is about 60 MB; a commune's well under 1 MB).
 pub const MAX_UPLOAD_BYTES: usize = 100 << 20;
+
+/// The `format` of a list's download: `csv` (the default) or `xlsx`.
+pub fn file_format(q: &str) -> Result<crate::export::FileFormat, treem_app::AppError> {
+    match query_param(q, "format").as_deref().map(str::trim) {
+        None | Some("" | "csv") => Ok(crate::export::FileFormat::Csv),
+        Some("xlsx") => Ok(crate::export::FileFormat::Xlsx),
+        Some(_) => Err(treem_app::AppError::invalid("format", "csv or xlsx")),
+    }
+}

@@ -18,6 +18,7 @@ mod duplicates;
 mod engine;
 mod engine_drilldown;
 mod engine_targets;
+mod exports;
 mod fund;
 mod harness;
 mod headers;

@@ -32,6 +32,8 @@ pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
         .routes(routes!(assignees))
         .routes(routes!(transfer_case))
         .routes(routes!(tasks))
+        .routes(routes!(export_cases))
+        .routes(routes!(export_tasks))
         .routes(routes!(providers))
 }
 
@@ -580,4 +582,43 @@ pub async fn providers(State(app): State<Arc<App>>, ApiActor(_a): ApiActor) -> R
             .map(|p| ProviderDto { id: p.id, name: p.name, kind: p.kind, unit_id: p.unit.0, phone: p.phone })
             .collect(),
     ))
+}
+
+/// Every case in the caller's area (optionally in one step, or with an overdue task) as CSV or
+/// XLSX (audited; no summary, plan, reporter or review notes; formula-safe cells).
+#[utoipa::path(get, path = "/api/v1/cases/export", tag = "cases", security(("token" = [])),
+    params(("format" = Option<String>, Query, description = "csv (default) or xlsx"), ("state" = Option<String>, Query, description = "one lifecycle state"),
+           ("overdue" = Option<bool>, Query, description = "only cases with an overdue task")),
+    responses((status = 200, description = "the list as a file: a title row, the header in the caller's language (Accept-Language), one row per record", content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+               (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn export_cases(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let q = q.unwrap_or_default();
+    let format = crate::params::file_format(&q)?;
+    let state = query_param(&q, "state")
+        .filter(|s| !s.is_empty())
+        .map(|s| CaseState::parse(&s).ok_or_else(|| AppError::invalid("state", "not a case state")))
+        .transpose()?;
+    let overdue = query_param(&q, "overdue").is_some_and(|v| v == "true" || v == "1");
+    let rows = app.cases.export(&a, state, overdue).await?;
+    let lang = crate::messages::reply_lang();
+    let file = crate::export::RecordsFile { lang, actor: &a, filter: crate::export::case_filter_words(lang, state, overdue), cut_at: None };
+    Ok(crate::export::cases_sheet(&app, &file, &rows).response(format, app.clock.today_in_vietnam()))
+}
+
+/// The open tasks of the caller's area (or their own, or the overdue ones) as CSV or XLSX, by
+/// due date; at most 100,000 (the title row says so when cut).
+#[utoipa::path(get, path = "/api/v1/tasks/export", tag = "cases", security(("token" = [])),
+    params(("format" = Option<String>, Query, description = "csv (default) or xlsx"), ("mine" = Option<bool>, Query, description = "only the caller's"), ("overdue" = Option<bool>, Query, description = "only overdue tasks")),
+    responses((status = 200, description = "the list as a file: a title row, the header in the caller's language (Accept-Language), one row per record", content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+               (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn export_tasks(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let q = q.unwrap_or_default();
+    let format = crate::params::file_format(&q)?;
+    let flag = |k: &str| query_param(&q, k).is_some_and(|v| v == "true" || v == "1");
+    let (mine, overdue) = (flag("mine"), flag("overdue"));
+    let (rows, cut) = app.cases.export_tasks(&a, mine, overdue).await?;
+    let lang = crate::messages::reply_lang();
+    let cut_at = cut.then(|| usize::try_from(treem_app::cases::TASK_EXPORT_LIMIT).unwrap_or(usize::MAX));
+    let file = crate::export::RecordsFile { lang, actor: &a, filter: crate::export::task_filter_words(lang, mine, overdue), cut_at };
+    Ok(crate::export::tasks_sheet(&app, &file, &rows).response(format, app.clock.today_in_vietnam()))
 }

@@ -20,7 +20,10 @@ use crate::session::ApiActor;
 /// The routes of this module, with their OpenAPI operations.
 pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
     use utoipa_axum::routes;
-    utoipa_axum::router::OpenApiRouter::new().routes(routes!(list_incidents, create_incident)).routes(routes!(get_incident))
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(list_incidents, create_incident))
+        .routes(routes!(get_incident))
+        .routes(routes!(export_incidents))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -189,4 +192,27 @@ pub async fn create_incident(
     };
     let id = app.incidents.create(&a, &input).await?;
     Ok((StatusCode::CREATED, Json(CreatedIncident { id: id.0 })).into_response())
+}
+
+/// Every incident in the caller's area of the kinds the role sees (optionally of one kind,
+/// between `from` and `to`) as CSV or XLSX, with a total row (audited; no notes, no offence's
+/// words, no children's names).
+#[utoipa::path(get, path = "/api/v1/incidents/export", tag = "incidents", security(("token" = [])),
+    params(("format" = Option<String>, Query, description = "csv (default) or xlsx"), ("kind" = Option<String>, Query), ("from" = Option<String>, Query, description = "YYYY-MM-DD"),
+           ("to" = Option<String>, Query, description = "YYYY-MM-DD")),
+    responses((status = 200, description = "the list as a file: a title row, the header in the caller's language (Accept-Language), one row per record", content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+               (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn export_incidents(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let q = q.unwrap_or_default();
+    let format = crate::params::file_format(&q)?;
+    let kind = query_param(&q, "kind")
+        .filter(|k| !k.is_empty())
+        .map(|k| IncidentKind::parse(&k).ok_or_else(|| AppError::invalid("kind", "abuse, conflict_with_law or accident")))
+        .transpose()?;
+    let (from, to) = (date(&q, "from")?, date(&q, "to")?);
+    let rows = app.incidents.export(&a, kind, from, to).await?;
+    let lang = crate::messages::reply_lang();
+    let file =
+        crate::export::RecordsFile { lang, actor: &a, filter: crate::export::incident_filter_words(lang, kind, from, to), cut_at: None };
+    Ok(crate::export::incidents_sheet(&app, &file, &rows).response(format, app.clock.today_in_vietnam()))
 }

@@ -32,6 +32,7 @@ pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
         .routes(routes!(unmerge_child))
         .routes(routes!(get_child, update_child))
         .routes(routes!(audit_entries))
+        .routes(routes!(export_audit))
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(set_account_status))
         .routes(routes!(list_tokens))
@@ -335,7 +336,7 @@ pub async fn update_child(
 pub async fn export_children(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let name = query_param(&q.unwrap_or_default(), "q");
     let rows = app.children.export(&a, name.as_deref()).await?;
-    Ok(crate::export::children_csv_response(&app, crate::messages::reply_lang(), &a.display_name, &rows))
+    Ok(crate::export::children_csv_response(&app, crate::messages::reply_lang(), &a, &rows))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -624,4 +625,33 @@ pub async fn merge_child(
 pub async fn unmerge_child(State(app): State<Arc<App>>, ApiActor(a): ApiActor, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, ApiError> {
     app.children.unmerge(&a, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The log entries the caller may read under the filter, newest first, as CSV or XLSX, in
+/// words (the page's columns; no entry numbers or hashes); at most 100,000 (said when cut).
+/// The export is itself audited.
+#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", security(("token" = [])),
+    params(("format" = Option<String>, Query, description = "csv (default) or xlsx"), ("actor_id" = Option<i64>, Query), ("action" = Option<String>, Query, description = "one action"),
+           ("record_type" = Option<String>, Query), ("record_key" = Option<String>, Query)),
+    responses((status = 200, description = "the list as a file: a title row, the header in the caller's language (Accept-Language), one row per record", content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+               (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn export_audit(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let q = q.unwrap_or_default();
+    let format = crate::params::file_format(&q)?;
+    let text = |k: &str| query_param(&q, k).map(|v| v.trim().chars().take(60).collect::<String>()).filter(|v| !v.is_empty());
+    let actor_id = text("actor_id").map(|v| v.parse::<i64>().map_err(|_| AppError::invalid("actor_id", "a whole number"))).transpose()?;
+    let filter = AuditFilter {
+        actor_id,
+        action_prefix: text("action"),
+        action_exact: true,
+        record_type: text("record_type"),
+        record_key: text("record_key"),
+        ..AuditFilter::default()
+    };
+    let people = app.audit.people(&a).await?;
+    let lang = crate::messages::reply_lang();
+    let words = crate::export::audit_filter_words(lang, &filter, &people);
+    let (entries, cut) = app.audit.export(&a, filter).await?;
+    let file = crate::export::RecordsFile { lang, actor: &a, filter: words, cut_at: cut.then_some(treem_app::audit::AUDIT_EXPORT_LIMIT) };
+    Ok(crate::export::audit_sheet(&app, &file, &people, &entries).response(format, app.clock.today_in_vietnam()))
 }

@@ -241,18 +241,45 @@ struct AuditPage {
 
 const AUDIT_PAGE: i64 = 100;
 
-/// A record as the log's reader is shown it: its kind in words and its number.
-fn record_text(lang: crate::i18n::Lang, record_type: Option<&str>, key: Option<&str>) -> String {
-    let Some(t) = record_type else { return String::new() };
-    let kind = audit_words::record_text(lang, t);
-    match key.map(str::trim).filter(|k| !k.is_empty()) {
-        None => kind,
-        // An export names how many rows it wrote.
-        Some(k) => match k.strip_suffix(" rows").and_then(|n| n.parse::<i64>().ok()) {
-            Some(n) => format!("{kind}: {} {}", lang.integer(n), crate::i18n::translate(lang, "audit.rows")),
-            None => format!("{kind} {k}"),
-        },
-    }
+/// A filter value of the log's query: trimmed, at most 60 characters, `None` when empty.
+fn audit_param(q: &str, k: &str) -> Option<String> {
+    query_param(q, k).map(|v| v.trim().chars().take(60).collect::<String>()).filter(|v| !v.is_empty())
+}
+
+/// The log's filter from its query: person, action, record type and record.
+fn audit_filter(q: &str) -> Result<AuditFilter, AppError> {
+    let actor_id = match audit_param(q, "actor_id") {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::invalid("actor_id", "a whole number"))?),
+        None => None,
+    };
+    Ok(AuditFilter {
+        actor_id,
+        action_prefix: audit_param(q, "action"),
+        action_exact: true,
+        record_type: audit_param(q, "record_type"),
+        record_key: audit_param(q, "record_key"),
+        limit: AUDIT_PAGE,
+        ..AuditFilter::default()
+    })
+}
+
+/// The entries the log's page shows under its filter, every page of them (up to
+/// [`treem_app::audit::AUDIT_EXPORT_LIMIT`], said in the file when cut), as CSV or XLSX.
+pub async fn audit_export(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    uri: axum::http::Uri,
+) -> Result<Response, PageError> {
+    let lang = ctx.lang;
+    let q = uri.query().unwrap_or_default();
+    let filter = audit_filter(q).map_err(|e| ctx.error(e))?;
+    let people = app.audit.people(&s.actor).await.map_err(|e| ctx.error(e))?;
+    let words = crate::export::audit_filter_words(lang, &filter, &people);
+    let (entries, cut) = app.audit.export(&s.actor, filter).await.map_err(|e| ctx.error(e))?;
+    let file =
+        crate::export::RecordsFile { lang, actor: &s.actor, filter: words, cut_at: cut.then_some(treem_app::audit::AUDIT_EXPORT_LIMIT) };
+    Ok(crate::export::audit_sheet(&app, &file, &people, &entries).response(super::file_format(&uri), app.clock.today_in_vietnam()))
 }
 
 /// The auditor's log, newest first, filtered by person, action, record type and record
@@ -265,20 +292,8 @@ pub async fn audit_page(
 ) -> Result<Response, PageError> {
     let lang = ctx.lang;
     let q = uri.query().unwrap_or_default();
-    let get = |k: &str| query_param(q, k).map(|v| v.trim().chars().take(60).collect::<String>()).filter(|v| !v.is_empty());
-    let actor_id = match get("actor_id") {
-        Some(v) => Some(v.parse::<i64>().map_err(|_| ctx.error(AppError::invalid("actor_id", "a whole number")))?),
-        None => None,
-    };
-    let filter = AuditFilter {
-        actor_id,
-        action_prefix: get("action"),
-        action_exact: true,
-        record_type: get("record_type"),
-        record_key: get("record_key"),
-        limit: AUDIT_PAGE,
-        ..AuditFilter::default()
-    };
+    let get = |k: &str| audit_param(q, k);
+    let filter = audit_filter(q).map_err(|e| ctx.error(e))?;
     let listed = app.audit.list(&s.actor, filter, get("before").as_deref()).await.map_err(|e| ctx.error(e))?;
     let people = app.audit.people(&s.actor).await.map_err(|e| ctx.error(e))?;
     // Whether the chain holds, without a count or an entry's number: either would tell
@@ -311,7 +326,7 @@ pub async fn audit_page(
                 },
                 source: e.event.source,
                 action: audit_words::action_text(lang, &e.event.action),
-                record: record_text(lang, e.event.record_type.as_deref(), e.event.record_key.as_deref()),
+                record: audit_words::record_line(lang, e.event.record_type.as_deref(), e.event.record_key.as_deref()),
                 fields: e
                     .event
                     .fields

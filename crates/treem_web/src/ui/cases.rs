@@ -51,6 +51,7 @@ struct CasesPage {
     behind: Option<super::incidents::Behind>,
     behind_query: String,
     next_after: Option<i64>,
+    can_export: bool,
 }
 
 #[derive(Deserialize)]
@@ -123,8 +124,30 @@ pub async fn cases_page(
         },
         behind: behind.map(|(b, _)| b),
         next_after: next_after.map(|a| a.0),
+        can_export: s.actor.role.may(treem_domain::access::Action::Export),
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// The cases the list shows (step, overdue), every one of them, as CSV or XLSX.
+pub async fn cases_export(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    UiQuery(p): UiQuery<CasesParams>,
+    uri: axum::http::Uri,
+) -> Result<Response, PageError> {
+    let state = p
+        .state
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| CaseState::parse(s).ok_or_else(|| AppError::invalid("state", "not a case state")));
+    let state = state.transpose().map_err(|e| ctx.error(e))?;
+    let overdue = p.overdue.is_some();
+    let rows = app.cases.export(&s.actor, state, overdue).await.map_err(|e| ctx.error(e))?;
+    let filter = crate::export::case_filter_words(ctx.lang, state, overdue);
+    let file = crate::export::RecordsFile { lang: ctx.lang, actor: &s.actor, filter, cut_at: None };
+    Ok(crate::export::cases_sheet(&app, &file, &rows).response(super::file_format(&uri), app.clock.today_in_vietnam()))
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -683,6 +706,8 @@ struct TasksPage {
     rows: Vec<TaskLine>,
     /// Only the signed-in worker's tasks: their work.
     mine: bool,
+    overdue: bool,
+    can_export: bool,
 }
 
 #[derive(Deserialize)]
@@ -714,7 +739,32 @@ pub async fn tasks_page(
             source: String::new(),
         })
         .collect();
-    Ok(render(StatusCode::OK, &TasksPage { c: ctx.chrome("cases"), rows, mine: p.mine.is_some() }))
+    Ok(render(
+        StatusCode::OK,
+        &TasksPage {
+            c: ctx.chrome("cases"),
+            rows,
+            mine: p.mine.is_some(),
+            overdue: p.overdue.is_some(),
+            can_export: s.actor.role.may(treem_domain::access::Action::Export),
+        },
+    ))
+}
+
+/// The open tasks the list shows (one's own, overdue), as CSV or XLSX.
+pub async fn tasks_export(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    UiQuery(p): UiQuery<TasksParams>,
+    uri: axum::http::Uri,
+) -> Result<Response, PageError> {
+    let (mine, overdue) = (p.mine.is_some(), p.overdue.is_some());
+    let (rows, cut) = app.cases.export_tasks(&s.actor, mine, overdue).await.map_err(|e| ctx.error(e))?;
+    let filter = crate::export::task_filter_words(ctx.lang, mine, overdue);
+    let cut_at = cut.then(|| usize::try_from(treem_app::cases::TASK_EXPORT_LIMIT).unwrap_or(usize::MAX));
+    let file = crate::export::RecordsFile { lang: ctx.lang, actor: &s.actor, filter, cut_at };
+    Ok(crate::export::tasks_sheet(&app, &file, &rows).response(super::file_format(&uri), app.clock.today_in_vietnam()))
 }
 
 #[derive(Template)]

@@ -569,7 +569,7 @@ pub async fn children_export_xlsx(
     export_as(&app, &ctx, &s.actor, p, children_xlsx_response).await
 }
 
-type ChildrenFile = fn(&App, crate::i18n::Lang, &str, &[treem_app::children::ChildSummary]) -> Response;
+type ChildrenFile = fn(&App, crate::i18n::Lang, &treem_app::Actor, &[treem_app::children::ChildSummary]) -> Response;
 
 async fn export_as(
     app: &App,
@@ -580,7 +580,7 @@ async fn export_as(
 ) -> Result<Response, PageError> {
     let q: String = p.q.unwrap_or_default().chars().take(100).collect();
     let rows = app.children.export(actor, Some(&q)).await.map_err(|e| ctx.error(e))?;
-    Ok(file(app, ctx.lang, &actor.display_name, &rows))
+    Ok(file(app, ctx.lang, actor, &rows))
 }
 
 pub struct PairLine {

@@ -41,6 +41,7 @@ struct ListPage {
     kind: String,
     year: String,
     can_write: bool,
+    can_export: bool,
     /// The drill-down being shown: (indicator name, unit name or empty, the figure's link back).
     behind: Option<(String, String, String)>,
 }
@@ -110,32 +111,50 @@ fn detail_key(f: &treem_domain::incident::IncidentFields) -> String {
     }
 }
 
+/// The list's filter: the kind, and the year as its first and last day.
+#[allow(clippy::type_complexity)]
+fn list_filter(p: &ListParams) -> Result<(Option<IncidentKind>, Option<&str>, Option<time::Date>, Option<time::Date>), AppError> {
+    let kind = p
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .map(|k| IncidentKind::parse(k).ok_or_else(|| AppError::invalid("kind", "not a kind of incident")));
+    let kind = kind.transpose()?;
+    let year = p.year.as_deref().map(str::trim).filter(|y| !y.is_empty());
+    let Some(y) = year else { return Ok((kind, None, None, None)) };
+    let bounds = y.parse::<i32>().ok().and_then(|y| {
+        Some((
+            time::Date::from_calendar_date(y, time::Month::January, 1).ok()?,
+            time::Date::from_calendar_date(y, time::Month::December, 31).ok()?,
+        ))
+    });
+    let (from, to) = bounds.ok_or_else(|| AppError::invalid("year", "a year such as 2025"))?;
+    Ok((kind, year, Some(from), Some(to)))
+}
+
+/// The incidents the list shows (kind, year), every one of them, as CSV or XLSX.
+pub async fn incidents_export(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    UiQuery(p): UiQuery<ListParams>,
+    uri: axum::http::Uri,
+) -> Result<Response, PageError> {
+    let format = super::file_format(&uri);
+    let (kind, _, from, to) = list_filter(&p).map_err(|e| ctx.error(e))?;
+    let rows = app.incidents.export(&s.actor, kind, from, to).await.map_err(|e| ctx.error(e))?;
+    let filter = crate::export::incident_filter_words(ctx.lang, kind, from, to);
+    let file = crate::export::RecordsFile { lang: ctx.lang, actor: &s.actor, filter, cut_at: None };
+    Ok(crate::export::incidents_sheet(&app, &file, &rows).response(format, app.clock.today_in_vietnam()))
+}
+
 pub async fn incidents_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
     UiQuery(p): UiQuery<ListParams>,
 ) -> Result<Response, PageError> {
-    let kind = p
-        .kind
-        .as_deref()
-        .filter(|k| !k.is_empty())
-        .map(|k| IncidentKind::parse(k).ok_or_else(|| AppError::invalid("kind", "not a kind of incident")));
-    let kind = kind.transpose().map_err(|e| ctx.error(e))?;
-    let year = p.year.as_deref().map(str::trim).filter(|y| !y.is_empty());
-    let (from, to) = match year {
-        Some(y) => {
-            let bounds = y.parse::<i32>().ok().and_then(|y| {
-                Some((
-                    time::Date::from_calendar_date(y, time::Month::January, 1).ok()?,
-                    time::Date::from_calendar_date(y, time::Month::December, 31).ok()?,
-                ))
-            });
-            let (from, to) = bounds.ok_or_else(|| ctx.error(AppError::invalid("year", "a year such as 2025")))?;
-            (Some(from), Some(to))
-        }
-        None => (None, None),
-    };
+    let (kind, year, from, to) = list_filter(&p).map_err(|e| ctx.error(e))?;
     let mut list = app.incidents.list(&s.actor, kind, from, to).await.map_err(|e| ctx.error(e))?;
     let catalog = app.units.catalog();
     let mut behind = None;
@@ -173,6 +192,7 @@ pub async fn incidents_page(
         kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
         year: year.unwrap_or_default().to_owned(),
         can_write: s.actor.role.may(Action::Write),
+        can_export: s.actor.role.may(Action::Export),
         behind,
     };
     Ok(render(StatusCode::OK, &page))

@@ -37,10 +37,10 @@ pub use account::{
     account_page, change_password, confirm_totp, create_token, login_code_form, login_code_submit, login_form, login_submit, revoke_token,
     sign_out, start_totp, totp_page,
 };
-pub use admin::{accounts_page, audit_page, create_account, reset_account_password, set_account_disabled};
+pub use admin::{accounts_page, audit_export, audit_page, create_account, reset_account_password, set_account_disabled};
 pub use cases::{
-    add_intervention, assign_case, case_act, case_new_form, case_page, cases_page, create_case, create_service, refer, referral_outcome,
-    services_page, set_intervention, tasks_page, transfer_case,
+    add_intervention, assign_case, case_act, case_new_form, case_page, cases_export, cases_page, create_case, create_service, refer,
+    referral_outcome, services_page, set_intervention, tasks_export, tasks_page, transfer_case,
 };
 pub use children::{
     child_edit_form, child_new_form, child_page, children_export, children_export_xlsx, children_page, create_child, duplicates_page,
@@ -52,7 +52,7 @@ pub use fund::{fund_page, record_fund};
 pub use imports::{
     confirm_import, import_job, import_report, import_template, imports_page, parse_as_of, upload_children, MAX_UPLOAD_BYTES,
 };
-pub use incidents::{create_incident, incident_form_search, incident_new_form, incident_page, incidents_page};
+pub use incidents::{create_incident, incident_form_search, incident_new_form, incident_page, incidents_export, incidents_page};
 pub use indicators::{
     create_indicator, indicator_edit_form, indicator_new_form, indicator_page, indicator_trend, indicators_page, update_indicator,
 };
@@ -248,6 +248,15 @@ impl IntoResponse for PageError {
 }
 
 /// The text in the reader's language: the English one when reading English and there is one.
+/// The kind of file a download's path asks for: `….xlsx` a workbook, anything else CSV.
+pub fn file_format(uri: &axum::http::Uri) -> crate::export::FileFormat {
+    if uri.path().ends_with(".xlsx") {
+        crate::export::FileFormat::Xlsx
+    } else {
+        crate::export::FileFormat::Csv
+    }
+}
+
 pub fn pick<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
     match lang {
         Lang::En if !en.is_empty() => en,
