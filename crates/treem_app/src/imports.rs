@@ -12,19 +12,45 @@ use treem_domain::access::Action;
 use treem_domain::audit::Outcome;
 use treem_domain::clock::Clock;
 use treem_domain::dedup::{duplicate_pairs_from, Candidate};
+use treem_domain::incident::IncidentKind;
 use treem_domain::register::group_sensitivity;
 use treem_import::children::{known_header, read_children, ChildRow, Options};
 use treem_import::columns::Field;
+use treem_import::incidents::{read_incidents, IncidentRow};
 pub use treem_import::{Problem, Severity};
-use treem_storage::{CaregiverRecord, ImportBatch, ImportBatchRecord, ImportChild, ImportOutcome, Store};
+use treem_storage::{
+    CaregiverRecord, ImportBatch, ImportBatchRecord, ImportChild, ImportIncident, ImportOutcome, IncidentImportBatch, Store,
+};
 
 use crate::access::Actor;
 use crate::units::UnitService;
 use crate::AppError;
 
+/// What a file holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ImportKind {
+    #[default]
+    Children,
+    Incidents,
+}
+
+impl ImportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Children => "children",
+            Self::Incidents => "incidents",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Children, Self::Incidents].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// How a file is to be imported.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImportOptions {
+    pub kind: ImportKind,
     /// Check and report only: nothing is stored.
     pub dry_run: bool,
     /// The register's date for rows without a registration date (`--as-of`): units are
@@ -35,6 +61,7 @@ pub struct ImportOptions {
 /// What an import found and did.
 #[derive(Debug, Clone, Default)]
 pub struct ImportReport {
+    pub kind: ImportKind,
     pub file_name: String,
     pub checksum: String,
     /// "XLSX", "CSV (UTF-8, comma)"…; empty when the file could not be read.
@@ -326,7 +353,7 @@ impl ImportService {
         });
         // Rows imported before are not added again.
         let keys: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
-        let known: HashSet<String> = self.store.imported_keys(&keys).await?.into_iter().collect();
+        let known: HashSet<String> = self.store.imported_keys("children", &keys).await?.into_iter().collect();
         rows.retain(|r| !known.contains(&r.key));
         report.already_imported = known.len() + records;
         report.to_add = rows.len();
@@ -360,6 +387,154 @@ impl ImportService {
         }
         for h in &stored.households {
             self.facts.after_household(*h, ());
+        }
+        report.already_imported += stored.skipped.len();
+        report.to_add = stored.added.len();
+        report.stored = Some(stored);
+        Ok(report)
+    }
+
+    /// Checks a file of incidents and, unless it is a dry run or has errors, records its
+    /// new rows. `children` are the ids of the children of the caller's scope: the children
+    /// a row names must be among them (by treem record number, or by the identifier the
+    /// children's register was imported with).
+    pub async fn incidents_tracked(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: &[u8],
+        options: ImportOptions,
+        children: &HashSet<i64>,
+        progress: &ImportProgress,
+    ) -> Result<ImportReport, AppError> {
+        actor.require(Action::Write)?;
+        progress.set(1);
+        let today = self.clock.today_in_vietnam();
+        let mut report = ImportReport {
+            kind: ImportKind::Incidents,
+            file_name: file_name.to_owned(),
+            checksum: treem_import::checksum(bytes),
+            dry_run: options.dry_run,
+            ..ImportReport::default()
+        };
+        let table = match treem_import::read_table(file_name, bytes, &self.limits, &known_header) {
+            Ok(t) => t,
+            Err(p) => {
+                report.problems.push(p);
+                return Ok(report);
+            }
+        };
+        report.format.clone_from(&table.format);
+        report.sheet.clone_from(&table.sheet);
+        progress.rows.store(table.rows.len(), std::sync::atomic::Ordering::Relaxed);
+        progress.set(2);
+        let catalog = self.units.catalog();
+        let parsed = read_incidents(&table, &catalog, today);
+        report.rows_read = parsed.read;
+        report.problems = parsed.problems;
+        let header = |f: Field| parsed.columns.header(f).to_owned();
+        // The children named by the register's identifiers, as imported with that register.
+        let refs: Vec<String> = parsed.rows.iter().flat_map(|r| r.child_refs.iter().map(|c| format!("id:{c}"))).collect();
+        let by_ref: std::collections::HashMap<String, i64> = self.store.imported_children(&refs).await?.into_iter().collect();
+        let mut rows: Vec<IncidentRow> = Vec::with_capacity(parsed.rows.len());
+        let mut records = 0;
+        for mut row in parsed.rows {
+            let f = &row.fields;
+            let mut refuse = |field: Field, key: &str, value: &str, why: &str| {
+                report.problems.push(Problem::error(row.row, &header(field), key, value, why));
+            };
+            let mut ok = true;
+            // As the form: a role may not record a kind it does not see, nor outside its area.
+            if !actor.role.visibility().sees(f.kind.sensitivity()) {
+                refuse(Field::IncidentKind, "kind", "", "your role may not record this kind of incident");
+                ok = false;
+            }
+            if !actor.covers(f.unit, f.occurred_on) {
+                let value = catalog.get(f.unit).map_or_else(String::new, |u| format!("{} ({})", u.name, u.code));
+                refuse(Field::CommuneCode, "commune_code", &value, "this unit is outside your area");
+                ok = false;
+            }
+            for id in &f.children {
+                if !children.contains(id) {
+                    refuse(Field::RecordId, "record_id", &id.to_string(), "no record of your area has this number");
+                    ok = false;
+                }
+            }
+            let mut resolved = Vec::new();
+            for r in &row.child_refs {
+                match by_ref.get(&format!("id:{r}")).filter(|id| children.contains(id)) {
+                    Some(id) => resolved.push(*id),
+                    // Another area's child and no child are answered alike.
+                    None => {
+                        refuse(Field::ExternalId, "external_id", r, "no child of your area was imported with this identifier");
+                        ok = false;
+                    }
+                }
+            }
+            if let Some(case_id) = f.case_id {
+                match self.store.case(case_id, None).await? {
+                    Some(c) if actor.covers(c.unit, c.received_at.date()) => {}
+                    _ => {
+                        refuse(Field::CaseNumber, "case_id", &case_id.0.to_string(), "choose a case in your area");
+                        ok = false;
+                    }
+                }
+            }
+            // A row that is an incident of treem (an export read back) is that incident.
+            if let Some(id) = row.record_id {
+                let visible = match self.store.incident(treem_domain::incident::IncidentId(id), None).await? {
+                    Some(i) => {
+                        actor.covers(i.fields.unit, i.fields.occurred_on) && actor.role.visibility().sees(i.fields.kind.sensitivity())
+                    }
+                    None => false,
+                };
+                if visible {
+                    records += 1;
+                } else {
+                    refuse(Field::IncidentNumber, "incident_number", &id.to_string(), "no incident of your area has this number");
+                }
+                continue;
+            }
+            if ok {
+                row.fields.children.extend(resolved);
+                row.fields.children.sort_unstable();
+                row.fields.children.dedup();
+                rows.push(row);
+            }
+        }
+        let keys: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
+        let known: HashSet<String> = self.store.imported_keys("incidents", &keys).await?.into_iter().collect();
+        rows.retain(|r| !known.contains(&r.key));
+        report.already_imported = known.len() + records;
+        report.to_add = rows.len();
+        progress.set(3);
+        report.problems.sort_by_key(|p| (p.row, p.severity));
+        // The entry carries the class of the file's sensitive rows (abuse before offence):
+        // a reader of the log who does not see it is shown the log as if it had not happened.
+        let class = [IncidentKind::Abuse, IncidentKind::ConflictWithLaw]
+            .into_iter()
+            .find(|k| rows.iter().any(|r| r.fields.kind == *k))
+            .and_then(IncidentKind::sensitivity);
+        let sha = format!("sha256:{}", report.checksum);
+        if report.refused() || options.dry_run {
+            let outcome = if report.refused() { Outcome::Denied } else { Outcome::Ok };
+            let check = actor.event("import.incidents_check", outcome).record("import", "").fields(&["incidents", &sha]).class(class);
+            self.store.audit(&check).await?;
+            return Ok(report);
+        }
+        let batch = IncidentImportBatch {
+            file_name: file_name.chars().take(200).collect(),
+            checksum: report.checksum.clone(),
+            incidents: rows
+                .iter()
+                .map(|r| ImportIncident { key: r.key.clone(), id: crate::access::random_id(), fields: r.fields.clone() })
+                .collect(),
+        };
+        let event = actor.event("import.incidents", Outcome::Ok).record("import", "").fields(&["incidents", "children", &sha]).class(class);
+        progress.set(4);
+        let stored = self.store.import_incidents(&batch, actor.account_id, &event).await?;
+        for incident in batch.incidents.iter().filter(|i| stored.added.contains(&i.id)) {
+            self.facts.after_incident(&incident.fields, Ok::<(), ()>(())).ok();
         }
         report.already_imported += stored.skipped.len();
         report.to_add = stored.added.len();

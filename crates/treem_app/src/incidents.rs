@@ -16,8 +16,21 @@ use crate::units::UnitService;
 use crate::AppError;
 
 /// The fields an incidents' export writes (named in its audit entry).
-pub const INCIDENT_EXPORT_FIELDS: [&str; 10] =
-    ["kind", "occurred_on", "unit_id", "abuse_form", "sexual_subtype", "setting", "relation", "justice_stage", "justice_measure", "injury"];
+pub const INCIDENT_EXPORT_FIELDS: [&str; 13] = [
+    "kind",
+    "occurred_on",
+    "unit_id",
+    "abuse_form",
+    "sexual_subtype",
+    "setting",
+    "relation",
+    "offence",
+    "justice_stage",
+    "justice_measure",
+    "injury",
+    "fatal",
+    "children",
+];
 
 /// An incident as the caller may see it.
 #[derive(Debug, Clone)]
@@ -124,8 +137,8 @@ impl IncidentService {
     }
 
     /// Every incident [`IncidentService::list`] would show, for export: never cut. Audited
-    /// as one `incident.export` (how many rows, which fields); the notes and the offence's
-    /// words are not written (free text), nor the children's names.
+    /// as one `incident.export` (how many rows, which fields); the notes (free text) and the
+    /// children's names are not written.
     pub async fn export(
         &self,
         actor: &Actor,

@@ -137,6 +137,37 @@ impl App {
         self.imports.children_tracked(actor, file_name, bytes, options, &existing, progress).await
     }
 
+    /// Checks a file of incidents and, unless it is a dry run or has errors, records its new
+    /// rows ([`imports::ImportService::incidents_tracked`]); the children it names must be of
+    /// the caller's scope.
+    pub async fn import_incidents_tracked(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: &[u8],
+        options: imports::ImportOptions,
+        progress: &imports::ImportProgress,
+    ) -> Result<imports::ImportReport, AppError> {
+        actor.require(treem_domain::access::Action::Write)?;
+        let children: std::collections::HashSet<i64> = self.children.scope_summaries(actor).await?.into_iter().map(|c| c.id).collect();
+        self.imports.incidents_tracked(actor, file_name, bytes, options, &children, progress).await
+    }
+
+    /// The import `options.kind` names: children or incidents.
+    pub async fn import_tracked(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: &[u8],
+        options: imports::ImportOptions,
+        progress: &imports::ImportProgress,
+    ) -> Result<imports::ImportReport, AppError> {
+        match options.kind {
+            imports::ImportKind::Children => self.import_children_tracked(actor, file_name, bytes, options, progress).await,
+            imports::ImportKind::Incidents => self.import_incidents_tracked(actor, file_name, bytes, options, progress).await,
+        }
+    }
+
     /// Whether the database answers.
     pub async fn health(&self) -> Result<(), AppError> {
         self.store.ping().await.map_err(AppError::from)

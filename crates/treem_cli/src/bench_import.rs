@@ -178,7 +178,7 @@ async fn run(rows: usize, dir: &Path, url: &str, postgres: Option<&str>) -> Resu
     let peak_before = peak_mib();
     let started = Instant::now();
     let check = app
-        .import_children(&actor, "register.csv", &bytes, ImportOptions { dry_run: true, as_of: None })
+        .import_children(&actor, "register.csv", &bytes, ImportOptions { dry_run: true, ..ImportOptions::default() })
         .await
         .map_err(|e| e.to_string())?;
     let checked = started.elapsed().as_secs_f64();
@@ -187,7 +187,7 @@ async fn run(rows: usize, dir: &Path, url: &str, postgres: Option<&str>) -> Resu
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let started = Instant::now();
     let report = app
-        .import_children(&actor, "register.csv", &bytes, ImportOptions { dry_run: false, as_of: None })
+        .import_children(&actor, "register.csv", &bytes, ImportOptions { dry_run: false, ..ImportOptions::default() })
         .await
         .map_err(|e| e.to_string())?;
     let imported = started.elapsed().as_secs_f64();
@@ -207,7 +207,7 @@ async fn run(rows: usize, dir: &Path, url: &str, postgres: Option<&str>) -> Resu
     println!("peak resident memory: {peak:.0} MiB (was {peak_before:.0} MiB before the import)");
     let started = Instant::now();
     let next = app
-        .import_children(&actor, "later.csv", later.as_bytes(), ImportOptions { dry_run: true, as_of: None })
+        .import_children(&actor, "later.csv", later.as_bytes(), ImportOptions { dry_run: true, ..ImportOptions::default() })
         .await
         .map_err(|e| e.to_string())?;
     println!(
@@ -243,7 +243,7 @@ async fn xlsx(app: &App, actor: &treem_app::Actor, csv_text: &str, csv_check: f6
     let read = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let check = app
-        .import_children(actor, "register.xlsx", &workbook, ImportOptions { dry_run: true, as_of: None })
+        .import_children(actor, "register.xlsx", &workbook, ImportOptions { dry_run: true, ..ImportOptions::default() })
         .await
         .map_err(|e| e.to_string())?;
     let checked = started.elapsed().as_secs_f64();

@@ -1,12 +1,13 @@
-//! `treem import children FILE`: a register file checked and, unless `--dry-run`, stored,
-//! under the name, role and area of an account (`--user`), as the upload page does.
+//! `treem import children|incidents FILE`: a register file checked and, unless `--dry-run`,
+//! stored, under the name, role and area of an account (`--user`), as the upload page does.
 
 use std::path::{Path, PathBuf};
-use treem_app::imports::{ImportOptions, Severity};
+use treem_app::imports::{ImportKind, ImportOptions, Severity};
 use treem_app::App;
 use treem_web::i18n::Lang;
 
 pub struct Args {
+    pub kind: ImportKind,
     pub file: PathBuf,
     pub user: String,
     pub dry_run: bool,
@@ -16,7 +17,7 @@ pub struct Args {
 }
 
 /// Runs the import; `Err` (exit status 1) when the file or any of its rows is refused.
-pub async fn children(app: &App, a: Args) -> Result<(), String> {
+pub async fn run(app: &App, a: Args) -> Result<(), String> {
     let name = a.file.display().to_string();
     let lang = Lang::parse(&a.lang).ok_or_else(|| format!("--lang {}: use vi or en", a.lang))?;
     let as_of = match a.as_of.as_deref() {
@@ -34,7 +35,8 @@ pub async fn children(app: &App, a: Args) -> Result<(), String> {
     let file_name = Path::new(&a.file).file_name().map_or_else(|| name.clone(), |f| f.to_string_lossy().into_owned());
     eprintln!("{name}: {} bytes", bytes.len());
     let progress = treem_app::imports::ImportProgress::default();
-    let run = app.import_children_tracked(&actor, &file_name, &bytes, ImportOptions { dry_run: a.dry_run, as_of }, &progress);
+    let options = ImportOptions { kind: a.kind, dry_run: a.dry_run, as_of };
+    let run = app.import_tracked(&actor, &file_name, &bytes, options, &progress);
     tokio::pin!(run);
     // The phases on standard error as they come (the summary goes to standard output).
     let mut shown = 0u8;

@@ -292,6 +292,27 @@ enum ImportCommand {
         #[arg(long, default_value = "vi")]
         lang: String,
     },
+    /// Check a register of incidents (CSV or XLSX: abuse, children in conflict with the law,
+    /// accidents and injuries, each row naming its children by treem record number or by the
+    /// Mã trẻ em of an imported children's register) and record its new rows, all or none.
+    Incidents {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The account the import is made by: its role and area apply, and the audit log names it.
+        #[arg(long, value_name = "USERNAME")]
+        user: String,
+        /// Check and report only: nothing is stored.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write every problem as CSV (row, column, value, severity, message).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// The language of the messages: vi (default) or en.
+        #[arg(long, default_value = "vi")]
+        lang: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -419,7 +440,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Import(ImportCommand::Children { db, file, user, dry_run, as_of, report, lang }) => {
             let app = open_app(config, db).await?;
-            import::children(&app, import::Args { file, user, dry_run, as_of, report, lang }).await
+            let kind = treem_app::imports::ImportKind::Children;
+            import::run(&app, import::Args { kind, file, user, dry_run, as_of, report, lang }).await
+        }
+        Command::Import(ImportCommand::Incidents { db, file, user, dry_run, report, lang }) => {
+            let app = open_app(config, db).await?;
+            let kind = treem_app::imports::ImportKind::Incidents;
+            import::run(&app, import::Args { kind, file, user, dry_run, as_of: None, report, lang }).await
         }
         Command::Audit(AuditCommand::Verify { db }) => {
             let app = open_app(config, db).await?;

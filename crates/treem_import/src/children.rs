@@ -115,30 +115,30 @@ pub fn read_children(table: &Table, catalog: &UnitCatalog, opts: Options) -> Chi
     out
 }
 
-struct RowReader<'a> {
-    columns: &'a Columns,
-    cells: &'a [Cell],
-    row: usize,
-    problems: Vec<Problem>,
+pub(crate) struct RowReader<'a> {
+    pub(crate) columns: &'a Columns,
+    pub(crate) cells: &'a [Cell],
+    pub(crate) row: usize,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl RowReader<'_> {
-    fn cell(&self, f: Field) -> &Cell {
+    pub(crate) fn cell(&self, f: Field) -> &Cell {
         self.columns.index(f).and_then(|i| self.cells.get(i)).unwrap_or(&Cell::Empty)
     }
-    fn text(&self, f: Field) -> String {
+    pub(crate) fn text(&self, f: Field) -> String {
         self.cell(f).text()
     }
-    fn error(&mut self, f: Field, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, f: Field, message: impl Into<String>) {
         let value = self.text(f);
         self.problems.push(Problem::error(self.row, self.columns.header(f), f.key(), &value, message));
     }
-    fn warning(&mut self, f: Field, message: impl Into<String>) {
+    pub(crate) fn warning(&mut self, f: Field, message: impl Into<String>) {
         let value = self.text(f);
         self.problems.push(Problem::warning(self.row, self.columns.header(f), f.key(), &value, message));
     }
     /// A text cell, cleaned as a form's line; `None` when empty or refused.
-    fn line(&mut self, f: Field, max: usize) -> Option<String> {
+    pub(crate) fn line(&mut self, f: Field, max: usize) -> Option<String> {
         let s = self.text(f);
         if s.is_empty() {
             return None;
@@ -346,7 +346,7 @@ fn label(u: &AdminUnit) -> String {
     format!("{} ({})", u.name, u.code)
 }
 
-fn resolve_commune(r: &mut RowReader<'_>, catalog: &UnitCatalog, on: Date) -> Option<UnitId> {
+pub(crate) fn resolve_commune(r: &mut RowReader<'_>, catalog: &UnitCatalog, on: Date) -> Option<UnitId> {
     let code = r.text(Field::CommuneCode);
     let name = r.text(Field::CommuneName);
     let district = r.text(Field::DistrictName);
@@ -414,7 +414,7 @@ fn resolve_commune(r: &mut RowReader<'_>, catalog: &UnitCatalog, on: Date) -> Op
 
 /// The hamlet named in the row, if treem's map has it under the commune; else the commune,
 /// with a warning (the hamlet is not stored elsewhere).
-fn hamlet_within(r: &mut RowReader<'_>, catalog: &UnitCatalog, commune: UnitId, on: Date) -> UnitId {
+pub(crate) fn hamlet_within(r: &mut RowReader<'_>, catalog: &UnitCatalog, commune: UnitId, on: Date) -> UnitId {
     let hamlet = r.text(Field::Hamlet);
     if hamlet.is_empty() {
         return commune;

@@ -31,10 +31,30 @@ pub enum Field {
     RegisteredOn,
     /// Ghi chú: free notes are not imported (they may hold anything); said as a warning.
     Notes,
+    // The fields of an incidents' file. In it, `RecordId` lists the treem records of the
+    // children involved and `ExternalId` their identifiers in the children's register.
+    /// Số vụ việc: an incident number of treem's own (an export read back).
+    IncidentNumber,
+    /// Mã vụ việc: the file's own identifier of the incident.
+    IncidentRef,
+    OccurredOn,
+    IncidentKind,
+    AbuseForm,
+    SexualSubtype,
+    Setting,
+    Perpetrator,
+    Offence,
+    JusticeStage,
+    JusticeMeasure,
+    Injury,
+    Fatal,
+    /// Số trẻ em liên quan: the export's count, read and not stored.
+    ChildCount,
+    CaseNumber,
 }
 
 impl Field {
-    pub const ALL: [Field; 19] = [
+    pub const ALL: [Field; 34] = [
         Self::RowNumber,
         Self::RecordId,
         Self::ExternalId,
@@ -53,6 +73,71 @@ impl Field {
         Self::CaregiverRelation,
         Self::CaregiverPhone,
         Self::RegisteredOn,
+        Self::Notes,
+        Self::IncidentNumber,
+        Self::IncidentRef,
+        Self::OccurredOn,
+        Self::IncidentKind,
+        Self::AbuseForm,
+        Self::SexualSubtype,
+        Self::Setting,
+        Self::Perpetrator,
+        Self::Offence,
+        Self::JusticeStage,
+        Self::JusticeMeasure,
+        Self::Injury,
+        Self::Fatal,
+        Self::ChildCount,
+        Self::CaseNumber,
+    ];
+
+    /// The fields a children's file may have.
+    pub const CHILDREN: [Field; 19] = [
+        Self::RowNumber,
+        Self::RecordId,
+        Self::ExternalId,
+        Self::FullName,
+        Self::BirthDate,
+        Self::Sex,
+        Self::CommuneCode,
+        Self::CommuneName,
+        Self::DistrictName,
+        Self::Hamlet,
+        Self::Groups,
+        Self::Poverty,
+        Self::HouseholdCode,
+        Self::HouseholdHead,
+        Self::CaregiverName,
+        Self::CaregiverRelation,
+        Self::CaregiverPhone,
+        Self::RegisteredOn,
+        Self::Notes,
+    ];
+
+    /// The fields an incidents' file may have.
+    pub const INCIDENTS: [Field; 23] = [
+        Self::RowNumber,
+        Self::IncidentNumber,
+        Self::IncidentRef,
+        Self::OccurredOn,
+        Self::IncidentKind,
+        Self::AbuseForm,
+        Self::SexualSubtype,
+        Self::Setting,
+        Self::Perpetrator,
+        Self::Offence,
+        Self::JusticeStage,
+        Self::JusticeMeasure,
+        Self::Injury,
+        Self::Fatal,
+        Self::ChildCount,
+        Self::RecordId,
+        Self::ExternalId,
+        Self::CaseNumber,
+        Self::CommuneCode,
+        Self::CommuneName,
+        Self::DistrictName,
+        Self::Hamlet,
         Self::Notes,
     ];
 
@@ -78,6 +163,21 @@ impl Field {
             Self::CaregiverPhone => "phone",
             Self::RegisteredOn => "registered_on",
             Self::Notes => "notes",
+            Self::IncidentNumber => "incident_number",
+            Self::IncidentRef => "incident_ref",
+            Self::OccurredOn => "occurred_on",
+            Self::IncidentKind => "kind",
+            Self::AbuseForm => "abuse_form",
+            Self::SexualSubtype => "sexual_subtype",
+            Self::Setting => "setting",
+            Self::Perpetrator => "relation",
+            Self::Offence => "offence",
+            Self::JusticeStage => "justice_stage",
+            Self::JusticeMeasure => "justice_measure",
+            Self::Injury => "injury",
+            Self::Fatal => "fatal",
+            Self::ChildCount => "children",
+            Self::CaseNumber => "case_id",
         }
     }
 
@@ -118,6 +218,21 @@ impl Field {
             Self::CaregiverPhone => &["Số điện thoại", "Điện thoại", "SĐT", "Phone"],
             Self::RegisteredOn => &["Ngày đăng ký", "Ngày lập hồ sơ", "Ngày ghi nhận", "Registered on", "Registration date"],
             Self::Notes => &["Ghi chú", "Notes", "Note"],
+            Self::IncidentNumber => &["Số vụ việc", "Incident no.", "treem incident"],
+            Self::IncidentRef => &["Mã vụ việc", "Số hiệu vụ việc", "Incident ID", "Incident ref"],
+            Self::OccurredOn => &["Ngày xảy ra", "Ngày xảy ra vụ việc", "Thời gian xảy ra", "Occurred on", "Date of incident"],
+            Self::IncidentKind => &["Loại vụ việc", "Loại", "Kind", "Incident kind"],
+            Self::AbuseForm => &["Hình thức xâm hại", "Form of abuse"],
+            Self::SexualSubtype => &["Hành vi xâm hại tình dục", "Sexual abuse"],
+            Self::Setting => &["Môi trường xâm hại", "Môi trường", "Setting"],
+            Self::Perpetrator => &["Quan hệ của người gây hại với trẻ", "Người gây hại", "Perpetrator's relation", "Perpetrator"],
+            Self::Offence => &["Hành vi vi phạm", "Tội danh", "Offence"],
+            Self::JusticeStage => &["Giai đoạn tố tụng", "Justice stage"],
+            Self::JusticeMeasure => &["Biện pháp áp dụng", "Biện pháp xử lý", "Measure"],
+            Self::Injury => &["Loại tai nạn, thương tích", "Loại tai nạn", "Tai nạn, thương tích", "Accident or injury", "Injury"],
+            Self::Fatal => &["Tử vong", "Fatal"],
+            Self::ChildCount => &["Số trẻ em liên quan", "Children involved"],
+            Self::CaseNumber => &["Số hồ sơ trường hợp", "Case no."],
         }
     }
 }
@@ -158,13 +273,19 @@ impl Columns {
 /// Maps a header row, reporting unknown headers (warnings: the column is not imported),
 /// a field named twice and missing required fields (errors of the file).
 pub fn map_columns(header: &[String], required: &[Field], one_of: &[&[Field]]) -> (Columns, Vec<Problem>) {
+    map_columns_of(header, &Field::CHILDREN, required, one_of)
+}
+
+/// [`map_columns`] for a file whose fields are `known`: a header naming a field of another
+/// kind of file is an unknown column here.
+pub fn map_columns_of(header: &[String], known: &[Field], required: &[Field], one_of: &[&[Field]]) -> (Columns, Vec<Problem>) {
     let mut columns = Columns::default();
     let mut problems = Vec::new();
     for (i, h) in header.iter().enumerate() {
         if h.trim().is_empty() {
             continue;
         }
-        match field_of(h) {
+        match field_of(h).filter(|f| known.contains(f)) {
             Some(f) if columns.index(f).is_some() => {
                 let first = columns.header(f).to_owned();
                 problems.push(Problem::error(0, h, f.key(), h, format!("the columns {first} and {h} name the same field: keep one")));

@@ -14,6 +14,7 @@
 pub mod children;
 pub mod columns;
 pub mod decode;
+pub mod incidents;
 pub mod problem;
 pub mod table;
 pub mod values;

@@ -185,9 +185,26 @@ fn into_table(
     Ok(Table { format, sheet, header, header_row: header_line, rows, problems })
 }
 
+/// The separator of a CSV: the one seen most often outside quotes in its first five lines
+/// (a title line above the header, one quoted cell, tells nothing; a tie is a comma).
 fn delimiter(text: &str) -> u8 {
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
-    let count = |d: char| first.chars().filter(|c| *c == d).count();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(5).collect();
+    let count = |d: char| {
+        lines
+            .iter()
+            .map(|l| {
+                let mut quoted = false;
+                l.chars()
+                    .filter(|c| {
+                        if *c == '"' {
+                            quoted = !quoted;
+                        }
+                        !quoted && *c == d
+                    })
+                    .count()
+            })
+            .sum::<usize>()
+    };
     [(b'\t', count('\t')), (b';', count(';')), (b',', count(','))].into_iter().max_by_key(|(_, n)| *n).map_or(b',', |(d, _)| d)
 }
 
@@ -310,6 +327,13 @@ fn read_xlsx(bytes: &[u8], limits: &Limits, known: &dyn Fn(&str) -> bool) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_separator_is_read_outside_quotes_below_a_title() {
+        assert_eq!(delimiter("\"Vụ việc: 3; xuất lúc 04/12/2026\"\nSố,Ngày,Loại\n1,09/01/2026,\"Tai nạn, thương tích\"\n"), b',');
+        assert_eq!(delimiter("Họ và tên;Ngày sinh;Giới tính\nAn;01/03/2015;Nữ\n"), b';');
+        assert_eq!(delimiter("a\tb\tc\n1\t2\t3\n"), b'\t');
+    }
 
     fn known(h: &str) -> bool {
         ["Họ và tên", "Ngày sinh", "Giới tính"].contains(&h)

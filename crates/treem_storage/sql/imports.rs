@@ -5,24 +5,28 @@ use sqlx::{QueryBuilder, Row};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use treem_domain::audit::AuditEvent;
 use treem_domain::child::HivStatus;
-use treem_storage::{CaregiverRecord, ImportBatch, ImportBatchRecord, ImportChild, ImportOutcome, ImportStore, StorageError};
+use treem_domain::incident::{AbuseForm, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype};
+use treem_storage::{
+    CaregiverRecord, ImportBatch, ImportBatchRecord, ImportChild, ImportOutcome, ImportStore, IncidentImportBatch, StorageError,
+};
 
 use crate::accounts::append_audit_for;
 use crate::dialect::*;
 
 const KIND: &str = "children";
+const INCIDENTS: &str = "incidents";
 
 /// Rows per INSERT: under PostgreSQL's 65,535 bound parameters (17 per child) and SQLite's 32,766.
 const CHUNK: usize = 500;
 
 #[async_trait]
 impl ImportStore for DbStore {
-    async fn imported_keys(&self, keys: &[String]) -> Result<Vec<String>, StorageError> {
+    async fn imported_keys(&self, kind: &str, keys: &[String]) -> Result<Vec<String>, StorageError> {
         let mut found = Vec::new();
         for chunk in keys.chunks(500) {
             let sql = format!("SELECT import_key FROM import_record WHERE kind = $1 AND {} ORDER BY import_key", in_texts("import_key", 2));
             let rows: Vec<String> = sqlx::query_scalar(&sql)
-                .bind(KIND)
+                .bind(kind)
                 .bind(text_list(chunk.iter().map(String::as_str)))
                 .fetch_all(&self.pool)
                 .await
@@ -175,6 +179,117 @@ impl ImportStore for DbStore {
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }
         out.added = ids;
+        sqlx::query("UPDATE import_batch SET added = $1, skipped = $2 WHERE id = $3")
+            .bind(i64::try_from(out.added.len()).unwrap_or(i64::MAX))
+            .bind(i64::try_from(out.skipped.len()).unwrap_or(i64::MAX))
+            .bind(batch_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        append_audit_for(&mut tx, &*self.clock, audit, batch_id).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(out)
+    }
+
+    async fn imported_children(&self, keys: &[String]) -> Result<Vec<(String, i64)>, StorageError> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(500) {
+            let sql = format!(
+                "SELECT import_key, child_id FROM import_record WHERE kind = $1 AND {} AND child_id IS NOT NULL ORDER BY import_key",
+                in_texts("import_key", 2)
+            );
+            let rows = sqlx::query(&sql)
+                .bind(KIND)
+                .bind(text_list(chunk.iter().map(String::as_str)))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+            for r in rows {
+                found.push((r.try_get(0).map_err(map_err)?, r.try_get(1).map_err(map_err)?));
+            }
+        }
+        Ok(found)
+    }
+
+    async fn import_incidents(
+        &self,
+        batch: &IncidentImportBatch,
+        created_by: i64,
+        audit: &AuditEvent,
+    ) -> Result<ImportOutcome, StorageError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let now = Stamp(self.clock.now());
+        let batch_id: i64 = sqlx::query_scalar(
+            "INSERT INTO import_batch (kind, file_name, checksum, added, skipped, created_by_id, created_at) VALUES ($1, $2, $3, 0, 0, $4, $5) RETURNING id",
+        )
+        .bind(INCIDENTS)
+        .bind(&batch.file_name)
+        .bind(&batch.checksum)
+        .bind(created_by)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let mut out = ImportOutcome { batch_id, ..ImportOutcome::default() };
+        // A province's incidents are thousands a year, not hundreds of thousands: one
+        // statement per row, inside the one transaction.
+        for (index, row) in batch.incidents.iter().enumerate() {
+            let seen: Option<i64> = sqlx::query_scalar("SELECT id FROM import_record WHERE kind = $1 AND import_key = $2")
+                .bind(INCIDENTS)
+                .bind(&row.key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            if seen.is_some() {
+                out.skipped.push(index);
+                continue;
+            }
+            let f = &row.fields;
+            let sql = format!(
+                "INSERT INTO incident (id, kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, offence, justice_stage, \
+                 justice_measure, injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) {OVERRIDING} \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1)"
+            );
+            sqlx::query(&sql)
+                .bind(row.id)
+                .bind(f.kind.as_str())
+                .bind(f.occurred_on)
+                .bind(f.unit.0)
+                .bind(f.abuse_form.map(AbuseForm::as_str))
+                .bind(f.sexual_subtype.map(SexualSubtype::as_str))
+                .bind(f.setting.map(Setting::as_str))
+                .bind(f.relation.map(Relation::as_str))
+                .bind(&f.offence)
+                .bind(f.justice_stage.map(JusticeStage::as_str))
+                .bind(f.justice_measure.map(JusticeMeasure::as_str))
+                .bind(f.injury.map(InjuryKind::as_str))
+                .bind(f.fatal)
+                .bind(&f.notes)
+                .bind(f.case_id.map(|c| c.0))
+                .bind(created_by)
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            for child in &f.children {
+                sqlx::query("INSERT INTO incident_child (incident_id, child_id) VALUES ($1, $2)")
+                    .bind(row.id)
+                    .bind(child)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+            sqlx::query("INSERT INTO import_record (batch_id, kind, import_key, incident_id) VALUES ($1, $2, $3, $4)")
+                .bind(batch_id)
+                .bind(INCIDENTS)
+                .bind(&row.key)
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            out.added.push(row.id);
+        }
         sqlx::query("UPDATE import_batch SET added = $1, skipped = $2 WHERE id = $3")
             .bind(i64::try_from(out.added.len()).unwrap_or(i64::MAX))
             .bind(i64::try_from(out.skipped.len()).unwrap_or(i64::MAX))

@@ -36,13 +36,31 @@ pub struct ImportBatch {
     pub children: Vec<ImportChild>,
 }
 
+/// An incident to record, drawn an id by the caller (ids in sequence would tell of the
+/// hidden records between them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportIncident {
+    /// Unique per kind: a row whose key is stored already is skipped.
+    pub key: String,
+    pub id: i64,
+    pub fields: treem_domain::incident::IncidentFields,
+}
+
+/// A file's incidents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentImportBatch {
+    pub file_name: String,
+    pub checksum: String,
+    pub incidents: Vec<ImportIncident>,
+}
+
 /// What an import stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportOutcome {
     pub batch_id: i64,
-    /// The new children's ids, in the file's order.
+    /// The new records' ids (children or incidents), in the file's order.
     pub added: Vec<i64>,
-    /// The indexes (in `ImportBatch::children`) of rows imported before, not added again.
+    /// The indexes (in the batch's rows) of rows imported before, not added again.
     pub skipped: Vec<usize>,
     /// The households the rows were attached to (new or existing).
     pub households: Vec<i64>,
@@ -63,13 +81,25 @@ pub struct ImportBatchRecord {
 
 #[async_trait]
 pub trait ImportStore: Send + Sync {
-    /// Of `keys` (of kind `children`), those already imported.
-    async fn imported_keys(&self, keys: &[String]) -> Result<Vec<String>, StorageError>;
+    /// Of `keys` of `kind` (`children`, `incidents`), those already imported.
+    async fn imported_keys(&self, kind: &str, keys: &[String]) -> Result<Vec<String>, StorageError>;
+
+    /// The children imported under `keys` (`id:` and a register's identifier), with their ids.
+    async fn imported_children(&self, keys: &[String]) -> Result<Vec<(String, i64)>, StorageError>;
 
     /// Stores every child of `batch` not imported before, with its household, poverty,
     /// groups and caregiver, and `audit` (its record key set to the batch), in one
     /// transaction: all of it or nothing.
     async fn import_children(&self, batch: &ImportBatch, created_by: i64, audit: &AuditEvent) -> Result<ImportOutcome, StorageError>;
+
+    /// Records every incident of `batch` not imported before, with its children, and `audit`
+    /// (its record key set to the batch), in one transaction: all of it or nothing.
+    async fn import_incidents(
+        &self,
+        batch: &IncidentImportBatch,
+        created_by: i64,
+        audit: &AuditEvent,
+    ) -> Result<ImportOutcome, StorageError>;
 
     /// The latest imports, newest first.
     async fn import_batches(&self, limit: i64) -> Result<Vec<ImportBatchRecord>, StorageError>;

@@ -161,16 +161,140 @@ pub fn template_xlsx(lang: Lang, catalog: &UnitCatalog, on: time::Date) -> Resul
     book.save_to_buffer().map_err(|e| e.to_string())
 }
 
+/// The incidents' template columns: the day, the place, the kind and its classification,
+/// the children involved, the file's own identifier.
+pub const INCIDENT_TEMPLATE_FIELDS: [Field; 18] = [
+    Field::RowNumber,
+    Field::IncidentRef,
+    Field::OccurredOn,
+    Field::CommuneCode,
+    Field::CommuneName,
+    Field::Hamlet,
+    Field::IncidentKind,
+    Field::AbuseForm,
+    Field::SexualSubtype,
+    Field::Setting,
+    Field::Perpetrator,
+    Field::Offence,
+    Field::JusticeStage,
+    Field::JusticeMeasure,
+    Field::Injury,
+    Field::Fatal,
+    Field::RecordId,
+    Field::ExternalId,
+];
+
+const INCIDENT_EXAMPLE: [&str; 18] = [
+    "1",
+    "VV-2026-001",
+    "09/01/2026",
+    "29884",
+    "Phường Mỹ Ngãi",
+    "",
+    "Tai nạn, thương tích",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "Đuối nước",
+    "Không",
+    "",
+    "MN-001",
+];
+
+/// The incidents' template as CSV.
+pub fn incident_template_csv() -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(INCIDENT_TEMPLATE_FIELDS.iter().map(|f| f.template_header()));
+    let _ = w.write_record(INCIDENT_EXAMPLE);
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend(w.into_inner().unwrap_or_default());
+    out
+}
+
+/// The incidents' template as XLSX, with a sheet of the allowed words of every list (the
+/// first of each code's words; the others and treem's codes are read too) and the communes.
+pub fn incident_template_xlsx(lang: Lang, catalog: &UnitCatalog, on: time::Date) -> Result<Vec<u8>, String> {
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Danh sách vụ việc").map_err(e)?;
+    for (c, f) in INCIDENT_TEMPLATE_FIELDS.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|x| x.to_string())?;
+        sheet.write_string_with_format(0, c, f.template_header(), &bold).map_err(e)?;
+        sheet.set_column_width(c, 18).map_err(e)?;
+        sheet.set_column_format(c, &text).map_err(e)?;
+    }
+    for (c, v) in INCIDENT_EXAMPLE.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|x| x.to_string())?;
+        sheet.write_string(1, c, *v).map_err(e)?;
+    }
+    let allowed = book.add_worksheet();
+    allowed.set_name("Giá trị cho phép").map_err(e)?;
+    let t = |k: &str| translate(lang, k).to_owned();
+    let mut lines: Vec<(String, String, bool)> = vec![
+        (t("import.template_column"), t("import.template_values"), true),
+        ("Ngày xảy ra".into(), "dd/mm/yyyy (09/01/2026)".into(), false),
+        ("Tử vong".into(), "Có, Không (chỉ cho tai nạn, thương tích)".into(), false),
+        ("Mã hồ sơ treem".into(), t("import.template_child_records"), false),
+        ("Mã trẻ em".into(), t("import.template_child_refs"), false),
+    ];
+    for (field, words) in treem_import::incidents::VOCABULARY {
+        lines.push((String::new(), String::new(), false));
+        lines.push((field.template_header().to_owned(), t(&format!("import.template_when_{}", field.key())), true));
+        lines.extend(words.iter().map(|(_, names)| (names[0].to_owned(), String::new(), false)));
+    }
+    lines.push((String::new(), String::new(), false));
+    lines.push(("Mã xã".into(), "Xã/Phường/Thị trấn".into(), true));
+    let mut communes: Vec<_> = catalog.units().iter().filter(|u| u.level == UnitLevel::Commune && u.validity.contains(on)).collect();
+    treem_domain::units::sort_units(&mut communes);
+    lines.extend(communes.into_iter().map(|u| (u.code.clone(), u.name.clone(), false)));
+    let plain = Format::new();
+    for (row, (a, b, heading)) in lines.iter().enumerate() {
+        let row = u32::try_from(row).map_err(|x| x.to_string())?;
+        allowed.write_string_with_format(row, 0, a, if *heading { &bold } else { &text }).map_err(e)?;
+        allowed.write_string_with_format(row, 1, b, if *heading { &bold } else { &plain }).map_err(e)?;
+    }
+    allowed.set_column_width(0, 34).map_err(e)?;
+    allowed.set_column_width(1, 70).map_err(e)?;
+    book.save_to_buffer().map_err(e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_template_header_is_read_back_as_its_field() {
-        for f in TEMPLATE_FIELDS {
-            assert_eq!(treem_import::columns::field_of(f.template_header()), Some(f));
+        for f in TEMPLATE_FIELDS.iter().chain(&INCIDENT_TEMPLATE_FIELDS) {
+            assert_eq!(treem_import::columns::field_of(f.template_header()), Some(*f));
         }
         assert_eq!(safe_cell("=1+1"), "'=1+1");
         assert_eq!(safe_cell("An"), "An");
+    }
+
+    /// The words the pages and exports write for each incident code are read back as it.
+    #[test]
+    fn the_pages_words_of_every_incident_code_import_back_as_it() {
+        use treem_import::columns::Field;
+        let prefix = |f: Field| match f {
+            Field::IncidentKind => "incident.kind",
+            Field::Perpetrator => "relation",
+            other => other.key(),
+        };
+        for (field, words) in treem_import::incidents::VOCABULARY {
+            for (code, _) in words {
+                for lang in [Lang::Vi, Lang::En] {
+                    let key = format!("{}.{code}", prefix(field));
+                    let label = translate(lang, &key);
+                    assert_eq!(treem_import::incidents::code_of(words, label), Some(*code), "{field:?} {lang:?}: {label}");
+                }
+            }
+        }
     }
 }

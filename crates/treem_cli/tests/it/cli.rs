@@ -21,6 +21,7 @@ fn help_everywhere() {
         vec!["bench", "http", "--help"],
         vec!["bench", "import", "--help"],
         vec!["import", "children", "--help"],
+        vec!["import", "incidents", "--help"],
         vec!["db", "backup", "--help"],
         vec!["db", "verify", "--help"],
         vec!["db", "restore", "--help"],
@@ -276,6 +277,18 @@ fn a_register_imports_from_the_command_line_once_with_its_report() {
     assert!(ok && out.contains("0 added, 1 imported before"), "a second import adds nothing: {out}");
     let (ok, _, err) = treem(&["import", "children", "--database", &url, f, "--user", "nobody"]);
     assert!(!ok && err.contains("no such account"), "{err}");
+    // A register of incidents naming that child by the children's register's identifier.
+    std::fs::write(&file, "Mã trẻ em,Họ và tên,Ngày sinh,Giới tính,Mã xã\nMN-9,Lê Thị Cúc,02/03/2015,Nữ,29884\n").unwrap();
+    let (ok, out, err) = treem(&["import", "children", "--database", &url, f, "--user", "xa.cli"]);
+    assert!(ok, "{out} {err}");
+    let incidents = dir.path().join("vu-viec.csv");
+    std::fs::write(&incidents, "Ngày xảy ra,Mã xã,Loại vụ việc,Loại tai nạn,Mã trẻ em\n01/03/2026,29884,Tai nạn,Đuối nước,MN-9\n02/03/2026,29884,Tai nạn,Sét đánh,MN-9\n").unwrap();
+    let v = incidents.to_str().unwrap();
+    let (ok, out, _) = treem(&["import", "incidents", "--database", &url, v, "--user", "xa.cli"]);
+    assert!(!ok && out.contains("vu-viec.csv:2 [Loại tai nạn] error: không phải giá trị đã biết: ghi một trong Đuối nước; "), "{out}");
+    std::fs::write(&incidents, "Ngày xảy ra,Mã xã,Loại vụ việc,Loại tai nạn,Mã trẻ em\n01/03/2026,29884,Tai nạn,Đuối nước,MN-9\n").unwrap();
+    let (ok, out, err) = treem(&["import", "incidents", "--database", &url, v, "--user", "xa.cli", "--lang", "en"]);
+    assert!(ok && out.contains("1 added, 0 imported before"), "{out} {err}");
 }
 
 #[test]

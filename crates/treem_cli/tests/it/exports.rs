@@ -133,9 +133,9 @@ async fn incidents_export_with_their_classification_and_a_total_row_but_no_notes
         let abuse = rows.iter().find(|r| r.get(2).is_some_and(|k| k == "Xâm hại trẻ em")).unwrap();
         assert_eq!(abuse[1], "09/01/2026");
         assert_eq!((abuse[3].as_str(), abuse[5].as_str(), abuse[6].as_str()), ("Bạo lực", "Gia đình", "Cha, mẹ"));
-        assert_eq!(abuse[11], "2");
+        assert_eq!(abuse[12], "2");
         assert_eq!(rows[4][..3], ["Tổng cộng".to_owned(), String::new(), "2".to_owned()]);
-        assert_eq!((rows[4][10].as_str(), rows[4][11].as_str()), ("1", "3"), "one death, three children");
+        assert_eq!((rows[4][11].as_str(), rows[4][12].as_str()), ("1", "3"), "one death, three children");
         assert!(!String::from_utf8_lossy(&body).contains("Chi tiết không được xuất"));
         // A filter by kind and year, from the page.
         let (status, _, body) = download(&t, "/incidents/export.csv?kind=accident&year=2026", &session).await;
@@ -146,7 +146,7 @@ async fn incidents_export_with_their_classification_and_a_total_row_but_no_notes
         let (_, _, xlsx) = download(&t, "/incidents/export.xlsx", &session).await;
         let range = sheet(xlsx);
         assert!(matches!(range.get_value((2, 1)), Some(Data::DateTime(_))), "a date as a date");
-        assert_eq!(range.get_value((4, 11)), Some(&Data::Float(3.0)), "the total as a number");
+        assert_eq!(range.get_value((4, 12)), Some(&Data::Float(3.0)), "the total as a number");
         assert_eq!(t.store_audit_actions("incident.export").await, 3);
     }
 }

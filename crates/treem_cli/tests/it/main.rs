@@ -28,6 +28,7 @@ mod http_ui;
 mod hub;
 mod i18n;
 mod imports;
+mod incident_imports;
 mod incidents;
 mod indicator_pages;
 mod openapi;

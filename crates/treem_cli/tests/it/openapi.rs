@@ -123,6 +123,7 @@ async fn world(t: &TestApp) -> (BTreeMap<&'static str, String>, Ids, i64) {
     by_param.insert("/api/v1/children/{id}/unmerge id".into(), duplicate.to_string());
     by_param.insert("/api/v1/indicators/{code} code".into(), "children.accidents_probe".into());
     by_param.insert("case_version".into(), case_version.to_string());
+    by_param.insert("child".into(), child.to_string());
     by_param.insert("child_version".into(), child_version.to_string());
     by_param.insert("children".into(), child.to_string());
     by_param.insert("row".into(), row.to_string());
@@ -403,7 +404,13 @@ async fn every_answer_of_every_operation_is_in_the_openapi_document() {
             // The body as the document says it is sent: JSON, or a CSV upload.
             let media = op["requestBody"]["content"].as_object().and_then(|c| c.keys().next().cloned()).unwrap_or_default();
             let valid_json = valid_body(method, template, unit, &ids);
-            let valid = if template.contains("/imports/children") {
+            let valid = if template.contains("/imports/incidents") {
+                format!(
+                    "Ngày xảy ra,Mã xã,Loại vụ việc,Loại tai nạn,Mã hồ sơ treem\n01/03/2026,29884,Tai nạn,Đuối nước,{}\n",
+                    ids.by_param["child"]
+                )
+                .into_bytes()
+            } else if template.contains("/imports/children") {
                 "Họ và tên,Ngày sinh,Giới tính,Mã xã\nNguyễn Thị An,01/03/2015,Nữ,29884\n".as_bytes().to_vec()
             } else if media == "text/csv" {
                 format!("element,unit,year,sex,value,note\nchildren_taught_to_swim,{unit},2025,male,40,\n").into_bytes()

@@ -4,7 +4,8 @@
 use time::macros::date;
 
 use super::*;
-use crate::{CaregiverRecord, ImportBatch, ImportChild};
+use crate::{CaregiverRecord, ImportBatch, ImportChild, ImportIncident, IncidentImportBatch};
+use treem_domain::incident::{IncidentFields, IncidentId, IncidentKind, InjuryKind};
 
 fn row(key: &str, name: &str, unit: UnitId, household: Option<&str>) -> ImportChild {
     ImportChild {
@@ -42,7 +43,7 @@ pub async fn imports_are_all_or_nothing_and_idempotent(store: &dyn Store) {
     assert_eq!(store.household(out.households[0]).await.unwrap().unwrap().poverty, vec![(2024, "near_poor".to_owned())]);
     assert_eq!(store.dated(crate::Dated::Circumstance, a).await.unwrap()[0].what, "a");
     assert_eq!(store.caregivers(a).await.unwrap()[0].name, "Lê Thị Mẹ");
-    let mut keys = store.imported_keys(&["id:T2".into(), "id:T9".into(), "id:T1".into()]).await.unwrap();
+    let mut keys = store.imported_keys("children", &["id:T2".into(), "id:T9".into(), "id:T1".into()]).await.unwrap();
     keys.sort();
     assert_eq!(keys, ["id:T1", "id:T2"]);
     // The same file again, with one new row: only that row is added.
@@ -62,6 +63,67 @@ pub async fn imports_are_all_or_nothing_and_idempotent(store: &dyn Store) {
     };
     assert!(store.import_children(&bad, by, &ev("import.children").record("import", "")).await.is_err());
     assert_eq!(audit_actions(store).await.len(), chain, "a refused import leaves no audit entry");
-    assert!(store.imported_keys(&["id:T4".into()]).await.unwrap().is_empty(), "nor any of its rows");
+    assert!(store.imported_keys("children", &["id:T4".into()]).await.unwrap().is_empty(), "nor any of its rows");
     assert_eq!(store.import_batches(10).await.unwrap().len(), 2, "nor its batch");
+}
+
+fn drowning(key: &str, id: i64, unit: UnitId, children: Vec<i64>) -> ImportIncident {
+    ImportIncident {
+        key: key.into(),
+        id,
+        fields: IncidentFields {
+            kind: IncidentKind::Accident,
+            occurred_on: date!(2025 - 06 - 01),
+            unit,
+            abuse_form: None,
+            sexual_subtype: None,
+            setting: None,
+            relation: None,
+            offence: None,
+            justice_stage: None,
+            justice_measure: None,
+            injury: Some(InjuryKind::Drowning),
+            fatal: true,
+            notes: None,
+            children,
+            case_id: None,
+        },
+    }
+}
+
+pub async fn incident_imports_are_all_or_nothing_and_find_imported_children(store: &dyn Store) {
+    let u = with_small_units(store).await;
+    let by = an_account(store, "nhap.vv").await;
+    let kids =
+        ImportBatch { file_name: "so.csv".into(), checksum: "ef".repeat(32), children: vec![row("id:MN-1", "Lê Văn An", u.east, None)] };
+    let child = store.import_children(&kids, by, &ev("import.children").record("import", "")).await.unwrap().added[0];
+    assert_eq!(store.imported_children(&["id:MN-1".into(), "id:MN-9".into()]).await.unwrap(), [("id:MN-1".to_owned(), child)]);
+    let batch = IncidentImportBatch {
+        file_name: "vu-viec.xlsx".into(),
+        checksum: "12".repeat(32),
+        incidents: vec![drowning("id:V1", 8_100_001, u.east, vec![child]), drowning("row:x", 8_100_002, u.west, vec![child])],
+    };
+    let out = store.import_incidents(&batch, by, &ev("import.incidents").record("import", "")).await.unwrap();
+    assert_eq!(out.added, [8_100_001, 8_100_002]);
+    let stored = store.incident(IncidentId(8_100_001), None).await.unwrap().unwrap();
+    assert_eq!((stored.fields.children.clone(), stored.fields.fatal), (vec![child], true));
+    assert_eq!(last_audit(store).await.event.record_key, Some(out.batch_id.to_string()));
+    assert_eq!(store.imported_keys("incidents", &["id:V1".into(), "id:MN-1".into()]).await.unwrap(), ["id:V1"], "keys are per kind");
+    // Again with one new row: only it is added.
+    let mut again = batch.clone();
+    again.incidents.push(drowning("id:V3", 8_100_003, u.east, vec![child]));
+    let out2 = store.import_incidents(&again, by, &ev("import.incidents").record("import", "")).await.unwrap();
+    assert_eq!((out2.added.clone(), out2.skipped.clone()), (vec![8_100_003], vec![0, 1]));
+    assert_eq!(store.import_batches(1).await.unwrap()[0].kind, "incidents");
+    // A row the database refuses (a child that does not exist) leaves nothing of the file.
+    let chain = audit_actions(store).await.len();
+    let bad = IncidentImportBatch {
+        file_name: "x.csv".into(),
+        checksum: "34".repeat(32),
+        incidents: vec![drowning("id:V4", 8_100_004, u.east, vec![child]), drowning("id:V5", 8_100_005, u.east, vec![987_654_321])],
+    };
+    assert!(store.import_incidents(&bad, by, &ev("import.incidents").record("import", "")).await.is_err());
+    assert_eq!(audit_actions(store).await.len(), chain);
+    assert!(store.incident(IncidentId(8_100_004), None).await.unwrap().is_none(), "nor any of its incidents");
+    assert!(store.imported_keys("incidents", &["id:V4".into()]).await.unwrap().is_empty());
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use std::sync::Arc;
-use treem_app::imports::{ImportOptions, ImportReport};
+use treem_app::imports::{ImportKind, ImportOptions, ImportReport};
 use treem_app::App;
 use utoipa::ToSchema;
 
@@ -19,6 +19,7 @@ pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(import_children))
+        .routes(routes!(import_incidents))
         .layer(axum::extract::DefaultBodyLimit::max(crate::params::MAX_UPLOAD_BYTES))
 }
 
@@ -57,7 +58,7 @@ pub struct ImportReportDto {
     dry_run: bool,
     /// Whether the rows were stored (false for a dry run and for a file with errors).
     stored: bool,
-    /// The new children's ids, when stored.
+    /// The new records' ids (children or incidents), when stored.
     added_ids: Vec<i64>,
     problems: Vec<ProblemDto>,
 }
@@ -128,6 +129,29 @@ pub async fn import_children(
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    import(&app, &a, q, &body, ImportKind::Children).await
+}
+
+/// Checks a file of incidents (abuse, children in conflict with the law, accidents and
+/// injuries: one row each, the children involved by treem record number or by the `Mã trẻ
+/// em` their register was imported with) and, with `dry_run=false`, records its new rows:
+/// all of them, or none when any row has an error (then 422 with the same report).
+#[utoipa::path(post, path = "/api/v1/imports/incidents", tag = "incidents", security(("token" = [])),
+    params(("file_name" = String, Query, description = "the file's name, e.g. vu-viec.xlsx"),
+           ("dry_run" = Option<bool>, Query, description = "check only (default true)")),
+    request_body(content = String, content_type = "text/csv", description = "the file's bytes: CSV, or an XLSX workbook (`file_name` ending in .xlsx)"),
+    responses((status = 200, body = ImportReportDto), (status = 201, body = ImportReportDto), (status = 422, body = ImportRefusal),
+              (status = 403, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope)))]
+pub async fn import_incidents(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    import(&app, &a, q, &body, ImportKind::Incidents).await
+}
+
+async fn import(app: &App, a: &treem_app::Actor, q: Option<String>, body: &[u8], kind: ImportKind) -> Result<Response, ApiError> {
     let q = q.unwrap_or_default();
     let file_name = crate::params::query_param(&q, "file_name").filter(|f| !f.trim().is_empty()).unwrap_or_else(|| "import.csv".to_owned());
     let dry_run = match crate::params::query_param(&q, "dry_run").as_deref() {
@@ -139,7 +163,8 @@ pub async fn import_children(
         Some(v) => Some(treem_app::units::parse_user_date("as_of", &v)?),
         None => None,
     };
-    let report = app.import_children(&a, &file_name, &body, ImportOptions { dry_run, as_of }).await?;
+    let options = ImportOptions { kind, dry_run, as_of };
+    let report = app.import_tracked(a, &file_name, body, options, &treem_app::imports::ImportProgress::default()).await?;
     let status = if report.refused() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else if report.stored.is_some() {

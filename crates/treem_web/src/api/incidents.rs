@@ -195,8 +195,8 @@ pub async fn create_incident(
 }
 
 /// Every incident in the caller's area of the kinds the role sees (optionally of one kind,
-/// between `from` and `to`) as CSV or XLSX, with a total row (audited; no notes, no offence's
-/// words, no children's names).
+/// between `from` and `to`) as CSV or XLSX, with a total row; the children by record number,
+/// not by name; no notes (audited). Imports back (`/api/v1/imports/incidents`) as the same records.
 #[utoipa::path(get, path = "/api/v1/incidents/export", tag = "incidents", security(("token" = [])),
     params(("format" = Option<String>, Query, description = "csv (default) or xlsx"), ("kind" = Option<String>, Query), ("from" = Option<String>, Query, description = "YYYY-MM-DD"),
            ("to" = Option<String>, Query, description = "YYYY-MM-DD")),

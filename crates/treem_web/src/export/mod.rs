@@ -129,6 +129,22 @@ const CHILD_COLUMNS: [(&str, &str, f64); 8] = [
     ("Ngày đăng ký", "Registered on", 14.0),
 ];
 
+/// A commune or hamlet as the registers write it: the commune's code and name, and the
+/// hamlet's name (a hamlet's commune is its parent on `on`), as the import reads them back.
+pub fn commune_cells(app: &App, unit: treem_domain::units::UnitId, on: time::Date) -> [Out; 3] {
+    let catalog = app.units.catalog();
+    let unit = catalog.get(unit);
+    let (commune, hamlet) = match unit {
+        Some(u) if u.level == UnitLevel::Hamlet => (catalog.parent_on(u.id, on).and_then(|p| catalog.get(p)), u.name.clone()),
+        other => (other, String::new()),
+    };
+    [
+        Out::Text(commune.map(|u| u.code.clone()).unwrap_or_default()),
+        Out::Text(commune.map(|u| u.name.clone()).unwrap_or_default()),
+        Out::Text(hamlet),
+    ]
+}
+
 /// The name of the area a person works in, for a title row ("" for roles without one).
 pub fn area_name(app: &App, actor: &treem_app::Actor) -> String {
     actor.scope_unit.and_then(|u| app.units.catalog().get(u).map(|u| u.name.clone())).unwrap_or_default()
@@ -148,18 +164,10 @@ fn child_title(lang: Lang, app: &App, actor: &treem_app::Actor, n: usize) -> Str
 /// and hamlet on the registration date, registration date. No sensitive field. Imports back
 /// as the same records.
 pub fn children_sheet(app: &App, lang: Lang, actor: &treem_app::Actor, rows: &[treem_app::children::ChildSummary]) -> Sheet {
-    let catalog = app.units.catalog();
     let lines = rows
         .iter()
         .map(|c| {
-            let unit = catalog.get(c.residence_unit);
-            // A hamlet's commune is its parent on the record's date.
-            let (commune, hamlet) = match unit {
-                Some(u) if u.level == UnitLevel::Hamlet => {
-                    (catalog.parent_on(u.id, c.registered_on).and_then(|p| catalog.get(p)), u.name.clone())
-                }
-                other => (other, String::new()),
-            };
+            let [code, commune, hamlet] = commune_cells(app, c.residence_unit, c.registered_on);
             let sex = match (c.sex, lang) {
                 (treem_domain::child::Sex::Male, Lang::Vi) => "Nam",
                 (treem_domain::child::Sex::Female, Lang::Vi) => "Nữ",
@@ -170,9 +178,9 @@ pub fn children_sheet(app: &App, lang: Lang, actor: &treem_app::Actor, rows: &[t
                 Out::text(c.full_name.as_str()),
                 Out::Date(c.birth_date),
                 Out::text(sex),
-                Out::Text(commune.map(|u| u.code.clone()).unwrap_or_default()),
-                Out::Text(commune.map(|u| u.name.clone()).unwrap_or_default()),
-                Out::Text(hamlet),
+                code,
+                commune,
+                hamlet,
                 Out::Date(c.registered_on),
             ]
         })

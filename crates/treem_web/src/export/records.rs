@@ -11,7 +11,7 @@ use treem_app::{Actor, App};
 use treem_domain::audit::AuditEntry;
 
 use super::sheet::{Out, Sheet};
-use super::{area_name, columns, total_label};
+use super::{area_name, columns, commune_cells, total_label};
 use crate::audit_words;
 use crate::i18n::{translate, Lang};
 
@@ -186,7 +186,8 @@ pub fn cases_sheet(app: &App, f: &RecordsFile<'_>, rows: &[CaseRecord]) -> Sheet
     }
 }
 
-const INCIDENT_COLUMNS: [(&str, &str, f64); 15] = [
+/// The incidents' columns, as the import reads them back (its headers in both languages).
+const INCIDENT_COLUMNS: [(&str, &str, f64); 18] = [
     ("Số vụ việc", "Incident no.", 12.0),
     ("Ngày xảy ra", "Occurred on", 12.0),
     ("Loại vụ việc", "Kind", 24.0),
@@ -194,19 +195,23 @@ const INCIDENT_COLUMNS: [(&str, &str, f64); 15] = [
     ("Hành vi xâm hại tình dục", "Sexual abuse", 20.0),
     ("Môi trường xâm hại", "Setting", 14.0),
     ("Quan hệ của người gây hại với trẻ", "Perpetrator's relation", 20.0),
+    ("Hành vi vi phạm", "Offence", 20.0),
     ("Giai đoạn tố tụng", "Justice stage", 16.0),
     ("Biện pháp áp dụng", "Measure", 20.0),
     ("Loại tai nạn, thương tích", "Accident or injury", 18.0),
     ("Tử vong", "Fatal", 9.0),
     ("Số trẻ em liên quan", "Children involved", 10.0),
+    ("Mã hồ sơ treem", "treem record", 16.0),
     ("Số hồ sơ trường hợp", "Case no.", 12.0),
-    ("Mã đơn vị", "Unit code", 10.0),
-    ("Nơi xảy ra", "Place", 26.0),
+    ("Mã xã", "Commune code", 10.0),
+    ("Xã/Phường/Thị trấn", "Commune", 26.0),
+    ("Ấp/Khóm", "Hamlet", 20.0),
 ];
 
 /// The incidents of one's area, of the kinds the role sees: date, kind, the classification
-/// of its kind, fatal, how many children, the case, the unit. Not the notes, the offence's
-/// words or the children's names. A total row counts the incidents, deaths and children.
+/// of its kind (the offence as the police named it), fatal, the children (how many, and their
+/// record numbers), the case, the commune and hamlet. Not the notes nor the children's names.
+/// A total row counts the incidents, deaths and children. Imports back as the same records.
 pub fn incidents_sheet(app: &App, f: &RecordsFile<'_>, rows: &[IncidentView]) -> Sheet {
     let lang = f.lang;
     let sees = f.actor.role.visibility();
@@ -219,7 +224,8 @@ pub fn incidents_sheet(app: &App, f: &RecordsFile<'_>, rows: &[IncidentView]) ->
             // only under that rule, so a change there cannot leak them here.
             let shown = sees.sees(i.kind.sensitivity());
             let detail = |prefix: &str, code: Option<&str>| if shown { words(lang, prefix, code) } else { Out::Empty };
-            let [code, unit] = unit_cells(app, i.unit);
+            let [code, commune, hamlet] = commune_cells(app, i.unit, i.occurred_on);
+            let records = i.children.iter().map(i64::to_string).collect::<Vec<_>>().join("; ");
             deaths += i64::from(i.fatal);
             children += i64::try_from(i.children.len()).unwrap_or(0);
             vec![
@@ -230,22 +236,25 @@ pub fn incidents_sheet(app: &App, f: &RecordsFile<'_>, rows: &[IncidentView]) ->
                 detail("sexual_subtype", i.sexual_subtype.map(|x| x.as_str())),
                 detail("setting", i.setting.map(|x| x.as_str())),
                 detail("relation", i.relation.map(|x| x.as_str())),
+                if shown { Out::opt_text(i.offence.clone()) } else { Out::Empty },
                 detail("justice_stage", i.justice_stage.map(|x| x.as_str())),
                 detail("justice_measure", i.justice_measure.map(|x| x.as_str())),
                 detail("injury", i.injury.map(|x| x.as_str())),
                 yes_no(lang, i.fatal),
                 Out::Int(i64::try_from(i.children.len()).unwrap_or(0)),
+                Out::Text(records),
                 i.case_id.map_or(Out::Empty, |c| Out::Int(c.0)),
                 code,
-                unit,
+                commune,
+                hamlet,
             ]
         })
         .collect();
     let mut total = vec![Out::Empty; INCIDENT_COLUMNS.len()];
     total[0] = Out::text(total_label(lang));
     total[2] = Out::Int(i64::try_from(rows.len()).unwrap_or(0));
-    total[10] = Out::Int(deaths);
-    total[11] = Out::Int(children);
+    total[11] = Out::Int(deaths);
+    total[12] = Out::Int(children);
     Sheet {
         title: f.title(app, ("Danh sách vụ việc", "Incidents"), ("vụ việc", "incidents"), rows.len()),
         name: (if lang == Lang::Vi { "Vụ việc" } else { "Incidents" }).into(),

@@ -8,12 +8,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use std::sync::Arc;
-use treem_app::imports::{ImportOptions, ImportReport};
+use treem_app::imports::{ImportKind, ImportOptions, ImportReport};
 use treem_app::{App, AppError};
 
 use super::{render, Chrome, PageContext, PageError};
 use crate::i18n::Lang;
-use crate::import_files::{problem_message, report_csv, severity_key, template_csv, template_xlsx};
+use crate::import_files::{
+    incident_template_csv, incident_template_xlsx, problem_message, report_csv, severity_key, template_csv, template_xlsx,
+};
 use crate::session::SignedIn;
 
 pub use crate::params::MAX_UPLOAD_BYTES;
@@ -31,6 +33,8 @@ pub struct ConfirmForm {
 
 pub struct BatchLine {
     pub when: String,
+    /// The words of what the file held (children, incidents).
+    pub kind_key: String,
     pub file_name: String,
     pub added: String,
     pub skipped: String,
@@ -69,6 +73,8 @@ pub struct ReportPage {
     pub refused: bool,
     pub dry_run: bool,
     pub stored: bool,
+    /// A file of incidents (else of children).
+    pub incidents: bool,
     pub token: String,
     pub problems: Vec<ProblemLine>,
     /// Problems not listed on the page (they are in the report).
@@ -107,6 +113,7 @@ fn report_page(c: Chrome, report: &ImportReport, token: &str) -> ReportPage {
         refused: report.refused(),
         dry_run: report.dry_run,
         stored: report.stored.is_some(),
+        incidents: report.kind == ImportKind::Incidents,
         token: token.to_owned(),
         more: if report.problems.len() > SHOWN_PROBLEMS { count(lang, report.problems.len() - SHOWN_PROBLEMS) } else { String::new() },
         problems,
@@ -122,6 +129,7 @@ async fn batch_lines(app: &App, c: &Chrome, actor: &treem_app::Actor) -> Result<
         .into_iter()
         .map(|b| BatchLine {
             when: c.time(&b.created_at),
+            kind_key: format!("import.kind_{}", b.kind),
             file_name: b.file_name,
             added: count(c.lang, usize::try_from(b.added).unwrap_or(0)),
             skipped: count(c.lang, usize::try_from(b.skipped).unwrap_or(0)),
@@ -175,12 +183,32 @@ pub fn parse_as_of(s: &str) -> Result<Option<time::Date>, AppError> {
     treem_import::values::parse_date_text(s).map(Some).map_err(|m| AppError::invalid("as_of", m))
 }
 
-/// Checks an uploaded file (a dry run unless "import now" was chosen) and shows the report.
+/// Checks an uploaded register of children (a dry run unless "import now" was chosen) and shows the report.
 pub async fn upload_children(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
     multipart: Multipart,
+) -> Result<Response, PageError> {
+    upload(app, ctx, s, multipart, ImportKind::Children).await
+}
+
+/// Checks an uploaded register of incidents, as [`upload_children`] does.
+pub async fn upload_incidents(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    upload(app, ctx, s, multipart, ImportKind::Incidents).await
+}
+
+async fn upload(
+    app: Arc<App>,
+    ctx: PageContext,
+    s: treem_app::auth::CurrentSession,
+    multipart: Multipart,
+    kind: ImportKind,
 ) -> Result<Response, PageError> {
     let c = ctx.chrome("children");
     let refused = |e: AppError, c: Chrome| async {
@@ -200,7 +228,7 @@ pub async fn upload_children(
     if as_of.is_some_and(|d| d > app.clock.today_in_vietnam()) {
         return refused(AppError::invalid("as_of", "is in the future"), c).await;
     }
-    let options = ImportOptions { dry_run: !up.store_now, as_of };
+    let options = ImportOptions { kind, dry_run: !up.store_now, as_of };
     run(app.clone(), &ctx, &s.actor, up.file_name, up.bytes, options).await
 }
 
@@ -219,7 +247,7 @@ async fn run(
     let task = {
         let (app, actor, lang, job) = (app.clone(), actor.clone(), ctx.lang, job.clone());
         tokio::spawn(async move {
-            let outcome = match app.import_children_tracked(&actor, &file_name, &bytes, options, &job.progress).await {
+            let outcome = match app.import_tracked(&actor, &file_name, &bytes, options, &job.progress).await {
                 Ok(report) => {
                     let csv = report_csv(lang, &report);
                     // A clean check is kept for its confirmation; otherwise only its report.
@@ -313,7 +341,8 @@ pub async fn import_report(
     Ok(crate::export::attachment("text/csv; charset=utf-8", "bao-cao-nhap.csv", held.report.as_ref().clone()))
 }
 
-/// The template of a children's register: `tre-em.xlsx` (with a sheet of allowed values) or `tre-em.csv`.
+/// The template of a register: of children (`tre-em.xlsx`, with a sheet of allowed values, or
+/// `tre-em.csv`) or of incidents (`vu-viec.xlsx`, `vu-viec.csv`).
 pub async fn import_template(
     State(app): State<Arc<App>>,
     ctx: PageContext,
@@ -323,6 +352,14 @@ pub async fn import_template(
     s.actor.require(treem_domain::access::Action::Write).map_err(|e| ctx.error(e))?;
     match file.as_str() {
         "tre-em.csv" => Ok(crate::export::attachment("text/csv; charset=utf-8", "tre-em.csv", template_csv())),
+        "vu-viec.csv" => Ok(crate::export::attachment("text/csv; charset=utf-8", "vu-viec.csv", incident_template_csv())),
+        "vu-viec.xlsx" => {
+            let bytes = incident_template_xlsx(ctx.lang, &app.units.catalog(), app.clock.today_in_vietnam()).map_err(|e| {
+                tracing::error!(error = %e, "template failed");
+                ctx.error(AppError::NotFound)
+            })?;
+            Ok(crate::export::attachment(crate::export::sheet::XLSX, "vu-viec.xlsx", bytes))
+        }
         "tre-em.xlsx" => {
             let bytes = template_xlsx(ctx.lang, &app.units.catalog(), app.clock.today_in_vietnam()).map_err(|e| {
                 tracing::error!(error = %e, "template failed");
