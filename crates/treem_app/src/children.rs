@@ -443,30 +443,29 @@ impl ChildService {
         Ok(self.facts.after_child(duplicate, self.store.set_merged(duplicate, None, &event).await)?)
     }
 
-    /// Every child in scope matching `name`, for export (audited): all of them, never cut
-    /// (a province's 734,000 rows are about 70 MB in memory here; streamed rows are not built yet).
-    pub async fn export(&self, actor: &Actor, name: Option<&str>) -> Result<Vec<ChildSummary>, AppError> {
+    /// The fields a children's export writes (named in its audit entry).
+    pub const EXPORT_FIELDS: [&'static str; 5] = ["full_name", "sex", "birth_date", "residence_unit_id", "registered_on"];
+
+    /// Starts a streamed export of the children in scope matching a name: audited before
+    /// any row leaves (one `child.export` entry for the whole area, `in scope`), so a
+    /// download cut short by the reader is on the log too. The rows come from
+    /// [`ChildService::export_page`], a page at a time, so memory stays one page whatever the area.
+    pub async fn start_export(&self, actor: &Actor, name: Option<&str>) -> Result<(), AppError> {
         actor.require(Action::Export)?;
-        let mut out = Vec::new();
-        let mut after = None;
-        loop {
-            let filter = ChildFilter { name: name.map(str::to_owned), ..Default::default() };
-            let page = self.list_up_to(actor, &filter, after, WALK_PAGE, WALK_PAGE).await?;
-            out.extend(page.children);
-            match page.next_after {
-                Some(n) => after = Some(n),
-                None => break,
-            }
+        // Refused here, before the download begins, rather than by its first page.
+        if name.map(search_key).is_some_and(|n| n.chars().count() > 100) {
+            return Err(AppError::invalid("q", "at most 100 characters"));
         }
-        let event = actor.event("child.export", Outcome::Ok).record("child", format!("{} rows", out.len())).fields(&[
-            "full_name",
-            "sex",
-            "birth_date",
-            "residence_unit_id",
-            "registered_on",
-        ]);
-        self.store.audit(&event).await?;
-        Ok(out)
+        let event = actor.event("child.export", Outcome::Ok).record("child", "in scope").fields(&Self::EXPORT_FIELDS);
+        Ok(self.store.audit(&event).await?)
+    }
+
+    /// One page of a streamed export (see [`ChildService::start_export`]): at most
+    /// [`WALK_PAGE`] children after `after`, and where the next page starts.
+    pub async fn export_page(&self, actor: &Actor, name: Option<&str>, after: Option<i64>) -> Result<ChildPage, AppError> {
+        actor.require(Action::Export)?;
+        let filter = ChildFilter { name: name.map(str::to_owned), ..Default::default() };
+        self.list_up_to(actor, &filter, after, WALK_PAGE, WALK_PAGE).await
     }
 
     /// Updates a child in scope, refusing a stale `version` (as the caller saw it). Only

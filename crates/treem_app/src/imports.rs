@@ -291,7 +291,7 @@ impl ImportService {
         };
         report.format.clone_from(&table.format);
         report.sheet.clone_from(&table.sheet);
-        report.rows_read = table.rows.len();
+        report.rows_read = table.rows.iter().filter(|r| !treem_import::columns::is_total_row(&r.cells)).count();
         progress.rows.store(table.rows.len(), std::sync::atomic::Ordering::Relaxed);
         progress.set(2);
         let catalog = self.units.catalog();

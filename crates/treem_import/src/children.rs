@@ -82,14 +82,15 @@ pub fn known_header(h: &str) -> bool {
 pub fn read_children(table: &Table, catalog: &UnitCatalog, opts: Options) -> ChildTable {
     let (columns, mut problems) = map_columns(&table.header, REQUIRED, &[COMMUNE]);
     problems.extend(table.problems.iter().cloned());
-    let mut out = ChildTable { columns, read: table.rows.len(), ..ChildTable::default() };
+    let totals = table.rows.iter().filter(|r| crate::columns::is_total_row(&r.cells)).count();
+    let mut out = ChildTable { columns, read: table.rows.len() - totals, ..ChildTable::default() };
     if problems.iter().any(|p| p.row == 0 && p.severity == crate::Severity::Error) {
         out.problems = problems;
         return out;
     }
     let bad_rows: std::collections::HashSet<usize> = table.problems.iter().map(|p| p.row).collect();
     let mut keys: HashMap<String, usize> = HashMap::new();
-    for row in &table.rows {
+    for row in table.rows.iter().filter(|r| !crate::columns::is_total_row(&r.cells)) {
         let mut r = RowReader { columns: &out.columns, cells: &row.cells, row: row.number, problems: Vec::new() };
         if let Some(child) = read_row(&mut r, catalog, opts) {
             if let Some(first) = keys.get(&child.key) {

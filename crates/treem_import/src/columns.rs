@@ -244,6 +244,16 @@ pub fn fold(header: &str) -> String {
     spaced.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Whether a row is a register's total line: its first filled cell is "Tổng cộng" (or
+/// "Total"), alone or followed by the count ("Tổng cộng: 734 trẻ"). Such a row is not a
+/// record. "Tổng" alone is not enough: Tống is a family name.
+pub fn is_total_row(cells: &[crate::Cell]) -> bool {
+    cells.iter().map(crate::Cell::text).find(|t| !t.trim().is_empty()).is_some_and(|t| {
+        let f = fold(&t);
+        ["tong cong", "total"].iter().any(|w| f == *w || f.strip_prefix(w).is_some_and(|rest| rest.starts_with(' ')))
+    })
+}
+
 /// The field a header names, if any.
 pub fn field_of(header: &str) -> Option<Field> {
     let h = fold(header);
@@ -321,6 +331,16 @@ mod tests {
         assert_eq!(field_of("Ngày, tháng, năm sinh"), Some(Field::BirthDate));
         assert_eq!(field_of("Date of birth"), Some(Field::BirthDate));
         assert_eq!(field_of("Màu mắt"), None);
+    }
+
+    #[test]
+    fn total_lines_are_told_from_records() {
+        let row = |cells: &[&str]| cells.iter().map(|c| crate::Cell::Text((*c).to_owned())).collect::<Vec<_>>();
+        assert!(is_total_row(&row(&["", "Tổng cộng: 734 trẻ"])));
+        assert!(is_total_row(&row(&["TỔNG CỘNG", "", "12"])));
+        assert!(is_total_row(&row(&["Total: 3 children"])));
+        assert!(!is_total_row(&row(&["Tống Thị Hoa", "01/03/2015"])), "a family name");
+        assert!(!is_total_row(&row(&["1", "Tổng cộng"])), "the first filled cell decides");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use treem_domain::incident::{check_incident, IncidentFields, IncidentInput};
 use treem_domain::units::UnitCatalog;
 
 use crate::children::{hamlet_within, resolve_commune, RowReader};
-use crate::columns::{fold, map_columns_of, Columns, Field};
+use crate::columns::{fold, is_total_row, map_columns_of, Columns, Field};
 use crate::problem::Problem;
 use crate::table::Table;
 use crate::values::parse_date;
@@ -125,15 +125,6 @@ pub fn code_of(words: Words, raw: &str) -> Option<&'static str> {
     let raw = raw.trim();
     let folded = fold(raw);
     words.iter().find(|(code, names)| *code == raw || names.iter().any(|n| fold(n) == folded)).map(|(code, _)| *code)
-}
-
-/// The first cell of a register's total line ("Tổng cộng"): such a row is not an incident.
-fn is_total_row(cells: &[crate::Cell]) -> bool {
-    cells
-        .iter()
-        .map(crate::Cell::text)
-        .find(|t| !t.trim().is_empty())
-        .is_some_and(|t| ["tong cong", "tong", "total"].contains(&fold(&t).as_str()))
 }
 
 pub fn read_incidents(table: &Table, catalog: &UnitCatalog, today: Date) -> IncidentTable {

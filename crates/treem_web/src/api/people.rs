@@ -329,14 +329,14 @@ pub async fn update_child(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The caller's children as CSV (audited; formula-safe cells; no sensitive field).
+/// The caller's children as CSV (audited; formula-safe cells; no sensitive field), streamed a
+/// page at a time, with the total on the last line.
 #[utoipa::path(get, path = "/api/v1/children/export.csv", tag = "children", security(("token" = [])),
     params(("q" = Option<String>, Query)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorEnvelope)))]
 pub async fn export_children(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let name = query_param(&q.unwrap_or_default(), "q");
-    let rows = app.children.export(&a, name.as_deref()).await?;
-    Ok(crate::export::children_csv_response(&app, crate::messages::reply_lang(), &a, &rows))
+    Ok(crate::export::children_csv_stream(app.clone(), crate::messages::reply_lang(), a, name).await?)
 }
 
 #[derive(Serialize, ToSchema)]

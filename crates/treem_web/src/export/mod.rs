@@ -150,55 +150,124 @@ pub fn area_name(app: &App, actor: &treem_app::Actor) -> String {
     actor.scope_unit.and_then(|u| app.units.catalog().get(u).map(|u| u.name.clone())).unwrap_or_default()
 }
 
-/// The title line of the children's export: what, which area, how many, which day (in Vietnam) and by whom.
-fn child_title(lang: Lang, app: &App, actor: &treem_app::Actor, n: usize) -> String {
+/// The title line of the children's export: what, which area, which day (in Vietnam) and by
+/// whom; the total is the last line (the rows are written as they are read).
+fn child_title(lang: Lang, app: &App, actor: &treem_app::Actor) -> String {
     let today = crate::ui::date_text(lang, &app.clock.today_in_vietnam());
-    let (area, by, n) = (area_name(app, actor), &actor.display_name, lang.integer(i64::try_from(n).unwrap_or(i64::MAX)));
+    let (area, by) = (area_name(app, actor), &actor.display_name);
     match lang {
-        Lang::Vi => format!("Danh sách trẻ em trong địa bàn {area}: {n} trẻ, xuất ngày {today}, người xuất {by}"),
-        Lang::En => format!("Children of {area}: {n}, exported on {today} by {by}"),
+        Lang::Vi => format!("Danh sách trẻ em trong địa bàn {area}, xuất ngày {today}, người xuất {by} (tổng số ở dòng cuối)"),
+        Lang::En => format!("Children of {area}, exported on {today} by {by} (the total is on the last line)"),
     }
 }
 
-/// The children of one's scope: record number, name, birth, sex, commune (code and name)
-/// and hamlet on the registration date, registration date. No sensitive field. Imports back
-/// as the same records.
-pub fn children_sheet(app: &App, lang: Lang, actor: &treem_app::Actor, rows: &[treem_app::children::ChildSummary]) -> Sheet {
-    let lines = rows
-        .iter()
-        .map(|c| {
-            let [code, commune, hamlet] = commune_cells(app, c.residence_unit, c.registered_on);
-            let sex = match (c.sex, lang) {
-                (treem_domain::child::Sex::Male, Lang::Vi) => "Nam",
-                (treem_domain::child::Sex::Female, Lang::Vi) => "Nữ",
-                (s, Lang::En) => s.as_str(),
-            };
-            vec![
-                Out::Int(c.id),
-                Out::text(c.full_name.as_str()),
-                Out::Date(c.birth_date),
-                Out::text(sex),
-                code,
-                commune,
-                hamlet,
-                Out::Date(c.registered_on),
-            ]
-        })
-        .collect();
-    Sheet {
-        title: child_title(lang, app, actor, rows.len()),
-        name: (if lang == Lang::Vi { "Trẻ em" } else { "Children" }).into(),
-        file: "tre-em".into(),
-        columns: columns(lang, &CHILD_COLUMNS),
-        rows: lines,
-        total: None,
+/// One child as the export writes it: record number, name, birth, sex, commune (code and
+/// name) and hamlet on the registration date, registration date.
+fn child_row(app: &App, lang: Lang, c: &treem_app::children::ChildSummary) -> Vec<Out> {
+    let [code, commune, hamlet] = commune_cells(app, c.residence_unit, c.registered_on);
+    let sex = match (c.sex, lang) {
+        (treem_domain::child::Sex::Male, Lang::Vi) => "Nam",
+        (treem_domain::child::Sex::Female, Lang::Vi) => "Nữ",
+        (s, Lang::En) => s.as_str(),
+    };
+    vec![
+        Out::Int(c.id),
+        Out::text(c.full_name.as_str()),
+        Out::Date(c.birth_date),
+        Out::text(sex),
+        code,
+        commune,
+        hamlet,
+        Out::Date(c.registered_on),
+    ]
+}
+
+/// The children's list as CSV, streamed: the export is audited (and refused, if it must
+/// be) before the download begins, then the rows are read and sent a page (5,000) at a time,
+/// so memory stays one page whatever the area's size; a last line gives the total. A failure
+/// after the first page cuts the download short (the reader then lacks that line).
+pub async fn children_csv_stream(
+    app: std::sync::Arc<App>,
+    lang: Lang,
+    actor: treem_app::Actor,
+    name: Option<String>,
+) -> Result<Response, treem_app::AppError> {
+    app.children.start_export(&actor, name.as_deref()).await?;
+    use futures_util::stream::{self, StreamExt};
+    enum Step {
+        Start,
+        Page(Option<i64>),
+        Total,
+        Done,
     }
+    let csv_of = |records: &mut dyn Iterator<Item = Vec<String>>| {
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+        for r in records {
+            let _ = w.write_record(r);
+        }
+        w.into_inner().unwrap_or_default()
+    };
+    let body = stream::unfold((Step::Start, 0usize), move |(step, written)| {
+        let (app, actor, name) = (app.clone(), actor.clone(), name.clone());
+        async move {
+            match step {
+                Step::Start => {
+                    let mut head = b"\xEF\xBB\xBF".to_vec();
+                    let header: Vec<String> = columns(lang, &CHILD_COLUMNS).into_iter().map(|(h, _)| h).collect();
+                    head.extend(csv_of(&mut [vec![sheet::Out::text(child_title(lang, &app, &actor)).csv()], header].into_iter()));
+                    Some((Ok(head), (Step::Page(None), written)))
+                }
+                Step::Page(after) => match app.children.export_page(&actor, name.as_deref(), after).await {
+                    Ok(page) => {
+                        let chunk = csv_of(&mut page.children.iter().map(|c| child_row(&app, lang, c).iter().map(Out::csv).collect()));
+                        let next = page.next_after.map_or(Step::Total, |n| Step::Page(Some(n)));
+                        Some((Ok(chunk), (next, written + page.children.len())))
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the children's export stopped");
+                        Some((Err(std::io::Error::other(e.to_string())), (Step::Done, written)))
+                    }
+                },
+                Step::Total => Some((Ok(csv_of(&mut [vec![total_line(lang, written)]].into_iter())), (Step::Done, written))),
+                Step::Done => None,
+            }
+        }
+    })
+    .map(|r| r.map(axum::body::Bytes::from));
+    Ok(attachment("text/csv; charset=utf-8", "tre-em.csv", axum::body::Body::from_stream(body)))
 }
 
-pub fn children_csv_response(app: &App, lang: Lang, actor: &treem_app::Actor, rows: &[treem_app::children::ChildSummary]) -> Response {
-    children_sheet(app, lang, actor, rows).csv_response()
+/// The children's list as an XLSX workbook, read a page (5,000) at a time and written a row
+/// at a time ([`sheet::XlsxRows`]): memory holds one page and the compressed file, not the
+/// list. Audited before the first page is read; the total is the last line.
+pub async fn children_xlsx(app: &App, lang: Lang, actor: &treem_app::Actor, name: Option<&str>) -> Result<Response, treem_app::AppError> {
+    app.children.start_export(actor, name).await?;
+    let internal = |e: String| treem_app::AppError::Internal(format!("the children's workbook: {e}"));
+    let title = child_title(lang, app, actor);
+    let sheet_name = if lang == Lang::Vi { "Trẻ em" } else { "Children" };
+    let mut out =
+        sheet::XlsxRows::new(app.clock.today_in_vietnam(), sheet_name, &title, &columns(lang, &CHILD_COLUMNS)).map_err(internal)?;
+    let (mut after, mut written) = (None, 0usize);
+    loop {
+        let page = app.children.export_page(actor, name, after).await?;
+        for c in &page.children {
+            out.push(&child_row(app, lang, c)).map_err(internal)?;
+        }
+        written += page.children.len();
+        match page.next_after {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    out.push_total(&[Out::Text(total_line(lang, written))]).map_err(internal)?;
+    Ok(attachment(sheet::XLSX, "tre-em.xlsx", out.finish().map_err(internal)?))
 }
 
-pub fn children_xlsx_response(app: &App, lang: Lang, actor: &treem_app::Actor, rows: &[treem_app::children::ChildSummary]) -> Response {
-    children_sheet(app, lang, actor, rows).xlsx_response(app.clock.today_in_vietnam())
+/// The last line of a children's download: "Tổng cộng: 734.328 trẻ".
+fn total_line(lang: Lang, n: usize) -> String {
+    let n = lang.integer(i64::try_from(n).unwrap_or(i64::MAX));
+    match lang {
+        Lang::Vi => format!("{}: {n} trẻ", total_label(lang)),
+        Lang::En => format!("{}: {n} children", total_label(lang)),
+    }
 }

@@ -95,61 +95,16 @@ impl Sheet {
         w.into_inner().unwrap_or_default()
     }
 
-    /// The table as an XLSX workbook: the title in bold, the header in bold, dates and
-    /// moments as Excel dates (dd/mm/yyyy, dd/mm/yyyy hh:mm), numbers as numbers.
+    /// The table as an XLSX workbook ([`XlsxRows`]).
     pub fn to_xlsx(&self, today: Date) -> Result<Vec<u8>, String> {
-        use rust_xlsxwriter::{ExcelDateTime, Format};
-        let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
-        let mut book = workbook_of(today)?;
-        let sheet = book.add_worksheet();
-        let name: String = self.name.chars().filter(|c| !":\\/?*[]".contains(*c)).take(31).collect();
-        sheet.set_name(if name.is_empty() { "treem".to_owned() } else { name }).map_err(e)?;
-        let bold = Format::new().set_bold();
-        let date = Format::new().set_num_format("dd/mm/yyyy");
-        let minute = Format::new().set_num_format("dd/mm/yyyy hh:mm");
-        let hundredths = Format::new().set_num_format("0.00");
-        sheet.write_string_with_format(0, 0, &self.title, &bold).map_err(e)?;
-        for (c, (header, width)) in self.columns.iter().enumerate() {
-            let c = u16::try_from(c).map_err(|x| x.to_string())?;
-            sheet.write_string_with_format(1, c, header, &bold).map_err(e)?;
-            sheet.set_column_width(c, *width).map_err(e)?;
+        let mut out = XlsxRows::new(today, &self.name, &self.title, &self.columns)?;
+        for row in &self.rows {
+            out.push(row)?;
         }
-        let as_excel = |d: Date| ExcelDateTime::from_ymd(u16::try_from(d.year()).unwrap_or(1900), u8::from(d.month()), d.day());
-        let total = self.total.iter().map(|t| (t, true));
-        for (i, (row, is_total)) in self.rows.iter().map(|r| (r, false)).chain(total).enumerate() {
-            let r = u32::try_from(i + 2).map_err(|x| x.to_string())?;
-            for (c, cell) in row.iter().enumerate() {
-                let c = u16::try_from(c).map_err(|x| x.to_string())?;
-                match cell {
-                    Out::Empty => {}
-                    Out::Text(s) if is_total => {
-                        sheet.write_string_with_format(r, c, s, &bold).map_err(e)?;
-                    }
-                    // Text is written as text: a workbook never evaluates it as a formula.
-                    Out::Text(s) => {
-                        sheet.write_string(r, c, s).map_err(e)?;
-                    }
-                    Out::Int(n) if is_total => {
-                        sheet.write_number_with_format(r, c, *n as f64, &bold).map_err(e)?;
-                    }
-                    Out::Int(n) => {
-                        sheet.write_number(r, c, *n as f64).map_err(e)?;
-                    }
-                    Out::Hundredths(v) => {
-                        sheet.write_number_with_format(r, c, *v as f64 / 100.0, &hundredths).map_err(e)?;
-                    }
-                    Out::Date(d) => {
-                        sheet.write_datetime_with_format(r, c, as_excel(*d).map_err(e)?, &date).map_err(e)?;
-                    }
-                    Out::Moment(t) => {
-                        let l = vietnam(*t);
-                        let at = as_excel(l.date()).map_err(e)?.and_hms(u16::from(l.hour()), l.minute(), l.second()).map_err(e)?;
-                        sheet.write_datetime_with_format(r, c, at, &minute).map_err(e)?;
-                    }
-                }
-            }
+        if let Some(total) = &self.total {
+            out.push_total(total)?;
         }
-        book.save_to_buffer().map_err(e)
+        out.finish()
     }
 
     /// The file of `format`.
@@ -172,6 +127,130 @@ impl Sheet {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
             }
         }
+    }
+}
+
+/// The data rows a worksheet holds under its title and header (Excel's limit is 1,048,576
+/// rows; one more is kept for the note that says the file was cut, and one for a total).
+pub const XLSX_MAX_ROWS: u32 = 1_048_576 - 4;
+
+/// A workbook written a row at a time (rust_xlsxwriter's constant-memory worksheet: each row
+/// goes to a temporary file as it is written, so memory does not grow with the rows): the title
+/// in bold, the header in bold, dates and moments as Excel dates (dd/mm/yyyy, dd/mm/yyyy hh:mm)
+/// in Vietnam's time, numbers as numbers, text as text (never a formula). Rows beyond
+/// [`XLSX_MAX_ROWS`] are not written, and a last row says so.
+pub struct XlsxRows {
+    book: rust_xlsxwriter::Workbook,
+    next: u32,
+    /// Data rows at most ([`XLSX_MAX_ROWS`]; fewer in a test).
+    max_rows: u32,
+    left_out: usize,
+    bold: rust_xlsxwriter::Format,
+    date: rust_xlsxwriter::Format,
+    minute: rust_xlsxwriter::Format,
+    hundredths: rust_xlsxwriter::Format,
+}
+
+fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> String {
+    e.to_string()
+}
+
+impl XlsxRows {
+    pub fn new(today: Date, name: &str, title: &str, columns: &[(String, f64)]) -> Result<Self, String> {
+        use rust_xlsxwriter::Format;
+        let mut book = workbook_of(today)?;
+        let sheet = book.add_worksheet_with_constant_memory().map_err(xlsx_error)?;
+        let name: String = name.chars().filter(|c| !":\\/?*[]".contains(*c)).take(31).collect();
+        sheet.set_name(if name.is_empty() { "treem".to_owned() } else { name }).map_err(xlsx_error)?;
+        let bold = Format::new().set_bold();
+        for (c, (_, width)) in columns.iter().enumerate() {
+            let c = u16::try_from(c).map_err(|x| x.to_string())?;
+            sheet.set_column_width(c, *width).map_err(xlsx_error)?;
+        }
+        sheet.write_string_with_format(0, 0, title, &bold).map_err(xlsx_error)?;
+        for (c, (header, _)) in columns.iter().enumerate() {
+            let c = u16::try_from(c).map_err(|x| x.to_string())?;
+            sheet.write_string_with_format(1, c, header, &bold).map_err(xlsx_error)?;
+        }
+        Ok(Self {
+            book,
+            next: 2,
+            max_rows: XLSX_MAX_ROWS,
+            left_out: 0,
+            bold,
+            date: Format::new().set_num_format("dd/mm/yyyy"),
+            minute: Format::new().set_num_format("dd/mm/yyyy hh:mm"),
+            hundredths: Format::new().set_num_format("0.00"),
+        })
+    }
+
+    pub fn push(&mut self, row: &[Out]) -> Result<(), String> {
+        if self.next >= self.max_rows + 2 {
+            self.left_out += 1;
+            return Ok(());
+        }
+        self.write(row, false)
+    }
+
+    /// A last row of totals, in bold.
+    pub fn push_total(&mut self, row: &[Out]) -> Result<(), String> {
+        self.write(row, true)
+    }
+
+    fn write(&mut self, row: &[Out], is_total: bool) -> Result<(), String> {
+        use rust_xlsxwriter::ExcelDateTime;
+        let e = xlsx_error;
+        let r = self.next;
+        let sheet = self.book.worksheet_from_index(0).map_err(e)?;
+        let as_excel = |d: Date| ExcelDateTime::from_ymd(u16::try_from(d.year()).unwrap_or(1900), u8::from(d.month()), d.day());
+        for (c, cell) in row.iter().enumerate() {
+            let c = u16::try_from(c).map_err(|x| x.to_string())?;
+            match cell {
+                Out::Empty => {}
+                Out::Text(s) if is_total => {
+                    sheet.write_string_with_format(r, c, s, &self.bold).map_err(e)?;
+                }
+                // Text is written as text: a workbook never evaluates it as a formula.
+                Out::Text(s) => {
+                    sheet.write_string(r, c, s).map_err(e)?;
+                }
+                // Counts and record numbers are far below 2^53: exact as f64.
+                Out::Int(n) if is_total => {
+                    sheet.write_number_with_format(r, c, *n as f64, &self.bold).map_err(e)?;
+                }
+                Out::Int(n) => {
+                    sheet.write_number(r, c, *n as f64).map_err(e)?;
+                }
+                Out::Hundredths(v) => {
+                    sheet.write_number_with_format(r, c, *v as f64 / 100.0, &self.hundredths).map_err(e)?;
+                }
+                Out::Date(d) => {
+                    sheet.write_datetime_with_format(r, c, as_excel(*d).map_err(e)?, &self.date).map_err(e)?;
+                }
+                Out::Moment(t) => {
+                    let l = vietnam(*t);
+                    let at = as_excel(l.date()).map_err(e)?.and_hms(u16::from(l.hour()), l.minute(), l.second()).map_err(e)?;
+                    sheet.write_datetime_with_format(r, c, at, &self.minute).map_err(e)?;
+                }
+            }
+        }
+        self.next += 1;
+        Ok(())
+    }
+
+    /// The workbook's bytes; first, when rows were left out, a last row that says how many and why.
+    pub fn finish(mut self) -> Result<Vec<u8>, String> {
+        if self.left_out > 0 {
+            let note = format!(
+                "Excel giữ được tối đa 1.048.576 dòng: {} dòng sau không có trong tệp này; hãy tải CSV (đủ mọi dòng) hoặc lọc hẹp hơn. \
+                 An Excel sheet holds at most 1,048,576 rows: the {} rows after these are not in this file; download the CSV (every row) or filter further.",
+                self.left_out, self.left_out
+            );
+            let r = self.next;
+            let bold = self.bold.clone();
+            self.book.worksheet_from_index(0).map_err(xlsx_error)?.write_string_with_format(r, 0, note, &bold).map_err(xlsx_error)?;
+        }
+        self.book.save_to_buffer().map_err(xlsx_error)
     }
 }
 
@@ -212,6 +291,23 @@ mod tests {
         let text = String::from_utf8(sample().to_csv()).unwrap();
         let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
         assert_eq!(lines, ["Danh sách", "Số,Tên,Ngày,Lúc", "7,\"'=HYPERLINK(\"\"x\"\")\",03/02/2026,05/12/2026 00:05", ",Tổng cộng,,"]);
+    }
+
+    #[test]
+    fn rows_beyond_the_sheets_limit_are_left_out_and_the_file_says_so() {
+        use calamine::{Data, Reader};
+        let columns = vec![("Số".to_owned(), 8.0)];
+        let mut out = XlsxRows::new(date!(2026 - 12 - 04), "t", "Danh sách", &columns).unwrap();
+        out.max_rows = 3;
+        for n in 0..5 {
+            out.push(&[Out::Int(n)]).unwrap();
+        }
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(out.finish().unwrap())).unwrap();
+        let range = book.worksheet_range("t").unwrap();
+        assert_eq!(range.height(), 6, "title, header, three rows, the note");
+        assert_eq!(range.get_value((4, 0)), Some(&Data::Float(2.0)));
+        let Some(Data::String(note)) = range.get_value((5, 0)) else { panic!("a note") };
+        assert!(note.starts_with("Excel giữ được tối đa 1.048.576 dòng: 2 dòng sau không có trong tệp này"), "{note}");
     }
 
     #[test]

@@ -15,7 +15,6 @@ use treem_domain::indicator::FactKind;
 use treem_domain::units::{UnitCatalog, UnitId, UnitLevel};
 
 use super::{render, Chrome, CsrfForm, PageContext, PageError, UiQuery};
-use crate::export::{children_csv_response, children_xlsx_response};
 use crate::session::SignedIn;
 
 super::form::with_csrf!(ChildForm, MergeForm);
@@ -556,31 +555,19 @@ pub async fn children_export(
     SignedIn(s): SignedIn,
     UiQuery(p): UiQuery<ListParams>,
 ) -> Result<Response, PageError> {
-    export_as(&app, &ctx, &s.actor, p, children_csv_response).await
+    let q: String = p.q.unwrap_or_default().chars().take(100).collect();
+    crate::export::children_csv_stream(app.clone(), ctx.lang, s.actor.clone(), Some(q)).await.map_err(|e| ctx.error(e))
 }
 
-/// The same list as an Excel workbook (dates as dates).
+/// The same list as an Excel workbook (dates as dates), written a page at a time.
 pub async fn children_export_xlsx(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
     UiQuery(p): UiQuery<ListParams>,
 ) -> Result<Response, PageError> {
-    export_as(&app, &ctx, &s.actor, p, children_xlsx_response).await
-}
-
-type ChildrenFile = fn(&App, crate::i18n::Lang, &treem_app::Actor, &[treem_app::children::ChildSummary]) -> Response;
-
-async fn export_as(
-    app: &App,
-    ctx: &PageContext,
-    actor: &treem_app::Actor,
-    p: ListParams,
-    file: ChildrenFile,
-) -> Result<Response, PageError> {
     let q: String = p.q.unwrap_or_default().chars().take(100).collect();
-    let rows = app.children.export(actor, Some(&q)).await.map_err(|e| ctx.error(e))?;
-    Ok(file(app, ctx.lang, actor, &rows))
+    crate::export::children_xlsx(&app, ctx.lang, &s.actor, Some(&q)).await.map_err(|e| ctx.error(e))
 }
 
 pub struct PairLine {
