@@ -438,6 +438,21 @@ impl ImportService {
         let by_ref: std::collections::HashMap<String, i64> = self.store.imported_children(&refs).await?.into_iter().collect();
         let mut rows: Vec<IncidentRow> = Vec::with_capacity(parsed.rows.len());
         let mut records = 0;
+        // A row that is an incident of treem (an export read back) is that incident: counted as
+        // imported before when the reader's area has it and the role sees its kind; another
+        // area's incident and none are answered alike.
+        for (row, id) in &parsed.records {
+            let visible = match self.store.incident(treem_domain::incident::IncidentId(*id), None).await? {
+                Some(i) => actor.covers(i.fields.unit, i.fields.occurred_on) && actor.role.visibility().sees(i.fields.kind.sensitivity()),
+                None => false,
+            };
+            if visible {
+                records += 1;
+            } else {
+                let why = "no incident of your area has this number";
+                report.problems.push(Problem::error(*row, &header(Field::IncidentNumber), "incident_number", &id.to_string(), why));
+            }
+        }
         for mut row in parsed.rows {
             let f = &row.fields;
             let mut refuse = |field: Field, key: &str, value: &str, why: &str| {
@@ -479,21 +494,6 @@ impl ImportService {
                         ok = false;
                     }
                 }
-            }
-            // A row that is an incident of treem (an export read back) is that incident.
-            if let Some(id) = row.record_id {
-                let visible = match self.store.incident(treem_domain::incident::IncidentId(id), None).await? {
-                    Some(i) => {
-                        actor.covers(i.fields.unit, i.fields.occurred_on) && actor.role.visibility().sees(i.fields.kind.sensitivity())
-                    }
-                    None => false,
-                };
-                if visible {
-                    records += 1;
-                } else {
-                    refuse(Field::IncidentNumber, "incident_number", &id.to_string(), "no incident of your area has this number");
-                }
-                continue;
             }
             if ok {
                 row.fields.children.extend(resolved);

@@ -26,21 +26,23 @@ pub const CHILDREN: &[Field] = &[Field::RecordId, Field::ExternalId];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncidentRow {
     pub row: usize,
-    /// `rec:` and treem's incident number (an export read back), `id:` and the file's own
-    /// identifier, or `row:` and a hash of kind, day, place, classification and children.
+    /// `id:` and the file's own identifier, or `row:` and a hash of kind, day, place,
+    /// classification and children.
     pub key: String,
     /// Checked; `children` holds the treem record numbers the row gives (maybe none yet).
     pub fields: IncidentFields,
     /// The children's identifiers in the children's register (`Mã trẻ em`), to resolve.
     pub child_refs: Vec<String>,
-    /// The incident of treem's own this row is, if it says so.
-    pub record_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct IncidentTable {
     pub columns: Columns,
     pub rows: Vec<IncidentRow>,
+    /// (row, incident number): rows that are incidents of treem (an export read back). Such a
+    /// row **is** that record: its other cells are not read (nor checked by today's rules),
+    /// and the service checks only that the reader's area has it.
+    pub records: Vec<(usize, i64)>,
     pub problems: Vec<Problem>,
     pub read: usize,
 }
@@ -138,12 +140,28 @@ pub fn read_incidents(table: &Table, catalog: &UnitCatalog, today: Date) -> Inci
     }
     let bad_rows: std::collections::HashSet<usize> = table.problems.iter().map(|p| p.row).collect();
     let mut keys: HashMap<String, usize> = HashMap::new();
+    let mut numbers: HashMap<i64, usize> = HashMap::new();
     for row in &table.rows {
         if is_total_row(&row.cells) {
             continue;
         }
         out.read += 1;
         let mut r = RowReader { columns: &out.columns, cells: &row.cells, row: row.number, problems: Vec::new() };
+        let number = r.text(Field::IncidentNumber);
+        if !number.trim().is_empty() {
+            match number.trim().parse::<i64>() {
+                Ok(id) if id > 0 => match numbers.get(&id) {
+                    Some(first) => r.error(Field::IncidentNumber, format!("the same identifier as row {first}: each incident once")),
+                    None => {
+                        numbers.insert(id, row.number);
+                        out.records.push((row.number, id));
+                    }
+                },
+                _ => r.error(Field::IncidentNumber, "not an incident number of treem"),
+            }
+            problems.append(&mut r.problems);
+            continue;
+        }
         if let Some(incident) = read_row(&mut r, catalog, today) {
             if let Some(first) = keys.get(&incident.key) {
                 let (f, message) = if incident.key.starts_with("row:") {
@@ -152,8 +170,7 @@ pub fn read_incidents(table: &Table, catalog: &UnitCatalog, today: Date) -> Inci
                         format!("the same incident as row {first} (kind, day, place, classification and children): remove one"),
                     )
                 } else {
-                    let f = if incident.record_id.is_some() { Field::IncidentNumber } else { Field::IncidentRef };
-                    (f, format!("the same identifier as row {first}: each incident once"))
+                    (Field::IncidentRef, format!("the same identifier as row {first}: each incident once"))
                 };
                 r.error(f, message);
             } else if r.problems.iter().all(|p| p.severity != crate::Severity::Error) && !bad_rows.contains(&row.number) {
@@ -244,16 +261,6 @@ fn read_row(r: &mut RowReader<'_>, catalog: &UnitCatalog, today: Date) -> Option
     if child_refs.iter().any(|c| c.chars().count() > 40) {
         r.error(Field::ExternalId, "an identifier is longer than 40 characters");
     }
-    let record_id = match r.text(Field::IncidentNumber) {
-        s if s.trim().is_empty() => None,
-        s => match s.trim().parse::<i64>() {
-            Ok(id) if id > 0 => Some(id),
-            _ => {
-                r.error(Field::IncidentNumber, "not an incident number of treem");
-                None
-            }
-        },
-    };
     let own_ref = r.line(Field::IncidentRef, 40);
     let case_id = match r.text(Field::CaseNumber) {
         s if s.trim().is_empty() => None,
@@ -307,10 +314,9 @@ fn read_row(r: &mut RowReader<'_>, catalog: &UnitCatalog, today: Date) -> Option
         }
     };
     fields.children = records;
-    let key = match (record_id, own_ref) {
-        (Some(id), _) => format!("rec:{id}"),
-        (None, Some(id)) => format!("id:{id}"),
-        (None, None) => {
+    let key = match own_ref {
+        Some(id) => format!("id:{id}"),
+        None => {
             let mut who: Vec<String> = fields.children.iter().map(i64::to_string).chain(child_refs.iter().cloned()).collect();
             who.sort();
             let basis = format!(
@@ -326,7 +332,7 @@ fn read_row(r: &mut RowReader<'_>, catalog: &UnitCatalog, today: Date) -> Option
             format!("row:{}", &crate::checksum(basis.as_bytes())[..32])
         }
     };
-    Some(IncidentRow { row: r.row, key, fields, child_refs, record_id })
+    Some(IncidentRow { row: r.row, key, fields, child_refs })
 }
 
 #[cfg(test)]
