@@ -171,6 +171,58 @@ mod tests {
         }
     }
 
+    /// The field names written literally in the audit events of the sources under `dir`
+    /// (`.fields(&[…])`, the `…_FIELDS` lists, the import's `names`).
+    fn literal_fields(dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                literal_fields(&path, out);
+                continue;
+            }
+            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for start in [".fields(&[", "_FIELDS: [&", "let mut names = vec!["] {
+                for (at, _) in code.match_indices(start) {
+                    let rest = &code[at + start.len()..];
+                    let list = rest.split_once(']').map_or(rest, |(l, _)| l);
+                    // `_FIELDS: [&str; 5] = [ … ]`: the list is after the type.
+                    let list = if start == "_FIELDS: [&" {
+                        rest.split_once("= [").and_then(|(_, r)| r.split_once(']')).map_or("", |(l, _)| l)
+                    } else {
+                        list
+                    };
+                    for lit in list.split('"').skip(1).step_by(2) {
+                        if lit.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !lit.is_empty() {
+                            out.push((lit.to_owned(), path.display().to_string()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every field an audit entry can name has a label, so the auditor's page never shows a
+    /// code with its underscores turned into spaces.
+    #[test]
+    fn every_audited_field_has_a_label_in_both_languages() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut fields = Vec::new();
+        for krate in ["treem_app", "treem_domain"] {
+            literal_fields(&root.join(krate).join("src"), &mut fields);
+        }
+        assert!(fields.len() > 60, "the scan found only {} fields: is it still reading the sources?", fields.len());
+        let missing: Vec<String> = fields
+            .iter()
+            .filter(|(f, _)| crate::messages::field_label(Lang::Vi, f).is_none() || crate::messages::field_label(Lang::En, f).is_none())
+            .map(|(f, path)| format!("{path}: {f}"))
+            .collect();
+        assert!(missing.is_empty(), "fields without a label in locales/errors.toml [fields]:\n{}", missing.join("\n"));
+    }
+
     #[test]
     fn the_catalogue_parses_and_every_name_has_both_languages() {
         let c = parse(SOURCE).unwrap();
