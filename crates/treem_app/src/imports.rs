@@ -271,29 +271,12 @@ impl ImportService {
         progress: &ImportProgress,
     ) -> Result<ImportReport, AppError> {
         actor.require(Action::Write)?;
-        progress.set(1);
         let today = self.clock.today_in_vietnam();
-        let mut report = ImportReport {
-            file_name: file_name.to_owned(),
-            checksum: treem_import::checksum(bytes),
-            dry_run: options.dry_run,
-            ..ImportReport::default()
-        };
         if options.as_of.is_some_and(|d| d > today) {
             return Err(AppError::invalid("as_of", "is in the future"));
         }
-        let table = match treem_import::read_table(file_name, bytes, &self.limits, &known_header) {
-            Ok(t) => t,
-            Err(p) => {
-                report.problems.push(p);
-                return Ok(report);
-            }
-        };
-        report.format.clone_from(&table.format);
-        report.sheet.clone_from(&table.sheet);
-        report.rows_read = table.rows.iter().filter(|r| !treem_import::columns::is_total_row(&r.cells)).count();
-        progress.rows.store(table.rows.len(), std::sync::atomic::Ordering::Relaxed);
-        progress.set(2);
+        let (mut report, table) = self.read_file(ImportKind::Children, file_name, bytes, options, progress);
+        let Some(table) = table else { return Ok(report) };
         let catalog = self.units.catalog();
         let parsed = read_children(&table, &catalog, Options { as_of: options.as_of, today });
         report.problems = parsed.problems;
@@ -394,6 +377,40 @@ impl ImportService {
         Ok(report)
     }
 
+    /// The first steps of every import: the report begun (name, checksum), the file read as a
+    /// table (`None` when it cannot be: the report then says why), the rows counted (a total
+    /// line is not a row) and `progress` told.
+    fn read_file(
+        &self,
+        kind: ImportKind,
+        file_name: &str,
+        bytes: &[u8],
+        options: ImportOptions,
+        progress: &ImportProgress,
+    ) -> (ImportReport, Option<treem_import::Table>) {
+        progress.set(1);
+        let mut report = ImportReport {
+            kind,
+            file_name: file_name.to_owned(),
+            checksum: treem_import::checksum(bytes),
+            dry_run: options.dry_run,
+            ..ImportReport::default()
+        };
+        let table = match treem_import::read_table(file_name, bytes, &self.limits, &known_header) {
+            Ok(t) => t,
+            Err(p) => {
+                report.problems.push(p);
+                return (report, None);
+            }
+        };
+        report.format.clone_from(&table.format);
+        report.sheet.clone_from(&table.sheet);
+        report.rows_read = table.rows.iter().filter(|r| !treem_import::columns::is_total_row(&r.cells)).count();
+        progress.rows.store(table.rows.len(), std::sync::atomic::Ordering::Relaxed);
+        progress.set(2);
+        (report, Some(table))
+    }
+
     /// Checks a file of incidents and, unless it is a dry run or has errors, records its
     /// new rows. `children` are the ids of the children of the caller's scope: the children
     /// a row names must be among them (by treem record number, or by the identifier the
@@ -408,29 +425,11 @@ impl ImportService {
         progress: &ImportProgress,
     ) -> Result<ImportReport, AppError> {
         actor.require(Action::Write)?;
-        progress.set(1);
         let today = self.clock.today_in_vietnam();
-        let mut report = ImportReport {
-            kind: ImportKind::Incidents,
-            file_name: file_name.to_owned(),
-            checksum: treem_import::checksum(bytes),
-            dry_run: options.dry_run,
-            ..ImportReport::default()
-        };
-        let table = match treem_import::read_table(file_name, bytes, &self.limits, &known_header) {
-            Ok(t) => t,
-            Err(p) => {
-                report.problems.push(p);
-                return Ok(report);
-            }
-        };
-        report.format.clone_from(&table.format);
-        report.sheet.clone_from(&table.sheet);
-        progress.rows.store(table.rows.len(), std::sync::atomic::Ordering::Relaxed);
-        progress.set(2);
+        let (mut report, table) = self.read_file(ImportKind::Incidents, file_name, bytes, options, progress);
+        let Some(table) = table else { return Ok(report) };
         let catalog = self.units.catalog();
         let parsed = read_incidents(&table, &catalog, today);
-        report.rows_read = parsed.read;
         report.problems = parsed.problems;
         let header = |f: Field| parsed.columns.header(f).to_owned();
         // The children named by the register's identifiers, as imported with that register.

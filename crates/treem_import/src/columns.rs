@@ -91,28 +91,8 @@ impl Field {
         Self::CaseNumber,
     ];
 
-    /// The fields a children's file may have.
-    pub const CHILDREN: [Field; 19] = [
-        Self::RowNumber,
-        Self::RecordId,
-        Self::ExternalId,
-        Self::FullName,
-        Self::BirthDate,
-        Self::Sex,
-        Self::CommuneCode,
-        Self::CommuneName,
-        Self::DistrictName,
-        Self::Hamlet,
-        Self::Groups,
-        Self::Poverty,
-        Self::HouseholdCode,
-        Self::HouseholdHead,
-        Self::CaregiverName,
-        Self::CaregiverRelation,
-        Self::CaregiverPhone,
-        Self::RegisteredOn,
-        Self::Notes,
-    ];
+    /// The fields a children's file may have: the first 19 of [`Field::ALL`].
+    pub const CHILDREN: &'static [Field] = Field::ALL.split_at(19).0;
 
     /// The fields an incidents' file may have.
     pub const INCIDENTS: [Field; 23] = [
@@ -283,7 +263,7 @@ impl Columns {
 /// Maps a header row, reporting unknown headers (warnings: the column is not imported),
 /// a field named twice and missing required fields (errors of the file).
 pub fn map_columns(header: &[String], required: &[Field], one_of: &[&[Field]]) -> (Columns, Vec<Problem>) {
-    map_columns_of(header, &Field::CHILDREN, required, one_of)
+    map_columns_of(header, Field::CHILDREN, required, one_of)
 }
 
 /// [`map_columns`] for a file whose fields are `known`: a header naming a field of another

@@ -5,7 +5,6 @@ use sqlx::{QueryBuilder, Row};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use treem_domain::audit::AuditEvent;
 use treem_domain::child::HivStatus;
-use treem_domain::incident::{AbuseForm, InjuryKind, JusticeMeasure, JusticeStage, Relation, Setting, SexualSubtype};
 use treem_storage::{
     CaregiverRecord, ImportBatch, ImportBatchRecord, ImportChild, ImportOutcome, ImportStore, IncidentImportBatch, StorageError,
 };
@@ -18,6 +17,46 @@ const INCIDENTS: &str = "incidents";
 
 /// Rows per INSERT: under PostgreSQL's 65,535 bound parameters (17 per child) and SQLite's 32,766.
 const CHUNK: usize = 500;
+
+/// Begins a file's batch (its counts are set by [`close_batch`]).
+async fn open_batch(
+    tx: &mut sqlx::Transaction<'static, Db>,
+    kind: &str,
+    file_name: &str,
+    checksum: &str,
+    created_by: i64,
+    now: Stamp,
+) -> Result<i64, StorageError> {
+    sqlx::query_scalar(
+        "INSERT INTO import_batch (kind, file_name, checksum, added, skipped, created_by_id, created_at) VALUES ($1, $2, $3, 0, 0, $4, $5) RETURNING id",
+    )
+    .bind(kind)
+    .bind(file_name)
+    .bind(checksum)
+    .bind(created_by)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(map_err)
+}
+
+/// Ends a batch: its counts, the audit entry naming it, and the commit of all of it.
+async fn close_batch(
+    mut tx: sqlx::Transaction<'static, Db>,
+    out: &ImportOutcome,
+    clock: &dyn treem_domain::clock::Clock,
+    audit: &AuditEvent,
+) -> Result<(), StorageError> {
+    sqlx::query("UPDATE import_batch SET added = $1, skipped = $2 WHERE id = $3")
+        .bind(i64::try_from(out.added.len()).unwrap_or(i64::MAX))
+        .bind(i64::try_from(out.skipped.len()).unwrap_or(i64::MAX))
+        .bind(out.batch_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    append_audit_for(&mut tx, clock, audit, out.batch_id).await?;
+    tx.commit().await.map_err(map_err)
+}
 
 #[async_trait]
 impl ImportStore for DbStore {
@@ -41,17 +80,7 @@ impl ImportStore for DbStore {
         // Other writers wait until the child ids given below are taken.
         lock_tables(&mut tx, "household, household_poverty, child, child_circumstance, child_caregiver, import_record").await?;
         let now = Stamp(self.clock.now());
-        let batch_id: i64 = sqlx::query_scalar(
-            "INSERT INTO import_batch (kind, file_name, checksum, added, skipped, created_by_id, created_at) VALUES ($1, $2, $3, 0, 0, $4, $5) RETURNING id",
-        )
-        .bind(KIND)
-        .bind(&batch.file_name)
-        .bind(&batch.checksum)
-        .bind(created_by)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        let batch_id = open_batch(&mut tx, KIND, &batch.file_name, &batch.checksum, created_by, now).await?;
         let mut out = ImportOutcome { batch_id, ..ImportOutcome::default() };
         // Rows imported before are skipped; the rest are written a chunk at a time.
         let mut known: HashSet<String> = HashSet::new();
@@ -179,15 +208,7 @@ impl ImportStore for DbStore {
             q.build().execute(&mut *tx).await.map_err(map_err)?;
         }
         out.added = ids;
-        sqlx::query("UPDATE import_batch SET added = $1, skipped = $2 WHERE id = $3")
-            .bind(i64::try_from(out.added.len()).unwrap_or(i64::MAX))
-            .bind(i64::try_from(out.skipped.len()).unwrap_or(i64::MAX))
-            .bind(batch_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        append_audit_for(&mut tx, &*self.clock, audit, batch_id).await?;
-        tx.commit().await.map_err(map_err)?;
+        close_batch(tx, &out, &*self.clock, audit).await?;
         Ok(out)
     }
 
@@ -219,17 +240,7 @@ impl ImportStore for DbStore {
     ) -> Result<ImportOutcome, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let now = Stamp(self.clock.now());
-        let batch_id: i64 = sqlx::query_scalar(
-            "INSERT INTO import_batch (kind, file_name, checksum, added, skipped, created_by_id, created_at) VALUES ($1, $2, $3, 0, 0, $4, $5) RETURNING id",
-        )
-        .bind(INCIDENTS)
-        .bind(&batch.file_name)
-        .bind(&batch.checksum)
-        .bind(created_by)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        let batch_id = open_batch(&mut tx, INCIDENTS, &batch.file_name, &batch.checksum, created_by, now).await?;
         let mut out = ImportOutcome { batch_id, ..ImportOutcome::default() };
         // A province's incidents are thousands a year, not hundreds of thousands: one
         // statement per row, inside the one transaction.
@@ -244,42 +255,7 @@ impl ImportStore for DbStore {
                 out.skipped.push(index);
                 continue;
             }
-            let f = &row.fields;
-            let sql = format!(
-                "INSERT INTO incident (id, kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, offence, justice_stage, \
-                 justice_measure, injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) {OVERRIDING} \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1)"
-            );
-            sqlx::query(&sql)
-                .bind(row.id)
-                .bind(f.kind.as_str())
-                .bind(f.occurred_on)
-                .bind(f.unit.0)
-                .bind(f.abuse_form.map(AbuseForm::as_str))
-                .bind(f.sexual_subtype.map(SexualSubtype::as_str))
-                .bind(f.setting.map(Setting::as_str))
-                .bind(f.relation.map(Relation::as_str))
-                .bind(&f.offence)
-                .bind(f.justice_stage.map(JusticeStage::as_str))
-                .bind(f.justice_measure.map(JusticeMeasure::as_str))
-                .bind(f.injury.map(InjuryKind::as_str))
-                .bind(f.fatal)
-                .bind(&f.notes)
-                .bind(f.case_id.map(|c| c.0))
-                .bind(created_by)
-                .bind(now)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-            for child in &f.children {
-                sqlx::query("INSERT INTO incident_child (incident_id, child_id) VALUES ($1, $2)")
-                    .bind(row.id)
-                    .bind(child)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-            }
+            crate::incidents::insert_incident(&mut tx, row.id, &row.fields, created_by, now).await?;
             sqlx::query("INSERT INTO import_record (batch_id, kind, import_key, incident_id) VALUES ($1, $2, $3, $4)")
                 .bind(batch_id)
                 .bind(INCIDENTS)
@@ -290,15 +266,7 @@ impl ImportStore for DbStore {
                 .map_err(map_err)?;
             out.added.push(row.id);
         }
-        sqlx::query("UPDATE import_batch SET added = $1, skipped = $2 WHERE id = $3")
-            .bind(i64::try_from(out.added.len()).unwrap_or(i64::MAX))
-            .bind(i64::try_from(out.skipped.len()).unwrap_or(i64::MAX))
-            .bind(batch_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        append_audit_for(&mut tx, &*self.clock, audit, batch_id).await?;
-        tx.commit().await.map_err(map_err)?;
+        close_batch(tx, &out, &*self.clock, audit).await?;
         Ok(out)
     }
 

@@ -51,6 +51,53 @@ fn decode(r: &DbRow) -> Result<IncidentRecord, StorageError> {
     })
 }
 
+/// Writes one incident under the id its caller drew, with its children, in `tx` (the form's
+/// one and an import's many).
+pub(crate) async fn insert_incident(
+    tx: &mut sqlx::Transaction<'static, crate::dialect::Db>,
+    id: i64,
+    f: &IncidentFields,
+    created_by: i64,
+    now: Stamp,
+) -> Result<(), StorageError> {
+    let sql = format!(
+        "INSERT INTO incident (id, kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, offence, justice_stage, justice_measure, \
+         injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) {OVERRIDING} \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1)"
+    );
+    sqlx::query(&sql)
+        .bind(id)
+        .bind(f.kind.as_str())
+        .bind(f.occurred_on)
+        .bind(f.unit.0)
+        .bind(f.abuse_form.map(AbuseForm::as_str))
+        .bind(f.sexual_subtype.map(SexualSubtype::as_str))
+        .bind(f.setting.map(Setting::as_str))
+        .bind(f.relation.map(Relation::as_str))
+        .bind(&f.offence)
+        .bind(f.justice_stage.map(JusticeStage::as_str))
+        .bind(f.justice_measure.map(JusticeMeasure::as_str))
+        .bind(f.injury.map(InjuryKind::as_str))
+        .bind(f.fatal)
+        .bind(&f.notes)
+        .bind(f.case_id.map(|c| c.0))
+        .bind(created_by)
+        .bind(now)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    for child in &f.children {
+        sqlx::query("INSERT INTO incident_child (incident_id, child_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(child)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl IncidentStore for DbStore {
     async fn create_incident(
@@ -62,44 +109,10 @@ impl IncidentStore for DbStore {
     ) -> Result<IncidentId, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
         let now = Stamp(self.clock.now());
-        let sql = format!(
-            "INSERT INTO incident (id, kind, occurred_on, unit_id, abuse_form, sexual_subtype, setting, relation, offence, justice_stage, justice_measure, \
-             injury, fatal, notes, case_id, created_by_id, created_at, updated_at, version) {OVERRIDING} \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1) RETURNING id"
-        );
-        let id: i64 = sqlx::query_scalar(&sql)
-            .bind(id.0)
-            .bind(f.kind.as_str())
-            .bind(f.occurred_on)
-            .bind(f.unit.0)
-            .bind(f.abuse_form.map(AbuseForm::as_str))
-            .bind(f.sexual_subtype.map(SexualSubtype::as_str))
-            .bind(f.setting.map(Setting::as_str))
-            .bind(f.relation.map(Relation::as_str))
-            .bind(&f.offence)
-            .bind(f.justice_stage.map(JusticeStage::as_str))
-            .bind(f.justice_measure.map(JusticeMeasure::as_str))
-            .bind(f.injury.map(InjuryKind::as_str))
-            .bind(f.fatal)
-            .bind(&f.notes)
-            .bind(f.case_id.map(|c| c.0))
-            .bind(created_by)
-            .bind(now)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        for child in &f.children {
-            sqlx::query("INSERT INTO incident_child (incident_id, child_id) VALUES ($1, $2)")
-                .bind(id)
-                .bind(child)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-        }
-        append_audit_for(&mut tx, &*self.clock, audit, id).await?;
+        insert_incident(&mut tx, id.0, f, created_by, now).await?;
+        append_audit_for(&mut tx, &*self.clock, audit, id.0).await?;
         tx.commit().await.map_err(map_err)?;
-        Ok(IncidentId(id))
+        Ok(id)
     }
 
     async fn incident(&self, id: IncidentId, audit: Option<&AuditEvent>) -> Result<Option<IncidentRecord>, StorageError> {

@@ -79,10 +79,7 @@ pub async fn list_cases(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Vec<CaseSummaryDto>>, ApiError> {
     let q = q.unwrap_or_default();
-    let state = query_param(&q, "state")
-        .filter(|s| !s.is_empty())
-        .map(|s| CaseState::parse(&s).ok_or_else(|| AppError::invalid("state", "not a case state")))
-        .transpose()?;
+    let state = state_query(&q)?;
     let overdue = query_param(&q, "overdue").is_some_and(|v| v == "true" || v == "1");
     let after = query_param(&q, "after")
         .filter(|v| !v.is_empty())
@@ -594,10 +591,7 @@ pub async fn providers(State(app): State<Arc<App>>, ApiActor(_a): ApiActor) -> R
 pub async fn export_cases(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let q = q.unwrap_or_default();
     let format = crate::params::file_format(&q)?;
-    let state = query_param(&q, "state")
-        .filter(|s| !s.is_empty())
-        .map(|s| CaseState::parse(&s).ok_or_else(|| AppError::invalid("state", "not a case state")))
-        .transpose()?;
+    let state = state_query(&q)?;
     let overdue = query_param(&q, "overdue").is_some_and(|v| v == "true" || v == "1");
     let rows = app.cases.export(&a, state, overdue).await?;
     let lang = crate::messages::reply_lang();
@@ -621,4 +615,12 @@ pub async fn export_tasks(State(app): State<Arc<App>>, ApiActor(a): ApiActor, Ra
     let cut_at = cut.then(|| usize::try_from(treem_app::cases::TASK_EXPORT_LIMIT).unwrap_or(usize::MAX));
     let file = crate::export::RecordsFile { lang, actor: &a, filter: crate::export::task_filter_words(lang, mine, overdue), cut_at };
     Ok(crate::export::tasks_sheet(&app, &file, &rows).response(format, app.clock.today_in_vietnam()))
+}
+
+/// The `state` filter of a cases' query: none, or a step of the lifecycle.
+fn state_query(q: &str) -> Result<Option<CaseState>, AppError> {
+    query_param(q, "state")
+        .filter(|s| !s.is_empty())
+        .map(|s| CaseState::parse(&s).ok_or_else(|| AppError::invalid("state", "not a case state")))
+        .transpose()
 }

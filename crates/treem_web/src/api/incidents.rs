@@ -71,6 +71,14 @@ fn dto(id: i64, f: &IncidentFields, details: Option<SensitiveValue>) -> Incident
     }
 }
 
+/// The `kind` filter of an incidents' query.
+fn kind_query(q: &str) -> Result<Option<IncidentKind>, AppError> {
+    query_param(q, "kind")
+        .filter(|k| !k.is_empty())
+        .map(|k| IncidentKind::parse(&k).ok_or_else(|| AppError::invalid("kind", "abuse, conflict_with_law or accident")))
+        .transpose()
+}
+
 fn date(q: &str, key: &str) -> Result<Option<time::Date>, ApiError> {
     Ok(query_param(q, key).filter(|v| !v.is_empty()).map(|v| treem_app::units::parse_user_date(key, &v)).transpose()?)
 }
@@ -88,10 +96,7 @@ pub async fn list_incidents(
     RawQuery(q): RawQuery,
 ) -> Result<Json<Vec<IncidentDto>>, ApiError> {
     let q = q.unwrap_or_default();
-    let kind = query_param(&q, "kind")
-        .filter(|k| !k.is_empty())
-        .map(|k| IncidentKind::parse(&k).ok_or_else(|| AppError::invalid("kind", "abuse, conflict_with_law or accident")))
-        .transpose()?;
+    let kind = kind_query(&q)?;
     let to = date(&q, "to")?;
     let mut list = app.incidents.list(&a, kind, date(&q, "from")?, to).await?;
     if let Some(code) = query_param(&q, "indicator").filter(|c| !c.is_empty()) {
@@ -205,10 +210,7 @@ pub async fn create_incident(
 pub async fn export_incidents(State(app): State<Arc<App>>, ApiActor(a): ApiActor, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let q = q.unwrap_or_default();
     let format = crate::params::file_format(&q)?;
-    let kind = query_param(&q, "kind")
-        .filter(|k| !k.is_empty())
-        .map(|k| IncidentKind::parse(&k).ok_or_else(|| AppError::invalid("kind", "abuse, conflict_with_law or accident")))
-        .transpose()?;
+    let kind = kind_query(&q)?;
     let (from, to) = (date(&q, "from")?, date(&q, "to")?);
     let rows = app.incidents.export(&a, kind, from, to).await?;
     let lang = crate::messages::reply_lang();

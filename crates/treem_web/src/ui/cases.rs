@@ -68,18 +68,22 @@ pub struct CasesParams {
     done: Option<String>,
 }
 
+/// The list's step filter: none, or a step of the lifecycle.
+fn state_param(p: &CasesParams) -> Result<Option<CaseState>, AppError> {
+    p.state
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| CaseState::parse(s).ok_or_else(|| AppError::invalid("state", "not a case state")))
+        .transpose()
+}
+
 pub async fn cases_page(
     State(app): State<Arc<App>>,
     ctx: PageContext,
     SignedIn(s): SignedIn,
     UiQuery(p): UiQuery<CasesParams>,
 ) -> Result<Response, PageError> {
-    let state = p
-        .state
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(|s| CaseState::parse(s).ok_or_else(|| AppError::invalid("state", "not a case state")));
-    let state = state.transpose().map_err(|e| ctx.error(e))?;
+    let state = state_param(&p).map_err(|e| ctx.error(e))?;
     let overdue = p.overdue.is_some();
     let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
     let code = text(&p.indicator);
@@ -137,12 +141,7 @@ pub async fn cases_export(
     UiQuery(p): UiQuery<CasesParams>,
     uri: axum::http::Uri,
 ) -> Result<Response, PageError> {
-    let state = p
-        .state
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(|s| CaseState::parse(s).ok_or_else(|| AppError::invalid("state", "not a case state")));
-    let state = state.transpose().map_err(|e| ctx.error(e))?;
+    let state = state_param(&p).map_err(|e| ctx.error(e))?;
     let overdue = p.overdue.is_some();
     let rows = app.cases.export(&s.actor, state, overdue).await.map_err(|e| ctx.error(e))?;
     let filter = crate::export::case_filter_words(ctx.lang, state, overdue);
