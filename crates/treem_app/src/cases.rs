@@ -128,6 +128,13 @@ impl CaseService {
         treem_domain::case::due_at(due, received_at, now, &*self.working_days)
     }
 
+    /// The tasks an intake creates and when each falls due: from the report's receipt,
+    /// however late it is recorded (a case imported from a register book included).
+    pub fn intake_due(&self, urgent: bool, received_at: OffsetDateTime) -> Vec<(TaskKind, OffsetDateTime)> {
+        let deadlines = self.deadlines();
+        intake_tasks(urgent, &deadlines).into_iter().map(|(k, d)| (k, self.due(d, received_at, received_at))).collect()
+    }
+
     /// A case in the actor's scope (for `action`), or `NotFound`. A missing id and one out
     /// of scope take the same path (one reading, one `denied` entry): neither the answer
     /// nor the work tells them apart.
@@ -178,10 +185,7 @@ impl CaseService {
             received_at,
             created_by: actor.account_id,
         };
-        // An intake's deadlines run from the report's receipt, however late it is recorded.
-        let deadlines = self.deadlines();
-        let tasks: Vec<(TaskKind, OffsetDateTime)> =
-            intake_tasks(intake.urgent, &deadlines).into_iter().map(|(k, d)| (k, self.due(d, received_at, received_at))).collect();
+        let tasks = self.intake_due(intake.urgent, received_at);
         let event = actor.event("case.create", Outcome::Ok).record("case", "").fields(&[
             "child_id",
             "source",

@@ -5,21 +5,24 @@
 //! otherwise all its new rows are stored in one transaction with one audit entry that
 //! carries the file's SHA-256.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use time::Date;
-use treem_domain::access::Action;
+use time::{Date, OffsetDateTime};
+use treem_domain::access::{Action, SensitiveKind};
 use treem_domain::audit::Outcome;
+use treem_domain::case::TaskKind;
 use treem_domain::clock::Clock;
 use treem_domain::dedup::{duplicate_pairs_from, Candidate};
 use treem_domain::incident::IncidentKind;
 use treem_domain::register::group_sensitivity;
+use treem_import::cases::{read_cases, CaseRow, Standing};
 use treem_import::children::{known_header, read_children, ChildRow, Options};
 use treem_import::columns::Field;
 use treem_import::incidents::{read_incidents, IncidentRow};
 pub use treem_import::{Problem, Severity};
 use treem_storage::{
-    CaregiverRecord, ImportBatch, ImportBatchRecord, ImportChild, ImportIncident, ImportOutcome, IncidentImportBatch, Store,
+    CaregiverRecord, CaseImportBatch, ImportBatch, ImportBatchRecord, ImportCase, ImportChild, ImportIncident, ImportOutcome,
+    IncidentImportBatch, NewCase, Store,
 };
 
 use crate::access::Actor;
@@ -32,6 +35,7 @@ pub enum ImportKind {
     #[default]
     Children,
     Incidents,
+    Cases,
 }
 
 impl ImportKind {
@@ -39,11 +43,12 @@ impl ImportKind {
         match self {
             Self::Children => "children",
             Self::Incidents => "incidents",
+            Self::Cases => "cases",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Children, Self::Incidents].into_iter().find(|k| k.as_str() == s)
+        [Self::Children, Self::Incidents, Self::Cases].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -541,6 +546,212 @@ impl ImportService {
         Ok(report)
     }
 
+    /// Checks a file of cases and, unless it is a dry run or has errors, opens its new
+    /// cases. `children` are the children of the caller's scope, by id: a row's child must be
+    /// among them (by treem record number, or by the identifier the children's register was
+    /// imported with); `intake` gives an open case's tasks and their due times (the case
+    /// service's deadlines, from the report's receipt).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn cases_tracked(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: &[u8],
+        options: ImportOptions,
+        children: &HashMap<i64, crate::children::ChildSummary>,
+        intake: &(dyn Fn(bool, OffsetDateTime) -> Vec<(TaskKind, OffsetDateTime)> + Send + Sync),
+        progress: &ImportProgress,
+    ) -> Result<ImportReport, AppError> {
+        actor.require(Action::Write)?;
+        let today = self.clock.today_in_vietnam();
+        let (mut report, table) = self.read_file(ImportKind::Cases, file_name, bytes, options, progress);
+        let Some(table) = table else { return Ok(report) };
+        let catalog = self.units.catalog();
+        let parsed = read_cases(&table, &catalog, today);
+        report.problems = parsed.problems;
+        let header = |f: Field| parsed.columns.header(f).to_owned();
+        let refs: Vec<String> = parsed.rows.iter().filter_map(|r| r.child_ref.as_ref().map(|c| format!("id:{c}"))).collect();
+        let by_ref: HashMap<String, i64> = self.store.imported_children(&refs).await?.into_iter().collect();
+        // A row that is a case of treem (an export read back) is that case: counted as
+        // imported before when the reader's area has it; another area's case and none are
+        // answered alike.
+        let mut records = 0;
+        for (row, id) in &parsed.records {
+            match self.store.case(treem_domain::case::CaseId(*id), None).await? {
+                Some(c) if actor.covers(c.unit, c.received_at.date()) => records += 1,
+                _ => {
+                    let why = "no case of your area has this number";
+                    report.problems.push(Problem::error(*row, &header(Field::CaseNumber), "case_id", &id.to_string(), why));
+                }
+            }
+        }
+        let mut rows: Vec<(CaseRow, &crate::children::ChildSummary)> = Vec::with_capacity(parsed.rows.len());
+        for row in parsed.rows {
+            let mut problems = Vec::new();
+            let mut refuse = |field: Field, key: &str, value: &str, why: &str| {
+                problems.push(Problem::error(row.row, &header(field), key, value, why));
+            };
+            let by_record = row.child_record.map(|id| children.get(&id).map(|c| c.id));
+            let by_child_ref =
+                row.child_ref.as_ref().map(|r| by_ref.get(&format!("id:{r}")).copied().filter(|id| children.contains_key(id)));
+            let record_text = row.child_record.map(|id| id.to_string()).unwrap_or_default();
+            let ref_text = row.child_ref.clone().unwrap_or_default();
+            let child = match (by_record, by_child_ref) {
+                // Another area's child and no child are answered alike.
+                (Some(None), _) => {
+                    refuse(Field::RecordId, "record_id", &record_text, "no record of your area has this number");
+                    None
+                }
+                (_, Some(None)) => {
+                    refuse(Field::ExternalId, "external_id", &ref_text, "no child of your area was imported with this identifier");
+                    None
+                }
+                (Some(Some(a)), Some(Some(b))) if a != b => {
+                    refuse(Field::ExternalId, "external_id", &ref_text, "names another child than the treem record number of this row");
+                    None
+                }
+                (Some(Some(id)), _) | (None, Some(Some(id))) => children.get(&id),
+                (None, None) => None,
+            };
+            let Some(child) = child else {
+                report.problems.append(&mut problems);
+                continue;
+            };
+            let received = treem_domain::calendar::date_in_vietnam(row.received_at);
+            // As the intake form: the case is kept where the child lives, which must be in
+            // the caller's area on the day the report came in.
+            if !actor.covers(child.residence_unit, received) {
+                refuse(
+                    Field::ReceivedOn,
+                    "received_at",
+                    &lang_free_date(received),
+                    "the child's commune is outside your area on that date",
+                );
+            }
+            if received < child.birth_date {
+                refuse(Field::ReceivedOn, "received_at", &lang_free_date(received), "is before the child's birth");
+            }
+            if (row.reporter_name.is_some() || row.reporter_contact.is_some()) && !actor.sees(SensitiveKind::ReporterIdentity) {
+                refuse(Field::ReporterName, "reporter_name", "", "your role may not record the reporter's identity");
+            }
+            if let Some(name) = &row.child_name {
+                if treem_domain::text::search_key(name) != treem_domain::text::search_key(&child.full_name) {
+                    let why = format!("not the name of the child of this record ({}): check the row", child.full_name);
+                    problems.push(Problem::warning(row.row, &header(Field::FullName), "full_name", name, why));
+                }
+            }
+            if let Some(commune) = row.commune {
+                let lives = std::iter::once(child.residence_unit).chain(catalog.ancestors_on(child.residence_unit, received));
+                if !lives.into_iter().any(|u| u == commune) {
+                    let name = catalog.get(child.residence_unit).map_or_else(String::new, |u| u.name.clone());
+                    let why = format!("the case is kept where the child lives: {name}");
+                    let value = catalog.get(commune).map_or_else(String::new, |u| u.code.clone());
+                    problems.push(Problem::warning(row.row, &header(Field::CommuneCode), "commune_code", &value, why));
+                }
+            }
+            let ok = problems.iter().all(|p| p.severity != Severity::Error);
+            report.problems.append(&mut problems);
+            if ok {
+                rows.push((row, child));
+            }
+        }
+        self.case_duplicate_warnings(actor, &rows, &header(Field::ReceivedOn), &mut report.problems).await?;
+        let keys: Vec<String> = rows.iter().map(|(r, _)| r.key.clone()).collect();
+        let known: HashSet<String> = self.store.imported_keys("cases", &keys).await?.into_iter().collect();
+        rows.retain(|(r, _)| !known.contains(&r.key));
+        report.already_imported = known.len() + records;
+        report.to_add = rows.len();
+        progress.set(3);
+        report.problems.sort_by_key(|p| (p.row, p.severity));
+        let sha = format!("sha256:{}", report.checksum);
+        if report.refused() || options.dry_run {
+            let outcome = if report.refused() { Outcome::Denied } else { Outcome::Ok };
+            self.store.audit(&actor.event("import.cases_check", outcome).record("import", "").fields(&["cases", &sha])).await?;
+            return Ok(report);
+        }
+        let batch = CaseImportBatch {
+            file_name: file_name.chars().take(200).collect(),
+            checksum: report.checksum.clone(),
+            cases: rows
+                .iter()
+                .map(|(r, child)| {
+                    let closed = match &r.standing {
+                        Standing::Received => None,
+                        Standing::Closed { state, at, note } => Some((*state, *at, note.clone())),
+                    };
+                    ImportCase {
+                        key: r.key.clone(),
+                        case: NewCase {
+                            child_id: child.id,
+                            unit: child.residence_unit,
+                            source: r.source,
+                            source_ref: r.source_ref.clone(),
+                            reporter_name: r.reporter_name.clone(),
+                            reporter_contact: r.reporter_contact.clone(),
+                            summary: r.summary.clone(),
+                            urgent: r.urgent,
+                            received_at: r.received_at,
+                            created_by: actor.account_id,
+                        },
+                        tasks: if closed.is_some() { Vec::new() } else { intake(r.urgent, r.received_at) },
+                        closed,
+                    }
+                })
+                .collect(),
+        };
+        let event = actor.event("import.cases", Outcome::Ok).record("import", "").fields(&[
+            "cases",
+            "child_id",
+            "source",
+            "summary",
+            "reporter",
+            "urgent",
+            "received_at",
+            &sha,
+        ]);
+        progress.set(4);
+        let stored = self.facts.after_case(self.store.import_cases(&batch, actor.account_id, &event).await)?;
+        report.already_imported += stored.skipped.len();
+        report.to_add = stored.added.len();
+        report.stored = Some(stored);
+        Ok(report)
+    }
+
+    /// A row's case that resembles a case of the same child already in treem (received the
+    /// same day from the same source): a warning naming that case.
+    async fn case_duplicate_warnings(
+        &self,
+        actor: &Actor,
+        rows: &[(CaseRow, &crate::children::ChildSummary)],
+        column: &str,
+        out: &mut Vec<Problem>,
+    ) -> Result<(), AppError> {
+        let mut by_child: HashMap<i64, Vec<treem_storage::CaseRecord>> = HashMap::new();
+        for (row, child) in rows {
+            if let std::collections::hash_map::Entry::Vacant(slot) = by_child.entry(child.id) {
+                let q = treem_storage::CaseQuery {
+                    units: actor.scope.units(),
+                    state: None,
+                    overdue_at: None,
+                    ids: None,
+                    child: Some(child.id),
+                    after_id: None,
+                    limit: 1_000,
+                };
+                slot.insert(self.store.list_cases(&q).await?);
+            }
+            let day = treem_domain::calendar::date_in_vietnam(row.received_at);
+            let same = by_child[&child.id]
+                .iter()
+                .find(|c| c.source == row.source && treem_domain::calendar::date_in_vietnam(c.received_at) == day);
+            if let Some(c) = same {
+                let why = format!("resembles case {} of this child, received the same day from the same source", c.id);
+                out.push(Problem::warning(row.row, column, "received_at", &lang_free_date(day), why));
+            }
+        }
+        Ok(())
+    }
+
     /// Likely duplicates among the new rows and between them and the records in scope,
     /// as warnings on the row (the later row of a pair within the file).
     fn duplicate_warnings(&self, rows: &[ChildRow], existing: &[crate::children::ChildSummary], column: &str, out: &mut Vec<Problem>) {
@@ -622,4 +833,9 @@ fn to_import(r: &ChildRow) -> ImportChild {
             phone: c.phone.clone(),
         }),
     }
+}
+
+/// A day as a report's value cell writes it, in either language: dd/mm/yyyy.
+fn lang_free_date(d: Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }

@@ -153,7 +153,26 @@ impl App {
         self.imports.incidents_tracked(actor, file_name, bytes, options, &children, progress).await
     }
 
-    /// The import `options.kind` names: children or incidents.
+    /// Checks a file of cases and, unless it is a dry run or has errors, opens its new cases
+    /// ([`imports::ImportService::cases_tracked`]); each row's child must be of the caller's
+    /// scope, and an open case gets the intake's tasks by the deadlines in force.
+    pub async fn import_cases_tracked(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: &[u8],
+        options: imports::ImportOptions,
+        progress: &imports::ImportProgress,
+    ) -> Result<imports::ImportReport, AppError> {
+        actor.require(treem_domain::access::Action::Write)?;
+        let children: std::collections::HashMap<i64, children::ChildSummary> =
+            self.children.scope_summaries(actor).await?.into_iter().map(|c| (c.id, c)).collect();
+        let cases = &self.cases;
+        let intake = |urgent: bool, received_at: time::OffsetDateTime| cases.intake_due(urgent, received_at);
+        self.imports.cases_tracked(actor, file_name, bytes, options, &children, &intake, progress).await
+    }
+
+    /// The import `options.kind` names: children, incidents or cases.
     pub async fn import_tracked(
         &self,
         actor: &Actor,
@@ -165,6 +184,7 @@ impl App {
         match options.kind {
             imports::ImportKind::Children => self.import_children_tracked(actor, file_name, bytes, options, progress).await,
             imports::ImportKind::Incidents => self.import_incidents_tracked(actor, file_name, bytes, options, progress).await,
+            imports::ImportKind::Cases => self.import_cases_tracked(actor, file_name, bytes, options, progress).await,
         }
     }
 

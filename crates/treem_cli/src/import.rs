@@ -1,4 +1,4 @@
-//! `treem import children|incidents FILE`: a register file checked and, unless `--dry-run`,
+//! `treem import children|incidents|cases FILE`: a register file checked and, unless `--dry-run`,
 //! stored, under the name, role and area of an account (`--user`), as the upload page does.
 
 use std::path::{Path, PathBuf};

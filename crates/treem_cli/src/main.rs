@@ -313,6 +313,27 @@ enum ImportCommand {
         #[arg(long, default_value = "vi")]
         lang: String,
     },
+    /// Check a register of cases (CSV or XLSX: one report per row, its child by treem record
+    /// number or by the Mã trẻ em of an imported children's register, open or closed) and
+    /// open its new cases, all or none.
+    Cases {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The account the import is made by: its role and area apply, and the audit log names it.
+        #[arg(long, value_name = "USERNAME")]
+        user: String,
+        /// Check and report only: nothing is stored.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write every problem as CSV (row, column, value, severity, message).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// The language of the messages: vi (default) or en.
+        #[arg(long, default_value = "vi")]
+        lang: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -446,6 +467,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Import(ImportCommand::Incidents { db, file, user, dry_run, report, lang }) => {
             let app = open_app(config, db).await?;
             let kind = treem_app::imports::ImportKind::Incidents;
+            import::run(&app, import::Args { kind, file, user, dry_run, as_of: None, report, lang }).await
+        }
+        Command::Import(ImportCommand::Cases { db, file, user, dry_run, report, lang }) => {
+            let app = open_app(config, db).await?;
+            let kind = treem_app::imports::ImportKind::Cases;
             import::run(&app, import::Args { kind, file, user, dry_run, as_of: None, report, lang }).await
         }
         Command::Audit(AuditCommand::Verify { db }) => {

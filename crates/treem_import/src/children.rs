@@ -156,6 +156,24 @@ impl RowReader<'_> {
             }
         }
     }
+    /// A text cell of several lines, cleaned as a form's text area; `None` when empty or refused.
+    pub(crate) fn text_block(&mut self, f: Field, max: usize) -> Option<String> {
+        let s = self.text(f);
+        if s.trim().is_empty() {
+            return None;
+        }
+        if let Some(l) = legacy_encoding(&s) {
+            self.error(f, format!("the text looks typed in the legacy {} encoding: convert the file to Unicode", l.name()));
+            return None;
+        }
+        match treem_domain::child::clean_text(&s, max) {
+            Ok(s) => s,
+            Err(e) => {
+                self.error(f, e.to_string());
+                None
+            }
+        }
+    }
 }
 
 /// The field of the register's check, as the import's column.

@@ -50,11 +50,30 @@ pub enum Field {
     Fatal,
     /// Số trẻ em liên quan: the export's count, read and not stored.
     ChildCount,
+    /// Số hồ sơ trường hợp: a case number of treem's own (in a cases' file, an export read
+    /// back: the row is that case; in an incidents' file, the incident's case).
     CaseNumber,
+    // The fields of a cases' file. In it, `RecordId` or `ExternalId` names the one child.
+    /// Mã trường hợp: the file's own identifier of the case.
+    CaseRef,
+    ReceivedOn,
+    CaseSource,
+    SourceRef,
+    Urgent,
+    Summary,
+    ReporterName,
+    ReporterContact,
+    CaseState,
+    ClosedOn,
+    ClosingNote,
+    /// Mức độ nguy cơ: set by the initial assessment, not by an import; said as a warning.
+    Risk,
+    /// Giao cho: the importer manages the case until it is assigned; said as a warning.
+    AssignedTo,
 }
 
 impl Field {
-    pub const ALL: [Field; 34] = [
+    pub const ALL: [Field; 47] = [
         Self::RowNumber,
         Self::RecordId,
         Self::ExternalId,
@@ -89,6 +108,19 @@ impl Field {
         Self::Fatal,
         Self::ChildCount,
         Self::CaseNumber,
+        Self::CaseRef,
+        Self::ReceivedOn,
+        Self::CaseSource,
+        Self::SourceRef,
+        Self::Urgent,
+        Self::Summary,
+        Self::ReporterName,
+        Self::ReporterContact,
+        Self::CaseState,
+        Self::ClosedOn,
+        Self::ClosingNote,
+        Self::Risk,
+        Self::AssignedTo,
     ];
 
     /// The fields a children's file may have: the first 19 of [`Field::ALL`].
@@ -114,6 +146,33 @@ impl Field {
         Self::RecordId,
         Self::ExternalId,
         Self::CaseNumber,
+        Self::CommuneCode,
+        Self::CommuneName,
+        Self::DistrictName,
+        Self::Hamlet,
+        Self::Notes,
+    ];
+
+    /// The fields a cases' file may have.
+    pub const CASES: [Field; 23] = [
+        Self::RowNumber,
+        Self::CaseNumber,
+        Self::CaseRef,
+        Self::RecordId,
+        Self::ExternalId,
+        Self::FullName,
+        Self::ReceivedOn,
+        Self::CaseSource,
+        Self::SourceRef,
+        Self::Urgent,
+        Self::Summary,
+        Self::ReporterName,
+        Self::ReporterContact,
+        Self::CaseState,
+        Self::ClosedOn,
+        Self::ClosingNote,
+        Self::Risk,
+        Self::AssignedTo,
         Self::CommuneCode,
         Self::CommuneName,
         Self::DistrictName,
@@ -158,6 +217,19 @@ impl Field {
             Self::Fatal => "fatal",
             Self::ChildCount => "children",
             Self::CaseNumber => "case_id",
+            Self::CaseRef => "case_ref",
+            Self::ReceivedOn => "received_at",
+            Self::CaseSource => "source",
+            Self::SourceRef => "source_ref",
+            Self::Urgent => "urgent",
+            Self::Summary => "summary",
+            Self::ReporterName => "reporter_name",
+            Self::ReporterContact => "reporter_contact",
+            Self::CaseState => "state",
+            Self::ClosedOn => "closed_at",
+            Self::ClosingNote => "closing_note",
+            Self::Risk => "risk",
+            Self::AssignedTo => "assigned_to",
         }
     }
 
@@ -213,6 +285,27 @@ impl Field {
             Self::Fatal => &["Tử vong", "Fatal"],
             Self::ChildCount => &["Số trẻ em liên quan", "Children involved"],
             Self::CaseNumber => &["Số hồ sơ trường hợp", "Case no."],
+            Self::CaseRef => &["Mã trường hợp", "Case ID", "Case ref"],
+            Self::ReceivedOn => &[
+                "Ngày tiếp nhận",
+                "Tiếp nhận lúc",
+                "Thời điểm tiếp nhận",
+                "Ngày nhận tin báo",
+                "Ngày tiếp nhận tin báo",
+                "Received on",
+                "Received at",
+            ],
+            Self::CaseSource => &["Nguồn tin", "Nguồn tin báo", "Nguồn thông tin", "Source"],
+            Self::SourceRef => &["Số hiệu tin báo", "Mã tin báo", "Số chứng từ", "Source ref", "Source reference"],
+            Self::Urgent => &["Khẩn cấp", "Urgent"],
+            Self::Summary => &["Nội dung tin báo", "Nội dung", "Tóm tắt", "Tóm tắt nội dung", "Summary"],
+            Self::ReporterName => &["Họ tên người báo tin", "Người báo tin", "Reporter's name", "Reporter"],
+            Self::ReporterContact => &["Liên hệ người báo tin", "Điện thoại người báo tin", "Reporter's contact"],
+            Self::CaseState => &["Bước hiện tại", "Tình trạng", "Trạng thái", "Tình trạng hồ sơ", "Current step", "State", "Status"],
+            Self::ClosedOn => &["Ngày đóng hồ sơ", "Đóng lúc", "Ngày đóng", "Ngày kết thúc", "Closed on", "Closed at"],
+            Self::ClosingNote => &["Kết quả", "Kết quả xử lý", "Lý do đóng", "Closing note", "Outcome"],
+            Self::Risk => &["Mức độ nguy cơ", "Nguy cơ", "Risk", "Risk level"],
+            Self::AssignedTo => &["Giao cho", "Người phụ trách", "Assigned to"],
         }
     }
 }

@@ -6,11 +6,13 @@
 //! Excel serial dates, "Nam"/"Nữ", the groups of Art. 10, poverty words). [`children`]
 //! turns a table into children to register, with units resolved as of each row's date
 //! (codes from before the 2025 reform followed to their successor), and every problem
-//! reported with its row, column and value.
+//! reported with its row, column and value; [`incidents`] and [`cases`] do the same for
+//! registers of incidents and of cases.
 //!
 //! No IO and no database: the service (`treem_app::imports`) authorises, checks against
 //! the register, and stores all rows in one transaction or none.
 
+pub mod cases;
 pub mod children;
 pub mod columns;
 pub mod decode;

@@ -81,7 +81,39 @@ fn decode_task(r: &DbRow) -> Result<TaskRecord, StorageError> {
     })
 }
 
-async fn insert_tasks(
+/// Inserts a case as received, or as closed at `closed` (`closed` or `closed_unfounded`,
+/// when): an import's closed case. Its id is the database's.
+pub(crate) async fn insert_case(
+    conn: &mut Conn,
+    c: &NewCase,
+    closed: Option<(CaseState, OffsetDateTime)>,
+    now: Stamp,
+) -> Result<i64, StorageError> {
+    let state = closed.map_or(CaseState::Received, |(s, _)| s);
+    sqlx::query_scalar(
+        "INSERT INTO child_case (child_id, unit_id, state, source, source_ref, reporter_name, reporter_contact, summary, urgent, received_at, \
+         closed_at, created_by_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1) RETURNING id",
+    )
+    .bind(c.child_id)
+    .bind(c.unit.0)
+    .bind(state.as_str())
+    .bind(c.source.as_str())
+    .bind(&c.source_ref)
+    .bind(&c.reporter_name)
+    .bind(&c.reporter_contact)
+    .bind(&c.summary)
+    .bind(c.urgent)
+    .bind(Stamp(c.received_at))
+    .bind(closed.map(|(_, at)| Stamp(at)))
+    .bind(c.created_by)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(map_err)
+}
+
+pub(crate) async fn insert_tasks(
     conn: &mut Conn,
     now: OffsetDateTime,
     case_id: CaseId,
@@ -125,27 +157,7 @@ impl CaseStore for DbStore {
         audit: &AuditEvent,
     ) -> Result<CaseId, StorageError> {
         let mut tx = begin_write(&self.pool).await?;
-        let now = Stamp(self.clock.now());
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO child_case (child_id, unit_id, state, source, source_ref, reporter_name, reporter_contact, summary, urgent, received_at, \
-             created_by_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING id",
-        )
-        .bind(c.child_id)
-        .bind(c.unit.0)
-        .bind(CaseState::Received.as_str())
-        .bind(c.source.as_str())
-        .bind(&c.source_ref)
-        .bind(&c.reporter_name)
-        .bind(&c.reporter_contact)
-        .bind(&c.summary)
-        .bind(c.urgent)
-        .bind(Stamp(c.received_at))
-        .bind(c.created_by)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        let id = insert_case(&mut tx, c, None, Stamp(self.clock.now())).await?;
         insert_tasks(&mut tx, self.clock.now(), CaseId(id), c.unit, tasks, assignee).await?;
         append_audit(&mut tx, &*self.clock, &with_key(audit, id)).await?;
         tx.commit().await.map_err(map_err)?;

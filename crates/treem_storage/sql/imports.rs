@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use treem_domain::audit::AuditEvent;
 use treem_domain::child::HivStatus;
 use treem_storage::{
-    CaregiverRecord, ImportBatch, ImportBatchRecord, ImportChild, ImportOutcome, ImportStore, IncidentImportBatch, StorageError,
+    CaregiverRecord, CaseImportBatch, ImportBatch, ImportBatchRecord, ImportChild, ImportOutcome, ImportStore, IncidentImportBatch,
+    StorageError,
 };
 
 use crate::accounts::append_audit_for;
@@ -14,6 +15,7 @@ use crate::dialect::*;
 
 const KIND: &str = "children";
 const INCIDENTS: &str = "incidents";
+const CASES: &str = "cases";
 
 /// Rows per INSERT: under PostgreSQL's 65,535 bound parameters (17 per child) and SQLite's 32,766.
 const CHUNK: usize = 500;
@@ -265,6 +267,62 @@ impl ImportStore for DbStore {
                 .await
                 .map_err(map_err)?;
             out.added.push(row.id);
+        }
+        close_batch(tx, &out, &*self.clock, audit).await?;
+        Ok(out)
+    }
+
+    async fn import_cases(&self, batch: &CaseImportBatch, created_by: i64, audit: &AuditEvent) -> Result<ImportOutcome, StorageError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let now = Stamp(self.clock.now());
+        let batch_id = open_batch(&mut tx, CASES, &batch.file_name, &batch.checksum, created_by, now).await?;
+        let mut out = ImportOutcome { batch_id, ..ImportOutcome::default() };
+        // A province's cases are thousands a year: one statement per row, in one transaction.
+        for (index, row) in batch.cases.iter().enumerate() {
+            let seen: Option<i64> = sqlx::query_scalar("SELECT id FROM import_record WHERE kind = $1 AND import_key = $2")
+                .bind(CASES)
+                .bind(&row.key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            if seen.is_some() {
+                out.skipped.push(index);
+                continue;
+            }
+            let closed = row.closed.as_ref().map(|(state, at, _)| (*state, *at));
+            let id = crate::cases::insert_case(&mut tx, &row.case, closed, now).await?;
+            match &row.closed {
+                None => {
+                    let case = treem_domain::case::CaseId(id);
+                    crate::cases::insert_tasks(&mut tx, self.clock.now(), case, row.case.unit, &row.tasks, Some(created_by)).await?;
+                }
+                // The closing, as the register dates it, is the case's one step.
+                Some((state, at, note)) => {
+                    let action = if *state == treem_domain::case::CaseState::ClosedUnfounded { "close_unfounded" } else { "close" };
+                    sqlx::query(
+                        "INSERT INTO case_step (case_id, action, from_state, to_state, note, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(id)
+                    .bind(action)
+                    .bind(treem_domain::case::CaseState::Received.as_str())
+                    .bind(state.as_str())
+                    .bind(note)
+                    .bind(created_by)
+                    .bind(Stamp(*at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                }
+            }
+            sqlx::query("INSERT INTO import_record (batch_id, kind, import_key, case_id) VALUES ($1, $2, $3, $4)")
+                .bind(batch_id)
+                .bind(CASES)
+                .bind(&row.key)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            out.added.push(id);
         }
         close_batch(tx, &out, &*self.clock, audit).await?;
         Ok(out)

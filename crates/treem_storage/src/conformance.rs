@@ -666,6 +666,7 @@ macro_rules! conformance_tests {
             households_are_upserted_by_unit_and_code_with_poverty_by_year,
             imports_are_all_or_nothing_and_idempotent,
             incident_imports_are_all_or_nothing_and_find_imported_children,
+            case_imports_open_or_close_each_case_all_or_nothing,
             plans_are_inserted_then_replaced_by_code,
             unit_statuses_are_added_listed_and_ended,
             public_releases_are_kept_once_per_plan_and_year,

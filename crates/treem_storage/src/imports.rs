@@ -54,11 +54,32 @@ pub struct IncidentImportBatch {
     pub incidents: Vec<ImportIncident>,
 }
 
+/// A case to open as a register gives it: at its first step, with the intake's tasks, or
+/// closed, with its closing as its one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportCase {
+    /// Unique per kind: a row whose key is stored already is skipped.
+    pub key: String,
+    pub case: crate::NewCase,
+    /// The intake's tasks and their due times (none for a closed case).
+    pub tasks: Vec<(treem_domain::case::TaskKind, OffsetDateTime)>,
+    /// `Some((closed | closed_unfounded, when, the register's note))` for a closed case.
+    pub closed: Option<(treem_domain::case::CaseState, OffsetDateTime, Option<String>)>,
+}
+
+/// A file's cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseImportBatch {
+    pub file_name: String,
+    pub checksum: String,
+    pub cases: Vec<ImportCase>,
+}
+
 /// What an import stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportOutcome {
     pub batch_id: i64,
-    /// The new records' ids (children or incidents), in the file's order.
+    /// The new records' ids (children, incidents or cases), in the file's order.
     pub added: Vec<i64>,
     /// The indexes (in the batch's rows) of rows imported before, not added again.
     pub skipped: Vec<usize>,
@@ -81,7 +102,7 @@ pub struct ImportBatchRecord {
 
 #[async_trait]
 pub trait ImportStore: Send + Sync {
-    /// Of `keys` of `kind` (`children`, `incidents`), those already imported.
+    /// Of `keys` of `kind` (`children`, `incidents`, `cases`), those already imported.
     async fn imported_keys(&self, kind: &str, keys: &[String]) -> Result<Vec<String>, StorageError>;
 
     /// The children imported under `keys` (`id:` and a register's identifier), with their ids.
@@ -100,6 +121,11 @@ pub trait ImportStore: Send + Sync {
         created_by: i64,
         audit: &AuditEvent,
     ) -> Result<ImportOutcome, StorageError>;
+
+    /// Opens every case of `batch` not imported before, with its tasks (the open ones,
+    /// assigned to `created_by`) or its closing step (the closed ones), and `audit` (its
+    /// record key set to the batch), in one transaction: all of it or nothing.
+    async fn import_cases(&self, batch: &CaseImportBatch, created_by: i64, audit: &AuditEvent) -> Result<ImportOutcome, StorageError>;
 
     /// The latest imports, newest first.
     async fn import_batches(&self, limit: i64) -> Result<Vec<ImportBatchRecord>, StorageError>;

@@ -32,7 +32,10 @@ pub use facts::{
     case_fact, case_facts_each_sql, case_facts_sql, poverty_code, BulkCase, BulkChild, BulkLoad, CaseFactRow, FactStore, HeardWrite,
     WriteListener,
 };
-pub use imports::{ImportBatch, ImportBatchRecord, ImportChild, ImportIncident, ImportOutcome, ImportStore, IncidentImportBatch};
+pub use imports::{
+    CaseImportBatch, ImportBatch, ImportBatchRecord, ImportCase, ImportChild, ImportIncident, ImportOutcome, ImportStore,
+    IncidentImportBatch,
+};
 pub use incidents::{IncidentQuery, IncidentRecord, IncidentStore};
 pub use migrations::{Migration, MigrationStatus};
 pub use plans::{IndicatorRow, PlanRow, PlanStore, PublicReleaseRow, UnitStatusRow};

@@ -63,6 +63,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0018_child_name_order", sql: include_str!("../migrations/0018_child_name_order.sql") },
     Migration { name: "0019_imports", sql: include_str!("../migrations/0019_imports.sql") },
     Migration { name: "0020_incident_imports", sql: include_str!("../migrations/0020_incident_imports.sql") },
+    Migration { name: "0021_case_imports", sql: include_str!("../migrations/0021_case_imports.sql") },
 ];
 
 /// Key of the advisory lock that serialises migrations between processes.

@@ -265,17 +265,126 @@ pub fn incident_template_xlsx(lang: Lang, catalog: &UnitCatalog, on: time::Date)
     book.save_to_buffer().map_err(e)
 }
 
+/// The cases' template columns: the case's own identifier, its child, the report (day,
+/// source, what it said, who reported it) and how it stands.
+pub const CASE_TEMPLATE_FIELDS: [Field; 14] = [
+    Field::RowNumber,
+    Field::CaseRef,
+    Field::RecordId,
+    Field::ExternalId,
+    Field::FullName,
+    Field::ReceivedOn,
+    Field::CaseSource,
+    Field::SourceRef,
+    Field::Urgent,
+    Field::Summary,
+    Field::ReporterName,
+    Field::CaseState,
+    Field::ClosedOn,
+    Field::ClosingNote,
+];
+
+const CASE_EXAMPLE: [&str; 14] = [
+    "1",
+    "TH-2026-001",
+    "",
+    "MN-001",
+    "Nguyễn Văn An",
+    "09/01/2026",
+    "Nhà trường",
+    "",
+    "Không",
+    "Trẻ nghỉ học nhiều ngày, gia đình khó khăn",
+    "",
+    "Đã đóng hồ sơ",
+    "20/02/2026",
+    "Trẻ đã trở lại trường",
+];
+
+/// The cases' template as CSV.
+pub fn case_template_csv() -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(CASE_TEMPLATE_FIELDS.iter().map(|f| f.template_header()));
+    let _ = w.write_record(CASE_EXAMPLE);
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend(w.into_inner().unwrap_or_default());
+    out
+}
+
+/// The cases' template as XLSX, with a sheet of the allowed words (the first of each code's
+/// words; the others and treem's codes are read too).
+pub fn case_template_xlsx(lang: Lang) -> Result<Vec<u8>, String> {
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Danh sách trường hợp").map_err(e)?;
+    for (c, f) in CASE_TEMPLATE_FIELDS.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|x| x.to_string())?;
+        sheet.write_string_with_format(0, c, f.template_header(), &bold).map_err(e)?;
+        sheet.set_column_width(c, if *f == Field::Summary { 40 } else { 18 }).map_err(e)?;
+        sheet.set_column_format(c, &text).map_err(e)?;
+    }
+    for (c, v) in CASE_EXAMPLE.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|x| x.to_string())?;
+        sheet.write_string(1, c, *v).map_err(e)?;
+    }
+    let allowed = book.add_worksheet();
+    allowed.set_name("Giá trị cho phép").map_err(e)?;
+    let t = |k: &str| translate(lang, k).to_owned();
+    let mut lines: Vec<(String, String, bool)> = vec![
+        (t("import.template_column"), t("import.template_values"), true),
+        ("Mã hồ sơ treem / Mã trẻ em".into(), t("import.template_case_child"), false),
+        ("Ngày tiếp nhận, Ngày đóng hồ sơ".into(), t("import.template_case_dates"), false),
+        ("Khẩn cấp".into(), "Có, Không".into(), false),
+        (String::new(), String::new(), false),
+        (Field::CaseSource.template_header().to_owned(), t("import.template_when_source"), true),
+    ];
+    lines.extend(treem_import::cases::SOURCES.iter().map(|(_, names)| (names[0].to_owned(), String::new(), false)));
+    lines.push((String::new(), String::new(), false));
+    lines.push((Field::CaseState.template_header().to_owned(), t("import.template_when_state"), true));
+    for code in ["received", "closed", "closed_unfounded"] {
+        lines.extend(
+            treem_import::cases::STATES.iter().filter(|(c, _)| *c == code).map(|(_, names)| (names[0].to_owned(), String::new(), false)),
+        );
+    }
+    let plain = Format::new();
+    for (row, (a, b, heading)) in lines.iter().enumerate() {
+        let row = u32::try_from(row).map_err(|x| x.to_string())?;
+        allowed.write_string_with_format(row, 0, a, if *heading { &bold } else { &text }).map_err(e)?;
+        allowed.write_string_with_format(row, 1, b, if *heading { &bold } else { &plain }).map_err(e)?;
+    }
+    allowed.set_column_width(0, 34).map_err(e)?;
+    allowed.set_column_width(1, 70).map_err(e)?;
+    book.save_to_buffer().map_err(e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_template_header_is_read_back_as_its_field() {
-        for f in TEMPLATE_FIELDS.iter().chain(&INCIDENT_TEMPLATE_FIELDS) {
+        for f in TEMPLATE_FIELDS.iter().chain(&INCIDENT_TEMPLATE_FIELDS).chain(&CASE_TEMPLATE_FIELDS) {
             assert_eq!(treem_import::columns::field_of(f.template_header()), Some(*f));
         }
         assert_eq!(safe_cell("=1+1"), "'=1+1");
         assert_eq!(safe_cell("An"), "An");
+    }
+
+    /// The words the pages and exports write for each case source and step are read back as it.
+    #[test]
+    fn the_pages_words_of_every_case_source_and_step_import_back_as_it() {
+        for (prefix, words) in [("source", treem_import::cases::SOURCES), ("state", treem_import::cases::STATES)] {
+            for (code, _) in words {
+                for lang in [Lang::Vi, Lang::En] {
+                    let key = format!("{prefix}.{code}");
+                    let label = translate(lang, &key);
+                    assert_eq!(treem_import::incidents::code_of(words, label), Some(*code), "{prefix} {lang:?}: {label}");
+                }
+            }
+        }
     }
 
     /// The words the pages and exports write for each incident code are read back as it.

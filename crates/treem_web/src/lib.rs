@@ -115,6 +115,7 @@ pub fn router(app: Arc<App>, options: WebOptions) -> Router {
         .route("/imports", get(ui::imports_page))
         .route("/imports/children", post(ui::upload_children).layer(DefaultBodyLimit::max(ui::MAX_UPLOAD_BYTES)))
         .route("/imports/incidents", post(ui::upload_incidents).layer(DefaultBodyLimit::max(ui::MAX_UPLOAD_BYTES)))
+        .route("/imports/cases", post(ui::upload_cases).layer(DefaultBodyLimit::max(ui::MAX_UPLOAD_BYTES)))
         .route("/imports/confirm", post(ui::confirm_import))
         .route("/imports/jobs/{token}", get(ui::import_job))
         .route("/imports/reports/{token}", get(ui::import_report))

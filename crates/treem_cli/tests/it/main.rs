@@ -10,6 +10,7 @@
 mod access;
 mod audit_page;
 mod auth;
+mod case_imports;
 mod cases;
 mod catalogue;
 mod cli;

@@ -410,6 +410,12 @@ async fn every_answer_of_every_operation_is_in_the_openapi_document() {
                     ids.by_param["child"]
                 )
                 .into_bytes()
+            } else if template.contains("/imports/cases") {
+                format!(
+                    "Mã hồ sơ treem,Ngày tiếp nhận,Nguồn tin,Nội dung tin báo\n{},01/03/2026,Nhà trường,Trẻ nghỉ học\n",
+                    ids.by_param["child"]
+                )
+                .into_bytes()
             } else if template.contains("/imports/children") {
                 "Họ và tên,Ngày sinh,Giới tính,Mã xã\nNguyễn Thị An,01/03/2015,Nữ,29884\n".as_bytes().to_vec()
             } else if media == "text/csv" {

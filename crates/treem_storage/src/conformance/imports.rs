@@ -127,3 +127,75 @@ pub async fn incident_imports_are_all_or_nothing_and_find_imported_children(stor
     assert!(store.incident(IncidentId(8_100_004), None).await.unwrap().is_none(), "nor any of its incidents");
     assert!(store.imported_keys("incidents", &["id:V4".into()]).await.unwrap().is_empty());
 }
+
+pub async fn case_imports_open_or_close_each_case_all_or_nothing(store: &dyn Store) {
+    use crate::{CaseImportBatch, ImportCase, NewCase};
+    use treem_domain::case::{CaseId, CaseSource, CaseState, TaskKind};
+    let u = with_small_units(store).await;
+    let by = an_account(store, "nhap.th").await;
+    let kids =
+        ImportBatch {
+            file_name: "so.csv".into(), checksum: "ab".repeat(32), children: vec![row("id:TH-1", "Lê Văn Bình", u.east, None)]
+        };
+    let child = store.import_children(&kids, by, &ev("import.children").record("import", "")).await.unwrap().added[0];
+    let t0 = time::macros::datetime!(2025-03-01 00:00 +7);
+    let case = |key: &str, child_id: i64, closed: Option<(CaseState, time::OffsetDateTime, Option<String>)>| ImportCase {
+        key: key.into(),
+        case: NewCase {
+            child_id,
+            unit: u.east,
+            source: CaseSource::School,
+            source_ref: None,
+            reporter_name: None,
+            reporter_contact: None,
+            summary: "Bỏ học".into(),
+            urgent: false,
+            received_at: t0,
+            created_by: by,
+        },
+        tasks: if closed.is_some() { Vec::new() } else { vec![(TaskKind::Verify, t0 + time::Duration::days(1))] },
+        closed,
+    };
+    let batch = CaseImportBatch {
+        file_name: "truong-hop.xlsx".into(),
+        checksum: "56".repeat(32),
+        cases: vec![
+            case("id:C1", child, None),
+            case("id:C2", child, Some((CaseState::ClosedUnfounded, t0 + time::Duration::days(20), Some("Không có cơ sở".into())))),
+        ],
+    };
+    let out = store.import_cases(&batch, by, &ev("import.cases").record("import", "")).await.unwrap();
+    assert_eq!(out.added.len(), 2);
+    let (open, closed) = (CaseId(out.added[0]), CaseId(out.added[1]));
+    let k = store.case(open, None).await.unwrap().unwrap();
+    assert_eq!((k.state, k.child_id, k.received_at, k.closed_at), (CaseState::Received, child, t0, None));
+    let tasks = store.case_tasks(open).await.unwrap();
+    assert_eq!(tasks.iter().map(|t| (t.kind, t.due_at)).collect::<Vec<_>>(), [(TaskKind::Verify, t0 + time::Duration::days(1))]);
+    let c = store.case(closed, None).await.unwrap().unwrap();
+    assert_eq!((c.state, c.closed_at), (CaseState::ClosedUnfounded, Some(t0 + time::Duration::days(20))));
+    assert!(store.case_tasks(closed).await.unwrap().is_empty(), "a closed case has no tasks");
+    let steps = store.case_steps(closed).await.unwrap();
+    assert_eq!(
+        steps.iter().map(|s| (s.action.as_str(), s.from.as_str(), s.to.as_str(), s.note.as_deref(), s.at)).collect::<Vec<_>>(),
+        [("close_unfounded", "received", "closed_unfounded", Some("Không có cơ sở"), t0 + time::Duration::days(20))]
+    );
+    assert_eq!(last_audit(store).await.event.record_key, Some(out.batch_id.to_string()));
+    assert_eq!(store.imported_keys("cases", &["id:C1".into(), "id:TH-1".into()]).await.unwrap(), ["id:C1"], "keys are per kind");
+    // Again: nothing is added.
+    let again = store.import_cases(&batch, by, &ev("import.cases").record("import", "")).await.unwrap();
+    assert_eq!((again.added.len(), again.skipped.clone()), (0, vec![0, 1]));
+    assert_eq!(store.import_batches(1).await.unwrap()[0].kind, "cases");
+    // A row the database refuses (a child that does not exist) leaves nothing of the file.
+    let chain = audit_actions(store).await.len();
+    let bad = CaseImportBatch {
+        file_name: "x.csv".into(),
+        checksum: "78".repeat(32),
+        cases: vec![case("id:C3", child, None), case("id:C4", 987_654_321, None)],
+    };
+    assert!(store.import_cases(&bad, by, &ev("import.cases").record("import", "")).await.is_err());
+    assert_eq!(audit_actions(store).await.len(), chain);
+    assert!(store.imported_keys("cases", &["id:C3".into()]).await.unwrap().is_empty());
+    let q =
+        crate::CaseQuery { units: vec![u.east], state: None, overdue_at: None, ids: None, child: Some(child), after_id: None, limit: 10 };
+    assert_eq!(store.list_cases(&q).await.unwrap().len(), 2, "nor any of its cases");
+}

@@ -20,6 +20,7 @@ pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<Arc<App>> {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(import_children))
         .routes(routes!(import_incidents))
+        .routes(routes!(import_cases))
         .layer(axum::extract::DefaultBodyLimit::max(crate::params::MAX_UPLOAD_BYTES))
 }
 
@@ -149,6 +150,25 @@ pub async fn import_incidents(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     import(&app, &a, q, &body, ImportKind::Incidents).await
+}
+
+/// Checks a file of cases (a commune's book of reports received: one row each, its child by
+/// treem record number or by the `Mã trẻ em` its register was imported with; open, at its
+/// first step with the intake's tasks, or closed, with the day) and, with `dry_run=false`,
+/// opens its new cases: all of them, or none when any row has an error (then 422).
+#[utoipa::path(post, path = "/api/v1/imports/cases", tag = "cases", security(("token" = [])),
+    params(("file_name" = String, Query, description = "the file's name, e.g. truong-hop.xlsx"),
+           ("dry_run" = Option<bool>, Query, description = "check only (default true)")),
+    request_body(content = String, content_type = "text/csv", description = "the file's bytes: CSV, or an XLSX workbook (`file_name` ending in .xlsx)"),
+    responses((status = 200, body = ImportReportDto), (status = 201, body = ImportReportDto), (status = 422, body = ImportRefusal),
+              (status = 403, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope)))]
+pub async fn import_cases(
+    State(app): State<Arc<App>>,
+    ApiActor(a): ApiActor,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    import(&app, &a, q, &body, ImportKind::Cases).await
 }
 
 async fn import(app: &App, a: &treem_app::Actor, q: Option<String>, body: &[u8], kind: ImportKind) -> Result<Response, ApiError> {

@@ -14,7 +14,8 @@ use treem_app::{App, AppError};
 use super::{render, Chrome, PageContext, PageError};
 use crate::i18n::Lang;
 use crate::import_files::{
-    incident_template_csv, incident_template_xlsx, problem_message, report_csv, severity_key, template_csv, template_xlsx,
+    case_template_csv, case_template_xlsx, incident_template_csv, incident_template_xlsx, problem_message, report_csv, severity_key,
+    template_csv, template_xlsx,
 };
 use crate::session::SignedIn;
 
@@ -73,8 +74,9 @@ pub struct ReportPage {
     pub refused: bool,
     pub dry_run: bool,
     pub stored: bool,
-    /// A file of incidents (else of children).
+    /// A file of incidents, or of cases (else of children).
     pub incidents: bool,
+    pub cases: bool,
     pub token: String,
     pub problems: Vec<ProblemLine>,
     /// Problems not listed on the page (they are in the report).
@@ -114,6 +116,7 @@ fn report_page(c: Chrome, report: &ImportReport, token: &str) -> ReportPage {
         dry_run: report.dry_run,
         stored: report.stored.is_some(),
         incidents: report.kind == ImportKind::Incidents,
+        cases: report.kind == ImportKind::Cases,
         token: token.to_owned(),
         more: if report.problems.len() > SHOWN_PROBLEMS { count(lang, report.problems.len() - SHOWN_PROBLEMS) } else { String::new() },
         problems,
@@ -201,6 +204,16 @@ pub async fn upload_incidents(
     multipart: Multipart,
 ) -> Result<Response, PageError> {
     upload(app, ctx, s, multipart, ImportKind::Incidents).await
+}
+
+/// Checks an uploaded register of cases, as [`upload_children`] does.
+pub async fn upload_cases(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    SignedIn(s): SignedIn,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    upload(app, ctx, s, multipart, ImportKind::Cases).await
 }
 
 async fn upload(
@@ -342,7 +355,8 @@ pub async fn import_report(
 }
 
 /// The template of a register: of children (`tre-em.xlsx`, with a sheet of allowed values, or
-/// `tre-em.csv`) or of incidents (`vu-viec.xlsx`, `vu-viec.csv`).
+/// `tre-em.csv`), of incidents (`vu-viec.xlsx`, `vu-viec.csv`) or of cases (`truong-hop.xlsx`,
+/// `truong-hop.csv`).
 pub async fn import_template(
     State(app): State<Arc<App>>,
     ctx: PageContext,
@@ -353,6 +367,14 @@ pub async fn import_template(
     match file.as_str() {
         "tre-em.csv" => Ok(crate::export::attachment("text/csv; charset=utf-8", "tre-em.csv", template_csv())),
         "vu-viec.csv" => Ok(crate::export::attachment("text/csv; charset=utf-8", "vu-viec.csv", incident_template_csv())),
+        "truong-hop.csv" => Ok(crate::export::attachment("text/csv; charset=utf-8", "truong-hop.csv", case_template_csv())),
+        "truong-hop.xlsx" => {
+            let bytes = case_template_xlsx(ctx.lang).map_err(|e| {
+                tracing::error!(error = %e, "template failed");
+                ctx.error(AppError::NotFound)
+            })?;
+            Ok(crate::export::attachment(crate::export::sheet::XLSX, "truong-hop.xlsx", bytes))
+        }
         "vu-viec.xlsx" => {
             let bytes = incident_template_xlsx(ctx.lang, &app.units.catalog(), app.clock.today_in_vietnam()).map_err(|e| {
                 tracing::error!(error = %e, "template failed");

@@ -50,7 +50,7 @@ pub use draft::keep_draft;
 pub use form::{CsrfForm, UiForm, UiQuery};
 pub use fund::{fund_page, record_fund};
 pub use imports::{
-    confirm_import, import_job, import_report, import_template, imports_page, parse_as_of, upload_children, upload_incidents,
+    confirm_import, import_job, import_report, import_template, imports_page, parse_as_of, upload_cases, upload_children, upload_incidents,
     MAX_UPLOAD_BYTES,
 };
 pub use incidents::{create_incident, incident_form_search, incident_new_form, incident_page, incidents_export, incidents_page};
