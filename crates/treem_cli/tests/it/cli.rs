@@ -291,11 +291,16 @@ fn a_register_imports_from_the_command_line_once_with_its_report() {
     let (ok, out, err) = treem(&["import", "incidents", "--database", &url, v, "--user", "xa.cli", "--lang", "en"]);
     assert!(ok && out.contains("1 added, 0 imported before"), "{out} {err}");
     let cases = dir.path().join("truong-hop.csv");
-    std::fs::write(&cases, "Mã trẻ em,Ngày tiếp nhận,Nguồn tin,Nội dung tin báo,Tình trạng\nMN-9,01/03/2026,Nhà trường,Bỏ học,Chờ\n").unwrap();
+    std::fs::write(&cases, "Mã trẻ em,Ngày tiếp nhận,Nguồn tin,Nội dung tin báo,Tình trạng\nMN-9,01/03/2026,Nhà trường,Bỏ học,Chờ\n")
+        .unwrap();
     let c = cases.to_str().unwrap();
     let (ok, out, _) = treem(&["import", "cases", "--database", &url, c, "--user", "xa.cli"]);
     assert!(!ok && out.contains("truong-hop.csv:1 [Tình trạng] error: không phải giá trị đã biết"), "{out}");
-    std::fs::write(&cases, "Mã trẻ em,Ngày tiếp nhận,Nguồn tin,Nội dung tin báo,Ngày đóng hồ sơ\nMN-9,01/03/2026,Nhà trường,Bỏ học,05/03/2026\n").unwrap();
+    std::fs::write(
+        &cases,
+        "Mã trẻ em,Ngày tiếp nhận,Nguồn tin,Nội dung tin báo,Ngày đóng hồ sơ\nMN-9,01/03/2026,Nhà trường,Bỏ học,05/03/2026\n",
+    )
+    .unwrap();
     let (ok, out, err) = treem(&["import", "cases", "--database", &url, c, "--user", "xa.cli", "--lang", "en"]);
     assert!(ok && out.contains("1 added, 0 imported before"), "{out} {err}");
 }
