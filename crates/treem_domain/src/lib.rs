@@ -22,6 +22,7 @@ pub mod passwords;
 pub mod plan;
 pub mod register;
 pub mod reported;
+pub mod reporting;
 pub mod text;
 pub mod totp;
 pub mod unit_import;
