@@ -53,6 +53,18 @@ test('the cases and incidents download with their titles, and the incidents read
     assert.equal(await text(page.locator('dd[data-fact="errors"]')), '0');
     assert.equal(await text(page.locator('dd[data-fact="to_add"]')), '0');
     assert.equal(await text(page.locator('dd[data-fact="already_imported"]')), rows.toLocaleString('vi-VN'));
+
+    // The cases' file read back through its own form: each row is the case it is.
+    const caseRows = caseLines.filter((l) => l.trim() !== '').length - 2;
+    assert.ok(caseRows > 0, 'the demo area has cases');
+    assert.equal(await visit(page, '/imports'), 200);
+    assert.equal(await page.locator('input#import-cases-mode-check').isChecked(), true, 'a check is the default');
+    await page.locator('input#import-cases-file').setInputFiles({ name: 'truong-hop.csv', mimeType: 'text/csv', buffer: cases.body });
+    await clickAndLoad(page, page.locator('button#import-cases-submit'));
+    assert.equal(await page.locator('#import-checked').count(), 1, await text(page.locator('main')));
+    assert.equal(await text(page.locator('dd[data-fact="errors"]')), '0');
+    assert.equal(await text(page.locator('dd[data-fact="to_add"]')), '0');
+    assert.equal(await text(page.locator('dd[data-fact="already_imported"]')), caseRows.toLocaleString('vi-VN'));
   } finally {
     await p.done();
   }
