@@ -215,7 +215,44 @@ async fn run(rows: usize, dir: &Path, url: &str, postgres: Option<&str>) -> Resu
         started.elapsed().as_secs_f64(),
         next.warnings()
     );
-    export(app, &actor).await
+    export(app, &actor).await?;
+    export_baseline(dir, url, postgres)
+}
+
+/// What an analyst would write instead of the page's export: one SQL query over the same
+/// table, in the register's order by its index (`child.name_order`, the Vietnamese order
+/// treem stores), written as CSV by the engine's own client (`sqlite3 -csv`, `psql
+/// \copy … TO`). No title, no hamlet, no scope or audit: the floor an export can reach.
+fn export_baseline(dir: &Path, url: &str, postgres: Option<&str>) -> Result<(), String> {
+    let query = "SELECT c.id, c.full_name, c.birth_date, c.sex, u.code, u.name, c.registered_on FROM child c \
+                 JOIN admin_unit u ON u.id = c.residence_unit_id WHERE c.merged_into_id IS NULL ORDER BY c.name_order, c.id";
+    let out_file = dir.join("baseline-export.csv");
+    let started = Instant::now();
+    let out = match postgres {
+        None => {
+            let path = url.trim_start_matches("sqlite://");
+            let file = std::fs::File::create(&out_file).map_err(|e| e.to_string())?;
+            std::process::Command::new("sqlite3")
+                .args(["-cmd", ".timeout 30000", "-csv", "-header", path, query])
+                .stdout(file)
+                .output()
+                .map_err(|e| format!("sqlite3 (the baseline) could not run: {e}"))?
+        }
+        Some(url) => std::process::Command::new("psql")
+            .arg(url)
+            .arg("-qc")
+            .arg(format!("\\copy ({query}) TO '{}' CSV HEADER", out_file.display()))
+            .output()
+            .map_err(|e| format!("psql (the baseline) could not run: {e}"))?,
+    };
+    let took = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return Err(format!("the export baseline failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let size = std::fs::metadata(&out_file).map_or(0, |m| m.len());
+    let name = if postgres.is_some() { "psql \\copy (SELECT …) TO" } else { "sqlite3 -csv SELECT" };
+    println!("export baseline, {name} of the same rows in the same order: {took:.2} s, {:.1} MB", size as f64 / 1e6);
+    Ok(())
 }
 
 /// The stored register exported as its page exports it, CSV streamed and XLSX written a row
