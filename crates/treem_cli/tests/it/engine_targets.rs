@@ -136,6 +136,14 @@ async fn unit_targets_and_milestones_are_measured_from_the_records_and_the_unit_
             public.contains("data-unit-target=\"0\" data-status=\"out_of_scope\"")
                 && public.contains("data-unit-target=\"1\" data-status=\"achieved\"")
         );
+        // The unit tables sort by name or by how far behind each unit is (the order: a unit
+        // test in treem_web); the page says which order it shows.
+        let at = |page: &str, i: usize| page.find(&format!("data-unit-target=\"{i}\"")).unwrap_or_else(|| panic!("{page}"));
+        let by_status = t.get("/plans/dt-2013-ct20?ut_sort=status").await.body;
+        assert!(by_status.contains("data-unit-target=\"1\" data-status=\"achieved\""), "{by_status}");
+        assert!(by_status.contains("data-sort=\"status\" href=\"/plans/dt-2013-ct20?ut_sort=status#targets\" aria-current=\"true\""));
+        let unknown = t.get("/plans/dt-2013-ct20?ut_sort=drop").await;
+        assert!(unknown.status.is_success() && at(&unknown.body, 0) < at(&unknown.body, 1), "an unknown order keeps the plan's");
     }
 }
 

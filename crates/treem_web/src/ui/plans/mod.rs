@@ -121,6 +121,8 @@ struct PlanPage {
     unit_progress: Vec<(String, String, Vec<UnitProgressRow>)>,
     milestones: Vec<MilestoneView>,
     code: String,
+    /// The unit tables' order: `unit`, `status`, or empty (the plan's).
+    ut_sort: String,
     /// Public statistics: the years, then (indicator code, name, values as shown).
     /// Each published year with the day it was published.
     public_years: Vec<(i32, String)>,
@@ -132,13 +134,93 @@ struct PlanPage {
 /// (year, day counted, counts, status translation key, status)
 type UnitProgressRow = (i32, time::Date, String, String, &'static str);
 
-pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code): Path<String>) -> Result<Response, PageError> {
+#[derive(serde::Deserialize, Default)]
+pub struct PlanParams {
+    /// How the unit-target tables are sorted: `unit` (by name, Vietnamese order) or
+    /// `status` (the units furthest behind first); the plan's own order otherwise.
+    #[serde(default)]
+    ut_sort: Option<String>,
+}
+
+/// How far behind a unit target's status is, worst first (for `ut_sort=status`).
+fn behind_rank(status: &str) -> u8 {
+    const ORDER: [&str; 12] = [
+        "missed",
+        "off_track",
+        "at_risk",
+        "not_yet",
+        "on_track",
+        "achieved",
+        "baseline",
+        "no_baseline",
+        "no_data",
+        "not_started",
+        "out_of_scope",
+        "not_counted",
+    ];
+    ORDER.iter().position(|s| *s == status).map_or(u8::MAX, |i| u8::try_from(i).unwrap_or(u8::MAX))
+}
+
+/// Sorts each target's unit table as asked; an unknown order keeps the plan's.
+fn sort_unit_targets(targets: &mut [TargetLine], by: &str) {
+    for t in targets {
+        sort_unit_lines(&mut t.units, by);
+    }
+}
+
+fn sort_unit_lines(units: &mut [view_model::UnitTargetLine], by: &str) {
+    match by {
+        "unit" => units.sort_by(|a, b| treem_domain::text::cmp_vi(&a.unit, &b.unit)),
+        "status" => units
+            .sort_by(|a, b| behind_rank(a.status).cmp(&behind_rank(b.status)).then_with(|| treem_domain::text::cmp_vi(&a.unit, &b.unit))),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod sort_tests {
+    use super::*;
+
+    #[test]
+    fn unit_tables_sort_by_name_in_vietnamese_order_or_furthest_behind_first() {
+        let line = |index, unit: &str, status| view_model::UnitTargetLine {
+            index,
+            unit: unit.into(),
+            years: String::new(),
+            value: String::new(),
+            latest: String::new(),
+            status_key: String::new(),
+            status,
+        };
+        let lines = || vec![line(0, "Đốc Binh Kiều", "achieved"), line(1, "Cao Lãnh", "missed"), line(2, "Dốc Bình", "at_risk")];
+        let order = |by: &str| {
+            let mut l = lines();
+            sort_unit_lines(&mut l, by);
+            l.iter().map(|u| u.index).collect::<Vec<_>>()
+        };
+        assert_eq!(order("unit"), [1, 2, 0], "C, D, then Đ: the Vietnamese alphabet");
+        assert_eq!(order("status"), [1, 2, 0], "missed, at risk, achieved");
+        assert_eq!(order(""), [0, 1, 2]);
+    }
+}
+
+pub async fn plan_page(
+    State(app): State<Arc<App>>,
+    ctx: PageContext,
+    Path(code): Path<String>,
+    super::UiQuery(q): super::UiQuery<PlanParams>,
+) -> Result<Response, PageError> {
     let p = app.plans.get(&code).await.map_err(|e| ctx.error(e))?;
     let lang = ctx.lang;
     let (mut baselines, mut targets) = view(&p, lang);
     let active = ctx.session.as_ref().filter(|s| s.state == treem_app::auth::SessionState::Active);
     let entries = app.plans.unit_target_progress(active.map(|s| &s.actor), &p).await.map_err(|e| ctx.error(e))?;
     unit_target_lines(&app, &p, lang, &entries, &mut targets);
+    let ut_sort = match q.ut_sort.as_deref() {
+        Some(by @ ("unit" | "status")) => by.to_owned(),
+        _ => String::new(),
+    };
+    sort_unit_targets(&mut targets, &ut_sort);
     let milestones = app
         .plans
         .milestone_progress(&p)
@@ -265,6 +347,7 @@ pub async fn plan_page(State(app): State<Arc<App>>, ctx: PageContext, Path(code)
         public_years,
         public_rows,
         code: code.clone(),
+        ut_sort,
         unit_progress,
         milestones,
         c: ctx.chrome("plan"),
