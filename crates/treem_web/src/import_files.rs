@@ -41,6 +41,68 @@ pub fn report_csv(lang: Lang, report: &ImportReport) -> Vec<u8> {
     out
 }
 
+/// A line of a template's sheet of allowed values: (first column, second column, a heading).
+type Line = (String, String, bool);
+
+/// A template as CSV (UTF-8 with a BOM, so Excel reads the diacritics): the header and one example row.
+fn csv_of(fields: &[Field], example: &[&str]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(fields.iter().map(|f| f.template_header()));
+    let _ = w.write_record(example);
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend(w.into_inner().unwrap_or_default());
+    out
+}
+
+/// The communes valid on `on`, by code and name, under their heading (after a blank line).
+fn commune_lines(catalog: &UnitCatalog, on: time::Date) -> Vec<Line> {
+    let mut communes: Vec<_> = catalog.units().iter().filter(|u| u.level == UnitLevel::Commune && u.validity.contains(on)).collect();
+    treem_domain::units::sort_units(&mut communes);
+    let mut lines = vec![(String::new(), String::new(), false), ("Mã xã".into(), "Xã/Phường/Thị trấn".into(), true)];
+    lines.extend(communes.into_iter().map(|u| (u.code.clone(), u.name.clone(), false)));
+    lines
+}
+
+/// A template as XLSX: the register's sheet (its header bold, every column text: Excel would
+/// drop a code's leading zero or turn 01/03 into a date of its own; one example row), and a
+/// sheet of the allowed values, `lines`.
+fn workbook(
+    sheet_name: &str,
+    fields: &[Field],
+    example: &[&str],
+    width: impl Fn(Field) -> f64,
+    lines: &[Line],
+    first_width: f64,
+) -> Result<Vec<u8>, String> {
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let plain = Format::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_name).map_err(e)?;
+    for (c, f) in fields.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|x| x.to_string())?;
+        sheet.write_string_with_format(0, c, f.template_header(), &bold).map_err(e)?;
+        sheet.set_column_width(c, width(*f)).map_err(e)?;
+        sheet.set_column_format(c, &text).map_err(e)?;
+    }
+    for (c, v) in example.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|x| x.to_string())?;
+        sheet.write_string(1, c, *v).map_err(e)?;
+    }
+    let allowed = book.add_worksheet();
+    allowed.set_name("Giá trị cho phép").map_err(e)?;
+    for (row, (a, b, heading)) in lines.iter().enumerate() {
+        let row = u32::try_from(row).map_err(|x| x.to_string())?;
+        allowed.write_string_with_format(row, 0, a, if *heading { &bold } else { &text }).map_err(e)?;
+        allowed.write_string_with_format(row, 1, b, if *heading { &bold } else { &plain }).map_err(e)?;
+    }
+    allowed.set_column_width(0, first_width).map_err(e)?;
+    allowed.set_column_width(1, 70).map_err(e)?;
+    book.save_to_buffer().map_err(e)
+}
+
 /// A text cell a spreadsheet will not read as a formula (`=`, `+`, `-`, `@`, tab, CR first).
 pub fn safe_cell(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -73,12 +135,7 @@ pub const TEMPLATE_FIELDS: [Field; 17] = [
 
 /// The template as CSV (UTF-8 with a BOM, so Excel reads the diacritics): the header and one example row.
 pub fn template_csv() -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = w.write_record(TEMPLATE_FIELDS.iter().map(|f| f.template_header()));
-    let _ = w.write_record(EXAMPLE);
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    out.extend(w.into_inner().unwrap_or_default());
-    out
+    csv_of(&TEMPLATE_FIELDS, &EXAMPLE)
 }
 
 const EXAMPLE: [&str; 17] = [
@@ -104,27 +161,8 @@ const EXAMPLE: [&str; 17] = [
 /// The template as XLSX: the register's sheet with its header (dates as dd/mm/yyyy text
 /// columns), and a sheet of the allowed values, the communes valid on `on` among them.
 pub fn template_xlsx(lang: Lang, catalog: &UnitCatalog, on: time::Date) -> Result<Vec<u8>, String> {
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let text = Format::new().set_num_format("@");
-    let sheet = book.add_worksheet();
-    sheet.set_name("Danh sách trẻ em").map_err(|e| e.to_string())?;
-    for (c, f) in TEMPLATE_FIELDS.iter().enumerate() {
-        let c = u16::try_from(c).map_err(|e| e.to_string())?;
-        sheet.write_string_with_format(0, c, f.template_header(), &bold).map_err(|e| e.to_string())?;
-        sheet.set_column_width(c, 18).map_err(|e| e.to_string())?;
-        // Codes and dates as text: Excel would drop a code's leading zero or turn 01/03 into a date of its own.
-        sheet.set_column_format(c, &text).map_err(|e| e.to_string())?;
-    }
-    for (c, v) in EXAMPLE.iter().enumerate() {
-        let c = u16::try_from(c).map_err(|e| e.to_string())?;
-        sheet.write_string(1, c, *v).map_err(|e| e.to_string())?;
-    }
-    let allowed = book.add_worksheet();
-    allowed.set_name("Giá trị cho phép").map_err(|e| e.to_string())?;
     let t = |k: &str| translate(lang, k).to_owned();
-    // (first column, second column, a heading).
-    let mut lines: Vec<(String, String, bool)> = vec![
+    let mut lines: Vec<Line> = vec![
         (t("import.template_column"), t("import.template_values"), true),
         ("Ngày sinh".into(), "dd/mm/yyyy (01/03/2015), hoặc chỉ năm sinh (2015)".into(), false),
         ("Giới tính".into(), "Nam, Nữ".into(), false),
@@ -141,24 +179,8 @@ pub fn template_xlsx(lang: Lang, catalog: &UnitCatalog, on: time::Date) -> Resul
     for g in treem_domain::register::GROUPS {
         lines.push((treem_domain::register::group_letter(g).to_owned(), translate(Lang::Vi, &format!("group.{g}")).to_owned(), false));
     }
-    lines.push((String::new(), String::new(), false));
-    lines.push(("Mã xã".into(), "Xã/Phường/Thị trấn".into(), true));
-    let mut communes: Vec<_> = catalog.units().iter().filter(|u| u.level == UnitLevel::Commune && u.validity.contains(on)).collect();
-    treem_domain::units::sort_units(&mut communes);
-    lines.extend(communes.into_iter().map(|u| (u.code.clone(), u.name.clone(), false)));
-    for (row, (a, b, heading)) in lines.iter().enumerate() {
-        let row = u32::try_from(row).map_err(|e| e.to_string())?;
-        if *heading {
-            allowed.write_string_with_format(row, 0, a, &bold).map_err(|e| e.to_string())?;
-            allowed.write_string_with_format(row, 1, b, &bold).map_err(|e| e.to_string())?;
-        } else {
-            allowed.write_string_with_format(row, 0, a, &text).map_err(|e| e.to_string())?;
-            allowed.write_string(row, 1, b).map_err(|e| e.to_string())?;
-        }
-    }
-    allowed.set_column_width(0, 22).map_err(|e| e.to_string())?;
-    allowed.set_column_width(1, 70).map_err(|e| e.to_string())?;
-    book.save_to_buffer().map_err(|e| e.to_string())
+    lines.extend(commune_lines(catalog, on));
+    workbook("Danh sách trẻ em", &TEMPLATE_FIELDS, &EXAMPLE, |_| 18.0, &lines, 22.0)
 }
 
 /// The incidents' template columns: the day, the place, the kind and its classification,
@@ -207,37 +229,14 @@ const INCIDENT_EXAMPLE: [&str; 18] = [
 
 /// The incidents' template as CSV.
 pub fn incident_template_csv() -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = w.write_record(INCIDENT_TEMPLATE_FIELDS.iter().map(|f| f.template_header()));
-    let _ = w.write_record(INCIDENT_EXAMPLE);
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    out.extend(w.into_inner().unwrap_or_default());
-    out
+    csv_of(&INCIDENT_TEMPLATE_FIELDS, &INCIDENT_EXAMPLE)
 }
 
 /// The incidents' template as XLSX, with a sheet of the allowed words of every list (the
 /// first of each code's words; the others and treem's codes are read too) and the communes.
 pub fn incident_template_xlsx(lang: Lang, catalog: &UnitCatalog, on: time::Date) -> Result<Vec<u8>, String> {
-    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let text = Format::new().set_num_format("@");
-    let sheet = book.add_worksheet();
-    sheet.set_name("Danh sách vụ việc").map_err(e)?;
-    for (c, f) in INCIDENT_TEMPLATE_FIELDS.iter().enumerate() {
-        let c = u16::try_from(c).map_err(|x| x.to_string())?;
-        sheet.write_string_with_format(0, c, f.template_header(), &bold).map_err(e)?;
-        sheet.set_column_width(c, 18).map_err(e)?;
-        sheet.set_column_format(c, &text).map_err(e)?;
-    }
-    for (c, v) in INCIDENT_EXAMPLE.iter().enumerate() {
-        let c = u16::try_from(c).map_err(|x| x.to_string())?;
-        sheet.write_string(1, c, *v).map_err(e)?;
-    }
-    let allowed = book.add_worksheet();
-    allowed.set_name("Giá trị cho phép").map_err(e)?;
     let t = |k: &str| translate(lang, k).to_owned();
-    let mut lines: Vec<(String, String, bool)> = vec![
+    let mut lines: Vec<Line> = vec![
         (t("import.template_column"), t("import.template_values"), true),
         ("Ngày xảy ra".into(), "dd/mm/yyyy (09/01/2026)".into(), false),
         ("Tử vong".into(), "Có, Không (chỉ cho tai nạn, thương tích)".into(), false),
@@ -249,20 +248,8 @@ pub fn incident_template_xlsx(lang: Lang, catalog: &UnitCatalog, on: time::Date)
         lines.push((field.template_header().to_owned(), t(&format!("import.template_when_{}", field.key())), true));
         lines.extend(words.iter().map(|(_, names)| (names[0].to_owned(), String::new(), false)));
     }
-    lines.push((String::new(), String::new(), false));
-    lines.push(("Mã xã".into(), "Xã/Phường/Thị trấn".into(), true));
-    let mut communes: Vec<_> = catalog.units().iter().filter(|u| u.level == UnitLevel::Commune && u.validity.contains(on)).collect();
-    treem_domain::units::sort_units(&mut communes);
-    lines.extend(communes.into_iter().map(|u| (u.code.clone(), u.name.clone(), false)));
-    let plain = Format::new();
-    for (row, (a, b, heading)) in lines.iter().enumerate() {
-        let row = u32::try_from(row).map_err(|x| x.to_string())?;
-        allowed.write_string_with_format(row, 0, a, if *heading { &bold } else { &text }).map_err(e)?;
-        allowed.write_string_with_format(row, 1, b, if *heading { &bold } else { &plain }).map_err(e)?;
-    }
-    allowed.set_column_width(0, 34).map_err(e)?;
-    allowed.set_column_width(1, 70).map_err(e)?;
-    book.save_to_buffer().map_err(e)
+    lines.extend(commune_lines(catalog, on));
+    workbook("Danh sách vụ việc", &INCIDENT_TEMPLATE_FIELDS, &INCIDENT_EXAMPLE, |_| 18.0, &lines, 34.0)
 }
 
 /// The cases' template columns: the case's own identifier, its child, the report (day,
@@ -303,37 +290,14 @@ const CASE_EXAMPLE: [&str; 14] = [
 
 /// The cases' template as CSV.
 pub fn case_template_csv() -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = w.write_record(CASE_TEMPLATE_FIELDS.iter().map(|f| f.template_header()));
-    let _ = w.write_record(CASE_EXAMPLE);
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    out.extend(w.into_inner().unwrap_or_default());
-    out
+    csv_of(&CASE_TEMPLATE_FIELDS, &CASE_EXAMPLE)
 }
 
 /// The cases' template as XLSX, with a sheet of the allowed words (the first of each code's
 /// words; the others and treem's codes are read too).
 pub fn case_template_xlsx(lang: Lang) -> Result<Vec<u8>, String> {
-    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let text = Format::new().set_num_format("@");
-    let sheet = book.add_worksheet();
-    sheet.set_name("Danh sách trường hợp").map_err(e)?;
-    for (c, f) in CASE_TEMPLATE_FIELDS.iter().enumerate() {
-        let c = u16::try_from(c).map_err(|x| x.to_string())?;
-        sheet.write_string_with_format(0, c, f.template_header(), &bold).map_err(e)?;
-        sheet.set_column_width(c, if *f == Field::Summary { 40 } else { 18 }).map_err(e)?;
-        sheet.set_column_format(c, &text).map_err(e)?;
-    }
-    for (c, v) in CASE_EXAMPLE.iter().enumerate() {
-        let c = u16::try_from(c).map_err(|x| x.to_string())?;
-        sheet.write_string(1, c, *v).map_err(e)?;
-    }
-    let allowed = book.add_worksheet();
-    allowed.set_name("Giá trị cho phép").map_err(e)?;
     let t = |k: &str| translate(lang, k).to_owned();
-    let mut lines: Vec<(String, String, bool)> = vec![
+    let mut lines: Vec<Line> = vec![
         (t("import.template_column"), t("import.template_values"), true),
         ("Mã hồ sơ treem / Mã trẻ em".into(), t("import.template_case_child"), false),
         ("Ngày tiếp nhận, Ngày đóng hồ sơ".into(), t("import.template_case_dates"), false),
@@ -349,15 +313,8 @@ pub fn case_template_xlsx(lang: Lang) -> Result<Vec<u8>, String> {
             treem_import::cases::STATES.iter().filter(|(c, _)| *c == code).map(|(_, names)| (names[0].to_owned(), String::new(), false)),
         );
     }
-    let plain = Format::new();
-    for (row, (a, b, heading)) in lines.iter().enumerate() {
-        let row = u32::try_from(row).map_err(|x| x.to_string())?;
-        allowed.write_string_with_format(row, 0, a, if *heading { &bold } else { &text }).map_err(e)?;
-        allowed.write_string_with_format(row, 1, b, if *heading { &bold } else { &plain }).map_err(e)?;
-    }
-    allowed.set_column_width(0, 34).map_err(e)?;
-    allowed.set_column_width(1, 70).map_err(e)?;
-    book.save_to_buffer().map_err(e)
+    let width = |f: Field| if f == Field::Summary { 40.0 } else { 18.0 };
+    workbook("Danh sách trường hợp", &CASE_TEMPLATE_FIELDS, &CASE_EXAMPLE, width, &lines, 34.0)
 }
 
 #[cfg(test)]
