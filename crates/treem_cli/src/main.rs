@@ -267,73 +267,46 @@ enum DbCommand {
     },
 }
 
+/// What every import takes: the database, the file, who imports it, and how to answer.
+#[derive(Args)]
+struct ImportFileArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The account the import is made by: its role and area apply, and the audit log names it.
+    #[arg(long, value_name = "USERNAME")]
+    user: String,
+    /// Check and report only: nothing is stored.
+    #[arg(long)]
+    dry_run: bool,
+    /// Write every problem as CSV (row, column, value, severity, message).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// The language of the messages: vi (default) or en.
+    #[arg(long, default_value = "vi")]
+    lang: String,
+}
+
 #[derive(Subcommand)]
 enum ImportCommand {
     /// Check a children's register (CSV or XLSX) and store its new rows: all of them, or
     /// none when any row has an error. Exit status 1 when anything is refused.
     Children {
         #[command(flatten)]
-        db: DbArgs,
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-        /// The account the import is made by: its role and area apply, and the audit log names it.
-        #[arg(long, value_name = "USERNAME")]
-        user: String,
-        /// Check and report only: nothing is stored.
-        #[arg(long)]
-        dry_run: bool,
+        args: ImportFileArgs,
         /// The register's date (YYYY-MM-DD or dd/mm/yyyy) for rows without one: units are read on that day's map.
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
-        /// Write every problem as CSV (row, column, value, severity, message).
-        #[arg(long, value_name = "FILE")]
-        report: Option<PathBuf>,
-        /// The language of the messages: vi (default) or en.
-        #[arg(long, default_value = "vi")]
-        lang: String,
     },
     /// Check a register of incidents (CSV or XLSX: abuse, children in conflict with the law,
     /// accidents and injuries, each row naming its children by treem record number or by the
     /// Mã trẻ em of an imported children's register) and record its new rows, all or none.
-    Incidents {
-        #[command(flatten)]
-        db: DbArgs,
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-        /// The account the import is made by: its role and area apply, and the audit log names it.
-        #[arg(long, value_name = "USERNAME")]
-        user: String,
-        /// Check and report only: nothing is stored.
-        #[arg(long)]
-        dry_run: bool,
-        /// Write every problem as CSV (row, column, value, severity, message).
-        #[arg(long, value_name = "FILE")]
-        report: Option<PathBuf>,
-        /// The language of the messages: vi (default) or en.
-        #[arg(long, default_value = "vi")]
-        lang: String,
-    },
+    Incidents(ImportFileArgs),
     /// Check a register of cases (CSV or XLSX: one report per row, its child by treem record
     /// number or by the Mã trẻ em of an imported children's register, open or closed) and
     /// open its new cases, all or none.
-    Cases {
-        #[command(flatten)]
-        db: DbArgs,
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-        /// The account the import is made by: its role and area apply, and the audit log names it.
-        #[arg(long, value_name = "USERNAME")]
-        user: String,
-        /// Check and report only: nothing is stored.
-        #[arg(long)]
-        dry_run: bool,
-        /// Write every problem as CSV (row, column, value, severity, message).
-        #[arg(long, value_name = "FILE")]
-        report: Option<PathBuf>,
-        /// The language of the messages: vi (default) or en.
-        #[arg(long, default_value = "vi")]
-        lang: String,
-    },
+    Cases(ImportFileArgs),
 }
 
 #[derive(Subcommand)]
@@ -459,20 +432,16 @@ async fn run(cli: Cli) -> Result<(), String> {
                 DbCommand::Copy { from, to } => db::copy(&from, &to).await,
             }
         }
-        Command::Import(ImportCommand::Children { db, file, user, dry_run, as_of, report, lang }) => {
-            let app = open_app(config, db).await?;
-            let kind = treem_app::imports::ImportKind::Children;
+        Command::Import(command) => {
+            use treem_app::imports::ImportKind;
+            let (kind, a, as_of) = match command {
+                ImportCommand::Children { args, as_of } => (ImportKind::Children, args, as_of),
+                ImportCommand::Incidents(args) => (ImportKind::Incidents, args, None),
+                ImportCommand::Cases(args) => (ImportKind::Cases, args, None),
+            };
+            let app = open_app(config, a.db).await?;
+            let ImportFileArgs { file, user, dry_run, report, lang, .. } = a;
             import::run(&app, import::Args { kind, file, user, dry_run, as_of, report, lang }).await
-        }
-        Command::Import(ImportCommand::Incidents { db, file, user, dry_run, report, lang }) => {
-            let app = open_app(config, db).await?;
-            let kind = treem_app::imports::ImportKind::Incidents;
-            import::run(&app, import::Args { kind, file, user, dry_run, as_of: None, report, lang }).await
-        }
-        Command::Import(ImportCommand::Cases { db, file, user, dry_run, report, lang }) => {
-            let app = open_app(config, db).await?;
-            let kind = treem_app::imports::ImportKind::Cases;
-            import::run(&app, import::Args { kind, file, user, dry_run, as_of: None, report, lang }).await
         }
         Command::Audit(AuditCommand::Verify { db }) => {
             let app = open_app(config, db).await?;
