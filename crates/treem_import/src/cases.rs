@@ -364,28 +364,10 @@ mod tests {
     use super::*;
     use crate::table::{read_table, Limits};
     use time::macros::{date, datetime};
-    use treem_domain::units::{AdminUnit, ParentLink, UnitLevel, UnitType, Validity};
-
-    fn catalog() -> UnitCatalog {
-        let v = Validity { from: date!(2012 - 01 - 01), to: None };
-        let u = |id, code: &str, name: &str, level| AdminUnit {
-            id: UnitId(id),
-            code: code.into(),
-            name: name.into(),
-            level,
-            unit_type: UnitType::Xa,
-            validity: v,
-            lat: None,
-            lon: None,
-            area_km2: None,
-        };
-        let units = vec![u(1, "82", "Tỉnh Đồng Tháp", UnitLevel::Province), u(2, "29884", "Phường Mỹ Ngãi", UnitLevel::Commune)];
-        UnitCatalog::new(units, vec![ParentLink { child: UnitId(2), parent: UnitId(1), validity: v }], vec![])
-    }
 
     fn read(csv: &str) -> CaseTable {
         let t = read_table("th.csv", csv.as_bytes(), &Limits::default(), &crate::children::known_header).unwrap();
-        read_cases(&t, &catalog(), date!(2026 - 12 - 04))
+        read_cases(&t, &crate::test_catalog(), date!(2026 - 12 - 04))
     }
 
     fn problems(t: &CaseTable) -> Vec<(usize, String, String)> {

@@ -341,28 +341,10 @@ mod tests {
     use crate::table::{read_table, Limits};
     use time::macros::date;
     use treem_domain::incident::{AbuseForm, IncidentKind, InjuryKind, SexualSubtype};
-    use treem_domain::units::{AdminUnit, ParentLink, UnitId, UnitLevel, UnitType, Validity};
-
-    fn catalog() -> UnitCatalog {
-        let v = Validity { from: date!(2012 - 01 - 01), to: None };
-        let u = |id, code: &str, name: &str, level| AdminUnit {
-            id: UnitId(id),
-            code: code.into(),
-            name: name.into(),
-            level,
-            unit_type: UnitType::Xa,
-            validity: v,
-            lat: None,
-            lon: None,
-            area_km2: None,
-        };
-        let units = vec![u(1, "82", "Tỉnh Đồng Tháp", UnitLevel::Province), u(2, "29884", "Phường Mỹ Ngãi", UnitLevel::Commune)];
-        UnitCatalog::new(units, vec![ParentLink { child: UnitId(2), parent: UnitId(1), validity: v }], vec![])
-    }
 
     fn read(csv: &str) -> IncidentTable {
         let t = read_table("vv.csv", csv.as_bytes(), &Limits::default(), &crate::children::known_header).unwrap();
-        read_incidents(&t, &catalog(), date!(2026 - 12 - 04))
+        read_incidents(&t, &crate::test_catalog(), date!(2026 - 12 - 04))
     }
 
     fn problems(t: &IncidentTable) -> Vec<(usize, String, String)> {

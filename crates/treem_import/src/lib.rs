@@ -29,3 +29,23 @@ pub fn checksum(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A province with one commune, Phường Mỹ Ngãi (29884), valid since 2012: the tests' map.
+#[cfg(test)]
+pub(crate) fn test_catalog() -> treem_domain::units::UnitCatalog {
+    use treem_domain::units::{AdminUnit, ParentLink, UnitCatalog, UnitId, UnitLevel, UnitType, Validity};
+    let v = Validity { from: time::macros::date!(2012 - 01 - 01), to: None };
+    let u = |id, code: &str, name: &str, level| AdminUnit {
+        id: UnitId(id),
+        code: code.into(),
+        name: name.into(),
+        level,
+        unit_type: UnitType::Xa,
+        validity: v,
+        lat: None,
+        lon: None,
+        area_km2: None,
+    };
+    let units = vec![u(1, "82", "Tỉnh Đồng Tháp", UnitLevel::Province), u(2, "29884", "Phường Mỹ Ngãi", UnitLevel::Commune)];
+    UnitCatalog::new(units, vec![ParentLink { child: UnitId(2), parent: UnitId(1), validity: v }], vec![])
+}

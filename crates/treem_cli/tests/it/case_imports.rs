@@ -3,12 +3,10 @@
 //! cases at their first step with the intake's tasks, closed cases with their closing, all
 //! rows or none, once; the export of cases reads back as the same records.
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use serde_json::Value;
+use axum::http::StatusCode;
 
-use crate::harness::{apps, TestApp};
-use crate::shared::download;
+use crate::harness::apps;
+use crate::shared::{download, import_file as import, report_problems as problems};
 
 const CHILDREN: &str = "\
 STT,Mã trẻ em,Họ và tên,Ngày sinh,Giới tính,Mã xã
@@ -35,29 +33,6 @@ const BAD_ROWS: [usize; 4] = [2, 4, 5, 6];
 
 fn clean_cases() -> String {
     CASES.lines().enumerate().filter(|(i, _)| *i == 0 || !BAD_ROWS.contains(i)).map(|(_, l)| format!("{l}\n")).collect()
-}
-
-async fn import(t: &TestApp, token: &str, kind: &str, file: &str, body: &[u8], query: &str) -> (StatusCode, Value) {
-    let req = Request::post(format!("/api/v1/imports/{kind}?file_name={file}&{query}"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/octet-stream")
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .body(Body::from(body.to_vec()))
-        .unwrap();
-    let r = t.send(req).await;
-    (r.status, r.json())
-}
-
-fn problems(report: &Value) -> Vec<(u64, String, String, String, String)> {
-    report["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let s = |k: &str| p[k].as_str().unwrap().to_owned();
-            (p["row"].as_u64().unwrap(), s("column"), s("value"), s("severity"), s("message"))
-        })
-        .collect()
 }
 
 #[tokio::test]

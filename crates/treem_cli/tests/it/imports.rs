@@ -9,7 +9,7 @@ use axum::http::{header, Request, StatusCode};
 use time::macros::date;
 
 use crate::harness::{apps, csrf_of, TestApp};
-use crate::shared::{download, value};
+use crate::shared::{download, report_problems as problems, value};
 
 /// A commune register as a Vietnamese ward keeps it: a title above the header, STT, the
 /// book's headers, a note column; rows 3, 5, 7, 9 and 10 are wrong.
@@ -39,26 +39,7 @@ fn clean_register() -> String {
 }
 
 async fn import(t: &TestApp, token: &str, file: &str, body: &[u8], query: &str) -> (StatusCode, serde_json::Value) {
-    let req = Request::post(format!("/api/v1/imports/children?file_name={file}&{query}"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/octet-stream")
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .body(Body::from(body.to_vec()))
-        .unwrap();
-    let r = t.send(req).await;
-    (r.status, r.json())
-}
-
-fn problems(report: &serde_json::Value) -> Vec<(u64, String, String, String, String)> {
-    report["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let s = |k: &str| p[k].as_str().unwrap().to_owned();
-            (p["row"].as_u64().unwrap(), s("column"), s("value"), s("severity"), s("message"))
-        })
-        .collect()
+    crate::shared::import_file(t, token, "children", file, body, query).await
 }
 
 fn p(row: u64, column: &str, value: &str, severity: &str, message: &str) -> (u64, String, String, String, String) {

@@ -2,12 +2,11 @@
 //! the children named by treem record number or by the Mã trẻ em of an imported children's
 //! register, all rows or none, once; the export of incidents reads back as the same records.
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{apps, TestApp};
-use crate::shared::download;
+use crate::harness::apps;
+use crate::shared::{download, import_file as import};
 
 const CHILDREN: &str = "\
 STT,Mã trẻ em,Họ và tên,Ngày sinh,Giới tính,Mã xã,Ấp/Khóm
@@ -33,17 +32,6 @@ const BAD_ROWS: [usize; 4] = [2, 4, 5, 6];
 
 fn clean_incidents() -> String {
     INCIDENTS.lines().enumerate().filter(|(i, _)| *i == 0 || !BAD_ROWS.contains(i)).map(|(_, l)| format!("{l}\n")).collect()
-}
-
-async fn import(t: &TestApp, token: &str, kind: &str, file: &str, body: &[u8], query: &str) -> (StatusCode, Value) {
-    let req = Request::post(format!("/api/v1/imports/{kind}?file_name={file}&{query}"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/octet-stream")
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .body(Body::from(body.to_vec()))
-        .unwrap();
-    let r = t.send(req).await;
-    (r.status, r.json())
 }
 
 fn problems(report: &Value) -> Vec<(u64, String, String, String)> {

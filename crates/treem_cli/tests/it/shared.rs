@@ -1,5 +1,5 @@
 //! Helpers more than one test file uses: the founding plan, a refused import's fields,
-//! downloads as bytes, and indicator values and percents as the API gives them.
+//! downloads as bytes, a register file posted to the import API and its report's problems, and indicator values and percents as the API gives them.
 
 use axum::http::StatusCode;
 
@@ -45,4 +45,38 @@ pub(crate) async fn value(t: &TestApp, token: &str, code: &str, year: i32) -> Op
 pub(crate) fn percent(num: usize, den: usize) -> String {
     let h = (num as i64 * 10_000 + den as i64 / 2) / den as i64;
     format!("{}.{:02}", h / 100, h % 100)
+}
+
+/// A register file of `kind` (children, incidents, cases) posted to the import API by
+/// `token`'s holder, messages in English: the status and the report.
+pub(crate) async fn import_file(
+    t: &TestApp,
+    token: &str,
+    kind: &str,
+    file: &str,
+    body: &[u8],
+    query: &str,
+) -> (StatusCode, serde_json::Value) {
+    use axum::http::header;
+    let req = axum::http::Request::post(format!("/api/v1/imports/{kind}?file_name={file}&{query}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .body(axum::body::Body::from(body.to_vec()))
+        .unwrap();
+    let r = t.send(req).await;
+    (r.status, r.json())
+}
+
+/// An import report's problems as (row, column, value, severity, message).
+pub(crate) fn report_problems(report: &serde_json::Value) -> Vec<(u64, String, String, String, String)> {
+    report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap().to_owned();
+            (p["row"].as_u64().unwrap(), s("column"), s("value"), s("severity"), s("message"))
+        })
+        .collect()
 }
