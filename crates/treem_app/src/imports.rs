@@ -743,6 +743,8 @@ impl ImportService {
             let day = treem_domain::calendar::date_in_vietnam(row.received_at);
             let same = by_child[&child.id]
                 .iter()
+                // As the cases' list: only the cases the caller's scope covers on their day.
+                .filter(|c| actor.covers(c.unit, c.received_at.date()))
                 .find(|c| c.source == row.source && treem_domain::calendar::date_in_vietnam(c.received_at) == day);
             if let Some(c) = same {
                 let why = format!("resembles case {} of this child, received the same day from the same source", c.id);
